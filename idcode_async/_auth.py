@@ -1,0 +1,104 @@
+"""The signing hook: an ``httpx.Auth`` that signs every request leaving the client (seed §四).
+
+Each attempt passes through :meth:`IdcodeAuth.auth_flow`, so a retried request is re-signed
+with a fresh ``time``.  Requests built by the dispatcher carry their unsigned parameters in a
+request extension; requests made directly with ``client.get(..., params=…)`` or
+``client.post(..., data=…)`` are signed from their query string or form body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator, Mapping
+from urllib.parse import parse_qsl
+
+import httpx
+
+from ._errors import UsageError
+from ._signing import HASH_PARAM, TIME_PARAM, current_millis, sign
+from ._wire import UploadFile, WireParams
+
+__all__ = ["WIRE_EXTENSION", "IdcodeAuth"]
+
+WIRE_EXTENSION = "idcode.wire"
+"""Request extension under which the dispatcher passes the unsigned :class:`WireParams`."""
+
+TOKEN_PARAM = "access_token"
+JSON_PARAM = "json_str"
+_SIGNING_PARAMS = frozenset({TOKEN_PARAM, TIME_PARAM, HASH_PARAM})
+_BODY_HEADERS = ("content-length", "content-type", "transfer-encoding")
+
+
+class IdcodeAuth(httpx.Auth):
+    """Adds ``access_token``, ``time`` and ``hash`` to every request; keeps both secrets private."""
+
+    def __init__(
+        self, access_token: str, auth_code: str, *, clock: Callable[[], int] = current_millis
+    ) -> None:
+        if not access_token or not auth_code:
+            raise UsageError("access_token and auth_code are both required")
+        self._access_token = access_token
+        self._auth_code = auth_code
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return "IdcodeAuth(access_token='***', auth_code='***')"
+
+    def signed_fields(self, path: str, wire: WireParams) -> dict[str, str]:
+        """The text fields to send: the spec's, the token (or 402's ``json_str``), time, hash."""
+        fields = dict(wire.fields)
+        if wire.json_envelope is not None:
+            envelope = {TOKEN_PARAM: self._access_token, **wire.json_envelope}
+            fields[JSON_PARAM] = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+        else:
+            fields[TOKEN_PARAM] = self._access_token
+        fields[TIME_PARAM] = str(self._clock())
+        fields[HASH_PARAM] = sign(path, fields, self._auth_code)
+        return fields
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        wire = request.extensions.get(WIRE_EXTENSION)
+        if not isinstance(wire, WireParams):
+            wire = _wire_from_request(request)
+        yield signed_request(request, self.signed_fields(request.url.path, wire), wire.files)
+
+
+def signed_request(
+    template: httpx.Request, fields: Mapping[str, str], files: Mapping[str, UploadFile]
+) -> httpx.Request:
+    """Encode signed fields as the document wants: query (GET), form, or multipart with files."""
+    headers = [(k, v) for k, v in template.headers.multi_items() if k.lower() not in _BODY_HEADERS]
+    url = template.url.copy_with(query=None)
+    if template.method == "GET":
+        return httpx.Request(
+            "GET", url, params=fields, headers=headers, extensions=template.extensions
+        )
+    if files:
+        for upload in files.values():
+            upload.rewind()
+        return httpx.Request(
+            template.method,
+            url,
+            data=dict(fields),
+            files={name: (f.filename, f.content) for name, f in files.items()},
+            headers=headers,
+            extensions=template.extensions,
+        )
+    return httpx.Request(
+        template.method, url, data=dict(fields), headers=headers, extensions=template.extensions
+    )
+
+
+def _wire_from_request(request: httpx.Request) -> WireParams:
+    """Unsigned parameters of a request built by hand (query or urlencoded form body)."""
+    if request.method == "GET":
+        pairs = list(request.url.params.multi_items())
+    elif request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        pairs = parse_qsl(request.content.decode("utf-8"), keep_blank_values=True)
+    elif not request.content:
+        pairs = list(request.url.params.multi_items())
+    else:
+        raise UsageError(
+            "requests with files must go through client.call(spec) so that they can be signed"
+        )
+    return WireParams({k: v for k, v in pairs if k not in _SIGNING_PARAMS})

@@ -1,0 +1,53 @@
+"""When to try a request again, and how long to wait first.
+
+Reads are retried on anything transient.  Writes are retried only when the centre provably did
+not act on them: the connection was never made (connect error, connect or pool timeout) or the
+centre answered "system busy" (-1).  A write that may have reached the server is never resent
+blindly; the batch helpers reconcile such rows instead.
+"""
+
+from __future__ import annotations
+
+import random
+
+import attrs
+import httpx
+
+from ._errors import BusyError, HttpStatusError, ResponseDecodeError
+
+__all__ = ["RetryPolicy", "is_retryable"]
+
+
+@attrs.frozen
+class RetryPolicy:
+    """Retry count and jittered exponential backoff (full jitter, capped)."""
+
+    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    backoff_base: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
+    backoff_max: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
+
+    def delay(self, retry: int, rng: random.Random | None = None) -> float:
+        """Seconds to wait before retry number ``retry`` (1-based): uniform in [0, cap]."""
+        cap = min(self.backoff_max, self.backoff_base * 2 ** (retry - 1))
+        return (rng or random).uniform(0, cap)
+
+
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_TRANSIENT = (httpx.TransportError,)
+
+
+def is_retryable(error: BaseException, *, writes: bool) -> bool:
+    """Whether ``error`` (an httpx exception or one of ours) allows another attempt."""
+    if isinstance(error, BusyError):
+        return True
+    if isinstance(error, _NEVER_SENT):
+        return True
+    if writes:
+        return False
+    if isinstance(error, _TRANSIENT):
+        return True
+    if isinstance(error, HttpStatusError):
+        return error.status_code >= 500
+    if isinstance(error, ResponseDecodeError):
+        return error.is_html or error.status_code >= 500
+    return False

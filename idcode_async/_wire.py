@@ -1,0 +1,77 @@
+"""What one request carries before signing: text parameters, files, and 402's JSON envelope.
+
+Specs turn themselves into a :class:`WireParams`; the auth hook adds ``access_token``,
+``time`` and ``hash`` and encodes it.  Keeping this value separate from ``httpx.Request``
+lets every attempt be re-signed from the same unsigned parameters.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any, TypeAlias
+
+import attrs
+
+__all__ = ["FileInput", "UploadFile", "WireParams", "as_upload_file"]
+
+FileInput: TypeAlias = bytes | str | os.PathLike[str] | IO[bytes]
+"""A file parameter: raw bytes, a path, or an open binary file (streamed, not read whole)."""
+
+
+@attrs.frozen
+class UploadFile:
+    """A file parameter ready for multipart: its file name and its content or stream."""
+
+    filename: str
+    content: bytes | IO[bytes]
+    size: int
+    owned: bool = False
+    """True when the SDK opened the file from a path and must close it."""
+
+    def rewind(self) -> None:
+        """Seek a stream back to its start so that a retried attempt sends it whole."""
+        if not isinstance(self.content, bytes) and self.content.seekable():
+            self.content.seek(0)
+
+
+def as_upload_file(value: FileInput, default_name: str) -> UploadFile:
+    """Normalise a file parameter; a path is opened here and closed by :meth:`WireParams.close`."""
+    if isinstance(value, bytes):
+        return UploadFile(default_name, value, len(value))
+    if isinstance(value, str | os.PathLike):
+        path = Path(value)
+        return UploadFile(path.name, path.open("rb"), path.stat().st_size, owned=True)
+    name = getattr(value, "name", None)
+    filename = Path(name).name if isinstance(name, str) and name else default_name
+    return UploadFile(filename, value, _stream_size(value))
+
+
+def _stream_size(stream: IO[bytes]) -> int:
+    if not stream.seekable():
+        return -1
+    here = stream.tell()
+    end = stream.seek(0, os.SEEK_END)
+    stream.seek(here)
+    return end - here
+
+
+@attrs.frozen
+class WireParams:
+    """Unsigned request content.
+
+    ``fields`` are text parameters by wire name (already stringified); ``files`` the file
+    parameters; ``json_envelope`` is set only for 402, whose parameters travel as one
+    ``json_str`` with the access token inside it (seed 402).
+    """
+
+    fields: Mapping[str, str]
+    files: Mapping[str, UploadFile] = attrs.field(factory=dict)
+    json_envelope: Mapping[str, Any] | None = None
+
+    def close(self) -> None:
+        """Close the file handles this request opened from paths."""
+        for upload in self.files.values():
+            if upload.owned and not isinstance(upload.content, bytes):
+                upload.content.close()

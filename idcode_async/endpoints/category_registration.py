@@ -1,0 +1,3 @@
+"""Placeholder while the group is transcribed."""
+
+__all__: list[str] = []
