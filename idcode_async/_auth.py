@@ -68,7 +68,7 @@ def signed_request(
 ) -> httpx.Request:
     """Encode signed fields as the document wants: query (GET), form, or multipart with files."""
     headers = [(k, v) for k, v in template.headers.multi_items() if k.lower() not in _BODY_HEADERS]
-    url = template.url.copy_with(query=None)
+    url = template.url.copy_with(query=None) if template.url.query else template.url
     if template.method == "GET":
         return httpx.Request(
             "GET", url, params=fields, headers=headers, extensions=template.extensions
@@ -91,14 +91,15 @@ def signed_request(
 
 def _wire_from_request(request: httpx.Request) -> WireParams:
     """Unsigned parameters of a request built by hand (query or urlencoded form body)."""
-    if request.method == "GET":
+    content_type = request.headers.get("content-type", "")
+    has_body = bool(content_type) or request.headers.get("content-length", "0") != "0"
+    if request.method == "GET" or not has_body:
         pairs = list(request.url.params.multi_items())
-    elif request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+    elif content_type.startswith("application/x-www-form-urlencoded"):
         pairs = parse_qsl(request.content.decode("utf-8"), keep_blank_values=True)
-    elif not request.content:
-        pairs = list(request.url.params.multi_items())
     else:
         raise UsageError(
-            "requests with files must go through client.call(spec) so that they can be signed"
+            "only query or form requests can be signed as built; send files through "
+            "client.call(spec)"
         )
     return WireParams({k: v for k, v in pairs if k not in _SIGNING_PARAMS})

@@ -94,6 +94,8 @@ class IdcodeClient(httpx.AsyncClient):
         super().__init__(base_url=base_url, auth=self._idcode_auth, timeout=timeout, **kwargs)
         self.upload_timeout = httpx.Timeout(upload_timeout)
         self.retry = retry if retry is not None else RetryPolicy()
+        self._endpoint_urls: dict[str, httpx.URL] = {}
+        self._endpoint_urls_base = self.base_url
         install_httpx_redaction()
 
     def __repr__(self) -> str:
@@ -152,7 +154,10 @@ class IdcodeClient(httpx.AsyncClient):
         else:
             chosen = timeout
         request = self.build_request(
-            spec.method, spec.path, timeout=chosen, extensions={WIRE_EXTENSION: wire}
+            spec.method,
+            self._endpoint_url(spec.path),
+            timeout=chosen,
+            extensions={WIRE_EXTENSION: wire},
         )
         response = await self.send(request)
         try:
@@ -167,8 +172,26 @@ class IdcodeClient(httpx.AsyncClient):
                 (time.perf_counter() - started) * 1000,
             )
 
+    def _endpoint_url(self, path: str) -> httpx.URL:
+        """The absolute URL of an endpoint path, merged with ``base_url`` once per path."""
+        if self._endpoint_urls_base is not self.base_url:  # base_url was reassigned
+            self._endpoint_urls = {}
+            self._endpoint_urls_base = self.base_url
+        url = self._endpoint_urls.get(path)
+        if url is None:
+            url = self._endpoint_urls[path] = self.build_request("GET", path).url
+        return url
+
     def page_url(self, spec: PageEndpoint) -> str:
-        """The signed URL of a page interface (401/405/408/607), to open in a browser."""
+        """The signed URL of a page interface (401/408/607), to open in a browser.
+
+        405 is documented as POST only: a link would be a GET the centre may refuse, so it is
+        refused here; render :meth:`page_form` as an auto-submitting form instead.
+        """
+        if spec.is_page and "GET" not in spec.documented_methods:
+            raise UsageError(
+                f"endpoint {spec.number} is documented as POST only: use client.page_form(spec)"
+            )
         form = self.page_form(spec)
         return str(httpx.URL(form.action, params=form.fields))
 
@@ -176,7 +199,7 @@ class IdcodeClient(httpx.AsyncClient):
         """The signed fields of a page interface, for a form posted by the user's browser."""
         if not spec.is_page:
             raise UsageError(f"endpoint {spec.number} is a data interface: use client.call(spec)")
-        url = self.build_request("GET", spec.path).url
+        url = self._endpoint_url(spec.path)
         fields = self._idcode_auth.signed_fields(url.path, spec.wire())
         return PageForm(spec.method, str(url), fields)
 

@@ -242,6 +242,10 @@ def _check_type(spec: Spec, plan: _FieldPlan, value: Any) -> None:
         raise ValidationError(
             plan.name, f"must be {expected}, got {type(value).__name__}", endpoint=spec.number
         )
+    if plan.kind == "file":
+        problem = _extension_problem(spec.files[plan.name], _given_file_name(value))
+        if problem:
+            raise ValidationError(plan.name, problem, endpoint=spec.number)
     if plan.allowed is not None and value not in plan.allowed:
         shown = ", ".join(repr(v) for v in sorted(plan.allowed, key=str))
         raise ValidationError(
@@ -258,7 +262,7 @@ def _text(value: Any) -> str:
 def _open_file(spec: Spec, name: str, value: FileInput) -> UploadFile:
     rule = spec.files[name]
     default_name = rule.default_name
-    if isinstance(value, bytes) and rule.extensions is not None:
+    if isinstance(value, bytes) and rule.extensions is not None and "." not in default_name:
         default_name = f"{default_name}.{_sniff_image_format(value)}"
     try:
         upload = as_upload_file(value, default_name)
@@ -277,11 +281,26 @@ def _open_file(spec: Spec, name: str, value: FileInput) -> UploadFile:
 def _file_problem(rule: FileRule, upload: UploadFile) -> str | None:
     if rule.max_bytes is not None and upload.size > rule.max_bytes:
         return f"is {upload.size} bytes; the document allows at most {rule.max_bytes}"
-    if rule.extensions is not None:
-        suffix = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-        if suffix not in rule.extensions:
-            allowed = ", ".join(sorted(rule.extensions))
-            return f"must be one of these formats: {allowed} (file name {upload.filename!r})"
+    return _extension_problem(rule, upload.filename)
+
+
+def _given_file_name(value: Any) -> str | None:
+    """The file name a path or a named file object carries; ``None`` for raw bytes."""
+    if isinstance(value, bytes):
+        return None
+    name = (
+        os.fspath(value) if isinstance(value, str | os.PathLike) else getattr(value, "name", None)
+    )
+    return os.path.basename(name) if isinstance(name, str) and name else None
+
+
+def _extension_problem(rule: FileRule, filename: str | None) -> str | None:
+    if rule.extensions is None or filename is None:
+        return None
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in rule.extensions:
+        allowed = ", ".join(sorted(rule.extensions))
+        return f"must be one of these formats: {allowed} (file name {filename!r})"
     return None
 
 

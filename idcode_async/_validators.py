@@ -16,6 +16,7 @@ import attrs
 from ._errors import ValidationError
 
 __all__ = [
+    "Validator",
     "base64_text",
     "fail",
     "hex_colour",

@@ -1,0 +1,92 @@
+"""Pre-flight: every row is checked before the first submission, and a bad row is never sent.
+
+A row is valid when it could be read (see :mod:`.inputs`), when the 309 spec accepts it
+(required fields, formats, the 101 note's region rules: the spec is the one place those rules
+live), when its regions exist in the centre's table (:mod:`.regions`), and when no earlier
+valid row has the same unit name or user name: the centre would answer the second with
+10007/10008, so it is reported here instead of being sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from .._errors import ValidationError
+from ..endpoints import UnitRegist
+from .inputs import SourceRow
+from .records import UnitRegistration
+from .regions import RegionCatalogue
+
+__all__ = ["InvalidRow", "Preflight", "ValidRow", "check_rows"]
+
+
+@attrs.frozen
+class ValidRow:
+    """A row that will be submitted (unless the journal says it is done already)."""
+
+    row: int
+    record: UnitRegistration
+    spec: UnitRegist = attrs.field(repr=False)
+    key: str
+
+
+@attrs.frozen
+class InvalidRow:
+    """A row that is never sent, and why."""
+
+    row: int
+    record: UnitRegistration | None
+    reason: str
+
+
+@attrs.frozen
+class Preflight:
+    valid: tuple[ValidRow, ...]
+    invalid: tuple[InvalidRow, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.valid) + len(self.invalid)
+
+
+def check_rows(rows: Iterable[SourceRow], regions: RegionCatalogue | None) -> Preflight:
+    """Split ``rows`` into valid and invalid ones; ``regions=None`` skips the 101 lookup."""
+    valid: list[ValidRow] = []
+    invalid: list[InvalidRow] = []
+    names: dict[str, int] = {}
+    logins: dict[str, int] = {}
+    for source in rows:
+        record = source.record
+        if record is None:
+            invalid.append(InvalidRow(source.row, None, source.problem or "cannot be read"))
+            continue
+        spec, reason = _checked(record, regions)
+        if reason is None:
+            first = names.get(record.name_key)
+            if first is not None:
+                reason = f"organunit_name {record.name_key!r} is already in row {first}"
+        if reason is None:
+            first = logins.get(record.login_name)
+            if first is not None:
+                reason = f"login_name {record.login_name!r} is already in row {first}"
+        if spec is None or reason is not None:
+            invalid.append(InvalidRow(source.row, record, reason or "is invalid"))
+            continue
+        names[record.name_key] = source.row
+        logins[record.login_name] = source.row
+        valid.append(ValidRow(source.row, record, spec, record.key))
+    return Preflight(tuple(valid), tuple(invalid))
+
+
+def _checked(
+    record: UnitRegistration, regions: RegionCatalogue | None
+) -> tuple[UnitRegist | None, str | None]:
+    try:
+        spec = record.to_spec()
+    except ValidationError as exc:
+        return None, f"{exc.parameter} {exc.reason}"
+    if regions is None:
+        return spec, None
+    return spec, regions.problem(record.province_id, record.city_id, record.area_id)
