@@ -41,6 +41,7 @@ from ._retry import RetryPolicy
 from ._signing import canonical_string, sign
 from ._spec import Endpoint, PageEndpoint, Response, Spec
 from ._version import __version__
+from .endpoints import CategoryRegItem
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -50,6 +51,7 @@ __all__ = [
     "ApiError",
     "AuthError",
     "BusyError",
+    "CategoryRegItem",
     "DuplicateError",
     "Endpoint",
     "FileError",

@@ -28,6 +28,7 @@ __all__ = [
     "Response",
     "Spec",
     "endpoint",
+    "file_repr",
     "refuse_call_on_page",
     "secret",
 ]
@@ -127,6 +128,11 @@ class PageEndpoint(Spec):
     __slots__ = ()
 
     is_page: ClassVar[bool] = True
+
+
+def file_repr(value: object) -> str:
+    """attrs ``repr`` for file parameters: raw bytes by their size, never their content."""
+    return f"<{len(value)} bytes>" if isinstance(value, bytes) else repr(value)
 
 
 def secret(value: object) -> str:

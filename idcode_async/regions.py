@@ -69,7 +69,7 @@ _CACHE: weakref.WeakKeyDictionary[AddressSource, RegionDirectory] = weakref.Weak
 _LOCKS: weakref.WeakKeyDictionary[AddressSource, anyio.Lock] = weakref.WeakKeyDictionary()
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class RegionDirectory:
     """The centre's region tree (101), with the 101 note's rules on top.
 
@@ -182,8 +182,8 @@ class RegionDirectory:
         problem = region_problem(province_id, city_id, area_id)
         if problem is not None:
             raise ValidationError("area_id", problem)
-        self._check_level("city_id", city_id, province_id, NO_CITY_LEVEL)
-        self._check_level("area_id", area_id, city_id, NO_DISTRICT_LEVEL)
+        self._check_level("city_id", city_id, province_id, NO_CITY_LEVEL, "city")
+        self._check_level("area_id", area_id, city_id, NO_DISTRICT_LEVEL, "district")
         return RegionSelection(province_id, city_id, area_id)
 
     def _lacks_level(self, region_id: int, documented: frozenset[int]) -> bool:
@@ -191,13 +191,18 @@ class RegionDirectory:
         return region_id in documented or not self.children_of.get(region_id)
 
     def _check_level(
-        self, parameter: str, region_id: int, parent_id: int, documented: frozenset[int]
+        self,
+        parameter: str,
+        region_id: int,
+        parent_id: int,
+        documented: frozenset[int],
+        level: str,
     ) -> None:
         if region_id == parent_id:
             if not self._lacks_level(parent_id, documented):
                 raise ValidationError(
                     parameter,
-                    f"must be a region under {parent_id}, which has that level, not {parent_id}",
+                    f"repeats {parent_id}, which has a {level} level: give one of its {level}s",
                 )
             return
         if region_id not in self.regions:

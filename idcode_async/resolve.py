@@ -46,13 +46,6 @@ PLACEHOLDERS: Final = ("fullCode", "mainCode", "catalogCode", "userCode")
 _PLACEHOLDER: Final = re.compile(r"\{(fullCode|mainCode|catalogCode|userCode)\}")
 _BRACED: Final = re.compile(r"\{[^{}]*\}")
 _BAD_ESCAPE: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_FULL_PATTERN: Final = rf"{MAIN_PATTERN}(?:/{CATALOG_PATTERN}(?:/{USER_PATTERN})?)?"
-_GROUP_PATTERNS: Final = {
-    "fullCode": _FULL_PATTERN,
-    "mainCode": MAIN_PATTERN,
-    "catalogCode": CATALOG_PATTERN,
-    "userCode": USER_PATTERN,
-}
 _BASE_CODE: Final = "&BaseCode="
 _EXTRA: Final = r"(?:[?&#].*)?"
 """What a landing may carry after the rendered URL (e.g. ``&from=…`` added by a messenger)."""
@@ -127,12 +120,32 @@ def _as_code(code: IDCode | str) -> IDCode:
     return code if isinstance(code, IDCode) else IDCode.parse(code)
 
 
+def _group_patterns(category: IDCode | None) -> dict[str, str]:
+    """What each placeholder can hold; a known category pins its main and catalog parts."""
+    if category is None or category.catalog_code is None:
+        return {
+            "fullCode": rf"{MAIN_PATTERN}(?:/{CATALOG_PATTERN}(?:/{USER_PATTERN})?)?",
+            "mainCode": MAIN_PATTERN,
+            "catalogCode": CATALOG_PATTERN,
+            "userCode": USER_PATTERN,
+        }
+    main, catalog = re.escape(category.main_code), re.escape(category.catalog_code)
+    return {
+        "fullCode": rf"{main}/{catalog}(?:/{USER_PATTERN})?",
+        "mainCode": main,
+        "catalogCode": catalog,
+        "userCode": USER_PATTERN,
+    }
+
+
 @functools.lru_cache(maxsize=256)
-def _landing_pattern(template: str) -> re.Pattern[str]:
+def _landing_pattern(template: str, category: IDCode | None) -> re.Pattern[str]:
     """A regex for what ``template`` renders to, percent-escapes of its literal text decoded.
 
-    A placeholder used twice must carry the same value both times (a back-reference).
+    A placeholder used twice must carry the same value both times (a back-reference).  With
+    the category known, adjacent placeholders (``{catalogCode}{userCode}``) split unambiguously.
     """
+    patterns = _group_patterns(category)
     out: list[str] = []
     seen: set[str] = set()
     position = 0
@@ -142,7 +155,7 @@ def _landing_pattern(template: str) -> re.Pattern[str]:
         if name in seen:
             out.append(f"(?P={name})")
         else:
-            out.append(f"(?P<{name}>{_GROUP_PATTERNS[name]})")
+            out.append(f"(?P<{name}>{patterns[name]})")
             seen.add(name)
         position = found.end()
     out.append(re.escape(unquote(template[position:])))
@@ -212,23 +225,23 @@ class ResolveUrl:
         parts (``…/html/{userCode}.html``) needs ``category``, the category code the resolve
         URL was registered for, to complete the number.
         """
-        parts = self._parts(landing)
-        return _complete(parts, None if category is None else _as_code(category))
+        known = None if category is None else _as_code(category)
+        return _complete(self._parts(landing, known), known)
 
     def matches_sample(self, sample_url: str) -> bool:
         """Whether ``sample_url`` (示例地址) is a landing of this URL; if not, 30005 follows."""
         try:
-            self._parts(sample_url)
+            self._parts(sample_url, None)
         except ValidationError:
             return False
         return True
 
-    def _parts(self, landing: str) -> _Parts:
+    def _parts(self, landing: str, category: IDCode | None) -> _Parts:
         if not isinstance(landing, str):
             raise ValidationError("landing", f"must be a string, got {type(landing).__name__}")
         landing = unquote(landing)
         if self.placeholders:
-            return self._template_parts(landing)
+            return self._template_parts(landing, category)
         prefix = unquote(self.text) + _append_separator(self.text)
         if not landing.startswith(prefix):
             raise ValidationError("landing", f"does not start with {prefix!r}: {landing!r}")
@@ -240,8 +253,10 @@ class ResolveUrl:
             code = IDCode.parse(re.split(r"[&#]", rest, maxsplit=1)[0], parameter="landing")
         return _Parts(code.main_code, code.catalog_code, code.user_code)
 
-    def _template_parts(self, landing: str) -> _Parts:
-        found = _landing_pattern(self.text).fullmatch(landing)
+    def _template_parts(self, landing: str, category: IDCode | None) -> _Parts:
+        found = _landing_pattern(self.text, category).fullmatch(landing)
+        if found is None and category is not None:
+            found = _landing_pattern(self.text, None).fullmatch(landing)  # to say what differs
         if found is None:
             raise ValidationError(
                 "landing", f"is not what {self.text!r} renders to: {landing!r} (seed §十三)"
@@ -286,7 +301,7 @@ def _recorded_code(user: str, base: str) -> IDCode:
     try:
         return category.with_user_code(user)
     except ValidationError as error:
-        raise ValidationError("code", error.reason) from None
+        raise ValidationError("code", f"user code {error.reason}") from None
 
 
 def _complete(parts: _Parts, category: IDCode | None) -> IDCode:

@@ -16,7 +16,7 @@ from typing import Literal
 
 import attrs
 
-from .._spec import Endpoint, FileRule, Response, endpoint, secret
+from .._spec import Endpoint, FileRule, Response, endpoint, file_repr, secret
 from .._validators import fail, length, non_blank
 from .._wire import FileInput
 
@@ -95,7 +95,7 @@ class UploadCodeFile(Endpoint[UploadCodeResponse]):
 
     company_idcode: str = attrs.field(validator=non_blank)
     category_reg_id: str = attrs.field(validator=non_blank)
-    code_file: FileInput
+    code_file: FileInput = attrs.field(repr=file_repr)
     generate_type: GenerateType | None = None
     version: Version | None = None
 

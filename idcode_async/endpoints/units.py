@@ -11,8 +11,8 @@ from typing import Literal
 
 import attrs
 
-from .._region_rules import region_problem
-from .._spec import Endpoint, FileRule, Response, endpoint, secret
+from .._region_rules import region_fault
+from .._spec import Endpoint, FileRule, Response, endpoint, file_repr, secret
 from .._validators import base64_text, fail, non_blank, phone_number, url
 from .._wire import FileInput
 from ._shared import OrganUnitInfo, OrganUnitResponse
@@ -44,20 +44,11 @@ _LICENCE = FileRule("licence", max_bytes=_IMAGE_MAX_BYTES, extensions=_IMAGE_FOR
 _LOGO = FileRule("logo", max_bytes=_IMAGE_MAX_BYTES, extensions=_IMAGE_FORMATS)
 
 
-def _file_repr(value: object) -> str:
-    """A file parameter in repr: raw bytes by their size, never their (megabytes of) content."""
-    return f"<{len(value)} bytes>" if isinstance(value, bytes) else repr(value)
-
-
 def _check_region(spec: object, province_id: int, city_id: int, area_id: int) -> None:
     """The 101 note, blamed on the parameter at fault (301/309)."""
-    # With area_id = city_id the district rule holds, so only the city rule can fail.
-    problem = region_problem(province_id, city_id, city_id)
-    if problem is not None:
-        raise fail(spec, "city_id", problem)
-    problem = region_problem(province_id, city_id, area_id)
-    if problem is not None:
-        raise fail(spec, "area_id", problem)
+    fault = region_fault(province_id, city_id, area_id)
+    if fault is not None:
+        raise fail(spec, *fault)
 
 
 @attrs.frozen(kw_only=True)
@@ -154,7 +145,7 @@ class CompanyVerify(Endpoint[Response]):
     """Certificate type: 2 unified social credit code, 0 other."""
     organization_code: str = attrs.field(validator=non_blank)
     """The certificate's number."""
-    file1: FileInput = attrs.field(repr=_file_repr)
+    file1: FileInput = attrs.field(repr=file_repr)
     """The business licence image: bytes, a path or an open binary file."""
 
 
@@ -190,7 +181,7 @@ class CompanyModify(Endpoint[Response]):
     """The resolve URL of the unit's main code (formats: seed §十三)."""
     linkphone: str | None = attrs.field(default=None, validator=phone_number)
     """The contact's mobile number (联系人手机)."""
-    unit_logo: FileInput | None = attrs.field(default=None, repr=_file_repr)
+    unit_logo: FileInput | None = attrs.field(default=None, repr=file_repr)
     """The unit's logo image: optional, but the document recommends sending it."""
 
 

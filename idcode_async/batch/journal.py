@@ -1,0 +1,463 @@
+"""The durable journal of a batch: what was about to be sent, and what came of it.
+
+Exactly-once registration rests on one ordering: a row's *intent* (state ``in_flight``) is
+committed and fsynced **before** its 309 request leaves, and its *outcome* is committed after
+the answer.  A process killed at any point therefore leaves each row in a state that says what
+is known:
+
+======================  ==================================================================
+``pending``             never sent, or sent and provably not acted on (busy, no connection)
+``in_flight``           intent recorded; the request may or may not have reached the centre
+``unknown``             sent, but the answer was lost (read timeout, dropped connection, 5xx)
+``done``                outcome recorded: ``registered``, ``existing`` or ``failed``
+======================  ==================================================================
+
+A resumed run skips ``done`` rows and settles ``in_flight``/``unknown`` ones with a 307 lookup
+before any resend (:mod:`.reconcile`).
+
+Storage is SQLite in WAL mode with ``synchronous=FULL``: each commit is on disk before it
+returns, so no intent can be lost to a crash, and a reader (a progress monitor, a test) can look
+at the file while a run writes it.  One run at a time may use a journal: a second one is
+refused (an OS file lock, released by the kernel when the holder dies, even by SIGKILL).
+
+What is stored: the row key, row number, unit name and user name, state, outcome, main code,
+result code and message, and an append-only event log.  Never the access token, the
+authorisation code or any password (see :mod:`._denylist`); the other registration fields
+(phone, e-mail, logo) are not needed to resume and are not stored either.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, Final, Literal, Protocol, cast
+
+import attrs
+
+from .._errors import IdcodeError
+from .._logging import redact
+from ._denylist import check_no_secret_names
+from .outcomes import Status
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Journal",
+    "JournalEntry",
+    "JournalError",
+    "JournalEvent",
+    "JournalLockedError",
+    "RowState",
+    "SqliteJournal",
+]
+
+SCHEMA_VERSION: Final = 1
+
+Synchronous = Literal["FULL", "EXTRA", "NORMAL"]
+
+
+class JournalError(IdcodeError):
+    """The journal cannot be used for this run."""
+
+
+class JournalLockedError(JournalError):
+    """Another run holds the journal."""
+
+
+class RowState(enum.StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    UNKNOWN = "unknown"
+    DONE = "done"
+
+
+@attrs.frozen(kw_only=True)
+class JournalEntry:
+    """One row's line in the journal."""
+
+    key: str
+    row: int
+    organunit_name: str
+    name_key: str
+    login_name: str
+    state: RowState
+    outcome: Status | None = None
+    organunit_idcode: str | None = None
+    code: int | None = None
+    message: str | None = None
+    attempts: int = 0
+    """309 requests whose intent was recorded for this row (over every run)."""
+    reconciled: bool = False
+
+    @property
+    def settled(self) -> bool:
+        return self.state is RowState.DONE
+
+    @property
+    def maybe_sent(self) -> bool:
+        """A request may have reached the centre and its answer is not known."""
+        return self.state in (RowState.IN_FLIGHT, RowState.UNKNOWN)
+
+
+@attrs.frozen(kw_only=True)
+class JournalEvent:
+    """One transition in the append-only event log."""
+
+    key: str
+    at_ms: int
+    event: str
+    detail: str | None
+
+
+class Journal(Protocol):
+    """What the runner needs from a journal; :class:`SqliteJournal` is the implementation.
+
+    Every method that changes a row commits durably before it returns.
+    """
+
+    def bind(self, target: str) -> None:
+        """Tie the journal to one centre (base URL); refuse a different one later."""
+
+    def entries(self) -> dict[str, JournalEntry]:
+        """Every row of the journal by key."""
+
+    def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
+        """Record (key, row, organunit_name, name_key, login_name) rows not yet journaled."""
+
+    def mark_in_flight(self, key: str) -> int:
+        """Record the intent to send ``key`` now; returns the row's attempt count."""
+
+    def mark_unknown(self, key: str, message: str) -> None:
+        """The request may have arrived; its answer was lost."""
+
+    def mark_pending(self, key: str, message: str) -> None:
+        """The request provably had no effect (busy answer, connection never made)."""
+
+    def finish(
+        self,
+        key: str,
+        outcome: Status,
+        *,
+        organunit_idcode: str | None = None,
+        code: int | None = None,
+        message: str | None = None,
+        reconciled: bool = False,
+    ) -> None:
+        """Record the row's outcome; the row is ``done``."""
+
+    def reset_failed(self) -> int:
+        """Put ``failed`` rows back to ``pending`` (an operator's retry); returns how many."""
+
+    def close(self) -> None: ...
+
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rows (
+    row_key TEXT PRIMARY KEY,
+    row_number INTEGER NOT NULL,
+    organunit_name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    login_name TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'in_flight', 'unknown', 'done')),
+    outcome TEXT CHECK (outcome IN ('registered', 'existing', 'failed')),
+    organunit_idcode TEXT,
+    result_code INTEGER,
+    message TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reconciled INTEGER NOT NULL DEFAULT 0,
+    updated_ms INTEGER NOT NULL,
+    CHECK ((state = 'done') = (outcome IS NOT NULL))
+);
+CREATE INDEX IF NOT EXISTS rows_by_name ON rows (name_key);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    row_key TEXT NOT NULL REFERENCES rows (row_key),
+    at_ms INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    detail TEXT
+);
+"""
+
+_COLUMNS: Final = (
+    "row_key, row_number, organunit_name, name_key, login_name, state, outcome, "
+    "organunit_idcode, result_code, message, attempts, reconciled"
+)
+
+
+class SqliteJournal:
+    """The journal in one SQLite file (WAL, ``synchronous=FULL`` by default).
+
+    Methods are synchronous and thread-safe: the runner calls them from a worker thread so that
+    an fsync never stalls the event loop.  Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: Synchronous = "FULL",
+        lock: bool = True,
+        clock: Any = time.time,
+    ) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._mutex = threading.Lock()
+        self._lock_file = _acquire_run_lock(self.path) if lock else None
+        try:
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            self._configure(synchronous)
+        except BaseException:
+            self._release_lock()
+            raise
+
+    def _configure(self, synchronous: Synchronous) -> None:
+        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise JournalError(f"{self.path}: SQLite refused WAL mode here (got {mode!r})")
+        if synchronous not in ("FULL", "EXTRA", "NORMAL"):
+            raise JournalError(f"synchronous must be FULL, EXTRA or NORMAL, not {synchronous!r}")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+        check_no_secret_names(self._column_names(), where=str(self.path))
+        with self._transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise JournalError(f"{self.path}: journal schema {row[0]}, expected 1")
+
+    def __enter__(self) -> SqliteJournal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._mutex:
+            self._db.close()
+            self._release_lock()
+
+    @property
+    def synchronous(self) -> int:
+        """SQLite's ``synchronous`` level in force (2 = FULL, 3 = EXTRA)."""
+        return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
+
+    @property
+    def journal_mode(self) -> str:
+        return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
+
+    def bind(self, target: str) -> None:
+        with self._mutex, self._transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE name = 'target'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('target', ?)", (target,))
+            elif row[0] != target:
+                raise JournalError(
+                    f"{self.path} records a batch against {row[0]}, not {target}: its 'done' "
+                    "rows say nothing about this centre; use another journal"
+                )
+
+    def entries(self) -> dict[str, JournalEntry]:
+        with self._mutex:
+            cursor = self._db.execute(f"SELECT {_COLUMNS} FROM rows")
+            return {entry.key: entry for entry in map(_entry, cursor)}
+
+    def entry(self, key: str) -> JournalEntry | None:
+        with self._mutex:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM rows WHERE row_key = ?", (key,)
+            ).fetchone()
+        return None if row is None else _entry(row)
+
+    def events(self, key: str | None = None) -> list[JournalEvent]:
+        """The event log, oldest first; of one row if ``key`` is given."""
+        query = "SELECT row_key, at_ms, event, detail FROM events"
+        params: tuple[str, ...] = ()
+        if key is not None:
+            query += " WHERE row_key = ?"
+            params = (key,)
+        with self._mutex:
+            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        return [JournalEvent(key=r[0], at_ms=r[1], event=r[2], detail=r[3]) for r in rows]
+
+    def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
+        now = self._now()
+        with self._mutex, self._transaction() as db:
+            for key, row, name, name_key, login_name in rows:
+                inserted = db.execute(
+                    "INSERT INTO rows (row_key, row_number, organunit_name, name_key, login_name,"
+                    " state, updated_ms) VALUES (?, ?, ?, ?, ?, 'pending', ?)"
+                    " ON CONFLICT (row_key) DO UPDATE SET row_number = excluded.row_number"
+                    " WHERE row_number != excluded.row_number",
+                    (key, row, name, name_key, login_name, now),
+                ).rowcount
+                if inserted:
+                    db.execute(
+                        "INSERT INTO events (row_key, at_ms, event, detail) VALUES (?, ?, ?, ?)",
+                        (key, now, "row", f"row {row}"),
+                    )
+
+    def mark_in_flight(self, key: str) -> int:
+        with self._mutex, self._transaction() as db:
+            self._set(db, key, "in_flight", "attempts = attempts + 1", (), "sending", None)
+            return int(
+                db.execute("SELECT attempts FROM rows WHERE row_key = ?", (key,)).fetchone()[0]
+            )
+
+    def mark_unknown(self, key: str, message: str) -> None:
+        with self._mutex, self._transaction() as db:
+            self._set(db, key, "unknown", "message = ?", (redact(message),), "unknown", message)
+
+    def mark_pending(self, key: str, message: str) -> None:
+        with self._mutex, self._transaction() as db:
+            self._set(db, key, "pending", "message = ?", (redact(message),), "not-sent", message)
+
+    def finish(
+        self,
+        key: str,
+        outcome: Status,
+        *,
+        organunit_idcode: str | None = None,
+        code: int | None = None,
+        message: str | None = None,
+        reconciled: bool = False,
+    ) -> None:
+        if outcome not in ("registered", "existing", "failed"):
+            raise JournalError(f"{outcome!r} is not a journal outcome")
+        text = None if message is None else redact(message)
+        with self._mutex, self._transaction() as db:
+            self._set(
+                db,
+                key,
+                "done",
+                "outcome = ?, organunit_idcode = ?, result_code = ?, message = ?, "
+                "reconciled = reconciled OR ?",
+                (outcome, organunit_idcode, code, text, int(reconciled)),
+                outcome,
+                " ".join(
+                    part
+                    for part in (
+                        organunit_idcode,
+                        None if code is None else f"code={code}",
+                        "reconciled" if reconciled else None,
+                    )
+                    if part
+                )
+                or None,
+            )
+
+    def reset_failed(self) -> int:
+        now = self._now()
+        with self._mutex, self._transaction() as db:
+            keys = [
+                r[0]
+                for r in db.execute("SELECT row_key FROM rows WHERE outcome = 'failed'").fetchall()
+            ]
+            for key in keys:
+                db.execute(
+                    "UPDATE rows SET state = 'pending', outcome = NULL, updated_ms = ?"
+                    " WHERE row_key = ?",
+                    (now, key),
+                )
+                db.execute(
+                    "INSERT INTO events (row_key, at_ms, event, detail) VALUES (?, ?, ?, NULL)",
+                    (key, now, "retry-failed"),
+                )
+            return len(keys)
+
+    def _set(
+        self,
+        db: sqlite3.Connection,
+        key: str,
+        state: str,
+        assignments: str,
+        values: tuple[Any, ...],
+        event: str,
+        detail: str | None,
+    ) -> None:
+        now = self._now()
+        changed = db.execute(
+            f"UPDATE rows SET state = ?, {assignments}, updated_ms = ? WHERE row_key = ?",
+            (state, *values, now, key),
+        ).rowcount
+        if changed != 1:
+            raise JournalError(f"row {key[:12]}… is not in the journal")
+        db.execute(
+            "INSERT INTO events (row_key, at_ms, event, detail) VALUES (?, ?, ?, ?)",
+            (key, now, event, None if detail is None else redact(detail)),
+        )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def _column_names(self) -> Iterator[str]:
+        for table in ("meta", "rows", "events"):
+            for column in self._db.execute(f"PRAGMA table_info({table})"):
+                yield str(column[1])
+
+    def _now(self) -> int:
+        return int(self._clock() * 1000)
+
+    def _release_lock(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (or ``ROLLBACK`` on error): one durable step."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+
+
+def _entry(row: tuple[Any, ...]) -> JournalEntry:
+    return JournalEntry(
+        key=row[0],
+        row=row[1],
+        organunit_name=row[2],
+        name_key=row[3],
+        login_name=row[4],
+        state=RowState(row[5]),
+        outcome=cast(Status | None, row[6]),
+        organunit_idcode=row[7],
+        code=row[8],
+        message=row[9],
+        attempts=row[10],
+        reconciled=bool(row[11]),
+    )
+
+
+def _acquire_run_lock(path: Path) -> IO[bytes] | None:
+    """An exclusive, non-blocking OS lock on ``<journal>.lock``; ``None`` where unsupported."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: one run at a time is the user's care
+        return None
+    stream = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115 - held for the run
+    try:
+        fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        stream.close()
+        raise JournalLockedError(
+            f"{path} is in use by another run; wait for it to finish (one run per journal)"
+        ) from exc
+    return stream

@@ -1,0 +1,111 @@
+"""Pacing of submissions: the SDK's one primitive for "not too fast" (309: 0.5–1 s apart).
+
+The document asks batch registrations to be submitted one at a time with a pause of 0.5–1 s
+(309).  A :class:`Pacer` hands out *slots*: ``async with pacer.slot():`` waits until a
+submission may start, and the block is the submission; when the block ends, the pause before
+the next start is drawn.  Every attempt takes its own slot, retries included, so a retry can
+never jump the queue.
+
+The interface is deliberately one method, so that other backends (a Redis pacer shared by
+several processes on one access token) can stand in for :class:`LocalPacer` unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol, runtime_checkable
+
+import anyio
+
+__all__ = ["DEFAULT_MAX_INTERVAL", "DEFAULT_MIN_INTERVAL", "LocalPacer", "Pacer"]
+
+DEFAULT_MIN_INTERVAL = 0.5
+DEFAULT_MAX_INTERVAL = 1.0
+"""309's advice: pause 0.5–1 s between submissions."""
+
+
+@runtime_checkable
+class Pacer(Protocol):
+    """Grants submission slots.
+
+    ``slot()`` returns an async context manager.  Entering it waits until a submission may
+    start; the body is one request; leaving it (normally, by an exception or by cancellation)
+    ends the submission.  A pacer must guarantee that at most its concurrency of bodies run at
+    once and that each starts no sooner than its configured pause after the end of the
+    submission before it in the same lane.  If the wait is cancelled, no slot was used.
+    """
+
+    def slot(self) -> AbstractAsyncContextManager[None]: ...
+
+
+class LocalPacer:
+    """An in-process pacer: ``concurrency`` lanes, each pausing uniform(min, max) between
+    the end of one submission and the start of the next.
+
+    With the default ``concurrency=1`` that is the document's "one at a time, 0.5–1 s apart".
+    Share one instance among everything that submits with the same access token in a process.
+    ``clock`` (seconds, monotonic), ``sleep`` and ``rng`` are injectable for tests; they
+    default to anyio's clock and sleep, so the pacer runs under asyncio and trio.
+    """
+
+    def __init__(
+        self,
+        min_interval: float = DEFAULT_MIN_INTERVAL,
+        max_interval: float = DEFAULT_MAX_INTERVAL,
+        *,
+        concurrency: int = 1,
+        clock: Callable[[], float] = anyio.current_time,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not 0 <= min_interval <= max_interval or math.isinf(max_interval):
+            raise ValueError(
+                f"need 0 <= min_interval <= max_interval < inf, got {min_interval}, {max_interval}"
+            )
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        self.min_interval = float(min_interval)
+        self.max_interval = float(max_interval)
+        self.concurrency = concurrency
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng if rng is not None else random.Random()
+        self._semaphore = anyio.Semaphore(concurrency)
+        self._ready = [-math.inf] * concurrency
+        """When each lane may next start a submission (clock seconds)."""
+        self._free = list(range(concurrency))
+
+    def __repr__(self) -> str:
+        return (
+            f"LocalPacer(min_interval={self.min_interval}, max_interval={self.max_interval}, "
+            f"concurrency={self.concurrency})"
+        )
+
+    @property
+    def mean_interval(self) -> float:
+        """The mean pause between the end of a submission and the next start in its lane."""
+        return (self.min_interval + self.max_interval) / 2
+
+    def slot(self) -> AbstractAsyncContextManager[None]:
+        return self._slot()
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        async with self._semaphore:
+            lane = min(self._free, key=self._ready.__getitem__)
+            self._free.remove(lane)
+            started = False
+            try:
+                delay = self._ready[lane] - self._clock()
+                if delay > 0:
+                    await self._sleep(delay)
+                started = True
+                yield
+            finally:
+                if started:
+                    pause = self._rng.uniform(self.min_interval, self.max_interval)
+                    self._ready[lane] = self._clock() + pause
+                self._free.append(lane)
