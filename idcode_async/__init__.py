@@ -42,20 +42,39 @@ from ._signing import canonical_string, sign
 from ._spec import Endpoint, PageEndpoint, Response, Spec
 from ._version import __version__
 from .endpoints import CategoryRegItem
+from .idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
+from .pages import CALLBACK_PARAMETER, parse_page_callback
+from .regions import Region, RegionDirectory, RegionSelection
+from .resolve import (
+    PLACEHOLDERS,
+    ResolveUrl,
+    build_resolve_url,
+    parse_landing,
+    parse_scan_query,
+    scan_target,
+    url_encode,
+    validate_sample_url,
+)
 
 __all__ = [
+    "CALLBACK_PARAMETER",
     "DEFAULT_TIMEOUT",
+    "PLACEHOLDERS",
     "PRODUCTION_BASE_URL",
+    "PRODUCTION_RESOLVER",
     "TEST_BASE_URL",
+    "TEST_RESOLVER",
     "UPLOAD_TIMEOUT",
     "ApiError",
     "AuthError",
     "BusyError",
     "CategoryRegItem",
+    "CodeKind",
     "DuplicateError",
     "Endpoint",
     "FileError",
     "HttpStatusError",
+    "IDCode",
     "IdcodeAuth",
     "IdcodeClient",
     "IdcodeError",
@@ -64,6 +83,10 @@ __all__ = [
     "NotFoundError",
     "PageEndpoint",
     "PageForm",
+    "Region",
+    "RegionDirectory",
+    "RegionSelection",
+    "ResolveUrl",
     "ResolveUrlError",
     "Response",
     "ResponseDecodeError",
@@ -77,8 +100,15 @@ __all__ = [
     "ValidationError",
     "VerificationCodeError",
     "__version__",
+    "build_resolve_url",
     "canonical_string",
     "endpoints",
+    "parse_landing",
+    "parse_page_callback",
+    "parse_scan_query",
     "registry",
+    "scan_target",
     "sign",
+    "url_encode",
+    "validate_sample_url",
 ]

@@ -20,19 +20,21 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote, unquote, urlsplit
 
 import attrs
 
 from ._errors import ValidationError
 from ._query import QueryInput, query_value
+from ._validators import fail
 from .idcode import CATALOG_PATTERN, MAIN_PATTERN, USER_PATTERN, CodeKind, IDCode
 
 __all__ = [
     "PLACEHOLDERS",
     "ResolveUrl",
     "build_resolve_url",
+    "gotourl_validator",
     "parse_landing",
     "parse_scan_query",
     "scan_target",
@@ -94,6 +96,19 @@ def _gotourl_problem(text: object) -> str | None:
                 "before putting it in the query (seed §十四, nested encoding)"
             )
     return None
+
+
+def gotourl_validator(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """attrs validator for a spec's resolve URL field: :class:`ResolveUrl`'s rules.
+
+    ``None`` and ``""`` (not sent) pass, as with the other validators of
+    :mod:`idcode_async._validators`; whether the field is required is ``non_blank``'s job.
+    """
+    if not isinstance(value, str) or not value:
+        return
+    problem = _gotourl_problem(value)
+    if problem is not None:
+        raise fail(instance, attribute.name, problem)
 
 
 def _append_separator(text: str) -> str:

@@ -125,6 +125,9 @@ class Journal(Protocol):
     def entries(self) -> dict[str, JournalEntry]:
         """Every row of the journal by key."""
 
+    def entry(self, key: str) -> JournalEntry | None:
+        """One row by key."""
+
     def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
         """Record (key, row, organunit_name, name_key, login_name) rows not yet journaled."""
 
@@ -143,11 +146,13 @@ class Journal(Protocol):
         outcome: Status,
         *,
         organunit_idcode: str | None = None,
+        login_name: str | None = None,
         code: int | None = None,
         message: str | None = None,
         reconciled: bool = False,
     ) -> None:
-        """Record the row's outcome; the row is ``done``."""
+        """Record the row's outcome (and the user name the centre answered); the row is
+        ``done``."""
 
     def reset_failed(self) -> int:
         """Put ``failed`` rows back to ``pending`` (an operator's retry); returns how many."""
@@ -329,6 +334,7 @@ class SqliteJournal:
         outcome: Status,
         *,
         organunit_idcode: str | None = None,
+        login_name: str | None = None,
         code: int | None = None,
         message: str | None = None,
         reconciled: bool = False,
@@ -341,9 +347,9 @@ class SqliteJournal:
                 db,
                 key,
                 "done",
-                "outcome = ?, organunit_idcode = ?, result_code = ?, message = ?, "
-                "reconciled = reconciled OR ?",
-                (outcome, organunit_idcode, code, text, int(reconciled)),
+                "outcome = ?, organunit_idcode = ?, login_name = COALESCE(?, login_name), "
+                "result_code = ?, message = ?, reconciled = reconciled OR ?",
+                (outcome, organunit_idcode, login_name, code, text, int(reconciled)),
                 outcome,
                 " ".join(
                     part

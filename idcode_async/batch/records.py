@@ -90,7 +90,7 @@ class UnitRegistration:
 
     def to_spec(self) -> UnitRegist:
         """The 309 request; raises :class:`~idcode_async.ValidationError` for a broken rule."""
-        return UnitRegist(**self.wire_values())  # type: ignore[arg-type]
+        return UnitRegist(**attrs.asdict(self, recurse=False))
 
     def wire_values(self) -> dict[str, Any]:
         """The parameters that are sent (absent ones left out), by wire name."""

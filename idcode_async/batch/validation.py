@@ -2,7 +2,8 @@
 
 A row is valid when it could be read (see :mod:`.inputs`), when the 309 spec accepts it
 (required fields, formats, the 101 note's region rules: the spec is the one place those rules
-live), when its regions exist in the centre's table (:mod:`.regions`), and when no earlier
+live), when its regions exist and nest in the centre's 101 table
+(:class:`~idcode_async.regions.RegionDirectory`, fetched once per client), and when no earlier
 valid row has the same unit name or user name: the centre would answer the second with
 10007/10008, so it is reported here instead of being sent.
 """
@@ -13,13 +14,17 @@ from collections.abc import Iterable
 
 import attrs
 
-from .._errors import ValidationError
+from .._errors import IdcodeError, ValidationError
 from ..endpoints import UnitRegist
+from ..regions import RegionDirectory
 from .inputs import SourceRow
 from .records import UnitRegistration
-from .regions import RegionCatalogue
 
-__all__ = ["InvalidRow", "Preflight", "ValidRow", "check_rows"]
+__all__ = ["InvalidRow", "Preflight", "PreflightError", "ValidRow", "check_rows"]
+
+
+class PreflightError(IdcodeError):
+    """The rows cannot be checked at all (e.g. 101 returned no regions); nothing was sent."""
 
 
 @attrs.frozen
@@ -51,8 +56,10 @@ class Preflight:
         return len(self.valid) + len(self.invalid)
 
 
-def check_rows(rows: Iterable[SourceRow], regions: RegionCatalogue | None) -> Preflight:
+def check_rows(rows: Iterable[SourceRow], regions: RegionDirectory | None) -> Preflight:
     """Split ``rows`` into valid and invalid ones; ``regions=None`` skips the 101 lookup."""
+    if regions is not None and not len(regions):
+        raise PreflightError("101 returned no regions: the rows' regions cannot be checked")
     valid: list[ValidRow] = []
     invalid: list[InvalidRow] = []
     names: dict[str, int] = {}
@@ -81,12 +88,15 @@ def check_rows(rows: Iterable[SourceRow], regions: RegionCatalogue | None) -> Pr
 
 
 def _checked(
-    record: UnitRegistration, regions: RegionCatalogue | None
+    record: UnitRegistration, regions: RegionDirectory | None
 ) -> tuple[UnitRegist | None, str | None]:
     try:
         spec = record.to_spec()
     except ValidationError as exc:
         return None, f"{exc.parameter} {exc.reason}"
-    if regions is None:
-        return spec, None
-    return spec, regions.problem(record.province_id, record.city_id, record.area_id)
+    if regions is not None:
+        try:
+            regions.validate(record.province_id, record.city_id, record.area_id)
+        except ValidationError as exc:
+            return None, f"{exc.parameter} {exc.reason}"
+    return spec, None

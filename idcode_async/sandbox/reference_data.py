@@ -37,6 +37,7 @@ __all__ = [
     "category_by_id",
     "region_by_id",
     "region_problem",
+    "trade_by_id",
 ]
 
 
@@ -271,6 +272,14 @@ TRADES: Final[tuple[Trade, ...]] = (
     *(Trade(100 + division, name, 2, section) for section, division, name in _DIVISIONS),
 )
 """GB/T 4754 sections (ids 1–20) and divisions (id 100 + division number)."""
+
+_TRADE_INDEX: Final = {trade.trade_id: trade for trade in TRADES}
+
+
+def trade_by_id(trade_id: int) -> Trade | None:
+    """The trade with this id, if the sandbox knows it."""
+    return _TRADE_INDEX.get(trade_id)
+
 
 UNIT_TYPES: Final[tuple[UnitType, ...]] = (
     UnitType(1, "企业"),

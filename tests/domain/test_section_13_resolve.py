@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+import attrs
 import pytest
 
 from idcode_async import ValidationError
 from idcode_async.idcode import IDCode
 from idcode_async.resolve import (
     ResolveUrl,
+    gotourl_validator,
     parse_landing,
     parse_scan_query,
     scan_target,
@@ -129,7 +133,7 @@ def test_user_code_template_without_category_cannot_complete_the_number():
 
 
 def test_category_must_agree_with_the_landing():
-    with pytest.raises(ValidationError, match="landing carries '10.232324.11'"):
+    with pytest.raises(ValidationError, match=r"landing carries '10\.232324\.11'"):
         parse_landing(
             "http://news.dfasfsa.com/html/{catalogCode}/{userCode}.html",
             "http://news.dfasfsa.com/html/10.232324.11/201703233.html",
@@ -312,3 +316,28 @@ def test_constructor_validates_and_parse_names_the_parameter():
     with pytest.raises(ValidationError) as caught:
         ResolveUrl.parse("not a url", parameter="sample_url")
     assert caught.value.parameter == "sample_url"
+
+
+def test_a_placeholder_used_twice_must_carry_one_value():
+    url = "http://h.com/a/{userCode}-{userCode}.htm"
+    category = "i.86.101010.3/10.232324.11"
+    assert scan_target(url, CODE) == "http://h.com/a/201703233-201703233.htm"
+    assert parse_landing(url, "http://h.com/a/201703233-201703233.htm", category=category) == (
+        IDCode.parse(CODE)
+    )
+    with pytest.raises(ValidationError, match="is not what"):
+        parse_landing(url, "http://h.com/a/201703233-201703234.htm", category=category)
+
+
+def test_gotourl_validator_for_endpoint_specs():
+    @attrs.frozen
+    class Spec:
+        number: ClassVar[int] = 602
+        gotourl: str | None = attrs.field(default=None, validator=gotourl_validator)
+
+    Spec()
+    Spec("")
+    Spec("http://news.dfasfsa.com/html/{userCode}.html")
+    with pytest.raises(ValidationError, match="unknown placeholder") as caught:
+        Spec("http://news.dfasfsa.com/html/{id}.html")
+    assert (caught.value.parameter, caught.value.endpoint) == ("gotourl", 602)

@@ -1,0 +1,60 @@
+"""Batch unit registration (309): paced, resumable, exactly-once, with progress.
+
+>>> from idcode_async.batch import register_units, read_units_csv, SqliteJournal
+>>> summary = await register_units(client, read_units_csv("units.csv"), journal="run.db")
+
+Modules, one job each: :mod:`.records` (the row), :mod:`.inputs` (CSV/JSONL readers),
+:mod:`.validation` (pre-flight checks), :mod:`.journal` (the durable
+journal), :mod:`.pacer` (pacing), :mod:`.reconcile` (307 lookups after a lost answer),
+:mod:`.runner` (``register_units``), :mod:`.outcomes`, :mod:`.results` and :mod:`.progress`
+(what the run reports), :mod:`.cli` (``idcode register-units``).
+"""
+
+from __future__ import annotations
+
+from .inputs import InputFormatError, SourceRow, read_units, read_units_csv, read_units_jsonl
+from .journal import (
+    Journal,
+    JournalEntry,
+    JournalError,
+    JournalLockedError,
+    RowState,
+    SqliteJournal,
+)
+from .outcomes import BatchSummary, RowOutcome, Status
+from .pacer import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, LocalPacer, Pacer
+from .progress import Progress
+from .records import UnitRegistration
+from .results import CsvResultsWriter, JsonlResultsWriter, ResultsWriter, open_results
+from .runner import BatchAbortedError, register_units
+from .validation import PreflightError
+
+__all__ = [
+    "DEFAULT_MAX_INTERVAL",
+    "DEFAULT_MIN_INTERVAL",
+    "BatchAbortedError",
+    "BatchSummary",
+    "CsvResultsWriter",
+    "InputFormatError",
+    "Journal",
+    "JournalEntry",
+    "JournalError",
+    "JournalLockedError",
+    "JsonlResultsWriter",
+    "LocalPacer",
+    "Pacer",
+    "PreflightError",
+    "Progress",
+    "ResultsWriter",
+    "RowOutcome",
+    "RowState",
+    "SourceRow",
+    "SqliteJournal",
+    "Status",
+    "UnitRegistration",
+    "open_results",
+    "read_units",
+    "read_units_csv",
+    "read_units_jsonl",
+    "register_units",
+]

@@ -1,0 +1,80 @@
+"""Progress of a batch: counts by outcome, rate and time to completion.
+
+The runner calls ``on_progress`` with a :class:`Progress` snapshot whenever a row gets an
+outcome.  The rate is measured over the recent completions of this run (resumed rows are not
+work done now), so the estimate follows the pacing actually achieved, retries and all.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable
+
+import attrs
+
+from .outcomes import RowOutcome
+
+__all__ = ["Progress", "ProgressTracker"]
+
+
+@attrs.frozen(kw_only=True)
+class Progress:
+    """A snapshot of a batch."""
+
+    total: int
+    registered: int = 0
+    existing: int = 0
+    invalid: int = 0
+    failed: int = 0
+    resumed: int = 0
+    elapsed: float = 0.0
+    rate: float | None = None
+    """Rows settled per second by this run, over its recent completions."""
+    eta: float | None = None
+    """Seconds until every row has an outcome, at ``rate``."""
+
+    @property
+    def done(self) -> int:
+        return self.registered + self.existing + self.invalid + self.failed
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done
+
+
+class ProgressTracker:
+    """Turns outcomes into :class:`Progress` snapshots (``clock`` in seconds, monotonic)."""
+
+    def __init__(self, total: int, *, clock: Callable[[], float], window: int = 50) -> None:
+        self.total = total
+        self._clock = clock
+        self._started = clock()
+        self._counts = collections.Counter[str]()
+        self._resumed = 0
+        self._recent: collections.deque[float] = collections.deque([self._started], window + 1)
+
+    def record(self, outcome: RowOutcome) -> None:
+        self._counts[outcome.status] += 1
+        if outcome.resumed:
+            self._resumed += 1
+        elif outcome.status != "invalid":
+            self._recent.append(self._clock())
+
+    def snapshot(self) -> Progress:
+        now = self._clock()
+        completions = len(self._recent) - 1
+        span = now - self._recent[0]
+        rate = completions / span if completions and span > 0 else None
+        done = sum(self._counts.values())
+        eta = (self.total - done) / rate if rate else None
+        return Progress(
+            total=self.total,
+            registered=self._counts["registered"],
+            existing=self._counts["existing"],
+            invalid=self._counts["invalid"],
+            failed=self._counts["failed"],
+            resumed=self._resumed,
+            elapsed=now - self._started,
+            rate=rate,
+            eta=eta,
+        )

@@ -1,0 +1,82 @@
+"""Section 七: code uses (201) and industry categories (202–204)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .context import ApiRoute, Call, get_post
+from .jsontypes import JsonObject, JsonValue
+from .reference_data import CODE_USES, INDUSTRY_CATEGORIES, PRODUCT_CODEUSE_ID, IndustryCategory
+
+__all__ = ["ROUTES"]
+
+
+def _categories(categories: Iterable[IndustryCategory]) -> JsonObject:
+    entries: list[JsonValue] = [
+        {
+            "industrycategory_id": c.industrycategory_id,
+            "industrycategory_name": c.industrycategory_name,
+            "industrycategory_id_parent": c.industrycategory_id_parent,
+            "industrycategory_level": c.industrycategory_level,
+            "industrycategory_code": c.industrycategory_code,
+            "codeuse_id": c.codeuse_id,
+            "industrycategory_isdel": c.industrycategory_isdel,
+            "type_id": c.type_id,
+            "check_format": c.check_format,
+        }
+        for c in categories
+    ]
+    return {"industrycategory_list": entries}
+
+
+async def code_uses(call: Call) -> JsonObject:
+    """201: every use of codes for people, matters and things."""
+    uses: list[JsonValue] = [
+        {
+            "codeuse_id": u.codeuse_id,
+            "codeuse_name": u.codeuse_name,
+            "codeuse_code": u.codeuse_code,
+            "type_id": u.type_id,
+        }
+        for u in CODE_USES
+    ]
+    return {"codeuse_list": uses}
+
+
+async def all_categories(call: Call) -> JsonObject:
+    """202: every industry category."""
+    return _categories(INDUSTRY_CATEGORIES)
+
+
+async def categories_by_parent(call: Call) -> JsonObject:
+    """203: children of ``industrycategory_id_parent`` (0 or absent: the first level).
+
+    203 documents no 10006, so an unknown parent gives an empty list.
+    """
+    parent = call.integer("industrycategory_id_parent", default=0)
+    return _categories(c for c in INDUSTRY_CATEGORIES if c.industrycategory_id_parent == parent)
+
+
+async def product_categories(call: Call) -> JsonObject:
+    """204: the categories of products (code use 10)."""
+    return _categories(c for c in INDUSTRY_CATEGORIES if c.codeuse_id == PRODUCT_CODEUSE_ID)
+
+
+ROUTES = (
+    ApiRoute(number=201, path="/sp/idcode/codeuse", methods=get_post, handler=code_uses),
+    ApiRoute(
+        number=202, path="/sp/idcode/industrycategory", methods=get_post, handler=all_categories
+    ),
+    ApiRoute(
+        number=203,
+        path="/sp/idcode/industrycategory/parent/id",
+        methods=get_post,
+        handler=categories_by_parent,
+    ),
+    ApiRoute(
+        number=204,
+        path="/sp/idcode/industrycategory/product",
+        methods=get_post,
+        handler=product_categories,
+    ),
+)

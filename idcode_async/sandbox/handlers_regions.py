@@ -1,0 +1,92 @@
+"""Section 六: regions (101/102), trades (103/104) and unit types (105)."""
+
+from __future__ import annotations
+
+from .context import ApiRoute, Call, get_post
+from .errors import Reject
+from .jsontypes import JsonObject, JsonValue
+from .reference_data import REGIONS, TRADES, UNIT_TYPES, Region, Trade
+
+__all__ = ["ROUTES"]
+
+
+def _region(region: Region) -> JsonValue:
+    return {
+        "address_id": region.address_id,
+        "address_name": region.address_name,
+        "address_level": region.address_level,
+        "address_id_parent": region.address_id_parent,
+        "address_code": region.address_code,
+    }
+
+
+def _trade(trade: Trade) -> JsonValue:
+    return {
+        "trade_id": trade.trade_id,
+        "trade_name": trade.trade_name,
+        "trade_level": trade.trade_level,
+        "trade_id_parent": trade.trade_id_parent,
+    }
+
+
+async def addresses(call: Call) -> JsonObject:
+    """101: every region at every level."""
+    return {"address_list": [_region(r) for r in REGIONS]}
+
+
+async def addresses_by_parent(call: Call) -> JsonObject:
+    """102: children of ``address_id_parent`` (0: provinces), optionally of one ``level``.
+
+    Following the 101 note, a municipality's children are its districts (level 3); a city
+    without districts (Dongguan) has no children: 10006.
+    """
+    parent = call.require_int("address_id_parent")
+    level = call.integer("level", allowed=(1, 2, 3))
+    found = [
+        r
+        for r in REGIONS
+        if r.address_id_parent == parent and (level is None or r.address_level == level)
+    ]
+    if not found:
+        raise Reject(10006, f"no regions under {parent}")
+    return {"address_list": [_region(r) for r in found]}
+
+
+async def trades(call: Call) -> JsonObject:
+    """103: every trade at every level."""
+    return {"trade_list": [_trade(t) for t in TRADES]}
+
+
+async def trades_by_parent(call: Call) -> JsonObject:
+    """104: children of ``trade_id_parent`` (0: the first level), 10006 if none."""
+    parent = call.require_int("trade_id_parent")
+    found = [t for t in TRADES if t.trade_id_parent == parent]
+    if not found:
+        raise Reject(10006, f"no trades under {parent}")
+    return {"trade_list": [_trade(t) for t in found]}
+
+
+async def unit_types(call: Call) -> JsonObject:
+    """105: unit types; ``code`` is what 301/309 take."""
+    return {"unit_type_list": [{"unit_type_name": u.unit_type_name, "code": u.code} for u in UNIT_TYPES]}
+
+
+ROUTES = (
+    ApiRoute(number=101, path="/sp/idcode/addresses", methods=get_post, handler=addresses),
+    ApiRoute(
+        number=102,
+        path="/sp/idcode/addresses/parent/id",
+        methods=get_post,
+        handler=addresses_by_parent,
+        required=("address_id_parent",),
+    ),
+    ApiRoute(number=103, path="/sp/idcode/trades", methods=get_post, handler=trades),
+    ApiRoute(
+        number=104,
+        path="/sp/idcode/trades/parent/id",
+        methods=get_post,
+        handler=trades_by_parent,
+        required=("trade_id_parent",),
+    ),
+    ApiRoute(number=105, path="/sp/idcode/unittypes", methods=get_post, handler=unit_types),
+)

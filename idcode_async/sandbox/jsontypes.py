@@ -1,0 +1,10 @@
+"""The JSON value type of answers."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+__all__ = ["JsonObject", "JsonValue"]
+
+JsonValue: TypeAlias = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
+JsonObject: TypeAlias = dict[str, JsonValue]

@@ -1,0 +1,90 @@
+"""Where codes come from: an iterable, an async iterable, or a text file with one code a line.
+
+Nothing here holds more than one line (or one batch of an async source) at a time.
+
+Decisions:
+
+* A ``str`` (or any :class:`os.PathLike`) is a **path**, never an iterable of codes: iterating a
+  string yields characters, which is never what a caller means.  ``bytes`` are refused for the
+  same reason (pass the path of a binary file instead).
+* Files are read as UTF-8 with a byte order mark skipped (``utf-8-sig``) and universal
+  newlines (``\\n``, ``\\r\\n``, ``\\r``), so the line numbers in reports are the ones an editor
+  shows.  Bytes that are not UTF-8 (a GBK file) do not stop the run: they decode to surrogates,
+  and the line is rejected as "not printable ASCII" with its number.
+* Items of an iterable are numbered from 1, like lines.  Each item must be a ``str``.
+* Stripping: surrounding whitespace (including ideographic spaces, U+3000, common in Chinese
+  spreadsheets) is removed by the planner's fast path; :func:`strip_marks` also removes byte
+  order marks, which ``str.strip`` keeps and which appear mid-stream when files were
+  concatenated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import TypeAlias
+
+from .._errors import UsageError
+
+__all__ = [
+    "AsyncCodeSource",
+    "CodeSource",
+    "aiter_batches",
+    "open_source",
+    "strip_marks",
+]
+
+CodeSource: TypeAlias = "str | os.PathLike[str] | Iterable[str]"
+"""A path to a text file (one code a line) or an iterable of codes."""
+
+AsyncCodeSource: TypeAlias = "CodeSource | AsyncIterable[str]"
+"""Anything :data:`CodeSource` accepts, or an async iterable of codes."""
+
+_BOM = "\ufeff"
+
+
+def strip_marks(code: str) -> str:
+    """``code`` without surrounding whitespace and byte order marks (in any mix)."""
+    previous = None
+    while previous != code:
+        previous = code
+        code = code.strip().strip(_BOM)
+    return code
+
+
+@contextlib.contextmanager
+def open_source(source: CodeSource) -> Iterator[Iterator[object]]:
+    """The raw lines (or items) of ``source``; a file is closed when the block ends.
+
+    Items are yielded unchecked: the planner refuses a non-``str`` item with its number.
+    """
+    if isinstance(source, str | os.PathLike):
+        with open(source, encoding="utf-8-sig", errors="surrogateescape", newline=None) as lines:
+            yield lines
+        return
+    if isinstance(source, bytes | bytearray | memoryview):
+        raise UsageError(
+            "codes must be an iterable of str or a path; got bytes (pass the file's path)"
+        )
+    if isinstance(source, AsyncIterable):
+        raise UsageError("an async iterable needs plan_upload_async(), not plan_upload()")
+    if not isinstance(source, Iterable):
+        raise UsageError(f"codes must be an iterable of str or a path, not {type(source)!r}")
+    yield iter(source)
+
+
+async def aiter_batches(source: AsyncIterable[object], size: int) -> AsyncIterator[list[object]]:
+    """Items of an async iterable in lists of up to ``size`` (the planner works in a thread).
+
+    Batching is what lets the CPU-bound planning leave the event loop: one thread hop per
+    batch, not per code.
+    """
+    batch: list[object] = []
+    async for item in source:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

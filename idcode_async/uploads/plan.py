@@ -1,0 +1,267 @@
+"""The plan: which requests upload the codes, and what was left out and why.
+
+Every request item carries ``endpoint`` (5011, 5012, 5013 or 5014), ``count`` (codes covered),
+``first_code`` and ``last_code`` (for the manifest) and ``codes()`` (to list them again), plus
+the parameters its endpoint needs (seed §十).  Items are frozen attrs classes: a plan can be
+logged, compared and written to a manifest without surprises.
+
+The plan owns the temporary files its 5011 items point to: use it as a context manager or call
+:meth:`UploadPlan.close` once the upload is done.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import ClassVar, Literal, TypeAlias
+
+import attrs
+
+from .options import PlanOptions
+from .rules import RejectReason
+from .spool import Workspace
+
+__all__ = [
+    "CodeFile",
+    "CodeList",
+    "DuplicateCode",
+    "DuplicateReport",
+    "FixedLengthRange",
+    "PrefixRange",
+    "RejectedCode",
+    "RejectedReport",
+    "UploadPlan",
+    "UploadRequest",
+    "range_request",
+]
+
+Endpoint = Literal[5011, 5012, 5013, 5014]
+
+
+@attrs.frozen
+class PrefixRange:
+    """5013: ``prefix_str + str(n)`` for every ``n`` from ``start_num`` to ``end_num``."""
+
+    endpoint: ClassVar[Literal[5013]] = 5013
+    prefix_str: str
+    start_num: int
+    end_num: int
+
+    @property
+    def count(self) -> int:
+        return self.end_num - self.start_num + 1
+
+    @property
+    def first_code(self) -> str:
+        return f"{self.prefix_str}{self.start_num}"
+
+    @property
+    def last_code(self) -> str:
+        return f"{self.prefix_str}{self.end_num}"
+
+    def codes(self) -> Iterator[str]:
+        prefix = self.prefix_str
+        return (f"{prefix}{n}" for n in range(self.start_num, self.end_num + 1))
+
+    def __contains__(self, code: object) -> bool:
+        if not isinstance(code, str) or not code.startswith(self.prefix_str):
+            return False
+        digits = code[len(self.prefix_str) :]
+        return (
+            digits.isascii()
+            and digits.isdigit()
+            and str(int(digits)) == digits
+            and self.start_num <= int(digits) <= self.end_num
+        )
+
+
+@attrs.frozen
+class FixedLengthRange:
+    """5014: ``prefix_str + str(n).zfill(length)`` for ``n`` from ``start_num`` to ``end_num``.
+
+    The planner only makes ranges whose numbers all fit in ``length`` digits.
+    """
+
+    endpoint: ClassVar[Literal[5014]] = 5014
+    prefix_str: str
+    start_num: int
+    end_num: int
+    length: int
+
+    @property
+    def count(self) -> int:
+        return self.end_num - self.start_num + 1
+
+    @property
+    def first_code(self) -> str:
+        return f"{self.prefix_str}{self.start_num:0{self.length}d}"
+
+    @property
+    def last_code(self) -> str:
+        return f"{self.prefix_str}{self.end_num:0{self.length}d}"
+
+    def codes(self) -> Iterator[str]:
+        prefix, width = self.prefix_str, self.length
+        return (f"{prefix}{n:0{width}d}" for n in range(self.start_num, self.end_num + 1))
+
+    def __contains__(self, code: object) -> bool:
+        if not isinstance(code, str) or not code.startswith(self.prefix_str):
+            return False
+        digits = code[len(self.prefix_str) :]
+        return (
+            len(digits) == self.length
+            and digits.isascii()
+            and digits.isdigit()
+            and self.start_num <= int(digits) <= self.end_num
+        )
+
+
+@attrs.frozen
+class CodeList:
+    """5012: the codes themselves, sent as ``code_list_str`` (``"1,2,3"``)."""
+
+    endpoint: ClassVar[Literal[5012]] = 5012
+    code_list: tuple[str, ...]
+
+    @property
+    def code_list_str(self) -> str:
+        return ",".join(self.code_list)
+
+    @property
+    def count(self) -> int:
+        return len(self.code_list)
+
+    @property
+    def first_code(self) -> str:
+        return self.code_list[0]
+
+    @property
+    def last_code(self) -> str:
+        return self.code_list[-1]
+
+    def codes(self) -> Iterator[str]:
+        return iter(self.code_list)
+
+
+@attrs.frozen
+class CodeFile:
+    """5011: a TXT file, one code a line, spooled in the plan's temporary directory.
+
+    ``size`` and ``sha256`` describe the bytes at ``path`` (for multipart length and the
+    manifest); ``newline`` separates lines (none after the last).
+    """
+
+    endpoint: ClassVar[Literal[5011]] = 5011
+    path: Path
+    count: int
+    size: int
+    sha256: str
+    first_code: str
+    last_code: str
+    newline: str = "\r\n"
+
+    def codes(self) -> Iterator[str]:
+        """The file's codes, read back from disk (the file must still exist)."""
+        text = self.path.read_bytes().decode("ascii")
+        return iter(text.split(self.newline) if text else ())
+
+
+UploadRequest: TypeAlias = PrefixRange | FixedLengthRange | CodeList | CodeFile
+"""One request of a plan (``endpoint`` tells which)."""
+
+
+def range_request(prefix: str, start: int, end: int, length: int | None) -> UploadRequest:
+    """The 5013 (``length`` None) or 5014 item for a range."""
+    if length is None:
+        return PrefixRange(prefix, start, end)
+    return FixedLengthRange(prefix, start, end, length)
+
+
+@attrs.frozen
+class DuplicateCode:
+    """A line whose code appeared on an earlier line (it is uploaded once)."""
+
+    line: int
+    code: str
+
+
+@attrs.frozen
+class RejectedCode:
+    """A line refused before sending; ``code`` is cut to 256 characters."""
+
+    line: int
+    code: str
+    reason: RejectReason
+
+
+def _frozen_counts(counts: Mapping[RejectReason, int]) -> Mapping[RejectReason, int]:
+    return types.MappingProxyType(dict(counts))
+
+
+@attrs.frozen
+class DuplicateReport:
+    """``count`` duplicate lines in all; ``examples`` are the first ones, by line."""
+
+    count: int = 0
+    examples: tuple[DuplicateCode, ...] = ()
+
+
+@attrs.frozen
+class RejectedReport:
+    """``count`` rejected lines in all, ``by_reason``; ``examples`` are the first, by line."""
+
+    count: int = 0
+    examples: tuple[RejectedCode, ...] = ()
+    by_reason: Mapping[RejectReason, int] = attrs.field(
+        factory=dict, converter=_frozen_counts, eq=False
+    )
+
+
+@attrs.define(eq=False)
+class UploadPlan:
+    """The requests that upload every accepted code exactly once, in sending order.
+
+    ``count`` is the number of distinct accepted codes (the sum of ``request.count``);
+    ``lines`` counts every line or item read, ``blank_lines`` the empty ones.  Ranges come
+    first (sorted by prefix and first number), then the remainder as 5012 lists or 5011
+    files, in input order.
+    """
+
+    requests: tuple[UploadRequest, ...]
+    count: int
+    lines: int
+    blank_lines: int
+    duplicates: DuplicateReport
+    rejected: RejectedReport
+    options: PlanOptions
+    _workspace: Workspace = attrs.field(repr=False, alias="workspace")
+    _closed: bool = attrs.field(default=False, init=False, repr=False)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def by_endpoint(self) -> dict[Endpoint, tuple[int, int]]:
+        """``{endpoint: (requests, codes)}`` for the endpoints the plan uses."""
+        summary: dict[Endpoint, tuple[int, int]] = {}
+        for request in self.requests:
+            requests, codes = summary.get(request.endpoint, (0, 0))
+            summary[request.endpoint] = (requests + 1, codes + request.count)
+        return summary
+
+    def codes(self) -> Iterator[str]:
+        """Every code the plan uploads, request by request (5011 files are read back)."""
+        for request in self.requests:
+            yield from request.codes()
+
+    def close(self) -> None:
+        """Remove the spooled 5011 files (idempotent).  Their items become unusable."""
+        self._closed = True
+        self._workspace.cleanup()
+
+    def __enter__(self) -> UploadPlan:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

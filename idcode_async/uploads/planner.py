@@ -1,0 +1,327 @@
+"""Turn a stream of codes into the fewest 5011–5014 requests (seed §十), in bounded memory.
+
+One entry point, three kinds of input (:mod:`.codes_input`):
+
+>>> with plan_upload(["A1", "A2", "A3", "B7"]) as plan:  # or a path, or any iterable of str
+...     [(r.endpoint, r.count) for r in plan.requests]
+[(5012, 4)]
+
+``plan_upload`` is synchronous: planning is CPU work plus local file I/O, and a function that
+needs no event loop can be used from scripts, threads and tests alike.  Async iterables need an
+event loop to be read, so :func:`plan_upload_async` takes those (and everything
+``plan_upload`` takes): it reads the async iterable on the loop in batches and plans each batch
+in a worker thread (anyio, so asyncio and trio both work), keeping the loop responsive.
+
+The pipeline, one code at a time, nothing held per code but a hash:
+
+1. strip, skip blank lines, apply the rules (:mod:`.rules`), reporting rejects by line;
+2. split the code into series and number (:mod:`.numbering`);
+3. merge it into runs (:mod:`.runs`) or, without a trailing number, write it to the remainder
+   (:mod:`.spool`); repeated codes are found exactly (ranges) or by hash (:mod:`.dedupe`);
+4. at the end: settle open runs, confirm hash-suspected duplicates exactly, and choose 5012
+   lists or 5011 files for the remainder.
+
+Determinism: the same input and options give the same requests in the same order with the same
+chunk boundaries (no randomised hashing, no dependence on timing or batch sizes).
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import os
+from collections import Counter
+from collections.abc import AsyncIterable, Iterable
+
+import anyio.to_thread
+
+from .._errors import UsageError
+from .codes_input import AsyncCodeSource, CodeSource, aiter_batches, open_source, strip_marks
+from .dedupe import HashSet64, SuspectLog, code_hash
+from .numbering import split_code
+from .options import PlanOptions
+from .plan import (
+    CodeFile,
+    CodeList,
+    DuplicateCode,
+    DuplicateReport,
+    RejectedCode,
+    RejectedReport,
+    UploadPlan,
+    UploadRequest,
+    range_request,
+)
+from .rules import RejectReason, check_code, is_acceptable
+from .runs import Outcome, RunTracker
+from .spool import RemainderSpool, SpooledChunk, Workspace
+
+__all__ = ["UploadPlanner", "plan_upload", "plan_upload_async"]
+
+SpoolDir = str | os.PathLike[str] | None
+
+_SUSPECT_BATCH = 200_000  # suspects confirmed per pass over the remainder (bounds memory)
+_EXAMPLE_CHARS = 256  # a rejected line is cut to this in reports (it may be a whole file)
+_ASYNC_BATCH = 10_000  # codes per thread hop in plan_upload_async
+
+
+class UploadPlanner:
+    """The incremental planner: :meth:`feed` lines as they come, then :meth:`finish`.
+
+    :func:`plan_upload` and :func:`plan_upload_async` drive it; use it directly when codes
+    arrive in pieces from elsewhere.  Not thread-safe; one ``feed`` at a time.  Line numbers
+    run on across ``feed`` calls.
+    """
+
+    def __init__(self, options: PlanOptions | None = None, *, spool_dir: SpoolDir = None) -> None:
+        self.options = options = options if options is not None else PlanOptions()
+        self._workspace = Workspace(spool_dir)
+        self._hashes = HashSet64()
+        self._spool = RemainderSpool(
+            self._workspace,
+            max_codes=options.max_file_codes,
+            max_bytes=options.max_file_bytes,
+            newline=options.file_newline,
+        )
+        self._tracker = RunTracker(
+            min_run=options.min_run_length,
+            max_open=options.max_open_runs,
+            hashes=self._hashes,
+            spill=self._spool.write,
+        )
+        self._suspects: SuspectLog | None = None
+        self._lines = 0
+        self._blank = 0
+        self._duplicates = 0
+        self._duplicate_examples: list[DuplicateCode] = []
+        self._rejected: Counter[RejectReason] = Counter()
+        self._rejected_examples: list[RejectedCode] = []
+        self._done = False
+
+    def feed(self, lines: Iterable[object]) -> None:
+        """Plan the codes of ``lines`` (str items; surrounding whitespace is ignored)."""
+        if self._done:
+            raise UsageError("this planner has finished; start a new one")
+        max_length = self.options.max_code_length
+        max_digits = self.options.max_number_digits
+        add = self._tracker.add
+        add_hash = self._hashes.add
+        spool = self._spool.write
+        line = self._lines
+        try:
+            for raw in lines:
+                line += 1
+                if not isinstance(raw, str):
+                    raise UsageError(f"line {line}: codes must be str, not {type(raw).__name__}")
+                code = raw.strip()
+                if not code:
+                    self._blank += 1
+                    continue
+                if not is_acceptable(code, max_length):
+                    code = strip_marks(code)
+                    if not code:
+                        self._blank += 1
+                        continue
+                    reason = check_code(code, max_length)
+                    if reason is not None:
+                        self._reject(line, code, reason)
+                        continue
+                parts = split_code(code, max_digits)
+                if parts is None:
+                    if add_hash(code_hash(code)):
+                        self._suspect(line, code)
+                    else:
+                        spool(code)
+                    continue
+                outcome = add(parts[0], parts[1], parts[2], code)
+                if outcome is not Outcome.NEW:
+                    if outcome is Outcome.DUPLICATE:
+                        self._duplicate(line, code)
+                    else:
+                        self._suspect(line, code)
+        finally:
+            self._lines = line
+
+    def _reject(self, line: int, code: str, reason: RejectReason) -> None:
+        self._rejected[reason] += 1
+        if len(self._rejected_examples) < self.options.max_examples:
+            self._rejected_examples.append(RejectedCode(line, code[:_EXAMPLE_CHARS], reason))
+
+    def _duplicate(self, line: int, code: str) -> None:
+        self._duplicates += 1
+        if len(self._duplicate_examples) < self.options.max_examples:
+            self._duplicate_examples.append(DuplicateCode(line, code))
+
+    def _suspect(self, line: int, code: str) -> None:
+        if self._suspects is None:
+            self._suspects = SuspectLog(self._workspace.path / "suspects.tsv")
+        self._suspects.add(line, code)
+
+    def finish(self) -> UploadPlan:
+        """Settle the runs, confirm duplicates, build the plan (which now owns the files)."""
+        if self._done:
+            raise UsageError("this planner has finished; start a new one")
+        self._done = True
+        self._tracker.finish()
+        self._confirm_suspects()
+        requests: list[UploadRequest] = [
+            range_request(r.prefix, r.start, r.end, r.length) for r in self._tracker.ranges()
+        ]
+        chunks = self._spool.close()
+        requests.extend(self._remainder_requests(chunks))
+        if not any(isinstance(r, CodeFile) for r in requests):
+            self._workspace.cleanup()  # nothing on disk is needed any more
+        return UploadPlan(
+            requests=tuple(requests),
+            count=sum(r.count for r in requests),
+            lines=self._lines,
+            blank_lines=self._blank,
+            duplicates=DuplicateReport(self._duplicates, tuple(self._duplicate_examples)),
+            rejected=RejectedReport(
+                self._rejected.total(), tuple(self._rejected_examples), self._rejected
+            ),
+            options=self.options,
+            workspace=self._workspace,
+        )
+
+    def abort(self) -> None:
+        """Give up: remove every temporary file (safe to call at any time)."""
+        self._done = True
+        if self._suspects is not None:
+            self._suspects.close()
+        self._spool.discard()
+        self._workspace.cleanup()
+
+    def _confirm_suspects(self) -> None:
+        """Sort hash hits into real duplicates and collisions, by exact comparison.
+
+        A suspect is a duplicate if a range covers it or the remainder holds it; otherwise its
+        hash collided with another code's, and its first occurrence is uploaded after all
+        (appended to the remainder).  Batches keep memory bounded: each batch is one pass over
+        the remainder files.
+        """
+        if self._suspects is None:
+            return
+        max_digits = self.options.max_number_digits
+        found_lines: list[DuplicateCode] = []
+        for batch in self._suspects.batches(_SUSPECT_BATCH):
+            lines_of: dict[str, list[int]] = {}
+            for line, code in batch:
+                lines_of.setdefault(code, []).append(line)
+            found: set[str] = set()
+            for code in lines_of:
+                parts = split_code(code, max_digits)
+                if parts is not None and self._tracker.covers(*parts):
+                    found.add(code)
+            unresolved = lines_of.keys() - found
+            if unresolved:
+                found.update(code for code in self._spool.codes() if code in unresolved)
+            confirmed: list[DuplicateCode] = []
+            for code, lines in lines_of.items():
+                if code not in found:
+                    self._spool.write(code)  # a collision: the first occurrence is new
+                    lines = lines[1:]
+                confirmed.extend(DuplicateCode(line, code) for line in lines)
+            self._duplicates += len(confirmed)
+            confirmed.sort(key=lambda d: d.line)
+            found_lines = list(heapq.merge(found_lines, confirmed, key=lambda d: d.line))[
+                : self.options.max_examples
+            ]
+        self._suspects.close()
+        self._duplicate_examples = list(
+            heapq.merge(self._duplicate_examples, found_lines, key=lambda d: d.line)
+        )[: self.options.max_examples]
+
+    def _remainder_requests(self, chunks: list[SpooledChunk]) -> list[UploadRequest]:
+        """5012 lists if the remainder fits in ``max_list_requests`` of them, else 5011 files."""
+        options = self.options
+        total = sum(chunk.count for chunk in chunks)
+        if not total:
+            return []
+        if options.max_list_requests:
+            lists = _pack_lists(chunks, options)
+            if lists is not None:
+                for chunk in chunks:
+                    chunk.path.unlink()
+                return list(lists)
+        return [
+            CodeFile(
+                path=chunk.path,
+                count=chunk.count,
+                size=chunk.size,
+                sha256=chunk.sha256,
+                first_code=chunk.first_code,
+                last_code=chunk.last_code,
+                newline=options.file_newline,
+            )
+            for chunk in chunks
+        ]
+
+
+def _pack_lists(chunks: list[SpooledChunk], options: PlanOptions) -> list[CodeList] | None:
+    """The remainder as 5012 lists, each ``code_list_str`` within ``max_list_bytes``; None if
+    that takes more than ``max_list_requests`` lists."""
+    budget = options.max_list_requests * options.max_list_bytes
+    newline = len(options.file_newline)
+    # Joined with commas, the codes take their file bytes minus (newline - 1) per separator.
+    if sum(c.size - (newline - 1) * (c.count - 1) for c in chunks) > budget:
+        return None
+    lists: list[CodeList] = []
+    current: list[str] = []
+    size = 0
+    for chunk in chunks:
+        for code in CodeFile(
+            chunk.path, chunk.count, chunk.size, chunk.sha256, "", "", options.file_newline
+        ).codes():
+            extra = len(code) + (1 if current else 0)
+            if current and size + extra > options.max_list_bytes:
+                lists.append(CodeList(tuple(current)))
+                current, size, extra = [], 0, len(code)
+            current.append(code)
+            size += extra
+    if current:
+        lists.append(CodeList(tuple(current)))
+    return lists if len(lists) <= options.max_list_requests else None
+
+
+def plan_upload(
+    codes: CodeSource, *, options: PlanOptions | None = None, spool_dir: SpoolDir = None
+) -> UploadPlan:
+    """Plan the upload of ``codes``: a path (``str`` or ``PathLike``) or an iterable of str.
+
+    Streams the input (nothing per code is kept but a 64-bit hash for codes outside ranges);
+    5011 chunks are written under ``spool_dir`` (default: the system temporary directory) and
+    removed by ``plan.close()`` or at the end of a ``with`` block.  On error nothing is left
+    behind.  Raises :class:`~idcode_async.UsageError` for an input that is not codes, and
+    ``OSError`` for a file that cannot be read.
+    """
+    planner = UploadPlanner(options, spool_dir=spool_dir)
+    try:
+        with open_source(codes) as lines:
+            planner.feed(lines)
+        return planner.finish()
+    except BaseException:
+        planner.abort()
+        raise
+
+
+async def plan_upload_async(
+    codes: AsyncCodeSource, *, options: PlanOptions | None = None, spool_dir: SpoolDir = None
+) -> UploadPlan:
+    """:func:`plan_upload` for async code: also takes async iterables of str.
+
+    The planning runs in worker threads (a batch of codes per hop), so the event loop stays
+    free; a path or a plain iterable is planned entirely in one worker thread.  Cancelling
+    removes the temporary files.
+    """
+    if not isinstance(codes, AsyncIterable):
+        return await anyio.to_thread.run_sync(
+            functools.partial(plan_upload, codes, options=options, spool_dir=spool_dir)
+        )
+    planner = UploadPlanner(options, spool_dir=spool_dir)
+    try:
+        async for batch in aiter_batches(codes, _ASYNC_BATCH):
+            await anyio.to_thread.run_sync(planner.feed, batch)
+        return await anyio.to_thread.run_sync(planner.finish)
+    except BaseException:
+        planner.abort()
+        raise

@@ -1,0 +1,148 @@
+"""The journal: durable states, crash semantics, one run at a time, no secrets."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from idcode_async.batch import JournalError, JournalLockedError, RowState, SqliteJournal
+
+ROWS = [("k1", 2, "甲公司", "甲公司", "L1"), ("k2", 3, "乙公司", "乙公司", "L2")]
+
+
+@pytest.fixture
+def journal(tmp_path: Path):
+    with SqliteJournal(tmp_path / "run.db") as j:
+        j.add_pending(ROWS)
+        yield j
+
+
+def test_wal_and_synchronous_full_by_default(journal):
+    assert journal.journal_mode == "wal"
+    assert journal.synchronous == 2
+
+
+def test_synchronous_is_configurable_but_checked(tmp_path):
+    with SqliteJournal(tmp_path / "extra.db", synchronous="EXTRA") as j:
+        assert j.synchronous == 3
+    with pytest.raises(JournalError, match="synchronous"):
+        SqliteJournal(tmp_path / "bad.db", synchronous="OFF")  # type: ignore[arg-type]
+
+
+def test_states_from_pending_to_done(journal):
+    assert journal.entry("k1").state is RowState.PENDING
+    assert journal.mark_in_flight("k1") == 1
+    assert journal.entry("k1").state is RowState.IN_FLIGHT
+    assert journal.entry("k1").maybe_sent
+    journal.mark_pending("k1", "busy")
+    assert journal.mark_in_flight("k1") == 2
+    journal.mark_unknown("k1", "ReadTimeout")
+    assert journal.entry("k1").maybe_sent
+    journal.mark_in_flight("k1")
+    journal.finish("k1", "registered", organunit_idcode="i.86.110105.1", login_name="L1X")
+    entry = journal.entry("k1")
+    assert entry.settled
+    assert (entry.outcome, entry.organunit_idcode, entry.login_name, entry.attempts) == (
+        "registered",
+        "i.86.110105.1",
+        "L1X",
+        3,
+    )
+    events = [e.event for e in journal.events("k1")]
+    assert events == ["row", "sending", "not-sent", "sending", "unknown", "sending", "registered"]
+
+
+def test_add_pending_is_idempotent_and_follows_moved_rows(journal):
+    journal.mark_in_flight("k1")
+    journal.add_pending([("k1", 9, "甲公司", "甲公司", "L1"), ("k3", 4, "丙", "丙", "L3")])
+    entries = journal.entries()
+    assert set(entries) == {"k1", "k2", "k3"}
+    assert entries["k1"].row == 9
+    assert entries["k1"].state is RowState.IN_FLIGHT  # a re-read never resets a row
+    assert entries["k1"].attempts == 1
+
+
+def test_unknown_rows_and_bad_outcomes_are_refused(journal):
+    with pytest.raises(JournalError, match="not in the journal"):
+        journal.mark_in_flight("nope")
+    with pytest.raises(JournalError, match="not a journal outcome"):
+        journal.finish("k1", "invalid")
+
+
+def test_done_requires_an_outcome_at_the_schema_level(journal):
+    with pytest.raises(sqlite3.IntegrityError):
+        journal._db.execute("UPDATE rows SET state = 'done' WHERE row_key = 'k1'")
+
+
+def test_reset_failed_puts_failed_rows_back(journal):
+    journal.finish("k1", "failed", code=30002, message="解析地址格式不正确")
+    journal.finish("k2", "existing", code=10007)
+    assert journal.reset_failed() == 1
+    assert journal.entry("k1").state is RowState.PENDING
+    assert journal.entry("k1").outcome is None
+    assert journal.entry("k2").outcome == "existing"
+
+
+def test_bound_to_one_centre(journal):
+    journal.bind("https://apitest.idcode.org.cn")
+    journal.bind("https://apitest.idcode.org.cn")
+    with pytest.raises(JournalError, match="against https://apitest"):
+        journal.bind("https://api.idcode.org.cn")
+
+
+def test_one_run_at_a_time(tmp_path):
+    with SqliteJournal(tmp_path / "run.db"), pytest.raises(JournalLockedError):
+        SqliteJournal(tmp_path / "run.db")
+    with SqliteJournal(tmp_path / "run.db"):
+        pass  # released on close
+
+
+def test_intent_is_committed_before_mark_in_flight_returns(journal):
+    journal.mark_in_flight("k2")
+    reader = sqlite3.connect(journal.path)
+    state = reader.execute("SELECT state FROM rows WHERE row_key = 'k2'").fetchone()[0]
+    reader.close()
+    assert state == "in_flight"
+
+
+CRASH = textwrap.dedent(
+    """
+    import os, signal, sys
+    from idcode_async.batch.journal import SqliteJournal
+    j = SqliteJournal(sys.argv[1])
+    j.add_pending([("k1", 2, "甲公司", "甲公司", "L1"), ("k2", 3, "乙公司", "乙公司", "L2")])
+    j.finish("k2", "registered", organunit_idcode="i.86.1.2")
+    j.mark_in_flight("k1")
+    os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+def test_sigkill_after_intent_leaves_the_row_in_flight_and_the_lock_free(tmp_path):
+    path = tmp_path / "run.db"
+    done = subprocess.run([sys.executable, "-c", CRASH, str(path)], check=False)
+    assert done.returncode == -9
+    with SqliteJournal(path) as journal:  # the kernel released the dead run's lock
+        entries = journal.entries()
+    assert entries["k1"].state is RowState.IN_FLIGHT
+    assert entries["k1"].attempts == 1
+    assert entries["k2"].outcome == "registered"
+
+
+def test_no_secret_reaches_the_file(tmp_path):
+    token, auth_code = "J7X4LuOOfURXeAAEAAAAAABSK", "RORJOOfU4OJ44XUf4uuXU4JuRLeeRAX7"
+    path = tmp_path / "run.db"
+    with SqliteJournal(path) as journal:
+        journal.add_pending(ROWS)
+        journal.mark_in_flight("k1")
+        journal.mark_unknown("k1", f"POST /x?access_token={token}&hash=ABC&auth_code={auth_code}")
+        journal.finish("k2", "failed", message=f'{{"access_token": "{token}"}} login_pwd=123456')
+        assert "access_token=***" in journal.entry("k1").message
+    content = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    for secret in (token, auth_code, "123456", "hash=ABC"):
+        assert secret.encode() not in content
