@@ -73,11 +73,6 @@ def _add_optional_commands(commands: argparse._SubParsersAction[argparse.Argumen
     from .batch.cli import add_register_units_command
 
     add_register_units_command(commands)
-    try:
-        from .uploads.cli import add_upload_codes_command
-    except ImportError:  # pragma: no cover - the uploads CLI is optional until it lands
-        return
-    add_upload_codes_command(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

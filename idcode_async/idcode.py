@@ -30,11 +30,13 @@ PRODUCTION_RESOLVER: Final = "http://s.idcode.org.cn/"
 TEST_RESOLVER: Final = "http://stest.idcode.org.cn/"
 """Resolver of the test environment (§十一)."""
 
-MAIN_PATTERN: Final = r"i\.[0-9]+\.[0-9]+\.[0-9]+"
-"""``i.<country>.<region>.<serial>``: i.86.101010.3, i.86.110108.52, i.86.120103.1021."""
+MAIN_PATTERN: Final = r"(?:i|MA)\.[0-9]+\.[0-9]+\.[0-9]+"
+"""``i.<country>.<region>.<serial>`` (i.86.101010.3, the document's form) or the centre's
+ISO/IEC 15459 form ``MA.<country>.<region>.<serial>`` (MA.156.1003.1629, seen in live data)."""
 
-CATALOG_PATTERN: Final = r"[0-9]+\.[0-9]+\.[0-9]+"
-"""``<use>.<category>.<serial>``: 10.232324.11, 91.12000000.1 (§十一, §十三)."""
+CATALOG_PATTERN: Final = r"[0-9]+\.[0-9]+\.[A-Za-z0-9_~-]+"
+"""``<use>.<category>.<model>``: 10.232324.11, 91.12000000.1 (§十一, §十三); the last segment
+is the model number code of 406/402 and may hold letters (10.46100000.riseplatform)."""
 
 USER_PATTERN: Final = r"[A-Za-z0-9._~-]+"
 """The SP's own part: RFC 3986 unreserved characters only (201703233, xxxx)."""
@@ -43,8 +45,8 @@ _MAIN: Final = re.compile(MAIN_PATTERN)
 _CATALOG: Final = re.compile(CATALOG_PATTERN)
 _USER: Final = re.compile(USER_PATTERN)
 
-_MAIN_HINT: Final = "i.<country>.<region>.<serial> in digits, e.g. i.86.101010.3"
-_CATALOG_HINT: Final = "<use>.<category>.<serial> in digits, e.g. 10.232324.11"
+_MAIN_HINT: Final = "i.<country>.<region>.<serial> (or MA.…) in digits, e.g. i.86.101010.3"
+_CATALOG_HINT: Final = "<use>.<category>.<model>, e.g. 10.232324.11 or 10.1001.BW-500"
 _USER_HINT: Final = "letters, digits and . _ ~ - only, e.g. 201703233"
 
 
@@ -89,17 +91,20 @@ class IDCode:
     Grammar (``str(code)`` writes it, :meth:`parse` reads it)::
 
         code     = main [ "/" catalog [ "/" user ] ]
-        main     = "i." digits "." digits "." digits        ; i.86.101010.3
-        catalog  = digits "." digits "." digits             ; 10.232324.11
+        main     = ("i" / "MA") "." digits "." digits "." digits   ; i.86.101010.3
+        catalog  = digits "." digits "." 1*( ALPHA / DIGIT / "_" / "~" / "-" )
+                                                             ; 10.232324.11, 10.1001.BW-500
         user     = 1*( ALPHA / DIGIT / "." / "_" / "~" / "-" )   ; 201703233, xxxx
 
     Why these bounds:
 
     * The main and category parts are assigned by the centre; every example in the document
       (``i.86.101010.3``, ``i.86.110108.52``, ``i.86.120103.1021``; ``10.232324.11``,
-      ``91.12000000.1``) is dotted digits in exactly these shapes, so anything else is a typo.
-      Field lengths and the country (always 86 in the document) are not fixed by it, so any
-      number of digits is accepted and kept verbatim (leading zeros survive).
+      ``91.12000000.1``) is dotted digits in these shapes.  Live data adds two forms the
+      document does not print: main codes under the ISO/IEC 15459 issuing agency ``MA``
+      (``MA.156.1003.1629``) and category codes whose last segment is the model number code
+      registered by 406/402, letters included (``10.46100000.riseplatform``).  Field lengths
+      and the country are not fixed, so any number of digits is accepted and kept verbatim.
     * The user part is the SP's own (uploaded through 5011–5014); the document shows
       ``201703233`` and ``xxxx``.  It may not hold ``/`` (the separator) or ``,`` (5012 lists
       codes as ``"1,2,3"``), and the document writes numbers into URLs *without*

@@ -357,7 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except KeyboardInterrupt:
-        print("interrupted; the journal is consistent: run the same command to resume", file=sys.stderr)
+        print(
+            "interrupted; the journal is consistent: run the same command to resume",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
 
 

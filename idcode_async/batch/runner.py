@@ -199,7 +199,8 @@ async def register_units(
         return summary
     finally:
         if owned is not None:
-            await anyio.to_thread.run_sync(owned.close)
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(owned.close)
 
 
 async def _collect(rows: Iterable[RowInput] | AsyncIterable[RowInput]) -> list[SourceRow]:
@@ -313,7 +314,8 @@ class _Run:
                 e.maybe_sent or e.outcome in ("registered", "existing") for e in others
             )
             self.plans.append(_Plan(item, needs_lookup, ours))
-        self.progress()
+        if not self.preflight.invalid and not self.resumed:
+            self.progress()  # the first snapshot, before any outcome
 
     # -- submission -------------------------------------------------------------------------
 
@@ -369,16 +371,16 @@ class _Run:
                         reconciled=True,
                     )
                 needs_lookup = False
-            if self.halt.is_set():
-                return None
             answer = await self._send(item)
+            if answer is None:
+                return None
             if isinstance(answer, UnitRegistResponse):
                 return await self._registered(item, answer)
             kind = classify(answer)
             message = redact(str(answer))
             if kind is ErrorKind.EXISTS:
                 assert isinstance(answer, ApiError)
-                return await self._existing(item, answer)
+                return await self._existing(item, answer, ours=ours)
             if kind is ErrorKind.REFUSED:
                 assert isinstance(answer, ApiError)
                 return await self._finish(
@@ -400,10 +402,15 @@ class _Run:
             if not await self._backoff(tries):
                 return None
 
-    async def _send(self, item: ValidRow) -> UnitRegistResponse | IdcodeError:
-        """One paced 309 attempt, its intent journaled inside the slot, before the request."""
+    async def _send(self, item: ValidRow) -> UnitRegistResponse | IdcodeError | None:
+        """One paced 309 attempt, its intent journaled inside the slot, before the request.
+
+        ``None``: the run was stopped while waiting for the slot, and nothing was sent.
+        """
         journal = self._journal()
         async with self.pacer.slot():
+            if self.halt.is_set():
+                return None
             await self._write(journal.mark_in_flight, item.key)
             self.submissions += 1
             try:
@@ -433,14 +440,29 @@ class _Run:
             message=message,
         )
 
-    async def _existing(self, item: ValidRow, error: ApiError) -> RowOutcome:
+    async def _existing(self, item: ValidRow, error: ApiError, *, ours: bool) -> RowOutcome:
+        """10007/10008: nothing was created now; the unit's main code is looked up with 307.
+
+        After an earlier request of ours whose answer was lost (``ours``), the name existing
+        means that request most likely created it (307 had not shown it yet): the row is
+        ``registered``, marked reconciled, and the message says why.
+        """
         unit = await self._lookup_quietly(item)
         found = unit is not None and unit.organunit_oid
         note = "; main code from 307" if found else "; 307 did not find the unit name"
+        idcode = unit.organunit_oid if unit is not None else None
+        if ours:
+            return await self._finish(
+                item,
+                "registered",
+                organunit_idcode=idcode,
+                message=f"{error.code} after a lost answer: the earlier request created it{note}",
+                reconciled=True,
+            )
         return await self._finish(
             item,
             "existing",
-            organunit_idcode=unit.organunit_oid if unit is not None else None,
+            organunit_idcode=idcode,
             code=error.code,
             message=f"{error.message or 'already registered'}{note}",
         )

@@ -3,7 +3,7 @@
 Endpoints are data: number, path, the methods the document allows, required parameters and a
 handler.  The pipeline in :mod:`.app` does everything common (counting, faults, parsing,
 verification, required parameters, the envelope); a handler only applies the endpoint's own
-rules and returns its documented output fields, or raises :class:`~.errors.Reject`.
+rules and returns its documented output fields, or raises :class:`~.errors.CentreError`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import attrs
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from .errors import Reject
+from .errors import CentreError
 from .jsontypes import JsonObject, JsonValue
 from .state import State
 
@@ -31,6 +31,8 @@ class Call:
     state: State
     base_url: str
     """Scheme and host the request reached (no trailing slash), for links to the sandbox."""
+    headers: dict[str, str] = attrs.field(factory=dict)
+    """Extra response headers a handler wants sent (e.g. 505's ``X-Sandbox-Truncated``)."""
 
     def text(self, name: str, default: str = "") -> str:
         """A parameter's value; missing and empty are the same (``default``)."""
@@ -40,7 +42,7 @@ class Call:
         """A required parameter, or 10000."""
         value = self.params.get(name, "")
         if not value.strip():
-            raise Reject(10000, f"{name} is required")
+            raise CentreError(10000, f"{name} is required")
         return value
 
     def integer(
@@ -53,9 +55,9 @@ class Call:
         try:
             number = int(value)
         except ValueError:
-            raise Reject(10000, f"{name} must be an integer") from None
+            raise CentreError(10000, f"{name} must be an integer") from None
         if allowed is not None and number not in allowed:
-            raise Reject(10000, f"{name} must be one of {sorted(allowed)}")
+            raise CentreError(10000, f"{name} must be one of {sorted(allowed)}")
         return number
 
     def require_int(self, name: str, allowed: Collection[int] | None = None) -> int:

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 from .jsontypes import JsonValue
 
-__all__ = ["Reject"]
+__all__ = ["CentreError"]
 
 
-class Reject(Exception):
+class CentreError(Exception):
     """Answer with result code ``code`` (message from :mod:`.messages`).
 
     ``fields`` are extra members of the error answer (301's ``organunit_result_info``);

@@ -34,7 +34,7 @@ import random
 import attrs
 import httpx
 
-__all__ = ["BUSY_BODY", "HTML_502_PAGE", "ConnectionDropped", "FaultKind", "FaultPlan", "Faults"]
+__all__ = ["HTML_502_PAGE", "ConnectionDropped", "FaultKind", "FaultPlan", "Faults"]
 
 
 class FaultKind(enum.StrEnum):
@@ -50,9 +50,6 @@ class FaultKind(enum.StrEnum):
 class ConnectionDropped(httpx.RemoteProtocolError):
     """Raised by the app to drop a connection on purpose (see the module docstring)."""
 
-
-BUSY_BODY = {"result_code": -1, "result_msg": "系统繁忙，请稍后再试"}
-"""The -1 answer every endpoint documents."""
 
 HTML_502_PAGE = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .context import ApiRoute, Call, get_post, post_only
-from .errors import Reject
+from .errors import CentreError
 from .messages import message
 from .pages import expired_page, page_html
 from .reference_data import category_by_id
@@ -37,7 +37,7 @@ _CODE_PAY_TYPE = {401: 2, 408: 5}
 def _open(call: Call, fixed: dict[str, str]) -> HTMLResponse:
     callback = call.require("callback_url")
     if not is_http_url(callback):
-        raise Reject(10000, "callback_url must be an absolute http(s) URL")
+        raise CentreError(10000, "callback_url must be an absolute http(s) URL")
     ticket = call.state.add_page(call.number, {**fixed, "callback_url": callback})
     action = call.link(f"/_sandbox/pages/{ticket}")
     return HTMLResponse(page_html(call.number, action, fixed))
@@ -66,7 +66,7 @@ async def product_page(call: Call) -> Response:
     category_id = call.require_int("industrycategory_id")
     category = category_by_id(category_id)
     if category is None or category.codeuse_id != 10:
-        raise Reject(10000, "industrycategory_id must be a product category")
+        raise CentreError(10000, "industrycategory_id must be a product category")
     pay_type = call.require_int("code_pay_type", allowed=(2, 5))
     return _open(
         call, {**fixed, "industrycategory_id": str(category_id), "code_pay_type": str(pay_type)}
@@ -78,15 +78,17 @@ async def login_page(call: Call) -> Response:
     return _open(call, {})
 
 
-def _request_from_form(endpoint: int, fixed: dict[str, str], form: dict[str, str]) -> RegistrationRequest:
+def _request_from_form(
+    endpoint: int, fixed: dict[str, str], form: dict[str, str]
+) -> RegistrationRequest:
     source = fixed if endpoint == 405 else form
     try:
         category_id = int(source.get("industrycategory_id", ""))
     except ValueError:
-        raise Reject(10000, "industrycategory_id must be an integer") from None
+        raise CentreError(10000, "industrycategory_id must be an integer") from None
     category = category_by_id(category_id)
     if category is None:
-        raise Reject(10000, f"unknown industrycategory_id {category_id}")
+        raise CentreError(10000, f"unknown industrycategory_id {category_id}")
     pay_type = int(fixed["code_pay_type"]) if endpoint == 405 else _CODE_PAY_TYPE[endpoint]
     return RegistrationRequest(
         via=endpoint,
@@ -127,7 +129,7 @@ def page_submit_endpoint(state: State) -> Callable[[Request], Awaitable[Response
                 return HTMLResponse(expired_page(), status_code=404)
             try:
                 target = _complete(state, ticket.endpoint, ticket.params, form)
-            except Reject as refused:
+            except CentreError as refused:
                 page = page_html(
                     ticket.endpoint,
                     str(request.url),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .context import ApiRoute, Call, get_post
-from .errors import Reject
+from .errors import CentreError
 from .jsontypes import JsonObject, JsonValue
 from .reference_data import REGIONS, TRADES, UNIT_TYPES, Region, Trade
 
@@ -48,7 +48,7 @@ async def addresses_by_parent(call: Call) -> JsonObject:
         if r.address_id_parent == parent and (level is None or r.address_level == level)
     ]
     if not found:
-        raise Reject(10006, f"no regions under {parent}")
+        raise CentreError(10006, f"no regions under {parent}")
     return {"address_list": [_region(r) for r in found]}
 
 
@@ -62,13 +62,15 @@ async def trades_by_parent(call: Call) -> JsonObject:
     parent = call.require_int("trade_id_parent")
     found = [t for t in TRADES if t.trade_id_parent == parent]
     if not found:
-        raise Reject(10006, f"no trades under {parent}")
+        raise CentreError(10006, f"no trades under {parent}")
     return {"trade_list": [_trade(t) for t in found]}
 
 
 async def unit_types(call: Call) -> JsonObject:
     """105: unit types; ``code`` is what 301/309 take."""
-    return {"unit_type_list": [{"unit_type_name": u.unit_type_name, "code": u.code} for u in UNIT_TYPES]}
+    return {
+        "unit_type_list": [{"unit_type_name": u.unit_type_name, "code": u.code} for u in UNIT_TYPES]
+    }
 
 
 ROUTES = (

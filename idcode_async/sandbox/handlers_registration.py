@@ -10,8 +10,9 @@ again.  Each registration starts its resolve-URL review (608 type 2) at once.
 from __future__ import annotations
 
 import json
+
 from .context import ApiRoute, Call, get_post, post_only
-from .errors import Reject
+from .errors import CentreError
 from .jsontypes import JsonObject, JsonValue
 from .records import Registration
 from .reference_data import PRODUCT_CODEUSE_ID
@@ -29,10 +30,10 @@ def _member_text(item: dict[str, object], name: str, *, required: bool = True) -
     value = item.get(name)
     if value is None or value == "":
         if required:
-            raise Reject(10000, f"category_reg_list item lacks {name}")
+            raise CentreError(10000, f"category_reg_list item lacks {name}")
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise Reject(10000, f"{name} must be text or a number")
+        raise CentreError(10000, f"{name} must be text or a number")
     return str(value)
 
 
@@ -41,12 +42,12 @@ def _member_int(item: dict[str, object], name: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise Reject(10000, f"{name} must be an integer") from None
+        raise CentreError(10000, f"{name} must be an integer") from None
 
 
 def _batch_request(item: object) -> RegistrationRequest:
     if not isinstance(item, dict):
-        raise Reject(10000, "category_reg_list items must be objects")
+        raise CentreError(10000, "category_reg_list items must be objects")
     return RegistrationRequest(
         via=402,
         industrycategory_id=_member_int(item, "industrycategory_id"),
@@ -66,15 +67,15 @@ async def batch_register(call: Call) -> JsonObject:
     try:
         envelope = json.loads(call.require(JSON_STR))
     except ValueError:
-        raise Reject(10000, "json_str is not JSON") from None
+        raise CentreError(10000, "json_str is not JSON") from None
     if not isinstance(envelope, dict):
-        raise Reject(10000, "json_str must be a JSON object")
+        raise CentreError(10000, "json_str must be a JSON object")
     company = envelope.get("company_idcode")
     if not isinstance(company, str) or not company:
-        raise Reject(10000, "json_str lacks company_idcode")
+        raise CentreError(10000, "json_str lacks company_idcode")
     items = envelope.get("category_reg_list")
     if not isinstance(items, list) or not items:
-        raise Reject(10000, "json_str lacks a non-empty category_reg_list")
+        raise CentreError(10000, "json_str lacks a non-empty category_reg_list")
     requests = [_batch_request(item) for item in items]
     state = call.state
     unit = state.require_unit(company)
@@ -93,9 +94,9 @@ async def batch_register(call: Call) -> JsonObject:
 def _single_request(call: Call, via: int) -> RegistrationRequest:
     codeuse_id = call.require_int("codeuse_id")
     if via == 406 and codeuse_id != PRODUCT_CODEUSE_ID:
-        raise Reject(10000, "406 registers products: codeuse_id must be 10")
+        raise CentreError(10000, "406 registers products: codeuse_id must be 10")
     if via == 407 and codeuse_id == PRODUCT_CODEUSE_ID:
-        raise Reject(10000, "407 registers non-products: codeuse_id must not be 10")
+        raise CentreError(10000, "407 registers non-products: codeuse_id must not be 10")
     return RegistrationRequest(
         via=via,
         industrycategory_id=call.require_int("industrycategory_id"),

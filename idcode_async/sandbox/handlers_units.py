@@ -18,7 +18,7 @@ from typing import Final
 from starlette.datastructures import UploadFile
 
 from .context import ApiRoute, Call, get_post, post_only
-from .errors import Reject
+from .errors import CentreError
 from .jsontypes import JsonObject, JsonValue
 from .pictures import IMAGE_EXTENSIONS, decode_base64_image, image_kind, qr_png, to_base64
 from .records import UNIT_TEXT_FIELDS, Unit
@@ -50,15 +50,15 @@ async def read_image(upload: UploadFile, max_bytes: int) -> bytes:
     """304/305 images: 40001 over ``max_bytes``, 40002 not an image name, 40003 not an image."""
     size = upload.size
     if size is not None and size > max_bytes:
-        raise Reject(40001, f"image is {size} bytes")
+        raise CentreError(40001, f"image is {size} bytes")
     suffix = (upload.filename or "").rsplit(".", 1)[-1].lower()
     if suffix not in IMAGE_EXTENSIONS:
-        raise Reject(40002, f"file name {upload.filename!r} is not bmp/png/jpg/jpeg/gif")
+        raise CentreError(40002, f"file name {upload.filename!r} is not bmp/png/jpg/jpeg/gif")
     data = await upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise Reject(40001, "image is over the limit")
+        raise CentreError(40001, "image is over the limit")
     if image_kind(data) is None:
-        raise Reject(40003, "file content is not an image")
+        raise CentreError(40003, "file content is not an image")
     return data
 
 
@@ -66,14 +66,14 @@ def _region(call: Call) -> tuple[int, int, int]:
     province, city, area = (call.require_int(n) for n in ("province_id", "city_id", "area_id"))
     problem = region_problem(province, city, area)
     if problem:
-        raise Reject(10000, problem)
+        raise CentreError(10000, problem)
     return province, city, area
 
 
 def _check_gotourl(gotourl: str) -> None:
     problem = resolve_url_problem(gotourl) if gotourl else None
     if problem:
-        raise Reject(30002, problem)
+        raise CentreError(30002, problem)
 
 
 def _logo(call: Call, name: str) -> bytes | None:
@@ -82,7 +82,7 @@ def _logo(call: Call, name: str) -> bytes | None:
         return None
     logo = decode_base64_image(text)
     if logo is None:
-        raise Reject(40005, f"{name} is not a base64 image")
+        raise CentreError(40005, f"{name} is not a base64 image")
     return logo
 
 
@@ -100,17 +100,21 @@ async def register_1(call: Call) -> JsonObject:
     state = call.state
     unittype = call.require_int("code")
     if unittype not in _UNIT_TYPE_CODES:
-        raise Reject(10000, f"unknown unit type code {unittype}")
+        raise CentreError(10000, f"unknown unit type code {unittype}")
     province, city, area = _region(call)
     phone = call.require("linkphone")
     state.check_verify_code(phone, call.require("sms_verify_code"))
     name, login_name = call.require("organunit_name"), call.require("login_name")
     existing = state.unit_named(name)
     if existing:
-        raise Reject(10007, "unit name exists", {"organunit_result_info": _duplicate_info(existing)})
+        raise CentreError(
+            10007, "unit name exists", {"organunit_result_info": _duplicate_info(existing)}
+        )
     existing = state.unit_with_login(login_name)
     if existing:
-        raise Reject(10008, "login name exists", {"organunit_result_info": _duplicate_info(existing)})
+        raise CentreError(
+            10008, "login name exists", {"organunit_result_info": _duplicate_info(existing)}
+        )
     now = state.now_ms()
     unit = state.add_unit(
         Unit(
@@ -136,7 +140,7 @@ async def register_1(call: Call) -> JsonObject:
 def _phone(call: Call) -> str:
     phone = call.require("phone_code")
     if not _PHONE.match(phone):
-        raise Reject(10000, "phone_code must be an 11-digit mobile number")
+        raise CentreError(10000, "phone_code must be an 11-digit mobile number")
     return phone
 
 
@@ -158,10 +162,10 @@ async def authenticate(call: Call) -> JsonObject:
     organization_code = call.require("organization_code")
     unit = state.require_unit(call.require("company_idcode"))
     if not unit.complete:
-        raise Reject(10004, "complete the unit's details with 305 first")
+        raise CentreError(10004, "complete the unit's details with 305 first")
     upload = call.files.get("file1")
     if upload is None:
-        raise Reject(10000, "file1 is required")
+        raise CentreError(10000, "file1 is required")
     await read_image(upload, state.config.max_image_bytes)
     unit.certificate_type = certificate_type
     unit.organization_code = organization_code
@@ -175,7 +179,7 @@ async def complete(call: Call) -> JsonObject:
     unit = state.require_unit(call.require("company_idcode"))
     trade_id = call.require_int("trade_id")
     if trade_by_id(trade_id) is None:
-        raise Reject(10000, f"unknown trade_id {trade_id}")
+        raise CentreError(10000, f"unknown trade_id {trade_id}")
     size_type = call.integer("unit_size_type", default=1, allowed=(1, 2, 3, 4))
     unittype = call.integer("unittype_id", allowed=_UNIT_TYPE_CODES)
     capital = call.integer("registered_capital")
@@ -184,9 +188,9 @@ async def complete(call: Call) -> JsonObject:
     name = call.text("organunit_name")
     if name and name != unit.organunit_name:
         if state.unit_review(unit) == APPROVED:
-            raise Reject(10010, "an approved unit's name cannot change")
+            raise CentreError(10010, "an approved unit's name cannot change")
         if state.unit_named(name):
-            raise Reject(10009, "another unit has this name")
+            raise CentreError(10009, "another unit has this name")
     logo_upload = call.files.get("unit_logo")
     logo = await read_image(logo_upload, state.config.max_image_bytes) if logo_upload else None
     unit.trade_id = trade_id
@@ -212,7 +216,7 @@ async def base_info(call: Call) -> JsonObject:
     """306: one unit's record by main code; 306 documents 10006 (not 10003) when unknown."""
     unit = call.state.unit(call.require("company_idcode"))
     if unit is None:
-        raise Reject(10006, "no unit with this main code")
+        raise CentreError(10006, "no unit with this main code")
     return unit_info(call.state, unit)
 
 
@@ -226,7 +230,7 @@ async def search(call: Call) -> JsonObject:
         if (u.organunit_name == name if exact else name in u.organunit_name)
     ]
     if not found:
-        raise Reject(10006, "no unit matches")
+        raise CentreError(10006, "no unit matches")
     return {"organunit_list": found}
 
 
@@ -252,7 +256,7 @@ async def register_2(call: Call) -> JsonObject:
     login_name, name = call.require("login_name"), call.require("organunit_name")
     unittype = call.require_int("code")
     if unittype not in _UNIT_TYPE_CODES:
-        raise Reject(10000, f"unknown unit type code {unittype}")
+        raise CentreError(10000, f"unknown unit type code {unittype}")
     province, city, area = _region(call)
     colour = call.integer("qrcode_color", default=0, allowed=(0, 1)) == 0
     with_logo = call.integer("qrcode_logo", default=0, allowed=(0, 1)) == 1
@@ -261,9 +265,9 @@ async def register_2(call: Call) -> JsonObject:
     _check_gotourl(gotourl)
     logo = _logo(call, "unit_icon")
     if state.unit_named(name):
-        raise Reject(10007, "unit name exists")
+        raise CentreError(10007, "unit name exists")
     if state.unit_with_login(login_name):
-        raise Reject(10008, "login name exists")
+        raise CentreError(10008, "login name exists")
     now = state.now_ms()
     unit = state.add_unit(
         Unit(
@@ -307,7 +311,7 @@ async def change_logo_or_url(call: Call) -> JsonObject:
     login_name, password = call.require("login_name"), call.require("login_pwd")
     icon_text, gotourl = call.text("unit_icon"), call.text("gotourl")
     if not icon_text and not gotourl:
-        raise Reject(10000, "unit_icon and gotourl must not both be empty")
+        raise CentreError(10000, "unit_icon and gotourl must not both be empty")
     unit = state.login(login_name, password)
     _check_gotourl(gotourl)
     logo = _logo(call, "unit_icon")
@@ -315,7 +319,7 @@ async def change_logo_or_url(call: Call) -> JsonObject:
     logo_flag = call.integer("qrcode_logo", allowed=(0, 1))
     size = call.integer("qrcode_size", default=1, allowed=(1, 2, 3)) or 1
     if logo_flag == 1 and logo is None and unit.logo is None:
-        raise Reject(40004, "qrcode_logo=1 but the unit has no logo")
+        raise CentreError(40004, "qrcode_logo=1 but the unit has no logo")
     if logo is not None:
         unit.logo, unit.logo_name = logo, "unit_icon.png"
     if gotourl:

@@ -26,7 +26,7 @@ PAGE_TITLES = {
 def _input(label: str, name: str, *, kind: str = "text", required: bool = True) -> str:
     flag = " required" if required else ""
     return (
-        f'<p><label>{html.escape(label)} '
+        f"<p><label>{html.escape(label)} "
         f'<input type="{kind}" name="{html.escape(name)}"{flag}></label></p>'
     )
 
@@ -39,8 +39,7 @@ def _category_select(categories: Iterable[IndustryCategory]) -> str:
         if c.industrycategory_level > 1
     )
     return (
-        '<p><label>品类 <select name="industrycategory_id" required>'
-        f"{options}</select></label></p>"
+        f'<p><label>品类 <select name="industrycategory_id" required>{options}</select></label></p>'
     )
 
 
@@ -57,9 +56,7 @@ def _fields(endpoint: int, fixed: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def page_html(
-    endpoint: int, action: str, fixed: dict[str, str], error: str | None = None
-) -> str:
+def page_html(endpoint: int, action: str, fixed: dict[str, str], error: str | None = None) -> str:
     """The page of ``endpoint`` whose form posts to ``action``; ``error`` is shown above it."""
     title = html.escape(PAGE_TITLES[endpoint])
     shown = "".join(

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl
 
 import attrs
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 __all__ = ["ParsedRequest", "parse_request"]
@@ -82,7 +84,7 @@ async def _read_multipart(request: Request, parsed: ParsedRequest) -> None:
         form = await request.form(
             max_files=_MAX_FIELDS, max_fields=_MAX_FIELDS, max_part_size=_MAX_TEXT_PART
         )
-    except Exception as exc:  # starlette raises HTTPException or MultiPartException
+    except (HTTPException, MultiPartException) as exc:
         parsed.problem = f"malformed multipart body: {exc}"
         return
     parsed.form = form

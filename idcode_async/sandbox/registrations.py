@@ -23,7 +23,7 @@ from typing import Final
 
 import attrs
 
-from .errors import Reject
+from .errors import CentreError
 from .records import Registration, Unit
 from .reference_data import CODE_USES, category_by_id
 from .urls import resolve_url_problem, sample_matches
@@ -55,33 +55,33 @@ class RegistrationRequest:
 def check_gotourl(gotourl: str, sample_url: str) -> None:
     """30001/30002/30005 for a resolve URL and its sample URL (an empty sample is not checked)."""
     if not gotourl:
-        raise Reject(30001, "gotourl is empty")
+        raise CentreError(30001, "gotourl is empty")
     problem = resolve_url_problem(gotourl)
     if problem:
-        raise Reject(30002, problem)
+        raise CentreError(30002, problem)
     if sample_url and not sample_matches(sample_url, gotourl):
-        raise Reject(30005, "sample_url is not on the resolve URL's host")
+        raise CentreError(30005, "sample_url is not on the resolve URL's host")
 
 
 def check_registration(
     unit: Unit, request: RegistrationRequest, existing: Iterable[Registration | RegistrationRequest]
 ) -> None:
-    """Raise :class:`Reject` unless ``request`` may be registered next to ``existing``."""
+    """Raise :class:`CentreError` unless ``request`` may be registered next to ``existing``."""
     category = category_by_id(request.industrycategory_id)
     if category is None:
-        raise Reject(10000, f"unknown industrycategory_id {request.industrycategory_id}")
+        raise CentreError(10000, f"unknown industrycategory_id {request.industrycategory_id}")
     if request.codeuse_id not in _USE_CODES:
-        raise Reject(10000, f"unknown codeuse_id {request.codeuse_id}")
+        raise CentreError(10000, f"unknown codeuse_id {request.codeuse_id}")
     if category.codeuse_id != request.codeuse_id:
-        raise Reject(10000, f"industrycategory_id is of code use {category.codeuse_id}")
+        raise CentreError(10000, f"industrycategory_id is of code use {category.codeuse_id}")
     if request.category_code != category.industrycategory_code:
-        raise Reject(10000, "category_code is not the code of industrycategory_id")
+        raise CentreError(10000, "category_code is not the code of industrycategory_id")
     if request.code_pay_type not in (2, 5):
-        raise Reject(10000, "code_pay_type must be 2 (register) or 5 (record)")
+        raise CentreError(10000, "code_pay_type must be 2 (register) or 5 (record)")
     if not request.model_number:
-        raise Reject(10000, "model_number is required")
+        raise CentreError(10000, "model_number is required")
     if request.model_number_code and not _MODEL_CODE.match(request.model_number_code):
-        raise Reject(10000, "model_number_code must be 1-40 letters, digits, _ or -")
+        raise CentreError(10000, "model_number_code must be 1-40 letters, digits, _ or -")
     check_gotourl(request.gotourl, request.sample_url)
     for other in existing:
         if other is request:
@@ -95,13 +95,13 @@ def check_registration(
             and same_category
             and other.model_number_code == request.model_number_code
         ):
-            raise Reject(50001, f"model_number_code {request.model_number_code!r} exists")
+            raise CentreError(50001, f"model_number_code {request.model_number_code!r} exists")
         if (other.industrycategory_id, other.model_number, other.code_pay_type) == (
             request.industrycategory_id,
             request.model_number,
             request.code_pay_type,
         ):
-            raise Reject(50002, "the same category and model was applied for already")
+            raise CentreError(50002, "the same category and model was applied for already")
 
 
 def complete_code(unit: Unit, request: RegistrationRequest, taken: set[str]) -> str:

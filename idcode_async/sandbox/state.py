@@ -12,6 +12,7 @@ import random
 import secrets
 import shutil
 import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ import anyio
 
 from .clock import Clock
 from .config import SandboxConfig
-from .errors import Reject
+from .errors import CentreError
 from .records import Download, PageTicket, Registration, Unit, WhitelistEntry
 from .registrations import RegistrationRequest, check_registration, complete_code
 from .review import APPROVED, review_status
@@ -50,6 +51,7 @@ class State:
         self._area_serials: Counter[int] = Counter()
         self._next_short = 1
         self._tmp = Path(tempfile.mkdtemp(prefix="idcode-sandbox-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmp, True)
 
     # time and ids
 
@@ -74,8 +76,8 @@ class State:
         return self._tmp / name
 
     def close(self) -> None:
-        """Remove the temporary directory of 5011 code files."""
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        """Remove the temporary directory of 5011 code files (also done when collected)."""
+        self._cleanup()
 
     def rejected(self, *texts: str) -> bool:
         """Whether the configured reject marker appears in one of ``texts``."""
@@ -91,7 +93,7 @@ class State:
         """The unit with main code ``idcode``, or 10003."""
         unit = self.unit(idcode)
         if unit is None:
-            raise Reject(10003, f"no unit with main code {idcode!r}")
+            raise CentreError(10003, f"no unit with main code {idcode!r}")
         return unit
 
     def unit_named(self, name: str) -> Unit | None:
@@ -104,7 +106,7 @@ class State:
         """The unit these credentials open, or 10005."""
         unit = self.unit_with_login(login_name)
         if unit is None or not secrets.compare_digest(unit.password, password):
-            raise Reject(10005, "wrong login_name or password")
+            raise CentreError(10005, "wrong login_name or password")
         return unit
 
     def new_unit_code(self, area_id: int) -> str:
@@ -126,7 +128,7 @@ class State:
         now = self.now_ms()
         previous = self.verify_codes.get(phone)
         if previous and now - previous[1] < self.config.verify_code_interval * 1000:
-            raise Reject(20003, "a code was sent to this phone moments ago")
+            raise CentreError(20003, "a code was sent to this phone moments ago")
         code = f"{self.rng.randrange(1_000_000):06d}"
         self.verify_codes[phone] = (code, now)
         return code
@@ -135,9 +137,9 @@ class State:
         """20002 for a wrong code, 20001 for an expired one.  Codes are not used up."""
         issued = self.verify_codes.get(phone)
         if issued is None or not secrets.compare_digest(issued[0], code):
-            raise Reject(20002, "wrong verification code for this phone")
+            raise CentreError(20002, "wrong verification code for this phone")
         if self.now_ms() - issued[1] > self.config.verify_code_ttl * 1000:
-            raise Reject(20001, "verification code expired")
+            raise CentreError(20001, "verification code expired")
 
     # category registrations
 
@@ -154,7 +156,7 @@ class State:
         """The unit's registration with this id, or 50003."""
         found = self.registration(reg_id, unit)
         if found is None:
-            raise Reject(50003, f"no category registration {reg_id!r} for this unit")
+            raise CentreError(50003, f"no category registration {reg_id!r} for this unit")
         return found
 
     def registrations_of(self, unit: Unit) -> list[Registration]:

@@ -15,9 +15,9 @@ The snapshot (also ``Sandbox.stats()``) has exactly these keys; tests elsewhere 
 - ``signature_failures``: requests whose ``hash`` did not match.
 - ``submissions_by_name``: 309/301 submissions the centre *processed*, by ``organunit_name``:
   those that passed the faults in front of the centre (``busy``, ``html_502``,
-  ``drop_before``) and authentication.  Duplicates refused with 10007/10008 count, and so do
-  submissions whose answer was then lost to ``drop_after``: a count above 1 means the client
-  sent the same unit twice.
+  ``drop_before``), authentication and the required-parameter check.  Duplicates refused
+  with 10007/10008 count, and so do submissions whose answer was then lost to
+  ``drop_after``: a count above 1 means the client sent the same unit twice.
 - ``submission_starts_ms``: the arrival time (wall clock, epoch ms) of every 309 request,
   including faulted and refused ones, so that the pacing between submissions (seed 309:
   0.5–1 s) can be measured on what went over the wire.
@@ -31,13 +31,24 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from typing import TypedDict
 
 from .faults import FaultKind
 
-__all__ = ["BY_NAME_ENDPOINTS", "Stats"]
+__all__ = ["BY_NAME_ENDPOINTS", "Stats", "StatsSnapshot"]
 
 BY_NAME_ENDPOINTS = (309, 301)
 """The unit registrations whose submissions are counted per ``organunit_name``."""
+
+
+class StatsSnapshot(TypedDict):
+    """The stats document (see the module docstring for what each member counts)."""
+
+    requests: dict[str, int]
+    signature_failures: int
+    submissions_by_name: dict[str, dict[str, int]]
+    submission_starts_ms: dict[str, list[int]]
+    faults: dict[str, int]
 
 
 class Stats:
@@ -71,7 +82,7 @@ class Stats:
         with self._lock:
             self._faults[kind.value] += 1
 
-    def snapshot(self) -> dict[str, object]:
+    def snapshot(self) -> StatsSnapshot:
         """A deep copy of the counters, ready for ``json.dumps``."""
         with self._lock:
             return {

@@ -159,7 +159,5 @@ def zip_stream(
         "<IQHHIIQQQQ", 0x06064B50, 44, _VERSION, _VERSION, 0, 0, 1, 1, len(central), offset
     )
     locator = struct.pack("<IIQI", 0x07064B50, 0, offset + len(central), 1)
-    end = struct.pack(
-        "<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), min(offset, 0xFFFFFFFF), 0
-    )
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), min(offset, 0xFFFFFFFF), 0)
     yield central + end64 + locator + end

@@ -11,6 +11,10 @@ Decisions:
   newlines (``\\n``, ``\\r\\n``, ``\\r``), so the line numbers in reports are the ones an editor
   shows.  Bytes that are not UTF-8 (a GBK file) do not stop the run: they decode to surrogates,
   and the line is rejected as "not printable ASCII" with its number.
+* A file line is read at most :data:`MAX_LINE` characters at a time, so a file that is not a
+  code list (a zip passed by mistake, a dump without newlines) cannot pull gigabytes into one
+  string: the excess of an over-long line is skipped, keeping just enough for the planner to
+  reject it (or, if the excess was only surrounding whitespace, to accept the code).
 * Items of an iterable are numbered from 1, like lines.  Each item must be a ``str``.
 * Stripping: surrounding whitespace (including ideographic spaces, U+3000, common in Chinese
   spreadsheets) is removed by the planner's fast path; :func:`strip_marks` also removes byte
@@ -22,13 +26,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import TypeAlias
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from typing import IO, TypeAlias
 
 from .._errors import UsageError
 
 __all__ = [
     "AsyncCodeSource",
+    "MAX_LINE",
     "CodeSource",
     "aiter_batches",
     "open_source",
@@ -42,6 +47,9 @@ AsyncCodeSource: TypeAlias = "CodeSource | AsyncIterable[str]"
 """Anything :data:`CodeSource` accepts, or an async iterable of codes."""
 
 _BOM = "\ufeff"
+
+MAX_LINE = 65_536
+"""Characters of a file line held at once (far above any acceptable code)."""
 
 
 def strip_marks(code: str) -> str:
@@ -60,8 +68,8 @@ def open_source(source: CodeSource) -> Iterator[Iterator[object]]:
     Items are yielded unchecked: the planner refuses a non-``str`` item with its number.
     """
     if isinstance(source, str | os.PathLike):
-        with open(source, encoding="utf-8-sig", errors="surrogateescape", newline=None) as lines:
-            yield lines
+        with open(source, encoding="utf-8-sig", errors="surrogateescape", newline=None) as file:
+            yield _bounded_lines(file)
         return
     if isinstance(source, bytes | bytearray | memoryview):
         raise UsageError(
@@ -72,6 +80,40 @@ def open_source(source: CodeSource) -> Iterator[Iterator[object]]:
     if not isinstance(source, Iterable):
         raise UsageError(f"codes must be an iterable of str or a path, not {type(source)!r}")
     yield iter(source)
+
+
+def _bounded_lines(file: IO[str]) -> Iterator[str]:
+    """The file's lines, none longer than :data:`MAX_LINE` (universal newlines give ``\n``)."""
+    readline = file.readline
+    while line := readline(MAX_LINE):
+        if len(line) < MAX_LINE or line[-1] == "\n":
+            yield line
+        else:
+            yield _rest_of_long_line(line, readline)
+
+
+def _rest_of_long_line(head: str, readline: Callable[[int], str]) -> str:
+    """Consume the rest of an over-long line and return what stands for it.
+
+    If everything beyond :data:`MAX_LINE` characters of content is trailing whitespace, the
+    content itself (the code may be fine).  Otherwise a stand-in no rule accepts: the first
+    :data:`MAX_LINE` characters (too long), or, when the content was cut inside whitespace
+    followed by more text, that text and a space (whitespace inside a code).
+    """
+    kept = head.lstrip()
+    overflow = False
+    while True:
+        piece = readline(MAX_LINE)
+        ended = not piece or piece[-1] == "\n"
+        kept += piece if kept else piece.lstrip()
+        if len(kept) > MAX_LINE:
+            overflow = overflow or not kept[MAX_LINE:].isspace()
+            kept = kept[:MAX_LINE]
+        if ended:
+            break
+    if overflow and kept[-1].isspace():
+        return kept.rstrip() + " \u2026"
+    return kept
 
 
 async def aiter_batches(source: AsyncIterable[object], size: int) -> AsyncIterator[list[object]]:

@@ -4,16 +4,26 @@ Which codes need hashing at all is the run tracker's business: codes inside a ra
 exactly by the range itself (two integers cover millions of codes), so only codes outside
 ranges (the remainder and short runs) land here.
 
-Choice, measured on 1,000,000 random 12-character codes (``benchmarks/bench_planner.py``):
+Choice, measured on 1,000,000 random 16-character codes (``benchmarks/bench_planner.py``,
+one core; memory is the RSS growth):
 
-* ``set[str]`` of the codes: ~100 bytes a code (string object + set slot), exact, fastest.
-* SQLite temp table with a primary key: bounded by its page cache, but one round trip through
-  the C API per code and B-tree page misses made it several times slower than hashing.
-* **An open-addressing table of 64-bit BLAKE2b hashes in an** ``array('Q')`` (this module):
-  8 bytes a slot at a load of at most 1/2, so 8–16 bytes a code (~16 MiB for a million codes),
-  about a microsecond a code in pure Python.
+====================================  ==========  ========
+structure                             codes/s     memory
+====================================  ==========  ========
+``set[str]`` of the codes             4,300,000   108 MiB
+SQLite ``:memory:`` primary key         520,000    24 MiB
+SQLite temporary file, default cache    350,000     2 MiB
+64-bit hashes in ``array('Q')``         965,000    16 MiB
+====================================  ==========  ========
 
-A 64-bit hash can collide (for ten million codes the odds are about 1 in 400,000), and a
+The set is fast but keeps every string (~110 bytes a code): too much next to a 150 MB budget
+for the uploading process.  SQLite on disk is the only constant-memory option but is almost
+three times slower.  **This module's table of 64-bit BLAKE2b hashes** (open addressing, linear
+probing, load at most 1/2: 8–16 bytes a code) is the middle: twice SQLite's speed at a sixth of
+the set's memory.  Past some tens of millions of codes *outside ranges* a disk-backed set would
+be needed; ranges (the normal case for such volumes) never reach this table.
+
+A 64-bit hash can collide (for ten million codes the odds are about 1 in 370,000), and a
 collision must never drop a code.  So a hit is only a *suspect*: the planner logs it to a
 :class:`SuspectLog` on disk and, once the stream ends, confirms every suspect by exact string
 comparison against what was accepted.  A suspect that matches nothing was a collision and is

@@ -43,7 +43,8 @@ class PlanOptions:
         The document sets no maximum.  A limit catches what is not a code (binary data, lines
         merged by a lost newline) before sending.  128 is far above every serial scheme in use
         (GS1 AI 21 ≤ 20, ISO/IEC 15459 ≤ 50, a full IDcode with category ≈ 40) and keeps the
-        resolver URL + code (seed §十三) small enough for a compact QR symbol.
+        resolver URL + code (seed §十三) small enough for a compact QR symbol.  At most 4,096,
+        well under the 65,536 characters of a file line the reader holds at once.
     ``max_file_codes`` / ``max_file_bytes`` (default 100,000 codes / 4 MiB)
         One 5011 TXT file per chunk of the remainder.  The only upload limit the document
         states is 5 MB (40001, images): staying under it keeps a file within the centre's
@@ -62,18 +63,21 @@ class PlanOptions:
         Line separator inside 5011 files; the last line has none.  The document does not say;
         CRLF is read correctly by ``readLine``, by ``split("\\r\\n")`` and by
         ``split("\\n")`` + trim alike, LF only by the first and the last.
-    ``max_open_runs`` (default 65,536)
+    ``max_open_runs`` (default 32,768)
         How many short runs (not yet ranges) are kept open for codes that arrive out of order.
         When more are open, the oldest goes to the remainder.  Sorted, reverse-sorted,
         interleaved and locally shuffled input merges fully; a run scattered over more than
-        this window degrades to file lines (correct, only less compact).  ~200 bytes each.
+        this window degrades to file lines (correct, only less compact).  An open run costs
+        ~600 bytes (random codes each open one), so a full window is ~19 MiB: room for 32,768
+        interleaved series, or a shuffle of blocks of ~100,000 consecutive codes (such a block
+        peaks at a quarter of its size in open runs).
     ``max_examples`` (default 100)
         How many duplicate and rejected lines the plan lists (counts are always complete).
     """
 
     min_run_length: int = attrs.field(default=1000, validator=v.ge(1))
     max_number_digits: int = attrs.field(default=9, validator=[v.ge(1), v.le(18)])
-    max_code_length: int = attrs.field(default=128, validator=v.ge(1))
+    max_code_length: int = attrs.field(default=128, validator=[v.ge(1), v.le(4096)])
     max_file_codes: int = attrs.field(default=100_000, validator=v.ge(1))
     max_file_bytes: int = attrs.field(default=4 * 1024 * 1024, validator=_holds_longest_code)
     max_list_bytes: int = attrs.field(default=8192, validator=_holds_longest_code)
@@ -81,5 +85,5 @@ class PlanOptions:
     file_newline: Literal["\r\n", "\n"] = attrs.field(
         default="\r\n", validator=v.in_(("\r\n", "\n"))
     )
-    max_open_runs: int = attrs.field(default=65_536, validator=v.ge(1))
+    max_open_runs: int = attrs.field(default=32_768, validator=v.ge(1))
     max_examples: int = attrs.field(default=100, validator=v.ge(0))

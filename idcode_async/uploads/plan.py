@@ -225,7 +225,9 @@ class UploadPlan:
     ``count`` is the number of distinct accepted codes (the sum of ``request.count``);
     ``lines`` counts every line or item read, ``blank_lines`` the empty ones.  Ranges come
     first (sorted by prefix and first number), then the remainder as 5012 lists or 5011
-    files, in input order.
+    files.  The remainder is in the order codes were decided: a code without a trailing number
+    when it arrives, the codes of a short run when the run is given up (when the window of
+    open runs is full, or at the end).  Not input order, but a function of the input.
     """
 
     requests: tuple[UploadRequest, ...]

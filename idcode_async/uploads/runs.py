@@ -1,8 +1,8 @@
 """Runs of consecutive numbers, merged while the codes stream past (5013/5014 ranges).
 
-Each series ``(prefix, width)`` (see :mod:`.numbering`) keeps its live runs in two dicts, by
-first and by last number, so a code that extends a run at either end, or closes the gap between
-two runs, is found in O(1) whatever the order of arrival.  A run holds two integers, never its
+Each series ``(prefix, width)`` (see :mod:`.numbering`) keeps its live runs in a dict by first
+and by (negated) last number, so a code that extends a run at either end, or closes the gap
+between two runs, is found in O(1) whatever the order of arrival.  A run holds two integers, never its
 codes: ten million consecutive codes cost one object.
 
 Lifecycle of a run:
@@ -52,9 +52,10 @@ class Outcome(enum.IntEnum):
 
     NEW = 0
     DUPLICATE = 1
-    """Certainly seen before (inside a range)."""
+    """Certainly seen before (in a live run)."""
     SUSPECT = 2
-    """Its hash was seen before: a duplicate unless the hash collided (confirm exactly)."""
+    """Its series spilled codes to the remainder and its hash was seen before: a duplicate
+    unless the hash collided.  The planner confirms it exactly at the end."""
 
 
 @attrs.frozen
@@ -83,13 +84,28 @@ class _Run:
 
 
 class _Series:
-    __slots__ = ("by_end", "by_start", "ranges", "spilled")
+    """The live runs of one series, reachable from both ends through one dict.
+
+    ``edges[start]`` and ``edges[-2 - end]`` both name the run: one small dict instead of two,
+    which matters when a million random codes each open a series of their own.  Numbers are
+    never negative, so end keys (≤ -2) never meet start keys (≥ 0), and the end key of the
+    number before 0 (-1) is never present.
+    """
+
+    __slots__ = ("edges", "ranges", "spilled")
 
     def __init__(self, spilled: bool) -> None:
-        self.by_start: dict[int, _Run] = {}
-        self.by_end: dict[int, _Run] = {}
-        self.ranges: list[_Run] = []  # sorted by start
+        self.edges: dict[int, _Run] = {}
+        self.ranges: list[_Run] = []  # the runs that are ranges, sorted by start
         self.spilled = spilled  # some of this series' codes went to the remainder
+
+    def link(self, run: _Run) -> None:
+        self.edges[run.start] = run
+        self.edges[-2 - run.end] = run
+
+    def unlink(self, run: _Run) -> None:
+        del self.edges[run.start]
+        del self.edges[-2 - run.end]
 
 
 def _filter_key(key: Key) -> str:
@@ -126,20 +142,33 @@ class RunTracker:
         return self._open
 
     def add(self, prefix: str, width: int, number: int, code: str) -> Outcome:
+        """Take one code of series ``(prefix, width)``.
+
+        Exact wherever the series never spilled: a code is then either in a live run (found
+        from the run's ends, by bisection over ranges, or by probing below it for the start
+        of the short open run holding it) or new, so a hash hit there is a mere collision.
+        Only a series that spilled can hold the code in the remainder, which only the hash set
+        can tell: a hit there is a SUSPECT.  Every path through a spilled series consults the
+        hash set, so a suspect can never be accepted later by a path that does not.
+        """
         key = (prefix, width)
         series = self._series.get(key)
         if series is None:
-            # A fresh series: the code can only be in the remainder, and only if the series
-            # spilled before (then the filter knows).  It opens a run, so it is hashed anyway.
-            if self._hashes.add(code_hash(code)):
+            # No live run: the code can only be in the remainder, if the series ever spilled
+            # (the filter remembers dropped series).  It opens a run, so it is hashed anyway.
+            spilled = _filter_key(key) in self._spilled_keys
+            if self._hashes.add(code_hash(code)) and spilled:
                 return Outcome.SUSPECT
-            series = self._series[key] = _Series(_filter_key(key) in self._spilled_keys)
+            series = self._series[key] = _Series(spilled)
             self._open_run(series, _Run(key, number))
             return Outcome.NEW
 
-        left = series.by_end.get(number - 1)
-        right = series.by_start.get(number + 1)
+        edges = series.edges
+        left = edges.get(-1 - number)  # the run ending at number - 1: key -2 - (number - 1)
+        right = edges.get(number + 1)
         if left is None and right is None:
+            if number in edges or -2 - number in edges:  # the first or last code of a run
+                return Outcome.DUPLICATE
             ranges = series.ranges
             if ranges:
                 i = bisect.bisect_right(ranges, number, key=_start) - 1
@@ -147,7 +176,10 @@ class RunTracker:
                     return Outcome.DUPLICATE
             # Inside an open run or in the remainder: both are in the hash set.
             if self._hashes.add(code_hash(code)):
-                return Outcome.SUSPECT
+                if series.spilled:
+                    return Outcome.SUSPECT
+                if self._inside_open_run(edges, number):
+                    return Outcome.DUPLICATE
             self._open_run(series, _Run(key, number))
             return Outcome.NEW
 
@@ -163,23 +195,36 @@ class RunTracker:
         if left is not None and right is not None:
             run = self._merge(series, left, right)
         elif left is not None:
-            del series.by_end[left.end]
+            del edges[-1 - number]
             left.end = number
-            series.by_end[number] = left
+            edges[-2 - number] = left
             run = left
         else:
             assert right is not None
-            del series.by_start[right.start]
+            del edges[number + 1]
             right.start = number
-            series.by_start[number] = right
+            edges[number] = right
             run = right
         if run.open and run.end - run.start >= self._min_run - 1:
             self._promote(series, run)
         return Outcome.NEW
 
+    def _inside_open_run(self, edges: dict[int, _Run], number: int) -> bool:
+        """True if an open run holds ``number`` strictly inside (its ends were checked).
+
+        Open runs are shorter than ``min_run``, so the run, if any, starts at most
+        ``min_run - 2`` below ``number``; the nearest start below decides.  Called only on a
+        hash hit, so the probe is paid by duplicates (and, once in a blue moon, collisions).
+        """
+        lowest = max(number - self._min_run + 2, 0)
+        for start in range(number - 1, lowest - 1, -1):
+            run = edges.get(start)
+            if run is not None:
+                return run.end >= number
+        return False
+
     def _open_run(self, series: _Series, run: _Run) -> None:
-        series.by_start[run.start] = run
-        series.by_end[run.end] = run
+        series.link(run)
         if self._min_run <= 1:
             self._promote(series, run)
             return
@@ -192,10 +237,10 @@ class RunTracker:
 
     def _merge(self, series: _Series, left: _Run, right: _Run) -> _Run:
         """Join ``left`` and ``right`` through the number between them; ``left`` survives."""
-        del series.by_end[left.end]
-        del series.by_start[right.start]
+        series.unlink(left)
+        series.unlink(right)
         left.end = right.end
-        series.by_end[left.end] = left
+        series.link(left)
         right.dead = True
         if right.open:
             self._open -= 1
@@ -225,7 +270,7 @@ class RunTracker:
         if width == UNPADDED or run.end != 10 ** (width - 1) - 1:
             return None
         series = self._series.get((prefix, UNPADDED))
-        return None if series is None else series.by_start.get(run.end + 1)
+        return None if series is None else series.edges.get(run.end + 1)
 
     def _below(self, run: _Run) -> _Run | None:
         """The padded run that unpadded ``run`` continues (it starts at a power of ten)."""
@@ -234,7 +279,7 @@ class RunTracker:
         if width != UNPADDED or digits < 2 or run.start != 10 ** (digits - 1):
             return None
         series = self._series.get((prefix, digits))
-        return None if series is None else series.by_end.get(run.start - 1)
+        return None if series is None else series.edges.get(-1 - run.start)
 
     def _settle(self, run: _Run) -> None:
         """Decide an open run: a range (with its continuation) if long enough, else spill."""
@@ -252,13 +297,12 @@ class RunTracker:
         for number in range(run.start, run.end + 1):
             self._spill(format_code(prefix, width, number))
         series = self._series[run.key]
-        del series.by_start[run.start]
-        del series.by_end[run.end]
+        series.unlink(run)
         run.dead = True
         run.open = False
         self._open -= 1
         self.spilled_runs += 1
-        if series.by_start:
+        if series.edges:
             series.spilled = True
         else:
             del self._series[run.key]

@@ -17,11 +17,31 @@ from ..wire import TEST_AUTH_CODE, TEST_TOKEN, document_hash, read_request
 
 REGIONS = [
     {"address_id": 110000, "address_name": "北京市", "address_level": 1, "address_id_parent": 0},
-    {"address_id": 110105, "address_name": "朝阳区", "address_level": 3, "address_id_parent": 110000},
+    {
+        "address_id": 110105,
+        "address_name": "朝阳区",
+        "address_level": 3,
+        "address_id_parent": 110000,
+    },
     {"address_id": 440000, "address_name": "广东省", "address_level": 1, "address_id_parent": 0},
-    {"address_id": 441900, "address_name": "东莞市", "address_level": 2, "address_id_parent": 440000},
-    {"address_id": 440300, "address_name": "深圳市", "address_level": 2, "address_id_parent": 440000},
-    {"address_id": 440305, "address_name": "南山区", "address_level": 3, "address_id_parent": 440300},
+    {
+        "address_id": 441900,
+        "address_name": "东莞市",
+        "address_level": 2,
+        "address_id_parent": 440000,
+    },
+    {
+        "address_id": 440300,
+        "address_name": "深圳市",
+        "address_level": 2,
+        "address_id_parent": 440000,
+    },
+    {
+        "address_id": 440305,
+        "address_name": "南山区",
+        "address_level": 3,
+        "address_id_parent": 440300,
+    },
 ]
 
 Action = str
@@ -134,7 +154,9 @@ def _fault(action: str) -> httpx.Response:
         raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
     assert kind == "html", action
     return httpx.Response(
-        502, content=b"<html><body>502 Bad Gateway</body></html>", headers={"content-type": "text/html"}
+        502,
+        content=b"<html><body>502 Bad Gateway</body></html>",
+        headers={"content-type": "text/html"},
     )
 
 

@@ -45,7 +45,12 @@ def test_csv_bad_rows_are_reported_not_raised(tmp_path):
     short = "91110105MA00000005,某公司5\n"
     path = write(tmp_path, "units.csv", HEADER + bad_int + missing + short + ROW_1)
     rows = list(read_units_csv(path))
-    assert [(r.row, r.record is None) for r in rows] == [(2, True), (3, True), (4, True), (5, False)]
+    assert [(r.row, r.record is None) for r in rows] == [
+        (2, True),
+        (3, True),
+        (4, True),
+        (5, False),
+    ]
     assert rows[0].problem == "code must be an integer, got '一'"
     assert rows[1].problem == "login_name is required"
     assert rows[2].problem == "has 2 cells; the header has 7 columns"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import anyio
@@ -126,7 +127,7 @@ async def test_one_lane_serialises_concurrent_callers():
         for _ in range(6):
             group.start_soon(submit)
     spans.sort()
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert start - end >= 0.01
 
 
@@ -143,8 +144,13 @@ def test_runs_under_trio():
 
 @pytest.mark.parametrize(
     ("args", "kwargs"),
-    [((1.0, 0.5), {}), ((-0.1, 1.0), {}), ((0.5, float("inf")), {}), ((0.5, 1.0), {"concurrency": 0})],
+    [
+        ((1.0, 0.5), {}),
+        ((-0.1, 1.0), {}),
+        ((0.5, float("inf")), {}),
+        ((0.5, 1.0), {"concurrency": 0}),
+    ],
 )
 def test_bad_settings_are_refused(args, kwargs):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"need 0 <= min_interval|concurrency must be"):
         LocalPacer(*args, **kwargs)

@@ -17,7 +17,9 @@ def info(name: str, oid: str | None = "i.86.110105.1") -> OrganUnitInfo:
 
 def test_pick_unit_wants_the_exact_name():
     assert pick_unit([info(NAME + "分公司"), info("北京测试")], NAME) is None
-    assert pick_unit([info(NAME + "分公司", "x"), info(f" {NAME} ", "y")], NAME).organunit_oid == "y"
+    assert (
+        pick_unit([info(NAME + "分公司", "x"), info(f" {NAME} ", "y")], NAME).organunit_oid == "y"
+    )
     assert pick_unit([info(NAME, None), info(NAME, "z")], NAME).organunit_oid == "z"
     assert pick_unit([info(NAME, None)], NAME).organunit_oid is None
     assert pick_unit([], NAME) is None

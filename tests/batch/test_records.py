@@ -6,7 +6,6 @@ import attrs
 import pytest
 
 from idcode_async import ValidationError
-from idcode_async.batch import UnitRegistration
 from idcode_async.batch.records import FIELDS, REQUIRED_FIELDS
 from idcode_async.endpoints import UnitRegist
 

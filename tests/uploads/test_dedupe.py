@@ -1,0 +1,72 @@
+"""Duplicate detection: the 64-bit hash table, the spill filter and the suspect log."""
+
+from __future__ import annotations
+
+import hashlib
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from idcode_async.uploads.dedupe import HashSet64, SeenFilter, SuspectLog, code_hash
+
+
+def test_code_hash_is_nonzero_and_distinguishes_codes():
+    assert code_hash("A1") != code_hash("A2")
+    assert code_hash("A1") > 0
+
+
+def test_code_hash_is_blake2b_64_so_plans_do_not_change_between_processes():
+    # a literal, not a recomputation: a change of hash function must fail here
+    assert code_hash("SN00000001") == 13081532741754419338
+    digest = hashlib.blake2b(b"SN00000001", digest_size=8).digest()
+    assert code_hash("SN00000001") == int.from_bytes(digest, "little")
+
+
+def test_hashset_add_reports_presence_and_grows():
+    table = HashSet64(initial_bits=2)
+    values = list(range(1, 1000, 7))
+    assert [table.add(v) for v in values] == [False] * len(values)
+    assert [table.add(v) for v in values] == [True] * len(values)
+    assert len(table) == len(values)
+    assert all(v in table for v in values)
+    assert 2 not in table
+    assert table.nbytes >= 8 * 2 * len(values)
+
+
+@given(st.lists(st.integers(min_value=1, max_value=2**64 - 1)))
+def test_hashset_behaves_like_a_set(values):
+    table = HashSet64(initial_bits=1)
+    model: set[int] = set()
+    for value in values:
+        assert table.add(value) == (value in model)
+        model.add(value)
+    assert len(table) == len(model)
+    assert all(v in table for v in model)
+
+
+def test_hashset_probes_past_colliding_slots():
+    table = HashSet64(initial_bits=4)
+    same_slot = [1 + 16 * k for k in range(6)]  # identical low bits
+    for value in same_slot:
+        table.add(value)
+    assert all(v in table for v in same_slot)
+    assert 1 + 16 * 7 not in table
+
+
+def test_seen_filter_has_no_false_negatives():
+    seen = SeenFilter(bits=10)
+    keys = [f"0\x00P{i}" for i in range(200)]
+    for key in keys:
+        seen.add(key)
+    assert all(key in seen for key in keys)
+    assert "never" not in SeenFilter(bits=10)
+
+
+def test_suspect_log_round_trip_in_batches(tmp_path):
+    log = SuspectLog(tmp_path / "s.tsv")
+    assert list(log.batches(2)) == []
+    for line, code in [(3, "A1"), (9, "B"), (12, "A1")]:
+        log.add(line, code)
+    assert log.count == 3
+    assert list(log.batches(2)) == [[(3, "A1"), (9, "B")], [(12, "A1")]]
+    log.close()
