@@ -27,6 +27,7 @@ __all__ = [
     "PageEndpoint",
     "Response",
     "Spec",
+    "blob_repr",
     "endpoint",
     "file_repr",
     "refuse_call_on_page",
@@ -133,6 +134,11 @@ class PageEndpoint(Spec):
 def file_repr(value: object) -> str:
     """attrs ``repr`` for file parameters: raw bytes by their size, never their content."""
     return f"<{len(value)} bytes>" if isinstance(value, bytes) else repr(value)
+
+
+def blob_repr(value: object) -> str:
+    """attrs ``repr`` for base64 images (logos, code pictures): their length, not their text."""
+    return f"<{len(value)} base64 chars>" if isinstance(value, str) else repr(value)
 
 
 def secret(value: object) -> str:

@@ -15,7 +15,7 @@ from typing import Literal
 
 import attrs
 
-from .._spec import Endpoint, PageEndpoint, Response, endpoint, secret
+from .._spec import Endpoint, PageEndpoint, Response, blob_repr, endpoint, secret
 from .._validators import base64_text, fail, hex_colour, int_range, non_blank, url
 from ._shared import OrganUnitResponse
 
@@ -90,7 +90,7 @@ class CodePic(Endpoint[CodePicResponse]):
 class CodePicBase64Response(Response):
     """604/605: the picture itself, serialised as a base64 string."""
 
-    code_pic_base64str: str | None = None
+    code_pic_base64str: str | None = attrs.field(default=None, repr=blob_repr)
 
     def image_bytes(self) -> bytes | None:
         """The decoded picture, or ``None`` when the answer carried none.
@@ -119,7 +119,7 @@ class CodePicWithMargin(Endpoint[CodePicBase64Response]):
 
     code: str = attrs.field(validator=non_blank)
     is_margin: Literal[0, 1]
-    unit_icon: str | None = attrs.field(default=None, validator=base64_text)
+    unit_icon: str | None = attrs.field(default=None, validator=base64_text, repr=blob_repr)
     qrcode_size: int
     color: Literal[0, 1]
 
@@ -146,7 +146,7 @@ class CodePicAuthen(Endpoint[CodePicBase64Response]):
     company_idcode: str = attrs.field(validator=non_blank)
     code: str = attrs.field(validator=non_blank)
     use_logo: Literal[0, 1]
-    unit_logo: str | None = attrs.field(default=None, validator=base64_text)
+    unit_logo: str | None = attrs.field(default=None, validator=base64_text, repr=blob_repr)
     margin_type: Literal[0, 10, 20]
     category_id: Literal[1, 2, 3, 4] | None = None
     margin_type_lv2: int | None = attrs.field(default=None, validator=int_range(1, 7))

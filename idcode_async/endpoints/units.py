@@ -12,7 +12,7 @@ from typing import Literal
 import attrs
 
 from .._region_rules import region_fault
-from .._spec import Endpoint, FileRule, Response, endpoint, file_repr, secret
+from .._spec import Endpoint, FileRule, Response, blob_repr, endpoint, file_repr, secret
 from .._validators import base64_text, fail, non_blank, phone_number, url
 from .._wire import FileInput
 from ._shared import OrganUnitInfo, OrganUnitResponse
@@ -237,7 +237,7 @@ class UnitRegistResponse(Response):
     organunit_idcode: str | None = None
     login_name: str | None = None
     """The user name; its default password is the last six characters of the licence number."""
-    unit_qrcode: str | None = None
+    unit_qrcode: str | None = attrs.field(default=None, repr=blob_repr)
     """The unit's code picture with its logo, base64-encoded."""
 
 
@@ -262,7 +262,7 @@ class UnitRegist(Endpoint[UnitRegistResponse]):
     linkman: str | None = None
     linkphone: str | None = attrs.field(default=None, validator=phone_number)
     """The contact's mobile number (联系人手机)."""
-    unit_icon: str | None = attrs.field(default=None, validator=base64_text)
+    unit_icon: str | None = attrs.field(default=None, validator=base64_text, repr=blob_repr)
     """The logo as base64 text; unused by the centre, which advises leaving it out or empty."""
     qrcode_color: Literal[0, 1] | None = None
     """0 colour, 1 black (the reverse of 306's flag)."""
@@ -281,7 +281,7 @@ class UnitRegist(Endpoint[UnitRegistResponse]):
 class CompanyGotoUrlResponse(Response):
     """310's answer (UpdateGotoUrlResult)."""
 
-    unit_qrcode: str | None = None
+    unit_qrcode: str | None = attrs.field(default=None, repr=blob_repr)
     """The unit's code picture with its logo, base64-encoded."""
 
 
@@ -296,7 +296,7 @@ class CompanyGotoUrl(Endpoint[CompanyGotoUrlResponse]):
 
     login_name: str = attrs.field(validator=non_blank)
     login_pwd: str = attrs.field(repr=secret, validator=non_blank)
-    unit_icon: str | None = attrs.field(default=None, validator=base64_text)
+    unit_icon: str | None = attrs.field(default=None, validator=base64_text, repr=blob_repr)
     """The logo as base64 text."""
     gotourl: str | None = attrs.field(default=None, validator=url)
     """The resolve URL of the unit's main code (formats: seed §十三)."""

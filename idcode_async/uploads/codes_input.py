@@ -32,8 +32,8 @@ from typing import IO, TypeAlias
 from .._errors import UsageError
 
 __all__ = [
-    "AsyncCodeSource",
     "MAX_LINE",
+    "AsyncCodeSource",
     "CodeSource",
     "aiter_batches",
     "open_source",

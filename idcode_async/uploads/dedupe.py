@@ -24,12 +24,14 @@ the set's memory.  Past some tens of millions of codes *outside ranges* a disk-b
 be needed; ranges (the normal case for such volumes) never reach this table.
 
 A 64-bit hash can collide (for ten million codes the odds are about 1 in 370,000), and a
-collision must never drop a code.  So a hit is only a *suspect*: the planner logs it to a
-:class:`SuspectLog` on disk and, once the stream ends, confirms every suspect by exact string
-comparison against what was accepted.  A suspect that matches nothing was a collision and is
-uploaded after all.  BLAKE2b rather than Python's ``hash()``: the latter changes with every
-process (PYTHONHASHSEED), and collisions decide where a code lands in the plan, which must be
-the same on every run.
+collision must never drop a code.  Where the runs can tell exactly (a numbered code whose
+series never sent codes to the remainder), a hit only triggers that exact check.  Elsewhere a
+hit is a *suspect*: the planner logs it to a :class:`SuspectLog` on disk and, once the stream
+ends, confirms every suspect by exact string comparison against what was accepted (ranges and
+the remainder files).  A suspect that matches nothing was a collision and is uploaded after
+all.  BLAKE2b rather than Python's ``hash()``: the latter changes with every process
+(PYTHONHASHSEED), and collisions decide where a code lands in the plan, which must be the same
+on every run.
 """
 
 from __future__ import annotations

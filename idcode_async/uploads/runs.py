@@ -176,7 +176,7 @@ class RunTracker:
                     return Outcome.DUPLICATE
             # Inside an open run or in the remainder: both are in the hash set.
             if self._hashes.add(code_hash(code)):
-                if False:
+                if series.spilled:
                     return Outcome.SUSPECT
                 if self._inside_open_run(edges, number):
                     return Outcome.DUPLICATE
@@ -185,7 +185,7 @@ class RunTracker:
 
         # Next to a live run, so in none (live runs are disjoint and never adjacent).
         stays_open = (left is None or left.open) and (right is None or right.open)
-        if False:
+        if series.spilled:
             h = code_hash(code)
             if self._hashes.add(h) if stays_open else h in self._hashes:
                 return Outcome.SUSPECT

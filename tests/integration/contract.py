@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from examples.common import client_from_env
 from idcode_async import IDCode, IdcodeClient, RetryPolicy, scan_target
 from idcode_async.sandbox import SANDBOX_BASE_URL, FaultKind, Sandbox
 
@@ -46,7 +47,7 @@ class Site:
     browser: Browser
     """A browser that reaches the app and the sandbox, and nothing else."""
     held_client: Callable[[], IdcodeClient | None]
-    """The client the app holds now (``None`` before startup / after shutdown)."""
+    """The client the app holds now: ``None`` before startup (FastAPI: after shutdown too)."""
 
     async def get(self, path: str) -> httpx.Response:
         return await self.browser.get(self.origin + path)
@@ -92,8 +93,6 @@ class ExampleContract:
     async def test_missing_credentials_stop_the_app_at_startup(
         self, open_site: OpenSite, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from examples.common import client_from_env
-
         monkeypatch.delenv("IDCODE_ACCESS_TOKEN", raising=False)
         monkeypatch.delenv("IDCODE_AUTH_CODE", raising=False)
         with pytest.raises(RuntimeError, match="IDCODE_ACCESS_TOKEN and IDCODE_AUTH_CODE"):
@@ -188,13 +187,14 @@ class ExampleContract:
             ),
         ],
     )
-    async def test_bad_apply_input_is_a_422_before_anything_is_signed(
+    async def test_bad_apply_input_is_a_422_and_no_redirect(
         self, site: Site, sandbox: Sandbox, query: dict[str, str]
     ) -> None:
         answer = await site.get(f"/categories/apply?{urlencode(query)}")
         assert answer.status_code == 422
         assert "Location" not in answer.headers
         assert_no_secret(answer)
+        assert not sandbox.stats()["requests"]
 
     # --- scan landing (seed §十三) ----------------------------------------------------------
 
