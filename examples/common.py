@@ -128,7 +128,7 @@ def apply_page_url(
 
     ``gotourl`` defaults to this app's own scan landing, and ``sample_url`` (示例地址) to where
     a scan of the unit's main code would land on it: both are checked here, so a bad pair is
-    a 422 from this app rather than a 30005 page from the centre.  The URL carries the SP's
+    a 422 from this app rather than a 30005 answer from the centre.  The URL carries the SP's
     access token and a signature: send it only to an operator you have authenticated.
     """
     unit = IDCode.parse(company_idcode, parameter="company_idcode")

@@ -4,6 +4,24 @@
 iterable) into the fewest requests: runs of consecutive numbers become 5013/5014 ranges, the
 rest 5011 TXT files or, when small, 5012 lists.  Duplicates and codes the rules refuse are
 reported, not sent.
+
+>>> with plan_upload(f"SN{n:08d}" for n in range(1, 100_001)) as plan:
+...     [(r.endpoint, r.count) for r in plan.requests]
+[(5014, 100000)]
+
+Where each decision is made, and argued:
+
+* what is a code, what is refused and why: :mod:`.rules`; reading, BOM, blank lines, line
+  numbers, ``str`` as a path: :mod:`.codes_input`;
+* prefix + number, padded (5014) or not (5013), the ``A10`` ambiguity, long digit tails:
+  :mod:`.numbering`;
+* merging runs while streaming, out-of-order input, the window, never covering a code not in
+  the input: :mod:`.runs`;
+* duplicates in bounded memory (measured alternatives), exact confirmation: :mod:`.dedupe`;
+* 5011 chunk files, size and SHA-256, temporary directory lifecycle: :mod:`.spool`;
+* every default (minimum run, 9-digit numbers, 128-character codes, 100,000-code / 4 MiB
+  files, 8 KB lists, …): :class:`PlanOptions`;
+* sync and async entry points, the pipeline: :mod:`.planner`; the plan items: :mod:`.plan`.
 """
 
 from __future__ import annotations

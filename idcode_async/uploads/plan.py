@@ -20,7 +20,7 @@ import attrs
 
 from .options import PlanOptions
 from .rules import RejectReason
-from .spool import Workspace
+from .spool import Workspace, read_chunk
 
 __all__ = [
     "CodeFile",
@@ -163,8 +163,7 @@ class CodeFile:
 
     def codes(self) -> Iterator[str]:
         """The file's codes, read back from disk (the file must still exist)."""
-        text = self.path.read_bytes().decode("ascii")
-        return iter(text.split(self.newline) if text else ())
+        return iter(read_chunk(self.path, self.newline))
 
 
 UploadRequest: TypeAlias = PrefixRange | FixedLengthRange | CodeList | CodeFile
@@ -214,7 +213,7 @@ class RejectedReport:
     count: int = 0
     examples: tuple[RejectedCode, ...] = ()
     by_reason: Mapping[RejectReason, int] = attrs.field(
-        factory=dict, converter=_frozen_counts, eq=False
+        factory=dict, converter=_frozen_counts, hash=False
     )
 
 

@@ -53,7 +53,7 @@ from .plan import (
 )
 from .rules import RejectReason, check_code, is_acceptable
 from .runs import Outcome, RunTracker
-from .spool import RemainderSpool, SpooledChunk, Workspace
+from .spool import RemainderSpool, SpooledChunk, Workspace, read_chunk
 
 __all__ = ["UploadPlanner", "plan_upload", "plan_upload_async"]
 
@@ -269,9 +269,7 @@ def _pack_lists(chunks: list[SpooledChunk], options: PlanOptions) -> list[CodeLi
     current: list[str] = []
     size = 0
     for chunk in chunks:
-        for code in CodeFile(
-            chunk.path, chunk.count, chunk.size, chunk.sha256, "", "", options.file_newline
-        ).codes():
+        for code in read_chunk(chunk.path, options.file_newline):
             extra = len(code) + (1 if current else 0)
             if current and size + extra > options.max_list_bytes:
                 lists.append(CodeList(tuple(current)))

@@ -2,14 +2,16 @@
 
 Each series ``(prefix, width)`` (see :mod:`.numbering`) keeps its live runs in a dict by first
 and by (negated) last number, so a code that extends a run at either end, or closes the gap
-between two runs, is found in O(1) whatever the order of arrival.  A run holds two integers, never its
-codes: ten million consecutive codes cost one object.
+between two runs, is found in O(1) whatever the order of arrival.  A run holds two integers,
+never its codes: ten million consecutive codes cost one object.
 
 Lifecycle of a run:
 
 * **open** (shorter than ``min_run_length``): its codes are also entered in the hash set, since
-  a code repeated *inside* an open run cannot be found from the run's ends.  At most
-  ``max_open_runs`` are open; beyond that the oldest (first created) is *settled*.
+  a code repeated *inside* an open run cannot be found from the run's ends; a hash hit is then
+  made exact by probing below the code for the start of the run (at most ``min_run_length``
+  steps, paid only by repeats).  At most ``max_open_runs`` are open; beyond that the oldest
+  (first created) is *settled*.
 * **range** (long enough): kept to the end, never hashed again.  A code inside it is a
   duplicate, found exactly by bisection over the series' ranges.
 * **settled**: if the run, together with the run that continues it across a power of ten in the
@@ -22,6 +24,10 @@ shuffle whose runs complete within the window of ``max_open_runs`` open runs.  A
 wider is spilled piecewise (still correct, only less compact).  The alternative, sorting
 everything on disk first, would make the common case (already sorted batches) pay O(n log n)
 and a full second pass over the data; the window makes it pay nothing.
+
+The two spellings live in separate series and are joined only when ranges are emitted, so
+nothing is decided too early at a seam: ``A098``–``A1500`` is 5014 ``A098``–``A999`` plus 5013
+``A1000``–``A1500`` (no single request can both pad and change width).
 
 Invariants: live runs of one series are disjoint and never adjacent (adjacent runs are merged
 at once); every accepted code is in exactly one live run or in the remainder; a range covers
@@ -135,7 +141,6 @@ class RunTracker:
         self._spilled_keys = SeenFilter()
         self._queue: deque[_Run] = deque()  # open runs (and stale entries) by creation
         self._open = 0
-        self.spilled_runs = 0
 
     @property
     def open_runs(self) -> int:
@@ -301,7 +306,6 @@ class RunTracker:
         run.dead = True
         run.open = False
         self._open -= 1
-        self.spilled_runs += 1
         if series.edges:
             series.spilled = True
         else:

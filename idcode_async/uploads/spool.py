@@ -22,9 +22,15 @@ from typing import IO
 
 import attrs
 
-__all__ = ["RemainderSpool", "SpooledChunk", "Workspace"]
+__all__ = ["RemainderSpool", "SpooledChunk", "Workspace", "read_chunk"]
 
 _FLUSH_EVERY = 4096  # codes buffered before one write: one syscall and one hash update
+
+
+def read_chunk(path: Path, newline: str) -> list[str]:
+    """The codes of a chunk file (at most ``max_file_bytes``, so reading it whole is fine)."""
+    text = path.read_bytes().decode("ascii")
+    return text.split(newline) if text else []
 
 
 class Workspace:
@@ -154,9 +160,7 @@ class RemainderSpool:
         if self._path is not None:
             paths.append(self._path)
         for path in paths:
-            text = path.read_bytes().decode("ascii")
-            if text:
-                yield from text.split(self._newline)
+            yield from read_chunk(path, self._newline)
 
     def close(self) -> list[SpooledChunk]:
         """Close the open chunk and return every chunk, in order."""

@@ -26,6 +26,7 @@ from .flows import (
     BAD_CALLBACKS,
     BAD_LANDINGS,
     GOLDEN_LANDINGS,
+    LAUNDRY_DETERGENT,
     MODEL_CODE,
     MODEL_NAME,
     assert_no_secret,
@@ -127,16 +128,29 @@ class ExampleContract:
         assert fields["gotourl"] == gotourl
         assert fields["sample_url"] == f"{gotourl}&code={unit}"
 
+    @pytest.mark.parametrize(
+        ("model_code", "serial"),
+        [
+            pytest.param(MODEL_CODE, MODEL_CODE, id="document-example-11"),
+            pytest.param("BW-500", "BW-500", id="letters"),
+            pytest.param("", "1", id="numbered-by-the-centre"),
+        ],
+    )
     async def test_the_page_flow_registers_a_category_the_centre_knows(
-        self, site: Site, centre: IdcodeClient, unit: str
+        self, site: Site, centre: IdcodeClient, unit: str, model_code: str, serial: str
     ) -> None:
-        flow = await walk_apply_page(site.browser, site.origin, unit)
+        typed = {
+            "industrycategory_id": LAUNDRY_DETERGENT,
+            "model_number": MODEL_NAME,
+            "model_number_code": model_code,
+        }
+        flow = await walk_apply_page(site.browser, site.origin, unit, typed=typed)
 
         assert "注册品类" in flow.page.text
         assert flow.callback.status_code == 200, flow.callback.text
         answer = flow.callback.json()
         code = IDCode.parse(answer["category_code"])
-        assert str(code) == f"{unit}/10.232324.{MODEL_CODE}"
+        assert str(code) == f"{unit}/10.{LAUNDRY_DETERGENT}.{serial}"
         assert answer == {
             "category_code": str(code),
             "company_idcode": unit,

@@ -82,8 +82,10 @@ def test_over_long_file_lines_are_never_held_whole(tmp_path):
     path.write_text("\n".join(["A0", long_code, spaced, split, "A9"]) + "\n")
     lines = [line.strip() for line in lines_of(path)]
     assert len(lines) == 5  # line numbers stay right
-    assert lines[0] == "A0" and lines[4] == "A9"
+    assert lines[0] == "A0"
+    assert lines[4] == "A9"
     assert lines[1] == "Z" * MAX_LINE  # a stand-in: still too long for any code
     assert lines[2] == "A1"  # only whitespace was skipped: the code is intact
-    assert lines[3].startswith("B1") and " " in lines[3]  # whitespace inside: rejected
+    assert lines[3].startswith("B1")
+    assert " " in lines[3]
     assert all(len(line) <= MAX_LINE + 2 for line in lines)

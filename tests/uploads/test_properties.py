@@ -25,8 +25,9 @@ from idcode_async.uploads import (
     PlanOptions,
     PrefixRange,
     plan_upload,
+    planner,
+    runs,
 )
-from idcode_async.uploads import planner, runs
 from idcode_async.uploads.codes_input import strip_marks
 from idcode_async.uploads.rules import check_code
 
@@ -35,9 +36,7 @@ MAX_CODE = 24
 numbered = st.builds(
     lambda prefix, number, pad: f"{prefix}{number:0{pad}d}" if pad else f"{prefix}{number}",
     st.sampled_from(["", "A", "B-", "x9y", "SN"]),
-    st.one_of(
-        st.integers(0, 40), st.integers(95, 105), st.integers(995, 1003)
-    ),
+    st.one_of(st.integers(0, 40), st.integers(95, 105), st.integers(995, 1003)),
     st.sampled_from([0, 0, 2, 3, 4]),
 )
 long_tail = st.builds(lambda n: f"P{n:011d}", st.integers(1_999_999_995, 2_000_000_004))

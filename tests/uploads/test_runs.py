@@ -124,7 +124,7 @@ def test_padded_run_past_its_width_splits_into_5014_and_5013():
 
 def test_unpadded_run_changes_width_freely():
     h = Harness()
-    h.add(*(f"A{i}" for i in range(0, 12345)))
+    h.add(*(f"A{i}" for i in range(12345)))
     assert h.finish() == [RangeSpec("A", 0, 12344, None)]
 
 
@@ -150,7 +150,7 @@ def test_unpadded_run_not_starting_at_a_power_of_ten_is_not_joined():
 
 @pytest.mark.parametrize("order", ["sorted", "reversed", "shuffled"])
 def test_ranges_cover_exactly_the_codes(order):
-    codes = [f"P{i:05d}" for i in range(0, 3000) if i % 997]  # gaps at 0, 997, 1994, 2991
+    codes = [f"P{i:05d}" for i in range(3000) if i % 997]  # gaps at 0, 997, 1994, 2991
     if order == "reversed":
         codes.reverse()
     elif order == "shuffled":

@@ -25,7 +25,8 @@ def test_workspace_is_created_lazily_and_removed(tmp_path):
     assert not ws.created
     assert list(tmp_path.iterdir()) == []
     path = ws.path
-    assert path.parent == tmp_path and path.is_dir()
+    assert path.parent == tmp_path
+    assert path.is_dir()
     ws.cleanup()
     assert not path.exists()
     ws.cleanup()  # idempotent
@@ -46,7 +47,11 @@ def test_chunks_split_by_code_count(workspace):
         (2, "C", "DD"),
         (1, "E", "E"),
     ]
-    assert [c.path.name for c in chunks] == ["codes-000001.txt", "codes-000002.txt", "codes-000003.txt"]
+    assert [c.path.name for c in chunks] == [
+        "codes-000001.txt",
+        "codes-000002.txt",
+        "codes-000003.txt",
+    ]
     assert chunks[0].path.read_bytes() == b"A\r\nBB"  # CRLF between lines, none after the last
 
 
