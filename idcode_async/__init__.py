@@ -55,6 +55,7 @@ from .resolve import (
     url_encode,
     validate_sample_url,
 )
+from .uploads import PlanOptions, UploadPlan, plan_upload, plan_upload_async
 
 __all__ = [
     "CALLBACK_PARAMETER",
@@ -83,6 +84,7 @@ __all__ = [
     "NotFoundError",
     "PageEndpoint",
     "PageForm",
+    "PlanOptions",
     "Region",
     "RegionDirectory",
     "RegionSelection",
@@ -96,6 +98,7 @@ __all__ = [
     "TransportError",
     "UnitStateError",
     "UploadError",
+    "UploadPlan",
     "UsageError",
     "ValidationError",
     "VerificationCodeError",
@@ -106,6 +109,8 @@ __all__ = [
     "parse_landing",
     "parse_page_callback",
     "parse_scan_query",
+    "plan_upload",
+    "plan_upload_async",
     "registry",
     "scan_target",
     "sign",

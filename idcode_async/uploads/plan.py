@@ -149,7 +149,9 @@ class CodeFile:
     """5011: a TXT file, one code a line, spooled in the plan's temporary directory.
 
     ``size`` and ``sha256`` describe the bytes at ``path`` (for multipart length and the
-    manifest); ``newline`` separates lines (none after the last).
+    manifest); ``newline`` separates lines (none after the last).  The item keeps the plan's
+    temporary directory alive: ``plan_upload(codes).requests`` does not lose its files when
+    the plan itself is dropped (``plan.close()`` still removes them).
     """
 
     endpoint: ClassVar[Literal[5011]] = 5011
@@ -160,6 +162,9 @@ class CodeFile:
     first_code: str
     last_code: str
     newline: str = "\r\n"
+    _workspace: Workspace | None = attrs.field(
+        default=None, kw_only=True, eq=False, repr=False, alias="workspace"
+    )
 
     def codes(self) -> Iterator[str]:
         """The file's codes, read back from disk (the file must still exist)."""

@@ -252,6 +252,7 @@ class UploadPlanner:
                 first_code=chunk.first_code,
                 last_code=chunk.last_code,
                 newline=options.file_newline,
+                workspace=self._workspace,
             )
             for chunk in chunks
         ]

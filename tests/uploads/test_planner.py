@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 
 import anyio
 import anyio.lowlevel
+import attrs
 import pytest
 
 from idcode_async import UsageError
@@ -333,3 +335,35 @@ def test_a_repeat_inside_a_run_that_later_becomes_a_range_is_a_duplicate():
     with plan_upload(["A1", "A2", "A1", "A3"], options=PlanOptions(min_run_length=3)) as plan:
         assert plan.requests == (PrefixRange("A", 1, 3),)
         assert plan.duplicates.examples == (DuplicateCode(3, "A1"),)
+
+
+def test_long_numeric_codes_keep_nine_digits_as_the_number():
+    # 5013/5014 start_num/end_num are int: 18-digit serials become prefix + 9-digit number
+    codes = [f"2024060100{n:08d}" for n in range(999_000, 1_001_000)]
+    with plan_upload(codes) as plan:
+        assert plan.requests == (FixedLengthRange("202406010", 999_000, 1_000_999, 9),)
+        assert plan.requests[0].first_code == codes[0]
+        assert plan.requests[0].last_code == codes[-1]
+
+
+def test_a_carry_into_the_prefix_splits_the_range():
+    codes = [f"X{n}" for n in range(999_999_000, 1_000_001_000)]  # 9 digits, then 10
+    with plan_upload(codes) as plan:
+        assert plan.requests == (
+            PrefixRange("X", 999_999_000, 999_999_999),
+            FixedLengthRange("X1", 0, 999, 9),
+        )
+
+
+def test_plan_items_are_frozen():
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        PrefixRange("A", 1, 2).end_num = 3  # type: ignore[misc]
+
+
+def test_file_items_keep_their_files_when_the_plan_is_dropped(tmp_path):
+    requests = plan_upload([f"R{n}Z" for n in range(3000)], spool_dir=tmp_path).requests
+    gc.collect()
+    assert requests[0].path.exists()
+    del requests
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []  # the last reference gone, the directory goes too
