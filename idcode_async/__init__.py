@@ -41,6 +41,17 @@ from ._retry import RetryPolicy
 from ._signing import canonical_string, sign
 from ._spec import Endpoint, PageEndpoint, Response, Spec
 from ._version import __version__
+from .batch import (
+    BatchSummary,
+    LocalPacer,
+    Pacer,
+    RowOutcome,
+    SqliteJournal,
+    UnitRegistration,
+    read_units_csv,
+    read_units_jsonl,
+    register_units,
+)
 from .endpoints import CategoryRegItem
 from .idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
 from .pages import CALLBACK_PARAMETER, parse_page_callback
@@ -68,6 +79,7 @@ __all__ = [
     "UPLOAD_TIMEOUT",
     "ApiError",
     "AuthError",
+    "BatchSummary",
     "BusyError",
     "CategoryRegItem",
     "CodeKind",
@@ -80,8 +92,10 @@ __all__ = [
     "IdcodeClient",
     "IdcodeError",
     "InvalidParameterError",
+    "LocalPacer",
     "LoginError",
     "NotFoundError",
+    "Pacer",
     "PageEndpoint",
     "PageForm",
     "PlanOptions",
@@ -93,9 +107,12 @@ __all__ = [
     "Response",
     "ResponseDecodeError",
     "RetryPolicy",
+    "RowOutcome",
     "Spec",
+    "SqliteJournal",
     "TimeoutError",
     "TransportError",
+    "UnitRegistration",
     "UnitStateError",
     "UploadError",
     "UploadPlan",
@@ -111,6 +128,9 @@ __all__ = [
     "parse_scan_query",
     "plan_upload",
     "plan_upload_async",
+    "read_units_csv",
+    "read_units_jsonl",
+    "register_units",
     "registry",
     "scan_target",
     "sign",

@@ -195,7 +195,9 @@ async def _run(settings: _Settings, rows: list[SourceRow]) -> int:
             group.cancel_scope.cancel()
             if run_scope.cancelled_caught:
                 print(
-                    "interrupted: the request in flight was journaled as unknown", file=sys.stderr
+                    "interrupted: a request in flight was abandoned; the journal marks its row "
+                    "for a 307 check before any resend",
+                    file=sys.stderr,
                 )
                 print(_resume_hint(args), file=sys.stderr)
                 return EXIT_INTERRUPTED
@@ -271,6 +273,7 @@ class _PlainDisplay(_Display):
 
 class _RichDisplay(_Display):
     def __init__(self, total: int) -> None:
+        from rich.console import Console
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -287,6 +290,7 @@ class _RichDisplay(_Display):
             TextColumn("{task.fields[rate]}"),
             TextColumn("ETA {task.fields[eta]}"),
             TimeElapsedColumn(),
+            console=Console(stderr=True),
             transient=False,
         )
         self._task = self._bar.add_task("rows", total=total, counts="", rate="", eta="-")

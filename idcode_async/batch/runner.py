@@ -50,7 +50,7 @@ from .._errors import (
 )
 from .._logging import logger, redact
 from .._retry import RetryPolicy
-from ..endpoints import OrganUnitInfo, UnitRegistResponse
+from ..endpoints import UnitRegistResponse
 from ..regions import RegionDirectory
 from .inputs import SourceRow
 from .journal import Journal, JournalEntry, RowState, SqliteJournal
@@ -226,6 +226,8 @@ class _Plan:
 
 
 class _Run:
+    """The state of one run: the plans, the counters, and the one journal/pacer/client."""
+
     def __init__(
         self,
         *,
@@ -429,9 +431,8 @@ class _Run:
         message = None
         if idcode is None:
             # 309 returns an empty main code when the unit is not activated; 307 may know it.
-            unit = await self._lookup_quietly(item)
-            idcode = unit.organunit_oid if unit is not None else None
-            message = "309 returned no main code" + ("; 307 found it" if idcode else "")
+            idcode, note = await self._main_code(item)
+            message = f"309 returned no main code{note}"
         return await self._finish(
             item,
             "registered",
@@ -447,10 +448,7 @@ class _Run:
         means that request most likely created it (307 had not shown it yet): the row is
         ``registered``, marked reconciled, and the message says why.
         """
-        unit = await self._lookup_quietly(item)
-        found = unit is not None and unit.organunit_oid
-        note = "; main code from 307" if found else "; 307 did not find the unit name"
-        idcode = unit.organunit_oid if unit is not None else None
+        idcode, note = await self._main_code(item)
         if ours:
             return await self._finish(
                 item,
@@ -467,13 +465,19 @@ class _Run:
             message=f"{error.message or 'already registered'}{note}",
         )
 
-    async def _lookup_quietly(self, item: ValidRow) -> OrganUnitInfo | None:
-        """A best-effort 307 lookup for information; its failure does not change the outcome."""
+    async def _main_code(self, item: ValidRow) -> tuple[str | None, str]:
+        """The unit's main code by a best-effort 307 lookup, and a note on how it went.
+
+        Only information: whatever 307 answers, the row's outcome stays what 309 said.
+        """
         try:
-            return await find_unit(self.client, item.record.organunit_name)
+            unit = await find_unit(self.client, item.record.organunit_name)
         except IdcodeError as exc:
             logger.warning("batch: row %d: 307 lookup failed: %s", item.row, exc)
-            return None
+            return None, f"; the 307 lookup of its main code failed ({redact(str(exc))})"
+        if unit is None or not unit.organunit_oid:
+            return None, "; 307 did not find the unit name"
+        return unit.organunit_oid, "; main code from 307"
 
     async def _finish(
         self,
@@ -564,19 +568,19 @@ class _Run:
             self.on_progress(self.tracker.snapshot())
 
     def summary(self, *, dry_run: bool, interrupted: bool) -> BatchSummary:
-        settled = sum(self.counts.values())
+        pending = self.preflight.total - sum(self.counts.values())
         return BatchSummary(
             total=self.preflight.total,
             registered=self.counts["registered"],
             existing=self.counts["existing"],
             invalid=self.counts["invalid"],
             failed=self.counts["failed"],
-            pending=self.preflight.total - settled,
+            pending=pending,
             resumed=self.resumed,
             submissions=self.submissions,
             reconciled=self.reconciled,
             elapsed=anyio.current_time() - self.started,
-            interrupted=interrupted,
+            interrupted=interrupted and pending > 0,
             dry_run=dry_run,
         )
 

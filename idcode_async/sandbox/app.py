@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
@@ -138,7 +138,10 @@ class ApiEndpoint:
             sandbox.counters.fault(kind)
         early = await self._before(plan, send)
         if early is None:
-            parsed = await parse_request(request)
+            try:
+                parsed = await parse_request(request)
+            except ClientDisconnect:
+                return  # the client gave up (e.g. timed out during a latency fault)
             try:
                 response = await self._process(request, parsed)
             finally:

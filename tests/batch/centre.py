@@ -100,6 +100,8 @@ class Centre:
                 return _json({"result_code": -1, "result_msg": "系统繁忙"})
             if action == "drop":
                 raise httpx.RemoteProtocolError("peer closed connection")
+            if action.startswith("code:"):
+                return _json({"result_code": int(action[5:]), "result_msg": "拒绝"})
         assert fields["search_type"] == "1"
         name = fields["company_name"]
         if name not in self.units:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 from functools import partial
 from pathlib import Path
 
+import anyio
+import httpx
 import pytest
 
 from idcode_async import IdcodeClient
-from idcode_async.batch import cli
+from idcode_async.batch import SqliteJournal, cli
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN
 from .centre import Centre
@@ -127,3 +131,64 @@ def test_durations():
     assert cli._duration(None) == "-"
     assert cli._duration(65.4) == "1:05"
     assert cli._duration(3725) == "1:02:05"
+
+
+def _interrupting(centre: Centre, signals: int) -> httpx.MockTransport:
+    """A transport that sends this process SIGINT ``signals`` times during the first 309."""
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/unit/regist") and not centre.count("/unit/regist"):
+            for _ in range(signals):
+                os.kill(os.getpid(), signal.SIGINT)
+                await anyio.sleep(0.05)
+            await anyio.sleep(0.1)
+        return centre(request)
+
+    return httpx.MockTransport(handle)
+
+
+def test_one_ctrl_c_finishes_the_row_in_flight_and_exits_130(tmp_path, centre, monkeypatch, capsys):
+    monkeypatch.setattr(
+        cli, "IdcodeClient", partial(IdcodeClient, transport=_interrupting(centre, 1))
+    )
+    source = units_csv(tmp_path, *GOOD)
+    assert main(source, "--journal", tmp_path / "run.db") == cli.EXIT_INTERRUPTED
+    captured = capsys.readouterr()
+    assert "stopping after the request in flight" in captured.err
+    assert "2 rows not yet settled" in captured.err
+    assert f"resume with: idcode register-units {source}" in captured.err
+    assert captured.out.startswith("3 rows, 1 registered")
+    with SqliteJournal(tmp_path / "run.db") as journal:
+        states = sorted(e.state.value for e in journal.entries().values())
+    assert states == ["done", "pending", "pending"]
+
+
+def test_ctrl_c_twice_abandons_the_request_and_journals_it_unknown(
+    tmp_path, centre, monkeypatch, capsys
+):
+    async def hang(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/unit/regist"):
+            os.kill(os.getpid(), signal.SIGINT)
+            await anyio.sleep(0.05)
+            os.kill(os.getpid(), signal.SIGINT)
+            await anyio.sleep(30)
+        return centre(request)
+
+    monkeypatch.setattr(
+        cli, "IdcodeClient", partial(IdcodeClient, transport=httpx.MockTransport(hang))
+    )
+    source = units_csv(tmp_path, *GOOD)
+    assert main(source, "--journal", tmp_path / "run.db") == cli.EXIT_INTERRUPTED
+    assert "a request in flight was abandoned" in capsys.readouterr().err
+    with SqliteJournal(tmp_path / "run.db") as journal:
+        states = sorted(e.state.value for e in journal.entries().values())
+    assert states == ["pending", "pending", "unknown"]
+
+
+def test_rich_progress_bar(tmp_path, centre, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")
+    source = units_csv(tmp_path, *GOOD)
+    assert main(source, "--journal", tmp_path / "run.db", "--progress", "bar") == cli.EXIT_OK
+    err = capsys.readouterr().err
+    assert "3/3" in err
+    assert "registered 3" in err

@@ -347,7 +347,7 @@ async def test_an_empty_main_code_is_looked_up(client, centre, db):
     centre.script = ["empty-code"]
     _, outcomes = await run(client, [unit(1)], db)
     assert outcomes[1].organunit_idcode == "i.86.110105.1"
-    assert outcomes[1].message == "309 returned no main code; 307 found it"
+    assert outcomes[1].message == "309 returned no main code; main code from 307"
 
 
 async def test_workers_follow_the_pacer_concurrency(client, centre, db):
@@ -443,3 +443,46 @@ async def test_stop_while_waiting_for_the_slot_sends_nothing(client, centre, db)
         entry = journal.entry(unit(2).key)
     assert (entry.state, entry.attempts) == (RowState.PENDING, 0)
     assert (summary.registered, summary.pending, summary.interrupted) == (1, 1, True)
+
+
+async def test_a_failing_307_is_retried_before_the_row_is_sent(client, centre, db):
+    with SqliteJournal(db) as journal:
+        journal.add_pending([(unit(1).key, 2, unit(1).organunit_name, unit(1).name_key, "x")])
+        journal.mark_in_flight(unit(1).key)
+    centre.search_script = ["busy"] * 3  # the client's own read retries (2) are used up once
+    summary, outcomes = await run(client, [unit(1)], db)
+    assert outcomes[1].status == "registered"
+    assert centre.count("/companyinfo/search") == 4
+    assert centre.count("/unit/regist") == 1
+    assert summary.submissions == 1
+
+
+async def test_a_307_that_never_answers_leaves_the_row_unknown(client, centre, db):
+    with SqliteJournal(db) as journal:
+        journal.add_pending([(unit(1).key, 2, unit(1).organunit_name, unit(1).name_key, "x")])
+        journal.mark_in_flight(unit(1).key)
+    centre.search_script = ["busy"] * 6
+    _, outcomes = await run(client, [unit(1)], db, retry=RetryPolicy(max_retries=1, backoff_base=0))
+    assert outcomes[1].status == "failed"
+    assert "settles it with 307 first" in outcomes[1].message
+    assert centre.count("/unit/regist") == 0
+    with SqliteJournal(db) as journal:
+        assert journal.entry(unit(1).key).state is RowState.IN_FLIGHT
+
+
+async def test_a_refused_token_during_reconciliation_stops_the_run(client, centre, db):
+    with SqliteJournal(db) as journal:
+        journal.add_pending([(unit(1).key, 2, unit(1).organunit_name, unit(1).name_key, "x")])
+        journal.mark_in_flight(unit(1).key)
+    centre.search_script = ["code:10002"]
+    with pytest.raises(BatchAbortedError, match="10002"):
+        await run(client, [unit(1), unit(2)], db)
+    assert centre.count("/unit/regist") == 0
+
+
+async def test_existing_when_307_fails_says_so(client, centre, db):
+    centre.add_unit(unit(1).organunit_name)
+    centre.search_script = ["busy"] * 3
+    _, outcomes = await run(client, [unit(1)], db)
+    assert (outcomes[1].status, outcomes[1].organunit_idcode) == ("existing", None)
+    assert "the 307 lookup of its main code failed" in outcomes[1].message

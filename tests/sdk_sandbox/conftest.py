@@ -60,7 +60,8 @@ async def completed_unit(client: IdcodeClient, unit: Unit) -> Unit:
 async def category(client: IdcodeClient, unit: Unit) -> Category:
     """406: laundry detergent, model number code A1, registered (code_pay_type 2)."""
     answer = await client.call(product_spec(unit.idcode, "A1"))
-    assert answer.category_reg_id and answer.organunit_idcode
+    assert answer.category_reg_id
+    assert answer.organunit_idcode
     return Category(answer.category_reg_id, answer.organunit_idcode, "A1")
 
 

@@ -79,6 +79,9 @@ OTHER_HOST_SAMPLE: Final = "http://elsewhere.example.net/scan.aspx?id=1"
 UNKNOWN_PLACEHOLDER_URL: Final = "http://www.example.com/scan.aspx?id={serialNo}"
 """An absolute URL (the SDK lets it through) with a placeholder seed §十三 does not define."""
 CALLBACK_URL: Final = "http://sp.example.com/idcode/callback?order=7"
+QUERY_URL: Final = "http://www.example.com/m?organunitname=单位名称&x=1+2%20&y=a/b"
+"""Seed §十四's case: a URL value with its own query (Chinese, ``&``, ``+``, ``%20``); it is
+signed raw and encoded once on the wire, and must come back unchanged."""
 
 LAUNDRY_DETERGENT: Final = 232324
 """洗衣液: a product category (use 10); the category code of the document's example code."""
@@ -125,15 +128,16 @@ class Category:
 def unit_spec(name: str = UNIT_NAME, login_name: str = LICENCE, **extra: Any) -> UnitRegist:
     """309 for a unit in Beijing Chaoyang."""
     province, city, area = BEIJING_CHAOYANG
-    return UnitRegist(
-        login_name=login_name,
-        organunit_name=name,
-        code=1,
-        province_id=province,
-        city_id=city,
-        area_id=area,
+    fields: dict[str, Any] = {
+        "login_name": login_name,
+        "organunit_name": name,
+        "code": 1,
+        "province_id": province,
+        "city_id": city,
+        "area_id": area,
         **extra,
-    )
+    }
+    return UnitRegist(**fields)
 
 
 def product_spec(company: str, model_code: str = "A1", **extra: Any) -> ProductCategoryRegister:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import html
 from collections.abc import AsyncIterator
+from typing import Literal
 
+import attrs
 import httpx
 import pytest
 
@@ -27,6 +29,7 @@ from idcode_async.endpoints import (
     CategoryApplyPage,
     CategoryBatchRegist,
     CategoryRecordPage,
+    ExamineRecord,
     IdcodeInfoBase,
     IdcodeInfoBase2,
     IdcodeInfoSearch,
@@ -42,6 +45,7 @@ from .helpers import (
     DEVICE_CATEGORY,
     GOTOURL,
     OTHER_HOST_SAMPLE,
+    QUERY_URL,
     SAMPLE_URL,
     UNKNOWN_PLACEHOLDER_URL,
     Category,
@@ -57,10 +61,11 @@ from .helpers import (
 
 async def test_406_registers_and_403_404_409_410_show_it(
     client: IdcodeClient, unit: Unit, category: Category
-):
+) -> None:
     """406 answers the category code (ending in "/") and its 20-digit registration ID."""
     assert category.code == f"{unit.idcode}/10.232324.A1/"
-    assert len(category.reg_id) == 20 and category.reg_id.isdigit()
+    assert len(category.reg_id) == 20
+    assert category.reg_id.isdigit()
 
     by_model = await client.call(IdcodeInfoBase(company_idcode=unit.idcode, model_number_code="A1"))
     (row,) = by_model.base_idcode_list
@@ -98,7 +103,7 @@ async def test_406_registers_and_403_404_409_410_show_it(
 
 async def test_406_a_recorded_category_is_search_type_2_and_regist_type_minus_1(
     client: IdcodeClient, unit: Unit
-):
+) -> None:
     """code_pay_type "5" records (备案): 404 search_type 2, 409/410 regist_type -1."""
     answer = await client.call(product_spec(unit.idcode, "R1", code_pay_type="5"))
     recorded = await client.call(IdcodeInfoSearch(company_idcode=unit.idcode, search_type=2))
@@ -111,7 +116,7 @@ async def test_406_a_recorded_category_is_search_type_2_and_regist_type_minus_1(
 
 async def test_406_an_existing_model_number_code_is_50001(
     client: IdcodeClient, unit: Unit, category: Category
-):
+) -> None:
     """50001 存在相同的型号编码, whatever the model name."""
     with pytest.raises(DuplicateError) as caught:
         await client.call(product_spec(unit.idcode, "A1", model_number="另一个名字"))
@@ -121,17 +126,26 @@ async def test_406_an_existing_model_number_code_is_50001(
 
 async def test_406_a_sample_url_off_the_resolve_urls_host_is_30005(
     client: IdcodeClient, unit: Unit
-):
+) -> None:
+    """406: 30005 示例地址与解析地址不匹配 when a scan of ``gotourl`` cannot land there."""
     with pytest.raises(ResolveUrlError) as caught:
         await client.call(product_spec(unit.idcode, "S1", sample_url=OTHER_HOST_SAMPLE))
     assert (caught.value.code, caught.value.endpoint) == (30005, 406)
 
 
-async def test_406_an_undefined_placeholder_is_30002(client: IdcodeClient, unit: Unit):
+async def test_406_an_undefined_placeholder_is_30002(client: IdcodeClient, unit: Unit) -> None:
     """The SDK accepts any absolute URL (templates allowed); the centre knows four names."""
     with pytest.raises(ResolveUrlError) as caught:
         await client.call(product_spec(unit.idcode, "P2", gotourl=UNKNOWN_PLACEHOLDER_URL))
     assert (caught.value.code, caught.value.endpoint) == (30002, 406)
+
+
+async def test_406_an_empty_resolve_url_is_refused_before_sending(sandbox: Sandbox) -> None:
+    """30001 解析地址不能为空 cannot reach the centre: the SDK refuses a blank ``gotourl``."""
+    with pytest.raises(ValidationError) as caught:
+        product_spec("i.86.110105.1", gotourl="  ")
+    assert (caught.value.parameter, caught.value.endpoint) == ("gotourl", 406)
+    assert requests_to(sandbox, 406) == 0
 
 
 # --- 407 ----------------------------------------------------------------------------------------
@@ -139,7 +153,8 @@ async def test_406_an_undefined_placeholder_is_30002(client: IdcodeClient, unit:
 
 async def test_407_registers_a_non_product_category_numbered_by_the_centre(
     client: IdcodeClient, unit: Unit
-):
+) -> None:
+    """407: a lift (code use 20); without a model number code the centre numbers it (…/1/)."""
     answer = await client.call(other_spec(unit.idcode, model_number_en="Passenger lift"))
     assert answer.organunit_idcode == f"{unit.idcode}/20.601010.1/"
     (row,) = (
@@ -155,7 +170,7 @@ async def test_407_registers_a_non_product_category_numbered_by_the_centre(
     assert row.model_number_en == "Passenger lift"
 
 
-async def test_407_the_same_application_twice_is_50002(client: IdcodeClient, unit: Unit):
+async def test_407_the_same_application_twice_is_50002(client: IdcodeClient, unit: Unit) -> None:
     """50002 重复申请: same category, name and application type."""
     await client.call(other_spec(unit.idcode))
     with pytest.raises(DuplicateError) as caught:
@@ -163,7 +178,7 @@ async def test_407_the_same_application_twice_is_50002(client: IdcodeClient, uni
     assert (caught.value.code, caught.value.endpoint) == (50002, 407)
 
 
-async def test_407_refuses_the_product_use_before_sending(sandbox: Sandbox):
+async def test_407_refuses_the_product_use_before_sending(sandbox: Sandbox) -> None:
     """Products go through 406: ``codeuse_id`` "10" is refused here."""
     with pytest.raises(ValidationError) as caught:
         OtherCategoryRegister(
@@ -183,7 +198,7 @@ async def test_407_refuses_the_product_use_before_sending(sandbox: Sandbox):
 # --- 402 ----------------------------------------------------------------------------------------
 
 
-async def test_402_registers_a_batch_in_json_str(client: IdcodeClient, unit: Unit):
+async def test_402_registers_a_batch_in_json_str(client: IdcodeClient, unit: Unit) -> None:
     """402's parameters (and the key) travel inside ``json_str``; each item gets its ID."""
     answer = await client.call(
         CategoryBatchRegist(
@@ -193,7 +208,8 @@ async def test_402_registers_a_batch_in_json_str(client: IdcodeClient, unit: Uni
     )
     assert [row.industrycategory_id for row in answer.batch_regist_list] == ["232324", "232324"]
     ids = [row.category_reg_id or "" for row in answer.batch_regist_list]
-    assert len(set(ids)) == 2 and all(len(i) == 20 for i in ids)
+    assert len(set(ids)) == 2
+    assert all(len(i) == 20 for i in ids)
     rows = (await client.call(IdcodeInfoSearch(company_idcode=unit.idcode))).base_idcode_list
     assert {(r.category_reg_id, r.model_number_code, r.code_pay_type) for r in rows} == {
         (ids[0], "B-350", 2),
@@ -201,9 +217,29 @@ async def test_402_registers_a_batch_in_json_str(client: IdcodeClient, unit: Uni
     }
 
 
+async def test_402_json_str_carries_a_resolve_url_with_its_own_query(
+    client: IdcodeClient, unit: Unit
+) -> None:
+    """Seed §十四 inside ``json_str``: 608 type 2 reviews exactly the URL that was sent."""
+    item = attrs.evolve(batch_item("Q1"), gotourl=QUERY_URL, category_memo="备注 & 说明")
+    answer = await client.call(
+        CategoryBatchRegist(company_idcode=unit.idcode, category_reg_list=[item])
+    )
+    (row,) = answer.batch_regist_list
+    review = await client.call(
+        ExamineRecord(company_idcode=unit.idcode, type=2, category_reg_id=row.category_reg_id)
+    )
+    assert review.examine_content == QUERY_URL
+    (stored,) = (
+        await client.call(IdcodeInfoBase(company_idcode=unit.idcode, model_number_code="Q1"))
+    ).base_idcode_list
+    assert stored.category_memo == "备注 & 说明"
+
+
 async def test_402_is_refused_whole_when_one_item_exists_50001(
     client: IdcodeClient, unit: Unit, category: Category
-):
+) -> None:
+    """402 with one new and one existing model number code: 50001, and nothing registered."""
     with pytest.raises(DuplicateError) as caught:
         await client.call(
             CategoryBatchRegist(
@@ -216,7 +252,8 @@ async def test_402_is_refused_whole_when_one_item_exists_50001(
     assert [r.category_reg_id for r in rows] == [category.reg_id]
 
 
-async def test_402_an_empty_batch_is_refused_before_sending(sandbox: Sandbox):
+async def test_402_an_empty_batch_is_refused_before_sending(sandbox: Sandbox) -> None:
+    """402 needs at least one item in ``category_reg_list``; nothing is sent."""
     with pytest.raises(ValidationError) as caught:
         CategoryBatchRegist(company_idcode="i.86.110105.1", category_reg_list=[])
     assert (caught.value.parameter, caught.value.endpoint) == ("category_reg_list", 402)
@@ -269,9 +306,9 @@ async def test_401_408_page_link_form_and_callback(
     browser: Browser,
     page_type: type[CategoryApplyPage] | type[CategoryRecordPage],
     code_pay_type: int,
-    search_type: int,
+    search_type: Literal[1, 2],
     regist_type: int,
-):
+) -> None:
     """401 registers, 408 records: a signed GET link, the centre's form, the callback."""
     url = client.page_url(
         page_type(
@@ -282,7 +319,8 @@ async def test_401_408_page_link_form_and_callback(
         )
     )
     page = await browser.get(url)
-    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
     assert page.request.method == "GET"
     done = await browser.submit(
         page,
@@ -316,7 +354,7 @@ async def test_401_408_page_link_form_and_callback(
 
 async def test_405_page_form_posted_by_the_browser(
     sandbox: Sandbox, client: IdcodeClient, unit: Unit, browser: Browser
-):
+) -> None:
     """405 is POST only: the SP renders ``page_form`` as an auto-submitting form."""
     spec = ProductCategoryApplyPage(
         company_idcode=unit.idcode,
@@ -332,7 +370,8 @@ async def test_405_page_form_posted_by_the_browser(
     assert form.method == "POST"
 
     page = await browser.submit(auto_submitting_page(form.method, form.action, form.fields), {})
-    assert page.request.method == "POST" and page.status_code == 200, page.text
+    assert page.request.method == "POST"
+    assert page.status_code == 200, page.text
     done = await browser.submit(page, {"model_number": "洗衣液 备案", "model_number_code": "F405"})
     code = callback_code(done)
     assert str(code) == f"{unit.idcode}/10.232324.F405"
@@ -344,7 +383,8 @@ async def test_405_page_form_posted_by_the_browser(
     assert requests_to(sandbox, 405) == 1
 
 
-async def test_page_interfaces_are_not_data_calls(client: IdcodeClient, unit: Unit):
+async def test_page_interfaces_are_not_data_calls(client: IdcodeClient, unit: Unit) -> None:
+    """401 is a page: ``client.call`` refuses it (UsageError) instead of decoding HTML."""
     spec = CategoryApplyPage(
         company_idcode=unit.idcode,
         gotourl=GOTOURL,
@@ -352,12 +392,12 @@ async def test_page_interfaces_are_not_data_calls(client: IdcodeClient, unit: Un
         callback_url=CALLBACK_URL,
     )
     with pytest.raises(UsageError):
-        await client.call(spec)  # type: ignore[call-overload]
+        await client.call(spec)
 
 
 async def test_401_a_refused_page_answers_the_documented_json(
     client: IdcodeClient, unit: Unit, browser: Browser
-):
+) -> None:
     """Opening the page is a signed request like any other: 30005 comes back as JSON."""
     url = client.page_url(
         CategoryApplyPage(

@@ -61,15 +61,17 @@ async def fetch(sandbox: Sandbox, url: str) -> httpx.Response:
 
 async def test_5013_then_503_reports_1000_codes_and_505_returns_them(
     client: IdcodeClient, unit: Unit, category: Category, upload: str
-):
+) -> None:
     """The ``upload`` fixture sent 5013 for 1 … 1000 (version 2.0 answers the batch ID)."""
-    assert len(upload) == 20 and upload.isdigit()
+    assert len(upload) == 20
+    assert upload.isdigit()
     (record,) = (
         await client.call(CodeRecordById(company_idcode=unit.idcode, uploadcode_id=upload))
     ).records
     assert (record.uploadcode_id, record.code_num, record.upload_type) == (upload, 1000, 2)
     assert (record.start_number, record.end_number, record.code_type) == (1, 1000, 1)
-    assert record.organunit_id and len(record.organunit_id) == 20
+    assert record.organunit_id
+    assert len(record.organunit_id) == 20
 
     codes = await client.call(UploadedCodes(company_idcode=unit.idcode, uploadcode_id=upload))
     assert codes.data == [f"{category.code}{n}" for n in range(1, 1001)]
@@ -77,7 +79,7 @@ async def test_5013_then_503_reports_1000_codes_and_505_returns_them(
 
 async def test_5013_with_a_prefix_and_version_1_answers_no_id(
     client: IdcodeClient, unit: Unit, category: Category
-):
+) -> None:
     """Version 1.0 (the default) answers only the envelope; 502 then finds the batch."""
     answer = await client.call(
         UploadCodePrefix(
@@ -103,7 +105,7 @@ async def test_5013_with_a_prefix_and_version_1_answers_no_id(
     assert codes.data == [f"{category.code}SN{n}" for n in (7, 8, 9)]
 
 
-async def test_5013_an_unknown_registration_is_50003(client: IdcodeClient, unit: Unit):
+async def test_5013_an_unknown_registration_is_50003(client: IdcodeClient, unit: Unit) -> None:
     """50003 品类注册 ID 错误."""
     with pytest.raises(NotFoundError) as caught:
         await client.call(
@@ -114,7 +116,9 @@ async def test_5013_an_unknown_registration_is_50003(client: IdcodeClient, unit:
     assert (caught.value.code, caught.value.endpoint) == (50003, 5013)
 
 
-async def test_5013_another_units_registration_is_50003(client: IdcodeClient, category: Category):
+async def test_5013_another_units_registration_is_50003(
+    client: IdcodeClient, category: Category
+) -> None:
     """A registration ID is the unit's own: another unit cannot upload under it."""
     other = await client.call(unit_spec(name="另一家上传有限公司", login_name="LOGIN-OTHER"))
     with pytest.raises(NotFoundError) as caught:
@@ -129,7 +133,8 @@ async def test_5013_another_units_registration_is_50003(client: IdcodeClient, ca
     assert (caught.value.code, caught.value.endpoint) == (50003, 5013)
 
 
-async def test_5013_a_range_backwards_is_refused_before_sending(sandbox: Sandbox):
+async def test_5013_a_range_backwards_is_refused_before_sending(sandbox: Sandbox) -> None:
+    """5013: ``end_num`` below ``start_num`` is refused by the SDK; nothing is sent."""
     with pytest.raises(ValidationError) as caught:
         UploadCodePrefix(company_idcode="i.86.1.1", category_reg_id="1", start_num=5, end_num=4)
     assert (caught.value.parameter, caught.value.endpoint) == ("end_num", 5013)
@@ -141,7 +146,8 @@ async def test_5013_a_range_backwards_is_refused_before_sending(sandbox: Sandbox
 
 async def test_5014_pads_the_numbers_to_length(
     client: IdcodeClient, unit: Unit, category: Category
-):
+) -> None:
+    """5014: prefix + numbers zero-padded to ``length``; 503 and 505 read the batch back."""
     answer = await client.call(
         UploadCodeFixedLength(
             company_idcode=unit.idcode,
@@ -166,7 +172,10 @@ async def test_5014_pads_the_numbers_to_length(
     )
 
 
-async def test_5014_a_length_shorter_than_the_numbers_is_refused_before_sending(sandbox: Sandbox):
+async def test_5014_a_length_shorter_than_the_numbers_is_refused_before_sending(
+    sandbox: Sandbox,
+) -> None:
+    """5014: ``length`` 3 cannot hold 1000; refused by the SDK, nothing is sent."""
     with pytest.raises(ValidationError) as caught:
         UploadCodeFixedLength(
             company_idcode="i.86.1.1", category_reg_id="1", start_num=1, end_num=1000, length=3
@@ -180,7 +189,7 @@ async def test_5014_a_length_shorter_than_the_numbers_is_refused_before_sending(
 
 async def test_5011_uploads_a_txt_file_streamed_from_a_path(
     client: IdcodeClient, unit: Unit, category: Category, tmp_path: Path
-):
+) -> None:
     """Multipart with the file part unsigned (seed §四); CRLF lines and full codes accepted."""
     codes_file = tmp_path / "box-codes.txt"
     codes_file.write_bytes(b"BOX00007\r\nBOX00019\r\n\r\n" + f"{category.code}BOX00023\n".encode())
@@ -203,7 +212,7 @@ async def test_5011_uploads_a_txt_file_streamed_from_a_path(
 
 async def test_5011_a_line_that_is_not_a_code_is_59999(
     client: IdcodeClient, unit: Unit, category: Category
-):
+) -> None:
     """59999 文件内容错误 (5011's wording)."""
     with pytest.raises(UploadError) as caught:
         await client.call(
@@ -219,7 +228,8 @@ async def test_5011_a_line_that_is_not_a_code_is_59999(
 
 async def test_5011_a_file_that_is_not_utf8_is_40003(
     client: IdcodeClient, unit: Unit, category: Category
-):
+) -> None:
+    """5011: a GBK file is 40003 文件错误 (the sandbox reads code files as UTF-8)."""
     with pytest.raises(FileError) as caught:
         await client.call(
             UploadCodeFile(
@@ -233,7 +243,7 @@ async def test_5011_a_file_that_is_not_utf8_is_40003(
 
 async def test_5011_a_file_that_is_not_txt_is_refused_before_sending(
     sandbox: Sandbox, tmp_path: Path
-):
+) -> None:
     """40002 上传文件格式错误 is prevented: 5011 takes TXT files."""
     sheet = tmp_path / "codes.csv"
     sheet.write_text("A1\n")
@@ -248,7 +258,8 @@ async def test_5011_a_file_that_is_not_txt_is_refused_before_sending(
 
 async def test_5012_uploads_a_comma_separated_list(
     client: IdcodeClient, unit: Unit, category: Category
-):
+) -> None:
+    """5012: codes in one comma-separated parameter; 505 returns them as full codes."""
     answer = await client.call(
         UploadCodeList(
             company_idcode=unit.idcode,
@@ -262,7 +273,9 @@ async def test_5012_uploads_a_comma_separated_list(
     assert codes == [f"{category.code}A100{n}" for n in (1, 2, 3)]
 
 
-async def test_5012_an_empty_item_is_59999(client: IdcodeClient, unit: Unit, category: Category):
+async def test_5012_an_empty_item_is_59999(
+    client: IdcodeClient, unit: Unit, category: Category
+) -> None:
     """59999 码号列表有错误: the SDK refuses only a list with no code at all (50004)."""
     with pytest.raises(UploadError) as caught:
         await client.call(
@@ -273,7 +286,7 @@ async def test_5012_an_empty_item_is_59999(client: IdcodeClient, unit: Unit, cat
     assert (caught.value.code, caught.value.endpoint) == (59999, 5012)
 
 
-async def test_5012_no_code_at_all_is_refused_before_sending(sandbox: Sandbox):
+async def test_5012_no_code_at_all_is_refused_before_sending(sandbox: Sandbox) -> None:
     """50004 码数组为空 is prevented."""
     with pytest.raises(ValidationError) as caught:
         UploadCodeList(company_idcode="i.86.1.1", category_reg_id="1", code_list_str=" , ,")
@@ -286,7 +299,7 @@ async def test_5012_no_code_at_all_is_refused_before_sending(sandbox: Sandbox):
 
 async def test_502_lists_every_batch_of_the_category(
     client: IdcodeClient, unit: Unit, category: Category, upload: str
-):
+) -> None:
     """502 finds a category by its category code (or catalog code) and model number code."""
     listed = await client.call(
         UploadCodeList(
@@ -320,7 +333,7 @@ async def test_502_lists_every_batch_of_the_category(
         }
 
 
-async def test_503_an_unknown_batch_is_refused(client: IdcodeClient, unit: Unit):
+async def test_503_an_unknown_batch_is_refused(client: IdcodeClient, unit: Unit) -> None:
     """503 documents no code for it; the sandbox answers 10000 参数错误."""
     with pytest.raises(InvalidParameterError) as caught:
         await client.call(
@@ -334,7 +347,8 @@ async def test_503_an_unknown_batch_is_refused(client: IdcodeClient, unit: Unit)
 
 async def test_504_download_link_serves_a_password_protected_zip(
     sandbox: Sandbox, client: IdcodeClient, unit: Unit, category: Category, upload: str
-):
+) -> None:
+    """504: the link serves a ZIP of code content (resolver + code) under the password given."""
     answer = await client.call(
         CodeDownloadUrl(company_idcode=unit.idcode, uploadcode_id=upload, password="s3cret!")
     )
@@ -347,7 +361,7 @@ async def test_504_download_link_serves_a_password_protected_zip(
     assert len([line for line in lines if line]) == 1000
 
 
-async def test_504_password_lengths_are_refused_before_sending(sandbox: Sandbox):
+async def test_504_password_lengths_are_refused_before_sending(sandbox: Sandbox) -> None:
     """50005 shorter than 6, 50006 longer than 16: refused by the SDK."""
     for password in ("12345", "x" * 17):
         with pytest.raises(ValidationError) as caught:
@@ -360,7 +374,7 @@ async def test_504_password_lengths_are_refused_before_sending(sandbox: Sandbox)
 
 async def test_505_506_short_codes_map_back_to_the_original(
     sandbox: Sandbox, client: IdcodeClient, unit: Unit, category: Category, upload: str
-):
+) -> None:
     """505 ``code_type`` "0" lists the short codes; 506 finds the one of a given code; the
     504 download of short codes holds the same list."""
     short = (
@@ -383,12 +397,13 @@ async def test_505_506_short_codes_map_back_to_the_original(
 
 async def test_506_a_code_never_uploaded_has_no_short_code(
     client: IdcodeClient, category: Category
-):
+) -> None:
+    """506: an original code that was never uploaded has no short code (an empty list)."""
     found = await client.call(ShortCodeSearch(code=f"{category.code}999999"))
     assert (found.result_code, found.data) == (1, [])
 
 
-async def test_504_505_short_codes_not_generated_yet_are_50013():
+async def test_504_505_short_codes_not_generated_yet_are_50013() -> None:
     """50013 没有生成简码 until the centre has generated them (here: 60 s of centre time)."""
     with Sandbox(short_code_delay=60) as sandbox:
         async with sandbox.client(retry=RetryPolicy(max_retries=0)) as client:

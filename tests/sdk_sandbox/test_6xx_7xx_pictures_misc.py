@@ -16,7 +16,6 @@ import pytest
 from idcode_async import (
     FileError,
     IdcodeClient,
-    LoginError,
     NotFoundError,
     ResolveUrlError,
     RetryPolicy,
@@ -67,7 +66,8 @@ async def browser(sandbox: Sandbox) -> AsyncIterator[Browser]:
 # --- 601 / 607: a unit's login ------------------------------------------------------------------
 
 
-async def test_601_answers_the_same_record_as_306(client: IdcodeClient, unit: Unit):
+async def test_601_answers_the_same_record_as_306(client: IdcodeClient, unit: Unit) -> None:
+    """601 checks the login and answers the unit's record, field for field as 306."""
     login = await client.call(LoginVerify(login_name=unit.login_name, login_pswd=unit.password))
     info = await client.call(CompanyInfoBase(company_idcode=unit.idcode))
     assert login == info
@@ -76,14 +76,16 @@ async def test_601_answers_the_same_record_as_306(client: IdcodeClient, unit: Un
 
 async def test_607_login_page_returns_the_unit_to_the_callback(
     sandbox: Sandbox, client: IdcodeClient, unit: Unit, browser: Browser
-):
+) -> None:
     """607's result is the unit, not a category: the sandbox appends ``company_idcode``."""
     url = client.page_url(LoginPage(callback_url="http://sp.example.com/login/done"))
     page = await browser.get(url)
-    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
 
     refused = await browser.submit(page, {"login_name": unit.login_name, "login_pswd": "wrong!"})
-    assert refused.status_code == 200 and "用户名或密码错误" in refused.text
+    assert refused.status_code == 200
+    assert "用户名或密码错误" in refused.text
 
     done = await browser.submit(
         refused, {"login_name": unit.login_name, "login_pswd": unit.password}
@@ -102,7 +104,8 @@ async def test_607_login_page_returns_the_unit_to_the_callback(
 
 async def test_602_changes_a_resolve_url_and_608_reviews_it_again(
     sandbox: Sandbox, client: IdcodeClient, unit: Unit, category: Category
-):
+) -> None:
+    """602 changes a registration's resolve URL; 608 type 2 shows the new URL under review."""
     review = ExamineRecord(company_idcode=unit.idcode, type=2, category_reg_id=category.reg_id)
     sandbox.advance_time(2)
     before = await client.call(review)
@@ -125,7 +128,8 @@ async def test_602_changes_a_resolve_url_and_608_reviews_it_again(
     assert (await client.call(review)).examine_status == 100
 
 
-async def test_602_an_unknown_registration_is_50003(client: IdcodeClient, unit: Unit):
+async def test_602_an_unknown_registration_is_50003(client: IdcodeClient, unit: Unit) -> None:
+    """602: ``reg_id`` must be one of the unit's registrations: 50003 品类注册 ID 错误."""
     with pytest.raises(NotFoundError) as caught:
         await client.call(
             CategoryGotoUrl(company_idcode=unit.idcode, gotourl=GOTOURL, reg_id=UNKNOWN_REG_ID)
@@ -145,7 +149,8 @@ async def test_602_resolve_url_errors(
     gotourl: str,
     sample_url: str | None,
     code: int,
-):
+) -> None:
+    """602: 30002 for an undefined placeholder (the SDK lets it through), 30005 for a mismatch."""
     with pytest.raises(ResolveUrlError) as caught:
         await client.call(
             CategoryGotoUrl(
@@ -160,7 +165,9 @@ async def test_602_resolve_url_errors(
 
 async def test_606_a_whitelisted_url_is_approved_at_once_for_later_registrations(
     sandbox: Sandbox, client: IdcodeClient, unit: Unit
-):
+) -> None:
+    """606: once the whitelist request is approved, registrations with that URL skip review
+    (608 type 2 answers 100 at once)."""
     whitelisted = "https://trusted.example.com/p?id="
     answer = await client.call(
         GotoUrlWhitelist(gotourl=whitelisted, sample_url="https://trusted.example.com/p?id=1")
@@ -190,13 +197,14 @@ async def test_606_a_whitelisted_url_is_approved_at_once_for_later_registrations
 )
 async def test_606_resolve_url_errors(
     client: IdcodeClient, gotourl: str, sample_url: str, code: int
-):
+) -> None:
+    """606 documents 30002 (malformed resolve URL) and 30005 (sample does not match)."""
     with pytest.raises(ResolveUrlError) as caught:
         await client.call(GotoUrlWhitelist(gotourl=gotourl, sample_url=sample_url))
     assert (caught.value.code, caught.value.endpoint) == (code, 606)
 
 
-async def test_608_unit_review_record_is_sent_as_get(sandbox: Sandbox, unit: Unit):
+async def test_608_unit_review_record_is_sent_as_get(sandbox: Sandbox, unit: Unit) -> None:
     """608 is documented "Web Http Get" only: the parameters travel in the query string."""
     sent: list[httpx.Request] = []
 
@@ -216,7 +224,10 @@ async def test_608_unit_review_record_is_sent_as_get(sandbox: Sandbox, unit: Uni
     assert sent[0].content == b""
 
 
-async def test_608_type_2_of_an_unknown_registration_is_50003(client: IdcodeClient, unit: Unit):
+async def test_608_type_2_of_an_unknown_registration_is_50003(
+    client: IdcodeClient, unit: Unit
+) -> None:
+    """608 type 2 with a registration the unit does not have: 50003."""
     with pytest.raises(NotFoundError) as caught:
         await client.call(
             ExamineRecord(company_idcode=unit.idcode, type=2, category_reg_id=UNKNOWN_REG_ID)
@@ -224,7 +235,10 @@ async def test_608_type_2_of_an_unknown_registration_is_50003(client: IdcodeClie
     assert (caught.value.code, caught.value.endpoint) == (50003, 608)
 
 
-async def test_608_type_2_without_a_registration_is_refused_before_sending(sandbox: Sandbox):
+async def test_608_type_2_without_a_registration_is_refused_before_sending(
+    sandbox: Sandbox,
+) -> None:
+    """608: ``category_reg_id`` is required when ``type`` is 2; nothing is sent."""
     with pytest.raises(ValidationError) as caught:
         ExamineRecord(company_idcode="i.86.110105.1", type=2)
     assert (caught.value.parameter, caught.value.endpoint) == ("category_reg_id", 608)
@@ -236,13 +250,15 @@ async def test_608_type_2_without_a_registration_is_refused_before_sending(sandb
 
 async def test_603_the_picture_address_serves_a_png(
     sandbox: Sandbox, client: IdcodeClient, category: Category
-):
+) -> None:
+    """603: the answered address serves a PNG of ``pic_size`` pixels from the sandbox."""
     answer = await client.call(CodePic(code=f"{category.code}1", pic_size=300))
     assert answer.result_msg == "生成成功"
     assert answer.code_pic_address
     async with httpx.AsyncClient(transport=sandbox.transport()) as http:
         picture = await http.get(answer.code_pic_address)
-    assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
+    assert picture.status_code == 200
+    assert picture.headers["content-type"] == "image/png"
     assert png_dimensions(picture.content) == (300, 300)
 
 
@@ -258,7 +274,7 @@ async def test_604_returns_the_picture_as_base64(
     size: int,
     color: int,
     dark: tuple[int, int, int],
-):
+) -> None:
     """604: ``code`` is code content; ``color`` 0 colour, 1 black (the reverse of 306)."""
     answer = await client.call(
         CodePicWithMargin(
@@ -269,13 +285,15 @@ async def test_604_returns_the_picture_as_base64(
         )
     )
     image = answer.image_bytes()
-    assert image is not None and image.startswith(PNG_SIGNATURE)
+    assert image is not None
+    assert image.startswith(PNG_SIGNATURE)
     assert png_dimensions(image) == (size, size)
     assert dark in png_palette(image)
     assert (IDCODE_BLUE in png_palette(image)) is (color == 0)
 
 
-async def test_604_a_logo_that_is_not_an_image_is_40005(client: IdcodeClient):
+async def test_604_a_logo_that_is_not_an_image_is_40005(client: IdcodeClient) -> None:
+    """604: a ``unit_icon`` that is base64 but not an image is 40005 (604's wording)."""
     with pytest.raises(FileError) as caught:
         await client.call(
             CodePicWithMargin(
@@ -292,7 +310,8 @@ async def test_604_a_logo_that_is_not_an_image_is_40005(client: IdcodeClient):
 
 async def test_604_a_framed_size_other_than_400_600_800_is_refused_before_sending(
     sandbox: Sandbox,
-):
+) -> None:
+    """604: with ``is_margin=1`` only 400, 600 or 800 pixels; nothing is sent."""
     with pytest.raises(ValidationError) as caught:
         CodePicWithMargin(
             code="http://stest.idcode.org.cn/?code=x", is_margin=1, qrcode_size=500, color=0
@@ -312,7 +331,7 @@ async def test_604_a_framed_size_other_than_400_600_800_is_refused_before_sendin
 )
 async def test_605_returns_a_certification_picture(
     client: IdcodeClient, unit: Unit, frame: dict[str, int], code_size: int, pixels: int
-):
+) -> None:
     """605: ``code_size`` in centimetres (at 300 dpi here); ``code_color`` for QR only."""
     answer = await client.call(
         CodePicAuthen(
@@ -332,7 +351,8 @@ async def test_605_returns_a_certification_picture(
     assert (200, 0, 0) in png_palette(image)
 
 
-async def test_605_a_logo_asked_for_but_missing_is_40005(client: IdcodeClient, unit: Unit):
+async def test_605_a_logo_asked_for_but_missing_is_40005(client: IdcodeClient, unit: Unit) -> None:
+    """605 ``use_logo=1`` without a logo given or stored: 40005."""
     with pytest.raises(FileError) as caught:
         await client.call(
             CodePicAuthen(
@@ -347,7 +367,7 @@ async def test_605_a_logo_asked_for_but_missing_is_40005(client: IdcodeClient, u
     assert (caught.value.code, caught.value.endpoint) == (40005, 605)
 
 
-async def test_605_documented_rules_are_checked_before_sending(sandbox: Sandbox):
+async def test_605_documented_rules_are_checked_before_sending(sandbox: Sandbox) -> None:
     """Round frames need ``category_id``; ``code_color`` applies to QR codes only."""
     common = {"company_idcode": "i.86.110105.1", "code": "x", "use_logo": 0, "code_size": 3}
     with pytest.raises(ValidationError) as round_frame:
@@ -361,7 +381,8 @@ async def test_605_documented_rules_are_checked_before_sending(sandbox: Sandbox)
 
 async def test_701_the_certification_picture_url_serves_a_png(
     sandbox: Sandbox, client: IdcodeClient
-):
+) -> None:
+    """701: the answered URL serves the certification picture (a PNG) from the sandbox."""
     answer = await client.call(AuthenPic(bgimage=3, ismarkname=1))
     assert answer.authen_pic_url
     async with httpx.AsyncClient(transport=sandbox.transport()) as http:

@@ -1,0 +1,889 @@
+"""``upload_codes``: plan the codes, then send every request once, durably and resumably.
+
+>>> async with IdcodeClient(...) as client:
+...     result = await upload_codes(client, "i.86.110105.1", reg_id, "codes.txt",
+...                                 manifest="codes.manifest.db")
+...     print(result.describe())
+
+The run, in order:
+
+1. **Manifest**: opened (and locked) first, and bound to the target: centre, unit main code,
+   category registration ID, ``version``, ``generate_type`` and the planning options.
+2. **Plan**: :func:`~idcode_async.uploads.plan_upload_async` streams the codes (an iterable, an
+   async iterable, or a text file) into ranges (5013/5014), lists (5012) and TXT chunks
+   (5011) spooled to disk.  The manifest adopts the plan; a re-run recognises its own plan by
+   the requests' keys and refuses another one once anything was sent.
+3. **Baseline**: before the manifest's very first request, the category's existing upload
+   batches are listed (502, category from 403 unless given), so that batches appearing later
+   can be told apart from older ones if an answer is lost.
+4. **Reconcile**: requests an earlier run left ``intent`` or ``unknown`` (killed mid-request,
+   answer lost) are looked for on the centre (:mod:`.reconcile`): found → accepted without a
+   request; absent → sent again; undecidable → left alone, and the run ends with
+   :class:`UnresolvedUploadError` saying what to check, after uploading everything else.
+   ``assume_not_uploaded=True`` is the operator's word that they were not uploaded.
+5. **Send**, in plan order, one request at a time: the intent is committed (fsynced) before
+   the request, the answer after.  Success → ``accepted`` with the ``uploadcode_id``
+   (version "2.0", the default, so that every batch can be checked with 503 later).  Busy (-1)
+   and connect-phase errors are retried by the client; if they persist, the request is
+   ``pending`` again and retried here with a jittered backoff.  An error after which the
+   request may have arrived (read timeout, dropped connection, HTML 502, 5xx) → ``unknown``
+   and reconciled at once, before any resend.  A refusal (59999, 40002, …) → ``failed``;
+   10003/50003 (unknown unit or registration) and 10001/10002 (key refused) stop the run.
+
+5011 chunks are passed to :class:`~idcode_async.endpoints.UploadCodeFile` as paths: the
+client opens each file and httpx streams it in 64 KiB reads, so memory does not grow with the
+upload (measured in ``benchmarks/bench_upload_memory.py``).
+
+Exactly once: a request is sent again only when the previous attempt provably had no effect
+(busy, no connection, or the centre's records do not hold its codes); see :mod:`.reconcile`
+for what the records can and cannot tell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import shutil
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any, Final, Literal, TypeVar
+
+import anyio
+import anyio.to_thread
+import attrs
+
+from .._client import IdcodeClient
+from .._errors import ApiError, IdcodeError, ValidationError
+from .._logging import logger, redact
+from .._retry import RetryPolicy
+from .._spec import Endpoint
+from ..batch.runner import ErrorKind, classify
+from ..endpoints import (
+    UploadCodeFile,
+    UploadCodeFixedLength,
+    UploadCodeList,
+    UploadCodePrefix,
+    UploadCodeResponse,
+)
+from ..endpoints.codes import GenerateType, Version
+from .codes_input import AsyncCodeSource
+from .manifest import (
+    EntryState,
+    ManifestEntry,
+    UploadManifest,
+    describe_request,
+    request_key,
+)
+from .options import PlanOptions
+from .plan import (
+    CodeFile,
+    CodeList,
+    DuplicateReport,
+    FixedLengthRange,
+    PrefixRange,
+    RejectedReport,
+    UploadPlan,
+    UploadRequest,
+)
+from .planner import plan_upload_async
+from .reconcile import (
+    Absent,
+    CategoryRef,
+    Decision,
+    Found,
+    Undecidable,
+    category_records,
+    decide,
+    find_category,
+    remembered_category,
+)
+
+__all__ = [
+    "DEFAULT_GRACE",
+    "DEFAULT_RETRY",
+    "STOP_CODES",
+    "RequestOutcome",
+    "UnresolvedRequest",
+    "UnresolvedUploadError",
+    "UploadAbortedError",
+    "UploadProgress",
+    "UploadResult",
+    "build_spec",
+    "upload_codes",
+]
+
+T = TypeVar("T")
+
+DEFAULT_RETRY: Final = RetryPolicy(max_retries=5, backoff_base=1.0, backoff_max=30.0)
+"""Per request and run, after the client's own retries: 6 tries, backoff from 1 s to 30 s."""
+
+DEFAULT_GRACE: Final = 10.0
+"""Seconds after a request's intent before "not on the centre" is believed (see reconcile)."""
+
+STOP_CODES: Final = frozenset({10003, 50003})
+"""Refusals that no other request of the run can escape: unknown unit, unknown registration."""
+
+Phase = Literal["planning", "reconciling", "uploading", "done"]
+ManifestArg = UploadManifest | str | os.PathLike[str] | None
+
+
+@attrs.frozen(kw_only=True)
+class UploadProgress:
+    """A snapshot of an upload, given to ``on_progress`` after each step.
+
+    ``*_done`` count what the centre holds (accepted requests, including those accepted by
+    earlier runs of the manifest); ``bytes`` are payload bytes (5011 files, 5012 lists).
+    """
+
+    phase: Phase
+    requests: int = 0
+    requests_done: int = 0
+    codes: int = 0
+    codes_done: int = 0
+    bytes: int = 0
+    bytes_done: int = 0
+    elapsed: float = 0.0
+    current: str | None = None
+    """The request being sent, e.g. ``"#3/10 5011 100000 codes"``."""
+
+
+@attrs.frozen(kw_only=True)
+class RequestOutcome:
+    """What became of one request of the plan."""
+
+    seq: int
+    key: str
+    endpoint: int
+    count: int
+    first_code: str
+    last_code: str
+    size: int
+    state: EntryState
+    uploadcode_id: str | None
+    attempts: int
+    reconciled: bool
+    resumed: bool
+    """Accepted by an earlier run of the manifest: skipped by this one."""
+    message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UploadResult:
+    """The outcome of :func:`upload_codes` (also carried by its errors, as far as it got)."""
+
+    requests: tuple[RequestOutcome, ...]
+    count: int
+    """Distinct accepted codes of the plan (what the requests cover)."""
+    lines: int
+    blank_lines: int
+    duplicates: DuplicateReport
+    rejected: RejectedReport
+    sent: int
+    """Requests this run sent (intents recorded), resends included."""
+    resumed: int
+    reconciled: int
+    """Requests this run settled from the centre's records instead of an answer."""
+    elapsed: float
+    plan_seconds: float
+    manifest_path: Path | None
+    interrupted: bool = False
+
+    @property
+    def accepted(self) -> tuple[RequestOutcome, ...]:
+        return tuple(r for r in self.requests if r.state is EntryState.ACCEPTED)
+
+    @property
+    def failed(self) -> tuple[RequestOutcome, ...]:
+        return tuple(r for r in self.requests if r.state is EntryState.FAILED)
+
+    @property
+    def accepted_codes(self) -> int:
+        return sum(r.count for r in self.accepted)
+
+    @property
+    def complete(self) -> bool:
+        """Every request of the plan is accepted."""
+        return all(r.state is EntryState.ACCEPTED for r in self.requests)
+
+    def by_endpoint(self) -> dict[int, tuple[int, int]]:
+        """``{endpoint: (requests, codes)}`` over the plan."""
+        summary: dict[int, tuple[int, int]] = {}
+        for r in self.requests:
+            requests, codes = summary.get(r.endpoint, (0, 0))
+            summary[r.endpoint] = (requests + 1, codes + r.count)
+        return summary
+
+    def describe(self) -> str:
+        """One line for people."""
+        states = {s: sum(r.state is s for r in self.requests) for s in EntryState}
+        endpoints = ", ".join(f"{e}×{n}" for e, (n, _) in sorted(self.by_endpoint().items()))
+        return (
+            f"{self.count} codes in {len(self.requests)} requests ({endpoints or 'none'}): "
+            f"{states[EntryState.ACCEPTED]} accepted ({self.resumed} by earlier runs, "
+            f"{self.reconciled} reconciled), {states[EntryState.FAILED]} failed, "
+            f"{states[EntryState.PENDING]} pending, "
+            f"{states[EntryState.INTENT] + states[EntryState.UNKNOWN]} unresolved; "
+            f"{self.sent} sent by this run; {self.duplicates.count} duplicate and "
+            f"{self.rejected.count} rejected lines"
+        )
+
+
+class UploadAbortedError(IdcodeError):
+    """The run stopped before every request was settled; the manifest is consistent.
+
+    ``result`` is what was done; running again with the same manifest resumes.
+    """
+
+    def __init__(self, reason: str, result: UploadResult) -> None:
+        self.reason = reason
+        self.result = result
+        super().__init__(f"upload stopped: {reason}")
+
+
+@attrs.frozen
+class UnresolvedRequest:
+    """A request that may have reached the centre and could not be settled."""
+
+    entry: ManifestEntry
+    reason: str
+
+    def advice(self) -> str:
+        """What the operator should check, in one paragraph."""
+        e = self.entry
+        what = f"#{e.seq} ({e.endpoint}, {e.count} codes, {e.first_code} … {e.last_code}"
+        if e.sha256:
+            what += f", sha256 {e.sha256[:16]}…"
+        return (
+            f"request {what}) may have reached the centre: {self.reason}. Check the "
+            f"category's upload batches (502, or the centre's console) for one of "
+            f"{e.count} codes starting with {e.first_code} created after the run: if there "
+            "is one, run again once 502/505 answer (or give --idcode-of-category and "
+            "--model-number-code) so that it is matched; if there is none, run again with "
+            "--assume-not-uploaded to send it."
+        )
+
+
+class UnresolvedUploadError(UploadAbortedError):
+    """Some requests may have reached the centre and their fate could not be decided.
+
+    Everything else was uploaded.  ``unresolved`` lists them with :meth:`advice`.
+    """
+
+    def __init__(
+        self, unresolved: Sequence[UnresolvedRequest], result: UploadResult, reason: str = ""
+    ) -> None:
+        self.unresolved = tuple(unresolved)
+        text = f"{len(self.unresolved)} request(s) may have been uploaded and could not be settled"
+        super().__init__(f"{reason}; {text}" if reason else text, result)
+
+
+def build_spec(
+    request: UploadRequest,
+    *,
+    company_idcode: str,
+    category_reg_id: str,
+    generate_type: GenerateType | None,
+    version: Version | None,
+) -> Endpoint[UploadCodeResponse]:
+    """The 5011–5014 spec of a plan request (5011 gets the chunk's path: streamed)."""
+    if isinstance(request, CodeFile):
+        return UploadCodeFile(
+            company_idcode=company_idcode,
+            category_reg_id=category_reg_id,
+            code_file=request.path,
+            generate_type=generate_type,
+            version=version,
+        )
+    if isinstance(request, CodeList):
+        return UploadCodeList(
+            company_idcode=company_idcode,
+            category_reg_id=category_reg_id,
+            code_list_str=request.code_list_str,
+            generate_type=generate_type,
+            version=version,
+        )
+    if isinstance(request, FixedLengthRange):
+        return UploadCodeFixedLength(
+            company_idcode=company_idcode,
+            category_reg_id=category_reg_id,
+            prefix_str=request.prefix_str or None,
+            start_num=request.start_num,
+            end_num=request.end_num,
+            length=request.length,
+            generate_type=generate_type,
+            version=version,
+        )
+    assert isinstance(request, PrefixRange)
+    return UploadCodePrefix(
+        company_idcode=company_idcode,
+        category_reg_id=category_reg_id,
+        prefix_str=request.prefix_str or None,
+        start_num=request.start_num,
+        end_num=request.end_num,
+        generate_type=generate_type,
+        version=version,
+    )
+
+
+def _options_text(options: PlanOptions) -> str:
+    """The options that shape the plan (``max_examples`` only shapes reports)."""
+    fields = attrs.asdict(options)
+    fields.pop("max_examples", None)
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"))
+
+
+async def upload_codes(
+    client: IdcodeClient,
+    company_idcode: str,
+    category_reg_id: str,
+    codes: AsyncCodeSource,
+    *,
+    manifest: ManifestArg = None,
+    options: PlanOptions | None = None,
+    generate_type: GenerateType | None = None,
+    version: Version | None = "2.0",
+    on_progress: Callable[[UploadProgress], object] | None = None,
+    category: CategoryRef | None = None,
+    assume_not_uploaded: bool = False,
+    retry_failed: bool = False,
+    reconcile_grace: float = DEFAULT_GRACE,
+    retry: RetryPolicy = DEFAULT_RETRY,
+    spool_dir: str | os.PathLike[str] | None = None,
+    stop: anyio.Event | None = None,
+    rng: random.Random | None = None,
+) -> UploadResult:
+    """Upload ``codes`` to the category ``category_reg_id`` of unit ``company_idcode``.
+
+    ``codes``: a path to a text file (one code a line), an iterable or an async iterable of
+    str, streamed.  ``manifest``: a path (SQLite, created if missing; the same path resumes),
+    an :class:`UploadManifest`, or ``None`` (in memory: no crash safety).  With a path, 5011
+    chunks are spooled to ``<manifest>.spool/`` (leftovers of a killed run are removed there);
+    else to ``spool_dir`` or the system temporary directory.  ``options`` shape the plan
+    (minimum run, chunk size …) and must stay the same across runs of a manifest.
+    ``generate_type``/``version`` are sent as given (``version="2.0"`` so that every batch has
+    an ID to verify).  ``category`` gives 502's category code and model number code for
+    reconciliation (default: looked up with 403).  ``assume_not_uploaded`` sends requests
+    that may have arrived but could not be settled; ``retry_failed`` sends refused ones again.
+    ``reconcile_grace``: seconds a batch may take to appear in 502 after its request.
+    ``stop``: once set, no new request starts; the run returns with ``interrupted``.
+
+    Raises :class:`UploadAbortedError` (unit/registration/key refused, centre unreachable) or
+    :class:`UnresolvedUploadError`; both carry the :class:`UploadResult` so far.
+    """
+    for name, value in (("company_idcode", company_idcode), ("category_reg_id", category_reg_id)):
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(name, "is required and must not be blank")
+    options = options if options is not None else PlanOptions()
+    started = anyio.current_time()
+    store, owned, spool, cleanup = await _open_manifest(manifest, spool_dir)
+    try:
+        await anyio.to_thread.run_sync(
+            store.bind,
+            {
+                "base_url": str(client.base_url),
+                "company_idcode": company_idcode,
+                "category_reg_id": category_reg_id,
+                "version": version or "(not sent)",
+                "generate_type": generate_type or "(not sent)",
+                "options": _options_text(options),
+            },
+        )
+        if on_progress is not None:
+            on_progress(UploadProgress(phase="planning"))
+        plan = await plan_upload_async(codes, options=options, spool_dir=spool)
+        plan_seconds = anyio.current_time() - started
+        with plan:
+            run = _Run(
+                client=client,
+                manifest=store,
+                plan=plan,
+                company_idcode=company_idcode,
+                category_reg_id=category_reg_id,
+                generate_type=generate_type,
+                version=version,
+                category=category,
+                assume_not_uploaded=assume_not_uploaded,
+                grace=reconcile_grace,
+                retry=retry,
+                rng=rng if rng is not None else random.Random(),
+                on_progress=on_progress,
+                started=started,
+            )
+            await run.prepare(retry_failed=retry_failed)
+            await run.take_baseline()
+            await run.reconcile_left_over()
+            await run.send_all(stop)
+            result = await run.result(plan_seconds, interrupted=stop is not None and stop.is_set())
+        if run.unresolved:
+            raise UnresolvedUploadError(run.unresolved, result, run.abort_reason or "")
+        if run.abort_reason is not None:
+            raise UploadAbortedError(run.abort_reason, result)
+        return result
+    finally:
+        if owned:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(store.close)
+        if cleanup is not None:
+            cleanup()
+
+
+async def _open_manifest(
+    manifest: ManifestArg, spool_dir: str | os.PathLike[str] | None
+) -> tuple[UploadManifest, bool, str | os.PathLike[str] | None, Callable[[], None] | None]:
+    """The manifest, whether we own it, where to spool, and how to tidy the spool after."""
+    if manifest is None:
+        return UploadManifest(None), True, spool_dir, None
+    if isinstance(manifest, UploadManifest):
+        return manifest, False, spool_dir, None
+    store = await anyio.to_thread.run_sync(UploadManifest, manifest)
+    if spool_dir is not None:
+        return store, True, spool_dir, None
+    spool = Path(f"{os.fspath(manifest)}.spool")
+    try:
+        await anyio.to_thread.run_sync(_private_spool, spool)
+    except BaseException:
+        store.close()
+        raise
+    return store, True, spool, partial(_remove_if_empty, spool)
+
+
+def _private_spool(spool: Path) -> None:
+    """Create ``<manifest>.spool`` and remove what a killed run left there.
+
+    Safe because the manifest's lock is held: no other run can be using this directory.
+    """
+    spool.mkdir(exist_ok=True)
+    for child in spool.glob("idcode-plan-*"):
+        shutil.rmtree(child, ignore_errors=True)
+
+
+def _remove_if_empty(spool: Path) -> None:
+    with contextlib.suppress(OSError):
+        spool.rmdir()
+
+
+class _Run:
+    def __init__(
+        self,
+        *,
+        client: IdcodeClient,
+        manifest: UploadManifest,
+        plan: UploadPlan,
+        company_idcode: str,
+        category_reg_id: str,
+        generate_type: GenerateType | None,
+        version: Version | None,
+        category: CategoryRef | None,
+        assume_not_uploaded: bool,
+        grace: float,
+        retry: RetryPolicy,
+        rng: random.Random,
+        on_progress: Callable[[UploadProgress], object] | None,
+        started: float,
+    ) -> None:
+        self.client = client
+        self.manifest = manifest
+        self.plan = plan
+        self.company_idcode = company_idcode
+        self.category_reg_id = category_reg_id
+        self.generate_type = generate_type
+        self.version = version
+        self.given_category = category
+        self.category: CategoryRef | None = None
+        self.category_problem: str | None = None
+        self.assume_not_uploaded = assume_not_uploaded
+        self.grace = grace
+        self.retry = retry
+        self.rng = rng
+        self.on_progress = on_progress
+        self.started = started
+        self.requests: dict[str, UploadRequest] = {request_key(r): r for r in plan.requests}
+        self.resumed: set[str] = set()
+        self.sent = 0
+        self.reconciled = 0
+        self.unresolved: list[UnresolvedRequest] = []
+        self.abort_reason: str | None = None
+        self.halt = anyio.Event()
+        self.totals = (0, 0, 0)
+        self.done = {"requests": 0, "codes": 0, "bytes": 0}
+        self.phase: Phase = "planning"
+        self.current: str | None = None
+
+    # -- bookkeeping ------------------------------------------------------------------------
+
+    async def _write(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A manifest write off the event loop; it completes even if the run is cancelled."""
+        return await anyio.to_thread.run_sync(partial(func, *args, **kwargs))
+
+    async def _entries(self) -> list[ManifestEntry]:
+        return await anyio.to_thread.run_sync(self.manifest.entries)
+
+    def _progress(self) -> None:
+        if self.on_progress is None:
+            return
+        requests, codes, size = self.totals
+        self.on_progress(
+            UploadProgress(
+                phase=self.phase,
+                requests=requests,
+                requests_done=self.done["requests"],
+                codes=codes,
+                codes_done=self.done["codes"],
+                bytes=size,
+                bytes_done=self.done["bytes"],
+                elapsed=anyio.current_time() - self.started,
+                current=self.current,
+            )
+        )
+
+    def _count_done(self, entry: ManifestEntry) -> None:
+        self.done["requests"] += 1
+        self.done["codes"] += entry.count
+        self.done["bytes"] += entry.size
+
+    def abort(self, reason: str) -> None:
+        if self.abort_reason is None:
+            self.abort_reason = reason
+            logger.error("upload: stopping: %s", reason)
+        self.halt.set()
+
+    # -- before sending ---------------------------------------------------------------------
+
+    async def prepare(self, *, retry_failed: bool) -> None:
+        records = [describe_request(r, seq) for seq, r in enumerate(self.plan.requests, 1)]
+        new = await self._write(self.manifest.adopt_plan, records)
+        if new:
+            plan = self.plan
+            await self._write(
+                self.manifest.set_fact,
+                "plan",
+                {
+                    "count": plan.count,
+                    "lines": plan.lines,
+                    "blank_lines": plan.blank_lines,
+                    "duplicates": plan.duplicates.count,
+                    "rejected": plan.rejected.count,
+                    "requests": len(plan.requests),
+                },
+            )
+        if retry_failed:
+            await self._write(self.manifest.reset_failed)
+        entries = await self._entries()
+        self.totals = (
+            len(entries),
+            sum(e.count for e in entries),
+            sum(e.size for e in entries),
+        )
+        for entry in entries:
+            if entry.accepted:
+                self.resumed.add(entry.key)
+                self._count_done(entry)
+        self.phase = "uploading"
+        self._progress()
+
+    async def _category(self) -> CategoryRef | None:
+        """502's category: given (checked against 403), remembered by the manifest, or 403's.
+
+        A category given by the caller that 403 contradicts is refused: 502 would list another
+        category's batches, and every request would look absent.
+        """
+        if self.category is not None:
+            return self.category
+        given = self.given_category
+        if given is None:
+            remembered = await anyio.to_thread.run_sync(remembered_category, self.manifest)
+            if remembered is not None:
+                self.category = remembered
+                return remembered
+        self.category_problem = None
+        try:
+            found = await find_category(self.client, self.company_idcode, self.category_reg_id)
+        except IdcodeError as exc:
+            found = None
+            self.category_problem = f"403 failed ({redact(str(exc))})"
+        if given is not None:
+            if found is not None and not given.agrees_with(found):
+                self.category_problem = (
+                    f"the category given ({given.idcode_of_category} / "
+                    f"{given.model_number_code}) is not the registration's according to 403 "
+                    f"({found.idcode_of_category} / {found.model_number_code})"
+                )
+                return None
+            complete = given.complete_code or (found.complete_code if found else None)
+            resolved = attrs.evolve(given, complete_code=complete)
+        elif found is None:
+            self.category_problem = self.category_problem or (
+                "403 does not give the category code and model number code of this "
+                "registration, which 502 needs"
+            )
+            return None
+        else:
+            resolved = found
+        self.category_problem = None
+        await self._write(self.manifest.set_fact, "category", attrs.asdict(resolved))
+        self.category = resolved
+        return resolved
+
+    async def take_baseline(self) -> None:
+        """List the category's batches before the manifest's first request (see module doc)."""
+        entries = await self._entries()
+        if any(e.attempts for e in entries) or not any(
+            e.state is EntryState.PENDING for e in entries
+        ):
+            return
+        if await anyio.to_thread.run_sync(self.manifest.baseline) is not None:
+            return
+        category = await self._category()
+        if category is None:
+            logger.warning("upload: no baseline: %s", self.category_problem)
+            return
+        try:
+            records = await category_records(self.client, self.company_idcode, category)
+        except IdcodeError as exc:
+            logger.warning("upload: no baseline: 502 failed: %s", redact(str(exc)))
+            return
+        ids = [r.uploadcode_id for r in records if r.uploadcode_id is not None]
+        await self._write(self.manifest.set_baseline, ids)
+
+    async def reconcile_left_over(self) -> None:
+        """Settle what earlier runs left ``intent``/``unknown`` before sending anything."""
+        maybe = [e for e in await self._entries() if e.maybe_sent]
+        if not maybe:
+            return
+        self.phase = "reconciling"
+        self._progress()
+        await self._reconcile(maybe)
+        self.phase = "uploading"
+        self._progress()
+
+    async def _reconcile(self, entries: list[ManifestEntry]) -> dict[str, Decision]:
+        """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all)."""
+        if self.assume_not_uploaded:
+            for entry in entries:
+                await self._write(
+                    self.manifest.mark_pending,
+                    entry.key,
+                    "the operator asserted it was not uploaded (--assume-not-uploaded)",
+                    event="assumed-absent",
+                )
+            return {e.key: Absent() for e in entries}
+        decisions = await self._look_up(entries)
+        for entry in entries:
+            decision = decisions[entry.key]
+            if isinstance(decision, Found):
+                note = "found on the centre after a lost answer (502/505)"
+                if decision.others:
+                    note += f"; the centre holds these codes also in {', '.join(decision.others)}"
+                    logger.warning("upload: request #%d: %s", entry.seq, note)
+                await self._write(
+                    self.manifest.mark_accepted,
+                    entry.key,
+                    decision.uploadcode_id,
+                    reconciled=True,
+                    message=note,
+                )
+                self.reconciled += 1
+                self._count_done(entry)
+                self._progress()
+            elif isinstance(decision, Absent):
+                await self._write(
+                    self.manifest.mark_pending,
+                    entry.key,
+                    "not on the centre after a lost answer (502/505): safe to send",
+                    event="reconciled-absent",
+                )
+            else:
+                logger.error("upload: request #%d unresolved: %s", entry.seq, decision.reason)
+                self.unresolved.append(UnresolvedRequest(entry, decision.reason))
+        return decisions
+
+    async def _look_up(self, entries: list[ManifestEntry]) -> dict[str, Decision]:
+        category = await self._category()
+        if category is None:
+            reason = f"the centre's records cannot be read: {self.category_problem}"
+            return {e.key: Undecidable(reason) for e in entries}
+        baseline = await anyio.to_thread.run_sync(self.manifest.baseline)
+        decisions: dict[str, Decision] = {}
+        for round_ in (1, 2):
+            try:
+                records = await category_records(self.client, self.company_idcode, category)
+            except IdcodeError as exc:
+                reason = f"502 failed ({redact(str(exc))})"
+                return {e.key: Undecidable(reason) for e in entries}
+            claimed = {
+                e.uploadcode_id
+                for e in await self._entries()
+                if e.accepted and e.uploadcode_id is not None
+            }
+            known = claimed | set(baseline or ())
+            listed = {r.uploadcode_id for r in records}
+            if known and not known & listed:
+                reason = (
+                    f"502 lists none of the {len(known)} batches known to be in this category "
+                    "(the baseline and the accepted requests): the category code or model "
+                    "number code used for 502 is not this registration's"
+                )
+                return {e.key: Undecidable(reason) for e in entries}
+            decisions = await decide(
+                self.client,
+                self.company_idcode,
+                category,
+                entries,
+                self.requests,
+                records,
+                baseline=baseline,
+                claimed=claimed,
+            )
+            now_ms = self.manifest.now_ms()
+            wait = max(
+                (
+                    self.grace - (now_ms - e.intent_ms) / 1000
+                    for e in entries
+                    if isinstance(decisions[e.key], Absent) and e.intent_ms is not None
+                ),
+                default=0.0,
+            )
+            if round_ == 2 or wait <= 0:
+                break
+            logger.info("upload: not found yet; looking again in %.1fs", wait)
+            await anyio.sleep(wait)
+        return decisions
+
+    # -- sending ----------------------------------------------------------------------------
+
+    async def send_all(self, stop: anyio.Event | None) -> None:
+        async with anyio.create_task_group() as group:
+            if stop is not None:
+                group.start_soon(self._relay, stop)
+            for entry in await self._entries():
+                if self.halt.is_set():
+                    break
+                if entry.state is EntryState.PENDING:
+                    await self._settle(entry)
+            group.cancel_scope.cancel()
+        self.current = None
+        self.phase = "done"
+        self._progress()
+
+    async def _relay(self, stop: anyio.Event) -> None:
+        await stop.wait()
+        self.halt.set()
+
+    async def _settle(self, entry: ManifestEntry) -> None:
+        """Drive one request to ``accepted``/``failed``, or leave it for the next run."""
+        request = self.requests[entry.key]
+        spec = build_spec(
+            request,
+            company_idcode=self.company_idcode,
+            category_reg_id=self.category_reg_id,
+            generate_type=self.generate_type,
+            version=self.version,
+        )
+        total = self.totals[0]
+        self.current = f"#{entry.seq}/{total} {entry.endpoint} {entry.count} codes"
+        self._progress()
+        tries = 0
+        while True:
+            answer = await self._send(entry, spec)
+            if answer is None:
+                return
+            if isinstance(answer, UploadCodeResponse):
+                await self._write(self.manifest.mark_accepted, entry.key, answer.uploadcode_id)
+                self._count_done(entry)
+                self._progress()
+                return
+            kind = classify(answer)
+            message = redact(str(answer))
+            if kind in (ErrorKind.REFUSED, ErrorKind.EXISTS):
+                assert isinstance(answer, ApiError)
+                await self._write(self.manifest.mark_failed, entry.key, answer.code, message)
+                if answer.code in STOP_CODES:
+                    self.abort(f"the centre refused the target ({answer.code}: {answer.message})")
+                return
+            if kind is ErrorKind.FATAL:
+                assert isinstance(answer, ApiError)
+                await self._write(self.manifest.mark_pending, entry.key, message)
+                self.abort(f"the access token was refused ({answer.code}: {answer.message})")
+                return
+            if kind is ErrorKind.NOT_APPLIED:
+                await self._write(self.manifest.mark_pending, entry.key, message)
+            else:
+                await self._write(self.manifest.mark_unknown, entry.key, message)
+                fresh = await anyio.to_thread.run_sync(self.manifest.entry, entry.key)
+                decision = (await self._reconcile([fresh]))[entry.key]
+                if not isinstance(decision, Absent):
+                    return
+            tries += 1
+            if tries > self.retry.max_retries:
+                self.abort(f"request #{entry.seq} got no usable answer in {tries} tries: {message}")
+                return
+            if not await self._backoff(tries):
+                return
+
+    async def _send(
+        self, entry: ManifestEntry, spec: Endpoint[UploadCodeResponse]
+    ) -> UploadCodeResponse | IdcodeError | None:
+        """One attempt, its intent committed first; ``None`` if the run stopped before it."""
+        if self.halt.is_set():
+            return None
+        await self._write(self.manifest.mark_intent, entry.key)
+        self.sent += 1
+        try:
+            return await self.client.call(spec)
+        except IdcodeError as exc:
+            return exc
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True):
+                await self._write(
+                    self.manifest.mark_unknown,
+                    entry.key,
+                    "cancelled while the request was in flight",
+                )
+            raise
+
+    async def _backoff(self, tries: int) -> bool:
+        with anyio.move_on_after(self.retry.delay(tries, self.rng)):
+            await self.halt.wait()
+        return not self.halt.is_set()
+
+    # -- the result -------------------------------------------------------------------------
+
+    async def result(self, plan_seconds: float, *, interrupted: bool) -> UploadResult:
+        with anyio.CancelScope(shield=True):
+            entries = await self._entries()
+        plan = self.plan
+        return UploadResult(
+            requests=tuple(
+                RequestOutcome(
+                    seq=e.seq,
+                    key=e.key,
+                    endpoint=e.endpoint,
+                    count=e.count,
+                    first_code=e.first_code,
+                    last_code=e.last_code,
+                    size=e.size,
+                    state=e.state,
+                    uploadcode_id=e.uploadcode_id,
+                    attempts=e.attempts,
+                    reconciled=e.reconciled,
+                    resumed=e.key in self.resumed,
+                    message=e.message,
+                )
+                for e in entries
+            ),
+            count=plan.count,
+            lines=plan.lines,
+            blank_lines=plan.blank_lines,
+            duplicates=plan.duplicates,
+            rejected=plan.rejected,
+            sent=self.sent,
+            resumed=len(self.resumed),
+            reconciled=self.reconciled,
+            elapsed=anyio.current_time() - self.started,
+            plan_seconds=plan_seconds,
+            manifest_path=self.manifest.path,
+            interrupted=interrupted,
+        )
