@@ -63,5 +63,6 @@ async def register_target(
             sample_url=SAMPLE_URL,
         )
     )
-    assert product.category_reg_id and product.organunit_idcode
+    assert product.category_reg_id
+    assert product.organunit_idcode
     return Target(company, product.category_reg_id, product.organunit_idcode, model_number_code)
