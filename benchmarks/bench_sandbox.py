@@ -3,13 +3,9 @@
 What is measured, for each combination:
 
 - **transport**: ``in-process`` (``httpx.ASGITransport`` into the sandbox's Starlette app, one
-  event loop for client and server) or over loopback, the sandbox served by uvicorn (h11) on
-  127.0.0.1 in a thread of this process (client and server share one interpreter and its
-  GIL).  Loopback is measured twice: ``running`` is ``sandbox.serve.running`` as shipped, whose
-  listening socket is created with protocol 0, so asyncio leaves Nagle's algorithm on for
-  accepted connections and each answer waits for the client's delayed ACK (~40 ms on Linux);
-  ``loopback`` is the same uvicorn configuration on a listener created with ``IPPROTO_TCP``
-  (TCP_NODELAY set on accepted connections), i.e. what the server can do.
+  event loop for client and server) or ``loopback`` (the sandbox served by uvicorn (h11) on
+  127.0.0.1 with ``sandbox.serve.running``, in a thread of this process: client and server
+  share one interpreter and its GIL, so loopback figures are a floor, not the server's peak).
 - **endpoint**: a read, 306 (``CompanyInfoBase``: one unit's record), and a write, 5013
   (``UploadCodePrefix`` of a 10-code range, version 2.0: a new upload batch per call).
 - **client**: ``sdk`` is ``await client.call(spec)`` with the spec built in the loop (validate,
@@ -22,7 +18,7 @@ Each measurement runs for a fixed time (``--seconds``, after a short warm-up) an
 completed calls; every answer must be result code 1.  At the end the sandbox's counters must
 account for every measured call and show no signature failure.
 
-Run: ``python benchmarks/bench_sandbox.py [--seconds 1.5] [--concurrency 16]`` (about 40 s).
+Run: ``python benchmarks/bench_sandbox.py [--seconds 1.5] [--concurrency 16]`` (about 30 s).
 """
 
 from __future__ import annotations
@@ -31,16 +27,12 @@ import argparse
 import hashlib
 import json
 import platform
-import socket
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
 import httpx
-import uvicorn
 
 from idcode_async import IdcodeClient, RetryPolicy
 from idcode_async.endpoints import (
@@ -50,7 +42,7 @@ from idcode_async.endpoints import (
     UploadCodePrefix,
 )
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
-from idcode_async.sandbox.serve import HOST, running
+from idcode_async.sandbox.serve import running
 
 READ_PATH = "/sp/idcode/companyinfo/base"
 WRITE_PATH = "/sp/idcode/upload/codeprefix"
@@ -183,11 +175,10 @@ async def measure(
     world: World,
     seconds: float,
     levels: list[int],
-    endpoints: tuple[str, ...] = ("306 read", "5013 write"),
 ) -> list[Row]:
     rows: list[Row] = []
     sdk_side, raw_side = sdk_calls(sdk, world), raw_calls(raw, world)
-    for endpoint in endpoints:
+    for endpoint in sdk_side:
         for concurrency in levels:
             # interleaved, so that drift affects both clients alike
             for name, calls in (("raw", raw_side), ("sdk", sdk_side)):
@@ -216,45 +207,13 @@ async def in_process(seconds: float, levels: list[int]) -> tuple[list[Row], Sand
     return rows, sandbox
 
 
-async def over_loopback(
-    transport: str, base_url: str, seconds: float, levels: list[int], endpoints: tuple[str, ...]
-) -> list[Row]:
+async def over_loopback(base_url: str, seconds: float, levels: list[int]) -> list[Row]:
     async with (
         make_sdk(base_url=base_url) as sdk,
         httpx.AsyncClient(base_url=base_url) as raw,
     ):
         world = await World.create(sdk)
-        return await measure(transport, sdk, raw, world, seconds, levels, endpoints)
-
-
-@contextmanager
-def running_nodelay(sandbox: Sandbox) -> Iterator[str]:
-    """``serve.running`` with one change: the listener is created with ``IPPROTO_TCP``."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.bind((HOST, 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        sandbox.app,
-        host=HOST,
-        port=port,
-        http="h11",
-        lifespan="off",
-        log_level="warning",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the sandbox server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://{HOST}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        listener.close()
+        return await measure("loopback", sdk, raw, world, seconds, levels)
 
 
 def check(sandbox: Sandbox, rows: list[Row]) -> None:
@@ -303,19 +262,12 @@ def main() -> None:
     check(sandbox, rows)
     sandbox.close()
 
-    both = ("306 read", "5013 write")
-    with Sandbox() as served, running_nodelay(served) as base_url:
-        loop_rows = anyio.run(over_loopback, "loopback", base_url, args.seconds, levels, both)
+    with Sandbox() as served, running(served) as base_url:
+        loop_rows = anyio.run(over_loopback, base_url, args.seconds, levels)
         check(served, loop_rows)
 
-    with Sandbox() as served, running(served) as base_url:
-        as_shipped = anyio.run(
-            over_loopback, "running", base_url, args.seconds, levels, ("306 read",)
-        )
-        check(served, as_shipped)
-
-    report(rows + loop_rows + as_shipped)
-    for label, group in (("in-process", rows), ("loopback", loop_rows), ("running", as_shipped)):
+    report(rows + loop_rows)
+    for label, group in (("in-process", rows), ("loopback", loop_rows)):
         sequential = {r[1]: r[5] for r in group if r[2] == "sdk" and r[3] == 1}
         shown = ", ".join(f"{endpoint} {rate:.0f}" for endpoint, rate in sequential.items())
         print(f"sequential SDK calls/s, {label:<10}: {shown}")

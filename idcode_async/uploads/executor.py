@@ -507,6 +507,7 @@ class _Run:
         self.unresolved: list[UnresolvedRequest] = []
         self.abort_reason: str | None = None
         self.halt = anyio.Event()
+        self.stop: anyio.Event | None = None
         self.totals = (0, 0, 0)
         self.done = {"requests": 0, "codes": 0, "bytes": 0}
         self.phase: Phase = "planning"
@@ -755,11 +756,12 @@ class _Run:
     # -- sending ----------------------------------------------------------------------------
 
     async def send_all(self, stop: anyio.Event | None) -> None:
+        self.stop = stop
         async with anyio.create_task_group() as group:
             if stop is not None:
                 group.start_soon(self._relay, stop)
             for entry in await self._entries():
-                if self.halt.is_set():
+                if self._halted():
                     break
                 if entry.state is EntryState.PENDING:
                     await self._settle(entry)
@@ -769,8 +771,12 @@ class _Run:
         self._progress()
 
     async def _relay(self, stop: anyio.Event) -> None:
+        """Wake a backoff when ``stop`` is set (the send loop also checks it directly)."""
         await stop.wait()
         self.halt.set()
+
+    def _halted(self) -> bool:
+        return self.halt.is_set() or (self.stop is not None and self.stop.is_set())
 
     async def _settle(self, entry: ManifestEntry) -> None:
         """Drive one request to ``accepted``/``failed``, or leave it for the next run."""
@@ -827,7 +833,7 @@ class _Run:
         self, entry: ManifestEntry, spec: Endpoint[UploadCodeResponse]
     ) -> UploadCodeResponse | IdcodeError | None:
         """One attempt, its intent committed first; ``None`` if the run stopped before it."""
-        if self.halt.is_set():
+        if self._halted():
             return None
         await self._write(self.manifest.mark_intent, entry.key)
         self.sent += 1
@@ -847,7 +853,7 @@ class _Run:
     async def _backoff(self, tries: int) -> bool:
         with anyio.move_on_after(self.retry.delay(tries, self.rng)):
             await self.halt.wait()
-        return not self.halt.is_set()
+        return not self._halted()
 
     # -- the result -------------------------------------------------------------------------
 
