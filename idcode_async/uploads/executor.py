@@ -20,7 +20,8 @@ The run, in order:
    answer lost) are looked for on the centre (:mod:`.reconcile`): found → accepted without a
    request; absent → sent again; undecidable → left alone, and the run ends with
    :class:`UnresolvedUploadError` saying what to check, after uploading everything else.
-   ``assume_not_uploaded=True`` is the operator's word that they were not uploaded.
+   ``assume_not_uploaded=True`` is the operator's word that the undecidable ones were not
+   uploaded (what the records can decide is still decided by them).
 5. **Send**, in plan order, one request at a time: the intent is committed (fsynced) before
    the request, the answer after.  Success → ``accepted`` with the ``uploadcode_id``
    (version "2.0", the default, so that every batch can be checked with 503 later).  Busy (-1)
@@ -661,16 +662,11 @@ class _Run:
         self._progress()
 
     async def _reconcile(self, entries: list[ManifestEntry]) -> dict[str, Decision]:
-        """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all)."""
-        if self.assume_not_uploaded:
-            for entry in entries:
-                await self._write(
-                    self.manifest.mark_pending,
-                    entry.key,
-                    "the operator asserted it was not uploaded (--assume-not-uploaded)",
-                    event="assumed-absent",
-                )
-            return {e.key: Absent() for e in entries}
+        """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all).
+
+        ``assume_not_uploaded`` turns only *undecidable* requests into absent ones: whatever
+        the centre's records can tell is still asked first.
+        """
         decisions = await self._look_up(entries)
         for entry in entries:
             decision = decisions[entry.key]
@@ -696,6 +692,15 @@ class _Run:
                     "not on the centre after a lost answer (502/505): safe to send",
                     event="reconciled-absent",
                 )
+            elif self.assume_not_uploaded:
+                await self._write(
+                    self.manifest.mark_pending,
+                    entry.key,
+                    f"undecidable ({decision.reason}); the operator asserted it was not "
+                    "uploaded (--assume-not-uploaded)",
+                    event="assumed-absent",
+                )
+                decisions[entry.key] = Absent()
             else:
                 logger.error("upload: request #%d unresolved: %s", entry.seq, decision.reason)
                 self.unresolved.append(UnresolvedRequest(entry, decision.reason))

@@ -251,6 +251,8 @@ async def test_without_a_category_nothing_is_decidable_until_the_operator_says_s
     assert result.complete
     (assumed,) = [r for r in result.requests if r.endpoint == 5014]
     assert assumed.attempts == 2
+    with UploadManifest(manifest, lock=False) as store:
+        assert "assumed-absent" in [e.event for e in store.events(assumed.key)]
     assert_exactly_once(sandbox, target, codes)
 
 
@@ -391,3 +393,15 @@ def test_runs_under_trio(tmp_path):
                 return result.complete, result.reconciled
 
     assert anyio.run(main, backend="trio") == (True, 1)
+
+
+async def test_assume_not_uploaded_still_asks_the_records_first(
+    sandbox, sandbox_client, target, tmp_path
+):
+    codes = mixed_codes()
+    sandbox.faults.schedule("drop_after", endpoint=5011, times=1)
+    result = await upload(
+        sandbox_client, target, codes, manifest=tmp_path / "m.db", assume_not_uploaded=True
+    )
+    assert (result.sent, result.reconciled) == (5, 1)  # found, not resent
+    assert_exactly_once(sandbox, target, codes)

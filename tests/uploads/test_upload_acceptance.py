@@ -318,6 +318,8 @@ def test_sigkill_at_random_points_then_resume_uploads_each_chunk_exactly_once(se
     command, env = cli_command(source, manifest, target), cli_env(base_url)
     seed = random.randrange(2**32)
     rng = random.Random(seed)
+    sandbox.faults.reseed(seed)
+    sandbox.faults.drop_before_probability = 0.2  # some requests never reach the centre
     kills, maybe_sent_at_kill = 0, 0
     for threshold in sorted(rng.sample(range(1, 9), 5)):
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -333,7 +335,7 @@ def test_sigkill_at_random_points_then_resume_uploads_each_chunk_exactly_once(se
         process.communicate(timeout=30)
         states = manifest_states(manifest)
         maybe_sent_at_kill += states.get("intent", 0) + states.get("unknown", 0)
-    sandbox.faults.latency_seconds = 0.0
+    sandbox.faults.clear()
     sandbox.faults.schedule("drop_after", endpoint=5011, times=1)
     final = subprocess.run(
         [*command, "--verify"], env=env, capture_output=True, text=True, timeout=120
@@ -353,5 +355,6 @@ def test_sigkill_at_random_points_then_resume_uploads_each_chunk_exactly_once(se
     print(
         f"seed {seed}: {kills} kills, {maybe_sent_at_kill} requests left in flight; "
         f"{reconciled} settled from 502/505, {resent} sent again after 502/505 showed them "
-        f"absent; 5011 requests received: {stats['requests']['5011']}"  # type: ignore[index]
+        f"absent; 5011 requests received: {stats['requests']['5011']}; "  # type: ignore[index]
+        f"faults: {stats['faults']}"
     )
