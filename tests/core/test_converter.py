@@ -67,9 +67,7 @@ def test_unknown_keys_are_ignored():
     assert decode('{"result_code":1,"novel":{"a":1}}').result_code == 1
 
 
-@pytest.mark.parametrize(
-    "raw", ['{"result_code":1,"size":"big"}', '{"result_code":1,"items":"x"}']
-)
+@pytest.mark.parametrize("raw", ['{"result_code":1,"size":"big"}', '{"result_code":1,"items":"x"}'])
 def test_wrong_shapes_raise(raw: str):
     with pytest.raises((ValueError, cattrs.BaseValidationError)):
         decode(raw)
