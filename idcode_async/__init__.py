@@ -66,7 +66,19 @@ from .resolve import (
     url_encode,
     validate_sample_url,
 )
-from .uploads import PlanOptions, UploadPlan, plan_upload, plan_upload_async
+from .uploads import (
+    CategoryRef,
+    PlanOptions,
+    UnresolvedUploadError,
+    UploadAbortedError,
+    UploadManifest,
+    UploadPlan,
+    UploadResult,
+    plan_upload,
+    plan_upload_async,
+    upload_codes,
+    verify_upload,
+)
 
 __all__ = [
     "CALLBACK_PARAMETER",
@@ -81,6 +93,7 @@ __all__ = [
     "AuthError",
     "BatchSummary",
     "BusyError",
+    "CategoryRef",
     "CategoryRegItem",
     "CodeKind",
     "DuplicateError",
@@ -114,8 +127,12 @@ __all__ = [
     "TransportError",
     "UnitRegistration",
     "UnitStateError",
+    "UnresolvedUploadError",
+    "UploadAbortedError",
     "UploadError",
+    "UploadManifest",
     "UploadPlan",
+    "UploadResult",
     "UsageError",
     "ValidationError",
     "VerificationCodeError",
@@ -134,6 +151,8 @@ __all__ = [
     "registry",
     "scan_target",
     "sign",
+    "upload_codes",
     "url_encode",
     "validate_sample_url",
+    "verify_upload",
 ]

@@ -71,8 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_optional_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Commands contributed by the batch helpers (registration, uploads)."""
     from .batch.cli import add_register_units_command
+    from .uploads.cli import add_upload_codes_command
 
     add_register_units_command(commands)
+    add_upload_codes_command(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

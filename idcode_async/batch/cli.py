@@ -107,6 +107,22 @@ def add_register_units_command(
         help="progress display: a rich bar on a terminal, plain lines otherwise (default auto)",
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="request timeout, seconds")
+    parser.add_argument(
+        "--redis",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="share the run through Redis (the redis extra): --journal names the run there and "
+        "every worker keeps one pace; URL omitted: $IDCODE_REDIS_URL (see docs/scale-out.md)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="with --redis: local worker processes (default 1)"
+    )
+    parser.add_argument(
+        "--lease",
+        type=float,
+        help="with --redis: seconds a worker's claim on rows outlives it (default 60)",
+    )
     parser.add_argument("--base-url", help=f"the centre (default ${ENV_BASE_URL} or test host)")
     parser.add_argument("--access-token", help=f"prefer ${ENV_TOKEN}: options show in ps")
     parser.add_argument("--auth-code", help=f"prefer ${ENV_AUTH_CODE}: options show in ps")
@@ -131,11 +147,16 @@ def run_register_units(args: argparse.Namespace) -> int:
     except (InputFormatError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    base_url = args.base_url or os.environ.get(ENV_BASE_URL) or TEST_BASE_URL
+    if args.redis is not None:
+        from ..scale.cli import run_distributed
+
+        return run_distributed(args, rows, token=token, auth_code=auth_code, base_url=base_url)
     settings = _Settings(
         args=args,
         token=token,
         auth_code=auth_code,
-        base_url=args.base_url or os.environ.get(ENV_BASE_URL) or TEST_BASE_URL,
+        base_url=base_url,
     )
     return anyio.run(_run, settings, rows)
 

@@ -430,6 +430,8 @@ class _RichDisplay(_Display):
     """Two bars: codes (accepted of planned) and payload bytes, with rate and elapsed time."""
 
     def __init__(self) -> None:
+        from rich.console import Console, Group
+        from rich.live import Live
         from rich.progress import (
             BarColumn,
             DownloadColumn,
@@ -441,6 +443,7 @@ class _RichDisplay(_Display):
             TransferSpeedColumn,
         )
 
+        console = Console(stderr=True)  # stdout is for the summary
         self._codes_bar = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description:<9}[/bold]"),
@@ -448,6 +451,7 @@ class _RichDisplay(_Display):
             MofNCompleteColumn(),
             TextColumn("{task.fields[detail]}"),
             TimeElapsedColumn(),
+            console=console,
         )
         self._bytes_bar = Progress(
             SpinnerColumn(),
@@ -455,13 +459,13 @@ class _RichDisplay(_Display):
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
+            console=console,
         )
         self._codes = self._codes_bar.add_task("planning", total=None, detail="")
         self._bytes = self._bytes_bar.add_task("bytes", total=None)
-        from rich.console import Group
-        from rich.live import Live
-
-        self._live = Live(Group(self._codes_bar, self._bytes_bar), refresh_per_second=8)
+        self._live = Live(
+            Group(self._codes_bar, self._bytes_bar), console=console, refresh_per_second=8
+        )
 
     def __enter__(self) -> _RichDisplay:
         self._live.start()

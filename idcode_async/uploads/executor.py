@@ -424,11 +424,11 @@ async def upload_codes(
             raise UploadAbortedError(run.abort_reason, result)
         return result
     finally:
+        if cleanup is not None:
+            cleanup()  # while the lock is held: the next run may be creating it again
         if owned:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(store.close)
-        if cleanup is not None:
-            cleanup()
 
 
 async def _open_manifest(

@@ -398,7 +398,7 @@ class UploadManifest:
         wanted = {r.key for r in records}
         if len(wanted) != len(records):
             raise ManifestError("the plan holds two requests with the same key")
-        now = self._now()
+        now = self.now_ms()
         with self._mutex, _Transaction(self._db) as db:
             known = dict(db.execute("SELECT request_key, attempts FROM requests").fetchall())
             if set(known) == wanted:
@@ -481,7 +481,7 @@ class UploadManifest:
 
     def mark_intent(self, key: str) -> int:
         """Record the intent to send ``key`` now; returns its attempt count."""
-        now = self._now()
+        now = self.now_ms()
         with self._mutex, _Transaction(self._db) as db:
             self._set(
                 db,
@@ -567,7 +567,7 @@ class UploadManifest:
 
     def reset_failed(self) -> int:
         """Put ``failed`` requests back to ``pending`` (an operator's retry); how many."""
-        now = self._now()
+        now = self.now_ms()
         with self._mutex, _Transaction(self._db) as db:
             keys = [
                 r[0]
@@ -604,7 +604,7 @@ class UploadManifest:
             raise ManifestError(f"request {key} is not in the manifest")
         if EntryState(row[0]) not in allowed:
             raise ManifestError(f"request {key}: cannot go from {row[0]} to {state.value}")
-        now = self._now()
+        now = self.now_ms()
         db.execute(
             f"UPDATE requests SET state = ?, {assignments}, updated_ms = ? WHERE request_key = ?",
             (state.value, *values, now, key),
@@ -622,8 +622,6 @@ class UploadManifest:
     def now_ms(self) -> int:
         """The manifest's clock (epoch ms): what ``intent_ms`` is measured with."""
         return int(self._clock() * 1000)
-
-    _now = now_ms
 
     def _release_lock(self) -> None:
         if self._lock_file is not None:

@@ -12,7 +12,11 @@ What is decidable, and how:
 
 1. **The category's batches** come from 502 (``idcode_of_category`` + ``model_number_code``;
    the caller may give them, else they are read from 403 by ``category_reg_id``).  Without
-   them nothing is decidable: the run stops and says what to check.
+   them nothing is decidable: the run stops and says what to check.  A wrong category would
+   make every request look absent, so it is cross-checked twice: a category given by the
+   caller must agree with 403's (when 403 knows the registration), and 502's listing must
+   contain at least one batch known to be in the category (the baseline's, or an accepted
+   request's) whenever one is known; otherwise the listing is not trusted (undecidable).
 2. **Candidates** for a request are the batches that are not in the *baseline* (the IDs listed
    before the manifest's first request, when 502 could be read then), not claimed by another
    request of the manifest, and whose shape fits: ``code_num`` equal to the request's count;

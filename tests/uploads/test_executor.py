@@ -405,3 +405,38 @@ async def test_assume_not_uploaded_still_asks_the_records_first(
     )
     assert (result.sent, result.reconciled) == (5, 1)  # found, not resent
     assert_exactly_once(sandbox, target, codes)
+
+
+async def test_absence_is_believed_only_after_the_grace_period(
+    sandbox, sandbox_client, target, tmp_path
+):
+    sandbox.faults.schedule("drop_before", endpoint=5013, times=1)
+    started = anyio.current_time()
+    result = await upload(sandbox_client, target, mixed_codes(), reconcile_grace=0.3)
+    assert anyio.current_time() - started >= 0.3
+    assert result.complete
+    assert sandbox.stats()["requests"]["502"] == 3  # the baseline, then a look and a look again
+
+
+async def test_a_502_listing_without_any_known_batch_is_not_trusted(
+    sandbox, sandbox_client, target, tmp_path
+):
+    codes = mixed_codes()
+    manifest = tmp_path / "m.db"
+    await upload(sandbox_client, target, codes, manifest=manifest)
+    _crash_leftover(manifest, 2)
+    with UploadManifest(manifest) as store:  # as if 403 had named another category
+        store.set_fact("category", {"idcode_of_category": "999999", "model_number_code": "Z"})
+    with pytest.raises(UnresolvedUploadError) as caught:
+        await upload(sandbox_client, target, codes, manifest=manifest)
+    (unresolved,) = caught.value.unresolved
+    assert "502 lists none of the 4 batches known to be in this category" in unresolved.reason
+    assert_exactly_once(sandbox, target, codes)
+
+
+async def test_a_centre_that_stays_busy_stops_the_run(sandbox, sandbox_client, target, tmp_path):
+    sandbox.faults.schedule("busy", endpoint=5014, times=100)
+    with pytest.raises(UploadAbortedError, match="got no usable answer in 4 tries") as caught:
+        await upload(sandbox_client, target, mixed_codes(), manifest=tmp_path / "m.db")
+    states = Counter(r.state for r in caught.value.result.requests)
+    assert states == {EntryState.ACCEPTED: 1, EntryState.PENDING: 4}  # B-95… went first

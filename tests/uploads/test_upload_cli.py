@@ -98,8 +98,10 @@ def test_upload_verify_and_a_rerun_that_sends_nothing(tmp_path, centre, capsys):
     manifest = Path(f"{path}.manifest.db")
     with UploadManifest(manifest, lock=False) as store:
         assert store.target()["company_idcode"] == target.company_idcode
-    assert run(path, target, "--progress", "none") == cli.EXIT_OK
-    assert "4 accepted (4 by earlier runs" in capsys.readouterr().out
+    assert run(path, target, "--progress", "bar") == cli.EXIT_OK
+    captured = capsys.readouterr()
+    assert "4 accepted (4 by earlier runs" in captured.out
+    assert "2700/2700" in captured.err  # the rich bar goes to stderr
     assert sandbox.stats()["requests"]["5011"] == 3
     # --plan-only shows the manifest's state next to the plan.
     assert run(path, None, "--plan-only") == cli.EXIT_OK

@@ -1,0 +1,353 @@
+"""One pace per access token, shared by every process on every machine (309: 0.5–1 s apart).
+
+The centre's pause between submissions (309) applies to the access token, not to a process:
+four workers that each pace themselves submit four times too fast.  :class:`RedisPacer` is the
+batch :class:`~idcode_async.batch.Pacer` with its state in Redis, so that every process using
+the token draws its slots from the same lanes.
+
+**The state** (one hash per token, keyed by :func:`~._keys.token_id`, never by the token) holds,
+per lane (``concurrency`` lanes, 1 by default: "one at a time"):
+
+- ``r<i>``: when the lane may next start a submission: the end of its last submission plus the
+  pause drawn for it;
+- ``h<i>``/``x<i>``: the holder of the lane and its lease expiry; ``g<i>``: when it was granted.
+
+**One script per step, each atomic** (Redis runs a Lua script to completion before any other
+command), so that no two processes can both see a lane free and both take it:
+
+- *acquire*: expire holders whose lease ran out (the process crashed, or lost Redis, and
+  stopped renewing: its submission ended by the expiry at the latest, so the lane's next start
+  is no earlier than the expiry); pick the free lane that is ready soonest; if it is ready, take
+  it (holder, lease) and say so; else answer how long to wait: until the lane is ready, or one
+  poll interval if every lane is held;
+- *renew*: while the body runs, the holder extends its lease every third of it;
+- *release*: the lane's next start becomes *now + pause*; the slot is logged.
+
+**Clocks.**  Every time in the state is Redis's own (``TIME``, microseconds), read inside the
+scripts.  The machines' clocks never enter: a worker whose clock is minutes off still waits
+exactly as long as the state says, because it only ever receives *durations* ("wait 412 ms").
+The waiting itself is ``anyio.sleep`` on the worker, so the achieved start is at most one
+event-loop wake-up and one Redis round trip later than the state allows, never earlier.
+
+**The pause** is drawn on the client, ``rng.uniform(min, max)``, and passed to *release*: the
+same draw as :class:`~idcode_async.batch.LocalPacer`, an injectable ``rng`` makes tests exact,
+and Redis's Lua ``math.random`` is deterministic by design (seeded identically for every script
+call, for replication), which is the opposite of jitter.
+
+**Waiting for a held lane** polls every ``poll`` seconds (default a quarter of the minimum
+pause, 5–100 ms).  That costs no pace: the release sets the next start a whole pause (at least
+``min_interval``) ahead, and a waiter learns of it within one poll, then sleeps the exact rest.
+
+Every process that submits with the token must use the same ``concurrency`` (a conflict is an
+error while a lane is held) and the same pause bounds (the run's settings give them to every
+worker).  redis-py's asyncio client ties this pacer to asyncio (arq's loop); it does not run
+under trio.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import os
+import random
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Final, cast
+
+import anyio
+import attrs
+
+from ..batch.pacer import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL
+from ._keys import PaceKeys
+from ._redis import AsyncRedis, ResponseError, run_async
+
+__all__ = ["DEFAULT_SLOT_LEASE", "PaceConflictError", "RedisPacer", "SlotRecord"]
+
+logger = logging.getLogger("idcode_async.scale")
+
+DEFAULT_SLOT_LEASE: Final = 10.0
+"""Seconds a slot's holder may go without renewing before the slot is taken from it."""
+
+_KEEP_US: Final = 60_000_000
+"""How long the state outlives its last use (µs): far beyond any pause, so idle state expires."""
+
+_PRELUDE: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local function num(v) if v then return tonumber(v) end return 0 end
+local function fmt(x) return string.format('%.0f', x) end
+local function keep_for(key, us)
+  local want = math.floor(us / 1000)
+  if redis.call('PTTL', key) < want then redis.call('PEXPIRE', key, want) end
+end
+"""
+
+_ACQUIRE: Final = (
+    _PRELUDE
+    + """
+local key = KEYS[1]
+local holder = ARGV[1]
+local lanes = tonumber(ARGV[2])
+local lease = tonumber(ARGV[3])
+local poll = tonumber(ARGV[4])
+local keep = tonumber(ARGV[5])
+local stored = num(redis.call('HGET', key, 'lanes'))
+if stored ~= lanes then
+  -- first use, or the concurrency changed while no lane was held: start from the latest
+  -- moment any old lane allowed, so that the change cannot shorten a pause
+  local latest = 0
+  for i = 0, stored - 1 do
+    local f = redis.call('HMGET', key, 'h' .. i, 'x' .. i, 'r' .. i)
+    if f[1] and f[1] ~= '' then
+      if num(f[2]) > now then
+        return redis.error_reply('IDCODE_PACE_CONCURRENCY the pace of this access token is in use '
+          .. 'with concurrency ' .. stored)
+      end
+      latest = math.max(latest, num(f[2]))
+    end
+    latest = math.max(latest, num(f[3]))
+  end
+  local expired = redis.call('HGET', key, 'expired')
+  redis.call('DEL', key)
+  redis.call('HSET', key, 'lanes', lanes, 'expired', expired or 0)
+  for i = 0, lanes - 1 do redis.call('HSET', key, 'r' .. i, fmt(latest)) end
+end
+local best, best_ready = -1, 0
+for i = 0, lanes - 1 do
+  local f = redis.call('HMGET', key, 'h' .. i, 'x' .. i, 'r' .. i)
+  local h, x, r = f[1], num(f[2]), num(f[3])
+  if h and h ~= '' and x <= now then
+    -- the holder stopped renewing (crashed, or cut off from Redis): its submission ended by
+    -- the lease expiry at the latest, so the lane's next start is no earlier than that
+    r = math.max(r, x)
+    redis.call('HSET', key, 'h' .. i, '', 'r' .. i, fmt(r))
+    redis.call('HINCRBY', key, 'expired', 1)
+    h = ''
+  end
+  if (not h or h == '') and (best < 0 or r < best_ready) then best, best_ready = i, r end
+end
+if best < 0 then return {0, poll} end
+if best_ready > now then return {0, best_ready - now} end
+redis.call('HSET', key, 'h' .. best, holder, 'x' .. best, fmt(now + lease), 'g' .. best, fmt(now))
+keep_for(key, lease + keep)
+return {1, best, now}
+"""
+)
+
+_RENEW: Final = (
+    _PRELUDE
+    + """
+local key = KEYS[1]
+local lane, holder, lease, keep = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+if redis.call('HGET', key, 'h' .. lane) ~= holder then return 0 end
+redis.call('HSET', key, 'x' .. lane, fmt(now + lease))
+keep_for(key, lease + keep)
+return 1
+"""
+)
+
+_RELEASE: Final = (
+    _PRELUDE
+    + """
+local key, log = KEYS[1], KEYS[2]
+local lane, holder = ARGV[1], ARGV[2]
+local pause, keep, cap = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local f = redis.call('HMGET', key, 'h' .. lane, 'r' .. lane, 'g' .. lane)
+-- max(): if the lease was lost and the lane granted again, never move its next start earlier
+local ready = math.max(num(f[2]), now + pause)
+redis.call('HSET', key, 'r' .. lane, fmt(ready))
+local mine = 0
+if f[1] == holder then
+  mine = 1
+  redis.call('HSET', key, 'h' .. lane, '')
+  if cap > 0 then
+    redis.call('RPUSH', log, fmt(num(f[3])) .. ' ' .. fmt(now) .. ' ' .. fmt(pause) .. ' ' .. lane)
+    redis.call('LTRIM', log, -cap, -1)
+    redis.call('PEXPIRE', log, 86400000)
+  end
+end
+keep_for(key, pause + keep)
+return mine
+"""
+)
+
+
+class PaceConflictError(RuntimeError):
+    """Another process uses this access token's pace with a different ``concurrency``."""
+
+
+@attrs.frozen
+class SlotRecord:
+    """One submission slot as the pace log keeps it (Redis time, seconds since the epoch)."""
+
+    granted: float
+    ended: float
+    pause: float
+    """The pause drawn at the end of this slot: the next start in its lane waits at least this."""
+    lane: int
+
+    @property
+    def service(self) -> float:
+        """How long the slot was held (intent journaled, request sent, answer read)."""
+        return self.ended - self.granted
+
+
+class RedisPacer:
+    """The batch pacer with its state in Redis, shared by every process of an access token.
+
+    ``redis`` is an asyncio client (:func:`~._redis.connect_async`).  ``access_token`` only
+    names the pace (hashed at once; the token is not kept).  ``min_interval``/``max_interval``
+    bound the pause drawn after each submission; ``concurrency`` is how many submissions of the
+    token may run at once, across all processes.  ``lease``: seconds after which a holder that
+    stopped renewing (crashed) loses its slot.  ``poll``: seconds between looks while every
+    lane is held.  ``history``: how many slots the pace log keeps (0: none).  ``rng`` and
+    ``sleep`` are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        redis: AsyncRedis,
+        access_token: str,
+        min_interval: float = DEFAULT_MIN_INTERVAL,
+        max_interval: float = DEFAULT_MAX_INTERVAL,
+        *,
+        concurrency: int = 1,
+        lease: float = DEFAULT_SLOT_LEASE,
+        poll: float | None = None,
+        history: int = 1000,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        if not 0 <= min_interval <= max_interval or math.isinf(max_interval):
+            raise ValueError(
+                f"need 0 <= min_interval <= max_interval < inf, got {min_interval}, {max_interval}"
+            )
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        if not 0 < lease < math.inf:
+            raise ValueError(f"lease must be a positive number of seconds, got {lease}")
+        self.min_interval = float(min_interval)
+        self.max_interval = float(max_interval)
+        self.concurrency = concurrency
+        self.lease = float(lease)
+        self.poll = poll if poll is not None else min(0.1, max(0.005, min_interval / 4))
+        self.history_size = history
+        self.keys = PaceKeys.for_token(access_token)
+        self._redis = redis
+        self._rng = rng if rng is not None else random.Random()
+        self._sleep = sleep
+        self._acquire_script = redis.register_script(_ACQUIRE)
+        self._renew_script = redis.register_script(_RENEW)
+        self._release_script = redis.register_script(_RELEASE)
+        self._holder_prefix = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+        self._serial = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return (
+            f"RedisPacer(min_interval={self.min_interval}, max_interval={self.max_interval}, "
+            f"concurrency={self.concurrency}, lease={self.lease})"
+        )
+
+    @property
+    def mean_interval(self) -> float:
+        return (self.min_interval + self.max_interval) / 2
+
+    def slot(self) -> AbstractAsyncContextManager[None]:
+        return self._slot()
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        holder = f"{self._holder_prefix}:{next(self._serial)}"
+        lane = await self._acquire(holder)
+        try:
+            try:
+                async with anyio.create_task_group() as group:
+                    group.start_soon(self._keep, lane, holder)
+                    try:
+                        yield
+                    finally:
+                        group.cancel_scope.cancel()
+            except BaseExceptionGroup as group:
+                # _keep never raises: the group carries the body's own exception; hand it on
+                # as it was raised, so that a pacer never changes what its body throws.
+                error = group.exceptions[0]
+                raise error from error.__cause__
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._release(lane, holder)
+
+    async def _acquire(self, holder: str) -> int:
+        """Wait for a lane and take it; returns the lane.  Cancelled while waiting: no lane."""
+        args = [holder, self.concurrency, _us(self.lease), _us(self.poll), _KEEP_US]
+        while True:
+            # Shielded: a cancellation arriving while the script runs must not lose a granted
+            # lane (it would stay held until its lease ran out).
+            with anyio.CancelScope(shield=True):
+                try:
+                    reply = await run_async(self._acquire_script, [self.keys.state], args)
+                except ResponseError as exc:
+                    if "IDCODE_PACE_CONCURRENCY" in str(exc):
+                        raise PaceConflictError(str(exc).split(" ", 1)[1]) from None
+                    raise
+            granted, value = int(reply[0]), int(reply[1])
+            if granted:
+                return value
+            await self._sleep(value / 1_000_000)
+
+    async def _keep(self, lane: int, holder: str) -> None:
+        """Renew the lease every third of it while the body runs."""
+        while True:
+            await anyio.sleep(self.lease / 3)
+            try:
+                kept = await run_async(
+                    self._renew_script,
+                    [self.keys.state],
+                    [lane, holder, _us(self.lease), _KEEP_US],
+                )
+            except Exception as exc:  # a blip: the next renewal may succeed within the lease
+                logger.warning("pace: renewing the slot lease failed: %s", type(exc).__name__)
+                continue
+            if not int(kept):
+                logger.warning(
+                    "pace: the slot lease expired while held; another process may have started "
+                    "a submission (raise the lease, or look for a stalled event loop)"
+                )
+                return
+
+    async def _release(self, lane: int, holder: str) -> None:
+        pause = self._rng.uniform(self.min_interval, self.max_interval)
+        mine = await run_async(
+            self._release_script,
+            [self.keys.state, self.keys.log],
+            [lane, holder, _us(pause), _KEEP_US, self.history_size],
+        )
+        if not int(mine):
+            logger.warning("pace: released a slot whose lease had expired")
+
+    async def history(self) -> list[SlotRecord]:
+        """The pace log, oldest first: every slot of this token, from every process."""
+        lines = await cast("Awaitable[list[str]]", self._redis.lrange(self.keys.log, 0, -1))
+        return pace_log(lines)
+
+
+def pace_log(lines: list[Any]) -> list[SlotRecord]:
+    """Parse the pace log's lines (``grant end pause lane``, µs)."""
+    records = []
+    for line in lines:
+        granted, ended, pause, lane = str(line).split()
+        records.append(
+            SlotRecord(
+                granted=int(granted) / 1_000_000,
+                ended=int(ended) / 1_000_000,
+                pause=int(pause) / 1_000_000,
+                lane=int(lane),
+            )
+        )
+    return records
+
+
+def _us(seconds: float) -> int:
+    return round(seconds * 1_000_000)
