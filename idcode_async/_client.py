@@ -20,6 +20,7 @@ import httpx
 from ._auth import WIRE_EXTENSION, IdcodeAuth
 from ._converter import decode_json, normalise_keys, structure
 from ._errors import (
+    ApiError,
     HttpStatusError,
     IdcodeError,
     ResponseDecodeError,
@@ -160,14 +161,21 @@ class IdcodeClient(httpx.AsyncClient):
             extensions={WIRE_EXTENSION: wire},
         )
         response = await self.send(request)
+        result_code: int | str = "-"
         try:
-            return _decode(spec, response)
+            decoded = _decode(spec, response)
+            result_code = decoded.result_code
+            return decoded
+        except ApiError as exc:
+            result_code = exc.code
+            raise
         finally:
             logger.debug(
-                "endpoint=%s method=%s status=%d attempt=%d elapsed_ms=%.1f",
+                "endpoint=%s method=%s status=%d result_code=%s attempt=%d elapsed_ms=%.1f",
                 spec.number,
                 spec.method,
                 response.status_code,
+                result_code,
                 attempt,
                 (time.perf_counter() - started) * 1000,
             )

@@ -235,7 +235,8 @@ async def test_logs_carry_metadata_but_no_secrets(caplog):
         await client.get("/sp/idcode/examinerecord", params={"company_idcode": "i.86.1.1"})
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "endpoint=101" in text
-    assert "attempt=2" in text
+    assert "result_code=-1 attempt=1" in text
+    assert "result_code=1 attempt=2" in text
     assert TEST_TOKEN not in text
     assert TEST_AUTH_CODE not in text
     hashes = [read_request(r).fields["hash"] for r in script.requests[:1]]
