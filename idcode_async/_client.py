@@ -9,8 +9,8 @@ on it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any, Final, TypeVar, overload
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, ParamSpec, TypeVar, overload
 
 import anyio
 import attrs
@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 R = TypeVar("R", bound=Response)
+P = ParamSpec("P")
 
 TEST_BASE_URL: Final = "https://apitest.idcode.org.cn"
 PRODUCTION_BASE_URL: Final = "https://api.idcode.org.cn"
@@ -179,6 +180,22 @@ class IdcodeClient(httpx.AsyncClient):
                 attempt,
                 (time.perf_counter() - started) * 1000,
             )
+
+    def bind(self, spec_type: Callable[P, Endpoint[R]]) -> Callable[P, Awaitable[R]]:
+        """A coroutine function taking ``spec_type``'s own parameters (typed via ParamSpec).
+
+        >>> register = client.bind(UnitRegist)
+        >>> unit = await register(login_name="…", organunit_name="…", code=1, …)
+
+        The spec is built (and validated) on each call, then sent with :meth:`call`.
+        """
+
+        async def call_endpoint(*args: P.args, **kwargs: P.kwargs) -> R:
+            return await self.call(spec_type(*args, **kwargs))
+
+        call_endpoint.__name__ = getattr(spec_type, "__name__", "call_endpoint")
+        call_endpoint.__doc__ = getattr(spec_type, "__doc__", None)
+        return call_endpoint
 
     def _endpoint_url(self, path: str) -> httpx.URL:
         """The absolute URL of an endpoint path, merged with ``base_url`` once per path."""

@@ -19,8 +19,9 @@ from idcode_async import (
     RetryPolicy,
     TimeoutError,
     TransportError,
+    ValidationError,
 )
-from idcode_async.endpoints import Addresses, UnitRegist
+from idcode_async.endpoints import Addresses, AddressesByParent, UnitRegist
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN, read_request
 
@@ -260,3 +261,16 @@ def test_api_errors_pickle_round_trip():
     error = BusyError(-1, "busy", 309, {"result_code": -1})
     copy = pickle.loads(pickle.dumps(error))
     assert (type(copy), copy.code, copy.message, copy.endpoint) == (BusyError, -1, "busy", 309)
+
+
+async def test_bind_gives_a_typed_coroutine_with_the_specs_parameters():
+    script = Script(httpx.Response(200, json={**OK, "address_list": [{"address_id": 1}]}))
+    async with make_client(script) as client:
+        addresses_by_parent = client.bind(AddressesByParent)
+        result = await addresses_by_parent(address_id_parent=0, level=1)
+        assert addresses_by_parent.__name__ == "AddressesByParent"
+        with pytest.raises(ValidationError):
+            await addresses_by_parent(address_id_parent=0, level=9)  # type: ignore[arg-type]
+    assert result.address_list[0].address_id == 1
+    assert read_request(script.requests[0]).fields["level"] == "1"
+    assert len(script.requests) == 1
