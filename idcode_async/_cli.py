@@ -69,12 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_optional_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Commands contributed by the batch helpers (registration, uploads)."""
+    """Commands contributed by the batch helpers (registration, uploads, scale-out workers)."""
     from .batch.cli import add_register_units_command
+    from .scale.cli import add_worker_command
     from .uploads.cli import add_upload_codes_command
 
     add_register_units_command(commands)
     add_upload_codes_command(commands)
+    add_worker_command(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

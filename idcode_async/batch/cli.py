@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
@@ -29,6 +28,18 @@ from typing import TextIO
 import anyio
 import attrs
 
+from .._cli_support import (
+    ENV_AUTH_CODE,
+    ENV_BASE_URL,
+    ENV_TOKEN,
+    EXIT_ABORTED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_ROWS,
+    EXIT_USAGE,
+    format_duration,
+    watch_signals,
+)
 from .._client import TEST_BASE_URL, IdcodeClient
 from .._errors import IdcodeError
 from .._retry import RetryPolicy
@@ -40,17 +51,7 @@ from .progress import Progress
 from .results import open_results
 from .runner import DEFAULT_RETRY, BatchAbortedError, register_units
 
-__all__ = ["add_register_units_command", "main", "run_register_units"]
-
-EXIT_OK = 0
-EXIT_ROWS = 1
-EXIT_USAGE = 2
-EXIT_ABORTED = 3
-EXIT_INTERRUPTED = 130
-
-ENV_TOKEN = "IDCODE_ACCESS_TOKEN"
-ENV_AUTH_CODE = "IDCODE_AUTH_CODE"
-ENV_BASE_URL = "IDCODE_BASE_URL"
+__all__ = ["add_register_units_command", "main", "progress_display", "run_register_units"]
 
 
 def add_register_units_command(
@@ -172,7 +173,7 @@ class _Settings:
 async def _run(settings: _Settings, rows: list[SourceRow]) -> int:
     args = settings.args
     stop = anyio.Event()
-    display = _display(args.progress, len(rows))
+    display = progress_display(args.progress, len(rows))
     writer = open_results(args.out) if args.out else None
     summary: BatchSummary | None = None
     code = EXIT_OK
@@ -187,7 +188,7 @@ async def _run(settings: _Settings, rows: list[SourceRow]) -> int:
             anyio.create_task_group() as group,
         ):
             run_scope = anyio.CancelScope()
-            group.start_soon(_watch_signals, stop, run_scope)
+            group.start_soon(watch_signals, stop, run_scope)
             with run_scope, display:
                 try:
                     summary = await register_units(
@@ -240,20 +241,6 @@ async def _run(settings: _Settings, rows: list[SourceRow]) -> int:
     if summary.dry_run:
         return EXIT_ROWS if summary.invalid else EXIT_OK
     return EXIT_OK if summary.complete and not summary.invalid else EXIT_ROWS
-
-
-async def _watch_signals(stop: anyio.Event, run_scope: anyio.CancelScope) -> None:
-    """First SIGINT/SIGTERM: stop after the request in flight.  Second: cancel it."""
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for _ in signals:
-            if not stop.is_set():
-                print(
-                    "\nstopping after the request in flight (Ctrl-C again to abandon it)…",
-                    file=sys.stderr,
-                )
-                stop.set()
-            else:
-                run_scope.cancel()
 
 
 def _resume_hint(args: argparse.Namespace) -> str:
@@ -330,11 +317,12 @@ class _RichDisplay(_Display):
             completed=progress.done,
             counts=_counts(progress),
             rate="" if progress.rate is None else f"{progress.rate:.2f}/s",
-            eta=_duration(progress.eta),
+            eta=format_duration(progress.eta),
         )
 
 
-def _display(kind: str, total: int) -> _Display:
+def progress_display(kind: str, total: int) -> _Display:
+    """The progress output for ``--progress``: a rich bar on a terminal, else plain lines."""
     if kind == "none":
         return _Display()
     if kind == "bar" or (kind == "auto" and sys.stderr.isatty()):
@@ -356,16 +344,8 @@ def _describe(progress: Progress) -> str:
     rate = "" if progress.rate is None else f", {progress.rate:.2f} rows/s"
     return (
         f"{progress.done}/{progress.total}: {_counts(progress)}{rate}, "
-        f"ETA {_duration(progress.eta)}"
+        f"ETA {format_duration(progress.eta)}"
     )
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, secs = divmod(int(seconds + 0.5), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,8 +24,8 @@ from typing import Any, Final
 
 import attrs
 
+from .._denylist import is_secret_name
 from .._errors import IdcodeError
-from ._denylist import is_secret_name
 from .records import FIELDS, INT_FIELDS, REQUIRED_FIELDS, UnitRegistration
 
 __all__ = [

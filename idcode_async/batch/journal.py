@@ -22,8 +22,8 @@ refused (an OS file lock, released by the kernel when the holder dies, even by S
 
 What is stored: the row key, row number, unit name and user name, state, outcome, main code,
 result code and message, and an append-only event log.  Never the access token, the
-authorisation code or any password (see :mod:`._denylist`); the other registration fields
-(phone, e-mail, logo) are not needed to resume and are not stored either.
+authorisation code or any password (:mod:`idcode_async._denylist`); the other registration
+fields (phone, e-mail, logo) are not needed to resume and are not stored either.
 """
 
 from __future__ import annotations
@@ -33,15 +33,15 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any, Final, Literal, Protocol, cast
+from typing import Any, Final, Protocol, cast
 
 import attrs
 
+from .._durable import Synchronous, Transaction, acquire_run_lock, open_store
 from .._errors import IdcodeError
 from .._logging import redact
-from ._denylist import check_no_secret_names
 from .outcomes import Status
 
 __all__ = [
@@ -56,8 +56,6 @@ __all__ = [
 ]
 
 SCHEMA_VERSION: Final = 1
-
-Synchronous = Literal["FULL", "EXTRA", "NORMAL"]
 
 
 class JournalError(IdcodeError):
@@ -215,26 +213,15 @@ class SqliteJournal:
         self.path = Path(path)
         self._clock = clock
         self._mutex = threading.Lock()
-        self._lock_file = _acquire_run_lock(self.path) if lock else None
+        self._lock_file = acquire_run_lock(self.path, JournalLockedError) if lock else None
         try:
-            self._db = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
-            )
-            self._configure(synchronous)
+            self._db = open_store(self.path, _SCHEMA, synchronous=synchronous, error=JournalError)
+            self._check_schema()
         except BaseException:
             self._release_lock()
             raise
 
-    def _configure(self, synchronous: Synchronous) -> None:
-        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise JournalError(f"{self.path}: SQLite refused WAL mode here (got {mode!r})")
-        if synchronous not in ("FULL", "EXTRA", "NORMAL"):
-            raise JournalError(f"synchronous must be FULL, EXTRA or NORMAL, not {synchronous!r}")
-        self._db.execute(f"PRAGMA synchronous={synchronous}")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
-        check_no_secret_names(self._column_names(), where=str(self.path))
+    def _check_schema(self) -> None:
         with self._transaction() as db:
             row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
             if row is None:
@@ -404,13 +391,8 @@ class SqliteJournal:
             (key, now, event, None if detail is None else redact(detail)),
         )
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
-
-    def _column_names(self) -> Iterator[str]:
-        for table in ("meta", "rows", "events"):
-            for column in self._db.execute(f"PRAGMA table_info({table})"):
-                yield str(column[1])
+    def _transaction(self) -> Transaction:
+        return Transaction(self._db)
 
     def _now(self) -> int:
         return int(self._clock() * 1000)
@@ -419,20 +401,6 @@ class SqliteJournal:
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (or ``ROLLBACK`` on error): one durable step."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
@@ -450,20 +418,3 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
         attempts=row[10],
         reconciled=bool(row[11]),
     )
-
-
-def _acquire_run_lock(path: Path) -> IO[bytes] | None:
-    """An exclusive, non-blocking OS lock on ``<journal>.lock``; ``None`` where unsupported."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: one run at a time is the user's care
-        return None
-    stream = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115 - held for the run
-    try:
-        fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        stream.close()
-        raise JournalLockedError(
-            f"{path} is in use by another run; wait for it to finish (one run per journal)"
-        ) from exc
-    return stream

@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from ._denylist import check_no_secret_names
+from .._denylist import check_no_secret_names
 
 __all__ = ["OUTCOME_FIELDS", "BatchSummary", "RowOutcome", "Status"]
 

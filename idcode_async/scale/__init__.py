@@ -28,11 +28,17 @@ from typing import TYPE_CHECKING, Any
 from ._lazy import MissingExtraError
 
 if TYPE_CHECKING:
-    from .arq_jobs import EnqueuedRun, WorkerSettings, enqueue_registration, register_units_job
+    from .arq_jobs import (
+        EnqueuedRun,
+        WorkerSettings,
+        enqueue_registration,
+        register_units_job,
+        worker_settings,
+    )
     from .drain import DrainSummary, ScaleError, drain_run
     from .redis_journal import ClaimView, LeaseLostError, RedisJournal, RunCounts
     from .redis_pacer import PaceConflictError, RedisPacer, SlotRecord
-    from .runs import LoadReport, RunConfig, RunProgress, load_run, progress
+    from .runs import LoadReport, RunConfig, RunProgress, load_run, progress, run_results
 
 __all__ = [
     "ClaimView",
@@ -55,6 +61,8 @@ __all__ = [
     "load_run",
     "progress",
     "register_units_job",
+    "run_results",
+    "worker_settings",
 ]
 
 _HOMES = {
@@ -62,6 +70,7 @@ _HOMES = {
     "WorkerSettings": "arq_jobs",
     "enqueue_registration": "arq_jobs",
     "register_units_job": "arq_jobs",
+    "worker_settings": "arq_jobs",
     "DrainSummary": "drain",
     "ScaleError": "drain",
     "drain_run": "drain",
@@ -77,6 +86,7 @@ _HOMES = {
     "RunProgress": "runs",
     "load_run": "runs",
     "progress": "runs",
+    "run_results": "runs",
 }
 
 

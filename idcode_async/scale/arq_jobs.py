@@ -116,14 +116,13 @@ def worker_settings(
     queue_name: str = DEFAULT_QUEUE,
     max_jobs: int = 1,
     burst: bool = False,
-    max_burst_jobs: int = -1,
     job_timeout: timedelta = JOB_TIMEOUT,
 ) -> dict[str, Any]:
     """arq ``Worker`` keyword arguments for the scale-out jobs (``arq.worker.run_worker``).
 
     ``max_jobs=1``: one job per process; with one shared pace a second job in the same
-    process would only wait for the same slots.  ``burst``: exit when the queue is empty;
-    ``max_burst_jobs``: exit after that many jobs (tests, one-shot workers).
+    process would only wait for the same slots.  ``burst``: exit once the queue is empty
+    (every job of it finished).
     """
     return {
         "functions": _functions(job_timeout),
@@ -131,7 +130,6 @@ def worker_settings(
         "queue_name": queue_name,
         "max_jobs": max_jobs,
         "burst": burst,
-        "max_burst_jobs": max_burst_jobs,
         "job_timeout": job_timeout,
         "keep_result": timedelta(days=1),
         "on_startup": _startup,

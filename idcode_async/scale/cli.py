@@ -25,7 +25,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 import anyio.abc
@@ -40,6 +40,10 @@ from ..batch.results import open_results
 from ..batch.validation import check_rows
 from ..regions import RegionDirectory
 from ._lazy import MissingExtraError
+
+if TYPE_CHECKING:
+    from ..batch.outcomes import RowOutcome
+    from .runs import LoadReport, RunProgress
 
 __all__ = ["add_worker_command", "main", "run_distributed", "run_worker_command"]
 
@@ -145,7 +149,8 @@ class _Distributed:
         self.signals = 0
 
     async def run(self) -> int:
-        from ..batch.cli import _display
+        from ..batch.cli import progress_display
+        from ._redis import RedisError
 
         args = self.args
         try:
@@ -156,7 +161,7 @@ class _Distributed:
         except (JournalError, IdcodeError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ABORTED
-        except Exception as exc:  # redis.exceptions.ConnectionError and friends
+        except RedisError as exc:
             print(f"error: Redis at the given URL: {type(exc).__name__}: {exc}", file=sys.stderr)
             return EXIT_ABORTED
         print(
@@ -164,11 +169,11 @@ class _Distributed:
             f"{len(report.invalid)} invalid; {args.workers} local worker(s)",
             file=sys.stderr,
         )
-        display = _display(args.progress, report.total)
+        display = progress_display(args.progress, report.total)
         started = anyio.current_time()
         samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=60)
         async with anyio.create_task_group() as group:
-            workers = [await self._start_worker(n) for n in range(args.workers)]
+            workers = [await self._start_worker() for _ in range(args.workers)]
             group.start_soon(self._watch_signals, workers)
             with display:
                 while True:
@@ -176,11 +181,14 @@ class _Distributed:
                     now = anyio.current_time()
                     samples.append((now, state.counts.done))
                     display.update(state.as_progress(elapsed=now - started, rate=_rate(samples)))
-                    if all(w.returncode is not None for w in workers):
-                        break
+                    if all(w.returncode is not None for w in workers) and (
+                        workers or state.finished or self.signals
+                    ):
+                        break  # with --workers 0: follow remote workers until the run is done
                     await anyio.sleep(POLL)
             group.cancel_scope.cancel()
         for number, worker in enumerate(workers, start=1):
+            await worker.aclose()
             if worker.returncode not in (0, EXIT_ABORTED, EXIT_INTERRUPTED):
                 print(f"worker {number} ended with {worker.returncode}", file=sys.stderr)
         return await self._finish(started)
@@ -209,7 +217,7 @@ class _Distributed:
         print("dry run: " + summary.describe())
         return EXIT_ROWS if summary.invalid else EXIT_OK
 
-    def _load(self, regions: RegionDirectory | None) -> Any:
+    def _load(self, regions: RegionDirectory | None) -> LoadReport:
         from .runs import load_run
 
         return load_run(
@@ -224,7 +232,7 @@ class _Distributed:
             **self.settings,
         )
 
-    def _progress(self) -> Any:
+    def _progress(self) -> RunProgress:
         from ._redis import connect_sync
         from .redis_journal import RedisJournal
         from .runs import run_progress
@@ -235,7 +243,8 @@ class _Distributed:
         finally:
             client.close()
 
-    async def _start_worker(self, number: int) -> anyio.abc.Process:
+    async def _start_worker(self) -> anyio.abc.Process:
+        """A worker process; the credentials travel in its environment, not its arguments."""
         env = {
             **os.environ,
             ENV_REDIS_URL: self.url,
@@ -252,7 +261,9 @@ class _Distributed:
             "--log-level",
             "warning",
         ]
-        return await anyio.open_process(command, env=env, stdin=subprocess.DEVNULL, stdout=None)
+        return await anyio.open_process(
+            command, env=env, stdin=subprocess.DEVNULL, stdout=None, stderr=None
+        )
 
     async def _watch_signals(self, workers: list[anyio.abc.Process]) -> None:
         """First SIGINT/SIGTERM: workers stop after their request in flight.  Second: they
@@ -275,7 +286,7 @@ class _Distributed:
         from .redis_journal import RedisJournal
         from .runs import run_progress, run_results
 
-        def read() -> tuple[Any, list[Any]]:
+        def read() -> tuple[RunProgress, list[RowOutcome]]:
             client = connect_sync(self.url)
             try:
                 journal = RedisJournal(client, self.run_id, worker="report")
@@ -342,9 +353,6 @@ def add_worker_command(
     parser.add_argument("--run", metavar="RUN", help="drain this run and exit (no arq)")
     parser.add_argument("--burst", action="store_true", help="arq: exit when the queue is empty")
     parser.add_argument(
-        "--max-burst-jobs", type=int, default=-1, help="arq: exit after this many jobs"
-    )
-    parser.add_argument(
         "--max-jobs", type=int, default=1, help="arq: jobs at once in this process (default 1)"
     )
     parser.add_argument("--queue", help="arq queue name (default arq:idcode)")
@@ -379,7 +387,6 @@ def run_worker_command(args: argparse.Namespace) -> int:
             queue_name=args.queue or DEFAULT_QUEUE,
             max_jobs=args.max_jobs,
             burst=args.burst,
-            max_burst_jobs=args.max_burst_jobs,
         )
         return EXIT_OK
     except MissingExtraError as exc:

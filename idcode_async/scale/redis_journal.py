@@ -41,15 +41,14 @@ fields.  Never the access token, the authorisation code or a password.
 from __future__ import annotations
 
 import json
-import logging
 import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
+from .._denylist import check_no_secret_names
 from .._logging import redact
-from ..batch._denylist import check_no_secret_names
 from ..batch.inputs import registration_from_mapping
 from ..batch.journal import JournalEntry, JournalError, RowState
 from ..batch.outcomes import Status
@@ -72,8 +71,6 @@ __all__ = [
     "Renewal",
     "RunCounts",
 ]
-
-logger = logging.getLogger("idcode_async.scale")
 
 DEFAULT_LEASE: Final = 60.0
 """Seconds a claim lasts without renewal; longer than the default request timeout (30 s)."""
@@ -429,6 +426,11 @@ class RedisJournal:
 
     def __repr__(self) -> str:
         return f"RedisJournal(run_id={self.run_id!r}, worker={self.worker!r}, lease={self.lease})"
+
+    @property
+    def redis(self) -> SyncRedis:
+        """The client (for reads beside the journal's own: progress, results)."""
+        return self._redis
 
     def __enter__(self) -> RedisJournal:
         return self

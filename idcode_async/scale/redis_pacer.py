@@ -55,7 +55,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import anyio
 import attrs
@@ -63,6 +63,9 @@ import attrs
 from ..batch.pacer import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL
 from ._keys import PaceKeys
 from ._redis import AsyncRedis, ResponseError, run_async
+
+if TYPE_CHECKING:
+    from ..batch.pacer import Pacer
 
 __all__ = ["DEFAULT_SLOT_LEASE", "PaceConflictError", "RedisPacer", "SlotRecord"]
 
@@ -351,3 +354,9 @@ def pace_log(lines: list[Any]) -> list[SlotRecord]:
 
 def _us(seconds: float) -> int:
     return round(seconds * 1_000_000)
+
+
+if TYPE_CHECKING:
+    # A batch pacer: mypy checks it against the protocol the runner uses.
+    def _conforms(pacer: RedisPacer) -> Pacer:
+        return pacer

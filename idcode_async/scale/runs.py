@@ -25,8 +25,8 @@ import attrs
 import httpx
 
 from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL
+from .._denylist import check_no_secret_names
 from .._retry import RetryPolicy
-from ..batch._denylist import check_no_secret_names
 from ..batch.inputs import SourceRow
 from ..batch.journal import JournalError, RowState
 from ..batch.outcomes import RowOutcome
@@ -307,7 +307,7 @@ class RunProgress:
 
 def run_progress(journal: RedisJournal) -> RunProgress:
     """Counts of the run, its waiting rows and its halt, from the journal (a few reads)."""
-    redis = journal._redis
+    redis = journal.redis
     keys = journal.keys
     counts = journal.counts()
     pipe = redis.pipeline(transaction=True)
@@ -340,7 +340,7 @@ async def progress(redis_url: str, run_id: str) -> RunProgress:
 def run_results(journal: RedisJournal) -> list[RowOutcome]:
     """Every row's outcome, by row number: settled rows, invalid rows, and rows still
     unsettled (as ``failed``, with the state they are in and what to do)."""
-    redis = journal._redis
+    redis = journal.redis
     outcomes = [
         RowOutcome(**json.loads(line))
         for line in cast(list[str], redis.lrange(journal.keys.invalid, 0, -1))

@@ -35,9 +35,7 @@ import anyio.to_thread
 import attrs
 import httpx
 
-from .._client import TEST_BASE_URL, UPLOAD_TIMEOUT, IdcodeClient
-from .._errors import IdcodeError
-from ..batch.cli import (
+from .._cli_support import (
     ENV_AUTH_CODE,
     ENV_BASE_URL,
     ENV_TOKEN,
@@ -46,9 +44,11 @@ from ..batch.cli import (
     EXIT_OK,
     EXIT_ROWS,
     EXIT_USAGE,
-    _duration,
-    _watch_signals,
+    format_duration,
+    watch_signals,
 )
+from .._client import TEST_BASE_URL, UPLOAD_TIMEOUT, IdcodeClient
+from .._errors import IdcodeError
 from ..batch.journal import JournalError
 from .executor import (
     DEFAULT_GRACE,
@@ -300,7 +300,7 @@ async def _upload(settings: _Settings) -> int:
             anyio.create_task_group() as group,
         ):
             run_scope = anyio.CancelScope()
-            group.start_soon(_watch_signals, stop, run_scope)
+            group.start_soon(watch_signals, stop, run_scope)
             with run_scope, display:
                 try:
                     result = await upload_codes(
@@ -508,7 +508,7 @@ def describe_progress(progress: UploadProgress) -> str:
     return (
         f"{progress.phase}: {progress.codes_done}/{progress.codes} codes, "
         f"{progress.requests_done}/{progress.requests} requests, "
-        f"{progress.bytes_done}/{progress.bytes} bytes, {_duration(progress.elapsed)}"
+        f"{progress.bytes_done}/{progress.bytes} bytes, {format_duration(progress.elapsed)}"
     )
 
 

@@ -57,16 +57,17 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, Final
 
 import attrs
 
+from .._denylist import check_no_secret_names
+from .._durable import Transaction, acquire_run_lock, open_store
 from .._logging import redact
-from ..batch._denylist import check_no_secret_names
-from ..batch.journal import JournalError, _acquire_run_lock, _Transaction
+from ..batch.journal import JournalError, JournalLockedError
 from .plan import CodeFile, CodeList, FixedLengthRange, PrefixRange, UploadRequest
 
 __all__ = [
@@ -273,29 +274,16 @@ class UploadManifest:
         if self.path is not None and not lock and not self.path.exists():
             raise ManifestError(f"{self.path}: no such manifest")
         if self.path is not None and lock:
-            self._lock_file = _acquire_run_lock(self.path)
+            self._lock_file = acquire_run_lock(self.path, JournalLockedError)
         try:
-            self._db = sqlite3.connect(
-                ":memory:" if self.path is None else self.path,
-                isolation_level=None,
-                check_same_thread=False,
-                timeout=30.0,
-            )
-            self._configure()
+            self._db = open_store(self.path, _SCHEMA, error=ManifestError)
+            self._check_schema()
         except BaseException:
             self._release_lock()
             raise
 
-    def _configure(self) -> None:
-        if self.path is not None:
-            mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise ManifestError(f"{self.path}: SQLite refused WAL mode here (got {mode!r})")
-            self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
-        check_no_secret_names(self._column_names(), where=str(self.path or "manifest"))
-        with _Transaction(self._db) as db:
+    def _check_schema(self) -> None:
+        with Transaction(self._db) as db:
             row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(MANIFEST_SCHEMA_VERSION),))
@@ -336,7 +324,7 @@ class UploadManifest:
         "accepted" on another centre, unit or category says nothing about this one, and other
         options give other requests.
         """
-        with self._mutex, _Transaction(self._db) as db:
+        with self._mutex, Transaction(self._db) as db:
             for name, value in sorted(target.items()):
                 row = db.execute(
                     "SELECT value FROM meta WHERE name = ?", (f"target.{name}",)
@@ -368,7 +356,7 @@ class UploadManifest:
     def set_fact(self, name: str, value: Any) -> None:
         check_no_secret_names([name], where=str(self.path or "manifest"))
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        with self._mutex, _Transaction(self._db) as db:
+        with self._mutex, Transaction(self._db) as db:
             db.execute(
                 "INSERT INTO meta VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = ?",
                 (f"fact.{name}", text, text),
@@ -399,7 +387,7 @@ class UploadManifest:
         if len(wanted) != len(records):
             raise ManifestError("the plan holds two requests with the same key")
         now = self.now_ms()
-        with self._mutex, _Transaction(self._db) as db:
+        with self._mutex, Transaction(self._db) as db:
             known = dict(db.execute("SELECT request_key, attempts FROM requests").fetchall())
             if set(known) == wanted:
                 return False
@@ -482,7 +470,7 @@ class UploadManifest:
     def mark_intent(self, key: str) -> int:
         """Record the intent to send ``key`` now; returns its attempt count."""
         now = self.now_ms()
-        with self._mutex, _Transaction(self._db) as db:
+        with self._mutex, Transaction(self._db) as db:
             self._set(
                 db,
                 key,
@@ -511,7 +499,7 @@ class UploadManifest:
         detail = " ".join(
             p for p in (uploadcode_id, "reconciled" if reconciled else None, message) if p
         )
-        with self._mutex, _Transaction(self._db) as db:
+        with self._mutex, Transaction(self._db) as db:
             self._set(
                 db,
                 key,
@@ -525,7 +513,7 @@ class UploadManifest:
 
     def mark_unknown(self, key: str, message: str) -> None:
         """The request may have arrived; its answer was lost."""
-        with self._mutex, _Transaction(self._db) as db:
+        with self._mutex, Transaction(self._db) as db:
             self._set(
                 db,
                 key,
@@ -539,7 +527,7 @@ class UploadManifest:
 
     def mark_pending(self, key: str, message: str, *, event: str = "not-applied") -> None:
         """The request provably had no effect (busy, no connection, absent on the centre)."""
-        with self._mutex, _Transaction(self._db) as db:
+        with self._mutex, Transaction(self._db) as db:
             self._set(
                 db,
                 key,
@@ -553,7 +541,7 @@ class UploadManifest:
 
     def mark_failed(self, key: str, code: int | None, message: str) -> None:
         """The centre refused the request (nothing was uploaded)."""
-        with self._mutex, _Transaction(self._db) as db:
+        with self._mutex, Transaction(self._db) as db:
             self._set(
                 db,
                 key,
@@ -568,7 +556,7 @@ class UploadManifest:
     def reset_failed(self) -> int:
         """Put ``failed`` requests back to ``pending`` (an operator's retry); how many."""
         now = self.now_ms()
-        with self._mutex, _Transaction(self._db) as db:
+        with self._mutex, Transaction(self._db) as db:
             keys = [
                 r[0]
                 for r in db.execute(
@@ -613,11 +601,6 @@ class UploadManifest:
             "INSERT INTO events (request_key, at_ms, event, detail) VALUES (?, ?, ?, ?)",
             (key, now, event, _clean(detail)),
         )
-
-    def _column_names(self) -> Iterator[str]:
-        for table in ("meta", "requests", "events"):
-            for column in self._db.execute(f"PRAGMA table_info({table})"):
-                yield str(column[1])
 
     def now_ms(self) -> int:
         """The manifest's clock (epoch ms): what ``intent_ms`` is measured with."""

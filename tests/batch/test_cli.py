@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from idcode_async import IdcodeClient
+from idcode_async._cli_support import format_duration
 from idcode_async.batch import SqliteJournal, cli
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN
@@ -128,9 +129,9 @@ def test_the_command_plugs_into_another_parser():
 
 
 def test_durations():
-    assert cli._duration(None) == "-"
-    assert cli._duration(65.4) == "1:05"
-    assert cli._duration(3725) == "1:02:05"
+    assert format_duration(None) == "-"
+    assert format_duration(65.4) == "1:05"
+    assert format_duration(3725) == "1:02:05"
 
 
 def _interrupting(centre: Centre, signals: int) -> httpx.MockTransport:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from idcode_async._denylist import SecretFieldError, check_no_secret_names, is_secret_name
 from idcode_async.batch import (
     BatchSummary,
     CsvResultsWriter,
@@ -14,7 +15,6 @@ from idcode_async.batch import (
     RowOutcome,
     open_results,
 )
-from idcode_async.batch._denylist import SecretFieldError, check_no_secret_names, is_secret_name
 from idcode_async.batch.outcomes import OUTCOME_FIELDS
 from idcode_async.batch.progress import ProgressTracker
 

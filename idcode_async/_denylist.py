@@ -1,6 +1,6 @@
-"""What the batch refuses to store: credentials and passwords, by parameter name.
+"""What the SDK refuses to store: credentials and passwords, by parameter name.
 
-The journal and the results are files an operator keeps, copies and shares; neither needs a
+Journals, manifests and results are files an operator keeps, copies and shares; none needs a
 secret.  309 itself has no password (the centre derives the default one from the licence
 number), so any password-like name reaching a writer is a programming error and is refused
 rather than written.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from .._logging import SECRET_PARAMS
+from ._logging import SECRET_PARAMS
 
 __all__ = ["SecretFieldError", "check_no_secret_names", "is_secret_name"]
 

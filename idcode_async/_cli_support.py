@@ -1,0 +1,64 @@
+"""What the batch commands (``register-units``, ``upload-codes``, ``worker``) share.
+
+Exit codes, credential variables, the two-stage Ctrl-C and duration formatting are one
+contract across commands, so scripts can treat every long-running ``idcode`` command alike.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Final
+
+import anyio
+
+__all__ = [
+    "ENV_AUTH_CODE",
+    "ENV_BASE_URL",
+    "ENV_TOKEN",
+    "EXIT_ABORTED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_ROWS",
+    "EXIT_USAGE",
+    "format_duration",
+    "watch_signals",
+]
+
+EXIT_OK: Final = 0
+"""Everything settled."""
+EXIT_ROWS: Final = 1
+"""Some rows or requests were invalid or failed (see the results)."""
+EXIT_USAGE: Final = 2
+"""Bad usage or input."""
+EXIT_ABORTED: Final = 3
+"""The run stopped itself (token refused, centre unreachable, undecidable state)."""
+EXIT_INTERRUPTED: Final = 130
+"""Interrupted by Ctrl-C / SIGTERM; the journal or manifest is consistent: run again."""
+
+ENV_TOKEN: Final = "IDCODE_ACCESS_TOKEN"
+ENV_AUTH_CODE: Final = "IDCODE_AUTH_CODE"
+ENV_BASE_URL: Final = "IDCODE_BASE_URL"
+
+
+async def watch_signals(stop: anyio.Event, run_scope: anyio.CancelScope) -> None:
+    """First SIGINT/SIGTERM: stop after the request in flight.  Second: cancel it."""
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            if not stop.is_set():
+                print(
+                    "\nstopping after the request in flight (Ctrl-C again to abandon it)…",
+                    file=sys.stderr,
+                )
+                stop.set()
+            else:
+                run_scope.cancel()
+
+
+def format_duration(seconds: float | None) -> str:
+    """``m:ss`` or ``h:mm:ss``; ``-`` when unknown (an ETA before the first row)."""
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

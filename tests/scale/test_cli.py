@@ -1,0 +1,239 @@
+"""``idcode register-units --redis URL --workers N`` and ``idcode worker``: as processes, and
+in this process (the workers it starts are processes either way)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from idcode_async import _cli
+from idcode_async.batch import read_units_csv
+from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
+from idcode_async.sandbox.serve import running
+from idcode_async.scale.cli import add_worker_command, build_parser
+from idcode_async.scale.cli import main as scale_main
+
+from ..batch.sandbox_rows import invalid_rows, valid_rows, write_csv
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Sandbox, str]]:
+    sandbox = Sandbox()
+    with running(sandbox) as base_url:
+        yield sandbox, base_url
+
+
+def env(base_url: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "IDCODE_ACCESS_TOKEN": TEST_ACCESS_TOKEN,
+        "IDCODE_AUTH_CODE": TEST_AUTH_CODE,
+        "IDCODE_BASE_URL": base_url,
+        **extra,
+    }
+
+
+def register(source: Path, *extra: str, environ: dict[str, str], timeout: float = 90):
+    command = [
+        sys.executable,
+        "-m",
+        "idcode_async",
+        "register-units",
+        str(source),
+        "--min-interval",
+        "0.01",
+        "--max-interval",
+        "0.02",
+        "--progress",
+        "plain",
+        *extra,
+    ]
+    return subprocess.run(command, env=environ, capture_output=True, text=True, timeout=timeout)
+
+
+def test_register_units_with_redis_runs_workers_and_writes_every_result(
+    served, redis_url, tmp_path
+):
+    sandbox, base_url = served
+    valid = valid_rows(30, prefix="命令单位")
+    source = write_csv(tmp_path / "units.csv", valid + invalid_rows())
+    out = tmp_path / "results.jsonl"
+    done = register(
+        source,
+        "--journal",
+        "cli-run",
+        "--redis",
+        "--workers",
+        "3",
+        "--out",
+        str(out),
+        environ=env(base_url, IDCODE_REDIS_URL=redis_url),
+    )
+    assert done.returncode == 1, done.stderr  # 1: the invalid rows are reported
+    assert f"37 rows, 30 registered, 0 existing, {len(invalid_rows())} invalid" in done.stdout
+    assert "3 local worker(s)" in done.stderr
+    results = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert len(results) == 37
+    assert sorted({r["status"] for r in results}) == ["invalid", "registered"]
+    by_name = httpx.get(f"{base_url}/_sandbox/stats").json()["submissions_by_name"]["309"]
+    assert sorted(by_name) == sorted(str(r["organunit_name"]) for r in valid)
+    assert set(by_name.values()) == {1}
+    for blob in (done.stdout, done.stderr, out.read_text("utf-8")):
+        assert TEST_ACCESS_TOKEN not in blob
+        assert TEST_AUTH_CODE not in blob
+    # the same command again: everything is settled, nothing is sent
+    again = register(
+        source,
+        "--journal",
+        "cli-run",
+        "--redis",
+        redis_url,
+        "--workers",
+        "2",
+        environ=env(base_url),
+    )
+    assert again.returncode == 1, again.stderr
+    assert "(0 new)" in again.stderr
+    assert len(sandbox.state.units) == 30
+    assert httpx.get(f"{base_url}/_sandbox/stats").json()["requests"]["309"] == 30
+
+
+@pytest.fixture
+def credentials(served, monkeypatch):
+    """In-process runs: the command reads its credentials and centre from the environment."""
+    _, base_url = served
+    monkeypatch.setenv("IDCODE_ACCESS_TOKEN", TEST_ACCESS_TOKEN)
+    monkeypatch.setenv("IDCODE_AUTH_CODE", TEST_AUTH_CODE)
+    monkeypatch.setenv("IDCODE_BASE_URL", base_url)
+    return base_url
+
+
+def main(source: Path, *extra: str) -> int:
+    """``idcode register-units`` in this process (its workers are still processes)."""
+    return _cli.main(
+        [
+            "register-units",
+            str(source),
+            "--min-interval",
+            "0.01",
+            "--max-interval",
+            "0.02",
+            "--progress",
+            "plain",
+            *extra,
+        ]
+    )
+
+
+def test_register_units_with_redis_dry_run_sends_nothing(
+    served, credentials, redis_url, tmp_path, capsys
+):
+    sandbox, base_url = served
+    source = write_csv(tmp_path / "units.csv", valid_rows(3) + invalid_rows()[:2])
+    assert main(source, "--journal", "dry", "--redis", redis_url, "--dry-run") == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("dry run: 5 rows, 0 registered, 0 existing, 2 invalid")
+    assert "row 5:" in captured.err
+    assert len(sandbox.state.units) == 0
+    assert "309" not in httpx.get(f"{base_url}/_sandbox/stats").json()["requests"]
+
+
+def test_register_units_with_redis_in_process_resumes_a_run_and_follows_remote_workers(
+    served, credentials, redis_url, tmp_path, capsys
+):
+    _, base_url = served
+    valid = valid_rows(6, prefix="跟随单位")
+    source = write_csv(tmp_path / "units.csv", valid)
+    out = tmp_path / "results.csv"
+    assert main(source, "--journal", "follow", "--redis", redis_url, "--workers", "1") == 0
+    captured = capsys.readouterr()
+    assert "6 rows, 6 registered" in captured.out
+    # again, with no local worker: everything is settled, so it ends at once, sending nothing
+    assert (
+        main(
+            source, "--journal", "follow", "--redis", redis_url, "--workers", "0", "--out", str(out)
+        )
+        == 0
+    )
+    assert "(0 new)" in capsys.readouterr().err
+    assert out.read_text("utf-8-sig").count("registered") == 6
+    assert httpx.get(f"{base_url}/_sandbox/stats").json()["requests"]["309"] == 6
+
+
+def test_the_worker_command_drains_a_run_in_process(served, credentials, redis_url, tmp_path):
+    sandbox, base_url = served
+    from idcode_async.scale import load_run
+
+    load_run(
+        redis_url,
+        list(read_units_csv(write_csv(tmp_path / "u.csv", valid_rows(4, prefix="工人单位")))),
+        "by-worker",
+        access_token=TEST_ACCESS_TOKEN,
+        base_url=base_url,
+        check_regions=False,
+        min_interval=0.0,
+        max_interval=0.01,
+    )
+    assert scale_main(["worker", "--redis", redis_url, "--run", "by-worker"]) == 0
+    assert len(sandbox.state.units) == 4
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--journal", "bad run id"), "run id must be"),
+        (("--journal", "r", "--lease", "5"), "must be longer than the request timeout"),
+        (("--journal", "r", "--workers", "-1"), "--workers must be"),
+    ],
+)
+def test_register_units_with_redis_refuses_bad_settings(
+    credentials, redis_url, tmp_path, extra, message, capsys
+):
+    source = write_csv(tmp_path / "units.csv", valid_rows(1))
+    assert main(source, *extra, "--redis", redis_url) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_register_units_with_redis_and_no_url_is_a_usage_error(served, tmp_path):
+    _, base_url = served
+    source = write_csv(tmp_path / "units.csv", valid_rows(1))
+    environ = env(base_url)
+    environ.pop("IDCODE_REDIS_URL", None)
+    done = register(source, "--journal", "r", "--redis", environ=environ)
+    assert done.returncode == 2
+    assert "--redis needs a URL" in done.stderr
+
+
+def test_worker_needs_credentials_and_a_run_that_exists(redis_url):
+    base = [sys.executable, "-m", "idcode_async.scale", "worker", "--redis", redis_url]
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("IDCODE_")}
+    done = subprocess.run([*base, "--run", "r"], env=bare, capture_output=True, text=True)
+    assert done.returncode == 3
+    assert "IDCODE_ACCESS_TOKEN and IDCODE_AUTH_CODE" in done.stderr
+    done = subprocess.run(
+        [*base, "--run", "missing"],
+        env={**bare, "IDCODE_ACCESS_TOKEN": "t", "IDCODE_AUTH_CODE": "a"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 3
+    assert "there is no run 'missing'" in done.stderr
+
+
+def test_the_worker_command_plugs_into_an_idcode_style_parser():
+    args = build_parser().parse_args(["worker", "--run", "r1", "--burst"])
+    assert (args.run, args.burst, args.max_jobs, args.redis) == ("r1", True, 1, None)
+    parser = _cli.build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command")
+    if "worker" not in commands.choices:  # until _cli.py calls add_worker_command
+        add_worker_command(commands)
+    assert parser.parse_args(["worker", "--redis", "redis://x"]).handler.__name__ == (
+        "run_worker_command"
+    )

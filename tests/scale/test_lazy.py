@@ -1,0 +1,89 @@
+"""Redis is optional: the core, the batch and the CLI import neither redis nor arq."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from idcode_async.scale._keys import PaceKeys, RunKeys, check_run_id, token_id
+
+TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
+
+
+def python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_importing_the_sdk_the_batch_the_cli_and_the_scale_package_imports_no_redis():
+    done = python(
+        "import sys, idcode_async, idcode_async.batch, idcode_async._cli, idcode_async.scale\n"
+        "import idcode_async.scale.cli, idcode_async.scale.local\n"
+        "idcode_async._cli.build_parser()\n"
+        "assert idcode_async.scale.MissingExtraError\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('redis', 'arq')))"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("blocked", "name"),
+    [("redis", "RedisPacer"), ("redis", "RedisJournal"), ("arq", "enqueue_registration")],
+)
+def test_a_missing_extra_says_what_to_install(blocked, name):
+    done = python(
+        f"import sys; sys.modules[{blocked!r}] = None\n"
+        "import idcode_async.scale as scale\n"
+        "try:\n"
+        f"    getattr(scale, {name!r})\n"
+        "except scale.MissingExtraError as exc:\n"
+        "    print(exc)\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"need {blocked!r}" in done.stdout
+    assert "idcode-async[redis]" in done.stdout
+
+
+def test_register_units_with_redis_but_no_extra_is_a_usage_error(tmp_path):
+    source = tmp_path / "units.csv"
+    source.write_text(
+        "login_name,organunit_name,code,province_id,city_id,area_id\n"
+        "91110105MA00000001,某某公司,1,110000,110000,110105\n",
+        encoding="utf-8",
+    )
+    done = python(
+        "import sys; sys.modules['redis'] = None\n"
+        "from idcode_async._cli import main\n"
+        f"sys.exit(main(['register-units', {str(source)!r}, '--journal', 'r', '--redis',"
+        " 'redis://127.0.0.1:1', '--access-token', 't', '--auth-code', 'a']))"
+    )
+    assert done.returncode == 2
+    assert "idcode-async[redis]" in done.stderr
+
+
+def test_the_token_is_named_by_a_domain_separated_hash():
+    import hashlib
+
+    assert token_id(TOKEN) == token_id(TOKEN)
+    assert len(token_id(TOKEN)) == 32
+    assert TOKEN not in token_id(TOKEN)
+    assert token_id(TOKEN) != hashlib.sha256(TOKEN.encode()).hexdigest()[:32]
+    assert token_id(TOKEN) != token_id(TOKEN + "x")
+    keys = PaceKeys.for_token(TOKEN)
+    assert keys.state == f"idcode:pace:{{{token_id(TOKEN)}}}"
+    with pytest.raises(ValueError, match="access token is required"):
+        token_id("")
+
+
+@pytest.mark.parametrize("run_id", ["", "a b", "-x", "x" * 65, "a{b}", "a:b"])
+def test_run_ids_are_plain_names(run_id):
+    with pytest.raises(ValueError, match="run id must be"):
+        check_run_id(run_id)
+
+
+def test_every_key_of_a_run_shares_one_hash_tag():
+    keys = RunKeys.for_run("units-2024.05_a")
+    assert {key.split("}")[0] for key in keys.script_keys} == {"idcode:run:{units-2024.05_a"}
+    assert keys.row("ab").startswith("idcode:run:{units-2024.05_a}:row:")
