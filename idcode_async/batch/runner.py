@@ -177,7 +177,7 @@ async def register_units(
     else:
         store = journal
     try:
-        run = _Run(
+        run = UploadSession(
             client=client,
             journal=store,
             pacer=pacer if pacer is not None else LocalPacer(),
@@ -225,7 +225,7 @@ class _Plan:
     ours: bool
 
 
-class _Run:
+class UploadSession:
     """The state of one run: the plans, the counters, and the one journal/pacer/client."""
 
     def __init__(

@@ -19,8 +19,9 @@ Deployment::
                                regions=…, jobs=4)
     print((await progress(url, "units-2024-05")).describe())
 
-Code uploads (5011–5014) are not distributed yet: see ``docs/scale-out.md`` for what the upload
-executor needs first.
+Code uploads (5011–5014) work the same way: :func:`enqueue_upload` plans the codes once, loads
+the plan (5011 chunks included) into an upload run and enqueues N :func:`upload_chunks_job`
+jobs; each drains the run (:func:`~.uploads.drain_upload`).
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ from .._client import TEST_BASE_URL
 from ..batch.inputs import SourceRow
 from ..batch.records import UnitRegistration
 from ..regions import RegionDirectory
+from ..uploads.codes_input import AsyncCodeSource
 from ._lazy import require
 from .drain import ScaleError, default_worker_id, drain_run
 from .runs import LoadReport, load_run, progress
+from .uploads import UploadLoadReport, drain_upload, prepare_upload
 
 require("arq")
 
@@ -52,12 +55,16 @@ __all__ = [
     "ENV_REDIS_URL",
     "JOB_TIMEOUT",
     "REGISTER_UNITS_JOB",
+    "UPLOAD_CHUNKS_JOB",
     "EnqueuedRun",
+    "EnqueuedUpload",
     "WorkerSettings",
     "enqueue_registration",
+    "enqueue_upload",
     "progress",
     "register_units_job",
     "serve",
+    "upload_chunks_job",
     "worker_settings",
 ]
 
@@ -65,6 +72,7 @@ DEFAULT_QUEUE: Final = "arq:idcode"
 """The arq queue of the scale-out jobs (not arq's default, so that it mixes with no other)."""
 
 REGISTER_UNITS_JOB: Final = "register_units_job"
+UPLOAD_CHUNKS_JOB: Final = "upload_chunks_job"
 
 JOB_TIMEOUT: Final = timedelta(hours=24)
 """How long one job may drain a run (arq cancels it then; a job resumes the run)."""
@@ -96,6 +104,20 @@ async def register_units_job(ctx: dict[Any, Any], run_id: str) -> dict[str, Any]
     return summary.as_dict()
 
 
+async def upload_chunks_job(ctx: dict[Any, Any], run_id: str) -> dict[str, Any]:
+    """arq job: drain the upload run ``run_id`` (5011–5014 requests) with this worker's
+    credentials; a job started on a finished run returns at once."""
+    url = ctx.get(CTX_REDIS_URL) or os.environ.get(ENV_REDIS_URL)
+    if not url:
+        raise ScaleError(f"the worker does not know its Redis URL (set {ENV_REDIS_URL})")
+    token, auth_code = credentials_from_env()
+    job = ctx.get("job_id", "job")
+    summary = await drain_upload(
+        str(url), run_id, access_token=token, auth_code=auth_code, worker=_worker_id(job)
+    )
+    return summary.as_dict()
+
+
 def _worker_id(job: object) -> str:
     return f"{default_worker_id()}/{str(job)[-8:]}"
 
@@ -107,7 +129,10 @@ async def _startup(ctx: dict[Any, Any]) -> None:
 
 
 def _functions(job_timeout: timedelta) -> list[Function]:
-    return [func(register_units_job, name=REGISTER_UNITS_JOB, timeout=job_timeout, max_tries=5)]
+    return [
+        func(register_units_job, name=REGISTER_UNITS_JOB, timeout=job_timeout, max_tries=5),
+        func(upload_chunks_job, name=UPLOAD_CHUNKS_JOB, timeout=job_timeout, max_tries=5),
+    ]
 
 
 def worker_settings(
@@ -207,14 +232,69 @@ async def enqueue_registration(
             **settings,
         )
     )
+    job_ids = await _enqueue(redis_url, REGISTER_UNITS_JOB, run_id, jobs, queue_name)
+    return EnqueuedRun(load=report, job_ids=job_ids)
+
+
+@attrs.frozen
+class EnqueuedUpload:
+    """An upload run loaded (its baseline taken) and its jobs enqueued."""
+
+    load: UploadLoadReport
+    job_ids: tuple[str, ...]
+
+
+async def enqueue_upload(
+    redis_url: str,
+    company_idcode: str,
+    category_reg_id: str,
+    codes: AsyncCodeSource,
+    run_id: str,
+    *,
+    access_token: str,
+    auth_code: str,
+    jobs: int = 1,
+    base_url: str = TEST_BASE_URL,
+    queue_name: str = DEFAULT_QUEUE,
+    **settings: Any,
+) -> EnqueuedUpload:
+    """Plan ``codes`` once, load the plan as the upload run ``run_id`` and enqueue ``jobs``
+    :func:`upload_chunks_job` jobs (one per worker that may drain the run at once).
+
+    The credentials are used here only for the 502 baseline (403 for the category); Redis gets
+    a hash of the token.  ``settings``: :func:`~.uploads.prepare_upload`'s (``options``,
+    ``category``, ``max_chunk_bytes``, ``retry_failed``, ``lease``, ``grace`` …).
+    Enqueueing the same run again resumes it.
+    """
+    if jobs < 0:
+        raise ValueError(f"jobs must be 0 or more, got {jobs}")
+    report = await prepare_upload(
+        redis_url,
+        company_idcode,
+        category_reg_id,
+        codes,
+        run_id,
+        access_token=access_token,
+        auth_code=auth_code,
+        base_url=base_url,
+        **settings,
+    )
+    return EnqueuedUpload(
+        load=report, job_ids=await _enqueue(redis_url, UPLOAD_CHUNKS_JOB, run_id, jobs, queue_name)
+    )
+
+
+async def _enqueue(
+    redis_url: str, name: str, run_id: str, jobs: int, queue_name: str
+) -> tuple[str, ...]:
     job_ids: list[str] = []
     if jobs:
         pool = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=queue_name)
         try:
             for _ in range(jobs):
-                job = await pool.enqueue_job(REGISTER_UNITS_JOB, run_id, _queue_name=queue_name)
+                job = await pool.enqueue_job(name, run_id, _queue_name=queue_name)
                 if job is not None:
                     job_ids.append(job.job_id)
         finally:
             await pool.aclose()
-    return EnqueuedRun(load=report, job_ids=tuple(job_ids))
+    return tuple(job_ids)

@@ -45,7 +45,13 @@ if TYPE_CHECKING:
     from ..batch.outcomes import RowOutcome
     from .runs import LoadReport, RunProgress
 
-__all__ = ["add_worker_command", "main", "run_distributed", "run_worker_command"]
+__all__ = [
+    "add_worker_command",
+    "main",
+    "run_distributed",
+    "run_distributed_upload",
+    "run_worker_command",
+]
 
 EXIT_OK = 0
 EXIT_ROWS = 1
@@ -332,6 +338,112 @@ def _rate(samples: collections.deque[tuple[float, int]]) -> float | None:
     return (d1 - d0) / (t1 - t0) if t1 > t0 and d1 > d0 else None
 
 
+# -- idcode upload-codes --redis ----------------------------------------------------------------
+
+
+def run_distributed_upload(
+    args: argparse.Namespace,
+    *,
+    options: Any,
+    token: str,
+    auth_code: str,
+    base_url: str,
+    category: Any,
+) -> int:
+    """``upload-codes`` with ``--redis``: plan once, load the upload run (baseline taken),
+    start ``--workers`` local workers, follow the run, then report (and ``--verify``)."""
+    url = redis_url_from(args.redis)
+    if url is None:
+        print(f"error: --redis needs a URL (or set {ENV_REDIS_URL})", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.run or args.workers < 0:
+        print("error: --redis needs --run RUN (the run's name) and --workers >= 0", file=sys.stderr)
+        return EXIT_USAGE
+    settings: dict[str, Any] = {"timeout": args.timeout, "upload_timeout": args.upload_timeout}
+    if args.lease is not None:
+        settings["lease"] = args.lease
+    settings["grace"] = args.reconcile_grace
+    settings["assume_not_uploaded"] = args.assume_not_uploaded
+    try:
+        from ._keys import check_run_id
+
+        check_run_id(args.run)
+    except (MissingExtraError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def run() -> int:
+        from ._redis import RedisError
+        from .uploads import prepare_upload, upload_progress, verify_upload_run
+
+        try:
+            report = await prepare_upload(
+                url,
+                args.company_idcode,
+                args.category_reg_id,
+                args.codes,
+                args.run,
+                access_token=token,
+                auth_code=auth_code,
+                base_url=base_url,
+                options=options,
+                category=category,
+                retry_failed=args.retry_failed,
+                version=args.upload_version,
+                generate_type=args.generate_type,
+                **settings,
+            )
+        except (JournalError, IdcodeError, OSError, ValueError, RedisError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_ABORTED
+        print(
+            f"upload run {args.run}: {report.codes} codes in {report.requests} requests "
+            f"({report.accepted} accepted earlier, {report.blob_bytes} payload bytes in Redis); "
+            f"{args.workers} local worker(s)",
+            file=sys.stderr,
+        )
+        env = {**os.environ, ENV_REDIS_URL: url, ENV_TOKEN: token, ENV_AUTH_CODE: auth_code}
+        command = [sys.executable, "-m", "idcode_async.scale", "worker", "--run", args.run]
+        command += ["--log-level", "warning"]
+        workers = [
+            await anyio.open_process(
+                command, env=env, stdin=subprocess.DEVNULL, stdout=None, stderr=None
+            )
+            for _ in range(args.workers)
+        ]
+        while True:
+            state = await upload_progress(url, args.run)
+            if all(w.returncode is not None for w in workers) and (workers or state.finished):
+                break
+            await anyio.sleep(POLL)
+        for worker in workers:
+            await worker.aclose()
+        state = await upload_progress(url, args.run)
+        print(state.describe())
+        if state.halted:
+            return EXIT_ABORTED
+        if state.stuck or state.unsettled:
+            print(
+                f"{state.stuck} request(s) set aside (may be on the centre, could not be "
+                "settled) or unsettled: see RedisUploadManifest.stuck(); run the same command "
+                "again to resume",
+                file=sys.stderr,
+            )
+            return EXIT_ABORTED
+        code = EXIT_OK if state.complete and not report.rejected else EXIT_ROWS
+        if args.verify:
+            async with IdcodeClient(
+                access_token=token, auth_code=auth_code, base_url=base_url
+            ) as client:
+                verified = await verify_upload_run(client, url, args.run, category=category)
+            print(verified.describe())
+            if not verified.ok:
+                code = EXIT_ROWS
+        return code
+
+    return anyio.run(run)
+
+
 # -- idcode worker ------------------------------------------------------------------------------
 
 
@@ -398,20 +510,29 @@ def run_worker_command(args: argparse.Namespace) -> int:
 
 
 def _drain_command(url: str, run_id: str) -> int:
+    """Drain ``run_id``: a registration run, or an upload run (5011–5014) of that name."""
+    from ._redis import connect_sync
     from .arq_jobs import credentials_from_env
     from .drain import DrainSummary, drain_run
+    from .uploads import UploadDrainSummary, drain_upload, is_upload_run
 
     token, auth_code = credentials_from_env()
+    probe = connect_sync(url)
+    try:
+        uploads = is_upload_run(probe, run_id)
+    finally:
+        probe.close()
+    drainer = drain_upload if uploads else drain_run
 
     async def drain() -> int:
         stop = anyio.Event()
-        summary: DrainSummary | None = None
+        summary: DrainSummary | UploadDrainSummary | None = None
         async with anyio.create_task_group() as group:
             scope = anyio.CancelScope()
             group.start_soon(_worker_signals, stop, scope)
             with scope:
                 try:
-                    summary = await drain_run(
+                    summary = await drainer(
                         url, run_id, access_token=token, auth_code=auth_code, stop=stop
                     )
                 except IdcodeError as exc:

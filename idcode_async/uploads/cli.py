@@ -157,10 +157,27 @@ def add_upload_codes_command(
         default=UPLOAD_TIMEOUT.read,
         help="timeout of the upload requests, seconds (default 300)",
     )
+    parser.add_argument(
+        "--redis",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="share the upload through Redis (the redis extra): --run names it there; URL "
+        "omitted: $IDCODE_REDIS_URL (see docs/scale-out.md)",
+    )
+    parser.add_argument("--run", help="with --redis: the upload run's name (required)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="with --redis: local worker processes (default 1)"
+    )
+    parser.add_argument(
+        "--lease",
+        type=float,
+        help="with --redis: seconds a worker's claim outlives it (default 360)",
+    )
     parser.add_argument("--base-url", help=f"the centre (default ${ENV_BASE_URL} or test host)")
     parser.add_argument("--access-token", help=f"prefer ${ENV_TOKEN}: options show in ps")
     parser.add_argument("--auth-code", help=f"prefer ${ENV_AUTH_CODE}: options show in ps")
-    parser.set_defaults(handler=run_upload_codes)
+    parser.set_defaults(handler=run_upload_codes, redis=None)
     return parser
 
 
@@ -215,6 +232,17 @@ def run_upload_codes(args: argparse.Namespace) -> int:
         if args.idcode_of_category
         else None
     )
+    if args.redis is not None:
+        from ..scale.cli import run_distributed_upload
+
+        return run_distributed_upload(
+            args,
+            options=options,
+            token=token,
+            auth_code=auth_code,
+            base_url=args.base_url or os.environ.get(ENV_BASE_URL) or TEST_BASE_URL,
+            category=category,
+        )
     settings = _Settings(
         args=args,
         options=options,

@@ -47,10 +47,10 @@ import json
 import os
 import random
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -74,6 +74,7 @@ from .codes_input import AsyncCodeSource
 from .manifest import (
     EntryState,
     ManifestEntry,
+    RequestRecord,
     UploadManifest,
     describe_request,
     request_key,
@@ -230,6 +231,38 @@ class UploadResult:
             f"{self.sent} sent by this run; {self.duplicates.count} duplicate and "
             f"{self.rejected.count} rejected lines"
         )
+
+
+class ManifestStore(Protocol):
+    """The manifest as the executor uses it: :class:`UploadManifest` (SQLite, one process),
+    or the shared manifest of a multi-worker upload (``idcode_async.scale``), whose fenced
+    writes refuse a worker that lost its claim.  One protocol, so that both settle requests
+    and reconcile lost answers with the same code (this module's and :mod:`.reconcile`)."""
+
+    @property
+    def path(self) -> Path | None: ...
+
+    def adopt_plan(self, records: Sequence[RequestRecord]) -> bool: ...
+    def set_fact(self, name: str, value: Any) -> None: ...
+    def get_fact(self, name: str) -> Any: ...
+    def baseline(self) -> frozenset[str] | None: ...
+    def set_baseline(self, ids: Iterable[str]) -> None: ...
+    def entries(self) -> list[ManifestEntry]: ...
+    def entry(self, key: str) -> ManifestEntry: ...
+    def reset_failed(self) -> int: ...
+    def mark_intent(self, key: str) -> int: ...
+    def mark_accepted(
+        self,
+        key: str,
+        uploadcode_id: str | None,
+        *,
+        reconciled: bool = False,
+        message: str | None = None,
+    ) -> None: ...
+    def mark_unknown(self, key: str, message: str) -> None: ...
+    def mark_pending(self, key: str, message: str, *, event: str = "not-applied") -> None: ...
+    def mark_failed(self, key: str, code: int | None, message: str) -> None: ...
+    def now_ms(self) -> int: ...
 
 
 class UploadAbortedError(IdcodeError):
@@ -397,7 +430,7 @@ async def upload_codes(
         plan = await plan_upload_async(codes, options=options, spool_dir=spool)
         plan_seconds = anyio.current_time() - started
         with plan:
-            run = _Run(
+            run = UploadSession(
                 client=client,
                 manifest=store,
                 plan=plan,
@@ -466,13 +499,19 @@ def _remove_if_empty(spool: Path) -> None:
         spool.rmdir()
 
 
-class _Run:
+class UploadSession:
+    """One upload's sending and settling against a manifest (SQLite or, for workers, Redis).
+
+    :func:`upload_codes` drives it over a whole plan; a scale-out worker drives it request by
+    request as it claims them, so both share the same exactly-once decisions.
+    """
+
     def __init__(
         self,
         *,
         client: IdcodeClient,
-        manifest: UploadManifest,
-        plan: UploadPlan,
+        manifest: ManifestStore,
+        plan: UploadPlan | None,
         company_idcode: str,
         category_reg_id: str,
         generate_type: GenerateType | None,
@@ -484,7 +523,10 @@ class _Run:
         rng: random.Random,
         on_progress: Callable[[UploadProgress], object] | None,
         started: float,
+        requests: dict[str, UploadRequest] | None = None,
     ) -> None:
+        """``plan`` is the whole plan (one process); a shared-run worker passes ``None`` and
+        its own ``requests`` mapping instead, filled with the requests it claims."""
         self.client = client
         self.manifest = manifest
         self.plan = plan
@@ -501,7 +543,11 @@ class _Run:
         self.rng = rng
         self.on_progress = on_progress
         self.started = started
-        self.requests: dict[str, UploadRequest] = {request_key(r): r for r in plan.requests}
+        self.requests: dict[str, UploadRequest] = (
+            requests
+            if requests is not None
+            else {request_key(r): r for r in (plan.requests if plan is not None else ())}
+        )
         self.resumed: set[str] = set()
         self.sent = 0
         self.reconciled = 0
@@ -555,6 +601,7 @@ class _Run:
     # -- before sending ---------------------------------------------------------------------
 
     async def prepare(self, *, retry_failed: bool) -> None:
+        assert self.plan is not None, "prepare() needs the whole plan"
         records = [describe_request(r, seq) for seq, r in enumerate(self.plan.requests, 1)]
         new = await self._write(self.manifest.adopt_plan, records)
         if new:
@@ -866,6 +913,7 @@ class _Run:
         with anyio.CancelScope(shield=True):
             entries = await self._entries()
         plan = self.plan
+        assert plan is not None, "result() needs the whole plan"
         return UploadResult(
             requests=tuple(
                 RequestOutcome(

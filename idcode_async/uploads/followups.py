@@ -281,7 +281,7 @@ async def verify_upload(
     finally:
         if owned:
             store.close()
-    checked = [await _verify_one(client, company_idcode, entry) for entry in entries]
+    checked = [await verify_uploaded_request(client, company_idcode, entry) for entry in entries]
     unexpected: tuple[CodeRecord, ...] = ()
     extra_checked = False
     if category is not None and baseline is not None:
@@ -308,9 +308,10 @@ async def verify_upload(
     )
 
 
-async def _verify_one(
+async def verify_uploaded_request(
     client: IdcodeClient, company_idcode: str, entry: ManifestEntry
 ) -> VerifiedRequest:
+    """Compare one accepted request with the centre's record of its batch (503 ``code_num``)."""
     base = partial(
         VerifiedRequest,
         seq=entry.seq,

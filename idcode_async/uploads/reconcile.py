@@ -49,6 +49,7 @@ What is not decidable, and the stance taken:
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 import attrs
 
@@ -60,13 +61,14 @@ from ..endpoints import (
     IdcodeInfoBase,
     UploadedCodes,
 )
-from .manifest import ManifestEntry, UploadManifest
+from .manifest import ManifestEntry
 from .plan import CodeFile, CodeList, UploadRequest
 
 __all__ = [
     "Absent",
     "CategoryRef",
     "Decision",
+    "FactStore",
     "Found",
     "Undecidable",
     "candidates",
@@ -114,7 +116,14 @@ class CategoryRef:
         )
 
 
-def remembered_category(manifest: UploadManifest) -> CategoryRef | None:
+class FactStore(Protocol):
+    """Where a run keeps its facts: the SQLite :class:`~.manifest.UploadManifest`, or the
+    shared Redis manifest of a multi-worker upload (:mod:`idcode_async.scale`)."""
+
+    def get_fact(self, name: str) -> Any: ...
+
+
+def remembered_category(manifest: FactStore) -> CategoryRef | None:
     """The category a run of ``manifest`` looked up (or was given), if any."""
     known = manifest.get_fact("category")
     if not isinstance(known, dict):

@@ -15,6 +15,7 @@ from idcode_async.scale.arq_jobs import (
     CTX_REDIS_URL,
     DEFAULT_QUEUE,
     REGISTER_UNITS_JOB,
+    UPLOAD_CHUNKS_JOB,
     WorkerSettings,
     _startup,
     worker_settings,
@@ -32,9 +33,9 @@ def served() -> Iterator[tuple[Sandbox, str]]:
 
 def test_worker_settings_run_one_job_per_process_on_our_own_queue(redis_url):
     settings = worker_settings(redis_url, burst=True)
-    [function] = settings["functions"]
-    assert function.name == REGISTER_UNITS_JOB
-    assert function.timeout_s == 24 * 3600
+    register, upload = settings["functions"]
+    assert (register.name, upload.name) == (REGISTER_UNITS_JOB, UPLOAD_CHUNKS_JOB)
+    assert register.timeout_s == upload.timeout_s == 24 * 3600
     assert (settings["queue_name"], settings["max_jobs"], settings["burst"]) == (
         DEFAULT_QUEUE,
         1,
@@ -42,7 +43,7 @@ def test_worker_settings_run_one_job_per_process_on_our_own_queue(redis_url):
     )
     assert settings["redis_settings"].port == int(redis_url.rsplit(":", 1)[1].split("/")[0])
     assert settings["ctx"] == {CTX_REDIS_URL: redis_url}
-    assert WorkerSettings.functions[0].name == REGISTER_UNITS_JOB
+    assert [f.name for f in WorkerSettings.functions] == [REGISTER_UNITS_JOB, UPLOAD_CHUNKS_JOB]
     assert WorkerSettings.queue_name == DEFAULT_QUEUE
 
 

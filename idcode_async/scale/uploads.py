@@ -1,0 +1,714 @@
+"""Code uploads (5011–5014, seed §十) on several workers: load a plan once, drain it anywhere.
+
+The operator plans the codes once (:func:`~idcode_async.uploads.plan_upload`) and loads the
+plan into Redis as an *upload run* (:func:`load_upload`, or :func:`enqueue_upload` which also
+takes the 502 baseline and enqueues arq jobs).  Workers (:func:`drain_upload`) claim requests
+under leases (:class:`~.redis_uploads.RedisUploadManifest`) and settle each with the upload
+executor's own code (:mod:`idcode_async.uploads.executor`: intent before send, lost answers
+reconciled through 502/505 before any resend), so that the single-machine rules hold unchanged:
+
+- **intent before send**: the intent is a fenced Redis write, accepted only while the
+  worker's lease runs (Redis's clock); the request leaves only after it;
+- **takeover**: a crashed worker's requests return to the queue when their lease runs out; a
+  request found in ``intent``/``unknown`` is reconciled (found → accepted without a request;
+  absent → sent; undecidable → set aside as *stuck* with the reason, never sent blindly);
+- **one holder**: a worker that lost its claim cannot record anything (``LeaseLostError``);
+  the lease is longer than the upload timeout, so a worker cut off from Redis has its answer
+  (or its timeout) before another may take the request over.
+
+**How the chunks reach the workers: in Redis.**  A 5011 chunk's bytes (and a 5012 list's
+``code_list_str``) are stored in a blob key beside their request, and deleted when the request
+is accepted.  The alternative, a shared directory every worker mounts, would make "any machine
+that reaches the Redis" untrue and add a second thing to keep consistent; replanning the codes
+on every worker would need the code file on every machine.  The cost is memory: the blobs of a
+run take as much Redis memory as its unsent 5011 payload (a chunk is at most 4 MiB by default;
+10 million random 14-character codes are about 160 MiB), falling as chunks are accepted.
+:func:`load_upload` refuses plans whose chunks exceed ``max_chunk_bytes`` (16 MiB by default;
+Redis's own limit for a value is 512 MiB).  A worker verifies each chunk's SHA-256 and size
+against the plan before sending it; a mismatch sets the request aside (nothing is sent).
+
+**Pace.**  The document gives no pause rule for 5011–5014 (only for 309), so uploads are not
+paced; :func:`drain_upload` takes an optional ``pacer`` (the batch ``Pacer`` protocol, e.g. a
+:class:`~.redis_pacer.RedisPacer`) should the centre start throttling uploads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import random
+import socket
+from collections.abc import Sequence
+from typing import Any, Final
+
+import anyio
+import anyio.to_thread
+import attrs
+import httpx
+
+from .._client import TEST_BASE_URL, IdcodeClient
+from .._errors import IdcodeError
+from .._logging import redact
+from .._retry import RetryPolicy
+from .._spec import Endpoint
+from ..batch.pacer import Pacer
+from ..endpoints import UploadCodeResponse
+from ..endpoints.codes import GenerateType, Version
+from ..uploads.codes_input import AsyncCodeSource
+from ..uploads.executor import DEFAULT_GRACE, UploadSession
+from ..uploads.executor import DEFAULT_RETRY as UPLOAD_RETRY
+from ..uploads.followups import VerifyReport, verify_uploaded_request
+from ..uploads.manifest import (
+    EntryState,
+    ManifestEntry,
+    ManifestMismatchError,
+    describe_request,
+    request_key,
+)
+from ..uploads.options import PlanOptions
+from ..uploads.plan import (
+    CodeFile,
+    CodeList,
+    FixedLengthRange,
+    PrefixRange,
+    UploadPlan,
+    UploadRequest,
+)
+from ..uploads.planner import plan_upload_async
+from ..uploads.reconcile import CategoryRef, category_records, remembered_category
+from ..uploads.spool import Workspace
+from ._keys import check_run_id, token_id
+from ._redis import RedisError, SyncRedis, connect_sync
+from .drain import ScaleError, default_worker_id
+from .redis_journal import DEFAULT_BATCH, DEFAULT_MAX_CLAIMS, LeaseLostError
+from .redis_uploads import RedisUploadManifest, UploadCounts, UploadKeys
+from .runs import normalise_base_url
+
+__all__ = [
+    "DEFAULT_MAX_CHUNK_BYTES",
+    "DEFAULT_UPLOAD_LEASE",
+    "UploadDrainSummary",
+    "UploadLoadReport",
+    "UploadRunConfig",
+    "drain_upload",
+    "is_upload_run",
+    "load_upload",
+    "prepare_upload",
+    "read_upload_config",
+    "upload_progress",
+    "verify_upload_run",
+]
+
+logger = logging.getLogger("idcode_async.scale")
+
+DEFAULT_MAX_CHUNK_BYTES: Final = 16 * 1024 * 1024
+"""Largest 5011 chunk (bytes) a run accepts into Redis; the planner's default is 4 MiB."""
+
+DEFAULT_UPLOAD_TIMEOUT: Final = 300.0
+DEFAULT_UPLOAD_LEASE: Final = 360.0
+"""Seconds a claim lasts without renewal: longer than the upload timeout (300 s)."""
+
+IDLE_POLL: Final = 0.5
+
+
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 < value < math.inf:
+        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class UploadRunConfig:
+    """What every worker of an upload run uses; stored with the run so that they agree.
+
+    The access token is not among them (only ``token_id``, its hash): workers read it from their
+    own environment.
+    """
+
+    target: str
+    token_id: str
+    company_idcode: str
+    category_reg_id: str
+    version: Version | None = "2.0"
+    generate_type: GenerateType | None = None
+    newline: str = "\r\n"
+    lease: float = attrs.field(default=DEFAULT_UPLOAD_LEASE, validator=_positive)
+    batch_size: int = attrs.field(default=DEFAULT_BATCH, validator=attrs.validators.ge(1))
+    max_claims: int = attrs.field(default=DEFAULT_MAX_CLAIMS, validator=attrs.validators.ge(1))
+    timeout: float = attrs.field(default=30.0, validator=_positive)
+    upload_timeout: float = attrs.field(default=DEFAULT_UPLOAD_TIMEOUT, validator=_positive)
+    grace: float = DEFAULT_GRACE
+    max_retries: int = UPLOAD_RETRY.max_retries
+    backoff_base: float = UPLOAD_RETRY.backoff_base
+    backoff_max: float = UPLOAD_RETRY.backoff_max
+    assume_not_uploaded: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.lease <= max(self.timeout, self.upload_timeout):
+            raise ValueError(
+                f"the lease ({self.lease} s) must be longer than the request timeouts "
+                f"({self.timeout} s, uploads {self.upload_timeout} s): a worker cut off from "
+                "Redis must have its answer before another worker may take its requests over"
+            )
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
+        )
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(attrs.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> UploadRunConfig:
+        import json
+
+        values = json.loads(text)
+        known = {field.name for field in attrs.fields(cls)}
+        return cls(**{name: value for name, value in values.items() if name in known})
+
+
+def read_upload_config(redis: SyncRedis, run_id: str) -> UploadRunConfig:
+    text = redis.hget(UploadKeys.for_run(run_id).meta, "config")
+    if not text:
+        raise ScaleError(f"there is no upload run {run_id!r} in this Redis (load it first)")
+    return UploadRunConfig.from_json(str(text))
+
+
+def is_upload_run(redis: SyncRedis, run_id: str) -> bool:
+    """Whether ``run_id`` names an upload run (``idcode worker --run`` serves both kinds)."""
+    return bool(redis.hexists(UploadKeys.for_run(run_id).meta, "config"))
+
+
+@attrs.frozen(kw_only=True)
+class UploadLoadReport:
+    run_id: str
+    requests: int
+    codes: int
+    new: int
+    """Requests that were not in the run yet."""
+    accepted: int
+    """Requests accepted by earlier workers of the run (a resumed run)."""
+    blob_bytes: int
+    """Payload stored in Redis for unsent 5011/5012 requests."""
+    requeued: int = 0
+    retried: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+
+def _payload(request: UploadRequest) -> str:
+    """The bytes a worker needs besides the request's parameters, as text (codes are ASCII)."""
+    if isinstance(request, CodeFile):
+        return request.path.read_bytes().decode("ascii")
+    if isinstance(request, CodeList):
+        return request.code_list_str
+    return ""
+
+
+def load_upload(
+    redis: SyncRedis | str,
+    plan: UploadPlan,
+    run_id: str,
+    config: UploadRunConfig,
+    *,
+    max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
+) -> UploadLoadReport:
+    """Store ``plan`` as the upload run ``run_id`` (not yet claimable: :func:`open_run`).
+
+    A run loaded again with the same plan resumes: accepted requests stay accepted (their
+    blobs are not stored again).  Another plan, target or token is refused.
+    """
+    check_run_id(run_id)
+    big = [r for r in plan.requests if isinstance(r, CodeFile) and r.size > max_chunk_bytes]
+    if big:
+        raise ValueError(
+            f"{len(big)} 5011 chunk(s) exceed {max_chunk_bytes} bytes (largest "
+            f"{max(r.size for r in big)}): plan with smaller chunks (max_file_bytes) or raise "
+            "max_chunk_bytes; every chunk is held in Redis until it is accepted"
+        )
+    client = connect_sync(redis) if isinstance(redis, str) else redis
+    try:
+        store = RedisUploadManifest(client, run_id, worker=_loader_id())
+        keys = store.keys
+        earlier = client.hget(keys.meta, "config")
+        if earlier:
+            before = UploadRunConfig.from_json(str(earlier))
+            for name in ("target", "token_id", "company_idcode", "category_reg_id", "version"):
+                if getattr(before, name) != getattr(config, name):
+                    raise ManifestMismatchError(
+                        f"upload run {run_id} was loaded with another {name}: use another run id"
+                    )
+            wanted = sorted(request_key(r) for r in plan.requests)
+            have = sorted(e.key for e in store.entries())
+            if wanted != have:
+                raise ManifestMismatchError(
+                    f"upload run {run_id} holds another plan (the codes or the planning "
+                    "options changed): use another run id"
+                )
+        client.hset(keys.meta, "config", config.to_json())
+        new = accepted = blob_bytes = 0
+        for seq, request in enumerate(plan.requests, start=1):
+            record = describe_request(request, seq)
+            payload = _payload(request)
+            if not earlier:
+                new += 1
+            state = store.load(record, payload)
+            if state is EntryState.ACCEPTED:
+                accepted += 1
+            else:
+                blob_bytes += len(payload)
+        return UploadLoadReport(
+            run_id=run_id,
+            requests=len(plan.requests),
+            codes=plan.count,
+            new=new,
+            accepted=accepted,
+            blob_bytes=blob_bytes,
+            duplicates=plan.duplicates.count,
+            rejected=plan.rejected.count,
+        )
+    finally:
+        if isinstance(redis, str):
+            client.close()
+
+
+def _loader_id() -> str:
+    return f"loader/{socket.gethostname()}/{os.getpid()}"
+
+
+async def prepare_upload(
+    redis_url: str,
+    company_idcode: str,
+    category_reg_id: str,
+    codes: AsyncCodeSource,
+    run_id: str,
+    *,
+    access_token: str,
+    auth_code: str,
+    base_url: str = TEST_BASE_URL,
+    options: PlanOptions | None = None,
+    category: CategoryRef | None = None,
+    max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
+    retry_failed: bool = False,
+    version: Version | None = "2.0",
+    generate_type: GenerateType | None = None,
+    **settings: Any,
+) -> UploadLoadReport:
+    """Plan ``codes``, load the run, take the 502 baseline, and open the run to workers.
+
+    The baseline (the category's batches before the run's first request, which tells a lost
+    answer's batch from older ones) is taken here, once, by the operator, before any worker can
+    claim: a worker taking it could list a batch another worker had just uploaded.
+    ``settings`` are :class:`UploadRunConfig`'s (``lease``, ``batch_size``, ``grace`` …).
+    """
+    options = options if options is not None else PlanOptions()
+    config = UploadRunConfig(
+        target=normalise_base_url(base_url),
+        token_id=token_id(access_token),
+        company_idcode=company_idcode,
+        category_reg_id=category_reg_id,
+        version=version,
+        generate_type=generate_type,
+        newline=options.file_newline,
+        **settings,
+    )
+    with await plan_upload_async(codes, options=options) as plan:
+        report = await anyio.to_thread.run_sync(
+            lambda: load_upload(redis_url, plan, run_id, config, max_chunk_bytes=max_chunk_bytes)
+        )
+        sync = connect_sync(redis_url)
+        try:
+            store = RedisUploadManifest(sync, run_id, worker=_loader_id())
+            async with _client(config, access_token, auth_code) as client:
+                run = _executor(client, store, config, plan=plan, category=category)
+                await run.take_baseline()
+            requeued, retried = await anyio.to_thread.run_sync(
+                lambda: store.requeue(retry_failed=retry_failed)
+            )
+            await anyio.to_thread.run_sync(sync.hset, store.keys.meta, "ready", "1")
+        finally:
+            sync.close()
+    return attrs.evolve(report, requeued=requeued, retried=retried)
+
+
+def _client(config: UploadRunConfig, access_token: str, auth_code: str) -> IdcodeClient:
+    return IdcodeClient(
+        access_token=access_token,
+        auth_code=auth_code,
+        base_url=config.target,
+        timeout=httpx.Timeout(config.timeout, connect=min(10.0, config.timeout)),
+        upload_timeout=httpx.Timeout(config.upload_timeout, connect=min(10.0, config.timeout)),
+    )
+
+
+class _SharedRun(UploadSession):
+    """The executor's run with an optional pace around each send (no pace by default)."""
+
+    pacer: Pacer | None = None
+
+    async def _send(
+        self, entry: ManifestEntry, spec: Endpoint[UploadCodeResponse]
+    ) -> UploadCodeResponse | IdcodeError | None:
+        if self.pacer is None:
+            return await super()._send(entry, spec)
+        async with self.pacer.slot():
+            return await super()._send(entry, spec)
+
+
+def _executor(
+    client: IdcodeClient,
+    store: RedisUploadManifest,
+    config: UploadRunConfig,
+    *,
+    plan: UploadPlan | None = None,
+    requests: dict[str, UploadRequest] | None = None,
+    category: CategoryRef | None = None,
+) -> _SharedRun:
+    return _SharedRun(
+        client=client,
+        manifest=store,
+        plan=plan,
+        requests=requests,
+        company_idcode=config.company_idcode,
+        category_reg_id=config.category_reg_id,
+        generate_type=config.generate_type,
+        version=config.version,
+        category=category,
+        assume_not_uploaded=config.assume_not_uploaded,
+        grace=config.grace,
+        retry=config.retry,
+        rng=random.Random(),
+        on_progress=None,
+        started=anyio.current_time(),
+    )
+
+
+# -- the worker ----------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class UploadDrainSummary:
+    """What one worker did for an upload run."""
+
+    run_id: str
+    worker: str
+    claims: int = 0
+    requests: int = 0
+    accepted: int = 0
+    failed: int = 0
+    reconciled: int = 0
+    sent: int = 0
+    stuck: int = 0
+    lease_lost: int = 0
+    halted: str | None = None
+    interrupted: bool = False
+    elapsed: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+class _UnusableError(Exception):
+    """A claimed request this worker cannot send (its payload is missing or altered)."""
+
+
+def materialise(
+    entry: ManifestEntry, store: RedisUploadManifest, workspace: Workspace, newline: str
+) -> UploadRequest:
+    """The plan request of ``entry``, its 5011 chunk written to ``workspace`` and checked."""
+    request: UploadRequest
+    if entry.endpoint == 5013:
+        assert entry.start_num is not None
+        assert entry.end_num is not None
+        request = PrefixRange(entry.prefix_str or "", entry.start_num, entry.end_num)
+    elif entry.endpoint == 5014:
+        assert entry.start_num is not None
+        assert entry.end_num is not None
+        assert entry.length is not None
+        request = FixedLengthRange(
+            entry.prefix_str or "", entry.start_num, entry.end_num, entry.length
+        )
+    else:
+        text = store.blob(entry.key)
+        if text is None:
+            raise _UnusableError("its payload is not in Redis (the run was loaded incompletely)")
+        data = text.encode("ascii")
+        if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
+            raise _UnusableError("its payload in Redis does not match the plan (SHA-256 or size)")
+        if entry.endpoint == 5012:
+            request = CodeList(tuple(text.split(",")))
+        else:
+            path = workspace.path / f"{entry.seq:06d}-{entry.sha256[:16]}.txt"
+            path.write_bytes(data)
+            request = CodeFile(
+                path=path,
+                count=entry.count,
+                size=entry.size,
+                sha256=entry.sha256 or "",
+                first_code=entry.first_code,
+                last_code=entry.last_code,
+                newline=newline,
+                workspace=workspace,
+            )
+    if request_key(request) != entry.key:
+        raise _UnusableError("the request rebuilt from Redis does not match its key")
+    return request
+
+
+async def drain_upload(
+    redis_url: str,
+    run_id: str,
+    *,
+    access_token: str,
+    auth_code: str,
+    worker: str | None = None,
+    stop: anyio.Event | None = None,
+    pacer: Pacer | None = None,
+) -> UploadDrainSummary:
+    """Settle requests of the upload run ``run_id`` until none is left (one worker's share).
+
+    ``stop``: once set, no new request starts; held requests are released.  ``pacer``: an
+    optional pace around each upload request (uploads are not paced by default).
+    """
+    worker = worker or default_worker_id()
+    sync = connect_sync(redis_url)
+    try:
+        config = await anyio.to_thread.run_sync(read_upload_config, sync, run_id)
+        if token_id(access_token) != config.token_id:
+            raise ScaleError(
+                f"upload run {run_id} was loaded for another access token than this worker's"
+            )
+        store = RedisUploadManifest(
+            sync, run_id, worker=worker, lease=config.lease, max_claims=config.max_claims
+        )
+        async with _client(config, access_token, auth_code) as client:
+            drain = _UploadDrain(store, config, client, stop, pacer)
+            return await drain.run()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(sync.close)
+
+
+class _UploadDrain:
+    def __init__(
+        self,
+        store: RedisUploadManifest,
+        config: UploadRunConfig,
+        client: IdcodeClient,
+        stop: anyio.Event | None,
+        pacer: Pacer | None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.requests: dict[str, UploadRequest] = {}
+        self.executor = _executor(client, store, config, requests=self.requests)
+        self.executor.pacer = pacer
+        self.outer_stop = stop
+        self.stop = anyio.Event()
+        self.held: set[str] = set()
+        self.counts = dict.fromkeys(("claims", "requests", "accepted", "failed", "stuck"), 0)
+        self.counts["lease_lost"] = 0
+        self.halted: str | None = None
+        self.started = anyio.current_time()
+        self.workspace = Workspace()
+
+    async def _call(self, func: Any, *args: Any) -> Any:
+        return await anyio.to_thread.run_sync(func, *args)
+
+    async def run(self) -> UploadDrainSummary:
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(self._keep_leases)
+                if self.outer_stop is not None:
+                    group.start_soon(self._relay, self.outer_stop)
+                self.executor.stop = self.stop
+                while not self.stop.is_set():
+                    claim = await self._call(self.store.claim, self.config.batch_size)
+                    if claim.halted is not None:
+                        self.halted = claim.halted
+                        break
+                    if not claim.entries:
+                        if claim.finished:
+                            break
+                        wait = IDLE_POLL if claim.next_expiry is None else claim.next_expiry
+                        with anyio.move_on_after(min(wait + 0.01, IDLE_POLL)):
+                            await self.stop.wait()
+                        continue
+                    await self._settle(claim.entries)
+                group.cancel_scope.cancel()
+        finally:
+            self.workspace.cleanup()
+        return UploadDrainSummary(
+            run_id=self.store.run_id,
+            worker=self.store.worker,
+            sent=self.executor.sent,
+            reconciled=self.executor.reconciled,
+            halted=self.halted,
+            interrupted=self.stop.is_set() and self.halted is None,
+            elapsed=anyio.current_time() - self.started,
+            **self.counts,
+        )
+
+    async def _settle(self, entries: Sequence[ManifestEntry]) -> None:
+        keys = [e.key for e in entries]
+        self.held.update(keys)
+        self.counts["claims"] += 1
+        self.counts["requests"] += len(keys)
+        try:
+            usable: list[ManifestEntry] = []
+            for entry in entries:
+                try:
+                    self.requests[entry.key] = await self._call(
+                        materialise, entry, self.store, self.workspace, self.config.newline
+                    )
+                    usable.append(entry)
+                except _UnusableError as exc:
+                    await self._set_aside(entry, f"not sent: {exc}")
+            # Taken over in intent/unknown: the centre may hold it.  Settle from its records
+            # (502/505) before anything is sent; undecidable ones are set aside.
+            maybe = [e for e in usable if e.maybe_sent]
+            if maybe:
+                await self._guard(self.executor._reconcile(maybe))
+                await self._unresolved()
+            for entry in usable:
+                if self.stop.is_set() or self.executor.halt.is_set():
+                    break
+                fresh = await self._call(self.store.entry, entry.key)
+                if fresh.state is EntryState.PENDING:
+                    await self._guard(self.executor._settle(fresh))
+                    await self._unresolved()
+                final = await self._call(self.store.entry, entry.key)
+                if final.state is EntryState.ACCEPTED:
+                    self.counts["accepted"] += 1
+                elif final.state is EntryState.FAILED:
+                    self.counts["failed"] += 1
+                request = self.requests.pop(entry.key, None)
+                if isinstance(request, CodeFile):
+                    request.path.unlink(missing_ok=True)
+            if self.executor.abort_reason is not None and self.halted is None:
+                self.halted = redact(self.executor.abort_reason)
+                await self._call(self.store.halt, self.executor.abort_reason)
+                self.stop.set()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._call(self.store.release, keys)
+            self.held.difference_update(keys)
+
+    async def _guard(self, step: Any) -> None:
+        """Run a settling step; a lost claim ends it (the new holder settles the request)."""
+        try:
+            await step
+        except LeaseLostError as exc:
+            self.counts["lease_lost"] += 1
+            logger.warning(
+                "upload run %s: %s lost a claim: %s", self.store.run_id, self.store.worker, exc
+            )
+
+    async def _unresolved(self) -> None:
+        while self.executor.unresolved:
+            item = self.executor.unresolved.pop()
+            await self._set_aside(item.entry, f"may be on the centre, undecidable: {item.reason}")
+
+    async def _set_aside(self, entry: ManifestEntry, reason: str) -> None:
+        logger.error(
+            "upload run %s: request #%d set aside: %s", self.store.run_id, entry.seq, reason
+        )
+        if await self._call(self.store.set_aside, entry.key, reason):
+            self.counts["stuck"] += 1
+
+    async def _relay(self, stop: anyio.Event) -> None:
+        await stop.wait()
+        self.stop.set()
+        self.executor.halt.set()
+
+    async def _keep_leases(self) -> None:
+        while True:
+            await anyio.sleep(self.config.lease / 3)
+            try:
+                if self.held:
+                    lost, halted = await self._call(self.store.renew, sorted(self.held))
+                else:
+                    lost, halted = (), await self._call(self.store.halted)
+            except RedisError as exc:
+                logger.warning("upload run %s: renewing leases failed: %s", self.store.run_id, exc)
+                continue
+            if lost:
+                logger.warning(
+                    "upload run %s: %d request(s) taken over", self.store.run_id, len(lost)
+                )
+            if halted and not self.stop.is_set():
+                self.halted = halted
+                self.stop.set()
+                self.executor.halt.set()
+
+
+# -- watching and checking -----------------------------------------------------------------------
+
+
+async def upload_progress(redis_url: str, run_id: str) -> UploadCounts:
+    """The upload run's requests by state and its accepted codes, from any machine."""
+
+    def read() -> UploadCounts:
+        client = connect_sync(redis_url)
+        try:
+            return RedisUploadManifest(client, run_id, worker="progress").counts()
+        finally:
+            client.close()
+
+    return await anyio.to_thread.run_sync(read)
+
+
+async def verify_upload_run(
+    client: IdcodeClient, redis_url: str, run_id: str, *, category: CategoryRef | None = None
+) -> VerifyReport:
+    """:func:`~idcode_async.uploads.verify_upload` for a shared run: 503 per accepted
+    ``uploadcode_id`` (whichever worker recorded it), and 502 for batches no request owns."""
+
+    def read() -> tuple[list[ManifestEntry], frozenset[str] | None, CategoryRef | None, str]:
+        sync = connect_sync(redis_url)
+        try:
+            store = RedisUploadManifest(sync, run_id, worker="verify")
+            config = read_upload_config(sync, run_id)
+            return (
+                store.entries(),
+                store.baseline(),
+                remembered_category(store),
+                config.company_idcode,
+            )
+        finally:
+            sync.close()
+
+    entries, baseline, remembered, company = await anyio.to_thread.run_sync(read)
+    category = category or remembered
+    checked = [await verify_uploaded_request(client, company, entry) for entry in entries]
+    unexpected: tuple[Any, ...] = ()
+    extra_checked = False
+    if category is not None and baseline is not None:
+        ours = {e.uploadcode_id for e in entries if e.uploadcode_id is not None}
+        try:
+            records = await category_records(client, company, category)
+        except IdcodeError:
+            records = None
+        if records is not None:
+            extra_checked = True
+            unexpected = tuple(
+                r
+                for r in records
+                if r.uploadcode_id is not None
+                and r.uploadcode_id not in baseline
+                and r.uploadcode_id not in ours
+            )
+    return VerifyReport(
+        requests=tuple(checked),
+        expected_total=sum(e.count for e in entries),
+        server_total=sum(r.server_count or 0 for r in checked if r.status in ("ok", "mismatch")),
+        unexpected=unexpected,
+        extra_checked=extra_checked,
+    )

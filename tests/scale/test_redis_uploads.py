@@ -1,0 +1,301 @@
+"""The shared upload manifest: claims, leases, fenced intents and takeover, on a real Redis.
+
+And the worker's side of a takeover, in process against the sandbox: a request left in
+``intent`` by a "crashed" worker is settled from the centre's records (502/505) before anything
+is sent: found → accepted without a request; absent → sent once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+
+from idcode_async import IdcodeClient, RetryPolicy
+from idcode_async.batch.journal import JournalError
+from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
+from idcode_async.scale import LeaseLostError, RedisUploadManifest
+from idcode_async.scale.uploads import (
+    UploadRunConfig,
+    _UnusableError,
+    drain_upload,
+    load_upload,
+    materialise,
+    prepare_upload,
+    upload_progress,
+    verify_upload_run,
+)
+from idcode_async.uploads import EntryState, PlanOptions, plan_upload
+from idcode_async.uploads.executor import build_spec
+from idcode_async.uploads.manifest import ManifestError
+from idcode_async.uploads.spool import Workspace
+
+from ..uploads.target import Target, register_target
+
+OPTIONS = PlanOptions(min_run_length=50, max_file_codes=40, max_list_requests=0)
+
+
+def codes() -> list[str]:
+    """Two ranges (5013, 5014) and 100 scattered codes (three 5011 chunks of 40/40/20)."""
+    scattered = [f"X{hashlib.sha256(str(n).encode()).hexdigest()[:10]}Q" for n in range(100)]
+    return [f"SEQ{n}" for n in range(1, 201)] + [f"PAD{n:05d}" for n in range(1, 121)] + scattered
+
+
+def config(base_url: str = "http://127.0.0.1:9/", **settings: object) -> UploadRunConfig:
+    from idcode_async.scale._keys import token_id
+
+    values: dict[str, object] = {"lease": 2.0, "timeout": 1.5, "upload_timeout": 1.5}
+    values.update(settings)
+    return UploadRunConfig(
+        target=base_url,
+        token_id=token_id(TEST_ACCESS_TOKEN),
+        company_idcode="i.86.110105.1",
+        category_reg_id="1",
+        **values,  # type: ignore[arg-type]
+    )
+
+
+def loaded(sync_redis, run: str = "up", **settings: object) -> RedisUploadManifest:
+    with plan_upload(codes(), options=OPTIONS) as plan:
+        assert [r.endpoint for r in plan.requests] == [5014, 5013, 5011, 5011, 5011]
+        load_upload(sync_redis, plan, run, config(**settings))
+    return RedisUploadManifest(sync_redis, run, worker="w1", lease=2.0)
+
+
+def test_requests_are_claimable_only_once_the_run_is_opened_then_in_plan_order(sync_redis):
+    store = loaded(sync_redis)
+    assert not store.claim(10).ready  # the baseline is not taken yet
+    sync_redis.hset(store.keys.meta, "ready", "1")
+    first = store.claim(3)
+    assert [e.seq for e in first.entries] == [1, 2, 3]
+    other = RedisUploadManifest(sync_redis, "up", worker="w2", lease=2.0)
+    rest = other.claim(10)
+    assert [e.seq for e in rest.entries] == [4, 5]
+    assert (rest.held, rest.todo) == (5, 0)
+    assert other.claim(10).entries == ()
+    counts = store.counts()
+    assert (counts.requests, counts.codes, counts.pending) == (5, 420, 5)
+
+
+def test_only_the_holder_records_an_intent_and_only_while_its_lease_runs(sync_redis):
+    store = loaded(sync_redis)
+    sync_redis.hset(store.keys.meta, "ready", "1")
+    short = RedisUploadManifest(sync_redis, "up", worker="w1", lease=0.2)
+    [entry] = short.claim(1).entries
+    thief = RedisUploadManifest(sync_redis, "up", worker="w2", lease=2.0)
+    with pytest.raises(LeaseLostError, match="held by w1"):
+        thief.mark_intent(entry.key)
+    time.sleep(0.3)
+    with pytest.raises(LeaseLostError, match="lease expired"):
+        short.mark_intent(entry.key)  # the point of no return needs a running lease
+    assert short.entry(entry.key).state is EntryState.PENDING
+    assert short.entry(entry.key).attempts == 0
+
+
+def test_a_crashed_workers_intent_is_taken_over_in_intent_state(sync_redis):
+    store = loaded(sync_redis)
+    sync_redis.hset(store.keys.meta, "ready", "1")
+    dead = RedisUploadManifest(sync_redis, "up", worker="dead", lease=0.3)
+    [entry] = dead.claim(1).entries
+    assert dead.mark_intent(entry.key) == 1
+    heir = RedisUploadManifest(sync_redis, "up", worker="heir", lease=2.0)
+    assert [e.seq for e in heir.claim(1).entries] == [2]  # still held by the dead worker
+    time.sleep(0.4)
+    [taken] = heir.claim(1).entries
+    assert (taken.key, taken.state, taken.attempts) == (entry.key, EntryState.INTENT, 1)
+    assert taken.maybe_sent
+    assert taken.intent_ms is not None
+    with pytest.raises(LeaseLostError):
+        dead.mark_accepted(entry.key, "123")  # the late answer is refused
+    events = [
+        e["event"] for e in heir.events() if e.get("key") == heir.keys.request(entry.key)[-32:]
+    ]
+    assert events == ["request", "claimed", "intent", "lease-expired", "claimed"]
+
+
+def test_accepted_requests_drop_their_chunk_and_own_their_batch_id(sync_redis):
+    store = loaded(sync_redis)
+    sync_redis.hset(store.keys.meta, "ready", "1")
+    entries = store.claim(5).entries
+    chunk, other = entries[2], entries[3]
+    assert store.blob(chunk.key) is not None
+    with pytest.raises(ManifestError, match="cannot go from pending to accepted"):
+        store.mark_accepted(chunk.key, "7")  # no intent, no answer
+    store.mark_intent(chunk.key)
+    store.mark_accepted(chunk.key, "7")
+    assert store.blob(chunk.key) is None
+    store.mark_intent(other.key)
+    with pytest.raises(ManifestError, match="already another request's"):
+        store.mark_accepted(other.key, "7")
+    counts = store.counts()
+    assert (counts.accepted, counts.accepted_codes, counts.intent) == (1, chunk.count, 1)
+
+
+def test_an_undecidable_request_is_set_aside_until_the_run_is_loaded_again(sync_redis):
+    store = loaded(sync_redis)
+    sync_redis.hset(store.keys.meta, "ready", "1")
+    [entry] = store.claim(1).entries
+    store.mark_intent(entry.key)
+    assert store.set_aside(entry.key, "502 failed")
+    assert [(e.seq, why) for e, why in store.stuck()] == [(1, "502 failed")]
+    assert all(e.seq != 1 for e in store.claim(10).entries)
+    assert store.requeue() == (1, 0)
+    store.release([e.key for e in store.entries()])
+    assert [e.seq for e in store.claim(1).entries] == [1]
+
+
+def test_a_chunk_altered_in_redis_is_never_sent(sync_redis, tmp_path):
+    store = loaded(sync_redis)
+    sync_redis.hset(store.keys.meta, "ready", "1")
+    entries = store.claim(5).entries
+    workspace = Workspace(tmp_path)
+    request = materialise(entries[2], store, workspace, "\r\n")
+    assert request.codes()
+    assert request.count == 40
+    sync_redis.set(store.keys.blob(entries[3].key), store.blob(entries[3].key).replace("X", "Y", 1))
+    with pytest.raises(_UnusableError, match="does not match"):
+        materialise(entries[3], store, workspace, "\r\n")
+
+
+def test_loading_refuses_chunks_over_the_cap_and_another_plan(sync_redis):
+    with plan_upload(codes(), options=OPTIONS) as plan:
+        with pytest.raises(ValueError, match="exceed 100 bytes"):
+            load_upload(sync_redis, plan, "capped", config(), max_chunk_bytes=100)
+        assert sync_redis.keys("idcode:upload:{capped}*") == []
+        load_upload(sync_redis, plan, "same", config())
+        again = load_upload(sync_redis, plan, "same", config())
+        assert again.requests == 5
+    with (
+        plan_upload(codes()[:-1], options=OPTIONS) as other,
+        pytest.raises(JournalError, match="another plan"),
+    ):
+        load_upload(sync_redis, other, "same", config())
+
+
+# -- takeover against the sandbox, in process ----------------------------------------------------
+
+
+@pytest.fixture
+async def centre() -> AsyncIterator[tuple[Sandbox, str, Target]]:
+    from idcode_async.sandbox.serve import running
+
+    with Sandbox(approval_delay=0) as sandbox, running(sandbox) as base_url:
+        async with IdcodeClient(
+            access_token=TEST_ACCESS_TOKEN,
+            auth_code=TEST_AUTH_CODE,
+            base_url=base_url,
+            retry=RetryPolicy(max_retries=2, backoff_base=0.01),
+        ) as client:
+            target = await register_target(client)
+        yield sandbox, base_url, target
+
+
+def held(sandbox: Sandbox, target: Target) -> list[str]:
+    return [
+        code
+        for upload in list(sandbox.state.uploads.values())
+        if str(upload.registration.category_reg_id) == target.category_reg_id
+        for code in upload.user_codes()
+    ]
+
+
+@pytest.mark.parametrize("reached", [True, False], ids=["reached-centre", "never-sent"])
+async def test_a_taken_over_intent_is_reconciled_before_any_resend(
+    centre, redis_url, monkeypatch, reached
+):
+    sandbox, base_url, target = centre
+    run = f"takeover-{reached}"
+    await prepare_upload(
+        redis_url,
+        target.company_idcode,
+        target.category_reg_id,
+        codes(),
+        run,
+        access_token=TEST_ACCESS_TOKEN,
+        auth_code=TEST_AUTH_CODE,
+        base_url=base_url,
+        options=OPTIONS,
+        lease=0.5,
+        timeout=0.4,
+        upload_timeout=0.4,
+        grace=0.2,
+    )
+    from idcode_async.scale._redis import connect_sync
+
+    sync = connect_sync(redis_url)
+    dead = RedisUploadManifest(sync, run, worker="dead", lease=0.5)
+    entries = dead.claim(5).entries
+    chunk = entries[2]
+    dead.mark_intent(chunk.key)  # the intent, then the crash (before or after the request)
+    if reached:
+        request = materialise(chunk, dead, Workspace(), "\r\n")
+        async with IdcodeClient(
+            access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, base_url=base_url
+        ) as client:
+            await client.call(
+                build_spec(
+                    request,
+                    company_idcode=target.company_idcode,
+                    category_reg_id=target.category_reg_id,
+                    generate_type=None,
+                    version="2.0",
+                )
+            )
+    await anyio.sleep(0.6)
+    summary = await drain_upload(
+        redis_url, run, access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, worker="heir"
+    )
+    state = await upload_progress(redis_url, run)
+    assert (state.complete, state.accepted_codes) == (True, 420), state.describe()
+    taken = dead.entry(chunk.key)
+    assert (taken.attempts, taken.reconciled) == ((1, True) if reached else (2, False))
+    assert (summary.reconciled, summary.sent) == ((1, 4) if reached else (0, 5))
+    codes_held = held(sandbox, target)
+    assert sorted(codes_held) == sorted(codes())  # every code once: nothing sent twice
+    async with IdcodeClient(
+        access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, base_url=base_url
+    ) as client:
+        report = await verify_upload_run(client, redis_url, run)
+    assert report.ok, report.describe()
+    sync.close()
+
+
+async def test_enqueue_upload_queues_jobs_and_the_job_drains_the_run(
+    centre, redis_url, monkeypatch
+):
+    from idcode_async.scale import enqueue_upload, upload_chunks_job
+    from idcode_async.scale.arq_jobs import CTX_REDIS_URL, DEFAULT_QUEUE
+
+    sandbox, base_url, target = centre
+    enqueued = await enqueue_upload(
+        redis_url,
+        target.company_idcode,
+        target.category_reg_id,
+        codes(),
+        "queued-up",
+        access_token=TEST_ACCESS_TOKEN,
+        auth_code=TEST_AUTH_CODE,
+        jobs=2,
+        base_url=base_url,
+        options=OPTIONS,
+        lease=2.0,
+        timeout=1.5,
+        upload_timeout=1.5,
+    )
+    assert len(enqueued.job_ids) == 2
+    assert enqueued.load.blob_bytes > 0
+    from idcode_async.scale._redis import connect_sync
+
+    sync = connect_sync(redis_url)
+    assert sync.zcard(DEFAULT_QUEUE) == 2
+    sync.close()
+    monkeypatch.setenv("IDCODE_ACCESS_TOKEN", TEST_ACCESS_TOKEN)
+    monkeypatch.setenv("IDCODE_AUTH_CODE", TEST_AUTH_CODE)
+    result = await upload_chunks_job({CTX_REDIS_URL: redis_url, "job_id": "abcdef12"}, "queued-up")
+    assert (result["accepted"], result["sent"], result["reconciled"]) == (5, 5, 0)
+    assert sorted(held(sandbox, target)) == sorted(codes())
+    again = await upload_chunks_job({CTX_REDIS_URL: redis_url, "job_id": "x"}, "queued-up")
+    assert again["sent"] == 0  # a job on a finished run returns at once
