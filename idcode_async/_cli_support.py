@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Final
+from collections.abc import Callable
+from typing import Final, Generic, Self, TypeVar
 
 import anyio
 
@@ -21,6 +22,8 @@ __all__ = [
     "EXIT_OK",
     "EXIT_ROWS",
     "EXIT_USAGE",
+    "Display",
+    "choose_display",
     "format_duration",
     "watch_signals",
 ]
@@ -62,3 +65,36 @@ def format_duration(seconds: float | None) -> str:
     minutes, secs = divmod(int(seconds + 0.5), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+T = TypeVar("T")
+
+
+class Display(Generic[T]):
+    """Progress output for snapshots of type ``T``; this base shows nothing (``--progress none``).
+
+    A context manager, so that a live terminal bar is torn down cleanly however the run ends.
+    """
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, progress: T) -> None:
+        return None
+
+
+def choose_display(
+    kind: str, rich: Callable[[], Display[T]], plain: Callable[[], Display[T]]
+) -> Display[T]:
+    """``--progress``: ``none``, ``bar``, ``plain``, or ``auto`` (a rich bar on a terminal)."""
+    if kind == "none":
+        return Display()
+    if kind == "bar" or (kind == "auto" and sys.stderr.isatty()):
+        try:
+            return rich()
+        except ImportError:  # pragma: no cover - rich is the 'cli' extra
+            pass
+    return plain()

@@ -37,6 +37,8 @@ from .._cli_support import (
     EXIT_OK,
     EXIT_ROWS,
     EXIT_USAGE,
+    Display,
+    choose_display,
     format_duration,
     watch_signals,
 )
@@ -250,20 +252,7 @@ def _resume_hint(args: argparse.Namespace) -> str:
     return f"the journal is consistent; resume with: {shlex.join(command)}"
 
 
-class _Display:
-    """Progress output; a context manager so that a live bar is torn down cleanly."""
-
-    def __enter__(self) -> _Display:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, progress: Progress) -> None:
-        return None
-
-
-class _PlainDisplay(_Display):
+class _PlainDisplay(Display[Progress]):
     """A line on stderr at most every ``every`` seconds, and at the end."""
 
     def __init__(self, stream: TextIO, every: float = 5.0) -> None:
@@ -279,7 +268,7 @@ class _PlainDisplay(_Display):
             print(_describe(progress), file=self._stream, flush=True)
 
 
-class _RichDisplay(_Display):
+class _RichDisplay(Display[Progress]):
     def __init__(self, total: int) -> None:
         from rich.console import Console
         from rich.progress import (
@@ -321,16 +310,9 @@ class _RichDisplay(_Display):
         )
 
 
-def progress_display(kind: str, total: int) -> _Display:
+def progress_display(kind: str, total: int) -> Display[Progress]:
     """The progress output for ``--progress``: a rich bar on a terminal, else plain lines."""
-    if kind == "none":
-        return _Display()
-    if kind == "bar" or (kind == "auto" and sys.stderr.isatty()):
-        try:
-            return _RichDisplay(total)
-        except ImportError:  # pragma: no cover - rich is the 'cli' extra
-            pass
-    return _PlainDisplay(sys.stderr)
+    return choose_display(kind, lambda: _RichDisplay(total), lambda: _PlainDisplay(sys.stderr))
 
 
 def _counts(progress: Progress) -> str:

@@ -44,6 +44,8 @@ from .._cli_support import (
     EXIT_OK,
     EXIT_ROWS,
     EXIT_USAGE,
+    Display,
+    choose_display,
     format_duration,
     watch_signals,
 )
@@ -424,20 +426,7 @@ def _resume_hint(settings: _Settings) -> str:
     return f"the manifest is consistent; resume with: {shlex.join(command)}"
 
 
-class _Display:
-    """Progress output; a context manager so that a live bar is torn down cleanly."""
-
-    def __enter__(self) -> _Display:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, progress: UploadProgress) -> None:
-        return None
-
-
-class _PlainDisplay(_Display):
+class _PlainDisplay(Display[UploadProgress]):
     """A line on stderr at each phase change, at most every ``every`` seconds, and at the end."""
 
     def __init__(self, stream: TextIO, every: float = 5.0) -> None:
@@ -454,7 +443,7 @@ class _PlainDisplay(_Display):
             print(describe_progress(progress), file=self._stream, flush=True)
 
 
-class _RichDisplay(_Display):
+class _RichDisplay(Display[UploadProgress]):
     """Two bars: codes (accepted of planned) and payload bytes, with rate and elapsed time."""
 
     def __init__(self) -> None:
@@ -518,15 +507,8 @@ class _RichDisplay(_Display):
         self._bytes_bar.update(self._bytes, total=progress.bytes, completed=progress.bytes_done)
 
 
-def _display(kind: str) -> _Display:
-    if kind == "none":
-        return _Display()
-    if kind == "bar" or (kind == "auto" and sys.stderr.isatty()):
-        try:
-            return _RichDisplay()
-        except ImportError:  # pragma: no cover - rich is the 'cli' extra
-            pass
-    return _PlainDisplay(sys.stderr)
+def _display(kind: str) -> Display[UploadProgress]:
+    return choose_display(kind, _RichDisplay, lambda: _PlainDisplay(sys.stderr))
 
 
 def describe_progress(progress: UploadProgress) -> str:
