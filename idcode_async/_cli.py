@@ -7,6 +7,7 @@ each extra (sandbox, cli) is needed only by the subcommand that uses it.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 
@@ -17,13 +18,29 @@ __all__ = ["main"]
 Handler = Callable[[argparse.Namespace], int]
 
 
+_SANDBOX_MODULES = ("starlette", "multipart", "segno")
+
+
+def require_extra(extra: str, modules: Sequence[str]) -> None:
+    """Exit with an install hint, not a traceback, when an optional extra is missing."""
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SystemExit(
+            f"this command needs the {extra!r} extra: pip install 'idcode-async[{extra}]' "
+            f"(missing: {', '.join(missing)})"
+        )
+
+
 def _demo(args: argparse.Namespace) -> int:
+    if not args.base_url:
+        require_extra("sandbox", _SANDBOX_MODULES)
     from .demo import run_demo_command
 
     return run_demo_command(args)
 
 
 def _sandbox_serve(args: argparse.Namespace) -> int:
+    require_extra("sandbox", (*_SANDBOX_MODULES, "uvicorn"))
     from .sandbox.serve import serve
 
     serve(port=args.port)

@@ -89,3 +89,16 @@ def test_demo_reports_api_errors_with_exit_code_1(served_centre, monkeypatch, tm
     err = capsys.readouterr().err
     assert "10001" in err
     assert "NoSuchKey" not in err
+
+
+def test_a_missing_extra_gives_an_install_hint_not_a_traceback(monkeypatch, tmp_path):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "segno" else real(name)
+    )
+    with pytest.raises(SystemExit, match=r"pip install 'idcode-async\[sandbox\]'.*segno"):
+        main(["demo", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="sandbox"):
+        main(["sandbox", "serve", "--port", "1"])
