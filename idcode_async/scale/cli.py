@@ -152,7 +152,7 @@ class _Distributed:
         self.auth_code = auth_code
         self.base_url = base_url
         self.settings = settings
-        self.signals = 0
+        self.stopper = StopForwarder()
 
     async def run(self) -> int:
         from ..batch.cli import progress_display
@@ -180,7 +180,7 @@ class _Distributed:
         samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=60)
         async with anyio.create_task_group() as group:
             workers = [await self._start_worker() for _ in range(args.workers)]
-            group.start_soon(self._watch_signals, workers)
+            group.start_soon(self.stopper.forward, workers)
             with display:
                 while True:
                     state = await anyio.to_thread.run_sync(self._progress)
@@ -188,7 +188,7 @@ class _Distributed:
                     samples.append((now, state.counts.done))
                     display.update(state.as_progress(elapsed=now - started, rate=_rate(samples)))
                     if all(w.returncode is not None for w in workers) and (
-                        workers or state.finished or self.signals
+                        workers or state.finished or self.stopper.signals
                     ):
                         break  # with --workers 0: follow remote workers until the run is done
                     await anyio.sleep(POLL)
@@ -271,22 +271,6 @@ class _Distributed:
             command, env=env, stdin=subprocess.DEVNULL, stdout=None, stderr=None
         )
 
-    async def _watch_signals(self, workers: list[anyio.abc.Process]) -> None:
-        """First SIGINT/SIGTERM: workers stop after their request in flight.  Second: they
-        abandon it (journaled ``unknown``: settled with 307 by the next run)."""
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async for _ in signals:
-                self.signals += 1
-                if self.signals == 1:
-                    print(
-                        "\nstopping: workers finish their request in flight (Ctrl-C again to "
-                        "abandon it)…",
-                        file=sys.stderr,
-                    )
-                for worker in workers:
-                    if worker.returncode is None:
-                        worker.send_signal(signal.SIGTERM)
-
     async def _finish(self, started: float) -> int:
         from ._redis import connect_sync
         from .redis_journal import RedisJournal
@@ -317,7 +301,7 @@ class _Distributed:
         if state.counts.unsettled:
             print(f"{state.counts.unsettled} rows not yet settled", file=sys.stderr)
             print(hint, file=sys.stderr)
-            return EXIT_INTERRUPTED if self.signals else EXIT_ROWS
+            return EXIT_INTERRUPTED if self.stopper.signals else EXIT_ROWS
         return EXIT_OK if state.complete and not state.invalid else EXIT_ROWS
 
     def _resume_hint(self) -> str:
@@ -339,6 +323,31 @@ def _rate(samples: collections.deque[tuple[float, int]]) -> float | None:
 
 
 # -- idcode upload-codes --redis ----------------------------------------------------------------
+
+
+class StopForwarder:
+    """Ctrl-C / SIGTERM in the command that started local workers, passed on to them.
+
+    First signal: each worker finishes its request in flight, records it and exits.  Second:
+    they abandon it (recorded ``unknown``: settled by reconciliation before any resend).
+    """
+
+    def __init__(self) -> None:
+        self.signals = 0
+
+    async def forward(self, workers: list[anyio.abc.Process]) -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for _ in signals:
+                self.signals += 1
+                if self.signals == 1:
+                    print(
+                        "\nstopping: workers finish their request in flight (Ctrl-C again to "
+                        "abandon it)…",
+                        file=sys.stderr,
+                    )
+                for worker in workers:
+                    if worker.returncode is None:
+                        worker.send_signal(signal.SIGTERM)
 
 
 def run_distributed_upload(
@@ -411,17 +420,25 @@ def run_distributed_upload(
             )
             for _ in range(args.workers)
         ]
-        while True:
-            state = await upload_progress(url, args.run)
-            if all(w.returncode is not None for w in workers) and (workers or state.finished):
-                break
-            await anyio.sleep(POLL)
+        stopper = StopForwarder()
+        async with anyio.create_task_group() as group:
+            group.start_soon(stopper.forward, workers)
+            while True:
+                state = await upload_progress(url, args.run)
+                finished = workers or state.finished or stopper.signals
+                if all(w.returncode is not None for w in workers) and finished:
+                    break
+                await anyio.sleep(POLL)
+            group.cancel_scope.cancel()
         for worker in workers:
             await worker.aclose()
         state = await upload_progress(url, args.run)
         print(state.describe())
         if state.halted:
             return EXIT_ABORTED
+        if stopper.signals and (state.stuck or state.unsettled):
+            print("interrupted; run the same command again to resume", file=sys.stderr)
+            return EXIT_INTERRUPTED
         if state.stuck or state.unsettled:
             print(
                 f"{state.stuck} request(s) set aside (may be on the centre, could not be "

@@ -187,3 +187,46 @@ def test_upload_codes_with_redis_runs_local_workers_and_verifies(served, redis_u
     for upload in list(sandbox.state.uploads.values()):
         held.update(upload.user_codes())
     assert held == Counter(codes)
+
+
+def test_ctrl_c_stops_the_local_workers_and_a_rerun_finishes_exactly_once(
+    served, redis_url, tmp_path
+):
+    """SIGINT to ``upload-codes --redis``: workers finish their request in flight and stop; the
+    command exits 130; the same command again completes the upload with nothing sent twice."""
+    sandbox, base_url, target = served
+    sandbox.faults.latency_seconds = 0.2  # every request takes a while: Ctrl-C lands mid-run
+    codes = input_codes()  # two ranges and ten 5011 chunks
+    source = tmp_path / "codes.txt"
+    source.write_text("\n".join(codes) + "\n", encoding="utf-8")
+    command = [sys.executable, "-m", "idcode_async.uploads.cli", "upload-codes", str(source)]
+    command += ["--company-idcode", target.company_idcode]
+    command += ["--category-reg-id", target.category_reg_id, "--min-run", "100"]
+    command += ["--chunk-codes", "300", "--redis", "--run", "sigint-up", "--workers", "2"]
+    command += ["--lease", "5", "--timeout", "2", "--upload-timeout", "2"]
+    env = {
+        **os.environ,
+        "IDCODE_ACCESS_TOKEN": TEST_ACCESS_TOKEN,
+        "IDCODE_AUTH_CODE": TEST_AUTH_CODE,
+        "IDCODE_REDIS_URL": redis_url,
+        "IDCODE_BASE_URL": base_url,
+    }
+    first = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while sandbox.stats()["requests"].get("5011", 0) < 2:
+        assert first.poll() is None, first.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    first.send_signal(signal.SIGINT)
+    _, err = first.communicate(timeout=60)
+    assert first.returncode == 130, err
+    assert "run the same command again" in err
+    sandbox.faults.latency_seconds = 0.0
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    held: Counter[str] = Counter()
+    for upload in list(sandbox.state.uploads.values()):
+        held.update(upload.user_codes())
+    assert held == Counter(codes)
