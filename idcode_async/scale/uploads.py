@@ -59,7 +59,7 @@ from ..endpoints.codes import GenerateType, Version
 from ..uploads.codes_input import AsyncCodeSource
 from ..uploads.executor import DEFAULT_GRACE, UploadSession
 from ..uploads.executor import DEFAULT_RETRY as UPLOAD_RETRY
-from ..uploads.followups import VerifyReport, verify_uploaded_request
+from ..uploads.followups import VerifyReport, compare_with_centre
 from ..uploads.manifest import (
     EntryState,
     ManifestEntry,
@@ -77,7 +77,7 @@ from ..uploads.plan import (
     UploadRequest,
 )
 from ..uploads.planner import plan_upload_async
-from ..uploads.reconcile import CategoryRef, category_records, remembered_category
+from ..uploads.reconcile import CategoryRef, remembered_category
 from ..uploads.spool import Workspace
 from ._keys import check_run_id, token_id
 from ._redis import RedisError, SyncRedis, connect_sync
@@ -686,29 +686,4 @@ async def verify_upload_run(
             sync.close()
 
     entries, baseline, remembered, company = await anyio.to_thread.run_sync(read)
-    category = category or remembered
-    checked = [await verify_uploaded_request(client, company, entry) for entry in entries]
-    unexpected: tuple[Any, ...] = ()
-    extra_checked = False
-    if category is not None and baseline is not None:
-        ours = {e.uploadcode_id for e in entries if e.uploadcode_id is not None}
-        try:
-            records = await category_records(client, company, category)
-        except IdcodeError:
-            records = None
-        if records is not None:
-            extra_checked = True
-            unexpected = tuple(
-                r
-                for r in records
-                if r.uploadcode_id is not None
-                and r.uploadcode_id not in baseline
-                and r.uploadcode_id not in ours
-            )
-    return VerifyReport(
-        requests=tuple(checked),
-        expected_total=sum(e.count for e in entries),
-        server_total=sum(r.server_count or 0 for r in checked if r.status in ("ok", "mismatch")),
-        unexpected=unexpected,
-        extra_checked=extra_checked,
-    )
+    return await compare_with_centre(client, company, entries, baseline, category or remembered)

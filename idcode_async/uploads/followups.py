@@ -281,6 +281,21 @@ async def verify_upload(
     finally:
         if owned:
             store.close()
+    return await compare_with_centre(client, company_idcode, entries, baseline, category)
+
+
+async def compare_with_centre(
+    client: IdcodeClient,
+    company_idcode: str,
+    entries: Sequence[ManifestEntry],
+    baseline: frozenset[str] | None,
+    category: CategoryRef | None,
+) -> VerifyReport:
+    """The verification proper, whatever store the entries came from (SQLite or Redis).
+
+    Each request is checked with 503; with a ``category`` and a ``baseline``, 502 also lists
+    batches that no request owns and that were not there before the upload began.
+    """
     checked = [await verify_uploaded_request(client, company_idcode, entry) for entry in entries]
     unexpected: tuple[CodeRecord, ...] = ()
     extra_checked = False
