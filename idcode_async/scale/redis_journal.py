@@ -70,6 +70,7 @@ __all__ = [
     "RedisJournal",
     "Renewal",
     "RunCounts",
+    "check_claim_settings",
 ]
 
 DEFAULT_LEASE: Final = 60.0
@@ -383,6 +384,16 @@ class RunCounts:
         return self.pending + self.in_flight + self.unknown
 
 
+def check_claim_settings(*, lease: float, max_claims: int, worker: str) -> None:
+    """The settings every leased store (registration rows, upload requests) shares."""
+    if not 0 < lease < math.inf:
+        raise ValueError(f"lease must be a positive number of seconds, got {lease}")
+    if max_claims < 1:
+        raise ValueError(f"max_claims must be at least 1, got {max_claims}")
+    if not worker or " " in worker:
+        raise ValueError("worker must be a non-empty id without spaces")
+
+
 class RedisJournal:
     """The batch journal of one run in Redis, with per-row claims for worker ``worker``.
 
@@ -404,12 +415,7 @@ class RedisJournal:
         max_claims: int = DEFAULT_MAX_CLAIMS,
         owns_connection: bool = False,
     ) -> None:
-        if not 0 < lease < math.inf:
-            raise ValueError(f"lease must be a positive number of seconds, got {lease}")
-        if max_claims < 1:
-            raise ValueError(f"max_claims must be at least 1, got {max_claims}")
-        if not worker or " " in worker:
-            raise ValueError("worker must be a non-empty id without spaces")
+        check_claim_settings(lease=lease, max_claims=max_claims, worker=worker)
         self.run_id = run_id
         self.keys = RunKeys.for_run(run_id)
         self.worker = worker

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final, cast
@@ -61,6 +60,7 @@ from .redis_journal import (
     DEFAULT_MAX_CLAIMS,
     EVENT_CAP,
     LeaseLostError,
+    check_claim_settings,
 )
 
 __all__ = [
@@ -459,12 +459,7 @@ class RedisUploadManifest:
         lease: float = DEFAULT_LEASE,
         max_claims: int = DEFAULT_MAX_CLAIMS,
     ) -> None:
-        if not 0 < lease < math.inf:
-            raise ValueError(f"lease must be a positive number of seconds, got {lease}")
-        if max_claims < 1:
-            raise ValueError(f"max_claims must be at least 1, got {max_claims}")
-        if not worker or " " in worker:
-            raise ValueError("worker must be a non-empty id without spaces")
+        check_claim_settings(lease=lease, max_claims=max_claims, worker=worker)
         self.run_id = run_id
         self.keys = UploadKeys.for_run(run_id)
         self.worker = worker
