@@ -41,7 +41,6 @@ fields.  Never the access token, the authorisation code or a password.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -54,6 +53,7 @@ from ..batch.journal import JournalEntry, JournalError, RowState
 from ..batch.outcomes import Status
 from ..batch.records import UnitRegistration
 from ._keys import RunKeys
+from ._leased import LeasedRunStore, microseconds
 from ._redis import ResponseError, SyncRedis, run_sync
 
 if TYPE_CHECKING:
@@ -70,7 +70,6 @@ __all__ = [
     "RedisJournal",
     "Renewal",
     "RunCounts",
-    "check_claim_settings",
 ]
 
 DEFAULT_LEASE: Final = 60.0
@@ -384,17 +383,7 @@ class RunCounts:
         return self.pending + self.in_flight + self.unknown
 
 
-def check_claim_settings(*, lease: float, max_claims: int, worker: str) -> None:
-    """The settings every leased store (registration rows, upload requests) shares."""
-    if not 0 < lease < math.inf:
-        raise ValueError(f"lease must be a positive number of seconds, got {lease}")
-    if max_claims < 1:
-        raise ValueError(f"max_claims must be at least 1, got {max_claims}")
-    if not worker or " " in worker:
-        raise ValueError("worker must be a non-empty id without spaces")
-
-
-class RedisJournal:
+class RedisJournal(LeasedRunStore):
     """The batch journal of one run in Redis, with per-row claims for worker ``worker``.
 
     ``redis`` is a blocking client (:func:`~._redis.connect_sync`): the batch runner calls the
@@ -415,13 +404,10 @@ class RedisJournal:
         max_claims: int = DEFAULT_MAX_CLAIMS,
         owns_connection: bool = False,
     ) -> None:
-        check_claim_settings(lease=lease, max_claims=max_claims, worker=worker)
-        self.run_id = run_id
         self.keys = RunKeys.for_run(run_id)
-        self.worker = worker
-        self.lease = float(lease)
-        self.max_claims = max_claims
-        self._redis = redis
+        super().__init__(
+            redis, run_id, self.keys, worker=worker, lease=lease, max_claims=max_claims
+        )
         self._owns = owns_connection
         self._load = redis.register_script(_LOAD)
         self._claim = redis.register_script(_CLAIM)
@@ -432,11 +418,6 @@ class RedisJournal:
 
     def __repr__(self) -> str:
         return f"RedisJournal(run_id={self.run_id!r}, worker={self.worker!r}, lease={self.lease})"
-
-    @property
-    def redis(self) -> SyncRedis:
-        """The client (for reads beside the journal's own: progress, results)."""
-        return self._redis
 
     def __enter__(self) -> RedisJournal:
         return self
@@ -556,7 +537,9 @@ class RedisJournal:
 
     def claim(self, limit: int = DEFAULT_BATCH) -> Claim:
         """Claim up to ``limit`` rows for this worker (expired leases first go back to todo)."""
-        reply = self._script(self._claim, [self.worker, limit, _us(self.lease), self.max_claims])
+        reply = self._script(
+            self._claim, [self.worker, limit, microseconds(self.lease), self.max_claims]
+        )
         if reply[0] == "halted":
             return Claim(halted=str(reply[1]))
         keys = [str(key) for key in reply[1]]
@@ -571,29 +554,12 @@ class RedisJournal:
 
     def renew(self, keys: Iterable[str]) -> Renewal:
         """Extend this worker's leases on ``keys``; report rows taken over and a halt."""
-        reply = self._script(self._renew, [self.worker, _us(self.lease), *keys])
-        return Renewal(lost=tuple(str(k) for k in reply[1]), halted=str(reply[0]) or None)
+        lost, halted = self._renew_ids(keys)
+        return Renewal(lost=lost, halted=halted)
 
     def release(self, keys: Iterable[str], reason: str = "released") -> int:
         """Hand back rows this worker holds; unsettled ones are claimable again at once."""
-        keys = list(keys)
-        if not keys:
-            return 0
-        return int(self._script(self._release, [self.worker, reason.replace(" ", "-"), *keys]))
-
-    def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
-        """A new run of the batch: stuck rows back in todo, fresh claim counts, the halt lifted,
-        and with ``retry_failed`` failed rows pending again.  Returns (requeued, retried)."""
-        reply = self._script(self._requeue, ["1" if retry_failed else "0"])
-        return int(reply[0]), int(reply[1])
-
-    def halt(self, reason: str) -> None:
-        """Stop every worker of the run (the access token was refused, the centre is down)."""
-        self._redis.hset(self.keys.meta, "halted", redact(reason) or "halted")
-
-    def halted(self) -> str | None:
-        reason = self._redis.hget(self.keys.meta, "halted")
-        return str(reason) if reason else None
+        return self._release_ids(keys, reason)
 
     def counts(self) -> RunCounts:
         pipe = self._redis.pipeline(transaction=True)
@@ -635,7 +601,7 @@ class RedisJournal:
             self.worker,
             key,
             state,
-            _us(self.lease),
+            microseconds(self.lease),
             event,
             "" if detail is None else redact(detail),
             json.dumps(fields, ensure_ascii=False),
@@ -771,10 +737,6 @@ def _entry(key: str, fields: dict[str, str]) -> JournalEntry:
         attempts=int(fields.get("attempts", 0)),
         reconciled=fields.get("reconciled") == "1",
     )
-
-
-def _us(seconds: float) -> int:
-    return round(seconds * 1_000_000)
 
 
 if TYPE_CHECKING:

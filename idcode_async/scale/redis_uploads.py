@@ -53,6 +53,7 @@ from .._logging import redact
 from ..batch.journal import JournalError
 from ..uploads.manifest import EntryState, ManifestEntry, ManifestError, RequestRecord
 from ._keys import check_run_id
+from ._leased import LeasedRunStore, microseconds
 from ._redis import ResponseError, SyncRedis, run_sync
 from .redis_journal import (
     DEFAULT_BATCH,
@@ -60,7 +61,6 @@ from .redis_journal import (
     DEFAULT_MAX_CLAIMS,
     EVENT_CAP,
     LeaseLostError,
-    check_claim_settings,
 )
 
 __all__ = [
@@ -439,7 +439,7 @@ class UploadCounts:
         return text + (f"; halted: {self.halted}" if self.halted else "")
 
 
-class RedisUploadManifest:
+class RedisUploadManifest(LeasedRunStore):
     """The manifest of one shared upload run, as worker ``worker`` sees and writes it.
 
     It has the methods of the executor's manifest protocol
@@ -459,13 +459,10 @@ class RedisUploadManifest:
         lease: float = DEFAULT_LEASE,
         max_claims: int = DEFAULT_MAX_CLAIMS,
     ) -> None:
-        check_claim_settings(lease=lease, max_claims=max_claims, worker=worker)
-        self.run_id = run_id
         self.keys = UploadKeys.for_run(run_id)
-        self.worker = worker
-        self.lease = float(lease)
-        self.max_claims = max_claims
-        self._redis = redis
+        super().__init__(
+            redis, run_id, self.keys, worker=worker, lease=lease, max_claims=max_claims
+        )
         self._load = redis.register_script(_LOAD)
         self._claim = redis.register_script(_CLAIM)
         self._transition = redis.register_script(_TRANSITION)
@@ -476,10 +473,6 @@ class RedisUploadManifest:
 
     def __repr__(self) -> str:
         return f"RedisUploadManifest(run_id={self.run_id!r}, worker={self.worker!r})"
-
-    @property
-    def redis(self) -> SyncRedis:
-        return self._redis
 
     # -- facts ----------------------------------------------------------------------------------
 
@@ -587,7 +580,9 @@ class RedisUploadManifest:
     # -- claims -----------------------------------------------------------------------------------
 
     def claim(self, limit: int = DEFAULT_BATCH) -> UploadClaim:
-        reply = self._script(self._claim, [self.worker, limit, _us(self.lease), self.max_claims])
+        reply = self._script(
+            self._claim, [self.worker, limit, microseconds(self.lease), self.max_claims]
+        )
         if reply[0] == "halted":
             return UploadClaim(halted=str(reply[1]))
         if reply[0] == "not-ready":
@@ -602,30 +597,14 @@ class RedisUploadManifest:
 
     def renew(self, keys: Iterable[str]) -> tuple[tuple[str, ...], str | None]:
         """Extend this worker's leases; (request ids taken over, halt reason)."""
-        ids = [entry_id(k) for k in keys]
-        reply = self._script(self._renew, [self.worker, _us(self.lease), *ids])
-        return tuple(str(i) for i in reply[1]), str(reply[0]) or None
+        return self._renew_ids(entry_id(k) for k in keys)
 
     def release(self, keys: Iterable[str], reason: str = "released") -> int:
-        ids = [entry_id(k) for k in keys]
-        if not ids:
-            return 0
-        return int(self._script(self._release, [self.worker, reason.replace(" ", "-"), *ids]))
+        return self._release_ids((entry_id(k) for k in keys), reason)
 
     def set_aside(self, key: str, reason: str) -> bool:
         """Stop claiming a request that may be on the centre but cannot be settled."""
         return bool(self._script(self._set_aside, [self.worker, entry_id(key), redact(reason)]))
-
-    def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
-        reply = self._script(self._requeue, ["1" if retry_failed else "0"])
-        return int(reply[0]), int(reply[1])
-
-    def halt(self, reason: str) -> None:
-        self._redis.hset(self.keys.meta, "halted", redact(reason) or "halted")
-
-    def halted(self) -> str | None:
-        reason = self._redis.hget(self.keys.meta, "halted")
-        return str(reason) if reason else None
 
     # -- transitions (fenced: only the holder) -----------------------------------------------------
 
@@ -683,7 +662,7 @@ class RedisUploadManifest:
             entry_id(key),
             state,
             " ".join(allowed),
-            _us(self.lease),
+            microseconds(self.lease),
             event,
             _clean(detail),
             json.dumps(fields, ensure_ascii=False),
@@ -755,7 +734,3 @@ def _entry(fields: dict[str, str]) -> ManifestEntry:
 
 def _clean(text: str | None) -> str:
     return "" if text is None else redact(text)[:2000]
-
-
-def _us(seconds: float) -> int:
-    return round(seconds * 1_000_000)
