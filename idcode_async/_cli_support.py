@@ -6,9 +6,10 @@ contract across commands, so scripts can treat every long-running ``idcode`` com
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final, Generic, Self, TypeVar
 
 import anyio
@@ -25,6 +26,8 @@ __all__ = [
     "Display",
     "choose_display",
     "format_duration",
+    "run_single_command",
+    "single_command_parser",
     "watch_signals",
 ]
 
@@ -98,3 +101,28 @@ def choose_display(
         except ImportError:  # pragma: no cover - rich is the 'cli' extra
             pass
     return plain()
+
+
+AddCommand = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], object]
+
+
+def single_command_parser(prog: str, add_command: AddCommand) -> argparse.ArgumentParser:
+    """A parser with one subcommand, for ``python -m idcode_async.<package> …`` entry points
+    that mirror ``idcode …`` exactly (subprocess tests and machines without the script)."""
+    parser = argparse.ArgumentParser(prog=prog)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_command(commands)
+    return parser
+
+
+def run_single_command(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None, *, resume_hint: str
+) -> int:
+    """Parse, run the chosen handler, and turn a stray KeyboardInterrupt into exit 130."""
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        print(f"interrupted; {resume_hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED

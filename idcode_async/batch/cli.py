@@ -22,7 +22,7 @@ import argparse
 import os
 import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
 import anyio
@@ -40,6 +40,8 @@ from .._cli_support import (
     Display,
     choose_display,
     format_duration,
+    run_single_command,
+    single_command_parser,
     watch_signals,
 )
 from .._client import TEST_BASE_URL, IdcodeClient
@@ -331,24 +333,16 @@ def _describe(progress: Progress) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m idcode_async.batch.cli")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_register_units_command(commands)
-    return parser
+    return single_command_parser("python -m idcode_async.batch.cli", add_register_units_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m idcode_async.batch.cli register-units …`` (the same as ``idcode …``)."""
-    args = build_parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        return handler(args)
-    except KeyboardInterrupt:
-        print(
-            "interrupted; the journal is consistent: run the same command to resume",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
+    return run_single_command(
+        build_parser(),
+        argv,
+        resume_hint="the journal is consistent: run the same command to resume",
+    )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,17 @@ import anyio
 import anyio.abc
 import anyio.to_thread
 
+from .._cli_support import (
+    ENV_AUTH_CODE,
+    ENV_TOKEN,
+    EXIT_ABORTED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_ROWS,
+    EXIT_USAGE,
+    run_single_command,
+    single_command_parser,
+)
 from .._client import IdcodeClient
 from .._errors import IdcodeError
 from ..batch.inputs import SourceRow
@@ -53,15 +64,7 @@ __all__ = [
     "run_worker_command",
 ]
 
-EXIT_OK = 0
-EXIT_ROWS = 1
-EXIT_USAGE = 2
-EXIT_ABORTED = 3
-EXIT_INTERRUPTED = 130
-
 ENV_REDIS_URL: Final = "IDCODE_REDIS_URL"
-ENV_TOKEN: Final = "IDCODE_ACCESS_TOKEN"
-ENV_AUTH_CODE: Final = "IDCODE_AUTH_CODE"
 POLL: Final = 0.5
 
 logger = logging.getLogger("idcode_async.scale")
@@ -577,16 +580,11 @@ async def _worker_signals(stop: anyio.Event, scope: anyio.CancelScope) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m idcode_async.scale")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_worker_command(commands)
-    return parser
+    return single_command_parser("python -m idcode_async.scale", add_worker_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m idcode_async.scale worker …`` (the same as ``idcode worker …``)."""
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    return run_single_command(
+        build_parser(), argv, resume_hint="the run is consistent: start the worker again to resume"
+    )

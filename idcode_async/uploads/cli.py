@@ -26,7 +26,7 @@ import argparse
 import os
 import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -47,6 +47,8 @@ from .._cli_support import (
     Display,
     choose_display,
     format_duration,
+    run_single_command,
+    single_command_parser,
     watch_signals,
 )
 from .._client import TEST_BASE_URL, UPLOAD_TIMEOUT, IdcodeClient
@@ -523,24 +525,16 @@ def describe_progress(progress: UploadProgress) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m idcode_async.uploads.cli")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_upload_codes_command(commands)
-    return parser
+    return single_command_parser("python -m idcode_async.uploads.cli", add_upload_codes_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m idcode_async.uploads.cli upload-codes …`` (the same as ``idcode …``)."""
-    args = build_parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        return handler(args)
-    except KeyboardInterrupt:
-        print(
-            "interrupted; the manifest is consistent: run the same command to resume",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
+    return run_single_command(
+        build_parser(),
+        argv,
+        resume_hint="the manifest is consistent: run the same command to resume",
+    )
 
 
 if __name__ == "__main__":
