@@ -14,6 +14,8 @@ from typing import Final, Generic, Self, TypeVar
 
 import anyio
 
+from ._env import ENV_AUTH_CODE, ENV_BASE_URL, ENV_TOKEN
+
 __all__ = [
     "ENV_AUTH_CODE",
     "ENV_BASE_URL",
@@ -41,10 +43,6 @@ EXIT_ABORTED: Final = 3
 """The run stopped itself (token refused, centre unreachable, undecidable state)."""
 EXIT_INTERRUPTED: Final = 130
 """Interrupted by Ctrl-C / SIGTERM; the journal or manifest is consistent: run again."""
-
-ENV_TOKEN: Final = "IDCODE_ACCESS_TOKEN"
-ENV_AUTH_CODE: Final = "IDCODE_AUTH_CODE"
-ENV_BASE_URL: Final = "IDCODE_BASE_URL"
 
 
 async def watch_signals(stop: anyio.Event, run_scope: anyio.CancelScope) -> None:
