@@ -1,12 +1,14 @@
-"""Developer sessions: ``nox`` runs lint, typecheck and tests (the README's test command)."""
+"""Developer sessions: ``nox`` runs lint, typecheck, tests and package (the README's command)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "package"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -39,6 +41,51 @@ def tests(session: nox.Session) -> None:
         "--cov-fail-under=90",
         *session.posargs,
     )
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build sdist and wheel, check their metadata, and smoke-test the wheel on its own.
+
+    The wheel goes into a fresh virtual environment with the core dependencies only (no
+    extras): ``idcode --version`` and ``import idcode_async`` must work there, and both
+    archives must carry the LICENSE.
+    """
+    session.install("build>=1.2", "twine>=5.1")
+    dist = Path(tempfile.mkdtemp(prefix="idcode-dist-"))
+    try:
+        session.run("python", "-m", "build", "--outdir", str(dist))
+        archives = sorted(str(path) for path in dist.iterdir())
+        session.run("twine", "check", "--strict", *archives)
+        session.run("python", "-c", _CHECK_LICENSE, *archives)
+        (wheel,) = dist.glob("*.whl")
+        venv = dist / "venv"
+        session.run("python", "-m", "venv", str(venv))
+        python = str(venv / "bin" / "python")
+        session.run(python, "-m", "pip", "install", "--quiet", str(wheel), external=True)
+        session.run(str(venv / "bin" / "idcode"), "--version", external=True)
+        session.run(python, "-c", _SMOKE_IMPORT, external=True)
+    finally:
+        shutil.rmtree(dist, ignore_errors=True)
+
+
+_CHECK_LICENSE = """
+import sys, tarfile, zipfile
+for path in sys.argv[1:]:
+    if path.endswith(".whl"):
+        names = zipfile.ZipFile(path).namelist()
+    else:
+        names = tarfile.open(path).getnames()
+    assert any(n.endswith("/LICENSE") for n in names), f"no LICENSE in {path}"
+    print("LICENSE in", path)
+"""
+
+_SMOKE_IMPORT = """
+import importlib.util, idcode_async
+for extra in ("starlette", "uvicorn", "rich", "redis", "arq"):
+    assert importlib.util.find_spec(extra) is None, f"{extra} installed without an extra"
+print("import idcode_async", idcode_async.__version__, "with the core dependencies only")
+"""
 
 
 @nox.session
