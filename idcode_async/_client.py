@@ -19,6 +19,7 @@ import httpx
 
 from ._auth import WIRE_EXTENSION, IdcodeAuth
 from ._converter import decode_json, normalise_keys, structure
+from ._credentials import resolve_credentials
 from ._errors import (
     ApiError,
     HttpStatusError,
@@ -75,7 +76,9 @@ class IdcodeClient(httpx.AsyncClient):
     """Async client for the IDcode SP API.
 
     ``access_token`` and ``auth_code`` are the SP's authorisation key and system authorisation
-    code (seed §三/§四).  ``base_url`` defaults to the centre's *test* host; pass
+    code (seed §三/§四); left out, they are read from ``IDCODE_ACCESS_TOKEN`` and
+    ``IDCODE_AUTH_CODE`` (a :class:`UsageError` names what is missing).  ``base_url`` comes
+    from the argument, else ``IDCODE_BASE_URL``, else the centre's *test* host; pass
     :data:`PRODUCTION_BASE_URL` deliberately.  Any other keyword goes to ``httpx.AsyncClient``
     (``transport=``, ``proxy=``, ``limits=``, ``event_hooks=`` …).
     """
@@ -83,17 +86,22 @@ class IdcodeClient(httpx.AsyncClient):
     def __init__(
         self,
         *,
-        access_token: str,
-        auth_code: str,
-        base_url: str | httpx.URL = TEST_BASE_URL,
+        access_token: str | None = None,
+        auth_code: str | None = None,
+        base_url: str | httpx.URL | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         upload_timeout: float | httpx.Timeout = UPLOAD_TIMEOUT,
         retry: RetryPolicy | None = None,
         clock: Callable[[], int] = current_millis,
         **kwargs: Any,
     ) -> None:
-        self._idcode_auth = IdcodeAuth(access_token, auth_code, clock=clock)
-        super().__init__(base_url=base_url, auth=self._idcode_auth, timeout=timeout, **kwargs)
+        credentials = resolve_credentials(
+            access_token, auth_code, base_url, default_base_url=TEST_BASE_URL
+        )
+        self._idcode_auth = IdcodeAuth(credentials.access_token, credentials.auth_code, clock=clock)
+        super().__init__(
+            base_url=credentials.base_url, auth=self._idcode_auth, timeout=timeout, **kwargs
+        )
         self.upload_timeout = httpx.Timeout(upload_timeout)
         self.retry = retry if retry is not None else RetryPolicy()
         self._endpoint_urls: dict[str, httpx.URL] = {}
