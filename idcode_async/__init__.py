@@ -40,6 +40,7 @@ from ._registry import registry
 from ._retry import RetryPolicy
 from ._signing import canonical_string, sign
 from ._spec import Endpoint, PageEndpoint, Response, Spec
+from ._sync import SyncIdcodeClient
 from ._version import __version__
 from .batch import (
     BatchSummary,
@@ -123,6 +124,7 @@ __all__ = [
     "RowOutcome",
     "Spec",
     "SqliteJournal",
+    "SyncIdcodeClient",
     "TimeoutError",
     "TransportError",
     "UnitRegistration",

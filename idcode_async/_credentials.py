@@ -58,7 +58,7 @@ def resolve_credentials(
             )
             if value is None
         ]
-        raise UsageError(f"IdcodeClient needs {' and '.join(missing)}: pass it or set the variable")
+        raise UsageError(f"IdcodeClient needs {' and '.join(missing)}")
     url = base_url if base_url is not None else env.get(ENV_BASE_URL) or default_base_url
     return Credentials(token, code, url)
 
