@@ -20,8 +20,8 @@ not an ``Any``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Final
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Final
 
 import attrs
 from aiohttp import web
@@ -33,11 +33,13 @@ from idcode_async.endpoints import CompanyInfoBase
 
 from .common import (
     CALLBACK_PATH,
+    JSON_CONTENT_TYPE,
     SCAN_PATH,
     apply_page_url,
     client_from_env,
     confirm_callback,
     error_answer,
+    json_bytes,
     public_base_url_from_env,
     scan_answer,
     unit_answer,
@@ -79,8 +81,14 @@ def public_base_url(request: web.Request) -> str:
     return configured or str(request.url.origin())
 
 
+def json_answer(answer: Mapping[str, Any], status: int = 200) -> web.Response:
+    """JSON as every example answers it (``common.json_bytes``): UTF-8, not ``\\uXXXX``
+    escapes as ``web.json_response`` would write, and no ``charset`` parameter."""
+    return web.Response(body=json_bytes(answer), status=status, content_type=JSON_CONTENT_TYPE)
+
+
 def _bad_request(exc: ValidationError) -> web.Response:
-    return web.json_response({"detail": str(exc), "result_code": None}, status=400)
+    return json_answer({"detail": str(exc), "result_code": None}, status=400)
 
 
 @routes.get("/categories/apply")
@@ -116,14 +124,14 @@ async def category_callback(request: web.Request) -> web.StreamResponse:
         answer = await confirm_callback(request.app[IDCODE_CLIENT], str(request.url))
     except ValidationError as exc:
         return _bad_request(exc)
-    return web.json_response(answer)
+    return json_answer(answer)
 
 
 @routes.get(SCAN_PATH)
 async def scan(request: web.Request) -> web.StreamResponse:
     """Where a scan of one of the unit's codes lands (the resolve URL ``/scan?id=``)."""
     try:
-        return web.json_response(scan_answer(str(request.url)))
+        return json_answer(scan_answer(str(request.url)))
     except ValidationError as exc:
         return _bad_request(exc)
 
@@ -133,7 +141,7 @@ async def unit(request: web.Request) -> web.StreamResponse:
     """A unit's public record (306); SDK errors become HTTP errors (``idcode_errors``)."""
     company_idcode = request.match_info["company_idcode"]
     found = await request.app[IDCODE_CLIENT].call(CompanyInfoBase(company_idcode=company_idcode))
-    return web.json_response(unit_answer(company_idcode, found))
+    return json_answer(unit_answer(company_idcode, found))
 
 
 @web.middleware
@@ -143,7 +151,7 @@ async def idcode_errors(request: web.Request, handler: Handler) -> web.StreamRes
         return await handler(request)
     except IdcodeError as exc:
         status, body = error_answer(exc)
-        return web.json_response(body, status=status)
+        return json_answer(body, status=status)
 
 
 def create_app(

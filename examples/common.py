@@ -10,15 +10,17 @@ interfaces, and none of them depends on the web framework, so they live here onc
 * **serve the scan landing**: a scan of a code lands on the resolve URL (``gotourl``) with the
   number in its query (seed §十三); the app reads the number back.
 
-The two framework modules only wire these into routes, one client per app.
+The framework modules only wire these into routes, one client per app, and answer with the
+same bytes: JSON as UTF-8 (:func:`json_bytes`), every error as an :class:`ErrorAnswer`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 # pydantic (FastAPI's models) needs typing_extensions' TypedDict before Python 3.12;
@@ -26,7 +28,6 @@ from urllib.parse import parse_qsl, urlsplit
 from typing_extensions import TypedDict
 
 from idcode_async import (
-    TEST_BASE_URL,
     ApiError,
     BusyError,
     CodeKind,
@@ -34,6 +35,7 @@ from idcode_async import (
     IdcodeClient,
     IdcodeError,
     NotFoundError,
+    PageEndpoint,
     TransportError,
     ValidationError,
     parse_page_callback,
@@ -45,13 +47,12 @@ from idcode_async.endpoints import CategoryApplyPage, IdcodeInfoSearch, OrganUni
 
 __all__ = [
     "CALLBACK_PATH",
-    "ENV_ACCESS_TOKEN",
-    "ENV_AUTH_CODE",
-    "ENV_BASE_URL",
     "ENV_PUBLIC_BASE_URL",
+    "JSON_CONTENT_TYPE",
     "SCAN_PATH",
     "CategoryAnswer",
     "ErrorAnswer",
+    "PageSigner",
     "ScanAnswer",
     "UnitAnswer",
     "apply_page_url",
@@ -59,6 +60,7 @@ __all__ = [
     "client_from_env",
     "confirm_callback",
     "error_answer",
+    "json_bytes",
     "public_base_url_from_env",
     "resolve_url",
     "scan_answer",
@@ -67,33 +69,39 @@ __all__ = [
 
 logger = logging.getLogger("examples")
 
-ENV_ACCESS_TOKEN: Final = "IDCODE_ACCESS_TOKEN"
-"""The SP's authorisation key (seed §三)."""
-ENV_AUTH_CODE: Final = "IDCODE_AUTH_CODE"
-"""The system authorisation code that signs every request (seed §四)."""
-ENV_BASE_URL: Final = "IDCODE_BASE_URL"
-"""The centre's API host; the test host when unset, a local sandbox while developing."""
 ENV_PUBLIC_BASE_URL: Final = "IDCODE_PUBLIC_BASE_URL"
 """This app's own public address (``https://sp.example.com``), as the browser reaches it."""
 
 CALLBACK_PATH: Final = "/idcode/callback"
 SCAN_PATH: Final = "/scan"
+JSON_CONTENT_TYPE: Final = "application/json"
+"""Without a ``charset``: JSON is UTF-8 by definition (RFC 8259 §8.1)."""
 
 
-def client_from_env(environ: Mapping[str, str] = os.environ) -> IdcodeClient:
-    """The app's one client, configured from the environment.
+def client_from_env() -> IdcodeClient:
+    """The app's one client, configured from ``IDCODE_ACCESS_TOKEN``, ``IDCODE_AUTH_CODE`` and
+    ``IDCODE_BASE_URL`` (the SDK reads them; a missing one is a ``UsageError`` naming it).
 
-    Read when the app starts (in its lifespan / cleanup context), not at import, so that
-    importing the module (tests, ``--help``) needs no credentials.
+    Called when the app starts (its lifespan, cleanup context or factory), not at import, so
+    that importing the module (tests, ``--help``) needs no credentials.
     """
-    missing = [name for name in (ENV_ACCESS_TOKEN, ENV_AUTH_CODE) if not environ.get(name)]
-    if missing:
-        raise RuntimeError(f"set {' and '.join(missing)} to run this example")
-    return IdcodeClient(
-        access_token=environ[ENV_ACCESS_TOKEN],
-        auth_code=environ[ENV_AUTH_CODE],
-        base_url=environ.get(ENV_BASE_URL) or TEST_BASE_URL,
-    )
+    return IdcodeClient()
+
+
+def json_bytes(answer: Mapping[str, Any]) -> bytes:
+    """An answer's JSON body, byte for byte what FastAPI's ``JSONResponse`` renders.
+
+    Chinese stays UTF-8 (not ``\\uXXXX`` escapes) and separators are compact, so every example
+    answers the same bytes whatever the framework's own JSON defaults are.
+    """
+    text = json.dumps(answer, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+class PageSigner(Protocol):
+    """What signs a page interface's URL: ``IdcodeClient`` and ``SyncIdcodeClient`` alike."""
+
+    def page_url(self, spec: PageEndpoint) -> str: ...
 
 
 def public_base_url_from_env(environ: Mapping[str, str] = os.environ) -> str | None:
@@ -117,7 +125,7 @@ def callback_url(public_base_url: str) -> str:
 
 
 def apply_page_url(
-    client: IdcodeClient,
+    client: PageSigner,
     *,
     public_base_url: str,
     company_idcode: str,

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from idcode_async import IdcodeClient, IdcodeError, ValidationError
@@ -33,6 +33,7 @@ from .common import (
     CALLBACK_PATH,
     SCAN_PATH,
     CategoryAnswer,
+    ErrorAnswer,
     ScanAnswer,
     UnitAnswer,
     apply_page_url,
@@ -79,15 +80,19 @@ router = APIRouter()
 async def apply_category(
     client: Client,
     base: PublicBaseUrl,
-    company_idcode: Annotated[str, Query(description="The unit's main code")],
+    company_idcode: Annotated[str | None, Query(description="The unit's main code")] = None,
     gotourl: Annotated[str | None, Query(description="Resolve URL; default /scan?id=")] = None,
     sample_url: Annotated[str | None, Query(description="A landing of gotourl")] = None,
 ) -> RedirectResponse:
     """Send the operator to the centre's page to register a category (401).
 
     303, so that the browser GETs the page whatever method reached this route.  Put this
-    route behind your own login: the page URL carries the SP's access token.
+    route behind your own login: the page URL carries the SP's access token.  A missing
+    ``company_idcode`` is the SDK's ``ValidationError`` (422 with the examples' error body),
+    not FastAPI's own validation answer, so every example answers it alike.
     """
+    if not company_idcode:
+        raise ValidationError("company_idcode", "is required")
     url = apply_page_url(
         client,
         public_base_url=base,
@@ -98,8 +103,14 @@ async def apply_category(
     return RedirectResponse(url, status_code=303)
 
 
-@router.get(CALLBACK_PATH)
-async def category_callback(request: Request, client: Client) -> CategoryAnswer:
+def bad_request(exc: ValidationError) -> JSONResponse:
+    """400 with the examples' error body (``result_code`` is ``null``: the centre gave none)."""
+    body: ErrorAnswer = {"detail": str(exc), "result_code": None}
+    return JSONResponse(body, status_code=400)
+
+
+@router.get(CALLBACK_PATH, response_model=CategoryAnswer)
+async def category_callback(request: Request, client: Client) -> CategoryAnswer | JSONResponse:
     """The centre's redirect after 401/405/408: the new category code, once confirmed.
 
     A real app would store the code with the operator's session here; this one shows it.
@@ -107,16 +118,16 @@ async def category_callback(request: Request, client: Client) -> CategoryAnswer:
     try:
         return await confirm_callback(client, str(request.url))
     except ValidationError as exc:
-        raise HTTPException(400, str(exc)) from None
+        return bad_request(exc)
 
 
-@router.get(SCAN_PATH)
-async def scan(request: Request) -> ScanAnswer:
+@router.get(SCAN_PATH, response_model=ScanAnswer)
+async def scan(request: Request) -> ScanAnswer | JSONResponse:
     """Where a scan of one of the unit's codes lands (the resolve URL ``/scan?id=``)."""
     try:
         return scan_answer(str(request.url))
     except ValidationError as exc:
-        raise HTTPException(400, str(exc)) from None
+        return bad_request(exc)
 
 
 @router.get("/units/{company_idcode}")

@@ -1,9 +1,10 @@
-"""What both web examples must do, as one test class each example's module subclasses.
+"""What every web example must do, as one test class run over all of them.
 
-A subclass provides the ``open_site`` fixture: given a client factory, it starts the example
-app (its lifespan or cleanup context runs), wires a :class:`~.browser.Browser` to it and to
-the sandbox, and yields a :class:`Site`.  Everything else is here, once, so that the FastAPI
-and the aiohttp example are held to exactly the same behaviour.
+``test_examples.py`` subclasses it with an ``open_site`` fixture parametrised over the example
+apps (:data:`.sites.EXAMPLES`): given a client factory, it starts the app (its lifespan,
+cleanup context or factory runs), wires a :class:`~.browser.Browser` to it and to the sandbox,
+and yields a :class:`Site`.  Everything else is here, once, so that the FastAPI, aiohttp and
+Flask examples are held to exactly the same behaviour.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import httpx
 import pytest
 
 from examples.common import client_from_env
-from idcode_async import IDCode, IdcodeClient, RetryPolicy, scan_target
+from idcode_async import IDCode, IdcodeClient, RetryPolicy, UsageError, scan_target
 from idcode_async.sandbox import SANDBOX_BASE_URL, FaultKind, Sandbox
 
 from .browser import Browser
@@ -96,7 +97,7 @@ class ExampleContract:
     ) -> None:
         monkeypatch.delenv("IDCODE_ACCESS_TOKEN", raising=False)
         monkeypatch.delenv("IDCODE_AUTH_CODE", raising=False)
-        with pytest.raises(RuntimeError, match="IDCODE_ACCESS_TOKEN and IDCODE_AUTH_CODE"):
+        with pytest.raises(UsageError, match=r"\$IDCODE_ACCESS_TOKEN.*\$IDCODE_AUTH_CODE"):
             async with open_site(client_from_env):
                 pass
 
@@ -179,6 +180,8 @@ class ExampleContract:
         assert answer.status_code == 400
         body = answer.json()
         assert "CategoryIDcode" in body["detail"]
+        assert body["result_code"] is None
+        assert set(body) == {"detail", "result_code"}
         assert_no_secret(answer)
 
     @pytest.mark.parametrize(
@@ -206,6 +209,7 @@ class ExampleContract:
     ) -> None:
         answer = await site.get(f"/categories/apply?{urlencode(query)}")
         assert answer.status_code == 422
+        assert answer.json() == {"detail": answer.json()["detail"], "result_code": None}
         assert "Location" not in answer.headers
         assert_no_secret(answer)
         assert not sandbox.stats()["requests"]

@@ -1,59 +1,28 @@
-"""The FastAPI example (``examples/fastapi_app.py``) against the sandbox.
+"""What only the FastAPI example (``examples/fastapi_app.py``) has; the shared contract is in
+``test_examples.py``.
 
-In-process: the app's lifespan is run by the test (``app.router.lifespan_context``), the app
-is reached through ``httpx.ASGITransport`` as ``http://sp.test``, the sandbox through its own
-ASGI transport; one browser routes each host to its app and refuses every other.  Over
-loopback: ``uvicorn examples.fastapi_app:app``, configured by environment variables, against
-the sandbox served on 127.0.0.1.
+Its fallback to the request's origin, and ``uvicorn examples.fastapi_app:app`` configured by
+environment variables, against the sandbox served on 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 
-import httpx
-import pytest
-
-from examples.fastapi_app import create_app
 from idcode_async import IdcodeClient
 from idcode_async.sandbox import SANDBOX_BASE_URL, TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running as sandbox_running
 
-from .browser import Browser
-from .contract import ExampleContract, OpenSite, Site, assert_runs_from_the_environment
-from .flows import assert_signed_401, no_network
+from .contract import assert_runs_from_the_environment
+from .flows import assert_signed_401
 from .processes import running
-
-SP_ORIGIN = "http://sp.test"
-
-
-@asynccontextmanager
-async def _fastapi_site(
-    sandbox: Sandbox, client_factory: Callable[[], IdcodeClient], public_base_url: str | None
-) -> AsyncIterator[Site]:
-    app = create_app(client_factory=client_factory, public_base_url=public_base_url)
-    async with app.router.lifespan_context(app):
-        mounts = {
-            SP_ORIGIN: httpx.ASGITransport(app=app),
-            SANDBOX_BASE_URL: sandbox.transport(),
-        }
-        async with httpx.AsyncClient(transport=no_network(), mounts=mounts) as http:
-            yield Site(SP_ORIGIN, Browser(http), lambda: app.state.idcode)
-    assert app.state.idcode is None
-
-
-class TestFastapiExample(ExampleContract):
-    @pytest.fixture
-    def open_site(self, sandbox: Sandbox) -> OpenSite:
-        return lambda factory: _fastapi_site(sandbox, factory, SP_ORIGIN)
+from .sites import SP_ORIGIN, fastapi_site
 
 
 async def test_without_a_public_base_url_the_callback_is_on_the_request_origin(
     sandbox: Sandbox, unit: str
 ) -> None:
-    async with _fastapi_site(sandbox, sandbox.client, None) as site:
+    async with fastapi_site(sandbox, sandbox.client, None) as site:
         answer = await site.get(f"/categories/apply?company_idcode={unit}")
     assert answer.status_code == 303
     assert_signed_401(
