@@ -67,7 +67,7 @@ def public_base_url() -> str:
 
 def json_answer(answer: Mapping[str, Any], status: int = 200) -> Response:
     """JSON as every example answers it (``common.json_bytes``): UTF-8, not Flask's
-    ``\\\\uXXXX`` escapes and sorted keys."""
+    ``\\uXXXX`` escapes and sorted keys."""
     return Response(json_bytes(answer), status=status, content_type=JSON_CONTENT_TYPE)
 
 
