@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from idcode_async import TEST_BASE_URL, IdcodeClient, UsageError
+from idcode_async._credentials import resolve_credentials
 from idcode_async.endpoints import Addresses
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN, document_hash, read_request
@@ -116,3 +117,13 @@ def test_an_explicit_empty_credential_is_refused_not_replaced(
     monkeypatch.setenv("IDCODE_AUTH_CODE", TEST_AUTH_CODE)
     with pytest.raises(UsageError, match="required"):
         IdcodeClient(access_token="")
+
+
+def test_resolved_credentials_hide_their_values() -> None:
+    credentials = resolve_credentials(
+        TEST_TOKEN, TEST_AUTH_CODE, None, default_base_url=TEST_BASE_URL, environ={}
+    )
+    assert (credentials.access_token, credentials.auth_code) == (TEST_TOKEN, TEST_AUTH_CODE)
+    assert TEST_TOKEN not in repr(credentials)
+    assert TEST_AUTH_CODE not in repr(credentials)
+    assert TEST_BASE_URL in repr(credentials)

@@ -248,3 +248,12 @@ def test_runs_on_trio(sandbox_url: str) -> None:
     ) as client:
         code = register(client, 1)
         assert client.call(CompanyInfoBase(company_idcode=code)).organunit_name == "线程测试公司1"
+
+
+def test_repr_shows_the_host_and_state_never_the_credentials(sandbox_url: str) -> None:
+    client = SyncIdcodeClient(
+        access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, base_url=sandbox_url
+    )
+    assert repr(client) == f"SyncIdcodeClient(base_url={sandbox_url!r}, open)"
+    client.close()
+    assert repr(client).endswith(", closed)")
