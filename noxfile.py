@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox`` runs lint, typecheck and tests (the README's test command)."""
+"""Developer sessions: ``nox`` runs lint, typecheck, tests and docs (the README's test command)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -38,6 +38,20 @@ def tests(session: nox.Session) -> None:
         "--cov-report=term",
         "--cov-fail-under=90",
         *session.posargs,
+    )
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site (mkdocs, material, API reference), built with --strict, offline."""
+    session.install("-e", ".[docs]")
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        str(Path(session.create_tmp()) / "site"),
+        env={"NO_MKDOCS_2_WARNING": "1"},
     )
 
 
