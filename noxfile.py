@@ -10,7 +10,7 @@ nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-SOURCES = ["idcode_async", "tests", "benchmarks", "examples", "noxfile.py"]
+SOURCES = ["idcode_async", "tests", "benchmarks", "examples", "noxfile.py", "docs/hooks.py"]
 
 
 @nox.session

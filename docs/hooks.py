@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import itertools
 import logging
 import os
 import posixpath
@@ -89,7 +90,7 @@ def exit_code_rows() -> list[tuple[str, int, str]]:
     source = (ROOT / "idcode_async" / "_cli_support.py").read_text(encoding="utf-8")
     body = ast.parse(source).body
     rows = []
-    for node, after in zip(body, body[1:], strict=False):
+    for node, after in itertools.pairwise(body):
         if (
             isinstance(node, ast.AnnAssign)
             and isinstance(node.target, ast.Name)

@@ -1,0 +1,109 @@
+"""The site's generated parts: result codes, exit codes, CLI help, README sections.
+
+The tables are built from the code when the site is built (``docs/hooks.py``); these tests
+hold them to the SDK's behaviour and, where the document itself is at hand, to the document.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from idcode_async import _cli_support
+from idcode_async._errors import ApiError, error_for_code
+
+from .hooks import load_hooks
+from .markdown import ROOT
+
+hooks = load_hooks()
+
+SEED_NAME = "000_e4863a31e409548b.txt"
+
+
+def _seed() -> Path | None:
+    """The centre's document, when a copy of the shared folder is beside the checkout."""
+    candidates = [Path(os.environ["IDCODE_SEED"])] if "IDCODE_SEED" in os.environ else []
+    candidates += [p / "shared" / "seed" / SEED_NAME for p in ROOT.parents]
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def _table_rows(table: str) -> list[list[str]]:
+    lines = table.strip().splitlines()[2:]
+    return [[cell.strip().strip("`") for cell in line.strip("|").split("|")] for line in lines]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_result_code_table_is_what_the_sdk_raises(lang: str) -> None:
+    rows = _table_rows(hooks.result_code_table(lang))
+    assert len(rows) == 32  # -1 and the 31 documented five-digit codes
+    for code, name, message in rows:
+        raised = error_for_code(int(code), message, 306)
+        assert type(raised).__name__ == name
+        assert type(raised) is not ApiError
+        assert message
+
+
+def test_result_code_table_matches_the_document() -> None:
+    seed = _seed()
+    if seed is None:
+        pytest.skip("the centre's document (shared/seed) is not beside this checkout")
+    text = re.sub(r"\s+", "", seed.read_text(encoding="utf-8"))
+    documented = set(re.findall(r"^(-1|\d{5}) ", seed.read_text(encoding="utf-8"), re.M))
+    rows = _table_rows(hooks.result_code_table())
+    assert {code for code, _, _ in rows} == documented
+    for code, _, message in rows:
+        assert code + re.sub(r"\s+", "", message) in text, code
+
+
+def test_exit_code_table_is_the_cli_contract() -> None:
+    rows = hooks.exit_code_rows()
+    constants = {n: getattr(_cli_support, n) for n in dir(_cli_support) if n.startswith("EXIT_")}
+    assert {name: value for name, value, _ in rows} == constants
+    assert all(doc for _, _, doc in rows)
+    assert "| `130` | `EXIT_INTERRUPTED` |" in hooks.exit_code_table()
+
+
+def test_cli_help_is_the_parsers() -> None:
+    text = hooks.cli_help("register-units")
+    assert text.startswith("```text\nusage: idcode register-units")
+    assert "--journal" in text
+
+
+def test_include_takes_a_readme_section_and_relinks() -> None:
+    body = hooks.expand("<!-- include: README.md#Batch unit registration (309) -->", "batch.md")
+    assert "register_units" in body
+    assert "](scale-out.md)" in body
+    assert "](docs/" not in body
+    zh = hooks.expand("<!-- include: README.zh-CN.md#错误与返回值代码 -->", "zh/errors.md")
+    assert "](errors.md)" in zh
+
+
+def test_include_of_a_missing_section() -> None:
+    with pytest.raises(ValueError, match="no section"):
+        hooks.expand("<!-- include: README.md#No such section -->", "x.md")
+    assert hooks.expand("<!-- include?: README.md#No such section -->", "x.md") == ""
+
+
+def test_repository_links_become_text() -> None:
+    assert hooks.relink("see [the examples](examples/README.md).", "web.md") == (
+        "see the examples (`examples/README.md` in the repository)."
+    )
+
+
+@pytest.mark.parametrize(
+    "page", sorted((ROOT / "docs").rglob("*.md")), ids=lambda p: p.relative_to(ROOT).as_posix()
+)
+def test_every_page_expands(page: Path) -> None:
+    """Every directive resolves (``mkdocs build --strict`` in ``nox -s docs`` checks the rest)."""
+    expanded = hooks.expand(page.read_text(encoding="utf-8"), page.relative_to(ROOT / "docs"))
+    assert not re.search(r"^<!--\s*(include|result-codes|exit-codes|cli-help)", expanded, re.M)
+
+
+def test_readme_starts_with_the_two_commands_then_the_chinese_link() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert lines[2] == "```bash"
+    assert lines[5] == "```"
+    assert "](README.zh-CN.md)" in lines[7]
