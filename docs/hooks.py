@@ -5,9 +5,11 @@ Directives (HTML comments, so the Markdown sources read normally on their own):
 * ``<!-- include: README.md#Quick start -->`` — the body of that ``## `` section of a file at
   the repository root (``include?:`` when the section may not exist yet: then nothing).
   Links into ``docs/`` are rewritten relative to the page; other repository links become text.
-* ``<!-- result-codes -->`` / ``<!-- result-codes: zh -->`` — the result-code table, generated
+* ``<!-- result-codes: en -->`` … ``<!-- /result-codes -->`` — the result-code table, generated
   from the SDK's code → exception map (``idcode_async._errors``) and the document's messages
-  as the sandbox transcribed them (``idcode_async.sandbox.messages``).
+  as the sandbox transcribed them (``idcode_async.sandbox.messages``).  It is kept in the page
+  (so it reads on GitHub too); ``python docs/hooks.py`` rewrites it and the tests and the
+  build fail when it is out of date.
 * ``<!-- exit-codes -->`` / ``<!-- exit-codes: zh -->`` — the CLI's exit codes, from
   ``idcode_async._cli_support`` (values and their docstrings).
 * ``<!-- cli-help: register-units -->`` — that command's ``--help``, from the parser itself.
@@ -76,7 +78,7 @@ def result_code_rows() -> Iterator[tuple[int, str, str]]:
 
 def result_code_table(lang: str = "en") -> str:
     head = (
-        "| 结果码 | 异常 | 文档中的提示信息 |"
+        "| 返回值代码 | 异常 | 文档中的提示信息 |"
         if lang == "zh"
         else "| Result code | Exception | The document's message |"
     )
@@ -143,8 +145,6 @@ def expand(markdown: str, page_path: str) -> str:
                     return ""
                 raise ValueError(f"{page_path}: no section '## {title}' in {file}")
             return relink(body, page_path)
-        if name == "result-codes":
-            return result_code_table(arg or "en")
         if name == "exit-codes":
             return exit_code_table(arg or "en")
         if name == "cli-help":
@@ -152,6 +152,23 @@ def expand(markdown: str, page_path: str) -> str:
         return match[0]
 
     return _DIRECTIVE.sub(one, markdown)
+
+
+_TABLE = re.compile(
+    r"^<!--\s*result-codes:\s*(?P<lang>\w+)\s*-->\n(?P<table>.*?)^<!--\s*/result-codes\s*-->",
+    re.M | re.S,
+)
+
+
+def refresh_result_codes(markdown: str) -> str:
+    """``markdown`` with each result-code table between its markers regenerated."""
+
+    def one(match: re.Match[str]) -> str:
+        lang = match["lang"]
+        table = result_code_table(lang)
+        return f"<!-- result-codes: {lang} -->\n\n{table}\n<!-- /result-codes -->"
+
+    return _TABLE.sub(one, markdown)
 
 
 def _drop_arriving(nav: Any, docs_dir: Path) -> Any:
@@ -173,4 +190,22 @@ def on_config(config: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    if refresh_result_codes(markdown) != markdown:
+        raise ValueError(
+            f"{page.file.src_uri}: result-code table out of date: python docs/hooks.py"
+        )
     return expand(markdown, page.file.src_uri)
+
+
+def main() -> None:
+    """Rewrite the result-code tables of the pages that have them."""
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        fresh = refresh_result_codes(text)
+        if fresh != text:
+            page.write_text(fresh, encoding="utf-8")
+            print(f"updated {page.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

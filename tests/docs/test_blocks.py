@@ -12,7 +12,8 @@ Every ``IdcodeClient`` a block builds without a ``transport=`` talks to the bloc
 in-process, whatever its ``base_url`` (the READMEs show the real test host); the credential
 variables are set to the document's test key.  Blocks run in a scratch directory holding the
 sample files under ``files/`` (``units.csv``, ``codes.txt``).  A block marked
-``<!-- not-run: reason -->`` is compiled only.
+``<!-- not-run: reason -->`` is compiled only; a block whose client brings a transport of its
+own that leaves the process (aiohttp, a real network) fails, asking for that marker.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 from idcode_async import IdcodeClient
@@ -35,6 +37,9 @@ from .centre import seed
 from .markdown import Block, blocks, doc_files
 
 FILES = Path(__file__).with_name("files")
+
+IN_PROCESS = (httpx.ASGITransport, httpx.MockTransport)
+"""Transports that never leave the process (a block may build its own sandbox's)."""
 
 PYTHON = [b for path in doc_files() for b in blocks(path) if b.lang in ("python", "py")]
 
@@ -58,7 +63,12 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
         original: Callable[..., None] = IdcodeClient.__init__
 
         def to_sandbox(self: IdcodeClient, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("transport", instance.transport())
+            transport = kwargs.setdefault("transport", instance.transport())
+            if not isinstance(transport, IN_PROCESS):
+                pytest.fail(
+                    f"a block's client brings its own network transport ({transport!r}): "
+                    "nothing may reach the centre from the tests; mark it <!-- not-run: … -->"
+                )
             original(self, *args, **kwargs)
 
         monkeypatch.setattr(IdcodeClient, "__init__", to_sandbox)

@@ -46,6 +46,20 @@ def test_result_code_table_is_what_the_sdk_raises(lang: str) -> None:
         assert message
 
 
+@pytest.mark.parametrize("page", ["docs/errors.md", "docs/zh/errors.md"])
+def test_result_code_tables_in_the_pages_are_current(page: str) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    assert hooks.result_code_table("zh" if "/zh/" in page else "en") in text
+    assert hooks.refresh_result_codes(text) == text, "run: python docs/hooks.py"
+
+
+def test_a_stale_table_is_refreshed() -> None:
+    stale = "<!-- result-codes: en -->\n| old |\n<!-- /result-codes -->\n"
+    assert hooks.refresh_result_codes(stale) == (
+        f"<!-- result-codes: en -->\n\n{hooks.result_code_table()}\n<!-- /result-codes -->\n"
+    )
+
+
 def test_result_code_table_matches_the_document() -> None:
     seed = _seed()
     if seed is None:
@@ -99,7 +113,7 @@ def test_repository_links_become_text() -> None:
 def test_every_page_expands(page: Path) -> None:
     """Every directive resolves (``mkdocs build --strict`` in ``nox -s docs`` checks the rest)."""
     expanded = hooks.expand(page.read_text(encoding="utf-8"), page.relative_to(ROOT / "docs"))
-    assert not re.search(r"^<!--\s*(include|result-codes|exit-codes|cli-help)", expanded, re.M)
+    assert not re.search(r"^<!--\s*(include|exit-codes|cli-help)", expanded, re.M)
 
 
 def test_readme_starts_with_the_two_commands_then_the_chinese_link() -> None:
@@ -107,3 +121,10 @@ def test_readme_starts_with_the_two_commands_then_the_chinese_link() -> None:
     assert lines[2] == "```bash"
     assert lines[5] == "```"
     assert "](README.zh-CN.md)" in lines[7]
+
+
+def test_arriving_pages_wait_for_their_file(tmp_path: Path) -> None:
+    nav = [{"Home": "index.md"}, {"Testing your app": "testing.md"}, {"Ref": [{"a": "a.md"}]}]
+    assert hooks._drop_arriving(nav, tmp_path) == [{"Home": "index.md"}, {"Ref": [{"a": "a.md"}]}]
+    (tmp_path / "testing.md").write_text("# Testing\n", encoding="utf-8")
+    assert hooks._drop_arriving(nav, tmp_path) == nav
