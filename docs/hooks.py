@@ -51,6 +51,26 @@ def section(file: str, title: str) -> str | None:
     return "\n".join(lines[start:end]).strip("\n") + "\n"
 
 
+_FRAGMENT = re.compile(r"^ *```python\n(?:(?!^ *```).*\n)*?.*(\bawait\b|\bclient\.)", re.M)
+_FRAGMENT_NOTE = {
+    "en": "Snippets on this page that use `await` run inside an `async def` where `client` is an "
+    "open `IdcodeClient`, as in the [Quick start]({quickstart}).",
+    "zh": "本页中含 `await` 的代码片段运行在 `async def` 之中，`client` 是已打开的 "
+    "`IdcodeClient`，见[快速开始]({quickstart})。",
+}
+
+
+def fragment_note(body: str, file: str, page_path: str) -> str:
+    """A note for included sections whose snippets use ``await`` or ``client``: fragments."""
+    if not _FRAGMENT.search(body) or page_path.endswith("quickstart.md"):
+        return ""
+    lang = "zh" if "zh" in file else "en"
+    quickstart = posixpath.relpath(
+        "zh/quickstart.md" if lang == "zh" else "quickstart.md", posixpath.dirname(page_path) or "."
+    )
+    return "!!! note\n    " + _FRAGMENT_NOTE[lang].format(quickstart=quickstart) + "\n\n"
+
+
 def relink(text: str, page_path: str) -> str:
     """Rewrite repository-relative links for a page at ``page_path`` (docs-relative)."""
     page_dir = posixpath.dirname(page_path)
@@ -144,7 +164,7 @@ def expand(markdown: str, page_path: str) -> str:
                 if name == "include?":
                     return ""
                 raise ValueError(f"{page_path}: no section '## {title}' in {file}")
-            return relink(body, page_path)
+            return fragment_note(body, file, page_path) + relink(body, page_path)
         if name == "exit-codes":
             return exit_code_table(arg or "en")
         if name == "cli-help":

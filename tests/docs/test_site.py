@@ -112,7 +112,8 @@ def test_repository_links_become_text() -> None:
 )
 def test_every_page_expands(page: Path) -> None:
     """Every directive resolves (``mkdocs build --strict`` in ``nox -s docs`` checks the rest)."""
-    expanded = hooks.expand(page.read_text(encoding="utf-8"), page.relative_to(ROOT / "docs"))
+    relative = page.relative_to(ROOT / "docs").as_posix()
+    expanded = hooks.expand(page.read_text(encoding="utf-8"), relative)
     assert not re.search(r"^<!--\s*(include|exit-codes|cli-help)", expanded, re.M)
 
 
@@ -128,3 +129,13 @@ def test_arriving_pages_wait_for_their_file(tmp_path: Path) -> None:
     assert hooks._drop_arriving(nav, tmp_path) == [{"Home": "index.md"}, {"Ref": [{"a": "a.md"}]}]
     (tmp_path / "testing.md").write_text("# Testing\n", encoding="utf-8")
     assert hooks._drop_arriving(nav, tmp_path) == nav
+
+
+def test_pages_with_awaiting_snippets_say_where_they_run() -> None:
+    batch = hooks.expand("<!-- include: README.md#Batch unit registration (309) -->", "batch.md")
+    assert batch.startswith("!!! note\n    Snippets on this page that use `await`")
+    assert "(quickstart.md)" in batch
+    zh = hooks.expand("<!-- include: README.zh-CN.md#码上传（5011–5014） -->", "zh/uploads.md")
+    assert zh.startswith("!!! note\n    本页中含 `await`")
+    codes = hooks.expand("<!-- include: README.md#Development -->", "development.md")
+    assert "!!! note" not in codes
