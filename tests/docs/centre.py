@@ -67,4 +67,3 @@ async def seed(sandbox: Sandbox) -> None:
     (first,) = result.batch_regist_list
     if str(first.category_reg_id) != EXAMPLE_CATEGORY_REG_ID:
         raise AssertionError(f"seeded registration got {first.category_reg_id}")
-    sandbox.advance_time(60)
