@@ -50,6 +50,17 @@ def _compile(block: Block) -> Any:
     )
 
 
+def _uses_unbound_client(source: str) -> bool:
+    """Whether ``source`` reads ``client`` without binding it (a fragment, not a program)."""
+    loaded, bound = set(), set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            (bound if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return "client" in loaded - bound
+
+
 @pytest.fixture
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
     """A seeded sandbox that every IdcodeClient built without a transport talks to."""
@@ -82,7 +93,7 @@ def test_python_block(block: Block, request: pytest.FixtureRequest) -> None:
         return
     sandbox: Sandbox = request.getfixturevalue("sandbox")
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    is_fragment = code.co_flags & inspect.CO_COROUTINE or "client" in code.co_names
+    is_fragment = code.co_flags & inspect.CO_COROUTINE or _uses_unbound_client(block.code)
     if not is_fragment:
         exec(code, namespace)
         return
@@ -112,3 +123,16 @@ def test_not_run_marker_is_read(tmp_path: Path) -> None:
     )
     found = blocks(page)
     assert [(b.not_run, b.code) for b in found] == [("needs Redis", "x = 1\n"), (None, "y = 2\n")]
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("url = client.page_url(spec)", True),
+        ("with SyncClient() as client:\n    client.call(spec)", False),
+        ("def main(client):\n    return client.call(spec)", False),
+        ("print(1)", False),
+    ],
+)
+def test_fragments_are_blocks_that_read_an_unbound_client(source: str, fragment: bool) -> None:
+    assert _uses_unbound_client(source) is fragment
