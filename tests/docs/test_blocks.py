@@ -11,7 +11,7 @@ Two kinds of block run:
 Every ``IdcodeClient`` a block builds without a ``transport=`` talks to the block's sandbox
 in-process, whatever its ``base_url`` (the READMEs show the real test host); the credential
 variables are set to the document's test key.  Blocks run in a scratch directory holding the
-sample files under ``files/`` (``units.csv``, ``codes.txt``).  A block marked
+sample files under ``files/`` (``units.csv``) and ``codes.txt`` (:data:`CODES`).  A block marked
 ``<!-- not-run: reason -->`` is compiled only; a block whose client brings a transport of its
 own that leaves the process (aiohttp, a real network) fails, asking for that marker.
 """
@@ -37,6 +37,9 @@ from .centre import seed
 from .markdown import Block, blocks, doc_files
 
 FILES = Path(__file__).with_name("files")
+
+CODES = "".join(f"SN{n:08d}\n" for n in range(1, 1001)) + "X-17\nY-42\n"
+"""``codes.txt``: one zero-padded run (a 5014 range) and two loose codes (a 5012 list)."""
 
 IN_PROCESS = (httpx.ASGITransport, httpx.MockTransport)
 """Transports that never leave the process (a block may build its own sandbox's)."""
@@ -66,6 +69,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
     """A seeded sandbox that every IdcodeClient built without a transport talks to."""
     for sample in FILES.iterdir():
         shutil.copy(sample, tmp_path / sample.name)
+    (tmp_path / "codes.txt").write_text(CODES, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(ENV_TOKEN, TEST_ACCESS_TOKEN)
     monkeypatch.setenv(ENV_AUTH_CODE, TEST_AUTH_CODE)
