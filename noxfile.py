@@ -1,4 +1,5 @@
-"""Developer sessions: ``nox`` runs lint, typecheck, tests and package (the README's command)."""
+"""Developer sessions: ``nox`` runs lint, typecheck, tests, docs and package (the README's
+test command)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "package"]
+nox.options.sessions = ["lint", "typecheck", "tests", "docs", "package"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-SOURCES = ["idcode_async", "tests", "benchmarks", "examples", "noxfile.py"]
+SOURCES = ["idcode_async", "tests", "benchmarks", "examples", "noxfile.py", "docs/hooks.py"]
 
 
 @nox.session
@@ -86,6 +87,20 @@ for extra in ("starlette", "uvicorn", "rich", "redis", "arq"):
     assert importlib.util.find_spec(extra) is None, f"{extra} installed without an extra"
 print("import idcode_async", idcode_async.__version__, "with the core dependencies only")
 """
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site (mkdocs, material, API reference), built with --strict, offline."""
+    session.install("-e", ".[docs]")
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        str(Path(session.create_tmp()) / "site"),
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
 
 
 @nox.session
