@@ -25,7 +25,9 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "BodyTooLargeError", "limit_body", "refuse_
 DEFAULT_MAX_BODY_BYTES: Final = 8 * 1024 * 1024
 """8 MiB: twice the SDK's default 5011 chunk file (4 MiB)."""
 
-_FAILURE = json.dumps({"result_code": 0, "result_msg": "失败"}, ensure_ascii=False).encode()
+_FAILURE = json.dumps(
+    {"result_code": 0, "result_msg": "失败"}, ensure_ascii=False, separators=(",", ":")
+).encode()
 
 
 class BodyTooLargeError(Exception):

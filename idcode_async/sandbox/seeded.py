@@ -13,9 +13,10 @@ A fresh sandbox is empty, so every read endpoint (306, 307, 308, 403, 404 …) f
 * its document category ``91.12000000.1`` (code use 91 文档资料, 企业文档 12000000: the
   example ``i.86.110108.52/91.12000000.1`` of seed §十三).
 
-Both categories' resolve-URL reviews are approved.  The document names neither the unit nor
-its login; :data:`SEEDED_NAME` and :data:`SEEDED_LOGIN_NAME` are the sandbox's own.  The
-next unit registered in 河西区 gets ``i.86.120103.1022``.
+Both categories are registered (``code_pay_type`` 2) and their resolve-URL reviews
+approved.  The document names neither the unit nor its login; :data:`SEEDED_NAME` and
+:data:`SEEDED_LOGIN_NAME` are the sandbox's own.  The next unit registered in 河西区 gets
+``i.86.120103.1022``.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ SEEDED_CATEGORIES: Final = {
         industrycategory_id=232324,
         codeuse_id=10,
         category_code="232324",
-        code_pay_type=1,
+        code_pay_type=2,
         gotourl=SEEDED_GOTOURL,
         model_number="浓缩洗衣液",
         model_number_code="11",
@@ -60,7 +61,7 @@ SEEDED_CATEGORIES: Final = {
         industrycategory_id=12000000,
         codeuse_id=91,
         category_code="12000000",
-        code_pay_type=1,
+        code_pay_type=2,
         gotourl=SEEDED_GOTOURL,
         model_number="企业文档",
     ),
