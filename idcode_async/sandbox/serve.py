@@ -14,8 +14,8 @@ answering others: request bodies are capped by the app (413, :mod:`.body_limit`)
 head larger than ``max_header_bytes`` is answered 431; malformed HTTP gets h11's 400; a
 request head must arrive whole within ``header_timeout`` seconds of the connection opening
 (or of the previous answer), however slowly its bytes trickle in (slowloris), else 408 and
-the connection is closed; a body that stops arriving for ``body_timeout`` seconds closes the connection; an idle
-keep-alive connection is closed after ``keep_alive`` seconds.
+the connection is closed; a body that stops arriving for ``body_timeout`` seconds closes
+the connection; an idle keep-alive connection is closed after ``keep_alive`` seconds.
 """
 
 from __future__ import annotations
