@@ -1,4 +1,6 @@
-"""The seeded state: the document's example unit and its categories, ready to be read.
+"""The seeded state: the document's example unit and its categories, ready to be read;
+and the builders it uses (:func:`add_unit`, :func:`add_category`), which the pytest plugin's
+helpers share (:mod:`idcode_async.testing`).
 
 A fresh sandbox is empty, so every read endpoint (306, 307, 308, 403, 404 …) first answers
 10003/10006.  ``Sandbox(seeded=True)`` (``idcode sandbox serve --seeded``, the plugin's
@@ -29,10 +31,13 @@ from .state import State
 
 __all__ = [
     "SEEDED_CATEGORIES",
+    "SEEDED_GOTOURL",
     "SEEDED_LOGIN_NAME",
     "SEEDED_NAME",
     "SEEDED_PASSWORD",
     "SEEDED_UNIT",
+    "add_category",
+    "add_unit",
     "seed_state",
 ]
 
@@ -72,37 +77,83 @@ _AREA: Final = 120103
 _SERIAL: Final = 1021
 
 
-def seed_state(state: State) -> Unit:
-    """Add the example unit and its categories to ``state``, all approved; the unit."""
-    approved_at = state.now_ms() - state.delay_ms
-    unit = state.add_unit(
+def add_unit(
+    state: State,
+    *,
+    name: str,
+    login_name: str,
+    region: tuple[int, int, int] = (110000, 110000, 110105),
+    idcode: str | None = None,
+    approved: bool = True,
+    **details: object,
+) -> Unit:
+    """A unit as if registered by 309 and completed by 305 (trade 1, an address).
+
+    ``approved``: its review is over (308 ``is_audit`` 100); otherwise it has just started
+    and ends after ``approval_delay`` seconds of centre time.  ``details`` set other
+    :class:`~.records.Unit` fields.  The main code is the area's next one unless ``idcode``
+    is given.  The caller checks names and login names are unique (309 would answer 10007/
+    10008).
+    """
+    now = state.now_ms()
+    started = now - state.delay_ms if approved else now
+    province, city, area = region
+    fields: dict[str, object] = {
+        "text": {"organunit_address": "示例路 1 号", "linkman": "张三", "linkphone": "13800000000"},
+        "trade_id": 1,
+        **details,
+    }
+    return state.add_unit(
         Unit(
             organunit_id=state.next_id("unit"),
-            idcode=SEEDED_UNIT,
-            login_name=SEEDED_LOGIN_NAME,
-            password=SEEDED_PASSWORD,
-            organunit_name=SEEDED_NAME,
+            idcode=idcode or state.new_unit_code(area),
+            login_name=login_name,
+            password=login_name[-6:],
+            organunit_name=name,
             unittype_id=1,
-            province_id=120000,
-            city_id=120000,
-            area_id=_AREA,
+            province_id=province,
+            city_id=city,
+            area_id=area,
             registered_via=309,
-            registered_ms=approved_at,
-            review_started_ms=approved_at,
-            text={
-                "organunit_address": "天津市河西区示例路 1 号",
-                "linkman": "张三",
-                "linkphone": "13800000000",
-            },
-            trade_id=1,
-            gotourl=SEEDED_GOTOURL,
-            organization_code="123456789",
-            certificate_type=2,
+            registered_ms=started,
+            review_started_ms=started,
+            **fields,  # type: ignore[arg-type]
         )
+    )
+
+
+def add_category(
+    state: State, unit: Unit, request: RegistrationRequest, *, approved: bool = True
+) -> Registration:
+    """A category registration as 402/406/407 records it; ``approved`` as for :func:`add_unit`.
+
+    The request is not checked (402/406 would answer 30001-30005 or 50004 for a bad one).
+    """
+    registration = state.add_registration(unit, request)
+    if approved:
+        registration.review_started_ms = state.now_ms() - state.delay_ms
+    return registration
+
+
+def seed_state(state: State) -> Unit:
+    """Add the example unit and its categories to ``state``, all approved; the unit."""
+    unit = add_unit(
+        state,
+        name=SEEDED_NAME,
+        login_name=SEEDED_LOGIN_NAME,
+        region=(120000, 120000, _AREA),
+        idcode=SEEDED_UNIT,
+        text={
+            "organunit_address": "天津市河西区示例路 1 号",
+            "linkman": "张三",
+            "linkphone": "13800000000",
+        },
+        gotourl=SEEDED_GOTOURL,
+        organization_code="123456789",
+        certificate_type=2,
     )
     state.skip_unit_codes(_AREA, _SERIAL)
     for catalog_code, request in SEEDED_CATEGORIES.items():
-        registration: Registration = state.add_registration(unit, request)
-        registration.review_started_ms = approved_at
+        registration = add_category(state, unit, request)
         assert registration.catalog_code == catalog_code, registration.complete_code
     return unit
