@@ -44,7 +44,8 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
     from .sandbox import Sandbox
     from .sandbox.serve import serve
 
-    serve(Sandbox(seeded=args.seeded, max_body_bytes=args.max_body_bytes), port=args.port)
+    caps = {} if args.max_body_bytes is None else {"max_body_bytes": args.max_body_bytes}
+    serve(Sandbox(seeded=args.seeded, **caps), port=args.port)
     return 0
 
 
@@ -88,7 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-body-bytes",
         type=int,
-        default=8 * 1024 * 1024,
         help="answer 413 to request bodies larger than this (default 8 MiB)",
     )
     serve.set_defaults(handler=_sandbox_serve)

@@ -83,11 +83,12 @@ async def test_the_raw_wire_answers_from_the_seed(seeded: Sandbox) -> None:
 
 
 def test_idcode_sandbox_serve_seeded_answers_from_the_seed() -> None:
-    """``idcode sandbox serve --seeded``, run as its own process, over loopback."""
+    """``idcode sandbox serve --seeded --max-body-bytes 4096``, its own process, over loopback."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "idcode_async", "sandbox", "serve", "--seeded"]
+    command += ["--max-body-bytes", "4096"]
     child = subprocess.Popen(
         [*command, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -101,6 +102,9 @@ def test_idcode_sandbox_serve_seeded_answers_from_the_seed() -> None:
                     timeout=5,
                     trust_env=False,
                 )
+                too_large = httpx.post(
+                    f"http://127.0.0.1:{port}{path}", content=b"x" * 4097, trust_env=False
+                )
                 break
             except httpx.ConnectError:
                 assert child.poll() is None, child.stderr.read() if child.stderr else ""
@@ -111,3 +115,4 @@ def test_idcode_sandbox_serve_seeded_answers_from_the_seed() -> None:
         child.terminate()
         child.wait(10)
     assert answer.json()["organunit_name"] == SEEDED_NAME
+    assert too_large.status_code == 413
