@@ -41,9 +41,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _sandbox_serve(args: argparse.Namespace) -> int:
     require_extra("sandbox", (*_SANDBOX_MODULES, "uvicorn"))
+    from .sandbox import Sandbox
     from .sandbox.serve import serve
 
-    serve(port=args.port)
+    caps = {} if args.max_body_bytes is None else {"max_body_bytes": args.max_body_bytes}
+    serve(Sandbox(seeded=args.seeded, **caps), port=args.port)
     return 0
 
 
@@ -79,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="serve the sandbox on 127.0.0.1 (uvicorn) for other processes"
     )
     serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument(
+        "--seeded",
+        action="store_true",
+        help="start from the document's example unit i.86.120103.1021 and its categories",
+    )
+    serve.add_argument(
+        "--max-body-bytes",
+        type=int,
+        help="answer 413 to request bodies larger than this (default 8 MiB)",
+    )
     serve.set_defaults(handler=_sandbox_serve)
 
     _add_optional_commands(commands)

@@ -8,6 +8,7 @@ on it.
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, ParamSpec, TypeVar, overload
@@ -65,11 +66,50 @@ TimeoutArg = float | httpx.Timeout | None | _UseDefault
 
 @attrs.frozen
 class PageForm:
-    """A signed page request for an auto-submitting HTML form (405 is documented POST only)."""
+    """A signed page request for an auto-submitting HTML form (405 is documented POST only).
+
+    Serve :meth:`html` to the user's browser: the form posts itself to the centre's page.
+    """
 
     method: str
     action: str
     fields: dict[str, str] = attrs.field(repr=False)
+
+    def html(self, *, nonce: str | None = None) -> str:
+        """A whole UTF-8 HTML page whose form submits itself when loaded.
+
+        Every value is escaped for an attribute (``&``, ``<``, ``>``, both quotes), so a
+        field holding markup cannot leave its ``value``.  A browser without scripts shows a
+        button instead.  ``nonce`` goes on the inline script for a Content-Security-Policy
+        with ``script-src 'nonce-…'``.
+        """
+        inputs = "".join(
+            f'<input type="hidden" name="{_attr(name)}" value="{_attr(value)}">'
+            for name, value in self.fields.items()
+        )
+        nonce_attr = f' nonce="{_attr(nonce)}"' if nonce is not None else ""
+        return (
+            '<!DOCTYPE html><html><head><meta charset="utf-8"><title>IDcode</title></head>'
+            f'<body><form id="idcode-page" method="{_attr(self.method.lower())}" '
+            f'action="{_attr(self.action)}" accept-charset="UTF-8">{inputs}'
+            '<noscript><button type="submit">继续 / Continue</button></noscript></form>'
+            f'<script{nonce_attr}>document.getElementById("idcode-page").submit();</script>'
+            "</body></html>"
+        )
+
+
+def _attr(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+def _refuse_call_on_page(spec: Spec) -> None:
+    """A page interface has no JSON answer: say which call opens it (405 is POST only)."""
+    if spec.is_page and "GET" not in spec.documented_methods:
+        raise UsageError(
+            f"endpoint {spec.number} is a page interface documented as POST only: serve "
+            "client.page_form(spec).html() to the user's browser"
+        )
+    refuse_call_on_page(spec)
 
 
 class IdcodeClient(httpx.AsyncClient):
@@ -129,7 +169,7 @@ class IdcodeClient(httpx.AsyncClient):
         ``retries`` overrides the client's :class:`RetryPolicy` count for this call, and
         ``timeout`` its timeout.  Every attempt is signed afresh.
         """
-        refuse_call_on_page(spec)
+        _refuse_call_on_page(spec)
         if not isinstance(spec, Endpoint):
             raise UsageError(f"{type(spec).__name__} is not an endpoint spec")
         policy = self.retry if retries is None else attrs.evolve(self.retry, max_retries=retries)
@@ -223,7 +263,8 @@ class IdcodeClient(httpx.AsyncClient):
         """
         if spec.is_page and "GET" not in spec.documented_methods:
             raise UsageError(
-                f"endpoint {spec.number} is documented as POST only: use client.page_form(spec)"
+                f"endpoint {spec.number} is documented as POST only: serve "
+                "client.page_form(spec).html() to the user's browser"
             )
         form = self.page_form(spec)
         return str(httpx.URL(form.action, params=form.fields))

@@ -14,7 +14,8 @@ reports what was received (:mod:`.stats`); :mod:`.serve` runs it over loopback H
 
 Modules: :mod:`.config` settings · :mod:`.clock` wall and centre time · :mod:`.verifier`
 signature check · :mod:`.parsing` request decoding · :mod:`.faults` fault injection ·
-:mod:`.stats` counters · :mod:`.reference_data` regions, trades, categories ·
+:mod:`.stats` counters · :mod:`.body_limit` the 413 cap · :mod:`.seeded` the document's
+example unit · :mod:`.reference_data` regions, trades, categories ·
 :mod:`.state`, :mod:`.records`, :mod:`.registrations`, :mod:`.uploads`, :mod:`.review` the
 centre's memory and rules · :mod:`.pictures`, :mod:`.zipstream` PNG and ZIP output ·
 :mod:`.pages`, :mod:`.urls` page interfaces and URL rules · ``handlers_*`` one per section of
@@ -24,9 +25,8 @@ the document · :mod:`.app` routing and pipeline · :mod:`.inspection` ``/_sandb
 
 from __future__ import annotations
 
-from .app import create_app
 from .config import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, SandboxConfig
-from .core import SANDBOX_BASE_URL, Sandbox
+from .core import SANDBOX_BASE_URL, Sandbox, create_app
 from .faults import ConnectionDropped, FaultKind, Faults
 from .stats import StatsSnapshot
 

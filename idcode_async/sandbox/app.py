@@ -1,6 +1,7 @@
 """The ASGI application: every documented path, and the pipeline each request goes through.
 
-For a request to an API path (``/sp/idcode/...``) in this order:
+Every request first passes the body cap (:mod:`.body_limit`: HTTP 413 beyond
+``max_body_bytes``).  Then, for a request to an API path (``/sp/idcode/...``), in this order:
 
 1. count it (``requests``; 309 arrival times);
 2. a method the document does not allow for the endpoint → HTTP 405 with ``{"result_code":
@@ -22,19 +23,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .body_limit import BodyTooLargeError, limit_body, refuse_body
+from .clock import Clock
 from .config import SandboxConfig
 from .context import ApiRoute, Call
 from .errors import CentreError
-from .faults import HTML_502_PAGE, ConnectionDropped, FaultKind, FaultPlan
+from .faults import HTML_502_PAGE, ConnectionDropped, FaultKind, FaultPlan, Faults
 from .handlers_categories import ROUTES as CATEGORY_ROUTES
 from .handlers_codes import ROUTES as CODE_ROUTES
 from .handlers_misc import ROUTES as MISC_ROUTES
@@ -47,13 +50,11 @@ from .inspection import inspection_routes
 from .jsontypes import JsonValue
 from .messages import message
 from .parsing import ParsedRequest, parse_request
-from .stats import BY_NAME_ENDPOINTS
+from .state import State
+from .stats import BY_NAME_ENDPOINTS, Stats
 from .verifier import verify_request
 
-if TYPE_CHECKING:
-    from .core import Sandbox
-
-__all__ = ["API_ROUTES", "build_app", "create_app"]
+__all__ = ["API_ROUTES", "Centre", "build_app"]
 
 API_ROUTES: tuple[ApiRoute, ...] = tuple(
     sorted(
@@ -71,6 +72,23 @@ API_ROUTES: tuple[ApiRoute, ...] = tuple(
     )
 )
 """All 47 endpoints of the document."""
+
+
+class Centre(Protocol):
+    """What the app reads of a sandbox.  :class:`~.core.Sandbox` is one; the app does not import
+    it, so the sandbox can build its app without an import cycle."""
+
+    @property
+    def config(self) -> SandboxConfig: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def faults(self) -> Faults: ...
+    @property
+    def counters(self) -> Stats: ...
+    @property
+    def state(self) -> State: ...
+
 
 _JSON = "application/json;charset=UTF-8"
 _REASON = "X-Sandbox-Reason"
@@ -103,7 +121,7 @@ async def _drop(send: Send) -> None:
 class ApiEndpoint:
     """The ASGI app of one documented path."""
 
-    def __init__(self, route: ApiRoute, sandbox: Sandbox) -> None:
+    def __init__(self, route: ApiRoute, sandbox: Centre) -> None:
         self.route = route
         self.sandbox = sandbox
 
@@ -142,6 +160,9 @@ class ApiEndpoint:
                 parsed = await parse_request(request)
             except ClientDisconnect:
                 return  # the client gave up (e.g. timed out during a latency fault)
+            except BodyTooLargeError as too_large:
+                await refuse_body(send, too_large.max_bytes)
+                return
             try:
                 response = await self._process(request, parsed)
             finally:
@@ -206,15 +227,9 @@ class ApiEndpoint:
         return response
 
 
-def build_app(sandbox: Sandbox) -> Starlette:
-    """The Starlette application of ``sandbox``: all API paths plus ``/_sandbox/`` routes."""
+def build_app(sandbox: Centre) -> ASGIApp:
+    """The ASGI application of ``sandbox``: all API paths plus ``/_sandbox/`` routes, behind
+    the request body cap (``config.max_body_bytes``, see :mod:`.body_limit`)."""
     routes: list[BaseRoute] = [Route(r.path, ApiEndpoint(r, sandbox)) for r in API_ROUTES]
     routes.extend(inspection_routes(sandbox.state, sandbox.counters))
-    return Starlette(routes=routes)
-
-
-def create_app(config: SandboxConfig | None = None) -> Starlette:
-    """A fresh sandbox's ASGI app (e.g. ``uvicorn --factory idcode_async.sandbox:create_app``)."""
-    from .core import Sandbox  # the sandbox owns its app; imported here to avoid a cycle
-
-    return Sandbox(config).app
+    return limit_body(Starlette(routes=routes), sandbox.config.max_body_bytes)

@@ -7,6 +7,7 @@ from typing import Final
 
 import attrs
 
+from .body_limit import DEFAULT_MAX_BODY_BYTES
 from .clock import wall_clock_ms
 from .faults import Faults
 
@@ -46,6 +47,11 @@ class SandboxConfig:
     """Seconds of centre time before an upload's short codes exist (else 50013 for them)."""
     max_image_bytes: int = 5 * 1024 * 1024
     """304/305 images: at most 5 MB (40001)."""
+    max_body_bytes: int = attrs.field(
+        default=DEFAULT_MAX_BODY_BYTES, validator=attrs.validators.ge(1)
+    )
+    """Request bodies over this many bytes are answered HTTP 413 (see :mod:`.body_limit`);
+    the default admits the SDK's largest 5011 chunk."""
     max_json_codes: int = 100_000
     """505 answers at most this many codes; the header ``X-Sandbox-Truncated`` says when."""
     reject_marker: str | None = "REJECT"
@@ -54,6 +60,9 @@ class SandboxConfig:
     """Prefix of code content in generated pictures and download files."""
     seed: int = 0
     """Seed of the centre's own randomness (verification codes, random short codes)."""
+    seeded: bool = False
+    """Start from the document's example unit ``i.86.120103.1021`` and its categories
+    instead of an empty centre (see :mod:`.seeded`)."""
     faults: Faults = attrs.field(factory=Faults)
     """Initial fault settings; the running sandbox's are ``sandbox.faults``."""
     clock: Callable[[], int] = wall_clock_ms

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import Any
 
 import attrs
 import httpx
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
+from .._client import IdcodeClient
 from .app import build_app
 from .clock import Clock
 from .config import SandboxConfig
 from .faults import Faults
+from .seeded import seed_state
 from .state import State
 from .stats import Stats, StatsSnapshot
 
-if TYPE_CHECKING:
-    from types import TracebackType
-
-    from .._client import IdcodeClient
-
-__all__ = ["SANDBOX_BASE_URL", "Sandbox"]
+__all__ = ["SANDBOX_BASE_URL", "Sandbox", "create_app"]
 
 SANDBOX_BASE_URL = "http://sandbox.local"
 """Base URL of in-process clients; any host works, the transport never resolves it."""
@@ -34,6 +32,12 @@ class Sandbox:
 
     ``Sandbox(config)`` or ``Sandbox(**fields)`` (fields of :class:`SandboxConfig`, applied
     over ``config`` when both are given).  Each instance has its own state; nothing is shared.
+    ``Sandbox(seeded=True)`` starts from the document's example unit ``i.86.120103.1021`` and
+    its categories (:mod:`.seeded`) instead of an empty centre.
+
+    The sandbox builds its app from itself (:func:`.app.build_app` reads it through the
+    :class:`.app.Centre` protocol and never imports this module).  Its client is the SDK's;
+    the requests it receives are still verified by the sandbox's own code (:mod:`.verifier`).
     """
 
     def __init__(self, config: SandboxConfig | None = None, **overrides: Any) -> None:
@@ -48,7 +52,9 @@ class Sandbox:
         """What was received; :meth:`stats` and ``GET /_sandbox/stats`` read it."""
         self.state = State(self.config, self.clock)
         """Units, registrations, uploads… (for inspection in tests; change it at your risk)."""
-        self.app: Starlette = build_app(self)
+        if self.config.seeded:
+            seed_state(self.state)
+        self.app: ASGIApp = build_app(self)
         """The ASGI application."""
 
     def transport(self) -> httpx.ASGITransport:
@@ -61,8 +67,6 @@ class Sandbox:
         Signs with the first configured key; ``kwargs`` go to the client (e.g. ``retry=``,
         ``clock=``; ``access_token``/``auth_code`` to use another key).
         """
-        from .._client import IdcodeClient  # only here: the sandbox never verifies with SDK code
-
         token, auth_code = next(iter(self.config.keys.items()))
         kwargs.setdefault("access_token", token)
         kwargs.setdefault("auth_code", auth_code)
@@ -102,3 +106,8 @@ class Sandbox:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def create_app(config: SandboxConfig | None = None) -> ASGIApp:
+    """A fresh sandbox's ASGI app (e.g. ``uvicorn --factory idcode_async.sandbox:create_app``)."""
+    return Sandbox(config).app

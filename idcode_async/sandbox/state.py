@@ -114,6 +114,10 @@ class State:
         self._area_serials[area_id] += 1
         return f"i.86.{area_id:06d}.{self._area_serials[area_id]}"
 
+    def skip_unit_codes(self, area_id: int, serial: int) -> None:
+        """Make the area's next main code ``i.86.<area>.<serial + 1>`` (the seeded state)."""
+        self._area_serials[area_id] = max(self._area_serials[area_id], serial)
+
     def add_unit(self, unit: Unit) -> Unit:
         self.units[unit.idcode] = unit
         return unit
