@@ -166,7 +166,16 @@ class IDCode:
         The URL must be one of ``resolvers`` followed by ``?code=<number>`` and nothing else;
         a percent-encoded number is accepted too.
         """
-        parts = urlsplit(url)
+        if not isinstance(url, str):
+            raise ValidationError("url", f"must be a string, got {type(url).__name__}")
+        if not isinstance(resolvers, tuple | list) or not all(
+            isinstance(r, str) for r in resolvers
+        ):
+            raise ValidationError("resolvers", "must be a tuple of resolver URLs (strings)")
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # e.g. "http://[::1": an unclosed IPv6 host
+            raise ValidationError("url", f"cannot be parsed as a URL: {exc}") from None
         base = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
         if base.lower() not in {r.lower() for r in resolvers}:
             shown = ", ".join(resolvers)
