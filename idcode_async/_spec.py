@@ -399,6 +399,12 @@ def _open_file(spec: Spec, name: str, value: FileInput) -> UploadFile:
         upload = open_file(value, default_name, rule.max_bytes)
     except FileRefusedError as exc:
         raise ValidationError(name, str(exc), endpoint=spec.number) from None
+    unnamed = upload.filename == default_name and "." not in default_name
+    if unnamed and isinstance(upload.content, bytes) and rule.extensions is not None:
+        # an unnamed stream that could not seek was read into memory: name it by its bytes
+        upload = attrs.evolve(
+            upload, filename=f"{default_name}.{_sniff_image_format(upload.content)}"
+        )
     problem = _extension_problem(rule, upload.filename)
     if problem:
         WireParams({}, {name: upload}).close()
