@@ -37,6 +37,8 @@ def query_value(source: QueryInput, name: str) -> str | None:
     Anything that is neither text nor a mapping, and a mapping value that is not text, is a
     :class:`ValidationError` naming ``name``: these values come from a browser's request.
     """
+    if not isinstance(name, str):
+        raise ValidationError(repr(name)[:60], "is not a parameter name (a string)")
     if isinstance(source, Mapping) or callable(getattr(source, "get", None)):
         return _mapping_value(source, name)
     if not isinstance(source, str):
