@@ -7,10 +7,10 @@ kinds breaks the client in its own way: a FIFO blocks the event loop on open, a 
 a name that is not UTF-8 cannot go in the part header, and a stream that cannot be measured
 slips past the document's size limits (304/305: 5 MB) and cannot be re-sent on a retry.
 
-Nothing here blocks: paths are checked with ``stat`` and opened with ``O_NONBLOCK`` (then
-checked again on the open descriptor, so a path swapped for a FIFO in between is caught), a
-stream backed by a descriptor must be a regular file, and a stream without one that cannot
-seek is read into memory, at most its limit plus one byte, before the request is built.
+Nothing here blocks: a path is checked with ``stat`` before it is opened (and the open file
+again with ``fstat``), a stream backed by a descriptor must be a regular file, and a stream
+without one that cannot seek is read into memory, at most its limit plus one byte, before the
+request is built.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+from pathlib import Path
 from typing import IO, Any, Final
 
 from ._validators import text_problem
@@ -117,21 +118,26 @@ def _checked(upload: UploadFile, max_bytes: int | None) -> UploadFile:
 
 
 def _open_path(path: str) -> UploadFile:
+    """Open a regular file; anything else is refused by ``stat`` before it is opened.
+
+    The open descriptor is checked again, so a path swapped for something else between the
+    two calls is refused too (only a swap to a FIFO inside that window could still make the
+    open wait for a writer).
+    """
     try:
         kind = _kind(os.stat(path).st_mode)
         if kind is not None:
             raise FileRefusedError(f"is {kind}, not a regular file")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        stream = Path(path).open("rb")  # noqa: SIM115 - closed by WireParams.close()
     except OSError as exc:
         raise FileRefusedError(f"cannot be read: {exc.strerror or type(exc).__name__}") from None
     try:
-        info = os.fstat(fd)
+        info = os.fstat(stream.fileno())
         kind = _kind(info.st_mode)
         if kind is not None:
             raise FileRefusedError(f"is {kind}, not a regular file")
-        stream = os.fdopen(fd, "rb")
     except BaseException:
-        os.close(fd)
+        stream.close()
         raise
     return UploadFile(os.path.basename(path), stream, info.st_size, owned=True)
 

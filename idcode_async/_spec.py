@@ -262,7 +262,9 @@ def _arguments_problem(
         return "*args", f"parameters are passed by name; got {len(args)} positional argument(s)"
     unknown = sorted(set(kwargs) - names, key=str)
     if unknown:
-        return str(unknown[0])[:60], "is not a parameter of this endpoint"
+        # a name a caller made up is quoted safely: cut, and any surrogate escaped
+        name = str(unknown[0])[:60].encode("utf-8", "backslashreplace").decode("utf-8")
+        return name, "is not a parameter of this endpoint"
     missing = [name for name in required if name not in kwargs]
     if missing:
         return missing[0], "is required"
