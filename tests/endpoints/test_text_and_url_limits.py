@@ -154,3 +154,20 @@ def test_post_endpoints_carry_long_values_in_the_body():
     long_list = ",".join(f"c{i}" for i in range(10_000))
     built = type(spec)(**{**fields_of(spec), "code_list_str": long_list})
     assert built.code_list_str == long_list
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "match"),
+    [
+        ("model_number", "型号\ud800", "surrogate"),
+        ("category_code", "\udcff", "surrogate"),
+        ("industrycategory_id", 10**5000, "digits"),
+    ],
+    ids=["surrogate-text", "surrogate-only", "huge-integer"],
+)
+def test_402_items_refuse_unwritable_values_by_name(name, value, match):
+    """402's items travel inside json_str: the same rules, named by the item's field."""
+    item = SAMPLES[402].category_reg_list[0]
+    with pytest.raises(ValidationError, match=match) as info:
+        type(item)(**{**fields_of(item), name: value})
+    assert (info.value.parameter, info.value.endpoint) == (f"category_reg_list[].{name}", 402)
