@@ -108,7 +108,7 @@ def _gotourl_problem(text: object) -> str | None:
         name, _, value = pair.partition("=")
         if "://" in value:
             return (
-                f"has the URL {value!r} as the raw value of {name!r}: encode a URL value "
+                f"has the URL {shown(value)} as the raw value of {name!r}: encode a URL value "
                 "before putting it in the query (seed §十四, nested encoding)"
             )
     return None
@@ -281,7 +281,9 @@ class ResolveUrl:
             return self._template_parts(landing, category)
         prefix = unquote(self.text) + _append_separator(self.text)
         if not landing.startswith(prefix):
-            raise ValidationError("landing", f"does not start with {prefix!r}: {landing!r}")
+            raise ValidationError(
+                "landing", f"does not start with {shown(prefix)}: {shown(landing)}"
+            )
         rest = landing[len(prefix) :]
         if _BASE_CODE in rest.split("#", 1)[0]:
             user, _, base = rest.partition(_BASE_CODE)
@@ -296,7 +298,8 @@ class ResolveUrl:
             found = _landing_pattern(self.text, None).fullmatch(landing)  # to say what differs
         if found is None:
             raise ValidationError(
-                "landing", f"is not what {self.text!r} renders to: {landing!r} (seed §十三)"
+                "landing",
+                f"is not what {shown(self.text)} renders to: {shown(landing)} (seed §十三)",
             )
         groups = found.groupdict()
         full = groups.get("fullCode")
@@ -311,7 +314,8 @@ class ResolveUrl:
         ):
             if given is not None and given != actual:
                 raise ValidationError(
-                    "landing", f"carries {given!r}, which disagrees with {{fullCode}} {full!r}"
+                    "landing",
+                    f"carries {shown(given)}, which disagrees with {{fullCode}} {shown(full)}",
                 )
         return _Parts(code.main_code, code.catalog_code, code.user_code)
 
@@ -334,7 +338,7 @@ def _recorded_code(user: str, base: str) -> IDCode:
     """``code=<user>&BaseCode=<category>/`` back into one number (§十三, 备案码)."""
     category = IDCode.parse(base, parameter="BaseCode")
     if category.kind is not CodeKind.CATEGORY:
-        raise ValidationError("BaseCode", f"must be a category code, got {base!r}")
+        raise ValidationError("BaseCode", f"must be a category code, got {shown(base)}")
     try:
         return category.with_user_code(user)
     except ValidationError as error:
@@ -350,7 +354,7 @@ def _complete(parts: _Parts, category: IDCode | None) -> IDCode:
         for given, known in ((main, category.main_code), (catalog, category.catalog_code)):
             if given is not None and given != known:
                 raise ValidationError(
-                    "category", f"is {category}, but the landing carries {given!r}"
+                    "category", f"is {category}, but the landing carries {shown(given)}"
                 )
         if catalog is not None or parts.user is not None:
             main, catalog = category.main_code, category.catalog_code

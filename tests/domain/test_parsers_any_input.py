@@ -191,3 +191,19 @@ def test_records_that_are_not_address_records_are_named():
             ]
         )
     assert info.value.parameter == "records[0].address_id"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: IDCode.parse("i.86.1.1/" + "x" * 1_000_000 + "/"),
+        lambda: parse_scan_query("code=" + "y" * 1_000_000),
+        lambda: ResolveUrl.parse("ftp://" + "z" * 7000),
+        lambda: parse_page_callback("CategoryIDcode=" + "w" * 1_000_000),
+    ],
+    ids=["parse", "scan", "resolve", "callback"],
+)
+def test_messages_quote_huge_values_briefly(call):
+    with pytest.raises(ValidationError) as info:
+        call()
+    assert len(str(info.value)) < 400
