@@ -23,8 +23,11 @@ def region_fault(province_id: int, city_id: int, area_id: int) -> tuple[str, str
     """The parameter at fault (``"city_id"`` or ``"area_id"``) and why, or ``None``.
 
     Only the documented rule is checked here; whether a city belongs to a province is a
-    question for the centre's 101/102 data (see :mod:`idcode_async.regions`).
+    question for the centre's 101/102 data (see :mod:`idcode_async.regions`).  Ids that are
+    not integers break no documented rule here; the specs' type checks refuse them.
     """
+    if not all(isinstance(i, int) for i in (province_id, city_id, area_id)):
+        return None
     if province_id in NO_CITY_LEVEL and city_id != province_id:
         return "city_id", f"province {province_id} has no city level: city_id must be {province_id}"
     if city_id in NO_DISTRICT_LEVEL and area_id != city_id:

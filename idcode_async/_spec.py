@@ -9,25 +9,32 @@ wire, and enters the class in the registry.  Adding an endpoint is adding a clas
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
+from typing import Any, ClassVar, Final, Generic, Literal, TypeVar, get_args, get_origin
+from urllib.parse import urlencode
 
 import attrs
 
 from ._errors import UsageError, ValidationError
+from ._file_params import FileRefusedError, file_shape_problem, open_file
 from ._registry import register
-from ._wire import FileInput, UploadFile, WireParams, as_upload_file
+from ._validators import int_problem, shown, text_problem
+from ._wire import FileInput, UploadFile, WireParams
 
 __all__ = [
+    "MAX_QUERY_LENGTH",
     "Endpoint",
     "FileRule",
     "PageEndpoint",
     "Response",
     "Spec",
     "blob_repr",
+    "checked_arguments",
+    "documented_default",
     "endpoint",
     "file_repr",
     "refuse_call_on_page",
@@ -36,6 +43,16 @@ __all__ = [
 
 Method = Literal["GET", "POST"]
 Documented = Literal["GET", "POST", "GET/POST"]
+
+MAX_QUERY_LENGTH: Final = 8000
+"""Most characters the percent-encoded parameters of a URL-borne request may take.
+
+608 (documented GET only) and the page interfaces 401/408/607 (a browser link) carry their
+parameters in the URL.  Servers and browsers cap a request line near 8 KiB (Tomcat's and
+nginx's defaults, 8,192 bytes); 8,000 characters for the spec's own parameters leaves room for
+the path, ``access_token``, ``time`` and ``hash`` under that cap, and far exceeds any
+legitimate value (the longest are the resolve, sample and callback URLs).
+"""
 
 
 @attrs.frozen(kw_only=True, slots=False)
@@ -51,6 +68,7 @@ class Response:
 
 R = TypeVar("R", bound=Response)
 S = TypeVar("S", bound="Spec")
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -96,23 +114,36 @@ class Spec:
                 continue
             _check_type(self, plan, value)
         self._check()
+        if self.method == "GET":
+            _check_query_length(self)
 
     def _check(self) -> None:
         """Rules that involve several parameters; specs override it (e.g. 604, 605, 608)."""
 
     def wire(self) -> WireParams:
-        """The unsigned parameters of this request; file paths are opened here."""
-        fields: dict[str, str] = {}
+        """The unsigned parameters of this request; file paths are opened here.
+
+        Files are checked again on opening (a path may have become a FIFO since the spec was
+        built); if one is refused, the files already opened for this request are closed.
+        """
         uploads: dict[str, UploadFile] = {}
+        try:
+            for plan in self._plan:
+                value = getattr(self, plan.name)
+                if value is not None and plan.kind == "file":
+                    uploads[plan.name] = _open_file(self, plan.name, value)
+        except BaseException:
+            WireParams({}, uploads).close()
+            raise
+        return WireParams(self._text_fields(), uploads)
+
+    def _text_fields(self) -> dict[str, str]:
+        fields: dict[str, str] = {}
         for plan in self._plan:
             value = getattr(self, plan.name)
-            if value is None:
-                continue
-            if plan.kind == "file":
-                uploads[plan.name] = _open_file(self, plan.name, value)
-            else:
+            if value is not None and plan.kind != "file":
                 fields[plan.name] = _text(value)
-        return WireParams(fields, uploads)
+        return fields
 
 
 class Endpoint(Spec, Generic[R]):
@@ -146,6 +177,18 @@ def secret(value: object) -> str:
     return "'***'" if value is not None else "None"
 
 
+_REQUIRED: Final = "idcode.required"
+
+
+def documented_default(value: Any) -> Any:
+    """A required parameter with a documented default (305's ``unit_size_type``: "必填，默认为 1").
+
+    Callers may leave it out and the default is sent; ``None`` (which elsewhere means "not
+    sent") is refused, because the document requires the parameter on the wire.
+    """
+    return attrs.field(default=value, metadata={_REQUIRED: True})
+
+
 def endpoint(
     number: int,
     path: str,
@@ -174,12 +217,58 @@ def endpoint(
         cls.upload = upload
         cls.files = dict(files or {})
         cls._plan = _plan_fields(cls)
+        checked_arguments(cls, endpoint=number)
         if issubclass(cls, Endpoint):
             cls.response_type = _response_type_of(cls)
         register(cls)
         return cls
 
     return declare
+
+
+def checked_arguments(cls: type[T], *, endpoint: int, prefix: str = "") -> type[T]:
+    """Make missing, unknown or positional arguments of an attrs class a ValidationError.
+
+    attrs' ``__init__`` raises a plain ``TypeError`` for them; a spec (and 402's item) reports
+    them like every other bad value, under the parameter's name (``prefix`` + name).  The
+    wrapper costs nothing on the way in: only when ``__init__`` raises ``TypeError`` are the
+    arguments compared with the fields.  A ``TypeError`` with the arguments in order is a bug
+    and is not hidden.
+    """
+    init = cls.__init__
+    fields = attrs.fields(typing.cast(Any, cls))
+    names = frozenset(field.name for field in fields)
+    required = tuple(field.name for field in fields if field.default is attrs.NOTHING)
+
+    @functools.wraps(init)
+    def checked_init(self: T, *args: Any, **kwargs: Any) -> None:
+        try:
+            init(self, *args, **kwargs)
+        except TypeError:
+            problem = _arguments_problem(names, required, args, kwargs)
+            if problem is None:
+                raise
+            name, reason = problem
+            raise ValidationError(prefix + name, reason, endpoint=endpoint) from None
+
+    cls.__init__ = checked_init  # type: ignore[method-assign,assignment]
+    return cls
+
+
+def _arguments_problem(
+    names: frozenset[str], required: tuple[str, ...], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[str, str] | None:
+    if args:
+        return "*args", f"parameters are passed by name; got {len(args)} positional argument(s)"
+    unknown = sorted(set(kwargs) - names, key=str)
+    if unknown:
+        # a name a caller made up is quoted safely: cut, and any surrogate escaped
+        name = str(unknown[0])[:60].encode("utf-8", "backslashreplace").decode("utf-8")
+        return name, "is not a parameter of this endpoint"
+    missing = [name for name in required if name not in kwargs]
+    if missing:
+        return missing[0], "is required"
+    return None
 
 
 def _is_attrs_class(cls: type) -> bool:
@@ -200,7 +289,8 @@ def _plan_fields(cls: type[Spec]) -> tuple[_FieldPlan, ...]:
         kind, allowed = _classify(hints[field.name])
         if kind == "file" and field.name not in cls.files:
             raise TypeError(f"{cls.__name__}.{field.name}: a file parameter needs a FileRule")
-        plans.append(_FieldPlan(field.name, kind, field.default is attrs.NOTHING, allowed))
+        required = field.default is attrs.NOTHING or bool(field.metadata.get(_REQUIRED))
+        plans.append(_FieldPlan(field.name, kind, required, allowed))
     return tuple(plans)
 
 
@@ -238,7 +328,43 @@ def _response_type_of(cls: type[Spec]) -> type[Response]:
     raise TypeError(f"{cls.__name__} must subclass Endpoint[SomeResponse]")
 
 
+def _check_query_length(spec: Spec) -> None:
+    """A URL-borne request must fit a request line (:data:`MAX_QUERY_LENGTH`)."""
+    fields = spec._text_fields()
+    length = len(urlencode(fields))
+    if length > MAX_QUERY_LENGTH:
+        longest = max(fields, key=lambda name: len(fields[name]))
+        raise ValidationError(
+            longest,
+            f"makes the URL too long: endpoint {spec.number} carries its parameters in the "
+            f"URL, whose encoded parameters take {length} characters; at most "
+            f"{MAX_QUERY_LENGTH} are allowed",
+            endpoint=spec.number,
+        )
+
+
 def _check_type(spec: Spec, plan: _FieldPlan, value: Any) -> None:
+    problem = _type_problem(plan, value)
+    if problem is None and plan.kind == "file":
+        problem = file_shape_problem(value) or _extension_problem(
+            spec.files[plan.name], _given_file_name(value)
+        )
+    if problem is None and plan.allowed is not None and not _allowed(value, plan.allowed):
+        choices = ", ".join(repr(v) for v in sorted(plan.allowed, key=str))
+        problem = f"must be one of {choices}, got {shown(value)}"
+    if problem is not None:
+        raise ValidationError(plan.name, problem, endpoint=spec.number)
+
+
+def _allowed(value: Any, allowed: frozenset[Any]) -> bool:
+    try:
+        return value in allowed
+    except TypeError:  # unhashable: certainly not one of the documented values
+        return False
+
+
+def _type_problem(plan: _FieldPlan, value: Any) -> str | None:
+    """Wrong Python type, or a value of the right type that cannot be written on the wire."""
     if plan.kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)
         expected = "an integer"
@@ -249,20 +375,14 @@ def _check_type(spec: Spec, plan: _FieldPlan, value: Any) -> None:
         ok = isinstance(value, bytes | str | os.PathLike) or hasattr(value, "read")
         expected = "bytes, a path or a binary file"
     else:
-        return
+        return None
     if not ok:
-        raise ValidationError(
-            plan.name, f"must be {expected}, got {type(value).__name__}", endpoint=spec.number
-        )
-    if plan.kind == "file":
-        problem = _extension_problem(spec.files[plan.name], _given_file_name(value))
-        if problem:
-            raise ValidationError(plan.name, problem, endpoint=spec.number)
-    if plan.allowed is not None and value not in plan.allowed:
-        shown = ", ".join(repr(v) for v in sorted(plan.allowed, key=str))
-        raise ValidationError(
-            plan.name, f"must be one of {shown}, got {value!r}", endpoint=spec.number
-        )
+        return f"must be {expected}, got {type(value).__name__}"
+    if plan.kind == "int":
+        return int_problem(value)
+    if plan.kind == "str":
+        return text_problem(value)
+    return None
 
 
 def _text(value: Any) -> str:
@@ -272,28 +392,26 @@ def _text(value: Any) -> str:
 
 
 def _open_file(spec: Spec, name: str, value: FileInput) -> UploadFile:
+    """Open and measure a file parameter (see :mod:`idcode_async._file_params`)."""
     rule = spec.files[name]
     default_name = rule.default_name
     if isinstance(value, bytes) and rule.extensions is not None and "." not in default_name:
         default_name = f"{default_name}.{_sniff_image_format(value)}"
     try:
-        upload = as_upload_file(value, default_name)
-    except OSError as exc:
-        raise ValidationError(
-            name, f"cannot be read: {exc.strerror}", endpoint=spec.number
-        ) from exc
-    problem = _file_problem(rule, upload)
+        upload = open_file(value, default_name, rule.max_bytes)
+    except FileRefusedError as exc:
+        raise ValidationError(name, str(exc), endpoint=spec.number) from None
+    unnamed = upload.filename == default_name and "." not in default_name
+    if unnamed and isinstance(upload.content, bytes) and rule.extensions is not None:
+        # an unnamed stream that could not seek was read into memory: name it by its bytes
+        upload = attrs.evolve(
+            upload, filename=f"{default_name}.{_sniff_image_format(upload.content)}"
+        )
+    problem = _extension_problem(rule, upload.filename)
     if problem:
-        if upload.owned and not isinstance(upload.content, bytes):
-            upload.content.close()
+        WireParams({}, {name: upload}).close()
         raise ValidationError(name, problem, endpoint=spec.number)
     return upload
-
-
-def _file_problem(rule: FileRule, upload: UploadFile) -> str | None:
-    if rule.max_bytes is not None and upload.size > rule.max_bytes:
-        return f"is {upload.size} bytes; the document allows at most {rule.max_bytes}"
-    return _extension_problem(rule, upload.filename)
 
 
 def _given_file_name(value: Any) -> str | None:

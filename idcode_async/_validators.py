@@ -8,8 +8,9 @@ only looks at values of its own type; ``None`` (not sent) always passes.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -20,15 +21,67 @@ __all__ = [
     "base64_text",
     "fail",
     "hex_colour",
+    "int_problem",
     "int_range",
     "length",
     "non_blank",
     "one_of",
     "phone_number",
+    "shown",
+    "text_problem",
     "url",
 ]
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+_SHOWN_CHARS: Final = 60
+"""How much of a rejected value an error message quotes: enough to recognise it, no more."""
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot travel as UTF-8 (a lone surrogate such as ``"\\ud800"``), or None.
+
+    Every parameter is signed and sent as UTF-8 (seed §四, §十四); a string Python can hold but
+    UTF-8 cannot encode would fail later, inside the signer, with the canonical string (token
+    and passwords included) in the exception.  The message gives the position, never the text.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"holds U+{ord(value[exc.start]):04X} at position {exc.start}, a lone surrogate "
+            "that UTF-8 cannot encode"
+        )
+    return None
+
+
+def int_problem(value: int) -> str | None:
+    """Why ``value`` cannot be written as decimal text (Python's int/str digit limit), or None."""
+    limit = sys.get_int_max_str_digits()
+    if limit and value.bit_length() > limit * 3:  # 3 bits per digit is a safe under-estimate
+        try:
+            str(value)
+        except ValueError:
+            return f"has more than {limit} digits"
+    return None
+
+
+def shown(value: object) -> str:
+    """A short, always-printable ``repr`` of a rejected value for error messages.
+
+    Long text is cut, integers beyond the digit limit are described, and nothing that cannot
+    be represented raises from inside an error message.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and int_problem(value):
+        return f"<integer of {value.bit_length()} bits>"
+    try:
+        text = repr(value)
+    except Exception:  # a hostile __repr__ must not replace the real error
+        return f"<{type(value).__name__}>"
+    if len(text) > _SHOWN_CHARS:
+        return f"{text[: _SHOWN_CHARS - 1]}… ({len(text)} characters)"
+    return text
 
 
 def fail(instance: Any, parameter: str, reason: str) -> ValidationError:
@@ -44,13 +97,21 @@ def non_blank(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
 
 def one_of(allowed: Collection[Any]) -> Validator:
     """The value must be one of the documented values."""
-    shown = ", ".join(repr(v) for v in allowed)
+    choices = ", ".join(repr(v) for v in allowed)
 
     def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is not None and value not in allowed:
-            raise fail(instance, attribute.name, f"must be one of {shown}, got {value!r}")
+        if value is not None and not _is_one_of(value, allowed):
+            raise fail(instance, attribute.name, f"must be one of {choices}, got {shown(value)}")
 
     return check
+
+
+def _is_one_of(value: Any, allowed: Collection[Any]) -> bool:
+    """Membership that an unhashable or oddly comparing value cannot turn into a TypeError."""
+    try:
+        return value in allowed
+    except TypeError:
+        return False
 
 
 def length(minimum: int = 0, maximum: int | None = None) -> Validator:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 import attrs
 
 from ._errors import ValidationError
+from ._validators import shown
 
 __all__ = [
     "PRODUCTION_RESOLVER",
@@ -71,7 +72,7 @@ def _segment_problem(kind: str, value: str) -> str | None:
     }[kind]
     if pattern.fullmatch(value):
         return None
-    return f"must be {hint}, got {value!r}"
+    return f"must be {hint}, got {shown(value)}"
 
 
 def _check_segment(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -139,7 +140,7 @@ class IDCode:
         if not text:
             raise ValidationError(parameter, "is empty: expected an IDcode such as i.86.101010.3")
         if text != text.strip() or any(c.isspace() for c in text):
-            raise ValidationError(parameter, f"must not contain white space, got {text!r}")
+            raise ValidationError(parameter, f"must not contain white space, got {shown(text)}")
         segments = text.split("/")
         if len(segments) == 3 and segments[2] == "":
             segments.pop()  # the BaseCode form of a category code (§十三), 406's answer
@@ -147,14 +148,14 @@ class IDCode:
             raise ValidationError(
                 parameter,
                 f"has {len(segments)} '/'-separated parts, at most 3 "
-                f"(main/catalog/user) are allowed: {text!r}",
+                f"(main/catalog/user) are allowed: {shown(text)}",
             )
         names = ("main_code", "catalog_code", "user_code")
         for name, segment in zip(names, segments, strict=False):
             problem = _segment_problem(name, segment)
             if problem is not None:
                 where = name.replace("_", " ")
-                raise ValidationError(parameter, f"{where} {problem} (in {text!r})")
+                raise ValidationError(parameter, f"{where} {problem} (in {shown(text)})")
         return cls(*segments)
 
     @classmethod
@@ -166,14 +167,23 @@ class IDCode:
         The URL must be one of ``resolvers`` followed by ``?code=<number>`` and nothing else;
         a percent-encoded number is accepted too.
         """
-        parts = urlsplit(url)
+        if not isinstance(url, str):
+            raise ValidationError("url", f"must be a string, got {type(url).__name__}")
+        if not isinstance(resolvers, tuple | list) or not all(
+            isinstance(r, str) for r in resolvers
+        ):
+            raise ValidationError("resolvers", "must be a tuple of resolver URLs (strings)")
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # e.g. "http://[::1": an unclosed IPv6 host
+            raise ValidationError("url", f"cannot be parsed as a URL: {exc}") from None
         base = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
         if base.lower() not in {r.lower() for r in resolvers}:
-            shown = ", ".join(resolvers)
-            raise ValidationError("url", f"is not on a known resolver ({shown}): {url!r}")
+            known = ", ".join(resolvers)
+            raise ValidationError("url", f"is not on a known resolver ({known}): {shown(url)}")
         pairs = parse_qsl(parts.query, keep_blank_values=True)
         if [name for name, _ in pairs] != ["code"] or parts.fragment:
-            raise ValidationError("url", f"must be <resolver>?code=<IDcode>, got {url!r}")
+            raise ValidationError("url", f"must be <resolver>?code=<IDcode>, got {shown(url)}")
         return cls.parse(pairs[0][1])
 
     def __str__(self) -> str:

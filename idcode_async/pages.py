@@ -11,6 +11,7 @@ from typing import Final
 
 from ._errors import ValidationError
 from ._query import QueryInput, query_value
+from ._validators import shown
 from .idcode import CodeKind, IDCode
 
 __all__ = ["CALLBACK_PARAMETER", "parse_page_callback"]
@@ -37,7 +38,7 @@ def parse_page_callback(url_or_query: QueryInput) -> IDCode:
     if code.kind is not CodeKind.CATEGORY:
         raise ValidationError(
             CALLBACK_PARAMETER,
-            f"must be a category code such as i.86.101010.3/10.232324.11, got {value!r} "
+            f"must be a category code such as i.86.101010.3/10.232324.11, got {shown(value)} "
             f"({code.kind.value} code)",
         )
     return code

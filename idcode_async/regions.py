@@ -83,18 +83,20 @@ class RegionDirectory:
 
     @classmethod
     def from_records(cls, records: Iterable[AddressRecord]) -> RegionDirectory:
-        """Index 101/102 records; records without an ``address_id`` are skipped."""
-        regions: dict[int, Region] = {}
-        for record in records:
-            if record.address_id is None:
-                continue
-            regions[record.address_id] = Region(
-                record.address_id,
-                record.address_name,
-                record.address_level,
-                record.address_id_parent,
-                record.address_code,
+        """Index 101/102 records; records without an ``address_id`` are skipped.
+
+        Records that lack the fields of an address (or carry ids that are not integers) are a
+        :class:`~idcode_async.ValidationError` naming their position.
+        """
+        if isinstance(records, str | bytes) or not isinstance(records, Iterable):
+            raise ValidationError(
+                "records", f"must be 101/102 address records, got {type(records).__name__}"
             )
+        regions: dict[int, Region] = {}
+        for index, record in enumerate(records):
+            region = _region_of(record, index)
+            if region is not None:
+                regions[region.id] = region
         children: dict[int, list[int]] = {}
         for region in regions.values():
             if region.parent_id is not None:
@@ -119,21 +121,25 @@ class RegionDirectory:
             return cached
 
     def __contains__(self, region_id: object) -> bool:
-        return region_id in self.regions
+        return _is_id(region_id) and region_id in self.regions
 
     def __len__(self) -> int:
         return len(self.regions)
 
     def get(self, region_id: int) -> Region | None:
         """The region with ``region_id``, or ``None``."""
-        return self.regions.get(region_id)
+        return self.regions.get(region_id) if _is_id(region_id) else None
 
     def children(self, region_id: int) -> tuple[Region, ...]:
         """The regions directly under ``region_id`` (102 with that parent)."""
+        if not _is_id(region_id):
+            return ()
         return tuple(self.regions[i] for i in self.children_of.get(region_id, ()))
 
     def is_within(self, region_id: int, ancestor_id: int) -> bool:
         """Whether ``region_id`` lies strictly below ``ancestor_id`` in the tree."""
+        if not (_is_id(region_id) and _is_id(ancestor_id)):
+            return False
         seen: set[int] = set()
         region = self.regions.get(region_id)
         while region is not None and region.parent_id is not None and region.id not in seen:
@@ -152,6 +158,7 @@ class RegionDirectory:
         ``city_id`` where there is no district level: the 101 note's regions, and any region
         without children in the centre's data.  Where a level exists it must be given.
         """
+        _require_ids(province_id=province_id, city_id=city_id, area_id=area_id)
         if city_id is None:
             if not self._lacks_level(province_id, NO_CITY_LEVEL):
                 raise ValidationError(
@@ -171,6 +178,7 @@ class RegionDirectory:
 
         :class:`~idcode_async.ValidationError` names the offending parameter.
         """
+        _require_ids(province_id=province_id, city_id=city_id, area_id=area_id, optional=False)
         province = self.regions.get(province_id)
         if province is None:
             raise ValidationError("province_id", f"{province_id} is not a region of 101")
@@ -209,3 +217,53 @@ class RegionDirectory:
             raise ValidationError(parameter, f"{region_id} is not a region of 101")
         if not self.is_within(region_id, parent_id):
             raise ValidationError(parameter, f"{region_id} is not under {parent_id}")
+
+
+def _is_id(value: object) -> bool:
+    """Region ids are integers (101's ``address_id``); ``True`` is not region 1."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _require_ids(*, optional: bool = True, **ids: object) -> None:
+    for name, value in ids.items():
+        if value is None and optional:
+            continue
+        if not _is_id(value):
+            raise ValidationError(name, f"must be an integer region id, got {type(value).__name__}")
+
+
+_RECORD_FIELDS = (
+    "address_id",
+    "address_name",
+    "address_level",
+    "address_id_parent",
+    "address_code",
+)
+
+
+def _region_of(record: object, index: int) -> Region | None:
+    """One 101/102 record as a :class:`Region`; ``None`` for a record without an id."""
+    try:
+        values = [getattr(record, name) for name in _RECORD_FIELDS]
+    except AttributeError:
+        raise ValidationError(
+            f"records[{index}]", f"must be an address record (101/102), got {type(record).__name__}"
+        ) from None
+    region_id, name, level, parent_id, code = values
+    if region_id is None:
+        return None
+    for field, value in (
+        ("address_id", region_id),
+        ("address_level", level),
+        ("address_id_parent", parent_id),
+    ):
+        if value is not None and not _is_id(value):
+            raise ValidationError(
+                f"records[{index}].{field}", f"must be an integer, got {type(value).__name__}"
+            )
+    for field, value in (("address_name", name), ("address_code", code)):
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(
+                f"records[{index}].{field}", f"must be a string, got {type(value).__name__}"
+            )
+    return Region(region_id, name, level, parent_id, code)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+import typing
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import quote, unquote, urlsplit
@@ -27,10 +28,11 @@ import attrs
 
 from ._errors import ValidationError
 from ._query import QueryInput, query_value
-from ._validators import fail
+from ._validators import fail, shown, text_problem
 from .idcode import CATALOG_PATTERN, MAIN_PATTERN, USER_PATTERN, CodeKind, IDCode
 
 __all__ = [
+    "MAX_URL_LENGTH",
     "PLACEHOLDERS",
     "ResolveUrl",
     "build_resolve_url",
@@ -41,6 +43,14 @@ __all__ = [
     "url_encode",
     "validate_sample_url",
 ]
+
+MAX_URL_LENGTH: Final = 8000
+"""Longest resolve URL or landing URL read, in characters.
+
+Matching a landing against a template with repeated placeholders takes time that grows faster
+than the length; a bound keeps every call quick.  It matches the URL limit of the specs
+(:data:`idcode_async._spec.MAX_QUERY_LENGTH`): a longer URL could not be registered anyway.
+"""
 
 PLACEHOLDERS: Final = ("fullCode", "mainCode", "catalogCode", "userCode")
 """The four parameters of §十三 example 4, written ``{name}`` in a resolve URL."""
@@ -67,11 +77,17 @@ def _gotourl_problem(text: object) -> str | None:
                 f"contains {char!r}: Chinese text and other non-ASCII characters must be "
                 "URL-encoded (seed §十四); build_resolve_url() does it"
             )
+    if len(text) > MAX_URL_LENGTH:
+        return f"is {len(text)} characters long; at most {MAX_URL_LENGTH} are accepted"
     scheme, sep, _ = text.partition("://")
     if not sep or scheme.lower() not in {"http", "https"}:
         return "must be an absolute http:// or https:// URL"
-    parts = urlsplit(text)
-    if not parts.hostname:
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+    except ValueError as exc:  # e.g. "http://[::1": an unclosed IPv6 host
+        return f"cannot be parsed as a URL: {exc}"
+    if not hostname:
         return "has no host"
     if "{" in parts.netloc or "}" in parts.netloc:
         return "may use placeholders only in its path, query or fragment, not in its host"
@@ -92,7 +108,7 @@ def _gotourl_problem(text: object) -> str | None:
         name, _, value = pair.partition("=")
         if "://" in value:
             return (
-                f"has the URL {value!r} as the raw value of {name!r}: encode a URL value "
+                f"has the URL {shown(value)} as the raw value of {name!r}: encode a URL value "
                 "before putting it in the query (seed §十四, nested encoding)"
             )
     return None
@@ -131,8 +147,8 @@ class _Parts:
     user: str | None = None
 
 
-def _as_code(code: IDCode | str) -> IDCode:
-    return code if isinstance(code, IDCode) else IDCode.parse(code)
+def _as_code(code: IDCode | str, parameter: str = "code") -> IDCode:
+    return code if isinstance(code, IDCode) else IDCode.parse(code, parameter=parameter)
 
 
 def _group_patterns(category: IDCode | None) -> dict[str, str]:
@@ -240,11 +256,13 @@ class ResolveUrl:
         parts (``…/html/{userCode}.html``) needs ``category``, the category code the resolve
         URL was registered for, to complete the number.
         """
-        known = None if category is None else _as_code(category)
+        known = None if category is None else _as_code(category, "category")
         return _complete(self._parts(landing, known), known)
 
     def matches_sample(self, sample_url: str) -> bool:
         """Whether ``sample_url`` (示例地址) is a landing of this URL; if not, 30005 follows."""
+        if not isinstance(sample_url, str):
+            return False
         try:
             self._parts(sample_url, None)
         except ValidationError:
@@ -254,12 +272,18 @@ class ResolveUrl:
     def _parts(self, landing: str, category: IDCode | None) -> _Parts:
         if not isinstance(landing, str):
             raise ValidationError("landing", f"must be a string, got {type(landing).__name__}")
+        if len(landing) > MAX_URL_LENGTH:
+            raise ValidationError(
+                "landing", f"is {len(landing)} characters long; at most {MAX_URL_LENGTH} are read"
+            )
         landing = unquote(landing)
         if self.placeholders:
             return self._template_parts(landing, category)
         prefix = unquote(self.text) + _append_separator(self.text)
         if not landing.startswith(prefix):
-            raise ValidationError("landing", f"does not start with {prefix!r}: {landing!r}")
+            raise ValidationError(
+                "landing", f"does not start with {shown(prefix)}: {shown(landing)}"
+            )
         rest = landing[len(prefix) :]
         if _BASE_CODE in rest.split("#", 1)[0]:
             user, _, base = rest.partition(_BASE_CODE)
@@ -274,7 +298,8 @@ class ResolveUrl:
             found = _landing_pattern(self.text, None).fullmatch(landing)  # to say what differs
         if found is None:
             raise ValidationError(
-                "landing", f"is not what {self.text!r} renders to: {landing!r} (seed §十三)"
+                "landing",
+                f"is not what {shown(self.text)} renders to: {shown(landing)} (seed §十三)",
             )
         groups = found.groupdict()
         full = groups.get("fullCode")
@@ -289,7 +314,8 @@ class ResolveUrl:
         ):
             if given is not None and given != actual:
                 raise ValidationError(
-                    "landing", f"carries {given!r}, which disagrees with {{fullCode}} {full!r}"
+                    "landing",
+                    f"carries {shown(given)}, which disagrees with {{fullCode}} {shown(full)}",
                 )
         return _Parts(code.main_code, code.catalog_code, code.user_code)
 
@@ -312,7 +338,7 @@ def _recorded_code(user: str, base: str) -> IDCode:
     """``code=<user>&BaseCode=<category>/`` back into one number (§十三, 备案码)."""
     category = IDCode.parse(base, parameter="BaseCode")
     if category.kind is not CodeKind.CATEGORY:
-        raise ValidationError("BaseCode", f"must be a category code, got {base!r}")
+        raise ValidationError("BaseCode", f"must be a category code, got {shown(base)}")
     try:
         return category.with_user_code(user)
     except ValidationError as error:
@@ -328,7 +354,7 @@ def _complete(parts: _Parts, category: IDCode | None) -> IDCode:
         for given, known in ((main, category.main_code), (catalog, category.catalog_code)):
             if given is not None and given != known:
                 raise ValidationError(
-                    "category", f"is {category}, but the landing carries {given!r}"
+                    "category", f"is {category}, but the landing carries {shown(given)}"
                 )
         if catalog is not None or parts.user is not None:
             main, catalog = category.main_code, category.catalog_code
@@ -383,10 +409,12 @@ def validate_sample_url(gotourl: str, sample_url: str, *, parameter: str = "samp
     The sample URL is "the address a scan lands on" (401/402/405–408/602/606, note 2): a
     landing of ``gotourl`` for some number.
     """
+    if not isinstance(sample_url, str):
+        raise ValidationError(parameter, f"must be a string, got {type(sample_url).__name__}")
     if not ResolveUrl.parse(gotourl).matches_sample(sample_url):
         raise ValidationError(
             parameter,
-            f"{sample_url!r} is not a landing of the resolve URL {gotourl!r} "
+            f"{shown(sample_url)} is not a landing of the resolve URL {shown(gotourl)} "
             "(seed §十三; the centre answers 30005)",
         )
 
@@ -397,6 +425,11 @@ def url_encode(value: str) -> str:
     >>> url_encode("单位名称")
     '%E5%8D%95%E4%BD%8D%E5%90%8D%E7%A7%B0'
     """
+    if not isinstance(value, str):
+        raise ValidationError("value", f"must be a string, got {type(value).__name__}")
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValidationError("value", problem)
     return quote(value, safe="")
 
 
@@ -420,7 +453,9 @@ def build_resolve_url(base: str, params: Mapping[str, str] | Iterable[tuple[str,
     Placeholders (``{userCode}``…) inside values are kept as they are, and an empty last value
     (``id=``) is where the centre will put the number (§十三 example 2).
     """
-    pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
+    if not isinstance(base, str):
+        raise ValidationError("base", f"must be a string, got {type(base).__name__}")
+    pairs = _pairs(params)
     url, hash_mark, fragment = base.partition("#")
     if pairs:
         query = "&".join(
@@ -429,3 +464,24 @@ def build_resolve_url(base: str, params: Mapping[str, str] | Iterable[tuple[str,
         joiner = "?" if "?" not in url else ("" if url.endswith(("?", "&")) else "&")
         url = f"{url}{joiner}{query}"
     return ResolveUrl.parse(url + hash_mark + fragment).text
+
+
+def _pairs(params: object) -> list[tuple[str, str]]:
+    """``params`` as (name, value) text pairs, or a ValidationError saying what is wrong."""
+    if isinstance(params, Mapping):
+        items: object = list(params.items())
+    elif isinstance(params, str | bytes) or not isinstance(params, Iterable):
+        raise ValidationError(
+            "params", f"must be a mapping or (name, value) pairs, got {type(params).__name__}"
+        )
+    else:
+        items = list(params)
+    pairs: list[tuple[str, str]] = []
+    for item in typing.cast(list[object], items):
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise ValidationError("params", f"must hold (name, value) pairs, got {shown(item)}")
+        name, value = item
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ValidationError("params", f"names and values must be strings, got {shown(item)}")
+        pairs.append((name, value))
+    return pairs

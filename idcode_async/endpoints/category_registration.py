@@ -18,8 +18,8 @@ from typing import Any, Final, Literal, cast
 import attrs
 
 from .._errors import ValidationError
-from .._spec import Endpoint, PageEndpoint, Response, endpoint
-from .._validators import Validator, fail, non_blank, url
+from .._spec import Endpoint, PageEndpoint, Response, checked_arguments, endpoint
+from .._validators import Validator, fail, int_problem, non_blank, shown, text_problem, url
 from .._wire import WireParams
 
 __all__ = [
@@ -122,9 +122,12 @@ def _item_rule(
             return
         if isinstance(value, bool) or not isinstance(value, kind):
             raise _item_error(name, f"must be {expected}, got {type(value).__name__}")
+        problem = int_problem(value) if isinstance(value, int) else text_problem(value)
+        if problem is not None:
+            raise _item_error(name, problem)
         if allowed is not None and value not in allowed:
-            shown = ", ".join(repr(v) for v in allowed)
-            raise _item_error(name, f"must be one of {shown}, got {value!r}")
+            choices = ", ".join(repr(v) for v in allowed)
+            raise _item_error(name, f"must be one of {choices}, got {shown(value)}")
         for rule in rules:
             try:
                 rule(instance, attribute, value)
@@ -167,6 +170,9 @@ class CategoryRegItem:
     """The model name (型号名称)."""
     model_number_code: str = attrs.field(validator=_required_text)
     """The model code (型号编码); one the unit already has is refused (50001)."""
+
+
+checked_arguments(CategoryRegItem, endpoint=_BATCH_ENDPOINT, prefix=f"{_ITEMS}[].")
 
 
 def _item_json(item: CategoryRegItem) -> dict[str, Any]:

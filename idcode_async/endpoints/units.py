@@ -12,7 +12,16 @@ from typing import Literal
 import attrs
 
 from .._region_rules import region_fault
-from .._spec import Endpoint, FileRule, Response, blob_repr, endpoint, file_repr, secret
+from .._spec import (
+    Endpoint,
+    FileRule,
+    Response,
+    blob_repr,
+    documented_default,
+    endpoint,
+    file_repr,
+    secret,
+)
 from .._validators import base64_text, fail, non_blank, phone_number, url
 from .._wire import FileInput
 from ._shared import OrganUnitInfo, OrganUnitResponse
@@ -171,8 +180,12 @@ class CompanyModify(Endpoint[Response]):
     """The unit's (landline) telephone."""
     unit_workaddress: str | None = None
     unit_workaddress_en: str | None = None
-    unit_size_type: Literal[1, 2, 3, 4]
-    """Staff: 1 up to 50, 2 51–100, 3 101–500, 4 over 500 (documented required, "default 1")."""
+    unit_size_type: Literal[1, 2, 3, 4] = documented_default(1)
+    """Staff: 1 up to 50, 2 51–100, 3 101–500, 4 over 500.
+
+    Documented "必填，默认为 1" (required, default 1): callers may omit it, and the default is
+    still sent, so the centre always receives the parameter it requires.
+    """
     registered_capital: int | None = None
     """In units of 10,000 yuan (万元)."""
     unittype_id: int | None = None

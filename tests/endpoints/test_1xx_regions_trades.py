@@ -106,8 +106,9 @@ def test_102_rejects_undocumented_level():
 
 
 def test_102_requires_parent():
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError, match="is required") as info:
         AddressesByParent()  # type: ignore[call-arg]
+    assert (info.value.parameter, info.value.endpoint) == ("address_id_parent", 102)
 
 
 def test_102_rejects_wrong_type():

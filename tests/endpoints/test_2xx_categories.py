@@ -194,5 +194,6 @@ def test_203_rejects_wrong_type():
 
 
 def test_201_takes_no_parameters():
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError, match="not a parameter") as info:
         CodeUses(codeuse_id=10)  # type: ignore[call-arg]
+    assert (info.value.parameter, info.value.endpoint) == ("codeuse_id", 201)

@@ -225,7 +225,16 @@ REQUIRED = {
 def test_parameters_as_documented(cls):
     fields = attrs.fields(cls)
     assert [f.name for f in fields] == DOCUMENTED_PARAMETERS[cls]
-    assert {f.name for f in fields if f.default is attrs.NOTHING} == REQUIRED[cls]
+    required = {f.name for f in fields if f.default is attrs.NOTHING or f.metadata}
+    assert required == REQUIRED[cls]
+
+
+async def test_305_unit_size_type_defaults_to_1_and_is_sent(client, router):
+    """305: unit_size_type is "必填，默认为 1": it may be left out, and 1 still goes out."""
+    spec = CompanyModify(company_idcode=MAIN_CODE, trade_id=9, organunit_address="天津")
+    wire, _ = await exchange(client, router, spec, OK)
+    assert wire.fields["unit_size_type"] == "1"
+    assert_signed(wire)
 
 
 def test_file_parameters_declared():
@@ -931,8 +940,9 @@ def test_301_follows_region_examples_of_the_note():
 
 
 def test_301_requires_documented_parameters():
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError, match="is required") as info:
         CompanyRegister(login_name="a", login_password="b")  # type: ignore[call-arg]
+    assert info.value.endpoint == 301
 
 
 @pytest.mark.parametrize("spec_type", [VerifyCode, VerifyCodeSend])

@@ -533,8 +533,9 @@ def test_5012_code_list_must_hold_a_code(code_list_str):
 
 
 def test_5012_code_list_is_required():
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError, match="is required") as info:
         UploadCodeList(**BASE)  # type: ignore[call-arg]
+    assert info.value.parameter == "code_list_str"
 
 
 @pytest.mark.parametrize("cls", [UploadCodePrefix, UploadCodeFixedLength])
