@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import endpoints
 from ._auth import IdcodeAuth
 from ._client import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
     PRODUCTION_BASE_URL,
     TEST_BASE_URL,
@@ -26,8 +27,10 @@ from ._errors import (
     InvalidParameterError,
     LoginError,
     NotFoundError,
+    RedirectError,
     ResolveUrlError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     TimeoutError,
     TransportError,
     UnitStateError,
@@ -36,6 +39,7 @@ from ._errors import (
     ValidationError,
     VerificationCodeError,
 )
+from ._origin import InsecureBaseUrlWarning
 from ._registry import registry
 from ._retry import RetryPolicy
 from ._signing import canonical_string, sign
@@ -82,6 +86,7 @@ from .uploads import (
 
 __all__ = [
     "CALLBACK_PARAMETER",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "PLACEHOLDERS",
     "PRODUCTION_BASE_URL",
@@ -104,6 +109,7 @@ __all__ = [
     "IdcodeAuth",
     "IdcodeClient",
     "IdcodeError",
+    "InsecureBaseUrlWarning",
     "InvalidParameterError",
     "LocalPacer",
     "LoginError",
@@ -112,6 +118,7 @@ __all__ = [
     "PageEndpoint",
     "PageForm",
     "PlanOptions",
+    "RedirectError",
     "Region",
     "RegionDirectory",
     "RegionSelection",
@@ -119,6 +126,7 @@ __all__ = [
     "ResolveUrlError",
     "Response",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "RowOutcome",
     "Spec",
