@@ -24,6 +24,8 @@ DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 
 ACCEPT_ENCODING: Final = "gzip, deflate"
 
+_STEP = 1024 * 1024
+"""Most bytes inflated at once, so that memory holds the cap plus one step, never twice it."""
 _IDENTITY = frozenset({"", "identity"})
 _WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 
@@ -54,7 +56,11 @@ class _Inflater:
         return self._zlib.unconsumed_tail
 
     def flush(self, room: int) -> bytes:
-        return self._zlib.flush(room) if room > 0 else b""
+        """The rest of the output; a stream cut short (no end marker) is corrupt."""
+        out = self._zlib.flush(room) if room > 0 else b""
+        if not self._zlib.eof:
+            raise zlib.error("the compressed stream ends early")
+        return out
 
 
 async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) -> bytes:
@@ -84,11 +90,11 @@ async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) ->
                 continue
             data = chunk
             while data:
-                body += inflater.feed(data, limit + 1 - len(body))
+                body += inflater.feed(data, min(_STEP, limit + 1 - len(body)))
                 _check(body, limit, status, endpoint)
                 data = inflater.pending
         if inflater is not None:
-            body += inflater.flush(limit + 1 - len(body))
+            body += inflater.flush(min(_STEP, limit + 1 - len(body)))
             _check(body, limit, status, endpoint)
     except zlib.error:
         failed = True
