@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any, Final, ParamSpec, TypeVar, overload
 
 import anyio
@@ -27,6 +28,7 @@ from ._errors import (
     TimeoutError,
     TransportError,
     UsageError,
+    ValidationError,
 )
 from ._logging import install_httpx_redaction, logger, redact
 from ._origin import warn_if_cleartext
@@ -182,17 +184,19 @@ class IdcodeClient(httpx.AsyncClient):
             try:
                 return await self._attempt(spec, wire, timeout, attempt)
             except (httpx.HTTPError, IdcodeError) as exc:
-                if attempt > policy.max_retries or not is_retryable(exc, writes=spec.writes):
-                    raise _as_sdk_error(exc, spec.number) from _cause(exc)
-                delay = policy.delay(attempt)
-                logger.info(
-                    "endpoint=%s attempt=%d retrying in %.2fs after %s",
-                    spec.number,
-                    attempt,
-                    delay,
-                    type(exc).__name__,
-                    extra={"endpoint": spec.number, "method": spec.method, "attempt": attempt},
-                )
+                failure: Exception = exc
+            # decided outside the handler, so that no __context__ links to a dropped cause
+            if attempt > policy.max_retries or not is_retryable(failure, writes=spec.writes):
+                raise _as_sdk_error(failure, spec.number) from _cause(failure)
+            delay = policy.delay(attempt)
+            logger.info(
+                "endpoint=%s attempt=%d retrying in %.2fs after %s",
+                spec.number,
+                attempt,
+                delay,
+                type(failure).__name__,
+                extra={"endpoint": spec.number, "method": spec.method, "attempt": attempt},
+            )
             await anyio.sleep(delay)
 
     async def _attempt(
@@ -227,6 +231,13 @@ class IdcodeClient(httpx.AsyncClient):
             raise
         finally:
             _log_attempt(spec, response.status_code, result_code, attempt, started)
+
+    def build_request(self, *args: Any, **kwargs: Any) -> httpx.Request:
+        """``httpx.AsyncClient.build_request``; text that cannot be encoded is a
+        :class:`ValidationError` that quotes none of it (it may hold a password)."""
+        with suppress(UnicodeEncodeError):
+            return super().build_request(*args, **kwargs)
+        raise ValidationError("request", _UNENCODABLE)
 
     async def send(
         self,
@@ -314,6 +325,9 @@ class IdcodeClient(httpx.AsyncClient):
         return PageForm(spec.method, str(url), fields)
 
 
+_UNENCODABLE = "contains text that cannot be encoded as UTF-8 (e.g. a lone surrogate)"
+
+
 def _log_attempt(
     spec: Endpoint[Any], status: int, result_code: int | str, attempt: int, started: float
 ) -> None:
@@ -354,4 +368,8 @@ def _as_sdk_error(exc: Exception, endpoint: int) -> IdcodeError:
 
 
 def _cause(exc: Exception) -> BaseException | None:
-    return exc.__cause__ if isinstance(exc, IdcodeError) else exc
+    """The exception to chain: an httpx error only if its text carries no credential."""
+    if isinstance(exc, IdcodeError):
+        return exc.__cause__
+    text = str(exc)
+    return exc if redact(text) == text else None
