@@ -38,6 +38,9 @@ MAX_EXPONENT = 400
 def _bounded_decimal(text: str) -> Decimal:
     if len(text) > MAX_NUMBER_CHARS:
         raise ValueError(f"a number of {len(text)} characters")
+    exponent = text.lower().partition("e")[2].lstrip("+-")
+    if len(exponent) > len(str(MAX_EXPONENT)):  # beyond what Decimal's context accepts
+        raise ValueError("a number with an exponent beyond the accepted range")
     value = Decimal(text)
     if abs(value.adjusted()) > MAX_EXPONENT:
         raise ValueError("a number with an exponent beyond the accepted range")
