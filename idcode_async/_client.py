@@ -57,6 +57,10 @@ UPLOAD_TIMEOUT: Final = httpx.Timeout(300.0, connect=10.0)
 """Bulk uploads (5011–5014) stream megabytes; they get a longer read/write allowance."""
 
 
+_IN_PROCESS_TRANSPORTS = (httpx.ASGITransport, httpx.MockTransport)
+"""Transports that never touch a network (the in-process sandbox, test doubles)."""
+
+
 class _UseDefault:
     def __repr__(self) -> str:
         return "USE_DEFAULT"
@@ -105,6 +109,7 @@ class IdcodeClient(httpx.AsyncClient):
         self._endpoint_urls: dict[str, httpx.URL] = {}
         self._endpoint_urls_base = self.base_url
         self._scoped_base: httpx.URL | None = None
+        self._in_process = isinstance(kwargs.get("transport"), _IN_PROCESS_TRANSPORTS)
         self._scope_signing()
         install_httpx_redaction()
 
@@ -116,7 +121,8 @@ class IdcodeClient(httpx.AsyncClient):
         if self._scoped_base is not self.base_url:
             self._idcode_auth.scope_to(self.base_url)
             self._scoped_base = self.base_url
-            warn_if_cleartext(self.base_url)
+            if not self._in_process:  # nothing travels over a network in-process
+                warn_if_cleartext(self.base_url)
 
     @overload
     async def call(
@@ -215,7 +221,8 @@ class IdcodeClient(httpx.AsyncClient):
             try:
                 content = await read_capped(response, self.max_response_bytes, endpoint=spec.number)
             finally:
-                await response.aclose()
+                with anyio.CancelScope(shield=True):  # close even when the bound cut the read
+                    await response.aclose()
         result_code: int | str = "-"
         try:
             decoded = decode_answer(

@@ -298,6 +298,17 @@ def test_loopback_and_https_base_urls_do_not_warn(url: str):
         IdcodeClient(access_token=TEST_TOKEN, auth_code=TEST_AUTH_CODE, base_url=url)
 
 
+def test_in_process_transports_do_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        IdcodeClient(
+            access_token=TEST_TOKEN,
+            auth_code=TEST_AUTH_CODE,
+            base_url="http://sandbox.invalid",
+            transport=httpx.MockTransport(lambda r: httpx.Response(200)),
+        )
+
+
 def test_the_warning_names_no_secret():
     with pytest.warns(InsecureBaseUrlWarning) as record:
         IdcodeClient(access_token=TEST_TOKEN, auth_code=TEST_AUTH_CODE, base_url="http://10.1.2.3")
