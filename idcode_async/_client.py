@@ -8,6 +8,7 @@ on it.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -20,7 +21,7 @@ from httpx import USE_CLIENT_DEFAULT
 
 from ._auth import WIRE_EXTENSION, IdcodeAuth
 from ._body import ACCEPT_ENCODING, DEFAULT_MAX_RESPONSE_BYTES, read_capped
-from ._deadline import attempt_limit, bounded, checked_deadline, checked_retries, checked_timeout
+from ._deadline import attempt_limit, checked_deadline, checked_retries, checked_timeout
 from ._decode import decode_answer
 from ._errors import (
     ApiError,
@@ -170,10 +171,14 @@ class IdcodeClient(httpx.AsyncClient):
         policy = self.retry if count is None else attrs.evolve(self.retry, max_retries=count)
         wire = spec.wire()
         try:
-            with bounded(limit, f"the call's deadline of {limit} s", spec.number):
+            if limit is None:
+                return await self._with_retries(spec, wire, policy, chosen)
+            with anyio.move_on_after(limit):
                 return await self._with_retries(spec, wire, policy, chosen)
         finally:
             wire.close()
+        # reached only when the deadline's scope cut the call short
+        raise TimeoutError(f"the call's deadline of {limit} s passed", endpoint=spec.number)
 
     def _chosen_timeout(self, spec: Endpoint[Any], timeout: TimeoutArg) -> httpx.Timeout | None:
         if isinstance(timeout, _UseDefault):
@@ -212,17 +217,19 @@ class IdcodeClient(httpx.AsyncClient):
         request = self.build_request(
             spec.method,
             self._endpoint_url(spec.path),
-            headers={"accept-encoding": ACCEPT_ENCODING},
             timeout=timeout,
             extensions={WIRE_EXTENSION: wire},
         )
-        with bounded(attempt_limit(timeout), "the attempt's timeout", spec.number):
+        request.headers["accept-encoding"] = ACCEPT_ENCODING
+        with anyio.move_on_after(attempt_limit(timeout)) as scope:
             response = await self.send(request, stream=True)
             try:
                 content = await read_capped(response, self.max_response_bytes, endpoint=spec.number)
             finally:
                 with anyio.CancelScope(shield=True):  # close even when the bound cut the read
                     await response.aclose()
+        if scope.cancelled_caught:
+            raise TimeoutError("the attempt's timeout passed", endpoint=spec.number)
         result_code: int | str = "-"
         try:
             decoded = decode_answer(
@@ -339,6 +346,8 @@ def _log_attempt(
     spec: Endpoint[Any], status: int, result_code: int | str, attempt: int, started: float
 ) -> None:
     """One DEBUG record per attempt; the values ride as record attributes too (``extra``)."""
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
     elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     logger.debug(
         "endpoint=%s method=%s status=%d result_code=%s attempt=%d elapsed_ms=%.1f",

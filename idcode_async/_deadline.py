@@ -3,39 +3,21 @@
 httpx's timeouts bound each network operation (one read, one write), so a peer that sends one
 byte just before every read timeout holds a request forever.  The SDK therefore also bounds
 each *attempt* as a whole, by the largest value of its timeout, and optionally the whole call
-with its retries and backoff pauses by ``deadline=``.  Both are anyio cancel scopes, so they
-hold under asyncio and trio alike.
+with its retries and backoff pauses by ``deadline=``.  The client applies both as anyio cancel
+scopes (not a timer per I/O call), so they interrupt whatever is awaited, a dribbling read or a
+backoff pause, under asyncio and trio alike.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import anyio
 import httpx
 
-from ._errors import TimeoutError, UsageError
+from ._errors import UsageError
 
-__all__ = ["attempt_limit", "bounded", "checked_deadline", "checked_retries", "checked_timeout"]
-
-
-@contextmanager
-def bounded(seconds: float | None, what: str, endpoint: int) -> Iterator[None]:
-    """Cancel the block after ``seconds`` and raise the SDK's :class:`TimeoutError`.
-
-    A cancel scope, not a timer per I/O call: it interrupts whatever the block awaits (a
-    dribbling read, a backoff pause), under asyncio and trio alike.
-    """
-    if seconds is None:
-        yield
-        return
-    with anyio.move_on_after(seconds) as scope:
-        yield
-    if scope.cancelled_caught:
-        raise TimeoutError(f"{what} passed", endpoint=endpoint)
+__all__ = ["attempt_limit", "checked_deadline", "checked_retries", "checked_timeout"]
 
 
 def _is_number(value: object) -> bool:
