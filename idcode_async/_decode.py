@@ -41,26 +41,32 @@ def decode_answer(
     )
 
 
-def _parse(content: bytes, status: int, endpoint: int) -> dict[str, Any]:
+_INVALID: Any = object()
+
+
+def _loads(content: bytes) -> Any:
+    """The parsed body or ``_INVALID``; the parser's error (it may quote the body) is dropped."""
     try:
-        body = normalise_keys(decode_json(content))
+        return decode_json(content)
     except (ValueError, RecursionError):
-        body = None
-        valid = False
-    else:
-        valid = True
-    if not valid:
-        if _is_markup(content):
-            raise ResponseDecodeError(
-                f"HTTP {status}: an HTML page instead of JSON",
-                status_code=status,
-                endpoint=endpoint,
-                is_html=True,
-            )
-        if status >= 400:
-            raise HttpStatusError(status, endpoint=endpoint)
+        return _INVALID
+
+
+def _normalised(body: Any) -> Any:
+    try:
+        return normalise_keys(body)
+    except RecursionError:  # parsed, but nested far deeper than any documented answer
+        return _INVALID
+
+
+def _parse(content: bytes, status: int, endpoint: int) -> dict[str, Any]:
+    body = _loads(content)
+    if body is _INVALID:
+        raise _not_json(content, status, endpoint)
+    body = _normalised(body)
+    if body is _INVALID:
         raise ResponseDecodeError(
-            f"HTTP {status}: the answer is not JSON", status_code=status, endpoint=endpoint
+            f"HTTP {status}: the answer is nested too deeply", status_code=status, endpoint=endpoint
         )
     if not isinstance(body, dict):
         if status >= 400:
@@ -69,6 +75,21 @@ def _parse(content: bytes, status: int, endpoint: int) -> dict[str, Any]:
             f"HTTP {status}: expected a JSON object", status_code=status, endpoint=endpoint
         )
     return body
+
+
+def _not_json(content: bytes, status: int, endpoint: int) -> Exception:
+    if content.lstrip()[:1] == b"<":
+        return ResponseDecodeError(
+            f"HTTP {status}: an HTML page instead of JSON",
+            status_code=status,
+            endpoint=endpoint,
+            is_html=True,
+        )
+    if status >= 400:
+        return HttpStatusError(status, endpoint=endpoint)
+    return ResponseDecodeError(
+        f"HTTP {status}: the answer is not JSON", status_code=status, endpoint=endpoint
+    )
 
 
 def _result_code(value: Any, status: int, endpoint: int) -> int:
@@ -93,10 +114,6 @@ def _message(value: Any) -> str:
     if isinstance(value, str):
         return value
     return "" if value is None or isinstance(value, dict | list) else str(value)
-
-
-def _is_markup(content: bytes) -> bool:
-    return content.lstrip()[:1] == b"<"
 
 
 _MAX_PROBLEM_CHARS = 500

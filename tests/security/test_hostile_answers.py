@@ -65,6 +65,7 @@ async def decode_error(body: bytes, spec: object = None, **kwargs: object) -> Re
         b'{"result_code":1,"address_list":[{"address_id":1e999}]}',
         b"[" * 200_000 + b"]" * 200_000,
         b'{"result_code":1,"x":' + b'{"a":' * 100_000 + b"1" + b"}" * 100_001,
+        b'{"result_code":1,"x":' + b"[" * 700 + b"]" * 700 + b"}",
     ],
     ids=[
         "exponent-code",
@@ -79,6 +80,7 @@ async def decode_error(body: bytes, spec: object = None, **kwargs: object) -> Re
         "overflowing-float",
         "deep-list",
         "deep-object",
+        "parsable-but-deep",
     ],
 )
 async def test_absurd_numbers_and_nesting_are_decode_errors(body: bytes):
