@@ -277,7 +277,7 @@ class IdcodeClient(httpx.AsyncClient):
             response = await super().send(request, stream=True, auth=auth, follow_redirects=False)
             if not follow or response.next_request is None:
                 break
-            await response.aclose()
+            await response.aclose()  # a hop's body is never needed, and may be endless
             history.append(response)
             if len(history) > self.max_redirects:
                 raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
