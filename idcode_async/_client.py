@@ -103,6 +103,8 @@ class IdcodeClient(httpx.AsyncClient):
         **kwargs: Any,
     ) -> None:
         self._idcode_auth = IdcodeAuth(access_token, auth_code, clock=clock)
+        checked_timeout(timeout)
+        checked_timeout(upload_timeout, "upload_timeout")
         super().__init__(base_url=base_url, auth=self._idcode_auth, timeout=timeout, **kwargs)
         self.upload_timeout = httpx.Timeout(upload_timeout)
         self.retry = retry if retry is not None else RetryPolicy()

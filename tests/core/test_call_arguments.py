@@ -78,3 +78,10 @@ async def test_good_arguments_reach_the_wire():
     assert sent[0].extensions["timeout"]["read"] == 5
     assert sent[1].extensions["timeout"]["read"] is None
     assert sent[2].extensions["timeout"]["connect"] == 1.0
+
+
+@pytest.mark.parametrize("name", ["timeout", "upload_timeout"])
+@pytest.mark.parametrize("value", ["30", math.nan, -1, httpx.Timeout(5.0, connect=math.inf)])
+def test_bad_client_timeouts_are_usage_errors(name: str, value: object):
+    with pytest.raises(UsageError, match=name):
+        IdcodeClient(access_token=TEST_TOKEN, auth_code=TEST_AUTH_CODE, **{name: value})  # type: ignore[arg-type]
