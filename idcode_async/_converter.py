@@ -4,6 +4,12 @@ The document prints keys with stray spaces (``" is_authen"``, ``"batch_regist _l
 the envelope two ways (``result_code``/``ResultCode``), sends 20-digit IDs that are BigDecimal on
 the server (beyond int64 and float), and returns ``null`` for empty lists.  All of that is
 absorbed here, once, so that response classes can name fields exactly as documented.
+
+Answers are never trusted: numbers that would cost unbounded work to convert (``1e1000000``),
+``NaN``/``Infinity`` and documents nested beyond the interpreter's limit are refused while
+parsing, as ``ValueError``, before any conversion runs.  Integers beyond 4,300 digits are
+already refused by the interpreter's own string-conversion limit.  A list or a string where the
+document has an object is a mismatch, never an object with every field defaulted.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any, TypeVar, cast, get_args, get_origin
 
 import attrs
 import cattrs
+from cattrs.gen import make_dict_structure_fn
 
 __all__ = ["converter", "decode_json", "normalise_keys", "structure"]
 
@@ -22,9 +29,36 @@ T = TypeVar("T")
 _ENVELOPE_ALIASES = {"ResultCode": "result_code", "ResultMsg": "result_msg"}
 
 
+MAX_NUMBER_CHARS = 400
+"""Longest decimal literal accepted; the document's numbers have at most about 20 digits."""
+MAX_EXPONENT = 400
+"""Largest decimal exponent accepted, so that turning a number into digits stays cheap."""
+
+
+def _bounded_decimal(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of {len(text)} characters")
+    exponent = text.lower().partition("e")[2].lstrip("+-")
+    if len(exponent) > len(str(MAX_EXPONENT)):  # beyond what Decimal's context accepts
+        raise ValueError("a number with an exponent beyond the accepted range")
+    value = Decimal(text)
+    if abs(value.adjusted()) > MAX_EXPONENT:
+        raise ValueError("a number with an exponent beyond the accepted range")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def decode_json(content: bytes) -> Any:
-    """Parse JSON keeping every number exact (big IDs as int, decimals as ``Decimal``)."""
-    return json.loads(content, parse_float=Decimal)
+    """Parse JSON keeping every number exact (big IDs as int, decimals as ``Decimal``).
+
+    Raises ``ValueError`` (or ``RecursionError`` for absurd nesting) for anything that is not
+    plain, bounded JSON; the hooks run only for decimals and constants, so ordinary answers
+    parse at ``json.loads`` speed.
+    """
+    return json.loads(content, parse_float=_bounded_decimal, parse_constant=_refuse_constant)
 
 
 def normalise_keys(value: Any) -> Any:
@@ -89,8 +123,23 @@ def _list_hook(conv: cattrs.Converter) -> Any:
     return structure_list
 
 
+def _object_hook_factory(conv: cattrs.Converter) -> Any:
+    def factory(cl: type) -> Any:
+        generated: Any = make_dict_structure_fn(cl, conv)
+
+        def structure_object(value: Any, tp: Any) -> Any:
+            if not isinstance(value, dict):
+                raise ValueError(f"expected an object, got {type(value).__name__}")
+            return generated(value, tp)
+
+        return structure_object
+
+    return factory
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=False)
+    conv.register_structure_hook_factory(attrs.has, _object_hook_factory(conv))
     conv.register_structure_hook(str, _exact_text)
     conv.register_structure_hook(int, _lenient_int)
     conv.register_structure_hook_func(lambda tp: tp == (int | None), _optional_int)
