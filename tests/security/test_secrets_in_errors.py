@@ -72,9 +72,11 @@ async def test_a_surrogate_in_a_hand_built_query_is_a_clean_validation_error():
 
 
 def test_a_surrogate_in_a_page_link_is_a_clean_validation_error():
-    page = registry[607](callback_url="https://sp.example.com/cb?x=" + SURROGATE)
+    # refused when the spec is built, or at the latest when the link is signed
     with pytest.raises(ValidationError) as caught:
-        client_for().page_url(page)
+        client_for().page_url(
+            registry[607](callback_url="https://sp.example.com/cb?x=" + SURROGATE)
+        )
     assert_no_secret(caught.value)
 
 
