@@ -12,7 +12,7 @@ from typing import Any
 
 import cattrs
 
-from ._converter import decode_json, normalise_keys, structure
+from ._converter import decode_json, structure
 from ._errors import HttpStatusError, ResponseDecodeError, error_for_code
 from ._spec import Response
 
@@ -42,29 +42,50 @@ def decode_answer(
 
 
 _INVALID: Any = object()
+_TOO_DEEP: Any = object()
 
 
 def _loads(content: bytes) -> Any:
-    """The parsed body or ``_INVALID``; the parser's error (it may quote the body) is dropped."""
+    """The parsed body (keys cleaned), ``_TOO_DEEP`` or ``_INVALID``.
+
+    The parser's error (it may quote the body) is dropped.
+    """
     try:
-        return decode_json(content)
-    except (ValueError, RecursionError):
+        body = decode_json(content)
+    except RecursionError:  # nested beyond the parser's own limit
+        return _TOO_DEEP
+    except ValueError:
         return _INVALID
+    return _TOO_DEEP if _deeper_than(body, MAX_DEPTH) else body
 
 
-def _normalised(body: Any) -> Any:
-    try:
-        return normalise_keys(body)
-    except RecursionError:  # parsed, but nested far deeper than any documented answer
-        return _INVALID
+MAX_DEPTH = 32
+"""Deepest nesting accepted; the document's answers are at most a few levels deep."""
+_CONTAINERS = (dict, list)
+
+
+def _deeper_than(body: Any, limit: int) -> bool:
+    """Whether ``body`` nests beyond ``limit``, walking containers only and without recursion.
+
+    A list of plain values (505's codes) is passed over at C speed by the type check.
+    """
+    stack: list[tuple[Any, int]] = [(body, 1)] if type(body) in _CONTAINERS else []
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        kinds = set(map(type, children))
+        if dict in kinds or list in kinds:
+            if depth >= limit:
+                return True
+            stack.extend((child, depth + 1) for child in children if type(child) in _CONTAINERS)
+    return False
 
 
 def _parse(content: bytes, status: int, endpoint: int) -> dict[str, Any]:
     body = _loads(content)
     if body is _INVALID:
         raise _not_json(content, status, endpoint)
-    body = _normalised(body)
-    if body is _INVALID:
+    if body is _TOO_DEEP:
         raise ResponseDecodeError(
             f"HTTP {status}: the answer is nested too deeply", status_code=status, endpoint=endpoint
         )
