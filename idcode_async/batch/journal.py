@@ -39,7 +39,7 @@ from typing import Any, Final, Protocol, cast
 
 import attrs
 
-from .._durable import Synchronous, Transaction, acquire_run_lock, open_store
+from ..durable.sqlite import Synchronous, Transaction, acquire_run_lock, open_store
 from .._errors import IdcodeError
 from .._logging import redact
 from .outcomes import Status

@@ -65,7 +65,7 @@ from typing import IO, Any, Final
 import attrs
 
 from .._denylist import check_no_secret_names
-from .._durable import Transaction, acquire_run_lock, open_store
+from ..durable.sqlite import Transaction, acquire_run_lock, open_store
 from .._logging import redact
 from ..batch.journal import JournalError, JournalLockedError
 from .plan import CodeFile, CodeList, FixedLengthRange, PrefixRange, UploadRequest
