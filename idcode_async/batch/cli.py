@@ -47,10 +47,10 @@ from .._cli_support import (
 from .._client import TEST_BASE_URL, IdcodeClient
 from .._errors import IdcodeError
 from .._retry import RetryPolicy
+from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, LocalPacer
 from .inputs import InputFormatError, SourceRow, read_units
 from .journal import JournalError
 from .outcomes import BatchSummary
-from .pacer import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, LocalPacer
 from .progress import Progress
 from .results import open_results
 from .runner import DEFAULT_RETRY, BatchAbortedError, register_units

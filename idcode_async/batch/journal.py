@@ -39,9 +39,9 @@ from typing import Any, Final, Protocol, cast
 
 import attrs
 
-from ..durable.sqlite import Synchronous, Transaction, acquire_run_lock, open_store
 from .._errors import IdcodeError
 from .._logging import redact
+from ..durable.sqlite import Synchronous, Transaction, acquire_run_lock, open_store
 from .outcomes import Status
 
 __all__ = [

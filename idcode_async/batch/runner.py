@@ -51,11 +51,11 @@ from .._errors import (
 from .._logging import logger, redact
 from .._retry import RetryPolicy
 from ..endpoints import UnitRegistResponse
+from ..pacing import LocalPacer, Pacer
 from ..regions import RegionDirectory
 from .inputs import SourceRow
 from .journal import Journal, JournalEntry, RowState, SqliteJournal
 from .outcomes import BatchSummary, RowOutcome, Status
-from .pacer import LocalPacer, Pacer
 from .progress import Progress, ProgressTracker
 from .reconcile import Settle, decide, find_unit
 from .records import UnitRegistration

@@ -44,7 +44,7 @@ from ..batch.outcomes import BatchSummary, RowOutcome
 from ..batch.runner import BatchAbortedError, register_units
 from ..regions import RegionDirectory
 from ._keys import token_id
-from ._redis import AsyncRedis, RedisError, SyncRedis, connect_async, connect_sync
+from ._redis import RedisError, SyncRedis, connect_sync
 from .redis_journal import Claim, LeaseLostError, RedisJournal
 from .redis_pacer import RedisPacer
 from .runs import RunConfig, read_config
@@ -109,7 +109,6 @@ async def drain_run(
     """
     worker = worker or default_worker_id()
     sync = connect_sync(redis_url)
-    asynchronous = connect_async(redis_url)
     try:
         config = await anyio.to_thread.run_sync(read_config, sync, run_id)
         if token_id(access_token) != config.token_id:
@@ -122,7 +121,6 @@ async def drain_run(
             worker=worker,
             config=config,
             sync=sync,
-            asynchronous=asynchronous,
             access_token=access_token,
             stop=stop,
         )
@@ -135,7 +133,6 @@ async def drain_run(
             return await drain.run(client)
     finally:
         with anyio.CancelScope(shield=True):
-            await asynchronous.aclose()
             await anyio.to_thread.run_sync(sync.close)
 
 
@@ -147,7 +144,6 @@ class _Drain:
         worker: str,
         config: RunConfig,
         sync: SyncRedis,
-        asynchronous: AsyncRedis,
         access_token: str,
         stop: anyio.Event | None,
     ) -> None:
@@ -158,7 +154,7 @@ class _Drain:
             sync, run_id, worker=worker, lease=config.lease, max_claims=config.max_claims
         )
         self.pacer = RedisPacer(
-            asynchronous,
+            sync,
             access_token,
             config.min_interval,
             config.max_interval,

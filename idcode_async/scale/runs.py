@@ -30,11 +30,11 @@ from .._retry import RetryPolicy
 from ..batch.inputs import SourceRow
 from ..batch.journal import JournalError, RowState
 from ..batch.outcomes import RowOutcome
-from ..batch.pacer import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL
 from ..batch.progress import Progress
 from ..batch.records import UnitRegistration
 from ..batch.runner import DEFAULT_RETRY
 from ..batch.validation import InvalidRow, check_rows
+from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval
 from ..regions import RegionDirectory
 from ._keys import RunKeys, check_run_id, token_id
 from ._redis import SyncRedis, connect_sync
@@ -103,11 +103,7 @@ class RunConfig:
     abort_after: int = 5
 
     def __attrs_post_init__(self) -> None:
-        if not 0 <= self.min_interval <= self.max_interval < math.inf:
-            raise ValueError(
-                f"need 0 <= min_interval <= max_interval < inf, got {self.min_interval}, "
-                f"{self.max_interval}"
-            )
+        Interval(self.min_interval, self.max_interval)  # the pacing rule's own check
         if self.lease <= self.timeout:
             raise ValueError(
                 f"the row lease ({self.lease} s) must be longer than the request timeout "

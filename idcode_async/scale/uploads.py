@@ -53,9 +53,9 @@ from .._errors import IdcodeError
 from .._logging import redact
 from .._retry import RetryPolicy
 from .._spec import Endpoint
-from ..batch.pacer import Pacer
 from ..endpoints import UploadCodeResponse
 from ..endpoints.codes import GenerateType, Version
+from ..pacing import Pacer
 from ..uploads.codes_input import AsyncCodeSource
 from ..uploads.executor import DEFAULT_GRACE, UploadSession
 from ..uploads.executor import DEFAULT_RETRY as UPLOAD_RETRY

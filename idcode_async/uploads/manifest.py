@@ -65,9 +65,9 @@ from typing import IO, Any, Final
 import attrs
 
 from .._denylist import check_no_secret_names
-from ..durable.sqlite import Transaction, acquire_run_lock, open_store
 from .._logging import redact
 from ..batch.journal import JournalError, JournalLockedError
+from ..durable.sqlite import Transaction, acquire_run_lock, open_store
 from .plan import CodeFile, CodeList, FixedLengthRange, PrefixRange, UploadRequest
 
 __all__ = [

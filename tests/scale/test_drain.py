@@ -17,7 +17,7 @@ from idcode_async.regions import RegionDirectory
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 from idcode_async.scale import RedisJournal, ScaleError, drain_run, load_run, progress
-from idcode_async.scale._redis import connect_async, connect_sync
+from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.redis_pacer import RedisPacer
 from idcode_async.scale.runs import run_results
 
@@ -105,9 +105,9 @@ async def test_two_workers_settle_every_row_once_at_one_pace(served, redis_url, 
     assert len(outcomes) == 40 + len(invalid_rows())
     assert [o.status for o in outcomes].count("invalid") == len(invalid_rows())
     assert [o.row for o in outcomes] == sorted(o.row for o in outcomes)
-    pacer = RedisPacer(connect_async(redis_url), TEST_ACCESS_TOKEN)
+    pacer = RedisPacer(connect_sync(redis_url), TEST_ACCESS_TOKEN)
     log = await pacer.history()
-    await pacer._redis.aclose()
+    pacer._redis.close()
     assert len(log) == 40
     assert all(b.granted >= a.ended + a.pause for a, b in itertools.pairwise(log))
 
