@@ -85,7 +85,8 @@ def test_a_lone_surrogate_row_is_invalid_with_its_number_on_every_run(tmp_path, 
     source.write_text(
         json.dumps(good, ensure_ascii=False)
         + "\n"
-        + '{"login_name": "91110105MA00000002", "organunit_name": "\\ud800", "code": 1}\n',
+        + json.dumps({**good, "login_name": "91110105MA00000002", "organunit_name": "\ud800"})
+        + "\n",
         encoding="utf-8",
     )
     out = tmp_path / "results.jsonl"
