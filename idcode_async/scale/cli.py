@@ -44,6 +44,7 @@ from .._cli_support import (
 )
 from .._client import IdcodeClient
 from .._errors import IdcodeError
+from ..batch.display import progress_display
 from ..batch.inputs import SourceRow
 from ..batch.journal import JournalError
 from ..batch.outcomes import BatchSummary
@@ -158,7 +159,6 @@ class _Distributed:
         self.stopper = StopForwarder()
 
     async def run(self) -> int:
-        from ..batch.cli import progress_display
         from ._redis import RedisError
 
         args = self.args

@@ -54,6 +54,7 @@ from .._cli_support import (
 from .._client import TEST_BASE_URL, UPLOAD_TIMEOUT, IdcodeClient
 from .._errors import IdcodeError
 from ..batch.journal import JournalError
+from ..scale.cli import run_distributed_upload
 from .executor import (
     DEFAULT_GRACE,
     UnresolvedUploadError,
@@ -237,8 +238,6 @@ def run_upload_codes(args: argparse.Namespace) -> int:
         else None
     )
     if args.redis is not None:
-        from ..scale.cli import run_distributed_upload
-
         return run_distributed_upload(
             args,
             options=options,
