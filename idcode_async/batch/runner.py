@@ -177,7 +177,7 @@ async def register_units(
     else:
         store = journal
     try:
-        run = UploadSession(
+        run = RegistrationSession(
             client=client,
             journal=store,
             pacer=pacer if pacer is not None else LocalPacer(),
@@ -225,7 +225,7 @@ class _Plan:
     ours: bool
 
 
-class UploadSession:
+class RegistrationSession:
     """The state of one run: the plans, the counters, and the one journal/pacer/client."""
 
     def __init__(
