@@ -43,11 +43,11 @@ from .._cli_support import (
 from .._client import TEST_BASE_URL, IdcodeClient
 from .._errors import IdcodeError
 from .._retry import RetryPolicy
+from ..durable.store import StoreError
 from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, LocalPacer
 from ..scale.cli import run_distributed
 from .display import progress_display
 from .inputs import InputFormatError, SourceRow, read_units
-from .journal import JournalError
 from .outcomes import BatchSummary
 from .results import open_results
 from .runner import DEFAULT_RETRY, BatchAbortedError, register_units
@@ -222,7 +222,7 @@ async def _run(settings: _Settings, rows: list[SourceRow]) -> int:
                 )
                 print(_resume_hint(args), file=sys.stderr)
                 return EXIT_INTERRUPTED
-    except (JournalError, IdcodeError) as exc:
+    except (StoreError, IdcodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ABORTED
     finally:

@@ -39,9 +39,9 @@ from typing import Any, Final, Protocol, cast
 
 import attrs
 
-from .._errors import IdcodeError
 from .._logging import redact
 from ..durable.sqlite import Synchronous, Transaction, acquire_run_lock, open_store
+from ..durable.store import StoreError, StoreLockedError
 from .outcomes import Status
 
 __all__ = [
@@ -58,11 +58,11 @@ __all__ = [
 SCHEMA_VERSION: Final = 1
 
 
-class JournalError(IdcodeError):
+class JournalError(StoreError):
     """The journal cannot be used for this run."""
 
 
-class JournalLockedError(JournalError):
+class JournalLockedError(JournalError, StoreLockedError):
     """Another run holds the journal."""
 
 
@@ -129,7 +129,7 @@ class Journal(Protocol):
     def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
         """Record (key, row, organunit_name, name_key, login_name) rows not yet journaled."""
 
-    def mark_in_flight(self, key: str) -> int:
+    def mark_intent(self, key: str) -> int:
         """Record the intent to send ``key`` now; returns the row's attempt count."""
 
     def mark_unknown(self, key: str, message: str) -> None:
@@ -300,7 +300,7 @@ class SqliteJournal:
                         (key, now, "row", f"row {row}"),
                     )
 
-    def mark_in_flight(self, key: str) -> int:
+    def mark_intent(self, key: str) -> int:
         with self._mutex, self._transaction() as db:
             self._set(db, key, "in_flight", "attempts = attempts + 1", (), "sending", None)
             return int(

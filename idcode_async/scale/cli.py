@@ -46,10 +46,10 @@ from .._client import IdcodeClient
 from .._errors import IdcodeError
 from ..batch.display import progress_display
 from ..batch.inputs import SourceRow
-from ..batch.journal import JournalError
 from ..batch.outcomes import BatchSummary
 from ..batch.results import open_results
 from ..batch.validation import check_rows
+from ..durable.store import StoreError
 from ..regions import RegionDirectory
 from ._lazy import MissingExtraError
 
@@ -167,7 +167,7 @@ class _Distributed:
             if args.dry_run:
                 return self._dry_run(regions)
             report = await anyio.to_thread.run_sync(self._load, regions)
-        except (JournalError, IdcodeError, OSError) as exc:
+        except (StoreError, IdcodeError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ABORTED
         except RedisError as exc:
@@ -405,7 +405,7 @@ def run_distributed_upload(
                 generate_type=args.generate_type,
                 **settings,
             )
-        except (JournalError, IdcodeError, OSError, ValueError, RedisError) as exc:
+        except (StoreError, IdcodeError, OSError, ValueError, RedisError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ABORTED
         print(

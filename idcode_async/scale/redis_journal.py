@@ -16,7 +16,7 @@ The life of a row, each step one atomic Lua script:
    *todo* in row order, each with ``holder = worker`` and ``lease = now + lease``.  A row
    claimed ``max_claims`` times without an outcome is set aside as *stuck* instead.
 3. **renew**: a live worker extends the leases of the rows it holds every third of the lease.
-4. **intent** (``mark_in_flight``): allowed only to the holder, and only while its lease is
+4. **intent** (``mark_intent``): allowed only to the holder, and only while its lease is
    running (checked on Redis's clock inside the script); the same step extends the lease.  Only
    then does the runner send 309.
 5. **outcome** (``finish``, ``mark_unknown``, ``mark_pending``): allowed only to the holder.  A
@@ -465,7 +465,7 @@ class RedisJournal(LeasedRunStore):
                 "load rows into a shared run with RedisJournal.load / enqueue_registration"
             )
 
-    def mark_in_flight(self, key: str) -> int:
+    def mark_intent(self, key: str) -> int:
         return self._step(key, "in_flight", "sending", None, {})
 
     def mark_unknown(self, key: str, message: str) -> None:
@@ -685,8 +685,8 @@ class ClaimView:
     def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
         self.journal.add_pending(rows)
 
-    def mark_in_flight(self, key: str) -> int:
-        return self.journal.mark_in_flight(key)
+    def mark_intent(self, key: str) -> int:
+        return self.journal.mark_intent(key)
 
     def mark_unknown(self, key: str, message: str) -> None:
         self.journal.mark_unknown(key, message)

@@ -50,7 +50,6 @@ import attrs
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from ..batch.journal import JournalError
 from ..uploads.manifest import EntryState, ManifestEntry, ManifestError, RequestRecord
 from ._keys import check_run_id
 from ._leased import LeasedRunStore, microseconds
@@ -504,7 +503,7 @@ class RedisUploadManifest(LeasedRunStore):
 
     def adopt_plan(self, records: Sequence[RequestRecord]) -> bool:
         """Requests enter a shared run through :meth:`load` (with their payloads)."""
-        raise JournalError("load a shared upload run with load_upload / enqueue_upload")
+        raise ManifestError("load a shared upload run with load_upload / enqueue_upload")
 
     def load(self, record: RequestRecord, blob: str = "") -> EntryState:
         """Enter one request (and its 5011 chunk as text); returns its state in the run."""

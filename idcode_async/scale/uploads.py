@@ -49,11 +49,8 @@ import attrs
 import httpx
 
 from .._client import TEST_BASE_URL, IdcodeClient
-from .._errors import IdcodeError
 from .._logging import redact
 from .._retry import RetryPolicy
-from .._spec import Endpoint
-from ..endpoints import UploadCodeResponse
 from ..endpoints.codes import GenerateType, Version
 from ..pacing import Pacer
 from ..uploads.codes_input import AsyncCodeSource
@@ -348,20 +345,6 @@ def _client(config: UploadRunConfig, access_token: str, auth_code: str) -> Idcod
     )
 
 
-class _SharedRun(UploadSession):
-    """The executor's run with an optional pace around each send (no pace by default)."""
-
-    pacer: Pacer | None = None
-
-    async def _send(
-        self, entry: ManifestEntry, spec: Endpoint[UploadCodeResponse]
-    ) -> UploadCodeResponse | IdcodeError | None:
-        if self.pacer is None:
-            return await super()._send(entry, spec)
-        async with self.pacer.slot():
-            return await super()._send(entry, spec)
-
-
 def _executor(
     client: IdcodeClient,
     store: RedisUploadManifest,
@@ -370,8 +353,9 @@ def _executor(
     plan: UploadPlan | None = None,
     requests: dict[str, UploadRequest] | None = None,
     category: CategoryRef | None = None,
-) -> _SharedRun:
-    return _SharedRun(
+    pacer: Pacer | None = None,
+) -> UploadSession:
+    return UploadSession(
         client=client,
         manifest=store,
         plan=plan,
@@ -387,6 +371,7 @@ def _executor(
         rng=random.Random(),
         on_progress=None,
         started=anyio.current_time(),
+        pacer=pacer,
     )
 
 
@@ -508,8 +493,7 @@ class _UploadDrain:
         self.store = store
         self.config = config
         self.requests: dict[str, UploadRequest] = {}
-        self.executor = _executor(client, store, config, requests=self.requests)
-        self.executor.pacer = pacer
+        self.executor = _executor(client, store, config, requests=self.requests, pacer=pacer)
         self.outer_stop = stop
         self.stop = anyio.Event()
         self.held: set[str] = set()
@@ -528,7 +512,6 @@ class _UploadDrain:
                 group.start_soon(self._keep_leases)
                 if self.outer_stop is not None:
                     group.start_soon(self._relay, self.outer_stop)
-                self.executor.stop = self.stop
                 while not self.stop.is_set():
                     claim = await self._call(self.store.claim, self.config.batch_size)
                     if claim.halted is not None:
@@ -548,7 +531,7 @@ class _UploadDrain:
         return UploadDrainSummary(
             run_id=self.store.run_id,
             worker=self.store.worker,
-            sent=self.executor.sent,
+            sent=self.executor.engine.sent,
             reconciled=self.executor.reconciled,
             halted=self.halted,
             interrupted=self.stop.is_set() and self.halted is None,
@@ -575,14 +558,14 @@ class _UploadDrain:
             # (502/505) before anything is sent; undecidable ones are set aside.
             maybe = [e for e in usable if e.maybe_sent]
             if maybe:
-                await self._guard(self.executor._reconcile(maybe))
+                await self._guard(self.executor.reconcile(maybe))
                 await self._unresolved()
             for entry in usable:
                 if self.stop.is_set() or self.executor.halt.is_set():
                     break
                 fresh = await self._call(self.store.entry, entry.key)
                 if fresh.state is EntryState.PENDING:
-                    await self._guard(self.executor._settle(fresh))
+                    await self._guard(self.executor.settle(fresh))
                     await self._unresolved()
                 final = await self._call(self.store.entry, entry.key)
                 if final.state is EntryState.ACCEPTED:

@@ -66,8 +66,8 @@ import attrs
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from ..batch.journal import JournalError, JournalLockedError
 from ..durable.sqlite import Transaction, acquire_run_lock, open_store
+from ..durable.store import StoreError, StoreLockedError
 from .plan import CodeFile, CodeList, FixedLengthRange, PrefixRange, UploadRequest
 
 __all__ = [
@@ -76,6 +76,7 @@ __all__ = [
     "ManifestEntry",
     "ManifestError",
     "ManifestEvent",
+    "ManifestLockedError",
     "ManifestMismatchError",
     "RequestRecord",
     "UploadManifest",
@@ -86,8 +87,12 @@ __all__ = [
 MANIFEST_SCHEMA_VERSION: Final = 1
 
 
-class ManifestError(JournalError):
-    """The manifest cannot be used for this upload (a journal error, like the batch's)."""
+class ManifestError(StoreError):
+    """The manifest cannot be used for this upload."""
+
+
+class ManifestLockedError(ManifestError, StoreLockedError):
+    """Another run holds the manifest."""
 
 
 class ManifestMismatchError(ManifestError):
@@ -274,7 +279,7 @@ class UploadManifest:
         if self.path is not None and not lock and not self.path.exists():
             raise ManifestError(f"{self.path}: no such manifest")
         if self.path is not None and lock:
-            self._lock_file = acquire_run_lock(self.path, JournalLockedError)
+            self._lock_file = acquire_run_lock(self.path, ManifestLockedError)
         try:
             self._db = open_store(self.path, _SCHEMA, error=ManifestError)
             self._check_schema()

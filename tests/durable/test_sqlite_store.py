@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async.batch import JournalError, JournalLockedError, SqliteJournal
+from idcode_async.batch import JournalError, SqliteJournal
+from idcode_async.durable.store import StoreLockedError
 from idcode_async.uploads import ManifestError, UploadManifest
 
 Store = Callable[[Path], object]
@@ -34,7 +35,7 @@ def test_a_second_run_is_refused_by_any_name_of_the_file(tmp_path: Path, store: 
     first = store(original)
     try:
         for other in _other_names(tmp_path, original):
-            with pytest.raises(JournalLockedError, match="in use by another run"):
+            with pytest.raises(StoreLockedError, match="in use by another run"):
                 store(other)
     finally:
         first.close()  # type: ignore[attr-defined]

@@ -130,12 +130,12 @@ async def test_a_dead_workers_rows_are_settled_with_307_before_any_resend(
     )
     dead = RedisJournal(connect_sync(redis_url), "shared", worker="dead", lease=1.0)
     sent, unsent, untouched = dead.claim(3).rows
-    dead.mark_in_flight(sent.entry.key)
+    dead.mark_intent(sent.entry.key)
     async with IdcodeClient(
         access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, base_url=base_url
     ) as client:
         await client.call(sent.record.to_spec())
-    dead.mark_in_flight(unsent.entry.key)
+    dead.mark_intent(unsent.entry.key)
     started = anyio.current_time()
     summary = await drain(redis_url)
     assert anyio.current_time() - started >= 0.9  # it waited for the dead worker's lease

@@ -157,13 +157,23 @@ async def test_an_answer_lost_before_processing_is_sent_again(
 
 
 async def test_busy_answers_are_retried_without_reconciling(sandbox, sandbox_client, target):
-    sandbox.faults.schedule("busy", endpoint=5014, times=4)  # the client retries twice per call
+    sandbox.faults.schedule("busy", endpoint=5014, times=FAST.max_retries)
     result = await upload(sandbox_client, target, mixed_codes())
     assert result.complete
-    assert sandbox.stats()["requests"]["5014"] == 5
+    assert sandbox.stats()["requests"]["5014"] == FAST.max_retries + 1
     assert sandbox.stats()["requests"]["502"] == 1  # the baseline only: nothing to reconcile
     (busy,) = [r for r in result.requests if r.endpoint == 5014]
-    assert busy.attempts == 2  # one run-level retry after the client's own two
+    assert busy.attempts == FAST.max_retries + 1  # every attempt journaled: one retry layer
+
+
+async def test_attempts_per_request_are_the_options_not_a_product_of_two_loops(
+    sandbox, sandbox_client, target
+):
+    """The client's own retries are off inside the run: busy answers meet one budget only."""
+    sandbox.faults.schedule("busy", endpoint=5014, times=100)
+    with pytest.raises(UploadAbortedError, match=f"in {FAST.max_retries + 1} tries"):
+        await upload(sandbox_client, target, mixed_codes())
+    assert sandbox.stats()["requests"]["5014"] == FAST.max_retries + 1
 
 
 def _crash_leftover(manifest: Path, seq: int) -> None:
