@@ -43,7 +43,16 @@ from .._errors import ApiError, AuthError, IdcodeError
 from .._logging import logger, redact
 from .._retry import RetryPolicy
 from .._spec import Endpoint
-from ..durable.engine import Engine, Leave, LookUp, LookupFailed, NotThere, Settled, write
+from ..durable.engine import (
+    DEFAULT_RETRY,
+    Engine,
+    Leave,
+    LookUp,
+    LookupFailed,
+    NotThere,
+    Settled,
+    write,
+)
 from ..durable.outcome import ErrorKind
 from ..endpoints import UnitRegistResponse
 from ..pacing import LocalPacer, Pacer
@@ -65,8 +74,6 @@ __all__ = [
 
 T = TypeVar("T")
 
-DEFAULT_RETRY: Final = RetryPolicy(max_retries=5, backoff_base=1.0, backoff_max=30.0)
-"""Per row and run: up to 6 tries, full-jitter backoff from 1 s, capped at 30 s."""
 
 EXISTING_CODES: Final = frozenset({10007, 10008, 10009})
 """Unit name exists (10007, and 10009 elsewhere in the document), user name exists (10008)."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -43,6 +43,7 @@ from .outcome import ErrorKind, classify
 from .store import IntentStore
 
 __all__ = [
+    "DEFAULT_RETRY",
     "Engine",
     "Leave",
     "LookUp",
@@ -54,6 +55,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+DEFAULT_RETRY: Final = RetryPolicy(max_retries=5, backoff_base=1.0, backoff_max=30.0)
+"""Per item and run: up to 6 attempts, full-jitter backoff from 1 s, capped at 30 s."""
 ItemT = TypeVar("ItemT", contravariant=True)
 AnswerT = TypeVar("AnswerT", bound=Response)
 OutcomeT = TypeVar("OutcomeT")

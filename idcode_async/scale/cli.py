@@ -43,6 +43,7 @@ from .._cli_support import (
     single_command_parser,
 )
 from .._client import IdcodeClient
+from .._env import ENV_REDIS_URL
 from .._errors import IdcodeError
 from ..batch.display import progress_display
 from ..batch.inputs import SourceRow
@@ -65,7 +66,6 @@ __all__ = [
     "run_worker_command",
 ]
 
-ENV_REDIS_URL: Final = "IDCODE_REDIS_URL"
 POLL: Final = 0.5
 
 logger = logging.getLogger("idcode_async.scale")

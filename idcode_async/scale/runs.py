@@ -32,8 +32,8 @@ from ..batch.journal import JournalError, RowState
 from ..batch.outcomes import RowOutcome
 from ..batch.progress import Progress
 from ..batch.records import UnitRegistration
-from ..batch.runner import DEFAULT_RETRY
 from ..batch.validation import InvalidRow, check_rows
+from ..durable.engine import DEFAULT_RETRY
 from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval
 from ..regions import RegionDirectory
 from ._keys import RunKeys, check_run_id, token_id

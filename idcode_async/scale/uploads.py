@@ -51,11 +51,11 @@ import httpx
 from .._client import TEST_BASE_URL, IdcodeClient
 from .._logging import redact
 from .._retry import RetryPolicy
+from ..durable.engine import DEFAULT_RETRY
 from ..endpoints.codes import GenerateType, Version
 from ..pacing import Pacer
 from ..uploads.codes_input import AsyncCodeSource
 from ..uploads.executor import DEFAULT_GRACE, UploadSession
-from ..uploads.executor import DEFAULT_RETRY as UPLOAD_RETRY
 from ..uploads.followups import VerifyReport, compare_with_centre
 from ..uploads.manifest import (
     EntryState,
@@ -136,9 +136,9 @@ class UploadRunConfig:
     timeout: float = attrs.field(default=30.0, validator=_positive)
     upload_timeout: float = attrs.field(default=DEFAULT_UPLOAD_TIMEOUT, validator=_positive)
     grace: float = DEFAULT_GRACE
-    max_retries: int = UPLOAD_RETRY.max_retries
-    backoff_base: float = UPLOAD_RETRY.backoff_base
-    backoff_max: float = UPLOAD_RETRY.backoff_max
+    max_retries: int = DEFAULT_RETRY.max_retries
+    backoff_base: float = DEFAULT_RETRY.backoff_base
+    backoff_max: float = DEFAULT_RETRY.backoff_max
     assume_not_uploaded: bool = False
 
     def __attrs_post_init__(self) -> None:

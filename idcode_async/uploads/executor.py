@@ -61,7 +61,7 @@ from .._errors import ApiError, IdcodeError, ValidationError
 from .._logging import logger, redact
 from .._retry import RetryPolicy
 from .._spec import Endpoint
-from ..durable.engine import Engine, Leave, LookUp, NotThere, Settled, write
+from ..durable.engine import DEFAULT_RETRY, Engine, Leave, LookUp, NotThere, Settled, write
 from ..durable.outcome import ErrorKind
 from ..endpoints import (
     UploadCodeFile,
@@ -120,9 +120,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-DEFAULT_RETRY: Final = RetryPolicy(max_retries=5, backoff_base=1.0, backoff_max=30.0)
-"""Per request and run, after the client's own retries: 6 tries, backoff from 1 s to 30 s."""
 
 DEFAULT_GRACE: Final = 10.0
 """Seconds after a request's intent before "not on the centre" is believed (see reconcile)."""
