@@ -3,19 +3,31 @@
 A run store (registration rows in :mod:`.redis_journal`, upload requests in
 :mod:`.redis_uploads`) hands items to workers under leases that only Lua scripts on Redis's
 clock may grant, renew, release or requeue.  The scripts differ by store; the way a worker
-calls the lease steps and reads the halt flag does not, and lives here once.
+calls the lease steps and reads the halt flag does not, and lives here once, together with
+the worker's side of a lease: :func:`keep_leases`, which renews what a worker holds.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
-from .._logging import redact
-from ._redis import SyncRedis
+import anyio
+import anyio.to_thread
+import attrs
 
-__all__ = ["LeasedRunStore", "check_claim_settings", "microseconds"]
+from .._logging import logger, redact
+from ._redis import RedisError, SyncRedis
+
+__all__ = ["LeasedRunStore", "Renewal", "check_claim_settings", "keep_leases", "microseconds"]
+
+
+@attrs.frozen
+class Renewal:
+    lost: tuple[str, ...] = ()
+    """Items this worker held and holds no more (another worker claimed them)."""
+    halted: str | None = None
 
 
 class _RunKeys(Protocol):
@@ -72,10 +84,10 @@ class LeasedRunStore:
     def _script(self, script: Any, args: Sequence[Any]) -> Any:
         raise NotImplementedError
 
-    def _renew_ids(self, ids: Iterable[str]) -> tuple[tuple[str, ...], str | None]:
-        """Extend this worker's leases; (ids taken over by others, halt reason)."""
+    def _renew_ids(self, ids: Iterable[str]) -> Renewal:
+        """Extend this worker's leases; report ids taken over by others and a halt."""
         reply = self._script(self._renew, [self.worker, microseconds(self.lease), *ids])
-        return tuple(str(i) for i in reply[1]), str(reply[0]) or None
+        return Renewal(tuple(str(i) for i in reply[1]), str(reply[0]) or None)
 
     def _release_ids(self, ids: Iterable[str], reason: str) -> int:
         """Hand back items this worker holds; unsettled ones are claimable again at once."""
@@ -97,3 +109,40 @@ class LeasedRunStore:
     def halted(self) -> str | None:
         reason = self._redis.hget(self._run_keys.meta, "halted")
         return str(reason) if reason else None
+
+
+class _Leases(Protocol):
+    def renew(self, keys: Iterable[str]) -> Renewal: ...
+
+    def halted(self) -> str | None: ...
+
+
+async def keep_leases(
+    store: _Leases,
+    held: set[str],
+    *,
+    lease: float,
+    label: str,
+    on_halt: Callable[[str], None],
+) -> None:
+    """Renew the leases on ``held`` every third of the lease, and notice a halt of the run.
+
+    A Redis error is not fatal yet (the lease still runs, and the store's own writes fail
+    loudly); items taken over are logged (the new holder settles them, fenced by the lease).
+    Run it in the worker's task group; it returns only by cancellation.
+    """
+    while True:
+        await anyio.sleep(lease / 3)
+        keys = sorted(held)
+        try:
+            if keys:
+                renewal = await anyio.to_thread.run_sync(store.renew, keys)
+            else:
+                renewal = Renewal(halted=await anyio.to_thread.run_sync(store.halted))
+        except RedisError as exc:
+            logger.warning("%s: renewing leases failed: %s", label, exc)
+            continue
+        if renewal.lost:
+            logger.warning("%s: %d item(s) taken over by another worker", label, len(renewal.lost))
+        if renewal.halted:
+            on_halt(renewal.halted)

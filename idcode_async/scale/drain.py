@@ -44,7 +44,8 @@ from ..batch.outcomes import BatchSummary, RowOutcome
 from ..batch.runner import BatchAbortedError, register_units
 from ..regions import RegionDirectory
 from ._keys import token_id
-from ._redis import RedisError, SyncRedis, connect_sync
+from ._leased import keep_leases
+from ._redis import SyncRedis, connect_sync
 from .redis_journal import Claim, LeaseLostError, RedisJournal
 from .redis_pacer import RedisPacer
 from .runs import RunConfig, read_config
@@ -183,7 +184,16 @@ class _Drain:
     async def run(self, client: IdcodeClient) -> DrainSummary:
         regions = await RegionDirectory.load(client) if self.config.check_regions else None
         async with anyio.create_task_group() as group:
-            group.start_soon(self._keep_leases)
+            group.start_soon(
+                partial(
+                    keep_leases,
+                    self.journal,
+                    self.held,
+                    lease=self.config.lease,
+                    label=f"run {self.run_id} ({self.worker})",
+                    on_halt=self._on_halt,
+                )
+            )
             if self.outer_stop is not None:
                 group.start_soon(self._relay, self.outer_stop)
             while not self.stop.is_set():
@@ -281,29 +291,8 @@ class _Drain:
         await stop.wait()
         self.stop.set()
 
-    async def _keep_leases(self) -> None:
-        """Renew the leases of the rows in hand every third of the lease; notice a halt."""
-        while True:
-            await anyio.sleep(self.config.lease / 3)
-            keys = sorted(self.held)
-            try:
-                if keys:
-                    renewal = await anyio.to_thread.run_sync(self.journal.renew, keys)
-                    lost, halted = renewal.lost, renewal.halted
-                else:
-                    lost, halted = (), await anyio.to_thread.run_sync(self.journal.halted)
-            except RedisError as exc:
-                # Not fatal yet: the lease still runs; the journal's own writes fail loudly.
-                logger.warning("run %s: renewing leases failed: %s", self.run_id, exc)
-                continue
-            if lost:
-                logger.warning(
-                    "run %s: %d row(s) of %s were taken over by another worker",
-                    self.run_id,
-                    len(lost),
-                    self.worker,
-                )
-            if halted and not self.stop.is_set():
-                self.halted = halted
-                logger.error("run %s was halted: %s", self.run_id, halted)
-                self.stop.set()
+    def _on_halt(self, reason: str) -> None:
+        if not self.stop.is_set():
+            self.halted = reason
+            logger.error("run %s was halted: %s", self.run_id, reason)
+            self.stop.set()

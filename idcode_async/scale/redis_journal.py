@@ -53,7 +53,7 @@ from ..batch.journal import JournalEntry, JournalError, RowState
 from ..batch.outcomes import Status
 from ..batch.records import UnitRegistration
 from ._keys import RunKeys
-from ._leased import LeasedRunStore, microseconds
+from ._leased import LeasedRunStore, Renewal, microseconds
 from ._redis import ResponseError, SyncRedis, run_sync
 
 if TYPE_CHECKING:
@@ -351,13 +351,6 @@ class Claim:
         return not self.rows and self.halted is None and self.held == 0 and self.todo == 0
 
 
-@attrs.frozen
-class Renewal:
-    lost: tuple[str, ...] = ()
-    """Rows this worker held and holds no more (another worker claimed them)."""
-    halted: str | None = None
-
-
 @attrs.frozen(kw_only=True)
 class RunCounts:
     """Rows of a run by state/outcome, and the claims, read from the journal in one step."""
@@ -554,8 +547,7 @@ class RedisJournal(LeasedRunStore):
 
     def renew(self, keys: Iterable[str]) -> Renewal:
         """Extend this worker's leases on ``keys``; report rows taken over and a halt."""
-        lost, halted = self._renew_ids(keys)
-        return Renewal(lost=lost, halted=halted)
+        return self._renew_ids(keys)
 
     def release(self, keys: Iterable[str], reason: str = "released") -> int:
         """Hand back rows this worker holds; unsettled ones are claimable again at once."""

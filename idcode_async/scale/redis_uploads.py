@@ -52,7 +52,7 @@ from .._denylist import check_no_secret_names
 from .._logging import redact
 from ..uploads.manifest import EntryState, ManifestEntry, ManifestError, RequestRecord
 from ._keys import check_run_id
-from ._leased import LeasedRunStore, microseconds
+from ._leased import LeasedRunStore, Renewal, microseconds
 from ._redis import ResponseError, SyncRedis, run_sync
 from .redis_journal import (
     DEFAULT_BATCH,
@@ -594,8 +594,8 @@ class RedisUploadManifest(LeasedRunStore):
             next_expiry=None if wait < 0 else wait / 1_000_000,
         )
 
-    def renew(self, keys: Iterable[str]) -> tuple[tuple[str, ...], str | None]:
-        """Extend this worker's leases; (request ids taken over, halt reason)."""
+    def renew(self, keys: Iterable[str]) -> Renewal:
+        """Extend this worker's leases; report request ids taken over and a halt."""
         return self._renew_ids(entry_id(k) for k in keys)
 
     def release(self, keys: Iterable[str], reason: str = "released") -> int:

@@ -41,6 +41,7 @@ import os
 import random
 import socket
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, Final
 
 import anyio
@@ -77,7 +78,8 @@ from ..uploads.planner import plan_upload_async
 from ..uploads.reconcile import CategoryRef, remembered_category
 from ..uploads.spool import Workspace
 from ._keys import check_run_id, token_id
-from ._redis import RedisError, SyncRedis, connect_sync
+from ._leased import keep_leases
+from ._redis import SyncRedis, connect_sync
 from .drain import ScaleError, default_worker_id
 from .redis_journal import DEFAULT_BATCH, DEFAULT_MAX_CLAIMS, LeaseLostError
 from .redis_uploads import RedisUploadManifest, UploadCounts, UploadKeys
@@ -509,7 +511,16 @@ class _UploadDrain:
     async def run(self) -> UploadDrainSummary:
         try:
             async with anyio.create_task_group() as group:
-                group.start_soon(self._keep_leases)
+                group.start_soon(
+                    partial(
+                        keep_leases,
+                        self.store,
+                        self.held,
+                        lease=self.config.lease,
+                        label=f"upload run {self.store.run_id} ({self.store.worker})",
+                        on_halt=self._on_halt,
+                    )
+                )
                 if self.outer_stop is not None:
                     group.start_soon(self._relay, self.outer_stop)
                 while not self.stop.is_set():
@@ -611,25 +622,11 @@ class _UploadDrain:
         self.stop.set()
         self.executor.halt.set()
 
-    async def _keep_leases(self) -> None:
-        while True:
-            await anyio.sleep(self.config.lease / 3)
-            try:
-                if self.held:
-                    lost, halted = await self._call(self.store.renew, sorted(self.held))
-                else:
-                    lost, halted = (), await self._call(self.store.halted)
-            except RedisError as exc:
-                logger.warning("upload run %s: renewing leases failed: %s", self.store.run_id, exc)
-                continue
-            if lost:
-                logger.warning(
-                    "upload run %s: %d request(s) taken over", self.store.run_id, len(lost)
-                )
-            if halted and not self.stop.is_set():
-                self.halted = halted
-                self.stop.set()
-                self.executor.halt.set()
+    def _on_halt(self, reason: str) -> None:
+        if not self.stop.is_set():
+            self.halted = reason
+            self.stop.set()
+            self.executor.halt.set()
 
 
 # -- watching and checking -----------------------------------------------------------------------
