@@ -36,9 +36,9 @@ import attrs
 
 from .._client import TEST_BASE_URL
 from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
-from ..batch.inputs import SourceRow
-from ..batch.records import UnitRegistration
 from ..regions import RegionDirectory
+from ..registration.inputs import SourceRow
+from ..registration.records import UnitRegistration
 from ..uploads.codes_input import AsyncCodeSource
 from ._lazy import require
 from .drain import ScaleError, default_worker_id, drain_run

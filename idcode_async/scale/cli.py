@@ -45,17 +45,17 @@ from .._cli_support import (
 from .._client import IdcodeClient
 from .._env import ENV_REDIS_URL
 from .._errors import IdcodeError
-from ..batch.display import progress_display
-from ..batch.inputs import SourceRow
-from ..batch.outcomes import BatchSummary
-from ..batch.results import open_results
-from ..batch.validation import check_rows
 from ..durable.store import StoreError
 from ..regions import RegionDirectory
+from ..registration.display import progress_display
+from ..registration.inputs import SourceRow
+from ..registration.outcomes import BatchSummary
+from ..registration.results import open_results
+from ..registration.validation import check_rows
 from ._lazy import MissingExtraError
 
 if TYPE_CHECKING:
-    from ..batch.outcomes import RowOutcome
+    from ..registration.outcomes import RowOutcome
     from .runs import LoadReport, RunProgress
 
 __all__ = [

@@ -6,7 +6,7 @@
 
 1. **claim** up to ``batch_size`` rows (:meth:`RedisJournal.claim`; rows of a crashed worker
    come back once their lease has run out);
-2. **settle** them with :func:`~idcode_async.batch.register_units`, unchanged: the journal it
+2. **settle** them with :func:`~idcode_async.registration.register_units`, unchanged: the journal it
    gets is the claim's view of the shared journal (:class:`~.redis_journal.ClaimView`) and the
    pacer is the token's shared :class:`~.redis_pacer.RedisPacer`.  So every rule of the batch
    holds as on one machine: pre-flight check, intent before send, one paced slot per attempt,
@@ -39,10 +39,10 @@ import httpx
 from .._client import IdcodeClient
 from .._errors import IdcodeError
 from .._logging import redact
-from ..batch.inputs import SourceRow
-from ..batch.outcomes import BatchSummary, RowOutcome
-from ..batch.runner import BatchAbortedError, register_units
 from ..regions import RegionDirectory
+from ..registration.inputs import SourceRow
+from ..registration.outcomes import BatchSummary, RowOutcome
+from ..registration.runner import BatchAbortedError, register_units
 from ._keys import token_id
 from ._leased import keep_leases
 from ._redis import SyncRedis, connect_sync

@@ -1,6 +1,6 @@
 """The shared journal of a multi-worker run: rows claimed with leases, exactly once, in Redis.
 
-:class:`~idcode_async.batch.SqliteJournal` stays the single-machine default.  When several
+:class:`~idcode_async.registration.SqliteJournal` stays the single-machine default.  When several
 workers (processes, machines) share one batch, each row must be sent by one worker at a time,
 and a crashed worker's rows must not be lost.  :class:`RedisJournal` keeps the batch journal's
 rows and states (``pending``, ``in_flight``, ``unknown``, ``done``) and adds a *claim* to each
@@ -27,7 +27,7 @@ The life of a row, each step one atomic Lua script:
 
 A row taken over after its holder crashed may be ``in_flight`` or ``unknown``: the request may
 have reached the centre.  The batch runner already treats such rows: a 307 lookup before any
-resend (:mod:`idcode_async.batch.reconcile`).  The claim only decides *who* does that.
+resend (:mod:`idcode_async.registration.reconcile`).  The claim only decides *who* does that.
 
 Durability: Redis acknowledges a write once it is applied in memory.  For the intent to
 survive a crash of Redis itself, run it with ``appendonly yes`` and ``appendfsync always``
@@ -48,16 +48,16 @@ import attrs
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from ..batch.inputs import registration_from_mapping
-from ..batch.journal import JournalEntry, JournalError, RowState
-from ..batch.outcomes import Status
-from ..batch.records import UnitRegistration
+from ..registration.inputs import registration_from_mapping
+from ..registration.journal import JournalEntry, JournalError, RowState
+from ..registration.outcomes import Status
+from ..registration.records import UnitRegistration
 from ._keys import RunKeys
 from ._leased import LeasedRunStore, Renewal, microseconds
 from ._redis import ResponseError, SyncRedis, run_sync
 
 if TYPE_CHECKING:
-    from ..batch.journal import Journal
+    from ..registration.journal import Journal
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -380,7 +380,7 @@ class RedisJournal(LeasedRunStore):
     """The batch journal of one run in Redis, with per-row claims for worker ``worker``.
 
     ``redis`` is a blocking client (:func:`~._redis.connect_sync`): the batch runner calls the
-    journal from worker threads, like :class:`~idcode_async.batch.SqliteJournal`.  ``lease``
+    journal from worker threads, like :class:`~idcode_async.registration.SqliteJournal`.  ``lease``
     (seconds) must exceed the request timeout: a worker cut off from Redis then has its answer
     (or its timeout) before anyone else may claim the row.  The writes the runner makes
     (``mark_*``, ``finish``) are *fenced*: refused with :class:`LeaseLostError` unless this

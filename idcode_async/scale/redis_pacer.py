@@ -2,7 +2,7 @@
 
 The centre's pause between submissions (309) applies to the access token, not to a process:
 four workers that each pace themselves submit four times too fast.  :class:`RedisPacer` is the
-batch :class:`~idcode_async.batch.Pacer` with its state in Redis, so that every process using
+batch :class:`~idcode_async.registration.Pacer` with its state in Redis, so that every process using
 the token draws its slots from the same lanes.
 
 **The state** (one hash per token, keyed by :func:`~._keys.token_id`, never by the token) holds,
@@ -30,8 +30,9 @@ The waiting itself is ``anyio.sleep`` on the worker, so the achieved start is at
 event-loop wake-up and one Redis round trip later than the state allows, never earlier.
 
 **The pause** is drawn on the client, ``rng.uniform(min, max)``, and passed to *release*: the
-same draw as :class:`~idcode_async.batch.LocalPacer`, an injectable ``rng`` makes tests exact,
-and Redis's Lua ``math.random`` is deterministic by design (seeded identically for every script
+same draw as :class:`~idcode_async.pacing.LocalPacer` (the rule of
+:class:`~idcode_async.pacing.Interval`); an injectable ``rng`` makes tests exact, and Redis's
+Lua ``math.random`` is deterministic by design (seeded identically for every script
 call, for replication), which is the opposite of jitter.
 
 **Waiting for a held lane** polls every ``poll`` seconds (default a quarter of the minimum

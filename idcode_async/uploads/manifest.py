@@ -3,8 +3,9 @@
 A bulk upload (seed §十, 5011–5014) is a few to a few thousand requests, each one a write the
 centre cannot undo (there is no "delete upload" interface).  The manifest makes a re-run after
 a crash skip what was accepted and never send twice what may have arrived.  It rests on the
-same ordering as the batch journal (:mod:`idcode_async.batch.journal`): a request's *intent* is
-committed and fsynced **before** its first byte leaves, and its outcome after the answer.
+same ordering as the registration journal (:mod:`idcode_async.registration.journal`): a
+request's *intent* is committed and fsynced **before** its first byte leaves, and its outcome
+after the answer.
 
 States of a request (one row per request of the plan):
 

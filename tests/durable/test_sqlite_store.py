@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async.batch import JournalError, SqliteJournal
 from idcode_async.durable.store import StoreLockedError
+from idcode_async.registration import JournalError, SqliteJournal
 from idcode_async.uploads import ManifestError, UploadManifest
 
 Store = Callable[[Path], object]

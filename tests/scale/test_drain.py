@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from idcode_async import IdcodeClient
-from idcode_async.batch import SourceRow, read_units_csv
 from idcode_async.regions import RegionDirectory
+from idcode_async.registration import SourceRow, read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 from idcode_async.scale import RedisJournal, ScaleError, drain_run, load_run, progress
@@ -21,7 +21,7 @@ from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.redis_pacer import RedisPacer
 from idcode_async.scale.runs import run_results
 
-from ..batch.sandbox_rows import invalid_rows, valid_rows, write_csv
+from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
 
 
 @pytest.fixture

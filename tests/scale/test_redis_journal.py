@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from idcode_async.batch import JournalError, RowState
+from idcode_async.registration import JournalError, RowState
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.redis_journal import LeaseLostError, RedisJournal
 
-from ..batch.conftest import unit
+from ..registration.conftest import unit
 
 TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
 

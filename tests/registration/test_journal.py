@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async.batch import JournalError, JournalLockedError, RowState, SqliteJournal
+from idcode_async.registration import JournalError, JournalLockedError, RowState, SqliteJournal
 
 ROWS = [("k1", 2, "甲公司", "甲公司", "L1"), ("k2", 3, "乙公司", "乙公司", "L2")]
 
@@ -113,7 +113,7 @@ def test_intent_is_committed_before_mark_intent_returns(journal):
 CRASH = textwrap.dedent(
     """
     import os, signal, sys
-    from idcode_async.batch.journal import SqliteJournal
+    from idcode_async.registration.journal import SqliteJournal
     j = SqliteJournal(sys.argv[1])
     j.add_pending([("k1", 2, "甲公司", "甲公司", "L1"), ("k2", 3, "乙公司", "乙公司", "L2")])
     j.finish("k2", "registered", organunit_idcode="i.86.1.2")

@@ -22,7 +22,8 @@ from idcode_async import (
     TimeoutError,
     TransportError,
 )
-from idcode_async.batch import (
+from idcode_async.durable.outcome import ErrorKind, classify
+from idcode_async.registration import (
     BatchAbortedError,
     LocalPacer,
     RowOutcome,
@@ -31,8 +32,7 @@ from idcode_async.batch import (
     SqliteJournal,
     register_units,
 )
-from idcode_async.batch.runner import EXISTING_CODES
-from idcode_async.durable.outcome import ErrorKind, classify
+from idcode_async.registration.runner import EXISTING_CODES
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN
 from .centre import Centre

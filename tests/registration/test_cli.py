@@ -15,7 +15,7 @@ import pytest
 
 from idcode_async import IdcodeClient
 from idcode_async._cli_support import format_duration
-from idcode_async.batch import SqliteJournal, cli
+from idcode_async.registration import SqliteJournal, cli
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN
 from .centre import Centre

@@ -1,6 +1,6 @@
 """Batch unit registration (309): paced, resumable, exactly-once, with progress.
 
->>> from idcode_async.batch import register_units, read_units_csv, SqliteJournal
+>>> from idcode_async.registration import register_units, read_units_csv, SqliteJournal
 >>> summary = await register_units(client, read_units_csv("units.csv"), journal="run.db")
 
 Modules, one job each: :mod:`.records` (the row), :mod:`.inputs` (CSV/JSONL readers),

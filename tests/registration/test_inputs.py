@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async.batch import InputFormatError, read_units, read_units_csv, read_units_jsonl
+from idcode_async.registration import InputFormatError, read_units, read_units_csv, read_units_jsonl
 
 HEADER = "login_name,organunit_name,code,province_id,city_id,area_id,linkphone\n"
 ROW_1 = "91110105MA00000001,北京测试科技有限公司1,1,110000,110000,110105,13800138000\n"

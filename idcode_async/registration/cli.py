@@ -1,7 +1,7 @@
 """``idcode register-units``: the batch runner from the command line.
 
     idcode register-units units.csv --journal run.db --out results.jsonl
-    python -m idcode_async.batch.cli register-units units.csv --journal run.db --dry-run
+    python -m idcode_async.registration.cli register-units units.csv --journal run.db --dry-run
 
 Credentials come from ``IDCODE_ACCESS_TOKEN`` and ``IDCODE_AUTH_CODE`` (and the centre from
 ``IDCODE_BASE_URL``, default the test host), or from options; the environment is preferred,
@@ -250,11 +250,13 @@ def _resume_hint(args: argparse.Namespace) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    return single_command_parser("python -m idcode_async.batch.cli", add_register_units_command)
+    return single_command_parser(
+        "python -m idcode_async.registration.cli", add_register_units_command
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m idcode_async.batch.cli register-units …`` (the same as ``idcode …``)."""
+    """``python -m idcode_async.registration.cli register-units …`` (the same as ``idcode …``)."""
     return run_single_command(
         build_parser(),
         argv,
