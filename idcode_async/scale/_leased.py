@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import anyio
 import anyio.to_thread
@@ -20,7 +20,59 @@ import attrs
 from .._logging import logger, redact
 from ._redis import RedisError, SyncRedis
 
-__all__ = ["LeasedRunStore", "Renewal", "check_claim_settings", "keep_leases", "microseconds"]
+__all__ = [
+    "RELEASE_LUA",
+    "RENEW_LUA",
+    "LeasedRunStore",
+    "Renewal",
+    "check_claim_settings",
+    "keep_leases",
+    "microseconds",
+]
+
+# The lease steps every run store shares, written once.  The store's prelude defines ``prefix``,
+# ``meta``, ``held``, ``todo``, ``now`` (Redis TIME, µs), ``fmt``, ``event``, ``A`` (the index of
+# the step's first argument), ``ORDER`` (the item field that orders the queue) and
+# ``settled(state)``.
+
+RENEW_LUA: Final = """
+-- ARGV[A..]: worker, lease (µs), item ids; extends the worker's leases, reports the lost ones
+local worker, lease = ARGV[A], tonumber(ARGV[A + 1])
+local lost = {}
+for i = A + 2, #ARGV do
+  local id = ARGV[i]
+  local rk = prefix .. id
+  local f = redis.call('HMGET', rk, 'holder', 'state')
+  if f[1] == worker then
+    redis.call('HSET', rk, 'lease_until', fmt(now + lease))
+    redis.call('ZADD', held, fmt(now + lease), id)
+  elseif not settled(f[2]) then
+    table.insert(lost, id)
+  end
+end
+return {redis.call('HGET', meta, 'halted') or '', lost}
+"""
+
+RELEASE_LUA: Final = """
+-- ARGV[A..]: worker, why, item ids; unsettled items go back to the queue at once
+local worker, why = ARGV[A], ARGV[A + 1]
+local released = 0
+for i = A + 2, #ARGV do
+  local id = ARGV[i]
+  local rk = prefix .. id
+  local f = redis.call('HMGET', rk, 'holder', 'state', ORDER)
+  if f[1] == worker then
+    redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
+    redis.call('ZREM', held, id)
+    if not settled(f[2]) then
+      redis.call('ZADD', todo, f[3], id)
+      event(id, 'released', why .. ', state ' .. f[2], worker)
+      released = released + 1
+    end
+  end
+end
+return released
+"""
 
 
 @attrs.frozen

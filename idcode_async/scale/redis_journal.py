@@ -53,7 +53,7 @@ from ..registration.journal import JournalEntry, JournalError, RowState
 from ..registration.outcomes import Status
 from ..registration.records import UnitRegistration
 from ._keys import RunKeys
-from ._leased import LeasedRunStore, Renewal, microseconds
+from ._leased import RELEASE_LUA, RENEW_LUA, LeasedRunStore, Renewal, microseconds
 from ._redis import ResponseError, SyncRedis, run_sync
 
 if TYPE_CHECKING:
@@ -91,6 +91,8 @@ local meta, order, todo, held, stuck, failed, names, counts, events =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local prefix = ARGV[1]
 local cap = tonumber(ARGV[2])
+local A, ORDER = 3, 'row'
+local function settled(state) return state == 'done' end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local function num(v) if v then return tonumber(v) end return 0 end
@@ -157,7 +159,7 @@ for _, key in ipairs(expired) do
   local f = redis.call('HMGET', rk, 'holder', 'state', 'row')
   redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
   redis.call('ZREM', held, key)
-  if f[2] ~= 'done' then redis.call('ZADD', todo, f[3], key) end
+  if not settled(f[2]) then redis.call('ZADD', todo, f[3], key) end
   event(key, 'lease-expired', 'held by ' .. (f[1] or '?') .. ', state ' .. (f[2] or '?'), '')
 end
 local claimed = {}
@@ -238,48 +240,9 @@ return num(redis.call('HGET', rk, 'attempts'))
 """
 )
 
-_RENEW: Final = (
-    _PRELUDE
-    + """
-local worker, lease = ARGV[3], tonumber(ARGV[4])
-local lost = {}
-for i = 5, #ARGV do
-  local key = ARGV[i]
-  local rk = prefix .. key
-  local f = redis.call('HMGET', rk, 'holder', 'state')
-  if f[1] == worker then
-    redis.call('HSET', rk, 'lease_until', fmt(now + lease))
-    redis.call('ZADD', held, fmt(now + lease), key)
-  elseif f[2] ~= 'done' then
-    table.insert(lost, key)
-  end
-end
-return {redis.call('HGET', meta, 'halted') or '', lost}
-"""
-)
+_RENEW: Final = _PRELUDE + RENEW_LUA
 
-_RELEASE: Final = (
-    _PRELUDE
-    + """
-local worker, why = ARGV[3], ARGV[4]
-local released = 0
-for i = 5, #ARGV do
-  local key = ARGV[i]
-  local rk = prefix .. key
-  local f = redis.call('HMGET', rk, 'holder', 'state', 'row')
-  if f[1] == worker then
-    redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
-    redis.call('ZREM', held, key)
-    if f[2] ~= 'done' then
-      redis.call('ZADD', todo, f[3], key)
-      event(key, 'released', why .. ', state ' .. f[2], worker)
-      released = released + 1
-    end
-  end
-end
-return released
-"""
-)
+_RELEASE: Final = _PRELUDE + RELEASE_LUA
 
 _REQUEUE: Final = (
     _PRELUDE
