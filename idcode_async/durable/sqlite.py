@@ -18,13 +18,22 @@ import os
 import re
 import sqlite3
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, ClassVar, Literal, Self
 
 from .._denylist import check_no_secret_names
 
-__all__ = ["APPLICATION_ID", "Synchronous", "Transaction", "acquire_run_lock", "open_store"]
+__all__ = [
+    "APPLICATION_ID",
+    "SqliteStore",
+    "Synchronous",
+    "Transaction",
+    "acquire_run_lock",
+    "open_store",
+]
 
 Synchronous = Literal["FULL", "EXTRA", "NORMAL"]
 ErrorFactory = Callable[[str], Exception]
@@ -113,6 +122,84 @@ def open_store(
         db.close()
         raise
     return db
+
+
+class SqliteStore:
+    """One store file held by one run: its lock, its connection, its schema version, closing.
+
+    The journal (309) and the manifest (5011–5014) are this with their own tables and steps.
+    Methods of subclasses are synchronous and hold ``_mutex``: the engine calls them from
+    worker threads, so that an fsync never stalls the event loop.  ``path=None``: in memory.
+    """
+
+    kind: ClassVar[str]
+    schema: ClassVar[str]
+    schema_version: ClassVar[int]
+    error: ClassVar[type[Exception]]
+    locked_error: ClassVar[type[Exception]]
+
+    def __init__(
+        self,
+        path: Path | None,
+        *,
+        synchronous: Synchronous = "FULL",
+        lock: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self._clock = clock
+        self._mutex = threading.Lock()
+        self._lock_file: IO[bytes] | None = None
+        if path is not None and lock:
+            self._lock_file = acquire_run_lock(path, self.locked_error)
+        try:
+            self._db = open_store(path, self.schema, synchronous=synchronous, error=self.error)
+            self._check_schema()
+        except BaseException:
+            self._release_lock()
+            raise
+
+    def _check_schema(self) -> None:
+        with Transaction(self._db) as db:
+            row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(self.schema_version),))
+            elif int(row[0]) != self.schema_version:
+                raise self.error(
+                    f"{self.path}: {self.kind} schema {row[0]}, expected {self.schema_version}"
+                )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._mutex:
+            self._db.close()
+            self._release_lock()
+
+    @property
+    def synchronous(self) -> int:
+        """SQLite's ``synchronous`` level in force (2 = FULL, 3 = EXTRA)."""
+        return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
+
+    @property
+    def journal_mode(self) -> str:
+        return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
+
+    def now_ms(self) -> int:
+        """The store's clock (epoch ms; injectable for tests)."""
+        return int(self._clock() * 1000)
+
+    def _transaction(self) -> Transaction:
+        return Transaction(self._db)
+
+    def _release_lock(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
 
 
 def _refuse_foreign(
