@@ -29,7 +29,7 @@ import os
 import socket
 import uuid
 from functools import partial
-from typing import Any, Final
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -44,7 +44,7 @@ from ..registration.inputs import SourceRow
 from ..registration.outcomes import BatchSummary, RowOutcome
 from ..registration.runner import BatchAbortedError, register_units
 from ._keys import token_id
-from ._leased import keep_leases
+from ._leased import ClaimLoop
 from ._redis import SyncRedis, connect_sync
 from .redis_journal import Claim, LeaseLostError, RedisJournal
 from .redis_pacer import RedisPacer
@@ -53,9 +53,6 @@ from .runs import RunConfig, read_config
 __all__ = ["DrainSummary", "ScaleError", "default_worker_id", "drain_run"]
 
 logger = logging.getLogger("idcode_async.scale")
-
-IDLE_POLL: Final = 0.5
-"""Seconds between claims while other workers hold every remaining row."""
 
 
 class ScaleError(IdcodeError):
@@ -137,7 +134,7 @@ async def drain_run(
             await anyio.to_thread.run_sync(sync.close)
 
 
-class _Drain:
+class _Drain(ClaimLoop[Claim]):
     def __init__(
         self,
         *,
@@ -154,6 +151,13 @@ class _Drain:
         self.journal = RedisJournal(
             sync, run_id, worker=worker, lease=config.lease, max_claims=config.max_claims
         )
+        super().__init__(
+            self.journal,
+            batch_size=config.batch_size,
+            lease=config.lease,
+            label=f"run {run_id} ({worker})",
+            stop=stop,
+        )
         self.pacer = RedisPacer(
             sync,
             access_token,
@@ -162,9 +166,6 @@ class _Drain:
             concurrency=config.concurrency,
             lease=config.slot_lease,
         )
-        self.outer_stop = stop
-        self.stop = anyio.Event()
-        self.held: set[str] = set()
         self.counts: dict[str, int] = dict.fromkeys(
             (
                 "claims",
@@ -178,40 +179,11 @@ class _Drain:
             ),
             0,
         )
-        self.halted: str | None = None
-        self.started = anyio.current_time()
 
     async def run(self, client: IdcodeClient) -> DrainSummary:
-        regions = await RegionDirectory.load(client) if self.config.check_regions else None
-        async with anyio.create_task_group() as group:
-            group.start_soon(
-                partial(
-                    keep_leases,
-                    self.journal,
-                    self.held,
-                    lease=self.config.lease,
-                    label=f"run {self.run_id} ({self.worker})",
-                    on_halt=self._on_halt,
-                )
-            )
-            if self.outer_stop is not None:
-                group.start_soon(self._relay, self.outer_stop)
-            while not self.stop.is_set():
-                claim = await anyio.to_thread.run_sync(self.journal.claim, self.config.batch_size)
-                if claim.halted is not None:
-                    self.halted = claim.halted
-                    break
-                if not claim.rows:
-                    if claim.finished:
-                        break
-                    # Every remaining row is in another worker's hands: wait for it to finish
-                    # them, or for a lease to run out (a crashed worker's rows come back).
-                    wait = IDLE_POLL if claim.next_expiry is None else claim.next_expiry + 0.01
-                    with anyio.move_on_after(min(wait, IDLE_POLL)):
-                        await self.stop.wait()
-                    continue
-                await self._settle(client, claim, regions)
-            group.cancel_scope.cancel()
+        self.client = client
+        self.regions = await RegionDirectory.load(client) if self.config.check_regions else None
+        await self.loop()
         return DrainSummary(
             run_id=self.run_id,
             worker=self.worker,
@@ -220,6 +192,12 @@ class _Drain:
             elapsed=anyio.current_time() - self.started,
             **self.counts,
         )
+
+    async def settle(self, claim: Claim) -> bool:
+        if not claim.rows:
+            return False
+        await self._settle(self.client, claim, self.regions)
+        return True
 
     async def _settle(
         self, client: IdcodeClient, claim: Claim, regions: RegionDirectory | None
@@ -286,13 +264,3 @@ class _Drain:
         self.counts["failed"] += summary.failed
         self.counts["submissions"] += summary.submissions
         self.counts["reconciled"] += summary.reconciled
-
-    async def _relay(self, stop: anyio.Event) -> None:
-        await stop.wait()
-        self.stop.set()
-
-    def _on_halt(self, reason: str) -> None:
-        if not self.stop.is_set():
-            self.halted = reason
-            logger.error("run %s was halted: %s", self.run_id, reason)
-            self.stop.set()

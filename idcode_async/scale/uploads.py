@@ -41,7 +41,6 @@ import os
 import random
 import socket
 from collections.abc import Sequence
-from functools import partial
 from typing import Any, Final
 
 import anyio
@@ -78,11 +77,11 @@ from ..uploads.planner import plan_upload_async
 from ..uploads.reconcile import CategoryRef, remembered_category
 from ..uploads.spool import Workspace
 from ._keys import check_run_id, token_id
-from ._leased import keep_leases
+from ._leased import ClaimLoop
 from ._redis import SyncRedis, connect_sync
 from .drain import ScaleError, default_worker_id
 from .redis_journal import DEFAULT_BATCH, DEFAULT_MAX_CLAIMS, LeaseLostError
-from .redis_uploads import RedisUploadManifest, UploadCounts, UploadKeys
+from .redis_uploads import RedisUploadManifest, UploadClaim, UploadCounts, UploadKeys
 from .runs import normalise_base_url
 
 __all__ = [
@@ -108,8 +107,6 @@ DEFAULT_MAX_CHUNK_BYTES: Final = 16 * 1024 * 1024
 DEFAULT_UPLOAD_TIMEOUT: Final = 300.0
 DEFAULT_UPLOAD_LEASE: Final = 360.0
 """Seconds a claim lasts without renewal: longer than the upload timeout (300 s)."""
-
-IDLE_POLL: Final = 0.5
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -483,7 +480,7 @@ async def drain_upload(
             await anyio.to_thread.run_sync(sync.close)
 
 
-class _UploadDrain:
+class _UploadDrain(ClaimLoop[UploadClaim]):
     def __init__(
         self,
         store: RedisUploadManifest,
@@ -492,17 +489,19 @@ class _UploadDrain:
         stop: anyio.Event | None,
         pacer: Pacer | None,
     ) -> None:
+        super().__init__(
+            store,
+            batch_size=config.batch_size,
+            lease=config.lease,
+            label=f"upload run {store.run_id} ({store.worker})",
+            stop=stop,
+        )
         self.store = store
         self.config = config
         self.requests: dict[str, UploadRequest] = {}
         self.executor = _executor(client, store, config, requests=self.requests, pacer=pacer)
-        self.outer_stop = stop
-        self.stop = anyio.Event()
-        self.held: set[str] = set()
         self.counts = dict.fromkeys(("claims", "requests", "accepted", "failed", "stuck"), 0)
         self.counts["lease_lost"] = 0
-        self.halted: str | None = None
-        self.started = anyio.current_time()
         self.workspace = Workspace()
 
     async def _call(self, func: Any, *args: Any) -> Any:
@@ -510,33 +509,7 @@ class _UploadDrain:
 
     async def run(self) -> UploadDrainSummary:
         try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(
-                    partial(
-                        keep_leases,
-                        self.store,
-                        self.held,
-                        lease=self.config.lease,
-                        label=f"upload run {self.store.run_id} ({self.store.worker})",
-                        on_halt=self._on_halt,
-                    )
-                )
-                if self.outer_stop is not None:
-                    group.start_soon(self._relay, self.outer_stop)
-                while not self.stop.is_set():
-                    claim = await self._call(self.store.claim, self.config.batch_size)
-                    if claim.halted is not None:
-                        self.halted = claim.halted
-                        break
-                    if not claim.entries:
-                        if claim.finished:
-                            break
-                        wait = IDLE_POLL if claim.next_expiry is None else claim.next_expiry
-                        with anyio.move_on_after(min(wait + 0.01, IDLE_POLL)):
-                            await self.stop.wait()
-                        continue
-                    await self._settle(claim.entries)
-                group.cancel_scope.cancel()
+            await self.loop()
         finally:
             self.workspace.cleanup()
         return UploadDrainSummary(
@@ -549,6 +522,16 @@ class _UploadDrain:
             elapsed=anyio.current_time() - self.started,
             **self.counts,
         )
+
+    async def settle(self, claim: UploadClaim) -> bool:
+        if not claim.entries:
+            return False
+        await self._settle(claim.entries)
+        return True
+
+    def stopping(self) -> None:
+        super().stopping()
+        self.executor.halt.set()
 
     async def _settle(self, entries: Sequence[ManifestEntry]) -> None:
         keys = [e.key for e in entries]
@@ -616,17 +599,6 @@ class _UploadDrain:
         )
         if await self._call(self.store.set_aside, entry.key, reason):
             self.counts["stuck"] += 1
-
-    async def _relay(self, stop: anyio.Event) -> None:
-        await stop.wait()
-        self.stop.set()
-        self.executor.halt.set()
-
-    def _on_halt(self, reason: str) -> None:
-        if not self.stop.is_set():
-            self.halted = reason
-            self.stop.set()
-            self.executor.halt.set()
 
 
 # -- watching and checking -----------------------------------------------------------------------
