@@ -46,7 +46,11 @@ from ._signing import canonical_string, sign
 from ._spec import Endpoint, PageEndpoint, Response, Spec
 from ._sync import SyncIdcodeClient
 from ._version import __version__
-from .batch import (
+from .endpoints import CategoryRegItem
+from .idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
+from .pages import CALLBACK_PARAMETER, parse_page_callback
+from .regions import Region, RegionDirectory, RegionSelection
+from .registration import (
     BatchSummary,
     LocalPacer,
     Pacer,
@@ -57,10 +61,6 @@ from .batch import (
     read_units_jsonl,
     register_units,
 )
-from .endpoints import CategoryRegItem
-from .idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
-from .pages import CALLBACK_PARAMETER, parse_page_callback
-from .regions import Region, RegionDirectory, RegionSelection
 from .resolve import (
     PLACEHOLDERS,
     ResolveUrl,

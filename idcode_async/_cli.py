@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Commands contributed by the batch helpers (registration, uploads, scale-out workers)."""
-    from .batch.cli import add_register_units_command
+    from .registration.cli import add_register_units_command
     from .scale.cli import add_worker_command
     from .uploads.cli import add_upload_codes_command
 

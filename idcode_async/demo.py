@@ -22,6 +22,7 @@ import anyio
 import attrs
 
 from ._client import IdcodeClient
+from ._env import ENV_AUTH_CODE, ENV_TOKEN
 from ._errors import IdcodeError, ValidationError
 from ._logging import redact
 from .endpoints import (
@@ -441,10 +442,10 @@ async def _sandbox_demo(out_dir: Path) -> list[DemoStep]:
 
 
 async def _real_demo(args: argparse.Namespace) -> list[DemoStep]:
-    token = os.environ.get("IDCODE_ACCESS_TOKEN")
-    auth_code = os.environ.get("IDCODE_AUTH_CODE")
+    token = os.environ.get(ENV_TOKEN)
+    auth_code = os.environ.get(ENV_AUTH_CODE)
     if not token or not auth_code:
-        raise SystemExit("set IDCODE_ACCESS_TOKEN and IDCODE_AUTH_CODE to run against a centre")
+        raise SystemExit(f"set {ENV_TOKEN} and {ENV_AUTH_CODE} to run against a centre")
     async with IdcodeClient(access_token=token, auth_code=auth_code, base_url=args.base_url) as c:
         return await walk_flows(
             c, out_dir=Path(args.out), writes=args.allow_writes, company_idcode=args.company_idcode

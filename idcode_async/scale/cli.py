@@ -43,17 +43,19 @@ from .._cli_support import (
     single_command_parser,
 )
 from .._client import IdcodeClient
+from .._env import ENV_REDIS_URL
 from .._errors import IdcodeError
-from ..batch.inputs import SourceRow
-from ..batch.journal import JournalError
-from ..batch.outcomes import BatchSummary
-from ..batch.results import open_results
-from ..batch.validation import check_rows
+from ..durable.store import StoreError
 from ..regions import RegionDirectory
+from ..registration.display import progress_display
+from ..registration.inputs import SourceRow
+from ..registration.outcomes import BatchSummary
+from ..registration.results import open_results
+from ..registration.validation import check_rows
 from ._lazy import MissingExtraError
 
 if TYPE_CHECKING:
-    from ..batch.outcomes import RowOutcome
+    from ..registration.outcomes import RowOutcome
     from .runs import LoadReport, RunProgress
 
 __all__ = [
@@ -64,7 +66,6 @@ __all__ = [
     "run_worker_command",
 ]
 
-ENV_REDIS_URL: Final = "IDCODE_REDIS_URL"
 POLL: Final = 0.5
 
 logger = logging.getLogger("idcode_async.scale")
@@ -158,7 +159,6 @@ class _Distributed:
         self.stopper = StopForwarder()
 
     async def run(self) -> int:
-        from ..batch.cli import progress_display
         from ._redis import RedisError
 
         args = self.args
@@ -167,7 +167,7 @@ class _Distributed:
             if args.dry_run:
                 return self._dry_run(regions)
             report = await anyio.to_thread.run_sync(self._load, regions)
-        except (JournalError, IdcodeError, OSError) as exc:
+        except (StoreError, IdcodeError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ABORTED
         except RedisError as exc:
@@ -405,7 +405,7 @@ def run_distributed_upload(
                 generate_type=args.generate_type,
                 **settings,
             )
-        except (JournalError, IdcodeError, OSError, ValueError, RedisError) as exc:
+        except (StoreError, IdcodeError, OSError, ValueError, RedisError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_ABORTED
         print(

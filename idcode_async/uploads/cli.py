@@ -53,7 +53,8 @@ from .._cli_support import (
 )
 from .._client import TEST_BASE_URL, UPLOAD_TIMEOUT, IdcodeClient
 from .._errors import IdcodeError
-from ..batch.journal import JournalError
+from ..durable.store import StoreError
+from ..scale.cli import run_distributed_upload
 from .executor import (
     DEFAULT_GRACE,
     UnresolvedUploadError,
@@ -237,8 +238,6 @@ def run_upload_codes(args: argparse.Namespace) -> int:
         else None
     )
     if args.redis is not None:
-        from ..scale.cli import run_distributed_upload
-
         return run_distributed_upload(
             args,
             options=options,
@@ -378,7 +377,7 @@ async def _upload(settings: _Settings) -> int:
                 if not report.ok:
                     code = EXIT_ROWS
             group.cancel_scope.cancel()
-    except (JournalError, IdcodeError) as exc:
+    except (StoreError, IdcodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ABORTED
     except OSError as exc:

@@ -14,13 +14,13 @@ import httpx
 import pytest
 
 from idcode_async import _cli
-from idcode_async.batch import read_units_csv
+from idcode_async.registration import read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 from idcode_async.scale.cli import add_worker_command, build_parser
 from idcode_async.scale.cli import main as scale_main
 
-from ..batch.sandbox_rows import invalid_rows, valid_rows, write_csv
+from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ def python(code: str) -> subprocess.CompletedProcess[str]:
 
 def test_importing_the_sdk_the_batch_the_cli_and_the_scale_package_imports_no_redis():
     done = python(
-        "import sys, idcode_async, idcode_async.batch, idcode_async._cli, idcode_async.scale\n"
+        "import sys, idcode_async, idcode_async.registration, idcode_async._cli\n"
+        "import idcode_async.scale\n"
         "import idcode_async.scale.cli, idcode_async.scale.local\n"
         "idcode_async._cli.build_parser()\n"
         "assert idcode_async.scale.MissingExtraError\n"

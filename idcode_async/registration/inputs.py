@@ -119,6 +119,11 @@ def read_units_jsonl(path: str | os.PathLike[str]) -> Iterator[SourceRow]:
             if not isinstance(value, dict):
                 yield SourceRow(row, None, "is not a JSON object")
                 continue
+            if not _encodable(value):
+                # JSON may escape a lone surrogate ("\\ud800"): valid JSON, but no text; it
+                # could be neither hashed into the row's key nor journaled nor reported.
+                yield SourceRow(row, None, "holds a \\u escape that is no Unicode character")
+                continue
             secret = sorted(key for key in value if is_secret_name(str(key)))
             if secret:
                 raise InputFormatError(
@@ -130,6 +135,17 @@ def read_units_jsonl(path: str | os.PathLike[str]) -> Iterator[SourceRow]:
                 yield SourceRow(row, None, f"has unknown keys: {', '.join(unknown)}")
                 continue
             yield _source_row(row, value)
+
+
+def _encodable(value: dict[Any, Any]) -> bool:
+    """Whether every key and text value of a JSON object is encodable as UTF-8."""
+    texts = [str(key) for key in value] + [item for item in value.values() if isinstance(item, str)]
+    try:
+        for text in texts:
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def registration_from_mapping(values: Mapping[str, Any]) -> UnitRegistration:

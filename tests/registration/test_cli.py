@@ -15,7 +15,7 @@ import pytest
 
 from idcode_async import IdcodeClient
 from idcode_async._cli_support import format_duration
-from idcode_async.batch import SqliteJournal, cli
+from idcode_async.registration import SqliteJournal, cli
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN
 from .centre import Centre
@@ -70,6 +70,34 @@ def test_invalid_rows_give_exit_1_and_a_rerun_is_complete(tmp_path, centre, caps
     assert main(source, "--journal", tmp_path / "run.db", "--out", out) == cli.EXIT_ROWS
     assert centre.count("/unit/regist") == 1
     assert "1 from earlier runs" in capsys.readouterr().out
+
+
+def test_a_lone_surrogate_row_is_invalid_with_its_number_on_every_run(tmp_path, centre):
+    good = {
+        "login_name": "91110105MA00000001",
+        "organunit_name": "甲公司",
+        "code": 1,
+        "province_id": 110000,
+        "city_id": 110000,
+        "area_id": 110105,
+    }
+    source = tmp_path / "units.jsonl"
+    source.write_text(
+        json.dumps(good, ensure_ascii=False)
+        + "\n"
+        + json.dumps({**good, "login_name": "91110105MA00000002", "organunit_name": "\ud800"})
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "results.jsonl"
+    for _ in range(2):
+        assert main(source, "--journal", tmp_path / "run.db", "--out", out) == cli.EXIT_ROWS
+        results = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+        assert sorted((r["row"], r["status"]) for r in results) == [
+            (1, "registered"),
+            (2, "invalid"),
+        ]
+    assert centre.count("/unit/regist") == 1
 
 
 def test_dry_run_sends_nothing(tmp_path, centre, capsys):

@@ -1,7 +1,7 @@
 """``idcode register-units``: the batch runner from the command line.
 
     idcode register-units units.csv --journal run.db --out results.jsonl
-    python -m idcode_async.batch.cli register-units units.csv --journal run.db --dry-run
+    python -m idcode_async.registration.cli register-units units.csv --journal run.db --dry-run
 
 Credentials come from ``IDCODE_ACCESS_TOKEN`` and ``IDCODE_AUTH_CODE`` (and the centre from
 ``IDCODE_BASE_URL``, default the test host), or from options; the environment is preferred,
@@ -23,7 +23,6 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
-from typing import TextIO
 
 import anyio
 import attrs
@@ -37,9 +36,6 @@ from .._cli_support import (
     EXIT_OK,
     EXIT_ROWS,
     EXIT_USAGE,
-    Display,
-    choose_display,
-    format_duration,
     run_single_command,
     single_command_parser,
     watch_signals,
@@ -47,15 +43,16 @@ from .._cli_support import (
 from .._client import TEST_BASE_URL, IdcodeClient
 from .._errors import IdcodeError
 from .._retry import RetryPolicy
+from ..durable.store import StoreError
+from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, LocalPacer
+from ..scale.cli import run_distributed
+from .display import progress_display
 from .inputs import InputFormatError, SourceRow, read_units
-from .journal import JournalError
 from .outcomes import BatchSummary
-from .pacer import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, LocalPacer
-from .progress import Progress
 from .results import open_results
 from .runner import DEFAULT_RETRY, BatchAbortedError, register_units
 
-__all__ = ["add_register_units_command", "main", "progress_display", "run_register_units"]
+__all__ = ["add_register_units_command", "main", "run_register_units"]
 
 
 def add_register_units_command(
@@ -154,8 +151,6 @@ def run_register_units(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     base_url = args.base_url or os.environ.get(ENV_BASE_URL) or TEST_BASE_URL
     if args.redis is not None:
-        from ..scale.cli import run_distributed
-
         return run_distributed(args, rows, token=token, auth_code=auth_code, base_url=base_url)
     settings = _Settings(
         args=args,
@@ -227,7 +222,7 @@ async def _run(settings: _Settings, rows: list[SourceRow]) -> int:
                 )
                 print(_resume_hint(args), file=sys.stderr)
                 return EXIT_INTERRUPTED
-    except (JournalError, IdcodeError) as exc:
+    except (StoreError, IdcodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ABORTED
     finally:
@@ -254,90 +249,14 @@ def _resume_hint(args: argparse.Namespace) -> str:
     return f"the journal is consistent; resume with: {shlex.join(command)}"
 
 
-class _PlainDisplay(Display[Progress]):
-    """A line on stderr at most every ``every`` seconds, and at the end."""
-
-    def __init__(self, stream: TextIO, every: float = 5.0) -> None:
-        self._stream = stream
-        self._every = every
-        self._last = -float("inf")
-        self._latest: Progress | None = None
-
-    def update(self, progress: Progress) -> None:
-        self._latest = progress
-        if progress.elapsed - self._last >= self._every or progress.remaining == 0:
-            self._last = progress.elapsed
-            print(_describe(progress), file=self._stream, flush=True)
-
-
-class _RichDisplay(Display[Progress]):
-    def __init__(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-        from rich.progress import Progress as RichProgress
-
-        self._bar = RichProgress(
-            TextColumn("[bold]309[/bold]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[counts]}"),
-            TextColumn("{task.fields[rate]}"),
-            TextColumn("ETA {task.fields[eta]}"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=False,
-        )
-        self._task = self._bar.add_task("rows", total=total, counts="", rate="", eta="-")
-
-    def __enter__(self) -> _RichDisplay:
-        self._bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._bar.stop()
-
-    def update(self, progress: Progress) -> None:
-        self._bar.update(
-            self._task,
-            total=progress.total,
-            completed=progress.done,
-            counts=_counts(progress),
-            rate="" if progress.rate is None else f"{progress.rate:.2f}/s",
-            eta=format_duration(progress.eta),
-        )
-
-
-def progress_display(kind: str, total: int) -> Display[Progress]:
-    """The progress output for ``--progress``: a rich bar on a terminal, else plain lines."""
-    return choose_display(kind, lambda: _RichDisplay(total), lambda: _PlainDisplay(sys.stderr))
-
-
-def _counts(progress: Progress) -> str:
-    return (
-        f"registered {progress.registered} · existing {progress.existing} · "
-        f"invalid {progress.invalid} · failed {progress.failed}"
-    )
-
-
-def _describe(progress: Progress) -> str:
-    rate = "" if progress.rate is None else f", {progress.rate:.2f} rows/s"
-    return (
-        f"{progress.done}/{progress.total}: {_counts(progress)}{rate}, "
-        f"ETA {format_duration(progress.eta)}"
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
-    return single_command_parser("python -m idcode_async.batch.cli", add_register_units_command)
+    return single_command_parser(
+        "python -m idcode_async.registration.cli", add_register_units_command
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m idcode_async.batch.cli register-units …`` (the same as ``idcode …``)."""
+    """``python -m idcode_async.registration.cli register-units …`` (the same as ``idcode …``)."""
     return run_single_command(
         build_parser(),
         argv,
