@@ -106,14 +106,7 @@ def test_the_graph_sees_relative_and_function_level_imports():
     assert "idcode_async.demo" in graph["idcode_async._cli"]  # imported inside a function
 
 
-KNOWN_ELSEWHERE = {("idcode_async.sandbox.core", "idcode_async.sandbox.app")}
-"""The sandbox's app factory and Sandbox class, being untangled on the sandbox's own branch
-(issue 11); delete the entry when that lands."""
-
-
 def test_no_import_cycles_between_the_packages_modules():
     graph = import_graph()
-    for importer, module in KNOWN_ELSEWHERE:
-        graph[importer].discard(module)
     cycle = find_cycle(graph)
     assert cycle is None, " -> ".join(cycle or [])
