@@ -40,6 +40,7 @@ from ._registry import registry
 from ._retry import RetryPolicy
 from ._signing import canonical_string, sign
 from ._spec import Endpoint, PageEndpoint, Response, Spec
+from ._transport import DEFAULT_LIMITS, aiohttp_transport
 from ._version import __version__
 from .batch import (
     BatchSummary,
@@ -82,6 +83,7 @@ from .uploads import (
 
 __all__ = [
     "CALLBACK_PARAMETER",
+    "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "PLACEHOLDERS",
     "PRODUCTION_BASE_URL",
@@ -137,6 +139,7 @@ __all__ = [
     "ValidationError",
     "VerificationCodeError",
     "__version__",
+    "aiohttp_transport",
     "build_resolve_url",
     "canonical_string",
     "endpoints",

@@ -33,6 +33,7 @@ from ._logging import install_httpx_redaction, logger, redact
 from ._retry import RetryPolicy, is_retryable
 from ._signing import current_millis
 from ._spec import Endpoint, PageEndpoint, Response, Spec, refuse_call_on_page
+from ._transport import DEFAULT_LIMITS
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -77,7 +78,8 @@ class IdcodeClient(httpx.AsyncClient):
     ``access_token`` and ``auth_code`` are the SP's authorisation key and system authorisation
     code (seed §三/§四).  ``base_url`` defaults to the centre's *test* host; pass
     :data:`PRODUCTION_BASE_URL` deliberately.  Any other keyword goes to ``httpx.AsyncClient``
-    (``transport=``, ``proxy=``, ``limits=``, ``event_hooks=`` …).
+    (``transport=``, ``proxy=``, ``limits=``, ``event_hooks=`` …).  ``limits`` defaults to
+    :data:`DEFAULT_LIMITS`; ``transport=aiohttp_transport()`` runs on aiohttp (asyncio only).
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class IdcodeClient(httpx.AsyncClient):
         **kwargs: Any,
     ) -> None:
         self._idcode_auth = IdcodeAuth(access_token, auth_code, clock=clock)
+        kwargs.setdefault("limits", DEFAULT_LIMITS)
         super().__init__(base_url=base_url, auth=self._idcode_auth, timeout=timeout, **kwargs)
         self.upload_timeout = httpx.Timeout(upload_timeout)
         self.retry = retry if retry is not None else RetryPolicy()
