@@ -8,12 +8,9 @@ httpcore under concurrency).  It needs the ``aiohttp`` extra and runs under asyn
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import httpx
-
-if TYPE_CHECKING:
-    from ._aiohttp_transport import IdcodeAiohttpTransport
 
 __all__ = ["DEFAULT_LIMITS", "aiohttp_transport"]
 
@@ -41,13 +38,15 @@ def aiohttp_transport(
     limits: httpx.Limits = DEFAULT_LIMITS,
     verify: bool | str = True,
     trust_env: bool = True,
-) -> IdcodeAiohttpTransport:
+) -> httpx.AsyncBaseTransport:
     """An aiohttp-backed transport for ``IdcodeClient(transport=aiohttp_transport())``.
 
     ``limits`` sizes aiohttp's connection pool (``max_connections`` and ``keepalive_expiry``
     are used; aiohttp keeps every idle connection).  ``verify`` and ``trust_env`` mean what they
     mean for httpx.  Retries, timeouts, signing and redaction behave as on the default
     transport: aiohttp's exceptions are mapped to the httpx exceptions the retry rule reads.
+    The return type is httpx's transport interface, so that type-checking code that uses it
+    does not need aiohttp installed.
     """
     try:
         from ._aiohttp_transport import IdcodeAiohttpTransport  # optional extra

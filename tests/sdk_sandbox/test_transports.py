@@ -9,6 +9,7 @@ centre saw, on both transports.
 from __future__ import annotations
 
 import socket
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -191,3 +192,11 @@ def test_aiohttp_failures_map_to_the_httpx_class_the_retry_rule_reads(
 def test_the_factory_gives_a_transport_with_the_asked_limits() -> None:
     limits = httpx.Limits(max_connections=7, keepalive_expiry=2.0)
     assert aiohttp_transport(limits=limits).limits is limits
+
+
+def test_without_the_extra_the_factory_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "idcode_async._aiohttp_transport", None)
+    with pytest.raises(ImportError, match=r"idcode-async\[aiohttp\]"):
+        aiohttp_transport()
