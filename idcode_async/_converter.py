@@ -141,6 +141,11 @@ def _optional_int(value: Any, _: type) -> int | None:
     return _lenient_int(value, int)
 
 
+def _optional_text(value: Any, _: type) -> str | None:
+    """``str | None`` fields directly, without cattrs' generic union dispatch per value."""
+    return None if value is None else _exact_text(value, str)
+
+
 def _is_list(tp: Any) -> bool:
     return get_origin(tp) is list
 
@@ -153,12 +158,21 @@ def _list_hook(conv: cattrs.Converter) -> Any:
         items = [value] if isinstance(value, dict) else value
         if not isinstance(items, list):
             raise ValueError(f"expected a list, got {type(value).__name__}")
-        if item_type is str and set(map(type, items)) <= {str}:
-            return items  # 505's codes: already what the response holds (checked at C speed)
+        if item_type is str and _all_text(items):
+            return items  # 505's codes: already what the response holds
         hook = conv.get_structure_hook(item_type)  # resolved once, not once per item
         return [hook(item, item_type) for item in items]
 
     return structure_list
+
+
+def _all_text(items: list[Any]) -> bool:
+    """Whether every item is text, checked at C speed (``join`` refuses anything else)."""
+    try:
+        "".join(items)
+    except TypeError:
+        return False
+    return True
 
 
 def _object_hook_factory(conv: cattrs.Converter) -> Any:
@@ -181,6 +195,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(str, _exact_text)
     conv.register_structure_hook(int, _lenient_int)
     conv.register_structure_hook_func(lambda tp: tp == (int | None), _optional_int)
+    conv.register_structure_hook_func(lambda tp: tp == (str | None), _optional_text)
     conv.register_structure_hook_func(_is_list, _list_hook(conv))
     return conv
 

@@ -56,7 +56,23 @@ def _loads(content: bytes) -> Any:
         return _TOO_DEEP
     except ValueError:
         return _INVALID
+    if _brackets_fewer_than(content, MAX_DEPTH):
+        return body  # too few brackets to nest that deep: no walk (505's codes)
     return _TOO_DEEP if _deeper_than(body, MAX_DEPTH) else body
+
+
+def _brackets_fewer_than(content: bytes, limit: int) -> bool:
+    """Whether ``content`` holds fewer than ``limit`` opening brackets, found by memchr-speed
+    ``find`` and stopping at the limit (cheaper than counting every byte)."""
+    seen = 0
+    for bracket in (b"[", b"{"):
+        position = content.find(bracket)
+        while position != -1:
+            seen += 1
+            if seen >= limit:
+                return False
+            position = content.find(bracket, position + 1)
+    return True
 
 
 MAX_DEPTH = 32
