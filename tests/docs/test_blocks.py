@@ -33,7 +33,6 @@ from idcode_async import IdcodeClient
 from idcode_async._env import ENV_AUTH_CODE, ENV_TOKEN
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 
-from .centre import seed
 from .markdown import Block, blocks, doc_files
 
 FILES = Path(__file__).with_name("files")
@@ -73,8 +72,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(ENV_TOKEN, TEST_ACCESS_TOKEN)
     monkeypatch.setenv(ENV_AUTH_CODE, TEST_AUTH_CODE)
-    with Sandbox(approval_delay=0) as instance:
-        anyio.run(seed, instance)
+    with Sandbox(approval_delay=0, seeded=True) as instance:
         original: Callable[..., None] = IdcodeClient.__init__
 
         def to_sandbox(self: IdcodeClient, *args: Any, **kwargs: Any) -> None:
