@@ -144,7 +144,7 @@ def read_units_jsonl(
     where = _where(source)
     raw = _read_bytes(source)
     try:
-        lines: list[str | None] = _decode(raw, where, encoding, on_notice).splitlines()
+        lines: list[str | None] = list(_decode(raw, where, encoding, on_notice).splitlines())
     except InputFormatError:
         if encoding != AUTO:
             raise
