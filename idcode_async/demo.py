@@ -19,7 +19,7 @@ import anyio
 import attrs
 
 from ._client import IdcodeClient
-from ._errors import IdcodeError, ValidationError
+from ._errors import ValidationError
 from ._logging import redact
 from .endpoints import (
     Addresses,

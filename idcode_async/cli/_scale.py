@@ -122,7 +122,8 @@ def _run_id(name: str) -> str:
 
 def register_distributed(settings: RegisterSettings, rows: list[SourceRow], output: Output) -> int:
     """Load the rows into the shared run, start the local workers, follow the run."""
-    assert settings.redis is not None and settings.journal is not None
+    assert settings.redis is not None
+    assert settings.journal is not None
     assert settings.credentials is not None
     if settings.dry_run:
         return anyio.run(dry_run, settings, rows, output)
@@ -156,7 +157,8 @@ async def _register(
     from ..scale.redis_journal import RedisJournal
     from ..scale.runs import load_run, run_progress, run_results
 
-    assert settings.redis is not None and settings.credentials is not None
+    assert settings.redis is not None
+    assert settings.credentials is not None
     url, credentials = settings.redis.url, settings.credentials
     regions = None
     if settings.check_regions:
@@ -271,8 +273,10 @@ async def _upload(settings: UploadSettings, output: Output) -> int:
     from ..scale.uploads import prepare_upload, upload_progress, verify_upload_run
 
     redis, credentials = settings.redis, settings.credentials
-    assert redis is not None and credentials is not None
-    assert settings.company_idcode is not None and settings.category_reg_id is not None
+    assert redis is not None
+    assert credentials is not None
+    assert settings.company_idcode is not None
+    assert settings.category_reg_id is not None
     config: dict[str, Any] = {
         "timeout": settings.client.timeout,
         "upload_timeout": settings.upload_timeout,

@@ -17,7 +17,7 @@ import attrs
 import click
 
 from .._version import __version__
-from ._errors import as_command_error
+from ._errors import as_command_error, innermost
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_USAGE, CommandError, exit_code_epilog
 from .demo import demo
 from .register_units import register_units_command
@@ -112,9 +112,10 @@ def _contract(run: Callable[[], Any], state: State) -> int:
         if state.debug:
             traceback.print_exception(exc)
         if known is None:
+            inner = innermost(exc)
             return _fail(
                 CommandError(
-                    f"unexpected {type(exc).__name__}: {exc}",
+                    f"unexpected {type(inner).__name__}: {inner}",
                     code=EXIT_ABORTED,
                     hint="run again with --debug for the traceback, and report it",
                 )

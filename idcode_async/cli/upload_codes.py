@@ -379,7 +379,8 @@ def _client(settings: UploadSettings) -> IdcodeClient:
 
 async def upload(settings: UploadSettings, output: Output) -> int:
     """The local run, then ``--verify``; Ctrl-C handled in two steps."""
-    assert settings.company_idcode is not None and settings.category_reg_id is not None
+    assert settings.company_idcode is not None
+    assert settings.category_reg_id is not None
     stop = anyio.Event()
     display = upload_display(settings.progress)
     result: UploadResult | None = None
