@@ -83,12 +83,14 @@ def run_idcode(
     """``python -m idcode_async ARGS`` in its own process."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("IDCODE_")}
     environment.update(env or {})
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "idcode_async", *map(str, args)],
         env=environment,
-        input=input.decode("utf-8") if input is not None else None,
+        input=input,
         capture_output=True,
-        text=True,
         timeout=120,
         cwd=cwd,
+    )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
     )
