@@ -96,6 +96,13 @@ def as_command_error(exc: BaseException, *, base_url: str | None = None) -> Comm
             code=EXIT_USAGE,
             hint="give a journal/manifest file this command created, or a new file name",
         )
+    if type(exc).__module__.startswith("redis."):
+        # redis is optional: its errors are recognised by their module, not imported here.
+        return CommandError(
+            f"Redis at the given URL: {type(exc).__name__}: {exc}",
+            code=EXIT_ABORTED,
+            hint="check --redis / IDCODE_REDIS_URL and that the server is up",
+        )
     if isinstance(exc, MissingExtraError):
         return CommandError(str(exc), code=EXIT_USAGE)
     if isinstance(exc, (InputFormatError, ValidationError, UsageError)):

@@ -8,6 +8,8 @@ read stdout while a person watches stderr.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shlex
 import signal
 import sys
@@ -17,7 +19,10 @@ import anyio
 import click
 from click.core import ParameterSource
 
-__all__ = ["Output", "resume_command", "watch_signals"]
+from .._env import ENV_REDIS_URL
+from ._exit import CommandError
+
+__all__ = ["Output", "redis_url", "resume_command", "watch_signals"]
 
 _NEVER_REPEATED = frozenset({"access_token", "auth_code", "dry_run", "plan_only"})
 """Secrets are never printed; a dry run or plan is not what one resumes."""
@@ -62,8 +67,21 @@ def resume_command(ctx: click.Context) -> str:
             if value:
                 words.append(flag)
         elif value is not None:
-            words += [flag, str(value)]
+            words += [flag, _without_password(str(value))]
     return shlex.join(words)
+
+
+def _without_password(value: str) -> str:
+    """A URL's password (``redis://:secret@host``) is not repeated in a hint."""
+    return re.sub(r"^(\w+://[^:/@]*:)[^@]*@", r"\1***@", value)
+
+
+def redis_url(value: str) -> str:
+    """``--redis URL``, or ``--redis`` alone: the URL in ``$IDCODE_REDIS_URL``."""
+    url = value or os.environ.get(ENV_REDIS_URL, "")
+    if not url:
+        raise CommandError(f"--redis needs a URL (or set {ENV_REDIS_URL})")
+    return url
 
 
 def _command_path(ctx: click.Context) -> list[str]:

@@ -44,7 +44,7 @@ from ._options import (
     require_credentials,
     seconds,
 )
-from ._runtime import Output, resume_command, watch_signals
+from ._runtime import Output, redis_url, resume_command, watch_signals
 
 __all__ = ["Finding", "RegisterSettings", "register_units_command", "run_register_units"]
 
@@ -165,6 +165,8 @@ class Finding:
 @click.option(
     "--redis",
     metavar="URL",
+    is_flag=False,
+    flag_value="",
     help="share the run through Redis (the redis extra); --journal names the run there "
     "(see docs/scale-out.md)",
 )
@@ -200,6 +202,7 @@ def settings_from(options: dict[str, Any], *, resume: str) -> RegisterSettings:
     )
     redis = None
     if options["redis"] is not None:
+        options["redis"] = redis_url(options["redis"])
         redis = RedisSettings(options["redis"], options["workers"], options["lease"])
     return RegisterSettings(
         input=options["input"],

@@ -48,7 +48,7 @@ from ._options import (
     require_credentials,
     seconds,
 )
-from ._runtime import Output, resume_command, watch_signals
+from ._runtime import Output, redis_url, resume_command, watch_signals
 
 __all__ = ["UploadSettings", "plan_lines", "run_upload_codes", "upload_codes_command"]
 
@@ -168,6 +168,8 @@ class UploadSettings:
 @click.option(
     "--redis",
     metavar="URL",
+    is_flag=False,
+    flag_value="",
     help="share the upload through Redis (the redis extra); --run names it there",
 )
 @click.option("--run", "run_name", help="with --redis: the upload run's name (required)")
@@ -222,6 +224,7 @@ def settings_from(options: dict[str, Any], *, resume: str) -> UploadSettings:
         credentials = require_credentials(options["access_token"], options["auth_code"])
     redis = None
     if options["redis"] is not None:
+        options["redis"] = redis_url(options["redis"])
         if not options["run_name"]:
             raise CommandError("--redis needs --run RUN (the run's name)")
         redis = RedisUpload(

@@ -30,7 +30,9 @@ BAD_CITY = "91110105MA00000009,坏行公司,1,110000,110100,110105"
 FAST = ("--min-interval", "0", "--max-interval", "0")
 
 
-def units_csv(tmp_path: Path, *lines: str, name: str = "units.csv", encoding: str = "utf-8") -> Path:
+def units_csv(
+    tmp_path: Path, *lines: str, name: str = "units.csv", encoding: str = "utf-8"
+) -> Path:
     path = tmp_path / name
     path.write_bytes((HEADER + "".join(line + "\n" for line in lines)).encode(encoding))
     return path
@@ -78,7 +80,10 @@ def sandbox(monkeypatch: pytest.MonkeyPatch, credentials: None) -> Iterator[Sand
 
 
 def run_idcode(
-    *args: object, env: dict[str, str] | None = None, input: bytes | None = None, cwd: Path | None = None
+    *args: object,
+    env: dict[str, str] | None = None,
+    input: bytes | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m idcode_async ARGS`` in its own process."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("IDCODE_")}

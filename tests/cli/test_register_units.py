@@ -8,7 +8,6 @@ import os
 import shlex
 import signal
 from functools import partial
-from pathlib import Path
 
 import anyio
 import httpx
@@ -38,7 +37,11 @@ def test_registers_writes_results_and_prints_one_summary_line(tmp_path, sandbox)
     result = invoke("register-units", source, "--journal", tmp_path / "r.db", "--out", out, *FAST)
     assert result.exit_code == EXIT_OK, result.stderr
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
-    assert [(r["row"], r["status"]) for r in rows] == [(2, "registered"), (3, "registered"), (4, "registered")]
+    assert [(r["row"], r["status"]) for r in rows] == [
+        (2, "registered"),
+        (3, "registered"),
+        (4, "registered"),
+    ]
     assert result.stdout.startswith("3 rows, 3 registered, 0 existing, 0 invalid, 0 failed")
     assert sandbox.stats()["signature_failures"] == 0
 
@@ -61,9 +64,13 @@ def test_encoding_option_and_a_file_in_no_known_encoding(tmp_path, sandbox):
     result = invoke("register-units", source, "--encoding", "gbk", "--dry-run", "--no-region-check")
     assert result.exit_code == EXIT_OK, result.stderr
     assert "GB18030" not in result.stderr
-    result = invoke("register-units", source, "--encoding", "utf-8", "--dry-run", "--no-region-check")
+    result = invoke(
+        "register-units", source, "--encoding", "utf-8", "--dry-run", "--no-region-check"
+    )
     assert_result_failure(result, EXIT_USAGE, "line 2 is not utf-8 text")
-    result = invoke("register-units", source, "--encoding", "nope", "--dry-run", "--no-region-check")
+    result = invoke(
+        "register-units", source, "--encoding", "nope", "--dry-run", "--no-region-check"
+    )
     assert_result_failure(result, EXIT_USAGE, "unknown encoding 'nope'")
 
 
@@ -129,7 +136,13 @@ def test_dry_run_with_the_region_check_reports_regions(tmp_path, sandbox):
 def test_json_summary_is_one_object_and_messages_stay_on_stderr(tmp_path, sandbox):
     source = units_csv(tmp_path, GOOD[0], BAD_CITY)
     result = invoke(
-        "register-units", source, "--journal", tmp_path / "r.db", "--json", "--progress", "plain",
+        "register-units",
+        source,
+        "--journal",
+        tmp_path / "r.db",
+        "--json",
+        "--progress",
+        "plain",
         *FAST,
     )
     assert result.exit_code == EXIT_ROWS
@@ -142,7 +155,7 @@ def test_json_summary_is_one_object_and_messages_stay_on_stderr(tmp_path, sandbo
 
 def test_results_csv_is_safe_to_open_in_excel(tmp_path, sandbox):
     lines = [
-        "91110105MA00000001,=HYPERLINK(\"http://evil.example\"),1,110000,110000,110105",
+        '91110105MA00000001,=HYPERLINK("http://evil.example"),1,110000,110000,110105',
         "91110105MA00000002,@SUM(A1),1,110000,110000,110105",
         "91110105MA00000003,-2+3 公司,1,110000,110000,110105",
     ]
@@ -152,7 +165,7 @@ def test_results_csv_is_safe_to_open_in_excel(tmp_path, sandbox):
     assert result.exit_code == EXIT_OK, result.stderr
     with out.open(encoding="utf-8-sig", newline="") as stream:
         names = [row["organunit_name"] for row in csv.DictReader(stream)]
-    assert names == ["'=HYPERLINK(\"http://evil.example\")", "'@SUM(A1)", "'-2+3 公司"]
+    assert names == ['\'=HYPERLINK("http://evil.example")', "'@SUM(A1)", "'-2+3 公司"]
 
 
 def _interrupting(box: Sandbox, signals: int, then_sleep: float) -> httpx.AsyncBaseTransport:
@@ -192,14 +205,17 @@ def test_ctrl_c_once_finishes_the_row_and_prints_a_complete_resume_command(
     assert words[words.index("--base-url") + 1] == "https://apitest.example"
     assert words[words.index("--max-retries") + 1] == "2"
     assert words[words.index("--journal") + 1] == str(journal)
-    assert TEST_ACCESS_TOKEN not in hint and TEST_AUTH_CODE not in hint
+    assert TEST_ACCESS_TOKEN not in hint
+    assert TEST_AUTH_CODE not in hint
     with SqliteJournal(journal) as store:
         assert sorted(e.state.value for e in store.entries().values()) == [
             "done",
             "pending",
             "pending",
         ]
-    monkeypatch.setattr(register_module, "IdcodeClient", partial(IdcodeClient, transport=sandbox.transport()))
+    monkeypatch.setattr(
+        register_module, "IdcodeClient", partial(IdcodeClient, transport=sandbox.transport())
+    )
     again = invoke(*words[1:])
     assert again.exit_code == EXIT_OK, again.stderr
     assert "1 from earlier runs" in again.stdout
@@ -221,7 +237,9 @@ def test_ctrl_c_twice_abandons_the_request_and_journals_it_unknown(tmp_path, san
 def test_the_progress_bar_reads_at_80_columns(tmp_path, sandbox, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     source = units_csv(tmp_path, *GOOD)
-    result = invoke("register-units", source, "--journal", tmp_path / "r.db", "--progress", "bar", *FAST)
+    result = invoke(
+        "register-units", source, "--journal", tmp_path / "r.db", "--progress", "bar", *FAST
+    )
     assert result.exit_code == EXIT_OK, result.stderr
     lines = result.stderr.splitlines()
     bar = next(line for line in lines if line.startswith("309"))

@@ -35,7 +35,7 @@ def codes_file(tmp_path: Path, *extra: str) -> Path:
     return path
 
 
-def upload(path: Path, target: Target | None, *args: object):  # noqa: ANN201
+def upload(path: Path, target: Target | None, *args: object):
     common: list[object] = ["upload-codes", path, "--chunk-codes", "500", "--reconcile-grace", "0"]
     if target is not None:
         common += ["--company-idcode", target.company_idcode]

@@ -89,7 +89,7 @@ def test_four_workers_one_killed_upload_every_request_exactly_once(served, redis
         "IDCODE_AUTH_CODE": TEST_AUTH_CODE,
         "IDCODE_REDIS_URL": redis_url,
     }
-    command = [sys.executable, "-m", "idcode_async.scale", "worker", "--run", "accept-up"]
+    command = [sys.executable, "-m", "idcode_async", "worker", "--run", "accept-up"]
     workers = [
         subprocess.Popen([*command, "--log-level", "warning"], env=env, stderr=subprocess.PIPE)
         for _ in range(4)
@@ -167,7 +167,7 @@ def test_upload_codes_with_redis_runs_local_workers_and_verifies(served, redis_u
     codes = input_codes()[:6000]
     source = tmp_path / "codes.txt"
     source.write_text("\n".join(codes) + "\n", encoding="utf-8")
-    command = [sys.executable, "-m", "idcode_async.uploads.cli", "upload-codes", str(source)]
+    command = [sys.executable, "-m", "idcode_async", "upload-codes", str(source)]
     command += ["--company-idcode", target.company_idcode]
     command += ["--category-reg-id", target.category_reg_id, "--min-run", "100"]
     command += ["--chunk-codes", "300", "--redis", "--run", "cli-up", "--workers", "2"]
@@ -199,7 +199,7 @@ def test_ctrl_c_stops_the_local_workers_and_a_rerun_finishes_exactly_once(
     codes = input_codes()  # two ranges and ten 5011 chunks
     source = tmp_path / "codes.txt"
     source.write_text("\n".join(codes) + "\n", encoding="utf-8")
-    command = [sys.executable, "-m", "idcode_async.uploads.cli", "upload-codes", str(source)]
+    command = [sys.executable, "-m", "idcode_async", "upload-codes", str(source)]
     command += ["--company-idcode", target.company_idcode]
     command += ["--category-reg-id", target.category_reg_id, "--min-run", "100"]
     command += ["--chunk-codes", "300", "--redis", "--run", "sigint-up", "--workers", "2"]
