@@ -113,7 +113,8 @@ def test_unknown_columns_are_ignored_with_a_notice_in_csv_and_jsonl(tmp_path):
         tmp_path, "units.jsonl", jsonl({**GOOD, "备注": "老客户"}, {**GOOD, "备注": "x"})
     )
     (first, second) = read_units_jsonl(jsonl_path, on_notice=notices.append)
-    assert first.problem is None and second.problem is None
+    assert first.problem is None
+    assert second.problem is None
     assert notices == [
         f"{csv_path}: ignoring column(s) that are not 309's: 备注",
         f"{jsonl_path}: ignoring key(s) that are not 309's: 备注",
@@ -126,7 +127,8 @@ def test_a_stream_is_read_and_its_kind_sniffed():
     (row,) = read_units(io.BytesIO(jsonl(GOOD).encode()))
     assert row.record is not None
     (row,) = read_units(io.BytesIO((HEADER + ROW_1).encode("gbk")))
-    assert row.record is not None and row.record.organunit_name == "北京测试科技有限公司1"
+    assert row.record is not None
+    assert row.record.organunit_name == "北京测试科技有限公司1"
 
 
 def test_empty_csv_has_no_rows(tmp_path):
