@@ -36,7 +36,8 @@ import anyio
 import httpx
 
 from idcode_async import IdcodeClient
-from idcode_async.batch import LocalPacer, UnitRegistration, register_units
+from idcode_async.pacing import LocalPacer
+from idcode_async.registration import UnitRegistration, register_units
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 ARRIVING = frozenset({"testing.md"})
 
 log = logging.getLogger("mkdocs.hooks.idcode")
@@ -84,7 +85,38 @@ def relink(text: str, page_path: str) -> str:
             return f"[{match['text']}]({relative})"
         return f"{match['text']} (`{target}` in the repository)"
 
-    return _LINK.sub(one, text)
+    def to_page(match: re.Match[str]) -> str:
+        page = _section_pages(file_of_anchors).get(match["slug"])
+        if page is None:
+            return match[0]
+        return f"[{match['text']}]({posixpath.relpath(page, page_dir or '.')})"
+
+    file_of_anchors = "README.zh-CN.md" if page_path.startswith("zh/") else "README.md"
+    return _ANCHOR.sub(to_page, _LINK.sub(one, text))
+
+
+_ANCHOR = re.compile(r"\[(?P<text>[^\]]+)\]\(#(?P<slug>[^)\s]+)\)")
+
+
+def _slug(title: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    kept = "".join(ch for ch in title.lower() if ch.isalnum() or ch in " -_")
+    return kept.replace(" ", "-")
+
+
+def _section_pages(file: str) -> dict[str, str]:
+    """Anchor of each ``## `` section of ``file`` -> the docs page that includes it.
+
+    An in-README link such as ``[Retries and timeouts](#retries-and-timeouts)`` then points
+    at that section's own page on the site.
+    """
+    pages: dict[str, str] = {}
+    for page in sorted(DOCS.rglob("*.md")):
+        for match in _DIRECTIVE.finditer(page.read_text(encoding="utf-8")):
+            target, _, title = (match["arg"] or "").strip().partition("#")
+            if match["name"] in ("include", "include?") and target == file:
+                pages[_slug(title)] = page.relative_to(DOCS).as_posix()
+    return pages
 
 
 def result_code_rows() -> Iterator[tuple[int, str, str]]:

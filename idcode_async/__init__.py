@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import endpoints
 from ._auth import IdcodeAuth
 from ._client import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
     PRODUCTION_BASE_URL,
     TEST_BASE_URL,
@@ -26,8 +27,10 @@ from ._errors import (
     InvalidParameterError,
     LoginError,
     NotFoundError,
+    RedirectError,
     ResolveUrlError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     TimeoutError,
     TransportError,
     UnitStateError,
@@ -36,13 +39,18 @@ from ._errors import (
     ValidationError,
     VerificationCodeError,
 )
+from ._origin import InsecureBaseUrlWarning
 from ._registry import registry
 from ._retry import RetryPolicy
 from ._signing import canonical_string, sign
 from ._spec import Endpoint, PageEndpoint, Response, Spec
 from ._sync import SyncIdcodeClient
 from ._version import __version__
-from .batch import (
+from .endpoints import CategoryRegItem
+from .idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
+from .pages import CALLBACK_PARAMETER, parse_page_callback
+from .regions import Region, RegionDirectory, RegionSelection
+from .registration import (
     BatchSummary,
     LocalPacer,
     Pacer,
@@ -53,10 +61,6 @@ from .batch import (
     read_units_jsonl,
     register_units,
 )
-from .endpoints import CategoryRegItem
-from .idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
-from .pages import CALLBACK_PARAMETER, parse_page_callback
-from .regions import Region, RegionDirectory, RegionSelection
 from .resolve import (
     PLACEHOLDERS,
     ResolveUrl,
@@ -83,6 +87,7 @@ from .uploads import (
 
 __all__ = [
     "CALLBACK_PARAMETER",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "PLACEHOLDERS",
     "PRODUCTION_BASE_URL",
@@ -105,6 +110,7 @@ __all__ = [
     "IdcodeAuth",
     "IdcodeClient",
     "IdcodeError",
+    "InsecureBaseUrlWarning",
     "InvalidParameterError",
     "LocalPacer",
     "LoginError",
@@ -113,6 +119,7 @@ __all__ = [
     "PageEndpoint",
     "PageForm",
     "PlanOptions",
+    "RedirectError",
     "Region",
     "RegionDirectory",
     "RegionSelection",
@@ -120,6 +127,7 @@ __all__ = [
     "ResolveUrlError",
     "Response",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "RowOutcome",
     "Spec",

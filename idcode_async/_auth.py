@@ -4,6 +4,13 @@ Each attempt passes through :meth:`IdcodeAuth.auth_flow`, so a retried request i
 with a fresh ``time``.  Requests built by the dispatcher carry their unsigned parameters in a
 request extension; requests made directly with ``client.get(..., params=…)`` or
 ``client.post(..., data=…)`` are signed from their query string or form body.
+
+Only the centre gets signed requests: with a ``base_url`` the hook signs requests for that
+origin (scheme, host, port) and passes every other request through untouched, so fetching a
+picture URL from 603 or a download link from 504 with the same client never leaks the token.
+A request the hook signs is marked (:data:`SIGNED_EXTENSION`) so that the client can refuse
+to carry it across origins on a redirect; a hop that must not be signed is marked
+:data:`UNSIGNED_EXTENSION`.
 """
 
 from __future__ import annotations
@@ -15,13 +22,19 @@ from urllib.parse import parse_qsl
 import httpx
 
 from ._errors import UsageError
+from ._origin import Origin, origin_of
 from ._signing import HASH_PARAM, TIME_PARAM, current_millis, sign
 from ._wire import UploadFile, WireParams
 
-__all__ = ["WIRE_EXTENSION", "IdcodeAuth"]
+__all__ = ["SIGNED_EXTENSION", "UNSIGNED_EXTENSION", "WIRE_EXTENSION", "IdcodeAuth"]
 
 WIRE_EXTENSION = "idcode.wire"
 """Request extension under which the dispatcher passes the unsigned :class:`WireParams`."""
+SIGNED_EXTENSION = "idcode.signed"
+"""Set (``True``) on every request the hook signed."""
+UNSIGNED_EXTENSION = "idcode.unsigned"
+"""Set (``True``) on a request that must go out as built, never signed (a redirect hop of an
+unsigned request, which a foreign host could otherwise point at the centre)."""
 
 TOKEN_PARAM = "access_token"
 JSON_PARAM = "json_str"
@@ -30,16 +43,42 @@ _BODY_HEADERS = ("content-length", "content-type", "transfer-encoding")
 
 
 class IdcodeAuth(httpx.Auth):
-    """Adds ``access_token``, ``time`` and ``hash`` to every request; keeps both secrets private."""
+    """Adds ``access_token``, ``time`` and ``hash`` to the centre's requests; keeps both secrets.
+
+    ``base_url`` scopes signing to that URL's origin (the client always passes its own); without
+    it every request is signed, which only suits a transport that talks to the centre alone.
+    """
 
     def __init__(
-        self, access_token: str, auth_code: str, *, clock: Callable[[], int] = current_millis
+        self,
+        access_token: str,
+        auth_code: str,
+        *,
+        clock: Callable[[], int] = current_millis,
+        base_url: httpx.URL | str | None = None,
     ) -> None:
+        if not isinstance(access_token, str) or not isinstance(auth_code, str):
+            raise UsageError("access_token and auth_code must be text")
         if not access_token or not auth_code:
             raise UsageError("access_token and auth_code are both required")
+        if not _encodable(access_token) or not _encodable(auth_code):
+            raise UsageError("access_token and auth_code must be encodable as UTF-8")
         self._access_token = access_token
         self._auth_code = auth_code
         self._clock = clock
+        self.scope: Origin | None = None
+        if base_url is not None:
+            self.scope_to(base_url)
+
+    def scope_to(self, base_url: httpx.URL | str) -> None:
+        """Sign only requests for the origin of ``base_url`` from now on."""
+        self.scope = origin_of(httpx.URL(base_url))
+
+    def signs(self, request: httpx.Request) -> bool:
+        """Whether this hook would sign ``request`` (it is for the centre's origin)."""
+        if request.extensions.get(UNSIGNED_EXTENSION):
+            return False
+        return self.scope is None or origin_of(request.url) == self.scope
 
     def __repr__(self) -> str:
         return "IdcodeAuth(access_token='***', auth_code='***')"
@@ -58,6 +97,11 @@ class IdcodeAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         wire = request.extensions.get(WIRE_EXTENSION)
+        if not self.signs(request):
+            if isinstance(wire, WireParams):
+                raise UsageError("an endpoint request may only be sent to the centre's origin")
+            yield request
+            return
         if not isinstance(wire, WireParams):
             wire = _wire_from_request(request)
         yield signed_request(request, self.signed_fields(request.url.path, wire), wire.files)
@@ -69,10 +113,9 @@ def signed_request(
     """Encode signed fields as the document wants: query (GET), form, or multipart with files."""
     headers = [(k, v) for k, v in template.headers.multi_items() if k.lower() not in _BODY_HEADERS]
     url = template.url.copy_with(query=None) if template.url.query else template.url
+    extensions = {**template.extensions, SIGNED_EXTENSION: True}
     if template.method == "GET":
-        return httpx.Request(
-            "GET", url, params=fields, headers=headers, extensions=template.extensions
-        )
+        return httpx.Request("GET", url, params=fields, headers=headers, extensions=extensions)
     if files:
         for upload in files.values():
             upload.rewind()
@@ -82,11 +125,27 @@ def signed_request(
             data=dict(fields),
             files={name: (f.filename, f.content) for name, f in files.items()},
             headers=headers,
-            extensions=template.extensions,
+            extensions=extensions,
         )
     return httpx.Request(
-        template.method, url, data=dict(fields), headers=headers, extensions=template.extensions
+        template.method, url, data=dict(fields), headers=headers, extensions=extensions
     )
+
+
+def _body_of(request: httpx.Request) -> bytes:
+    """The form body, also of a redirect hop that carries the original request's stream."""
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        return request.read()
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _wire_from_request(request: httpx.Request) -> WireParams:
@@ -96,7 +155,7 @@ def _wire_from_request(request: httpx.Request) -> WireParams:
     if request.method == "GET" or not has_body:
         pairs = list(request.url.params.multi_items())
     elif content_type.startswith("application/x-www-form-urlencoded"):
-        pairs = parse_qsl(request.content.decode("utf-8"), keep_blank_values=True)
+        pairs = parse_qsl(_body_of(request).decode("utf-8"), keep_blank_values=True)
     else:
         raise UsageError(
             "only query or form requests can be signed as built; send files through "

@@ -9,34 +9,39 @@ on it.
 from __future__ import annotations
 
 import html
+import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any, Final, ParamSpec, TypeVar, overload
 
 import anyio
 import attrs
-import cattrs
 import httpx
+from httpx import USE_CLIENT_DEFAULT
 
 from ._auth import WIRE_EXTENSION, IdcodeAuth
-from ._converter import decode_json, normalise_keys, structure
+from ._body import ACCEPT_ENCODING, DEFAULT_MAX_RESPONSE_BYTES, read_capped
 from ._credentials import resolve_credentials
+from ._deadline import attempt_limit, checked_deadline, checked_retries, checked_timeout
+from ._decode import decode_answer
 from ._errors import (
     ApiError,
-    HttpStatusError,
     IdcodeError,
-    ResponseDecodeError,
     TimeoutError,
     TransportError,
     UsageError,
-    error_for_code,
+    ValidationError,
 )
 from ._logging import install_httpx_redaction, logger, redact
+from ._origin import warn_if_cleartext
+from ._redirects import next_hop
 from ._retry import RetryPolicy, is_retryable
 from ._signing import current_millis
 from ._spec import Endpoint, PageEndpoint, Response, Spec, refuse_call_on_page
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "PRODUCTION_BASE_URL",
     "TEST_BASE_URL",
@@ -53,6 +58,10 @@ PRODUCTION_BASE_URL: Final = "https://api.idcode.org.cn"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 UPLOAD_TIMEOUT: Final = httpx.Timeout(300.0, connect=10.0)
 """Bulk uploads (5011–5014) stream megabytes; they get a longer read/write allowance."""
+
+
+_IN_PROCESS_TRANSPORTS = (httpx.ASGITransport, httpx.MockTransport)
+"""Transports that never touch a network (the in-process sandbox, test doubles)."""
 
 
 class _UseDefault:
@@ -133,101 +142,204 @@ class IdcodeClient(httpx.AsyncClient):
         upload_timeout: float | httpx.Timeout = UPLOAD_TIMEOUT,
         retry: RetryPolicy | None = None,
         clock: Callable[[], int] = current_millis,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         **kwargs: Any,
     ) -> None:
         credentials = resolve_credentials(
             access_token, auth_code, base_url, default_base_url=TEST_BASE_URL
         )
         self._idcode_auth = IdcodeAuth(credentials.access_token, credentials.auth_code, clock=clock)
+        checked_timeout(timeout)
+        checked_timeout(upload_timeout, "upload_timeout")
         super().__init__(
             base_url=credentials.base_url, auth=self._idcode_auth, timeout=timeout, **kwargs
         )
         self.upload_timeout = httpx.Timeout(upload_timeout)
         self.retry = retry if retry is not None else RetryPolicy()
+        self.max_response_bytes = _checked_cap(max_response_bytes)
         self._endpoint_urls: dict[str, httpx.URL] = {}
         self._endpoint_urls_base = self.base_url
+        self._scoped_base: httpx.URL | None = None
+        self._in_process = isinstance(kwargs.get("transport"), _IN_PROCESS_TRANSPORTS)
+        self._scope_signing()
         install_httpx_redaction()
 
     def __repr__(self) -> str:
         return f"IdcodeClient(base_url={str(self.base_url)!r})"
 
+    def _scope_signing(self) -> None:
+        """Sign for the origin of the current ``base_url`` (it may be reassigned)."""
+        if self._scoped_base is not self.base_url:
+            self._idcode_auth.scope_to(self.base_url)
+            self._scoped_base = self.base_url
+            if not self._in_process:  # nothing travels over a network in-process
+                warn_if_cleartext(self.base_url)
+
     @overload
     async def call(
-        self, spec: Endpoint[R], *, retries: int | None = None, timeout: TimeoutArg = USE_DEFAULT
+        self,
+        spec: Endpoint[R],
+        *,
+        retries: int | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+        deadline: float | None = None,
     ) -> R: ...
 
     @overload
     async def call(
-        self, spec: Spec, *, retries: int | None = None, timeout: TimeoutArg = USE_DEFAULT
+        self,
+        spec: Spec,
+        *,
+        retries: int | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+        deadline: float | None = None,
     ) -> Response: ...
 
     async def call(
-        self, spec: Spec, *, retries: int | None = None, timeout: TimeoutArg = USE_DEFAULT
+        self,
+        spec: Spec,
+        *,
+        retries: int | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+        deadline: float | None = None,
     ) -> Response:
         """Send ``spec`` and return its decoded response; raise for any result code but 1.
 
         ``retries`` overrides the client's :class:`RetryPolicy` count for this call, and
-        ``timeout`` its timeout.  Every attempt is signed afresh.
+        ``timeout`` its timeout; each attempt lasts at most the largest value of its timeout.
+        ``deadline`` (seconds) bounds the whole call, retries and backoff pauses included.
+        Every attempt is signed afresh.
         """
         _refuse_call_on_page(spec)
         if not isinstance(spec, Endpoint):
             raise UsageError(f"{type(spec).__name__} is not an endpoint spec")
-        policy = self.retry if retries is None else attrs.evolve(self.retry, max_retries=retries)
+        if self.is_closed:
+            raise UsageError("the client is closed; open a new IdcodeClient")
+        count = checked_retries(retries)
+        chosen = self._chosen_timeout(spec, timeout)
+        limit = checked_deadline(deadline)
+        policy = self.retry if count is None else attrs.evolve(self.retry, max_retries=count)
         wire = spec.wire()
         try:
-            attempt = 0
-            while True:
-                attempt += 1
-                started = time.perf_counter()
-                try:
-                    return await self._attempt(spec, wire, timeout, attempt, started)
-                except (httpx.HTTPError, IdcodeError) as exc:
-                    if attempt > policy.max_retries or not is_retryable(exc, writes=spec.writes):
-                        raise _as_sdk_error(exc, spec.number) from _cause(exc)
-                    delay = policy.delay(attempt)
-                    logger.info(
-                        "endpoint=%s attempt=%d retrying in %.2fs after %s",
-                        spec.number,
-                        attempt,
-                        delay,
-                        type(exc).__name__,
-                    )
-                    await anyio.sleep(delay)
+            if limit is None:
+                return await self._with_retries(spec, wire, policy, chosen)
+            with anyio.move_on_after(limit):
+                return await self._with_retries(spec, wire, policy, chosen)
         finally:
             wire.close()
+        # reached only when the deadline's scope cut the call short
+        raise TimeoutError(f"the call's deadline of {limit} s passed", endpoint=spec.number)
+
+    def _chosen_timeout(self, spec: Endpoint[Any], timeout: TimeoutArg) -> httpx.Timeout | None:
+        if isinstance(timeout, _UseDefault):
+            return self.upload_timeout if spec.upload else self.timeout
+        checked = checked_timeout(timeout)
+        return None if checked is None else httpx.Timeout(checked)
+
+    async def _with_retries(
+        self, spec: Endpoint[Any], wire: Any, policy: RetryPolicy, timeout: httpx.Timeout | None
+    ) -> Response:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(spec, wire, timeout, attempt)
+            except (httpx.HTTPError, IdcodeError) as exc:
+                failure: Exception = exc
+            # decided outside the handler, so that no __context__ links to a dropped cause
+            if attempt > policy.max_retries or not is_retryable(failure, writes=spec.writes):
+                raise _as_sdk_error(failure, spec.number) from _cause(failure)
+            delay = policy.delay(attempt)
+            logger.info(
+                "endpoint=%s attempt=%d retrying in %.2fs after %s",
+                spec.number,
+                attempt,
+                delay,
+                type(failure).__name__,
+                extra={"endpoint": spec.number, "method": spec.method, "attempt": attempt},
+            )
+            await anyio.sleep(delay)
 
     async def _attempt(
-        self, spec: Endpoint[Any], wire: Any, timeout: TimeoutArg, attempt: int, started: float
+        self, spec: Endpoint[Any], wire: Any, timeout: httpx.Timeout | None, attempt: int
     ) -> Response:
-        if isinstance(timeout, _UseDefault):
-            chosen: Any = self.upload_timeout if spec.upload else httpx.USE_CLIENT_DEFAULT
-        else:
-            chosen = timeout
+        started = time.perf_counter()
         request = self.build_request(
             spec.method,
             self._endpoint_url(spec.path),
-            timeout=chosen,
+            timeout=timeout,
             extensions={WIRE_EXTENSION: wire},
         )
-        response = await self.send(request)
+        request.headers["accept-encoding"] = ACCEPT_ENCODING
+        with anyio.move_on_after(attempt_limit(timeout)) as scope:
+            response = await self.send(request, stream=True)
+            try:
+                content = await read_capped(response, self.max_response_bytes, endpoint=spec.number)
+            finally:
+                with anyio.CancelScope(shield=True):  # close even when the bound cut the read
+                    await response.aclose()
+        if scope.cancelled_caught:
+            raise TimeoutError("the attempt's timeout passed", endpoint=spec.number)
         result_code: int | str = "-"
         try:
-            decoded = _decode(spec, response)
+            decoded = decode_answer(
+                content,
+                status=response.status_code,
+                endpoint=spec.number,
+                response_type=spec.response_type,
+            )
             result_code = decoded.result_code
             return decoded
         except ApiError as exc:
             result_code = exc.code
             raise
         finally:
-            logger.debug(
-                "endpoint=%s method=%s status=%d result_code=%s attempt=%d elapsed_ms=%.1f",
-                spec.number,
-                spec.method,
-                response.status_code,
-                result_code,
-                attempt,
-                (time.perf_counter() - started) * 1000,
-            )
+            _log_attempt(spec, response.status_code, result_code, attempt, started)
+
+    def build_request(self, *args: Any, **kwargs: Any) -> httpx.Request:
+        """``httpx.AsyncClient.build_request``; text that cannot be encoded is a
+        :class:`ValidationError` that quotes none of it (it may hold a password)."""
+        with suppress(UnicodeEncodeError):
+            return super().build_request(*args, **kwargs)
+        raise ValidationError("request", _UNENCODABLE)
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = USE_CLIENT_DEFAULT,
+        follow_redirects: Any = USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        """``httpx.AsyncClient.send``, signing only for the centre and following redirects safely.
+
+        Redirects are followed one hop at a time (see :mod:`._redirects`): a signed request
+        never leaves the centre's origin, and a same-origin hop is signed afresh.
+        """
+        if self.is_closed:
+            raise UsageError("the client is closed; open a new IdcodeClient")
+        self._scope_signing()
+        follow = follow_redirects
+        if follow_redirects is USE_CLIENT_DEFAULT:
+            follow = self.follow_redirects
+        history: list[httpx.Response] = []
+        while True:
+            response = await super().send(request, stream=True, auth=auth, follow_redirects=False)
+            if not follow or response.next_request is None:
+                break
+            await response.aclose()  # a hop's body is never needed, and may be endless
+            history.append(response)
+            if len(history) > self.max_redirects:
+                raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+            request = next_hop(response)
+        response.history = history
+        if not stream:
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
+        return response
 
     def bind(self, spec_type: Callable[P, Endpoint[R]]) -> Callable[P, Awaitable[R]]:
         """A coroutine function taking ``spec_type``'s own parameters (typed via ParamSpec).
@@ -278,66 +390,39 @@ class IdcodeClient(httpx.AsyncClient):
         return PageForm(spec.method, str(url), fields)
 
 
-def _decode(spec: Endpoint[Any], response: httpx.Response) -> Response:
-    status = response.status_code
-    content = response.content
-    if _looks_like_html(response):
-        raise ResponseDecodeError(
-            f"HTTP {status}: an HTML page instead of JSON",
-            status_code=status,
-            endpoint=spec.number,
-            is_html=True,
-        )
-    try:
-        body = decode_json(content)
-    except ValueError as exc:
-        if status >= 400:
-            raise HttpStatusError(status, endpoint=spec.number) from exc
-        raise ResponseDecodeError(
-            f"HTTP {status}: the answer is not JSON", status_code=status, endpoint=spec.number
-        ) from exc
-    if not isinstance(body, dict):
-        raise ResponseDecodeError(
-            f"HTTP {status}: expected a JSON object", status_code=status, endpoint=spec.number
-        )
-    body = normalise_keys(body)
-    code = body.get("result_code")
-    if code is None:
-        if status >= 400:
-            raise HttpStatusError(status, endpoint=spec.number)
-        raise ResponseDecodeError(
-            f"HTTP {status}: the answer has no result_code",
-            status_code=status,
-            endpoint=spec.number,
-        )
-    try:
-        code = int(code)
-    except (TypeError, ValueError) as exc:
-        raise ResponseDecodeError(
-            f"result_code {code!r} is not an integer", status_code=status, endpoint=spec.number
-        ) from exc
-    if code != 1:
-        raise error_for_code(code, str(body.get("result_msg") or ""), spec.number, body)
-    try:
-        return structure(body, spec.response_type)
-    except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
-        raise ResponseDecodeError(
-            f"the answer does not match the documented fields: {_describe(exc)}",
-            status_code=status,
-            endpoint=spec.number,
-        ) from exc
+_UNENCODABLE = "contains text that cannot be encoded as UTF-8 (e.g. a lone surrogate)"
 
 
-def _looks_like_html(response: httpx.Response) -> bool:
-    if "html" in response.headers.get("content-type", ""):
-        return True
-    return response.content.lstrip()[:1] == b"<"
+def _log_attempt(
+    spec: Endpoint[Any], status: int, result_code: int | str, attempt: int, started: float
+) -> None:
+    """One DEBUG record per attempt; the values ride as record attributes too (``extra``)."""
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+    logger.debug(
+        "endpoint=%s method=%s status=%d result_code=%s attempt=%d elapsed_ms=%.1f",
+        spec.number,
+        spec.method,
+        status,
+        result_code,
+        attempt,
+        elapsed_ms,
+        extra={
+            "endpoint": spec.number,
+            "method": spec.method,
+            "status": status,
+            "result_code": result_code,
+            "attempt": attempt,
+            "elapsed_ms": elapsed_ms,
+        },
+    )
 
 
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, cattrs.BaseValidationError):
-        return "; ".join(str(e) for e in cattrs.transform_error(exc))
-    return str(exc)
+def _checked_cap(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise UsageError(f"max_response_bytes must be a whole number above 0, not {value!r}")
+    return value
 
 
 def _as_sdk_error(exc: Exception, endpoint: int) -> IdcodeError:
@@ -350,4 +435,8 @@ def _as_sdk_error(exc: Exception, endpoint: int) -> IdcodeError:
 
 
 def _cause(exc: Exception) -> BaseException | None:
-    return exc.__cause__ if isinstance(exc, IdcodeError) else exc
+    """The exception to chain: an httpx error only if its text carries no credential."""
+    if isinstance(exc, IdcodeError):
+        return exc.__cause__
+    text = str(exc)
+    return exc if redact(text) == text else None

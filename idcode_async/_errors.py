@@ -21,8 +21,10 @@ __all__ = [
     "InvalidParameterError",
     "LoginError",
     "NotFoundError",
+    "RedirectError",
     "ResolveUrlError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "TimeoutError",
     "TransportError",
     "UnitStateError",
@@ -82,6 +84,38 @@ class ResponseDecodeError(TransportError):
         self.status_code = status_code
         self.is_html = is_html
         super().__init__(message, endpoint=endpoint)
+
+
+class ResponseTooLargeError(ResponseDecodeError):
+    """The answer's decompressed size passed the client's ``max_response_bytes``.
+
+    The body is read as a stream and decompressed in bounded steps, so a hostile or broken
+    peer (a gzip bomb, an endless body) cannot make the SDK hold more than the cap in memory.
+    """
+
+    def __init__(self, limit: int, *, status_code: int, endpoint: int | None = None) -> None:
+        self.limit = limit
+        super().__init__(
+            f"HTTP {status_code}: the answer exceeds {limit} bytes (max_response_bytes)",
+            status_code=status_code,
+            endpoint=endpoint,
+        )
+
+
+class RedirectError(TransportError):
+    """A signed request was redirected to another origin; it is not followed.
+
+    Following it would hand the access token, ``hash`` and any password in the body or query
+    to a host that is not the centre (and let that host's answer pass for the centre's).
+    """
+
+    def __init__(self, status_code: int, target: str, *, endpoint: int | None = None) -> None:
+        self.status_code = status_code
+        self.target = target
+        super().__init__(
+            f"HTTP {status_code}: refusing to follow a redirect of a signed request to {target}",
+            endpoint=endpoint,
+        )
 
 
 class ApiError(IdcodeError):

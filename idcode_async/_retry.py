@@ -13,7 +13,8 @@ import random
 import attrs
 import httpx
 
-from ._errors import BusyError, HttpStatusError, ResponseDecodeError
+from ._errors import BusyError, HttpStatusError, ResponseDecodeError, ResponseTooLargeError
+from ._errors import TimeoutError as AttemptTimeoutError
 
 __all__ = ["RetryPolicy", "is_retryable"]
 
@@ -33,7 +34,7 @@ class RetryPolicy:
 
 
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_TRANSIENT = (httpx.TransportError,)
+_TRANSIENT = (httpx.TransportError, AttemptTimeoutError)
 
 
 def is_retryable(error: BaseException, *, writes: bool) -> bool:
@@ -48,6 +49,8 @@ def is_retryable(error: BaseException, *, writes: bool) -> bool:
         return True
     if isinstance(error, HttpStatusError):
         return error.status_code >= 500
+    if isinstance(error, ResponseTooLargeError):
+        return False
     if isinstance(error, ResponseDecodeError):
         return error.is_html or error.status_code >= 500
     return False

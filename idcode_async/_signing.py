@@ -4,6 +4,11 @@ The centre verifies a request by rebuilding ``path?k1=v1&k2=v2…`` from the par
 decoded, sorted by name, appending the system authorisation code and comparing the upper-case
 MD5.  Values therefore enter the canonical string *raw* (decoded); percent-encoding belongs to
 the wire only.  File parameters and ``hash`` itself are never signed.
+
+The canonical string holds the authorisation code, the access token and any password, so no
+exception may ever carry it: text that cannot be encoded (a lone surrogate) is reported as a
+:class:`ValidationError` naming the parameter, raised outside the failed encoding so that no
+``__context__`` links back to it.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping
+
+from ._errors import ValidationError
 
 __all__ = ["HASH_PARAM", "TIME_PARAM", "canonical_string", "current_millis", "sign"]
 
@@ -26,8 +33,31 @@ def canonical_string(path: str, params: Mapping[str, str]) -> str:
 
 def sign(path: str, params: Mapping[str, str], auth_code: str) -> str:
     """The ``hash`` value: MD5 over UTF-8 of the canonical string plus the authorisation code."""
-    digest = hashlib.md5((canonical_string(path, params) + auth_code).encode("utf-8"))
-    return digest.hexdigest().upper()
+    encoded = _utf8(canonical_string(path, params) + auth_code)
+    if encoded is None:
+        raise ValidationError(_unencodable(path, params), _UNENCODABLE)
+    return hashlib.md5(encoded).hexdigest().upper()
+
+
+_UNENCODABLE = "contains text that cannot be encoded as UTF-8 (e.g. a lone surrogate)"
+
+
+def _utf8(text: str) -> bytes | None:
+    """UTF-8 bytes of ``text``, or ``None``: the error (which quotes the text) is dropped here."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def _unencodable(path: str, params: Mapping[str, str]) -> str:
+    """The name of the first part that cannot be encoded (never its value)."""
+    if _utf8(path) is None:
+        return "path"
+    for name in sorted(params):
+        if _utf8(name) is None or _utf8(params[name]) is None:
+            return name if _utf8(name) is not None else "<parameter name>"
+    return "auth_code"
 
 
 def current_millis() -> int:

@@ -14,10 +14,17 @@ from typing import IO, Any, TypeAlias
 
 import attrs
 
+from ._denylist import is_secret_name
+
 __all__ = ["FileInput", "UploadFile", "WireParams", "as_upload_file"]
 
 FileInput: TypeAlias = bytes | str | os.PathLike[str] | IO[bytes]
 """A file parameter: raw bytes, a path, or an open binary file (streamed, not read whole)."""
+
+
+def _content_repr(content: bytes | IO[bytes]) -> str:
+    """File contents show by size in every repr, never byte by byte."""
+    return f"<{len(content)} bytes>" if isinstance(content, bytes) else repr(content)
 
 
 @attrs.frozen
@@ -25,7 +32,7 @@ class UploadFile:
     """A file parameter ready for multipart: its file name and its content or stream."""
 
     filename: str
-    content: bytes | IO[bytes]
+    content: bytes | IO[bytes] = attrs.field(repr=_content_repr)
     size: int
     owned: bool = False
     """True when the SDK opened the file from a path and must close it."""
@@ -48,6 +55,15 @@ def as_upload_file(value: FileInput, default_name: str) -> UploadFile:
     return UploadFile(filename, value, _stream_size(value))
 
 
+def _masked(value: Any) -> Any:
+    """``value`` with the value of every secret-named key replaced by ``'***'``, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: "***" if is_secret_name(str(k)) else _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return value
+
+
 def _stream_size(stream: IO[bytes]) -> int:
     if not stream.seekable():
         return -1
@@ -57,18 +73,27 @@ def _stream_size(stream: IO[bytes]) -> int:
     return end - here
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class WireParams:
     """Unsigned request content.
 
     ``fields`` are text parameters by wire name (already stringified); ``files`` the file
     parameters; ``json_envelope`` is set only for 402, whose parameters travel as one
     ``json_str`` with the access token inside it (seed 402).
+
+    It rides on every request's extensions, where debuggers, test doubles and error reports
+    show it: its ``repr`` masks every credential and password by name.
     """
 
     fields: Mapping[str, str]
     files: Mapping[str, UploadFile] = attrs.field(factory=dict)
     json_envelope: Mapping[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"WireParams(fields={_masked(self.fields)!r}, files={dict(self.files)!r}, "
+            f"json_envelope={_masked(self.json_envelope)!r})"
+        )
 
     def close(self) -> None:
         """Close the file handles this request opened from paths."""

@@ -28,9 +28,9 @@ from ._exit import EXIT_ABORTED, EXIT_USAGE, CommandError
 from ._library import (
     BatchAbortedError,
     InputFormatError,
-    JournalError,
-    JournalLockedError,
     ManifestMismatchError,
+    StoreError,
+    StoreLockedError,
     UnresolvedUploadError,
     UploadAbortedError,
 )
@@ -78,7 +78,7 @@ def as_command_error(exc: BaseException, *, base_url: str | None = None) -> Comm
             code=EXIT_ABORTED,
             hint="check --base-url and the network, then run the same command again",
         )
-    if isinstance(exc, JournalLockedError):
+    if isinstance(exc, StoreLockedError):
         return CommandError(
             str(exc), code=EXIT_USAGE, hint="another run uses it: wait for it, or choose another"
         )
@@ -88,7 +88,7 @@ def as_command_error(exc: BaseException, *, base_url: str | None = None) -> Comm
             code=EXIT_USAGE,
             hint="a manifest belongs to one upload: give --manifest a new file for another",
         )
-    if isinstance(exc, JournalError):
+    if isinstance(exc, StoreError):
         return CommandError(str(exc), code=EXIT_USAGE)
     if isinstance(exc, sqlite3.DatabaseError):
         return CommandError(

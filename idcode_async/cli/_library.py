@@ -6,7 +6,8 @@ package independent of where the workflow packages keep them.
 
 from __future__ import annotations
 
-from ..batch import (
+from ..durable.store import StoreError, StoreLockedError
+from ..registration import (
     DEFAULT_MAX_INTERVAL,
     DEFAULT_MIN_INTERVAL,
     BatchAbortedError,
@@ -22,9 +23,9 @@ from ..batch import (
     read_units,
     register_units,
 )
-from ..batch.records import FIELDS
-from ..batch.runner import DEFAULT_RETRY
-from ..batch.validation import check_rows
+from ..registration.records import FIELDS
+from ..registration.runner import DEFAULT_RETRY
+from ..registration.validation import check_rows
 from ..uploads import (
     CategoryRef,
     EntryState,
@@ -66,6 +67,8 @@ __all__ = [
     "RejectReason",
     "RowOutcome",
     "SourceRow",
+    "StoreError",
+    "StoreLockedError",
     "UnresolvedUploadError",
     "UploadAbortedError",
     "UploadManifest",

@@ -30,8 +30,7 @@ from ._display import registration_display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
 from ._library import SourceRow, UploadProgress, open_results
 from ._runtime import Output
-from .register_units import RegisterSettings, dry_run
-from .upload_codes import UploadSettings
+from ._settings import RegisterSettings, UploadSettings
 
 if TYPE_CHECKING:
     from ._options import Credentials
@@ -125,8 +124,6 @@ def register_distributed(settings: RegisterSettings, rows: list[SourceRow], outp
     assert settings.redis is not None
     assert settings.journal is not None
     assert settings.credentials is not None
-    if settings.dry_run:
-        return anyio.run(dry_run, settings, rows, output)
     from ..scale.runs import RunConfig, normalise_base_url
 
     run_id = _run_id(settings.journal)

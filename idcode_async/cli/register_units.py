@@ -36,7 +36,6 @@ from ._library import (
 )
 from ._options import (
     ClientSettings,
-    Credentials,
     client_options,
     credential_options,
     json_option,
@@ -45,50 +44,10 @@ from ._options import (
     seconds,
 )
 from ._runtime import Output, redis_url, resume_command, watch_signals
+from ._scale import register_distributed
+from ._settings import RedisSettings, RegisterSettings
 
 __all__ = ["Finding", "RegisterSettings", "register_units_command", "run_register_units"]
-
-
-@attrs.frozen
-class RedisSettings:
-    """``--redis``: the run is shared through Redis; ``--journal`` names it there."""
-
-    url: str
-    workers: int = 1
-    lease: float | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RegisterSettings:
-    """Everything ``register-units`` was asked to do, checked."""
-
-    input: str
-    """A file name, or ``-`` for standard input."""
-    journal: str | None
-    out: Path | None = None
-    encoding: str = "auto"
-    strict_columns: bool = False
-    min_interval: float = DEFAULT_MIN_INTERVAL
-    max_interval: float = DEFAULT_MAX_INTERVAL
-    concurrency: int = 1
-    max_retries: int = DEFAULT_RETRY.max_retries
-    dry_run: bool = False
-    show: int = 20
-    retry_failed: bool = False
-    check_regions: bool = True
-    progress: str = "auto"
-    client: ClientSettings
-    credentials: Credentials | None = None
-    redis: RedisSettings | None = None
-    resume: str = ""
-    """The command line that resumes this run (no secret in it)."""
-
-    def __attrs_post_init__(self) -> None:
-        if self.max_interval < self.min_interval:
-            raise CommandError(
-                f"--max-interval ({self.max_interval:g}) is shorter than --min-interval "
-                f"({self.min_interval:g})"
-            )
 
 
 @attrs.frozen
@@ -236,8 +195,6 @@ def run_register_units(settings: RegisterSettings, output: Output) -> int:
     if settings.dry_run:
         return anyio.run(dry_run, settings, rows, output)
     if settings.redis is not None:
-        from ._scale import register_distributed
-
         return register_distributed(settings, rows, output)
     return anyio.run(register, settings, rows, output)
 

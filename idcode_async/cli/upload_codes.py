@@ -11,11 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 import anyio.to_thread
-import attrs
 import click
 import httpx
 
@@ -40,7 +39,6 @@ from ._library import (
 )
 from ._options import (
     ClientSettings,
-    Credentials,
     client_options,
     credential_options,
     json_option,
@@ -49,6 +47,8 @@ from ._options import (
     seconds,
 )
 from ._runtime import Output, redis_url, resume_command, watch_signals
+from ._scale import upload_distributed
+from ._settings import RedisUpload, UploadSettings
 
 __all__ = ["UploadSettings", "plan_lines", "run_upload_codes", "upload_codes_command"]
 
@@ -58,42 +58,6 @@ _ENDPOINT_NAMES = {
     5013: "5013 prefix ranges",
     5014: "5014 fixed-length ranges",
 }
-
-
-@attrs.frozen
-class RedisUpload:
-    """``--redis``: the upload is shared through Redis under the name ``run``."""
-
-    url: str
-    run: str
-    workers: int = 1
-    lease: float | None = None
-
-
-@attrs.frozen(kw_only=True)
-class UploadSettings:
-    """Everything ``upload-codes`` was asked to do, checked."""
-
-    codes: str
-    """The code file, or ``-`` for standard input (then ``--manifest`` is required)."""
-    manifest: Path
-    options: PlanOptions
-    plan_only: bool = False
-    company_idcode: str | None = None
-    category_reg_id: str | None = None
-    interface_version: Literal["1.0", "2.0"] = "2.0"
-    generate_type: Literal["0", "1"] | None = None
-    verify: bool = False
-    category: CategoryRef | None = None
-    assume_not_uploaded: bool = False
-    retry_failed: bool = False
-    reconcile_grace: float = DEFAULT_GRACE
-    upload_timeout: float = UPLOAD_TIMEOUT.read or 300.0
-    progress: str = "auto"
-    client: ClientSettings
-    credentials: Credentials | None = None
-    redis: RedisUpload | None = None
-    resume: str = ""
 
 
 @click.command(
@@ -262,8 +226,6 @@ def run_upload_codes(settings: UploadSettings, output: Output) -> int:
     if settings.plan_only:
         return anyio.run(plan_only, settings, output)
     if settings.redis is not None:
-        from ._scale import upload_distributed
-
         return upload_distributed(settings, output)
     return anyio.run(upload, settings, output)
 

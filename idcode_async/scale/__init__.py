@@ -3,7 +3,7 @@
 Large service providers run one access token from several workers.  The centre's pause between
 submissions (309: 0.5–1 s) applies to the token, so the workers must share one pace and one
 exactly-once journal.  This package provides them on Redis, and runs the single-machine batch
-runner (:func:`idcode_async.batch.register_units`) unchanged inside each worker:
+runner (:func:`idcode_async.registration.register_units`) unchanged inside each worker:
 
 - :mod:`.redis_pacer`: :class:`RedisPacer`, the batch ``Pacer`` with its state in Redis (one
   atomic Lua script per step, Redis time, leases), keyed by a hash of the access token;

@@ -35,9 +35,10 @@ import anyio.to_thread
 import attrs
 
 from .._client import TEST_BASE_URL
-from ..batch.inputs import SourceRow
-from ..batch.records import UnitRegistration
+from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
 from ..regions import RegionDirectory
+from ..registration.inputs import SourceRow
+from ..registration.records import UnitRegistration
 from ..uploads.codes_input import AsyncCodeSource
 from ._lazy import require
 from .drain import ScaleError, default_worker_id, drain_run
@@ -77,9 +78,6 @@ UPLOAD_CHUNKS_JOB: Final = "upload_chunks_job"
 JOB_TIMEOUT: Final = timedelta(hours=24)
 """How long one job may drain a run (arq cancels it then; a job resumes the run)."""
 
-ENV_REDIS_URL: Final = "IDCODE_REDIS_URL"
-ENV_TOKEN: Final = "IDCODE_ACCESS_TOKEN"
-ENV_AUTH_CODE: Final = "IDCODE_AUTH_CODE"
 CTX_REDIS_URL: Final = "idcode_redis_url"
 
 

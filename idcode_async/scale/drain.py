@@ -6,7 +6,7 @@
 
 1. **claim** up to ``batch_size`` rows (:meth:`RedisJournal.claim`; rows of a crashed worker
    come back once their lease has run out);
-2. **settle** them with :func:`~idcode_async.batch.register_units`, unchanged: the journal it
+2. **settle** them with :func:`~idcode_async.registration.register_units`, unchanged: the journal it
    gets is the claim's view of the shared journal (:class:`~.redis_journal.ClaimView`) and the
    pacer is the token's shared :class:`~.redis_pacer.RedisPacer`.  So every rule of the batch
    holds as on one machine: pre-flight check, intent before send, one paced slot per attempt,
@@ -29,7 +29,7 @@ import os
 import socket
 import uuid
 from functools import partial
-from typing import Any, Final
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -39,12 +39,13 @@ import httpx
 from .._client import IdcodeClient
 from .._errors import IdcodeError
 from .._logging import redact
-from ..batch.inputs import SourceRow
-from ..batch.outcomes import BatchSummary, RowOutcome
-from ..batch.runner import BatchAbortedError, register_units
 from ..regions import RegionDirectory
+from ..registration.inputs import SourceRow
+from ..registration.outcomes import BatchSummary, RowOutcome
+from ..registration.runner import BatchAbortedError, register_units
 from ._keys import token_id
-from ._redis import AsyncRedis, RedisError, SyncRedis, connect_async, connect_sync
+from ._leased import ClaimLoop
+from ._redis import SyncRedis, connect_sync
 from .redis_journal import Claim, LeaseLostError, RedisJournal
 from .redis_pacer import RedisPacer
 from .runs import RunConfig, read_config
@@ -52,9 +53,6 @@ from .runs import RunConfig, read_config
 __all__ = ["DrainSummary", "ScaleError", "default_worker_id", "drain_run"]
 
 logger = logging.getLogger("idcode_async.scale")
-
-IDLE_POLL: Final = 0.5
-"""Seconds between claims while other workers hold every remaining row."""
 
 
 class ScaleError(IdcodeError):
@@ -109,7 +107,6 @@ async def drain_run(
     """
     worker = worker or default_worker_id()
     sync = connect_sync(redis_url)
-    asynchronous = connect_async(redis_url)
     try:
         config = await anyio.to_thread.run_sync(read_config, sync, run_id)
         if token_id(access_token) != config.token_id:
@@ -122,7 +119,6 @@ async def drain_run(
             worker=worker,
             config=config,
             sync=sync,
-            asynchronous=asynchronous,
             access_token=access_token,
             stop=stop,
         )
@@ -135,11 +131,10 @@ async def drain_run(
             return await drain.run(client)
     finally:
         with anyio.CancelScope(shield=True):
-            await asynchronous.aclose()
             await anyio.to_thread.run_sync(sync.close)
 
 
-class _Drain:
+class _Drain(ClaimLoop[Claim]):
     def __init__(
         self,
         *,
@@ -147,7 +142,6 @@ class _Drain:
         worker: str,
         config: RunConfig,
         sync: SyncRedis,
-        asynchronous: AsyncRedis,
         access_token: str,
         stop: anyio.Event | None,
     ) -> None:
@@ -157,17 +151,21 @@ class _Drain:
         self.journal = RedisJournal(
             sync, run_id, worker=worker, lease=config.lease, max_claims=config.max_claims
         )
+        super().__init__(
+            self.journal,
+            batch_size=config.batch_size,
+            lease=config.lease,
+            label=f"run {run_id} ({worker})",
+            stop=stop,
+        )
         self.pacer = RedisPacer(
-            asynchronous,
+            sync,
             access_token,
             config.min_interval,
             config.max_interval,
             concurrency=config.concurrency,
             lease=config.slot_lease,
         )
-        self.outer_stop = stop
-        self.stop = anyio.Event()
-        self.held: set[str] = set()
         self.counts: dict[str, int] = dict.fromkeys(
             (
                 "claims",
@@ -181,31 +179,11 @@ class _Drain:
             ),
             0,
         )
-        self.halted: str | None = None
-        self.started = anyio.current_time()
 
     async def run(self, client: IdcodeClient) -> DrainSummary:
-        regions = await RegionDirectory.load(client) if self.config.check_regions else None
-        async with anyio.create_task_group() as group:
-            group.start_soon(self._keep_leases)
-            if self.outer_stop is not None:
-                group.start_soon(self._relay, self.outer_stop)
-            while not self.stop.is_set():
-                claim = await anyio.to_thread.run_sync(self.journal.claim, self.config.batch_size)
-                if claim.halted is not None:
-                    self.halted = claim.halted
-                    break
-                if not claim.rows:
-                    if claim.finished:
-                        break
-                    # Every remaining row is in another worker's hands: wait for it to finish
-                    # them, or for a lease to run out (a crashed worker's rows come back).
-                    wait = IDLE_POLL if claim.next_expiry is None else claim.next_expiry + 0.01
-                    with anyio.move_on_after(min(wait, IDLE_POLL)):
-                        await self.stop.wait()
-                    continue
-                await self._settle(client, claim, regions)
-            group.cancel_scope.cancel()
+        self.client = client
+        self.regions = await RegionDirectory.load(client) if self.config.check_regions else None
+        await self.loop()
         return DrainSummary(
             run_id=self.run_id,
             worker=self.worker,
@@ -214,6 +192,12 @@ class _Drain:
             elapsed=anyio.current_time() - self.started,
             **self.counts,
         )
+
+    async def settle(self, claim: Claim) -> bool:
+        if not claim.rows:
+            return False
+        await self._settle(self.client, claim, self.regions)
+        return True
 
     async def _settle(
         self, client: IdcodeClient, claim: Claim, regions: RegionDirectory | None
@@ -280,34 +264,3 @@ class _Drain:
         self.counts["failed"] += summary.failed
         self.counts["submissions"] += summary.submissions
         self.counts["reconciled"] += summary.reconciled
-
-    async def _relay(self, stop: anyio.Event) -> None:
-        await stop.wait()
-        self.stop.set()
-
-    async def _keep_leases(self) -> None:
-        """Renew the leases of the rows in hand every third of the lease; notice a halt."""
-        while True:
-            await anyio.sleep(self.config.lease / 3)
-            keys = sorted(self.held)
-            try:
-                if keys:
-                    renewal = await anyio.to_thread.run_sync(self.journal.renew, keys)
-                    lost, halted = renewal.lost, renewal.halted
-                else:
-                    lost, halted = (), await anyio.to_thread.run_sync(self.journal.halted)
-            except RedisError as exc:
-                # Not fatal yet: the lease still runs; the journal's own writes fail loudly.
-                logger.warning("run %s: renewing leases failed: %s", self.run_id, exc)
-                continue
-            if lost:
-                logger.warning(
-                    "run %s: %d row(s) of %s were taken over by another worker",
-                    self.run_id,
-                    len(lost),
-                    self.worker,
-                )
-            if halted and not self.stop.is_set():
-                self.halted = halted
-                logger.error("run %s was halted: %s", self.run_id, halted)
-                self.stop.set()

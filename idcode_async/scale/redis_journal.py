@@ -1,6 +1,6 @@
 """The shared journal of a multi-worker run: rows claimed with leases, exactly once, in Redis.
 
-:class:`~idcode_async.batch.SqliteJournal` stays the single-machine default.  When several
+:class:`~idcode_async.registration.SqliteJournal` stays the single-machine default.  When several
 workers (processes, machines) share one batch, each row must be sent by one worker at a time,
 and a crashed worker's rows must not be lost.  :class:`RedisJournal` keeps the batch journal's
 rows and states (``pending``, ``in_flight``, ``unknown``, ``done``) and adds a *claim* to each
@@ -16,7 +16,7 @@ The life of a row, each step one atomic Lua script:
    *todo* in row order, each with ``holder = worker`` and ``lease = now + lease``.  A row
    claimed ``max_claims`` times without an outcome is set aside as *stuck* instead.
 3. **renew**: a live worker extends the leases of the rows it holds every third of the lease.
-4. **intent** (``mark_in_flight``): allowed only to the holder, and only while its lease is
+4. **intent** (``mark_intent``): allowed only to the holder, and only while its lease is
    running (checked on Redis's clock inside the script); the same step extends the lease.  Only
    then does the runner send 309.
 5. **outcome** (``finish``, ``mark_unknown``, ``mark_pending``): allowed only to the holder.  A
@@ -27,7 +27,7 @@ The life of a row, each step one atomic Lua script:
 
 A row taken over after its holder crashed may be ``in_flight`` or ``unknown``: the request may
 have reached the centre.  The batch runner already treats such rows: a 307 lookup before any
-resend (:mod:`idcode_async.batch.reconcile`).  The claim only decides *who* does that.
+resend (:mod:`idcode_async.registration.reconcile`).  The claim only decides *who* does that.
 
 Durability: Redis acknowledges a write once it is applied in memory.  For the intent to
 survive a crash of Redis itself, run it with ``appendonly yes`` and ``appendfsync always``
@@ -48,16 +48,16 @@ import attrs
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from ..batch.inputs import registration_from_mapping
-from ..batch.journal import JournalEntry, JournalError, RowState
-from ..batch.outcomes import Status
-from ..batch.records import UnitRegistration
+from ..registration.inputs import registration_from_mapping
+from ..registration.journal import JournalEntry, JournalError, RowState
+from ..registration.outcomes import Status
+from ..registration.records import UnitRegistration
 from ._keys import RunKeys
-from ._leased import LeasedRunStore, microseconds
+from ._leased import RELEASE_LUA, RENEW_LUA, LeasedRunStore, Renewal, microseconds
 from ._redis import ResponseError, SyncRedis, run_sync
 
 if TYPE_CHECKING:
-    from ..batch.journal import Journal
+    from ..registration.journal import Journal
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -91,6 +91,8 @@ local meta, order, todo, held, stuck, failed, names, counts, events =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local prefix = ARGV[1]
 local cap = tonumber(ARGV[2])
+local A, ORDER = 3, 'row'
+local function settled(state) return state == 'done' end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local function num(v) if v then return tonumber(v) end return 0 end
@@ -157,7 +159,7 @@ for _, key in ipairs(expired) do
   local f = redis.call('HMGET', rk, 'holder', 'state', 'row')
   redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
   redis.call('ZREM', held, key)
-  if f[2] ~= 'done' then redis.call('ZADD', todo, f[3], key) end
+  if not settled(f[2]) then redis.call('ZADD', todo, f[3], key) end
   event(key, 'lease-expired', 'held by ' .. (f[1] or '?') .. ', state ' .. (f[2] or '?'), '')
 end
 local claimed = {}
@@ -238,48 +240,9 @@ return num(redis.call('HGET', rk, 'attempts'))
 """
 )
 
-_RENEW: Final = (
-    _PRELUDE
-    + """
-local worker, lease = ARGV[3], tonumber(ARGV[4])
-local lost = {}
-for i = 5, #ARGV do
-  local key = ARGV[i]
-  local rk = prefix .. key
-  local f = redis.call('HMGET', rk, 'holder', 'state')
-  if f[1] == worker then
-    redis.call('HSET', rk, 'lease_until', fmt(now + lease))
-    redis.call('ZADD', held, fmt(now + lease), key)
-  elseif f[2] ~= 'done' then
-    table.insert(lost, key)
-  end
-end
-return {redis.call('HGET', meta, 'halted') or '', lost}
-"""
-)
+_RENEW: Final = _PRELUDE + RENEW_LUA
 
-_RELEASE: Final = (
-    _PRELUDE
-    + """
-local worker, why = ARGV[3], ARGV[4]
-local released = 0
-for i = 5, #ARGV do
-  local key = ARGV[i]
-  local rk = prefix .. key
-  local f = redis.call('HMGET', rk, 'holder', 'state', 'row')
-  if f[1] == worker then
-    redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
-    redis.call('ZREM', held, key)
-    if f[2] ~= 'done' then
-      redis.call('ZADD', todo, f[3], key)
-      event(key, 'released', why .. ', state ' .. f[2], worker)
-      released = released + 1
-    end
-  end
-end
-return released
-"""
-)
+_RELEASE: Final = _PRELUDE + RELEASE_LUA
 
 _REQUEUE: Final = (
     _PRELUDE
@@ -351,13 +314,6 @@ class Claim:
         return not self.rows and self.halted is None and self.held == 0 and self.todo == 0
 
 
-@attrs.frozen
-class Renewal:
-    lost: tuple[str, ...] = ()
-    """Rows this worker held and holds no more (another worker claimed them)."""
-    halted: str | None = None
-
-
 @attrs.frozen(kw_only=True)
 class RunCounts:
     """Rows of a run by state/outcome, and the claims, read from the journal in one step."""
@@ -387,7 +343,7 @@ class RedisJournal(LeasedRunStore):
     """The batch journal of one run in Redis, with per-row claims for worker ``worker``.
 
     ``redis`` is a blocking client (:func:`~._redis.connect_sync`): the batch runner calls the
-    journal from worker threads, like :class:`~idcode_async.batch.SqliteJournal`.  ``lease``
+    journal from worker threads, like :class:`~idcode_async.registration.SqliteJournal`.  ``lease``
     (seconds) must exceed the request timeout: a worker cut off from Redis then has its answer
     (or its timeout) before anyone else may claim the row.  The writes the runner makes
     (``mark_*``, ``finish``) are *fenced*: refused with :class:`LeaseLostError` unless this
@@ -465,7 +421,7 @@ class RedisJournal(LeasedRunStore):
                 "load rows into a shared run with RedisJournal.load / enqueue_registration"
             )
 
-    def mark_in_flight(self, key: str) -> int:
+    def mark_intent(self, key: str) -> int:
         return self._step(key, "in_flight", "sending", None, {})
 
     def mark_unknown(self, key: str, message: str) -> None:
@@ -554,8 +510,7 @@ class RedisJournal(LeasedRunStore):
 
     def renew(self, keys: Iterable[str]) -> Renewal:
         """Extend this worker's leases on ``keys``; report rows taken over and a halt."""
-        lost, halted = self._renew_ids(keys)
-        return Renewal(lost=lost, halted=halted)
+        return self._renew_ids(keys)
 
     def release(self, keys: Iterable[str], reason: str = "released") -> int:
         """Hand back rows this worker holds; unsettled ones are claimable again at once."""
@@ -685,8 +640,8 @@ class ClaimView:
     def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
         self.journal.add_pending(rows)
 
-    def mark_in_flight(self, key: str) -> int:
-        return self.journal.mark_in_flight(key)
+    def mark_intent(self, key: str) -> int:
+        return self.journal.mark_intent(key)
 
     def mark_unknown(self, key: str, message: str) -> None:
         self.journal.mark_unknown(key, message)

@@ -2,7 +2,7 @@
 
 The centre's pause between submissions (309) applies to the access token, not to a process:
 four workers that each pace themselves submit four times too fast.  :class:`RedisPacer` is the
-batch :class:`~idcode_async.batch.Pacer` with its state in Redis, so that every process using
+batch :class:`~idcode_async.registration.Pacer` with its state in Redis, so that every process using
 the token draws its slots from the same lanes.
 
 **The state** (one hash per token, keyed by :func:`~._keys.token_id`, never by the token) holds,
@@ -30,8 +30,9 @@ The waiting itself is ``anyio.sleep`` on the worker, so the achieved start is at
 event-loop wake-up and one Redis round trip later than the state allows, never earlier.
 
 **The pause** is drawn on the client, ``rng.uniform(min, max)``, and passed to *release*: the
-same draw as :class:`~idcode_async.batch.LocalPacer`, an injectable ``rng`` makes tests exact,
-and Redis's Lua ``math.random`` is deterministic by design (seeded identically for every script
+same draw as :class:`~idcode_async.pacing.LocalPacer` (the rule of
+:class:`~idcode_async.pacing.Interval`); an injectable ``rng`` makes tests exact, and Redis's
+Lua ``math.random`` is deterministic by design (seeded identically for every script
 call, for replication), which is the opposite of jitter.
 
 **Waiting for a held lane** polls every ``poll`` seconds (default a quarter of the minimum
@@ -40,8 +41,11 @@ pause, 5–100 ms).  That costs no pace: the release sets the next start a whole
 
 Every process that submits with the token must use the same ``concurrency`` (a conflict is an
 error while a lane is held) and the same pause bounds (the run's settings give them to every
-worker).  redis-py's asyncio client ties this pacer to asyncio (arq's loop); it does not run
-under trio.
+worker).
+
+**anyio, so trio too.**  The pacer talks to Redis through redis-py's blocking client, one
+script call at a time in a worker thread (``anyio.to_thread``), and waits with ``anyio.sleep``:
+it runs under asyncio (arq's loop) and trio alike.
 """
 
 from __future__ import annotations
@@ -60,12 +64,12 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import anyio
 import attrs
 
-from ..batch.pacer import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL
+from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval, check_concurrency
 from ._keys import PaceKeys
-from ._redis import AsyncRedis, ResponseError, run_async
+from ._redis import ResponseError, Script, SyncRedis, run_sync
 
 if TYPE_CHECKING:
-    from ..batch.pacer import Pacer
+    from ..pacing import Pacer
 
 __all__ = ["DEFAULT_SLOT_LEASE", "PaceConflictError", "RedisPacer", "SlotRecord"]
 
@@ -201,9 +205,10 @@ class SlotRecord:
 class RedisPacer:
     """The batch pacer with its state in Redis, shared by every process of an access token.
 
-    ``redis`` is an asyncio client (:func:`~._redis.connect_async`).  ``access_token`` only
-    names the pace (hashed at once; the token is not kept).  ``min_interval``/``max_interval``
-    bound the pause drawn after each submission; ``concurrency`` is how many submissions of the
+    ``redis`` is a blocking client (:func:`~._redis.connect_sync`), called from worker threads.
+    ``access_token`` only names the pace (hashed at once; the token is not kept).
+    ``min_interval``/``max_interval`` bound the pause drawn after each submission (the rule of
+    :class:`~idcode_async.pacing.Interval`); ``concurrency`` is how many submissions of the
     token may run at once, across all processes.  ``lease``: seconds after which a holder that
     stopped renewing (crashed) loses its slot.  ``poll``: seconds between looks while every
     lane is held.  ``history``: how many slots the pace log keeps (0: none).  ``rng`` and
@@ -212,7 +217,7 @@ class RedisPacer:
 
     def __init__(
         self,
-        redis: AsyncRedis,
+        redis: SyncRedis,
         access_token: str,
         min_interval: float = DEFAULT_MIN_INTERVAL,
         max_interval: float = DEFAULT_MAX_INTERVAL,
@@ -224,17 +229,12 @@ class RedisPacer:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
-        if not 0 <= min_interval <= max_interval or math.isinf(max_interval):
-            raise ValueError(
-                f"need 0 <= min_interval <= max_interval < inf, got {min_interval}, {max_interval}"
-            )
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        self.interval = Interval(float(min_interval), float(max_interval))
+        self.concurrency = check_concurrency(concurrency)
         if not 0 < lease < math.inf:
             raise ValueError(f"lease must be a positive number of seconds, got {lease}")
-        self.min_interval = float(min_interval)
-        self.max_interval = float(max_interval)
-        self.concurrency = concurrency
+        self.min_interval = self.interval.minimum
+        self.max_interval = self.interval.maximum
         self.lease = float(lease)
         self.poll = poll if poll is not None else min(0.1, max(0.005, min_interval / 4))
         self.history_size = history
@@ -256,7 +256,7 @@ class RedisPacer:
 
     @property
     def mean_interval(self) -> float:
-        return (self.min_interval + self.max_interval) / 2
+        return self.interval.mean
 
     def slot(self) -> AbstractAsyncContextManager[None]:
         return self._slot()
@@ -290,7 +290,7 @@ class RedisPacer:
             # lane (it would stay held until its lease ran out).
             with anyio.CancelScope(shield=True):
                 try:
-                    reply = await run_async(self._acquire_script, [self.keys.state], args)
+                    reply = await self._run(self._acquire_script, [self.keys.state], args)
                 except ResponseError as exc:
                     if "IDCODE_PACE_CONCURRENCY" in str(exc):
                         raise PaceConflictError(str(exc).split(" ", 1)[1]) from None
@@ -305,7 +305,7 @@ class RedisPacer:
         while True:
             await anyio.sleep(self.lease / 3)
             try:
-                kept = await run_async(
+                kept = await self._run(
                     self._renew_script,
                     [self.keys.state],
                     [lane, holder, _us(self.lease), _KEEP_US],
@@ -321,8 +321,8 @@ class RedisPacer:
                 return
 
     async def _release(self, lane: int, holder: str) -> None:
-        pause = self._rng.uniform(self.min_interval, self.max_interval)
-        mine = await run_async(
+        pause = self.interval.draw(self._rng)
+        mine = await self._run(
             self._release_script,
             [self.keys.state, self.keys.log],
             [lane, holder, _us(pause), _KEEP_US, self.history_size],
@@ -332,8 +332,13 @@ class RedisPacer:
 
     async def history(self) -> list[SlotRecord]:
         """The pace log, oldest first: every slot of this token, from every process."""
-        lines = await cast("Awaitable[list[str]]", self._redis.lrange(self.keys.log, 0, -1))
-        return pace_log(lines)
+        lines = await anyio.to_thread.run_sync(self._redis.lrange, self.keys.log, 0, -1)
+        return pace_log(cast("list[str]", lines))
+
+    async def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
+        """One Lua script call in a worker thread: the event loop (asyncio or trio) never
+        blocks on Redis."""
+        return await anyio.to_thread.run_sync(run_sync, script, keys, args)
 
 
 def pace_log(lines: list[Any]) -> list[SlotRecord]:

@@ -50,10 +50,9 @@ import attrs
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from ..batch.journal import JournalError
 from ..uploads.manifest import EntryState, ManifestEntry, ManifestError, RequestRecord
 from ._keys import check_run_id
-from ._leased import LeasedRunStore, microseconds
+from ._leased import RELEASE_LUA, RENEW_LUA, LeasedRunStore, Renewal, microseconds
 from ._redis import ResponseError, SyncRedis, run_sync
 from .redis_journal import (
     DEFAULT_BATCH,
@@ -76,6 +75,8 @@ local meta, order, todo, held, stuck, counts, events, ids =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local prefix, blobs = ARGV[1], ARGV[2]
 local cap = tonumber(ARGV[3])
+local A, ORDER = 4, 'seq'
+local function settled(state) return state == 'accepted' or state == 'failed' end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now_ms = math.floor(now / 1000)
@@ -142,7 +143,7 @@ while #claimed < limit do
   local rk = prefix .. id
   local f = redis.call('HMGET', rk, 'claims', 'state')
   local claims = num(f[1])
-  if f[2] == 'accepted' or f[2] == 'failed' then
+  if settled(f[2]) then
     -- settled meanwhile (a resumed run): nothing to claim
   elseif claims >= max_claims then
     redis.call('ZADD', stuck, seq, id)
@@ -232,48 +233,9 @@ return 1
 """
 )
 
-_RENEW: Final = (
-    _PRELUDE
-    + """
-local worker, lease = ARGV[4], tonumber(ARGV[5])
-local lost = {}
-for i = 6, #ARGV do
-  local id = ARGV[i]
-  local rk = prefix .. id
-  local f = redis.call('HMGET', rk, 'holder', 'state')
-  if f[1] == worker then
-    redis.call('HSET', rk, 'lease_until', fmt(now + lease))
-    redis.call('ZADD', held, fmt(now + lease), id)
-  elseif f[2] ~= 'accepted' and f[2] ~= 'failed' then
-    table.insert(lost, id)
-  end
-end
-return {redis.call('HGET', meta, 'halted') or '', lost}
-"""
-)
+_RENEW: Final = _PRELUDE + RENEW_LUA
 
-_RELEASE: Final = (
-    _PRELUDE
-    + """
-local worker, why = ARGV[4], ARGV[5]
-local released = 0
-for i = 6, #ARGV do
-  local id = ARGV[i]
-  local rk = prefix .. id
-  local f = redis.call('HMGET', rk, 'holder', 'state', 'seq')
-  if f[1] == worker then
-    redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
-    redis.call('ZREM', held, id)
-    if f[2] ~= 'accepted' and f[2] ~= 'failed' then
-      redis.call('ZADD', todo, f[3], id)
-      event(id, 'released', why .. ', state ' .. f[2], worker)
-      released = released + 1
-    end
-  end
-end
-return released
-"""
-)
+_RELEASE: Final = _PRELUDE + RELEASE_LUA
 
 _REQUEUE: Final = (
     _PRELUDE
@@ -504,7 +466,7 @@ class RedisUploadManifest(LeasedRunStore):
 
     def adopt_plan(self, records: Sequence[RequestRecord]) -> bool:
         """Requests enter a shared run through :meth:`load` (with their payloads)."""
-        raise JournalError("load a shared upload run with load_upload / enqueue_upload")
+        raise ManifestError("load a shared upload run with load_upload / enqueue_upload")
 
     def load(self, record: RequestRecord, blob: str = "") -> EntryState:
         """Enter one request (and its 5011 chunk as text); returns its state in the run."""
@@ -595,8 +557,8 @@ class RedisUploadManifest(LeasedRunStore):
             next_expiry=None if wait < 0 else wait / 1_000_000,
         )
 
-    def renew(self, keys: Iterable[str]) -> tuple[tuple[str, ...], str | None]:
-        """Extend this worker's leases; (request ids taken over, halt reason)."""
+    def renew(self, keys: Iterable[str]) -> Renewal:
+        """Extend this worker's leases; report request ids taken over and a halt."""
         return self._renew_ids(entry_id(k) for k in keys)
 
     def release(self, keys: Iterable[str], reason: str = "released") -> int:

@@ -27,15 +27,15 @@ import httpx
 from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL
 from .._denylist import check_no_secret_names
 from .._retry import RetryPolicy
-from ..batch.inputs import SourceRow
-from ..batch.journal import JournalError, RowState
-from ..batch.outcomes import RowOutcome
-from ..batch.pacer import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL
-from ..batch.progress import Progress
-from ..batch.records import UnitRegistration
-from ..batch.runner import DEFAULT_RETRY
-from ..batch.validation import InvalidRow, check_rows
+from ..durable.engine import DEFAULT_RETRY
+from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval
 from ..regions import RegionDirectory
+from ..registration.inputs import SourceRow
+from ..registration.journal import JournalError, RowState
+from ..registration.outcomes import RowOutcome
+from ..registration.progress import Progress
+from ..registration.records import UnitRegistration
+from ..registration.validation import InvalidRow, check_rows
 from ._keys import RunKeys, check_run_id, token_id
 from ._redis import SyncRedis, connect_sync
 from .redis_journal import (
@@ -103,11 +103,7 @@ class RunConfig:
     abort_after: int = 5
 
     def __attrs_post_init__(self) -> None:
-        if not 0 <= self.min_interval <= self.max_interval < math.inf:
-            raise ValueError(
-                f"need 0 <= min_interval <= max_interval < inf, got {self.min_interval}, "
-                f"{self.max_interval}"
-            )
+        Interval(self.min_interval, self.max_interval)  # the pacing rule's own check
         if self.lease <= self.timeout:
             raise ValueError(
                 f"the row lease ({self.lease} s) must be longer than the request timeout "
@@ -275,7 +271,7 @@ class RunProgress:
     def as_progress(
         self, *, elapsed: float = 0.0, rate: float | None = None, resumed: int = 0
     ) -> Progress:
-        """The batch's :class:`~idcode_async.batch.Progress`, for its displays."""
+        """The batch's :class:`~idcode_async.registration.Progress`, for its displays."""
         counts = self.counts
         remaining = counts.unsettled
         return Progress(

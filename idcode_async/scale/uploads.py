@@ -49,16 +49,13 @@ import attrs
 import httpx
 
 from .._client import TEST_BASE_URL, IdcodeClient
-from .._errors import IdcodeError
 from .._logging import redact
 from .._retry import RetryPolicy
-from .._spec import Endpoint
-from ..batch.pacer import Pacer
-from ..endpoints import UploadCodeResponse
+from ..durable.engine import DEFAULT_RETRY
 from ..endpoints.codes import GenerateType, Version
+from ..pacing import Pacer
 from ..uploads.codes_input import AsyncCodeSource
 from ..uploads.executor import DEFAULT_GRACE, UploadSession
-from ..uploads.executor import DEFAULT_RETRY as UPLOAD_RETRY
 from ..uploads.followups import VerifyReport, compare_with_centre
 from ..uploads.manifest import (
     EntryState,
@@ -80,10 +77,11 @@ from ..uploads.planner import plan_upload_async
 from ..uploads.reconcile import CategoryRef, remembered_category
 from ..uploads.spool import Workspace
 from ._keys import check_run_id, token_id
-from ._redis import RedisError, SyncRedis, connect_sync
+from ._leased import ClaimLoop
+from ._redis import SyncRedis, connect_sync
 from .drain import ScaleError, default_worker_id
 from .redis_journal import DEFAULT_BATCH, DEFAULT_MAX_CLAIMS, LeaseLostError
-from .redis_uploads import RedisUploadManifest, UploadCounts, UploadKeys
+from .redis_uploads import RedisUploadManifest, UploadClaim, UploadCounts, UploadKeys
 from .runs import normalise_base_url
 
 __all__ = [
@@ -109,8 +107,6 @@ DEFAULT_MAX_CHUNK_BYTES: Final = 16 * 1024 * 1024
 DEFAULT_UPLOAD_TIMEOUT: Final = 300.0
 DEFAULT_UPLOAD_LEASE: Final = 360.0
 """Seconds a claim lasts without renewal: longer than the upload timeout (300 s)."""
-
-IDLE_POLL: Final = 0.5
 
 
 def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -139,9 +135,9 @@ class UploadRunConfig:
     timeout: float = attrs.field(default=30.0, validator=_positive)
     upload_timeout: float = attrs.field(default=DEFAULT_UPLOAD_TIMEOUT, validator=_positive)
     grace: float = DEFAULT_GRACE
-    max_retries: int = UPLOAD_RETRY.max_retries
-    backoff_base: float = UPLOAD_RETRY.backoff_base
-    backoff_max: float = UPLOAD_RETRY.backoff_max
+    max_retries: int = DEFAULT_RETRY.max_retries
+    backoff_base: float = DEFAULT_RETRY.backoff_base
+    backoff_max: float = DEFAULT_RETRY.backoff_max
     assume_not_uploaded: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -348,20 +344,6 @@ def _client(config: UploadRunConfig, access_token: str, auth_code: str) -> Idcod
     )
 
 
-class _SharedRun(UploadSession):
-    """The executor's run with an optional pace around each send (no pace by default)."""
-
-    pacer: Pacer | None = None
-
-    async def _send(
-        self, entry: ManifestEntry, spec: Endpoint[UploadCodeResponse]
-    ) -> UploadCodeResponse | IdcodeError | None:
-        if self.pacer is None:
-            return await super()._send(entry, spec)
-        async with self.pacer.slot():
-            return await super()._send(entry, spec)
-
-
 def _executor(
     client: IdcodeClient,
     store: RedisUploadManifest,
@@ -370,8 +352,9 @@ def _executor(
     plan: UploadPlan | None = None,
     requests: dict[str, UploadRequest] | None = None,
     category: CategoryRef | None = None,
-) -> _SharedRun:
-    return _SharedRun(
+    pacer: Pacer | None = None,
+) -> UploadSession:
+    return UploadSession(
         client=client,
         manifest=store,
         plan=plan,
@@ -387,6 +370,7 @@ def _executor(
         rng=random.Random(),
         on_progress=None,
         started=anyio.current_time(),
+        pacer=pacer,
     )
 
 
@@ -496,7 +480,7 @@ async def drain_upload(
             await anyio.to_thread.run_sync(sync.close)
 
 
-class _UploadDrain:
+class _UploadDrain(ClaimLoop[UploadClaim]):
     def __init__(
         self,
         store: RedisUploadManifest,
@@ -505,18 +489,19 @@ class _UploadDrain:
         stop: anyio.Event | None,
         pacer: Pacer | None,
     ) -> None:
+        super().__init__(
+            store,
+            batch_size=config.batch_size,
+            lease=config.lease,
+            label=f"upload run {store.run_id} ({store.worker})",
+            stop=stop,
+        )
         self.store = store
         self.config = config
         self.requests: dict[str, UploadRequest] = {}
-        self.executor = _executor(client, store, config, requests=self.requests)
-        self.executor.pacer = pacer
-        self.outer_stop = stop
-        self.stop = anyio.Event()
-        self.held: set[str] = set()
+        self.executor = _executor(client, store, config, requests=self.requests, pacer=pacer)
         self.counts = dict.fromkeys(("claims", "requests", "accepted", "failed", "stuck"), 0)
         self.counts["lease_lost"] = 0
-        self.halted: str | None = None
-        self.started = anyio.current_time()
         self.workspace = Workspace()
 
     async def _call(self, func: Any, *args: Any) -> Any:
@@ -524,37 +509,29 @@ class _UploadDrain:
 
     async def run(self) -> UploadDrainSummary:
         try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(self._keep_leases)
-                if self.outer_stop is not None:
-                    group.start_soon(self._relay, self.outer_stop)
-                self.executor.stop = self.stop
-                while not self.stop.is_set():
-                    claim = await self._call(self.store.claim, self.config.batch_size)
-                    if claim.halted is not None:
-                        self.halted = claim.halted
-                        break
-                    if not claim.entries:
-                        if claim.finished:
-                            break
-                        wait = IDLE_POLL if claim.next_expiry is None else claim.next_expiry
-                        with anyio.move_on_after(min(wait + 0.01, IDLE_POLL)):
-                            await self.stop.wait()
-                        continue
-                    await self._settle(claim.entries)
-                group.cancel_scope.cancel()
+            await self.loop()
         finally:
             self.workspace.cleanup()
         return UploadDrainSummary(
             run_id=self.store.run_id,
             worker=self.store.worker,
-            sent=self.executor.sent,
+            sent=self.executor.engine.sent,
             reconciled=self.executor.reconciled,
             halted=self.halted,
             interrupted=self.stop.is_set() and self.halted is None,
             elapsed=anyio.current_time() - self.started,
             **self.counts,
         )
+
+    async def settle(self, claim: UploadClaim) -> bool:
+        if not claim.entries:
+            return False
+        await self._settle(claim.entries)
+        return True
+
+    def stopping(self) -> None:
+        super().stopping()
+        self.executor.halt.set()
 
     async def _settle(self, entries: Sequence[ManifestEntry]) -> None:
         keys = [e.key for e in entries]
@@ -575,14 +552,14 @@ class _UploadDrain:
             # (502/505) before anything is sent; undecidable ones are set aside.
             maybe = [e for e in usable if e.maybe_sent]
             if maybe:
-                await self._guard(self.executor._reconcile(maybe))
+                await self._guard(self.executor.reconcile(maybe))
                 await self._unresolved()
             for entry in usable:
                 if self.stop.is_set() or self.executor.halt.is_set():
                     break
                 fresh = await self._call(self.store.entry, entry.key)
                 if fresh.state is EntryState.PENDING:
-                    await self._guard(self.executor._settle(fresh))
+                    await self._guard(self.executor.settle(fresh))
                     await self._unresolved()
                 final = await self._call(self.store.entry, entry.key)
                 if final.state is EntryState.ACCEPTED:
@@ -622,31 +599,6 @@ class _UploadDrain:
         )
         if await self._call(self.store.set_aside, entry.key, reason):
             self.counts["stuck"] += 1
-
-    async def _relay(self, stop: anyio.Event) -> None:
-        await stop.wait()
-        self.stop.set()
-        self.executor.halt.set()
-
-    async def _keep_leases(self) -> None:
-        while True:
-            await anyio.sleep(self.config.lease / 3)
-            try:
-                if self.held:
-                    lost, halted = await self._call(self.store.renew, sorted(self.held))
-                else:
-                    lost, halted = (), await self._call(self.store.halted)
-            except RedisError as exc:
-                logger.warning("upload run %s: renewing leases failed: %s", self.store.run_id, exc)
-                continue
-            if lost:
-                logger.warning(
-                    "upload run %s: %d request(s) taken over", self.store.run_id, len(lost)
-                )
-            if halted and not self.stop.is_set():
-                self.halted = halted
-                self.stop.set()
-                self.executor.halt.set()
 
 
 # -- watching and checking -----------------------------------------------------------------------

@@ -61,7 +61,8 @@ from .._errors import ApiError, IdcodeError, ValidationError
 from .._logging import logger, redact
 from .._retry import RetryPolicy
 from .._spec import Endpoint
-from ..batch.runner import ErrorKind, classify
+from ..durable.engine import DEFAULT_RETRY, Engine, Leave, LookUp, NotThere, Settled, write
+from ..durable.outcome import ErrorKind
 from ..endpoints import (
     UploadCodeFile,
     UploadCodeFixedLength,
@@ -70,6 +71,7 @@ from ..endpoints import (
     UploadCodeResponse,
 )
 from ..endpoints.codes import GenerateType, Version
+from ..pacing import LocalPacer, Pacer
 from .codes_input import AsyncCodeSource
 from .manifest import (
     EntryState,
@@ -118,9 +120,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-DEFAULT_RETRY: Final = RetryPolicy(max_retries=5, backoff_base=1.0, backoff_max=30.0)
-"""Per request and run, after the client's own retries: 6 tries, backoff from 1 s to 30 s."""
 
 DEFAULT_GRACE: Final = 10.0
 """Seconds after a request's intent before "not on the centre" is believed (see reconcile)."""
@@ -524,9 +523,11 @@ class UploadSession:
         on_progress: Callable[[UploadProgress], object] | None,
         started: float,
         requests: dict[str, UploadRequest] | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         """``plan`` is the whole plan (one process); a shared-run worker passes ``None`` and
-        its own ``requests`` mapping instead, filled with the requests it claims."""
+        its own ``requests`` mapping instead, filled with the requests it claims.  ``pacer``:
+        around every attempt (default: one at a time, no pause; 309's pause is 309's)."""
         self.client = client
         self.manifest = manifest
         self.plan = plan
@@ -539,8 +540,15 @@ class UploadSession:
         self.category_problem: str | None = None
         self.assume_not_uploaded = assume_not_uploaded
         self.grace = grace
-        self.retry = retry
-        self.rng = rng
+        self.engine = Engine(
+            client,
+            self,
+            pacer=pacer if pacer is not None else LocalPacer(0.0, 0.0),
+            retry=retry,
+            rng=rng,
+            name="upload",
+        )
+        self.specs: dict[str, Endpoint[UploadCodeResponse]] = {}
         self.on_progress = on_progress
         self.started = started
         self.requests: dict[str, UploadRequest] = (
@@ -549,12 +557,8 @@ class UploadSession:
             else {request_key(r): r for r in (plan.requests if plan is not None else ())}
         )
         self.resumed: set[str] = set()
-        self.sent = 0
         self.reconciled = 0
         self.unresolved: list[UnresolvedRequest] = []
-        self.abort_reason: str | None = None
-        self.halt = anyio.Event()
-        self.stop: anyio.Event | None = None
         self.totals = (0, 0, 0)
         self.done = {"requests": 0, "codes": 0, "bytes": 0}
         self.phase: Phase = "planning"
@@ -563,8 +567,15 @@ class UploadSession:
     # -- bookkeeping ------------------------------------------------------------------------
 
     async def _write(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """A manifest write off the event loop; it completes even if the run is cancelled."""
-        return await anyio.to_thread.run_sync(partial(func, *args, **kwargs))
+        return await write(func, *args, **kwargs)
+
+    @property
+    def abort_reason(self) -> str | None:
+        return self.engine.abort_reason
+
+    @property
+    def halt(self) -> anyio.Event:
+        return self.engine.halt
 
     async def _entries(self) -> list[ManifestEntry]:
         return await anyio.to_thread.run_sync(self.manifest.entries)
@@ -591,12 +602,6 @@ class UploadSession:
         self.done["requests"] += 1
         self.done["codes"] += entry.count
         self.done["bytes"] += entry.size
-
-    def abort(self, reason: str) -> None:
-        if self.abort_reason is None:
-            self.abort_reason = reason
-            logger.error("upload: stopping: %s", reason)
-        self.halt.set()
 
     # -- before sending ---------------------------------------------------------------------
 
@@ -704,11 +709,11 @@ class UploadSession:
             return
         self.phase = "reconciling"
         self._progress()
-        await self._reconcile(maybe)
+        await self.reconcile(maybe)
         self.phase = "uploading"
         self._progress()
 
-    async def _reconcile(self, entries: list[ManifestEntry]) -> dict[str, Decision]:
+    async def reconcile(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
         """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all).
 
         ``assume_not_uploaded`` turns only *undecidable* requests into absent ones: whatever
@@ -753,7 +758,7 @@ class UploadSession:
                 self.unresolved.append(UnresolvedRequest(entry, decision.reason))
         return decisions
 
-    async def _look_up(self, entries: list[ManifestEntry]) -> dict[str, Decision]:
+    async def _look_up(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
         category = await self._category()
         if category is None:
             reason = f"the centre's records cannot be read: {self.category_problem}"
@@ -808,104 +813,80 @@ class UploadSession:
     # -- sending ----------------------------------------------------------------------------
 
     async def send_all(self, stop: anyio.Event | None) -> None:
-        self.stop = stop
         async with anyio.create_task_group() as group:
             if stop is not None:
-                group.start_soon(self._relay, stop)
+                group.start_soon(self.engine.relay, stop)
             for entry in await self._entries():
-                if self._halted():
+                if self.halt.is_set() or (stop is not None and stop.is_set()):
                     break
                 if entry.state is EntryState.PENDING:
-                    await self._settle(entry)
+                    await self.settle(entry)
             group.cancel_scope.cancel()
         self.current = None
         self.phase = "done"
         self._progress()
 
-    async def _relay(self, stop: anyio.Event) -> None:
-        """Wake a backoff when ``stop`` is set (the send loop also checks it directly)."""
-        await stop.wait()
-        self.halt.set()
-
-    def _halted(self) -> bool:
-        return self.halt.is_set() or (self.stop is not None and self.stop.is_set())
-
-    async def _settle(self, entry: ManifestEntry) -> None:
+    async def settle(self, entry: ManifestEntry) -> EntryState | None:
         """Drive one request to ``accepted``/``failed``, or leave it for the next run."""
-        request = self.requests[entry.key]
-        spec = build_spec(
-            request,
+        self.specs[entry.key] = build_spec(
+            self.requests[entry.key],
             company_idcode=self.company_idcode,
             category_reg_id=self.category_reg_id,
             generate_type=self.generate_type,
             version=self.version,
         )
-        total = self.totals[0]
-        self.current = f"#{entry.seq}/{total} {entry.endpoint} {entry.count} codes"
+        self.current = f"#{entry.seq}/{self.totals[0]} {entry.endpoint} {entry.count} codes"
         self._progress()
-        tries = 0
-        while True:
-            answer = await self._send(entry, spec)
-            if answer is None:
-                return
-            if isinstance(answer, UploadCodeResponse):
-                await self._write(self.manifest.mark_accepted, entry.key, answer.uploadcode_id)
-                self._count_done(entry)
-                self._progress()
-                return
-            kind = classify(answer)
-            message = redact(str(answer))
-            if kind in (ErrorKind.REFUSED, ErrorKind.EXISTS):
-                assert isinstance(answer, ApiError)
-                await self._write(self.manifest.mark_failed, entry.key, answer.code, message)
-                if answer.code in STOP_CODES:
-                    self.abort(f"the centre refused the target ({answer.code}: {answer.message})")
-                return
-            if kind is ErrorKind.FATAL:
-                assert isinstance(answer, ApiError)
-                await self._write(self.manifest.mark_pending, entry.key, message)
-                self.abort(f"the access token was refused ({answer.code}: {answer.message})")
-                return
-            if kind is ErrorKind.NOT_APPLIED:
-                await self._write(self.manifest.mark_pending, entry.key, message)
-            else:
-                await self._write(self.manifest.mark_unknown, entry.key, message)
-                fresh = await anyio.to_thread.run_sync(self.manifest.entry, entry.key)
-                decision = (await self._reconcile([fresh]))[entry.key]
-                if not isinstance(decision, Absent):
-                    return
-            tries += 1
-            if tries > self.retry.max_retries:
-                self.abort(f"request #{entry.seq} got no usable answer in {tries} tries: {message}")
-                return
-            if not await self._backoff(tries):
-                return
-
-    async def _send(
-        self, entry: ManifestEntry, spec: Endpoint[UploadCodeResponse]
-    ) -> UploadCodeResponse | IdcodeError | None:
-        """One attempt, its intent committed first; ``None`` if the run stopped before it."""
-        if self._halted():
-            return None
-        await self._write(self.manifest.mark_intent, entry.key)
-        self.sent += 1
         try:
-            return await self.client.call(spec)
-        except IdcodeError as exc:
-            return exc
-        except anyio.get_cancelled_exc_class():
-            with anyio.CancelScope(shield=True):
-                await self._write(
-                    self.manifest.mark_unknown,
-                    entry.key,
-                    "cancelled while the request was in flight",
-                )
-            raise
+            return await self.engine.settle(entry)
+        finally:
+            del self.specs[entry.key]
 
-    async def _backoff(self, tries: int) -> bool:
-        with anyio.move_on_after(self.retry.delay(tries, self.rng)):
-            await self.halt.wait()
-        return not self._halted()
+    # -- the workflow: what 5011–5014 add to the engine ---------------------------------------
+
+    exists_codes: Final = frozenset[int]()
+    """No answer of 5011–5014 means "these codes are there already": every refusal fails."""
+
+    @property
+    def store(self) -> ManifestStore:
+        return self.manifest
+
+    def key(self, item: ManifestEntry) -> str:
+        return item.key
+
+    def spec(self, item: ManifestEntry) -> Endpoint[UploadCodeResponse]:
+        return self.specs[item.key]
+
+    async def look_up(self, item: ManifestEntry, *, maybe_sent: bool) -> LookUp[EntryState]:
+        """502/505 (:mod:`.reconcile`): found, absent, or left for the next run."""
+        fresh = await anyio.to_thread.run_sync(self.manifest.entry, item.key)
+        decision = (await self.reconcile([fresh]))[item.key]
+        if isinstance(decision, Found):
+            return Settled(EntryState.ACCEPTED)
+        if isinstance(decision, Absent):
+            return NotThere()
+        return Leave()
+
+    async def accepted(self, item: ManifestEntry, answer: UploadCodeResponse) -> EntryState:
+        await self._write(self.manifest.mark_accepted, item.key, answer.uploadcode_id)
+        self._count_done(item)
+        self._progress()
+        return EntryState.ACCEPTED
+
+    async def refused(
+        self, item: ManifestEntry, error: ApiError, kind: ErrorKind, *, maybe_sent: bool
+    ) -> EntryState:
+        await self._write(self.manifest.mark_failed, item.key, error.code, redact(str(error)))
+        if error.code in STOP_CODES:
+            self.engine.abort(f"the centre refused the target ({error.code}: {error.message})")
+        return EntryState.FAILED
+
+    async def exhausted(
+        self, item: ManifestEntry, error: IdcodeError, *, lost: bool, tries: int
+    ) -> None:
+        self.engine.abort(
+            f"request #{item.seq} got no usable answer in {tries} tries: {redact(str(error))}"
+        )
 
     # -- the result -------------------------------------------------------------------------
 
@@ -938,7 +919,7 @@ class UploadSession:
             blank_lines=plan.blank_lines,
             duplicates=plan.duplicates,
             rejected=plan.rejected,
-            sent=self.sent,
+            sent=self.engine.sent,
             resumed=len(self.resumed),
             reconciled=self.reconciled,
             elapsed=anyio.current_time() - self.started,

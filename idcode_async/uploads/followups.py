@@ -39,7 +39,7 @@ from ..endpoints import (
 )
 from ..endpoints.codes import CodeType
 from .manifest import EntryState, ManifestEntry, UploadManifest
-from .reconcile import CategoryRef, category_records, remembered_category
+from .reconcile import CategoryRef, category_records, fits, remembered_category
 
 __all__ = [
     "FetchedCodes",
@@ -265,8 +265,9 @@ async def verify_upload(
 
     A request that is not accepted, has no ID (version "1.0"), whose batch 503 does not know,
     or whose ``code_num`` differs from its count is a problem.  ``category`` (default: the one
-    the manifest remembers from its run) lets 502 look for batches no request owns.  A path is
-    opened without taking the run lock, so a run may be going on.
+    the manifest remembers from its run) lets 502 look for a second copy of one of this
+    manifest's requests that no request owns; other uploads to the category are not looked at.
+    A path is opened without taking the run lock, so a run may be going on.
     """
     if isinstance(manifest, UploadManifest):
         store, owned = manifest, False
@@ -294,7 +295,10 @@ async def compare_with_centre(
     """The verification proper, whatever store the entries came from (SQLite or Redis).
 
     Each request is checked with 503; with a ``category`` and a ``baseline``, 502 also lists
-    batches that no request owns and that were not there before the upload began.
+    batches that no request owns, were not there before the upload began, and have the shape
+    of one of *this manifest's* requests (count, ``upload_type``, range numbers): a second copy
+    of one of ours.  Other uploads to the same category, before or after, are not this
+    manifest's business and are not reported.
     """
     checked = [await verify_uploaded_request(client, company_idcode, entry) for entry in entries]
     unexpected: tuple[CodeRecord, ...] = ()
@@ -313,6 +317,7 @@ async def compare_with_centre(
                 if r.uploadcode_id is not None
                 and r.uploadcode_id not in baseline
                 and r.uploadcode_id not in ours
+                and any(fits(r, entry) for entry in entries)
             )
     return VerifyReport(
         requests=tuple(checked),

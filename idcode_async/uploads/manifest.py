@@ -3,8 +3,9 @@
 A bulk upload (seed §十, 5011–5014) is a few to a few thousand requests, each one a write the
 centre cannot undo (there is no "delete upload" interface).  The manifest makes a re-run after
 a crash skip what was accepted and never send twice what may have arrived.  It rests on the
-same ordering as the batch journal (:mod:`idcode_async.batch.journal`): a request's *intent* is
-committed and fsynced **before** its first byte leaves, and its outcome after the answer.
+same ordering as the registration journal (:mod:`idcode_async.registration.journal`): a
+request's *intent* is committed and fsynced **before** its first byte leaves, and its outcome
+after the answer.
 
 States of a request (one row per request of the plan):
 
@@ -55,19 +56,18 @@ import hashlib
 import json
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import Any, Final
 
 import attrs
 
 from .._denylist import check_no_secret_names
-from .._durable import Transaction, acquire_run_lock, open_store
 from .._logging import redact
-from ..batch.journal import JournalError, JournalLockedError
+from ..durable.sqlite import SqliteStore
+from ..durable.store import StoreError, StoreLockedError
 from .plan import CodeFile, CodeList, FixedLengthRange, PrefixRange, UploadRequest
 
 __all__ = [
@@ -76,6 +76,7 @@ __all__ = [
     "ManifestEntry",
     "ManifestError",
     "ManifestEvent",
+    "ManifestLockedError",
     "ManifestMismatchError",
     "RequestRecord",
     "UploadManifest",
@@ -86,8 +87,12 @@ __all__ = [
 MANIFEST_SCHEMA_VERSION: Final = 1
 
 
-class ManifestError(JournalError):
-    """The manifest cannot be used for this upload (a journal error, like the batch's)."""
+class ManifestError(StoreError):
+    """The manifest cannot be used for this upload."""
+
+
+class ManifestLockedError(ManifestError, StoreLockedError):
+    """Another run holds the manifest."""
 
 
 class ManifestMismatchError(ManifestError):
@@ -249,7 +254,7 @@ _COLUMNS: Final = (
 Target = Mapping[str, str]
 
 
-class UploadManifest:
+class UploadManifest(SqliteStore):
     """The manifest in one SQLite file (WAL, ``synchronous=FULL``); ``None``: in memory.
 
     An in-memory manifest gives a single run the same bookkeeping (reconciliation of lost
@@ -260,6 +265,12 @@ class UploadManifest:
     Use as a context manager, or call :meth:`close`.
     """
 
+    kind = "manifest"
+    schema = _SCHEMA
+    schema_version = MANIFEST_SCHEMA_VERSION
+    error = ManifestError
+    locked_error = ManifestLockedError
+
     def __init__(
         self,
         path: str | os.PathLike[str] | None = None,
@@ -267,53 +278,13 @@ class UploadManifest:
         lock: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.path = Path(path) if path is not None else None
-        self._clock = clock
-        self._mutex = threading.Lock()
-        self._lock_file: IO[bytes] | None = None
-        if self.path is not None and not lock and not self.path.exists():
-            raise ManifestError(f"{self.path}: no such manifest")
-        if self.path is not None and lock:
-            self._lock_file = acquire_run_lock(self.path, JournalLockedError)
-        try:
-            self._db = open_store(self.path, _SCHEMA, error=ManifestError)
-            self._check_schema()
-        except BaseException:
-            self._release_lock()
-            raise
-
-    def _check_schema(self) -> None:
-        with Transaction(self._db) as db:
-            row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(MANIFEST_SCHEMA_VERSION),))
-            elif int(row[0]) != MANIFEST_SCHEMA_VERSION:
-                raise ManifestError(
-                    f"{self.path}: manifest schema {row[0]}, expected {MANIFEST_SCHEMA_VERSION}"
-                )
-
-    def __enter__(self) -> UploadManifest:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        where = Path(path) if path is not None else None
+        if where is not None and not lock and not where.exists():
+            raise ManifestError(f"{where}: no such manifest")
+        super().__init__(where, lock=lock, clock=clock)
 
     def __repr__(self) -> str:
         return f"UploadManifest({str(self.path) if self.path else ':memory:'!r})"
-
-    def close(self) -> None:
-        with self._mutex:
-            self._db.close()
-            self._release_lock()
-
-    @property
-    def synchronous(self) -> int:
-        """SQLite's ``synchronous`` level in force (2 = FULL)."""
-        return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
-
-    @property
-    def journal_mode(self) -> str:
-        return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
 
     # -- the target and other facts about the upload ----------------------------------------
 
@@ -324,7 +295,7 @@ class UploadManifest:
         "accepted" on another centre, unit or category says nothing about this one, and other
         options give other requests.
         """
-        with self._mutex, Transaction(self._db) as db:
+        with self._mutex, self._transaction() as db:
             for name, value in sorted(target.items()):
                 row = db.execute(
                     "SELECT value FROM meta WHERE name = ?", (f"target.{name}",)
@@ -356,7 +327,7 @@ class UploadManifest:
     def set_fact(self, name: str, value: Any) -> None:
         check_no_secret_names([name], where=str(self.path or "manifest"))
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        with self._mutex, Transaction(self._db) as db:
+        with self._mutex, self._transaction() as db:
             db.execute(
                 "INSERT INTO meta VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = ?",
                 (f"fact.{name}", text, text),
@@ -387,7 +358,7 @@ class UploadManifest:
         if len(wanted) != len(records):
             raise ManifestError("the plan holds two requests with the same key")
         now = self.now_ms()
-        with self._mutex, Transaction(self._db) as db:
+        with self._mutex, self._transaction() as db:
             known = dict(db.execute("SELECT request_key, attempts FROM requests").fetchall())
             if set(known) == wanted:
                 return False
@@ -470,7 +441,7 @@ class UploadManifest:
     def mark_intent(self, key: str) -> int:
         """Record the intent to send ``key`` now; returns its attempt count."""
         now = self.now_ms()
-        with self._mutex, Transaction(self._db) as db:
+        with self._mutex, self._transaction() as db:
             self._set(
                 db,
                 key,
@@ -499,7 +470,7 @@ class UploadManifest:
         detail = " ".join(
             p for p in (uploadcode_id, "reconciled" if reconciled else None, message) if p
         )
-        with self._mutex, Transaction(self._db) as db:
+        with self._mutex, self._transaction() as db:
             self._set(
                 db,
                 key,
@@ -513,7 +484,7 @@ class UploadManifest:
 
     def mark_unknown(self, key: str, message: str) -> None:
         """The request may have arrived; its answer was lost."""
-        with self._mutex, Transaction(self._db) as db:
+        with self._mutex, self._transaction() as db:
             self._set(
                 db,
                 key,
@@ -527,7 +498,7 @@ class UploadManifest:
 
     def mark_pending(self, key: str, message: str, *, event: str = "not-applied") -> None:
         """The request provably had no effect (busy, no connection, absent on the centre)."""
-        with self._mutex, Transaction(self._db) as db:
+        with self._mutex, self._transaction() as db:
             self._set(
                 db,
                 key,
@@ -541,7 +512,7 @@ class UploadManifest:
 
     def mark_failed(self, key: str, code: int | None, message: str) -> None:
         """The centre refused the request (nothing was uploaded)."""
-        with self._mutex, Transaction(self._db) as db:
+        with self._mutex, self._transaction() as db:
             self._set(
                 db,
                 key,
@@ -556,7 +527,7 @@ class UploadManifest:
     def reset_failed(self) -> int:
         """Put ``failed`` requests back to ``pending`` (an operator's retry); how many."""
         now = self.now_ms()
-        with self._mutex, Transaction(self._db) as db:
+        with self._mutex, self._transaction() as db:
             keys = [
                 r[0]
                 for r in db.execute(
@@ -601,15 +572,6 @@ class UploadManifest:
             "INSERT INTO events (request_key, at_ms, event, detail) VALUES (?, ?, ?, ?)",
             (key, now, event, _clean(detail)),
         )
-
-    def now_ms(self) -> int:
-        """The manifest's clock (epoch ms): what ``intent_ms`` is measured with."""
-        return int(self._clock() * 1000)
-
-    def _release_lock(self) -> None:
-        if self._lock_file is not None:
-            self._lock_file.close()
-            self._lock_file = None
 
 
 def _clean(text: str | None) -> str | None:

@@ -51,8 +51,8 @@ from .plan import (
     UploadRequest,
     range_request,
 )
+from .ranges import Outcome, RunTracker
 from .rules import RejectReason, check_code, is_acceptable
-from .runs import Outcome, RunTracker
 from .spool import RemainderSpool, SpooledChunk, Workspace, read_chunk
 
 __all__ = ["UploadPlanner", "plan_upload", "plan_upload_async"]

@@ -75,6 +75,7 @@ __all__ = [
     "category_records",
     "decide",
     "find_category",
+    "fits",
     "matches_content",
     "remembered_category",
     "strip_category",
@@ -176,7 +177,7 @@ def strip_category(code: str, complete_code: str | None) -> str:
     return code
 
 
-def _fits(record: CodeRecord, entry: ManifestEntry) -> bool:
+def fits(record: CodeRecord, entry: ManifestEntry) -> bool:
     """Whether a batch record has the shape of the request (count, type, numbers)."""
     if record.code_num != entry.count:
         return False
@@ -206,7 +207,7 @@ def candidates(
         if r.uploadcode_id is not None
         and (baseline is None or r.uploadcode_id not in baseline)
         and r.uploadcode_id not in claimed
-        and _fits(r, entry)
+        and fits(r, entry)
     ]
     return sorted(found, key=lambda r: (r.create_code or 0, _id_order(r.uploadcode_id)))
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async.batch import SqliteJournal
 from idcode_async.cli import register_units as register_module
 from idcode_async.cli._exit import EXIT_ABORTED, EXIT_USAGE
+from idcode_async.registration import SqliteJournal
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 
 from .conftest import (
@@ -118,7 +118,9 @@ def test_a_journal_locked_by_another_run(tmp_path, sandbox):
     assert "another run" in done.stderr
 
 
-@pytest.mark.parametrize("damage", ["random", "truncated", "directory", "schema", "base-url"])
+@pytest.mark.parametrize(
+    "damage", ["random", "truncated", "directory", "schema", "foreign", "base-url"]
+)
 def test_a_journal_that_cannot_be_used_is_a_usage_error(tmp_path, sandbox, damage):
     journal = _journal_after_a_run(tmp_path, sandbox)
     args: list[object] = []
@@ -129,13 +131,20 @@ def test_a_journal_that_cannot_be_used_is_a_usage_error(tmp_path, sandbox, damag
     elif damage == "directory":
         journal = tmp_path / "a-directory"
         journal.mkdir()
+    elif damage == "foreign":
+        journal = tmp_path / "accounts.db"
+        with sqlite3.connect(journal) as db:
+            db.execute("CREATE TABLE accounts (name TEXT)")
     elif damage == "schema":
         with sqlite3.connect(journal) as db:
             db.execute("UPDATE meta SET value = '99' WHERE name = 'schema'")
     else:
         args = ["--base-url", "https://other.example"]
+    before = journal.read_bytes() if journal.is_file() else None
     result = invoke("register-units", units_csv(tmp_path, *GOOD), "--journal", journal, *args)
     assert_result_failure(result, EXIT_USAGE, "")
+    if damage == "foreign":
+        assert journal.read_bytes() == before  # refused without being modified
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files")

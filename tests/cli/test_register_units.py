@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from idcode_async import IdcodeClient
-from idcode_async.batch import SqliteJournal
 from idcode_async.cli import register_units as register_module
 from idcode_async.cli._exit import EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, EXIT_USAGE
+from idcode_async.registration import SqliteJournal
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 
 from .conftest import (

@@ -17,6 +17,7 @@ installs Debian's ``chromium`` and ``chromium-driver``).  Marked slow: a browser
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 from collections.abc import Iterator
@@ -58,10 +59,13 @@ SAMPLE_URL = "http://www.example.com/scan.aspx?id=1&code=x"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
     if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.skip(
+        reason = (
             "no headless Chromium: install Debian's chromium and chromium-driver "
             "(apt-get install chromium chromium-driver; .ci/run does)"
         )
+        if os.environ.get("IDCODE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"IDCODE_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):

@@ -8,7 +8,7 @@ a failure.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -47,12 +47,3 @@ def sync_redis(redis_url: str) -> Iterator[object]:
     client = connect_sync(redis_url)
     yield client
     client.close()
-
-
-@pytest.fixture
-async def async_redis(redis_url: str) -> AsyncIterator[object]:
-    from idcode_async.scale._redis import connect_async
-
-    client = connect_async(redis_url)
-    yield client
-    await client.aclose()

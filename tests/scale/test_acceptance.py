@@ -7,8 +7,8 @@
   flight: its rows are taken over after the lease, settled with 307 first, and nothing is lost
   or registered twice.
 
-"Exactly once" is asserted as in ``tests/batch/test_acceptance.py``: one unit per valid name in
-the sandbox, and one *processed* submission per name (``submissions_by_name``).
+"Exactly once" is asserted as in ``tests/registration/test_acceptance.py``: one unit per valid
+name in the sandbox, and one *processed* submission per name (``submissions_by_name``).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ import httpx
 import pytest
 
 from idcode_async import IdcodeClient
-from idcode_async.batch import SourceRow, read_units_csv
 from idcode_async.regions import RegionDirectory
+from idcode_async.registration import SourceRow, read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 from idcode_async.scale import RedisJournal, enqueue_registration, load_run
@@ -38,7 +38,7 @@ from idcode_async.scale._keys import PaceKeys
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.redis_pacer import pace_log
 
-from ..batch.sandbox_rows import invalid_rows, valid_rows, write_csv
+from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
 
 pytestmark = pytest.mark.slow
 

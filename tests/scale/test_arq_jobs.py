@@ -21,7 +21,7 @@ from idcode_async.scale.arq_jobs import (
     worker_settings,
 )
 
-from ..batch.conftest import unit
+from ..registration.conftest import unit
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from idcode_async.batch import read_units_csv
 from idcode_async.cli import main as idcode_main
+from idcode_async.registration import read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 
-from ..batch.sandbox_rows import invalid_rows, valid_rows, write_csv
 from ..cli.conftest import assert_failure
+from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
 
 
 @pytest.fixture

@@ -12,16 +12,16 @@ import httpx
 import pytest
 
 from idcode_async import IdcodeClient
-from idcode_async.batch import SourceRow, read_units_csv
 from idcode_async.regions import RegionDirectory
+from idcode_async.registration import SourceRow, read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 from idcode_async.scale import RedisJournal, ScaleError, drain_run, load_run, progress
-from idcode_async.scale._redis import connect_async, connect_sync
+from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.redis_pacer import RedisPacer
 from idcode_async.scale.runs import run_results
 
-from ..batch.sandbox_rows import invalid_rows, valid_rows, write_csv
+from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
 
 
 @pytest.fixture
@@ -105,9 +105,9 @@ async def test_two_workers_settle_every_row_once_at_one_pace(served, redis_url, 
     assert len(outcomes) == 40 + len(invalid_rows())
     assert [o.status for o in outcomes].count("invalid") == len(invalid_rows())
     assert [o.row for o in outcomes] == sorted(o.row for o in outcomes)
-    pacer = RedisPacer(connect_async(redis_url), TEST_ACCESS_TOKEN)
+    pacer = RedisPacer(connect_sync(redis_url), TEST_ACCESS_TOKEN)
     log = await pacer.history()
-    await pacer._redis.aclose()
+    pacer._redis.close()
     assert len(log) == 40
     assert all(b.granted >= a.ended + a.pause for a, b in itertools.pairwise(log))
 
@@ -130,12 +130,12 @@ async def test_a_dead_workers_rows_are_settled_with_307_before_any_resend(
     )
     dead = RedisJournal(connect_sync(redis_url), "shared", worker="dead", lease=1.0)
     sent, unsent, untouched = dead.claim(3).rows
-    dead.mark_in_flight(sent.entry.key)
+    dead.mark_intent(sent.entry.key)
     async with IdcodeClient(
         access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, base_url=base_url
     ) as client:
         await client.call(sent.record.to_spec())
-    dead.mark_in_flight(unsent.entry.key)
+    dead.mark_intent(unsent.entry.key)
     started = anyio.current_time()
     summary = await drain(redis_url)
     assert anyio.current_time() - started >= 0.9  # it waited for the dead worker's lease

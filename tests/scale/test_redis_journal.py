@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from idcode_async.batch import JournalError, RowState
+from idcode_async.registration import JournalError, RowState
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.redis_journal import LeaseLostError, RedisJournal
 
-from ..batch.conftest import unit
+from ..registration.conftest import unit
 
 TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
 
@@ -65,10 +65,10 @@ def test_only_the_holder_may_write_a_row(loaded):
     a, b = loaded("a"), loaded("b")
     key = a.claim(1).rows[0].entry.key
     with pytest.raises(LeaseLostError, match="held by a"):
-        b.mark_in_flight(key)
+        b.mark_intent(key)
     with pytest.raises(LeaseLostError):
         b.finish(key, "registered", organunit_idcode="i.86.110105.1")
-    assert a.mark_in_flight(key) == 1
+    assert a.mark_intent(key) == 1
     a.finish(key, "registered", organunit_idcode="i.86.110105.1", reconciled=True)
     entry = a.entry(key)
     assert entry is not None
@@ -86,7 +86,7 @@ def test_the_intent_needs_a_running_lease(loaded):
     key = a.claim(1).rows[0].entry.key
     time.sleep(0.3)
     with pytest.raises(LeaseLostError, match="expired"):
-        a.mark_in_flight(key)
+        a.mark_intent(key)
     # nobody claimed it meanwhile: the holder may still record what it knows
     a.mark_pending(key, "stopped")
     assert a.entry(key).state is RowState.PENDING
@@ -96,7 +96,7 @@ def test_a_crashed_workers_rows_are_taken_over_in_the_state_it_left_them(loaded)
     dead, alive = loaded("dead", lease=0.3), loaded("alive", lease=5)
     rows = dead.claim(3).rows
     sent, unsent = rows[0].entry.key, rows[1].entry.key
-    dead.mark_in_flight(sent)  # intent recorded, request maybe sent, then SIGKILL
+    dead.mark_intent(sent)  # intent recorded, request maybe sent, then SIGKILL
     assert [r.entry.row for r in alive.claim(10).rows] == list(range(5, 12))  # not the dead's
     time.sleep(0.35)
     taken = alive.claim(10)
@@ -207,9 +207,9 @@ def test_counts_follow_every_transition(loaded):
             key = row.entry.key
             step = rng.choice(["send", "unknown", "pending", "done", "release"])
             if step == "send":
-                worker.mark_in_flight(key)
+                worker.mark_intent(key)
             elif step == "unknown":
-                worker.mark_in_flight(key)
+                worker.mark_intent(key)
                 worker.mark_unknown(key, "lost")
             elif step == "pending":
                 worker.mark_pending(key, "busy")
@@ -231,7 +231,7 @@ def test_counts_follow_every_transition(loaded):
 def test_nothing_in_redis_is_a_secret(loaded, sync_redis):
     a = loaded("a")
     key = a.claim(1).rows[0].entry.key
-    a.mark_in_flight(key)
+    a.mark_intent(key)
     a.mark_unknown(key, "https://x/?access_token=J7X4LuOOfURXeAAEAAAAAABSK&hash=ABC timed out")
     for name in sync_redis.keys("*"):
         kind = sync_redis.type(name)

@@ -13,9 +13,9 @@ import random
 import anyio
 import pytest
 
-from idcode_async.batch import Pacer
+from idcode_async.pacing import Pacer
 from idcode_async.scale._keys import PaceKeys, token_id
-from idcode_async.scale._redis import connect_async
+from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.redis_pacer import PaceConflictError, RedisPacer, SlotRecord
 
 TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
@@ -23,13 +23,13 @@ TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
 
 async def pacers(url: str, count: int, **options: object) -> list[RedisPacer]:
     return [
-        RedisPacer(connect_async(url), TOKEN, rng=random.Random(n), **options) for n in range(count)
+        RedisPacer(connect_sync(url), TOKEN, rng=random.Random(n), **options) for n in range(count)
     ]
 
 
 async def close(items: list[RedisPacer]) -> None:
     for pacer in items:
-        await pacer._redis.aclose()
+        pacer._redis.close()
 
 
 async def submit(pacer: RedisPacer, times: int, service: float, live: list[int]) -> None:
@@ -53,8 +53,8 @@ def gaps(records: list[SlotRecord]) -> list[float]:
     ]
 
 
-async def test_redis_pacer_is_a_pacer(async_redis):
-    pacer = RedisPacer(async_redis, TOKEN)
+async def test_redis_pacer_is_a_pacer(sync_redis):
+    pacer = RedisPacer(sync_redis, TOKEN)
     assert isinstance(pacer, Pacer)
     assert (pacer.min_interval, pacer.max_interval, pacer.concurrency) == (0.5, 1.0, 1)
     assert pacer.mean_interval == 0.75
@@ -65,9 +65,9 @@ async def test_redis_pacer_is_a_pacer(async_redis):
 @pytest.mark.parametrize(
     ("minimum", "maximum", "concurrency"), [(0.5, 0.4, 1), (-0.1, 0.1, 1), (0.1, 0.2, 0)]
 )
-async def test_bad_settings_are_refused(async_redis, minimum, maximum, concurrency):
+async def test_bad_settings_are_refused(sync_redis, minimum, maximum, concurrency):
     with pytest.raises(ValueError):  # noqa: PT011
-        RedisPacer(async_redis, TOKEN, minimum, maximum, concurrency=concurrency)
+        RedisPacer(sync_redis, TOKEN, minimum, maximum, concurrency=concurrency)
 
 
 async def test_one_lane_shared_by_four_processes_spaces_every_start(redis_url):
@@ -126,7 +126,7 @@ async def test_a_crashed_holder_loses_its_slot_when_its_lease_runs_out(redis_url
     await crashed._acquire("dead-holder")  # granted, then never renewed nor released
     async with waiting.slot():
         waited = anyio.current_time() - started
-    state = await waiting._redis.hgetall(waiting.keys.state)
+    state = waiting._redis.hgetall(waiting.keys.state)
     await close([crashed, waiting])
     assert 0.45 <= waited < 1.0
     assert state["expired"] == "1"
@@ -206,11 +206,33 @@ async def test_nothing_in_redis_holds_the_access_token(redis_url):
         for pacer in group:
             tasks.start_soon(submit, pacer, 3, 0.0, [0, 0])
     client = group[0]._redis
-    keys = await client.keys("*")
+    keys = client.keys("*")
     assert keys
     assert all(token_id(TOKEN) in key for key in keys)
     for key in keys:
-        kind = await client.type(key)
-        value = await client.hgetall(key) if kind == "hash" else await client.lrange(key, 0, -1)
+        kind = client.type(key)
+        value = client.hgetall(key) if kind == "hash" else client.lrange(key, 0, -1)
         assert TOKEN not in key + repr(value)
     await close(group)
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_pacer_runs_under_asyncio_and_trio(redis_url, backend):
+    """anyio only: the same pacer, the same spacing, whichever event loop drives it."""
+    minimum, maximum = 0.02, 0.03
+
+    async def main() -> list[SlotRecord]:
+        group = await pacers(redis_url, 2, min_interval=minimum, max_interval=maximum)
+        live = [0, 0]
+        async with anyio.create_task_group() as tasks:
+            for pacer in group:
+                tasks.start_soon(submit, pacer, 4, 0.002, live)
+        records = await group[0].history()
+        await close(group)
+        assert live[1] == 1
+        return records
+
+    records = anyio.run(main, backend=backend)
+    assert len(records) == 8
+    assert min(gaps(records)) >= 0
+    assert all(minimum <= r.pause <= maximum for r in records)

@@ -15,7 +15,6 @@ import anyio
 import pytest
 
 from idcode_async import IdcodeClient, RetryPolicy
-from idcode_async.batch.journal import JournalError
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.scale import LeaseLostError, RedisUploadManifest
 from idcode_async.scale.uploads import (
@@ -28,9 +27,8 @@ from idcode_async.scale.uploads import (
     upload_progress,
     verify_upload_run,
 )
-from idcode_async.uploads import EntryState, PlanOptions, plan_upload
+from idcode_async.uploads import EntryState, ManifestError, PlanOptions, plan_upload
 from idcode_async.uploads.executor import build_spec
-from idcode_async.uploads.manifest import ManifestError
 from idcode_async.uploads.spool import Workspace
 
 from ..uploads.target import Target, register_target
@@ -170,7 +168,7 @@ def test_loading_refuses_chunks_over_the_cap_and_another_plan(sync_redis):
         assert again.requests == 5
     with (
         plan_upload(codes()[:-1], options=OPTIONS) as other,
-        pytest.raises(JournalError, match="another plan"),
+        pytest.raises(ManifestError, match="another plan"),
     ):
         load_upload(sync_redis, other, "same", config())
 

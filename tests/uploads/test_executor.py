@@ -15,7 +15,7 @@ import anyio
 import pytest
 
 from idcode_async import IdcodeClient, RetryPolicy
-from idcode_async.endpoints import UploadCodeList
+from idcode_async.endpoints import UploadCodeList, UploadCodePrefix
 from idcode_async.sandbox import Sandbox
 from idcode_async.uploads import (
     CategoryRef,
@@ -157,13 +157,23 @@ async def test_an_answer_lost_before_processing_is_sent_again(
 
 
 async def test_busy_answers_are_retried_without_reconciling(sandbox, sandbox_client, target):
-    sandbox.faults.schedule("busy", endpoint=5014, times=4)  # the client retries twice per call
+    sandbox.faults.schedule("busy", endpoint=5014, times=FAST.max_retries)
     result = await upload(sandbox_client, target, mixed_codes())
     assert result.complete
-    assert sandbox.stats()["requests"]["5014"] == 5
+    assert sandbox.stats()["requests"]["5014"] == FAST.max_retries + 1
     assert sandbox.stats()["requests"]["502"] == 1  # the baseline only: nothing to reconcile
     (busy,) = [r for r in result.requests if r.endpoint == 5014]
-    assert busy.attempts == 2  # one run-level retry after the client's own two
+    assert busy.attempts == FAST.max_retries + 1  # every attempt journaled: one retry layer
+
+
+async def test_attempts_per_request_are_the_options_not_a_product_of_two_loops(
+    sandbox, sandbox_client, target
+):
+    """The client's own retries are off inside the run: busy answers meet one budget only."""
+    sandbox.faults.schedule("busy", endpoint=5014, times=100)
+    with pytest.raises(UploadAbortedError, match=f"in {FAST.max_retries + 1} tries"):
+        await upload(sandbox_client, target, mixed_codes())
+    assert sandbox.stats()["requests"]["5014"] == FAST.max_retries + 1
 
 
 def _crash_leftover(manifest: Path, seq: int) -> None:
@@ -365,22 +375,52 @@ async def test_version_1_0_uploads_without_ids_and_verify_says_so(
     assert {r.status for r in report.requests} == {"no_id"}
 
 
-async def test_another_batch_in_the_category_shows_in_verify(
+async def test_a_second_copy_of_one_of_ours_shows_in_verify_other_uploads_do_not(
     sandbox, sandbox_client, target, tmp_path
 ):
     manifest = tmp_path / "m.db"
     await upload(sandbox_client, target, mixed_codes(), manifest=manifest)
-    await sandbox_client.call(
+    await sandbox_client.call(  # someone else's upload to the category: not ours to report
         UploadCodeList(
             company_idcode=target.company_idcode,
             category_reg_id=target.category_reg_id,
-            code_list_str="SN000001",
+            code_list_str="OTHER-1",
+            version="2.0",
+        )
+    )
+    assert (await verify_upload(sandbox_client, target.company_idcode, manifest)).ok
+    await sandbox_client.call(  # the 5013 request of the manifest, sent a second time
+        UploadCodePrefix(
+            company_idcode=target.company_idcode,
+            category_reg_id=target.category_reg_id,
+            prefix_str="B-",
+            start_num=95,
+            end_num=2099,
             version="2.0",
         )
     )
     report = await verify_upload(sandbox_client, target.company_idcode, manifest)
     assert not report.ok
-    assert [r.code_num for r in report.unexpected] == [1]
+    assert [(r.code_num, r.start_number) for r in report.unexpected] == [(2005, 95)]
+
+
+@pytest.mark.parametrize(
+    "randoms", [5000, pytest.param(100_000, marks=pytest.mark.slow, id="issue-figures")]
+)
+async def test_verify_checks_this_manifest_when_the_category_holds_other_uploads(
+    sandbox, sandbox_client, target, tmp_path, randoms
+):
+    """Random codes, then a long sequential range in the same category: each verifies alone."""
+    first, second = tmp_path / "random.db", tmp_path / "sequential.db"
+    await upload(sandbox_client, target, random_codes(randoms), manifest=first)
+    await upload(
+        sandbox_client, target, (f"Q{n:07d}" for n in range(1, 1_000_001)), manifest=second
+    )
+    for manifest in (first, second):
+        report = await verify_upload(sandbox_client, target.company_idcode, manifest)
+        assert report.ok, report.describe()
+        assert report.extra_checked
+        assert report.unexpected == ()
 
 
 def test_runs_under_trio(tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async.batch import JournalLockedError
+from idcode_async.durable.store import StoreLockedError
 from idcode_async.uploads import (
     CodeFile,
     CodeList,
@@ -60,7 +60,7 @@ def test_a_new_manifest_is_wal_with_full_sync_and_locked(tmp_path: Path):
     with UploadManifest(path) as manifest:
         assert manifest.journal_mode == "wal"
         assert manifest.synchronous == 2  # FULL: every commit is fsynced before it returns
-        with pytest.raises(JournalLockedError):
+        with pytest.raises(StoreLockedError):
             UploadManifest(path)
         reader = UploadManifest(path, lock=False)  # a monitor may read while a run holds it
         reader.close()

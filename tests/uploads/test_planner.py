@@ -25,7 +25,7 @@ from idcode_async.uploads import (
     plan_upload,
     plan_upload_async,
     planner,
-    runs,
+    ranges,
 )
 
 
@@ -186,7 +186,7 @@ def test_non_str_items_are_refused_and_nothing_is_left(tmp_path):
 def test_hash_collisions_never_drop_a_code(monkeypatch):
     # every code hashes alike: each hash hit must be settled by exact comparison
     monkeypatch.setattr(planner, "code_hash", lambda code: 7)
-    monkeypatch.setattr(runs, "code_hash", lambda code: 7)
+    monkeypatch.setattr(ranges, "code_hash", lambda code: 7)
     codes = ["A", "B", "A", "C9", "C7", "B", "D", *(f"S{n}" for n in range(5)), "S2"]
     with plan_upload(codes) as plan:
         assert sorted(plan.codes()) == sorted(set(codes))
@@ -195,7 +195,7 @@ def test_hash_collisions_never_drop_a_code(monkeypatch):
 
 
 def test_dedupe_module_hash_is_the_one_used():
-    assert planner.code_hash is dedupe.code_hash is runs.code_hash
+    assert planner.code_hash is dedupe.code_hash is ranges.code_hash
 
 
 def test_same_input_same_plan(tmp_path):

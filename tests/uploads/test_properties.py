@@ -26,7 +26,7 @@ from idcode_async.uploads import (
     PrefixRange,
     plan_upload,
     planner,
-    runs,
+    ranges,
 )
 from idcode_async.uploads.codes_input import strip_marks
 from idcode_async.uploads.rules import check_code
@@ -143,7 +143,10 @@ def test_plan_covers_the_input_set_exactly_once(lines, opts):
 def test_hash_collisions_change_nothing_but_speed(lines, opts):
     # a hash with three values: nearly every code is a suspect and must be confirmed exactly
     weak = lambda code: len(code) % 3 + 1  # noqa: E731
-    with mock.patch.object(planner, "code_hash", weak), mock.patch.object(runs, "code_hash", weak):
+    with (
+        mock.patch.object(planner, "code_hash", weak),
+        mock.patch.object(ranges, "code_hash", weak),
+    ):
         check_plan(lines, opts)
 
 

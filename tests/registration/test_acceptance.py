@@ -35,7 +35,7 @@ import httpx
 import pytest
 
 from idcode_async import IdcodeClient, RetryPolicy
-from idcode_async.batch import LocalPacer, read_units_csv, register_units
+from idcode_async.registration import LocalPacer, read_units_csv, register_units
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 

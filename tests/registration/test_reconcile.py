@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from idcode_async import BusyError
-from idcode_async.batch.reconcile import RESEND, Settle, decide, find_unit, pick_unit
 from idcode_async.endpoints import OrganUnitInfo
+from idcode_async.registration.reconcile import RESEND, Settle, decide, find_unit, pick_unit
 
 NAME = "北京测试科技有限公司1"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async.batch import JournalError, JournalLockedError, RowState, SqliteJournal
+from idcode_async.registration import JournalError, JournalLockedError, RowState, SqliteJournal
 
 ROWS = [("k1", 2, "甲公司", "甲公司", "L1"), ("k2", 3, "乙公司", "乙公司", "L2")]
 
@@ -36,14 +36,14 @@ def test_synchronous_is_configurable_but_checked(tmp_path):
 
 def test_states_from_pending_to_done(journal):
     assert journal.entry("k1").state is RowState.PENDING
-    assert journal.mark_in_flight("k1") == 1
+    assert journal.mark_intent("k1") == 1
     assert journal.entry("k1").state is RowState.IN_FLIGHT
     assert journal.entry("k1").maybe_sent
     journal.mark_pending("k1", "busy")
-    assert journal.mark_in_flight("k1") == 2
+    assert journal.mark_intent("k1") == 2
     journal.mark_unknown("k1", "ReadTimeout")
     assert journal.entry("k1").maybe_sent
-    journal.mark_in_flight("k1")
+    journal.mark_intent("k1")
     journal.finish("k1", "registered", organunit_idcode="i.86.110105.1", login_name="L1X")
     entry = journal.entry("k1")
     assert entry.settled
@@ -58,7 +58,7 @@ def test_states_from_pending_to_done(journal):
 
 
 def test_add_pending_is_idempotent_and_follows_moved_rows(journal):
-    journal.mark_in_flight("k1")
+    journal.mark_intent("k1")
     journal.add_pending([("k1", 9, "甲公司", "甲公司", "L1"), ("k3", 4, "丙", "丙", "L3")])
     entries = journal.entries()
     assert set(entries) == {"k1", "k2", "k3"}
@@ -69,7 +69,7 @@ def test_add_pending_is_idempotent_and_follows_moved_rows(journal):
 
 def test_unknown_rows_and_bad_outcomes_are_refused(journal):
     with pytest.raises(JournalError, match="not in the journal"):
-        journal.mark_in_flight("nope")
+        journal.mark_intent("nope")
     with pytest.raises(JournalError, match="not a journal outcome"):
         journal.finish("k1", "invalid")
 
@@ -102,8 +102,8 @@ def test_one_run_at_a_time(tmp_path):
         pass  # released on close
 
 
-def test_intent_is_committed_before_mark_in_flight_returns(journal):
-    journal.mark_in_flight("k2")
+def test_intent_is_committed_before_mark_intent_returns(journal):
+    journal.mark_intent("k2")
     reader = sqlite3.connect(journal.path)
     state = reader.execute("SELECT state FROM rows WHERE row_key = 'k2'").fetchone()[0]
     reader.close()
@@ -113,11 +113,11 @@ def test_intent_is_committed_before_mark_in_flight_returns(journal):
 CRASH = textwrap.dedent(
     """
     import os, signal, sys
-    from idcode_async.batch.journal import SqliteJournal
+    from idcode_async.registration.journal import SqliteJournal
     j = SqliteJournal(sys.argv[1])
     j.add_pending([("k1", 2, "甲公司", "甲公司", "L1"), ("k2", 3, "乙公司", "乙公司", "L2")])
     j.finish("k2", "registered", organunit_idcode="i.86.1.2")
-    j.mark_in_flight("k1")
+    j.mark_intent("k1")
     os.kill(os.getpid(), signal.SIGKILL)
     """
 )
@@ -139,7 +139,7 @@ def test_no_secret_reaches_the_file(tmp_path):
     path = tmp_path / "run.db"
     with SqliteJournal(path) as journal:
         journal.add_pending(ROWS)
-        journal.mark_in_flight("k1")
+        journal.mark_intent("k1")
         journal.mark_unknown("k1", f"POST /x?access_token={token}&hash=ABC&auth_code={auth_code}")
         journal.finish("k2", "failed", message=f'{{"access_token": "{token}"}} login_pwd=123456')
         assert "access_token=***" in journal.entry("k1").message

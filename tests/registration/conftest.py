@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from idcode_async import IdcodeClient, RetryPolicy
-from idcode_async.batch import UnitRegistration
+from idcode_async.registration import UnitRegistration
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN
 from .centre import Centre

@@ -6,10 +6,10 @@ import random
 
 import pytest
 
-from idcode_async.uploads import runs
+from idcode_async.uploads import ranges
 from idcode_async.uploads.dedupe import HashSet64
 from idcode_async.uploads.numbering import split_code
-from idcode_async.uploads.runs import Outcome, RangeSpec, RunTracker
+from idcode_async.uploads.ranges import Outcome, RangeSpec, RunTracker
 
 
 class Harness:
@@ -81,7 +81,7 @@ def test_duplicates_inside_an_open_run_are_exact():
 
 
 def test_a_hash_collision_in_a_series_that_never_spilled_is_new(monkeypatch):
-    monkeypatch.setattr(runs, "code_hash", lambda code: 1)  # every code collides
+    monkeypatch.setattr(ranges, "code_hash", lambda code: 1)  # every code collides
     h = Harness(min_run=100)
     assert h.add("A1", "A3", "A5", "B2") == [Outcome.NEW] * 4
     assert h.add("A4", "A3") == [Outcome.NEW, Outcome.DUPLICATE]

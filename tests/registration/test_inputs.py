@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async.batch import InputFormatError, read_units, read_units_csv, read_units_jsonl
+from idcode_async.registration import InputFormatError, read_units, read_units_csv, read_units_jsonl
 
 HEADER = "login_name,organunit_name,code,province_id,city_id,area_id,linkphone\n"
 ROW_1 = "91110105MA00000001,北京测试科技有限公司1,1,110000,110000,110105,13800138000\n"
@@ -207,6 +207,19 @@ def test_jsonl_invalid_utf8_line_is_a_bad_row(tmp_path):
     rows = list(read_units_jsonl(path))
     assert rows[1].row == 2
     assert rows[1].problem.startswith("is not UTF-8")
+
+
+def test_jsonl_lone_surrogate_escape_is_that_rows_problem(tmp_path):
+    bad_value = '{"login_name": "9111", "organunit_name": "\\ud800", "code": 1}'
+    bad_key = '{"\\udfff": 1}'
+    path = write(tmp_path, "units.jsonl", jsonl(GOOD, bad_value, bad_key, GOOD))
+    rows = list(read_units_jsonl(path))
+    assert [r.row for r in rows] == [1, 2, 3, 4]
+    assert [r.problem for r in rows[1:3]] == ["holds a \\u escape that is no Unicode character"] * 2
+    assert rows[0].record is not None
+    assert rows[3].record is not None
+    for row in rows:  # every problem can be written out as UTF-8 (results, terminal)
+        (row.problem or "").encode("utf-8")
 
 
 def test_read_units_picks_the_reader_by_suffix(tmp_path):

@@ -74,7 +74,7 @@ class RangeSpec:
     length: int | None
 
 
-class UploadSession:
+class NumberRun:
     __slots__ = ("dead", "end", "key", "open", "start")
 
     def __init__(self, key: Key, number: int) -> None:
@@ -101,15 +101,15 @@ class _Series:
     __slots__ = ("edges", "ranges", "spilled")
 
     def __init__(self, spilled: bool) -> None:
-        self.edges: dict[int, UploadSession] = {}
-        self.ranges: list[UploadSession] = []  # the runs that are ranges, sorted by start
+        self.edges: dict[int, NumberRun] = {}
+        self.ranges: list[NumberRun] = []  # the runs that are ranges, sorted by start
         self.spilled = spilled  # some of this series' codes went to the remainder
 
-    def link(self, run: UploadSession) -> None:
+    def link(self, run: NumberRun) -> None:
         self.edges[run.start] = run
         self.edges[-2 - run.end] = run
 
-    def unlink(self, run: UploadSession) -> None:
+    def unlink(self, run: NumberRun) -> None:
         del self.edges[run.start]
         del self.edges[-2 - run.end]
 
@@ -139,7 +139,7 @@ class RunTracker:
         self._spill = spill
         self._series: dict[Key, _Series] = {}
         self._spilled_keys = SeenFilter()
-        self._queue: deque[UploadSession] = deque()  # open runs (and stale entries) by creation
+        self._queue: deque[NumberRun] = deque()  # open runs (and stale entries) by creation
         self._open = 0
 
     @property
@@ -165,7 +165,7 @@ class RunTracker:
             if self._hashes.add(code_hash(code)) and spilled:
                 return Outcome.SUSPECT
             series = self._series[key] = _Series(spilled)
-            self._open_run(series, UploadSession(key, number))
+            self._open_run(series, NumberRun(key, number))
             return Outcome.NEW
 
         edges = series.edges
@@ -185,7 +185,7 @@ class RunTracker:
                     return Outcome.SUSPECT
                 if self._inside_open_run(edges, number):
                     return Outcome.DUPLICATE
-            self._open_run(series, UploadSession(key, number))
+            self._open_run(series, NumberRun(key, number))
             return Outcome.NEW
 
         # Next to a live run, so in none (live runs are disjoint and never adjacent).
@@ -214,7 +214,7 @@ class RunTracker:
             self._promote(series, run)
         return Outcome.NEW
 
-    def _inside_open_run(self, edges: dict[int, UploadSession], number: int) -> bool:
+    def _inside_open_run(self, edges: dict[int, NumberRun], number: int) -> bool:
         """True if an open run holds ``number`` strictly inside (its ends were checked).
 
         Open runs are shorter than ``min_run``, so the run, if any, starts at most
@@ -228,7 +228,7 @@ class RunTracker:
                 return run.end >= number
         return False
 
-    def _open_run(self, series: _Series, run: UploadSession) -> None:
+    def _open_run(self, series: _Series, run: NumberRun) -> None:
         series.link(run)
         if self._min_run <= 1:
             self._promote(series, run)
@@ -240,7 +240,7 @@ class RunTracker:
         elif len(self._queue) > 2 * self._open + 1024:
             self._queue = deque(r for r in self._queue if r.open and not r.dead)
 
-    def _merge(self, series: _Series, left: UploadSession, right: UploadSession) -> UploadSession:
+    def _merge(self, series: _Series, left: NumberRun, right: NumberRun) -> NumberRun:
         """Join ``left`` and ``right`` through the number between them; ``left`` survives."""
         series.unlink(left)
         series.unlink(right)
@@ -255,7 +255,7 @@ class RunTracker:
                 self._promote(series, left)
         return left
 
-    def _promote(self, series: _Series, run: UploadSession) -> None:
+    def _promote(self, series: _Series, run: NumberRun) -> None:
         if run.open:
             run.open = False
             self._open -= 1
@@ -269,7 +269,7 @@ class RunTracker:
 
     # A padded run that reaches 0…099 continues as the unpadded run from 100 (same width).
 
-    def _above(self, run: UploadSession) -> UploadSession | None:
+    def _above(self, run: NumberRun) -> NumberRun | None:
         """The unpadded run continuing padded ``run`` at the next power of ten."""
         prefix, width = run.key
         if width == UNPADDED or run.end != 10 ** (width - 1) - 1:
@@ -277,7 +277,7 @@ class RunTracker:
         series = self._series.get((prefix, UNPADDED))
         return None if series is None else series.edges.get(run.end + 1)
 
-    def _below(self, run: UploadSession) -> UploadSession | None:
+    def _below(self, run: NumberRun) -> NumberRun | None:
         """The padded run that unpadded ``run`` continues (it starts at a power of ten)."""
         prefix, width = run.key
         digits = len(str(run.start))
@@ -286,7 +286,7 @@ class RunTracker:
         series = self._series.get((prefix, digits))
         return None if series is None else series.edges.get(-1 - run.start)
 
-    def _settle(self, run: UploadSession) -> None:
+    def _settle(self, run: NumberRun) -> None:
         """Decide an open run: a range (with its continuation) if long enough, else spill."""
         partner = self._above(run) if run.key[1] != UNPADDED else self._below(run)
         total = run.count + (partner.count if partner is not None else 0)
@@ -297,7 +297,7 @@ class RunTracker:
             return
         self._spill_run(run)
 
-    def _spill_run(self, run: UploadSession) -> None:
+    def _spill_run(self, run: NumberRun) -> None:
         prefix, width = run.key
         for number in range(run.start, run.end + 1):
             self._spill(format_code(prefix, width, number))

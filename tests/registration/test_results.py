@@ -8,15 +8,15 @@ import json
 import pytest
 
 from idcode_async._denylist import SecretFieldError, check_no_secret_names, is_secret_name
-from idcode_async.batch import (
+from idcode_async.registration import (
     BatchSummary,
     CsvResultsWriter,
     JsonlResultsWriter,
     RowOutcome,
     open_results,
 )
-from idcode_async.batch.outcomes import OUTCOME_FIELDS
-from idcode_async.batch.progress import ProgressTracker
+from idcode_async.registration.outcomes import OUTCOME_FIELDS
+from idcode_async.registration.progress import ProgressTracker
 
 REGISTERED = RowOutcome(
     row=2,

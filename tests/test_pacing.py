@@ -9,7 +9,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from idcode_async.batch import LocalPacer, Pacer
+from idcode_async.pacing import LocalPacer, Pacer
 
 
 class FakeClock:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from idcode_async.batch import PreflightError, SourceRow
-from idcode_async.batch.validation import check_rows
 from idcode_async.endpoints import AddressInfo
 from idcode_async.regions import RegionDirectory
+from idcode_async.registration import PreflightError, SourceRow
+from idcode_async.registration.validation import check_rows
 
 from .centre import REGIONS
 from .conftest import unit

@@ -22,7 +22,8 @@ from idcode_async import (
     TimeoutError,
     TransportError,
 )
-from idcode_async.batch import (
+from idcode_async.durable.outcome import ErrorKind, classify
+from idcode_async.registration import (
     BatchAbortedError,
     LocalPacer,
     RowOutcome,
@@ -31,7 +32,7 @@ from idcode_async.batch import (
     SqliteJournal,
     register_units,
 )
-from idcode_async.batch.runner import ErrorKind, classify
+from idcode_async.registration.runner import EXISTING_CODES
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN
 from .centre import Centre
@@ -226,7 +227,7 @@ async def test_a_centre_that_never_answers_stops_the_run(client, centre, db):
 async def test_an_in_flight_row_found_by_307_is_settled_without_a_request(client, centre, db):
     with SqliteJournal(db) as journal:  # a run that died after its intent was recorded
         journal.add_pending([(unit(1).key, 2, unit(1).organunit_name, unit(1).name_key, "x")])
-        journal.mark_in_flight(unit(1).key)
+        journal.mark_intent(unit(1).key)
     centre.add_unit(unit(1).organunit_name, unit(1).login_name)  # …and whose request arrived
     summary, outcomes = await run(client, [unit(1)], db)
     assert outcomes[1].status == "registered"
@@ -239,7 +240,7 @@ async def test_an_in_flight_row_found_by_307_is_settled_without_a_request(client
 async def test_an_in_flight_row_unknown_to_307_is_sent(client, centre, db):
     with SqliteJournal(db) as journal:
         journal.add_pending([(unit(1).key, 2, unit(1).organunit_name, unit(1).name_key, "x")])
-        journal.mark_in_flight(unit(1).key)
+        journal.mark_intent(unit(1).key)
     _, outcomes = await run(client, [unit(1)], db)
     assert outcomes[1].status == "registered"
     assert outcomes[1].attempts == 2
@@ -396,7 +397,7 @@ def _transport(cause: Exception) -> TransportError:
     ],
 )
 def test_classify(error, kind):
-    assert classify(error) is kind
+    assert classify(error, EXISTING_CODES) is kind
 
 
 async def test_10007_after_a_lost_answer_is_our_registration(client, centre, db):
@@ -448,7 +449,7 @@ async def test_stop_while_waiting_for_the_slot_sends_nothing(client, centre, db)
 async def test_a_failing_307_is_retried_before_the_row_is_sent(client, centre, db):
     with SqliteJournal(db) as journal:
         journal.add_pending([(unit(1).key, 2, unit(1).organunit_name, unit(1).name_key, "x")])
-        journal.mark_in_flight(unit(1).key)
+        journal.mark_intent(unit(1).key)
     centre.search_script = ["busy"] * 3  # the client's own read retries (2) are used up once
     summary, outcomes = await run(client, [unit(1)], db)
     assert outcomes[1].status == "registered"
@@ -460,7 +461,7 @@ async def test_a_failing_307_is_retried_before_the_row_is_sent(client, centre, d
 async def test_a_307_that_never_answers_leaves_the_row_unknown(client, centre, db):
     with SqliteJournal(db) as journal:
         journal.add_pending([(unit(1).key, 2, unit(1).organunit_name, unit(1).name_key, "x")])
-        journal.mark_in_flight(unit(1).key)
+        journal.mark_intent(unit(1).key)
     centre.search_script = ["busy"] * 6
     _, outcomes = await run(client, [unit(1)], db, retry=RetryPolicy(max_retries=1, backoff_base=0))
     assert outcomes[1].status == "failed"
@@ -473,7 +474,7 @@ async def test_a_307_that_never_answers_leaves_the_row_unknown(client, centre, d
 async def test_a_refused_token_during_reconciliation_stops_the_run(client, centre, db):
     with SqliteJournal(db) as journal:
         journal.add_pending([(unit(1).key, 2, unit(1).organunit_name, unit(1).name_key, "x")])
-        journal.mark_in_flight(unit(1).key)
+        journal.mark_intent(unit(1).key)
     centre.search_script = ["code:10002"]
     with pytest.raises(BatchAbortedError, match="10002"):
         await run(client, [unit(1), unit(2)], db)

@@ -6,8 +6,8 @@ import attrs
 import pytest
 
 from idcode_async import ValidationError
-from idcode_async.batch.records import FIELDS, REQUIRED_FIELDS
 from idcode_async.endpoints import UnitRegist
+from idcode_async.registration.records import FIELDS, REQUIRED_FIELDS
 
 from .conftest import unit
 

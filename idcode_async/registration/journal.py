@@ -31,7 +31,6 @@ from __future__ import annotations
 import enum
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,9 +38,9 @@ from typing import Any, Final, Protocol, cast
 
 import attrs
 
-from .._durable import Synchronous, Transaction, acquire_run_lock, open_store
-from .._errors import IdcodeError
 from .._logging import redact
+from ..durable.sqlite import SqliteStore, Synchronous
+from ..durable.store import StoreError, StoreLockedError
 from .outcomes import Status
 
 __all__ = [
@@ -58,11 +57,11 @@ __all__ = [
 SCHEMA_VERSION: Final = 1
 
 
-class JournalError(IdcodeError):
+class JournalError(StoreError):
     """The journal cannot be used for this run."""
 
 
-class JournalLockedError(JournalError):
+class JournalLockedError(JournalError, StoreLockedError):
     """Another run holds the journal."""
 
 
@@ -129,7 +128,7 @@ class Journal(Protocol):
     def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
         """Record (key, row, organunit_name, name_key, login_name) rows not yet journaled."""
 
-    def mark_in_flight(self, key: str) -> int:
+    def mark_intent(self, key: str) -> int:
         """Record the intent to send ``key`` now; returns the row's attempt count."""
 
     def mark_unknown(self, key: str, message: str) -> None:
@@ -195,12 +194,18 @@ _COLUMNS: Final = (
 )
 
 
-class SqliteJournal:
+class SqliteJournal(SqliteStore):
     """The journal in one SQLite file (WAL, ``synchronous=FULL`` by default).
 
     Methods are synchronous and thread-safe: the runner calls them from a worker thread so that
     an fsync never stalls the event loop.  Use as a context manager, or call :meth:`close`.
     """
+
+    kind = "journal"
+    schema = _SCHEMA
+    schema_version = SCHEMA_VERSION
+    error = JournalError
+    locked_error = JournalLockedError
 
     def __init__(
         self,
@@ -210,44 +215,8 @@ class SqliteJournal:
         lock: bool = True,
         clock: Any = time.time,
     ) -> None:
-        self.path = Path(path)
-        self._clock = clock
-        self._mutex = threading.Lock()
-        self._lock_file = acquire_run_lock(self.path, JournalLockedError) if lock else None
-        try:
-            self._db = open_store(self.path, _SCHEMA, synchronous=synchronous, error=JournalError)
-            self._check_schema()
-        except BaseException:
-            self._release_lock()
-            raise
-
-    def _check_schema(self) -> None:
-        with self._transaction() as db:
-            row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) != SCHEMA_VERSION:
-                raise JournalError(f"{self.path}: journal schema {row[0]}, expected 1")
-
-    def __enter__(self) -> SqliteJournal:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._mutex:
-            self._db.close()
-            self._release_lock()
-
-    @property
-    def synchronous(self) -> int:
-        """SQLite's ``synchronous`` level in force (2 = FULL, 3 = EXTRA)."""
-        return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
-
-    @property
-    def journal_mode(self) -> str:
-        return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
+        super().__init__(Path(path), synchronous=synchronous, lock=lock, clock=clock)
+        self.path: Path = Path(path)
 
     def bind(self, target: str) -> None:
         with self._mutex, self._transaction() as db:
@@ -300,7 +269,7 @@ class SqliteJournal:
                         (key, now, "row", f"row {row}"),
                     )
 
-    def mark_in_flight(self, key: str) -> int:
+    def mark_intent(self, key: str) -> int:
         with self._mutex, self._transaction() as db:
             self._set(db, key, "in_flight", "attempts = attempts + 1", (), "sending", None)
             return int(
@@ -391,16 +360,8 @@ class SqliteJournal:
             (key, now, event, None if detail is None else redact(detail)),
         )
 
-    def _transaction(self) -> Transaction:
-        return Transaction(self._db)
-
     def _now(self) -> int:
-        return int(self._clock() * 1000)
-
-    def _release_lock(self) -> None:
-        if self._lock_file is not None:
-            self._lock_file.close()
-            self._lock_file = None
+        return self.now_ms()
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:

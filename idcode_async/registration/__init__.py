@@ -1,6 +1,6 @@
 """Batch unit registration (309): paced, resumable, exactly-once, with progress.
 
->>> from idcode_async.batch import register_units, read_units_csv, SqliteJournal
+>>> from idcode_async.registration import register_units, read_units_csv, SqliteJournal
 >>> summary = await register_units(client, read_units_csv("units.csv"), journal="run.db")
 
 Modules, one job each: :mod:`.records` (the row), :mod:`.inputs` (CSV/JSONL readers),
@@ -12,6 +12,7 @@ journal), :mod:`.pacer` (pacing), :mod:`.reconcile` (307 lookups after a lost an
 
 from __future__ import annotations
 
+from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, LocalPacer, Pacer
 from .inputs import InputFormatError, SourceRow, read_units, read_units_csv, read_units_jsonl
 from .journal import (
     Journal,
@@ -22,7 +23,6 @@ from .journal import (
     SqliteJournal,
 )
 from .outcomes import BatchSummary, RowOutcome, Status
-from .pacer import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, LocalPacer, Pacer
 from .progress import Progress
 from .records import UnitRegistration
 from .results import CsvResultsWriter, JsonlResultsWriter, ResultsWriter, open_results

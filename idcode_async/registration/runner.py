@@ -29,7 +29,6 @@ returns with ``interrupted=True``; cancelling the run instead journals the in-fl
 
 from __future__ import annotations
 
-import enum
 import os
 import random
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
@@ -38,24 +37,29 @@ from typing import Any, Final, TypeVar
 
 import anyio
 import attrs
-import httpx
 
 from .._client import IdcodeClient
-from .._errors import (
-    ApiError,
-    AuthError,
-    BusyError,
-    IdcodeError,
-    TransportError,
-)
+from .._errors import ApiError, AuthError, IdcodeError
 from .._logging import logger, redact
 from .._retry import RetryPolicy
+from .._spec import Endpoint
+from ..durable.engine import (
+    DEFAULT_RETRY,
+    Engine,
+    Leave,
+    LookUp,
+    LookupFailed,
+    NotThere,
+    Settled,
+    write,
+)
+from ..durable.outcome import ErrorKind
 from ..endpoints import UnitRegistResponse
+from ..pacing import LocalPacer, Pacer
 from ..regions import RegionDirectory
 from .inputs import SourceRow
 from .journal import Journal, JournalEntry, RowState, SqliteJournal
 from .outcomes import BatchSummary, RowOutcome, Status
-from .pacer import LocalPacer, Pacer
 from .progress import Progress, ProgressTracker
 from .reconcile import Settle, decide, find_unit
 from .records import UnitRegistration
@@ -65,20 +69,14 @@ __all__ = [
     "DEFAULT_RETRY",
     "EXISTING_CODES",
     "BatchAbortedError",
-    "ErrorKind",
-    "classify",
     "register_units",
 ]
 
 T = TypeVar("T")
 
-DEFAULT_RETRY: Final = RetryPolicy(max_retries=5, backoff_base=1.0, backoff_max=30.0)
-"""Per row and run: up to 6 tries, full-jitter backoff from 1 s, capped at 30 s."""
 
 EXISTING_CODES: Final = frozenset({10007, 10008, 10009})
 """Unit name exists (10007, and 10009 elsewhere in the document), user name exists (10008)."""
-
-_NEVER_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class BatchAbortedError(IdcodeError):
@@ -92,32 +90,6 @@ class BatchAbortedError(IdcodeError):
         self.reason = reason
         self.summary = summary
         super().__init__(f"batch stopped: {reason}")
-
-
-class ErrorKind(enum.Enum):
-    NOT_APPLIED = "not-applied"
-    """The centre provably did not act: busy (-1), or the connection was never made."""
-    EXISTS = "exists"
-    """10007/10008: the unit name or user name is registered already."""
-    REFUSED = "refused"
-    """Any other result code: the centre answered and did not register the unit."""
-    FATAL = "fatal"
-    """10001/10002: the access token does not exist or is disabled; no row can succeed."""
-    AMBIGUOUS = "ambiguous"
-    """The request may have reached the centre and its answer was lost."""
-
-
-def classify(error: IdcodeError) -> ErrorKind:
-    """How a failed 309 attempt is treated (see the module docstring)."""
-    if isinstance(error, BusyError):
-        return ErrorKind.NOT_APPLIED
-    if isinstance(error, AuthError):
-        return ErrorKind.FATAL
-    if isinstance(error, ApiError):
-        return ErrorKind.EXISTS if error.code in EXISTING_CODES else ErrorKind.REFUSED
-    if isinstance(error, TransportError) and isinstance(error.__cause__, _NEVER_SENT):
-        return ErrorKind.NOT_APPLIED
-    return ErrorKind.AMBIGUOUS
 
 
 RowInput = UnitRegistration | SourceRow
@@ -177,7 +149,7 @@ async def register_units(
     else:
         store = journal
     try:
-        run = UploadSession(
+        run = RegistrationSession(
             client=client,
             journal=store,
             pacer=pacer if pacer is not None else LocalPacer(),
@@ -194,8 +166,8 @@ async def register_units(
             count = workers if workers is not None else getattr(run.pacer, "concurrency", 1)
             await run.submit_all(max(1, int(count)), stop)
         summary = run.summary(dry_run=dry_run, interrupted=stop is not None and stop.is_set())
-        if run.abort_reason is not None:
-            raise BatchAbortedError(run.abort_reason, summary)
+        if run.engine.abort_reason is not None:
+            raise BatchAbortedError(run.engine.abort_reason, summary)
         return summary
     finally:
         if owned is not None:
@@ -225,7 +197,7 @@ class _Plan:
     ours: bool
 
 
-class UploadSession:
+class RegistrationSession:
     """The state of one run: the plans, the counters, and the one journal/pacer/client."""
 
     def __init__(
@@ -246,8 +218,7 @@ class UploadSession:
         self.journal = journal
         self.pacer = pacer
         self.preflight = preflight
-        self.retry = retry
-        self.rng = rng
+        self.engine = Engine(client, self, pacer=pacer, retry=retry, rng=rng, name="batch")
         self.on_progress = on_progress
         self.on_outcome = on_outcome
         self.abort_after = abort_after
@@ -257,11 +228,8 @@ class UploadSession:
             ("registered", "existing", "invalid", "failed"), 0
         )
         self.resumed = 0
-        self.submissions = 0
         self.reconciled = 0
         self.unanswered_streak = 0
-        self.abort_reason: str | None = None
-        self.halt = anyio.Event()
         self.plans: list[_Plan] = []
 
     # -- pre-flight -------------------------------------------------------------------------
@@ -325,108 +293,60 @@ class UploadSession:
         queue = iter(self.plans)
         async with anyio.create_task_group() as outer:
             if stop is not None:
-                outer.start_soon(self._relay, stop)
+                outer.start_soon(self.engine.relay, stop)
             async with anyio.create_task_group() as inner:
                 for _ in range(workers):
                     inner.start_soon(self._worker, queue)
             outer.cancel_scope.cancel()
 
-    async def _relay(self, stop: anyio.Event) -> None:
-        await stop.wait()
-        self.halt.set()
-
     async def _worker(self, queue: Iterator[_Plan]) -> None:
         for plan in queue:
-            if self.halt.is_set():
+            if self.engine.halt.is_set():
                 return
-            outcome = await self._settle(plan)
+            outcome = await self.engine.settle(
+                plan.item, look_first=plan.needs_lookup, maybe_sent=plan.ours
+            )
             if outcome is not None:
                 self.emit(outcome)
 
-    async def _settle(self, plan: _Plan) -> RowOutcome | None:
-        """Drive one row to an outcome; ``None`` if the run stops first (row stays unsettled)."""
-        item = plan.item
-        needs_lookup, ours = plan.needs_lookup, plan.ours
-        tries = 0
-        while True:
-            if needs_lookup:
-                try:
-                    unit = await find_unit(self.client, item.record.organunit_name)
-                except AuthError as exc:
-                    self.abort(f"the access token was refused ({exc.code}: {exc.message})")
-                    return None
-                except IdcodeError as exc:
-                    tries += 1
-                    if tries > self.retry.max_retries:
-                        return self._unanswered(item, exc, lost=True)
-                    if not await self._backoff(tries):
-                        return None
-                    continue
-                decision = decide(unit, ours=ours)
-                if isinstance(decision, Settle):
-                    self.reconciled += 1
-                    return await self._finish(
-                        item,
-                        decision.status,
-                        organunit_idcode=decision.organunit_idcode,
-                        message=decision.message,
-                        reconciled=True,
-                    )
-                needs_lookup = False
-            answer = await self._send(item)
-            if answer is None:
-                return None
-            if isinstance(answer, UnitRegistResponse):
-                return await self._registered(item, answer)
-            kind = classify(answer)
-            message = redact(str(answer))
-            if kind is ErrorKind.EXISTS:
-                assert isinstance(answer, ApiError)
-                return await self._existing(item, answer, ours=ours)
-            if kind is ErrorKind.REFUSED:
-                assert isinstance(answer, ApiError)
-                return await self._finish(
-                    item, "failed", code=answer.code, message=answer.message or message
+    # -- the workflow: what 309 adds to the engine --------------------------------------------
+
+    exists_codes: Final = EXISTING_CODES
+
+    @property
+    def store(self) -> Journal:
+        return self._journal()
+
+    def key(self, item: ValidRow) -> str:
+        return item.key
+
+    def spec(self, item: ValidRow) -> Endpoint[UnitRegistResponse]:
+        return item.spec
+
+    async def look_up(self, item: ValidRow, *, maybe_sent: bool) -> LookUp[RowOutcome]:
+        """307 by unit name (:mod:`.reconcile`): settled, or safe to send."""
+        try:
+            unit = await find_unit(self.client, item.record.organunit_name)
+        except AuthError as exc:
+            self.engine.abort(f"the access token was refused ({exc.code}: {exc.message})")
+            return Leave()
+        except IdcodeError as exc:
+            return LookupFailed(exc)
+        decision = decide(unit, ours=maybe_sent)
+        if isinstance(decision, Settle):
+            self.reconciled += 1
+            return Settled(
+                await self._finish(
+                    item,
+                    decision.status,
+                    organunit_idcode=decision.organunit_idcode,
+                    message=decision.message,
+                    reconciled=True,
                 )
-            if kind is ErrorKind.FATAL:
-                await self._write(self._journal().mark_pending, item.key, message)
-                assert isinstance(answer, ApiError)
-                self.abort(f"the access token was refused ({answer.code}: {answer.message})")
-                return None
-            if kind is ErrorKind.NOT_APPLIED:
-                await self._write(self._journal().mark_pending, item.key, message)
-            else:
-                await self._write(self._journal().mark_unknown, item.key, message)
-                needs_lookup = ours = True
-            tries += 1
-            if tries > self.retry.max_retries:
-                return self._unanswered(item, answer, lost=kind is ErrorKind.AMBIGUOUS)
-            if not await self._backoff(tries):
-                return None
+            )
+        return NotThere()
 
-    async def _send(self, item: ValidRow) -> UnitRegistResponse | IdcodeError | None:
-        """One paced 309 attempt, its intent journaled inside the slot, before the request.
-
-        ``None``: the run was stopped while waiting for the slot, and nothing was sent.
-        """
-        journal = self._journal()
-        async with self.pacer.slot():
-            if self.halt.is_set():
-                return None
-            await self._write(journal.mark_in_flight, item.key)
-            self.submissions += 1
-            try:
-                return await self.client.call(item.spec, retries=0)
-            except IdcodeError as exc:
-                return exc
-            except anyio.get_cancelled_exc_class():
-                with anyio.CancelScope(shield=True):
-                    await self._write(
-                        journal.mark_unknown, item.key, "cancelled while the request was in flight"
-                    )
-                raise
-
-    async def _registered(self, item: ValidRow, answer: UnitRegistResponse) -> RowOutcome:
+    async def accepted(self, item: ValidRow, answer: UnitRegistResponse) -> RowOutcome:
         idcode = answer.organunit_idcode or None
         message = None
         if idcode is None:
@@ -440,6 +360,20 @@ class UploadSession:
             login_name=answer.login_name or None,
             message=message,
         )
+
+    async def refused(
+        self, item: ValidRow, error: ApiError, kind: ErrorKind, *, maybe_sent: bool
+    ) -> RowOutcome:
+        if kind is ErrorKind.EXISTS:
+            return await self._existing(item, error, ours=maybe_sent)
+        return await self._finish(
+            item, "failed", code=error.code, message=error.message or redact(str(error))
+        )
+
+    async def exhausted(
+        self, item: ValidRow, error: IdcodeError, *, lost: bool, tries: int
+    ) -> RowOutcome:
+        return self._unanswered(item, error, lost=lost)
 
     async def _existing(self, item: ValidRow, error: ApiError, *, ours: bool) -> RowOutcome:
         """10007/10008: nothing was created now; the unit's main code is looked up with 307.
@@ -517,7 +451,9 @@ class UploadSession:
         """A row that ran out of tries without an answer; the next run picks it up again."""
         self.unanswered_streak += 1
         if self.unanswered_streak >= self.abort_after:
-            self.abort(f"{self.unanswered_streak} rows in a row got no usable answer ({error})")
+            self.engine.abort(
+                f"{self.unanswered_streak} rows in a row got no usable answer ({error})"
+            )
         then = (
             "the request may have arrived: the next run settles it with 307 first"
             if lost
@@ -533,18 +469,6 @@ class UploadSession:
             key=item.key,
         )
 
-    async def _backoff(self, tries: int) -> bool:
-        """Sleep the jittered backoff; ``False`` if the run was stopped meanwhile."""
-        with anyio.move_on_after(self.retry.delay(tries, self.rng)):
-            await self.halt.wait()
-        return not self.halt.is_set()
-
-    def abort(self, reason: str) -> None:
-        if self.abort_reason is None:
-            self.abort_reason = reason
-            logger.error("batch: stopping: %s", reason)
-        self.halt.set()
-
     # -- bookkeeping ------------------------------------------------------------------------
 
     def _journal(self) -> Journal:
@@ -553,8 +477,7 @@ class UploadSession:
         return self.journal
 
     async def _write(self, func: Callable[..., T], *args: Any) -> T:
-        """A journal write, off the event loop; it completes even if the run is cancelled."""
-        return await anyio.to_thread.run_sync(partial(func, *args))
+        return await write(func, *args)
 
     def emit(self, outcome: RowOutcome) -> None:
         self.counts[outcome.status] += 1
@@ -577,7 +500,7 @@ class UploadSession:
             failed=self.counts["failed"],
             pending=pending,
             resumed=self.resumed,
-            submissions=self.submissions,
+            submissions=self.engine.sent,
             reconciled=self.reconciled,
             elapsed=anyio.current_time() - self.started,
             interrupted=interrupted and pending > 0,

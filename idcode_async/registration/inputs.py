@@ -165,6 +165,11 @@ def read_units_jsonl(
         if not isinstance(value, dict):
             yield SourceRow(row, None, "is not a JSON object")
             continue
+        if not _encodable(value):
+            # JSON may escape a lone surrogate ("\\ud800"): valid JSON, but no text; it
+            # could be neither hashed into the row's key nor journaled nor reported.
+            yield SourceRow(row, None, "holds a \\u escape that is no Unicode character")
+            continue
         secret = sorted(key for key in value if is_secret_name(str(key)))
         if secret:
             raise InputFormatError(
@@ -211,6 +216,17 @@ def _decode(raw: bytes, where: str, encoding: str, on_notice: Notice | None) -> 
     if decoded.notice is not None and on_notice is not None:
         on_notice(f"{where}: {decoded.notice}")
     return decoded.text
+
+
+def _encodable(value: dict[Any, Any]) -> bool:
+    """Whether every key and text value of a JSON object is encodable as UTF-8."""
+    texts = [str(key) for key in value] + [item for item in value.values() if isinstance(item, str)]
+    try:
+        for text in texts:
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def registration_from_mapping(values: Mapping[str, Any]) -> UnitRegistration:

@@ -8,6 +8,12 @@ never jump the queue.
 
 The interface is deliberately one method, so that other backends (a Redis pacer shared by
 several processes on one access token) can stand in for :class:`LocalPacer` unchanged.
+
+**The one rule** lives here, in :class:`Interval`: a lane's next start is the end of its last
+submission plus a pause drawn uniformly from ``[minimum, maximum]``.  :class:`LocalPacer`, the
+Redis pacer and the scale-out run settings all take their bounds, their validation and their
+draw from it, so changing the rule (other bounds, another distribution) is a change to this
+file alone.
 """
 
 from __future__ import annotations
@@ -19,12 +25,54 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol, runtime_checkable
 
 import anyio
+import attrs
 
-__all__ = ["DEFAULT_MAX_INTERVAL", "DEFAULT_MIN_INTERVAL", "LocalPacer", "Pacer"]
+__all__ = [
+    "DEFAULT_MAX_INTERVAL",
+    "DEFAULT_MIN_INTERVAL",
+    "Interval",
+    "LocalPacer",
+    "Pacer",
+    "check_concurrency",
+]
 
 DEFAULT_MIN_INTERVAL = 0.5
 DEFAULT_MAX_INTERVAL = 1.0
 """309's advice: pause 0.5–1 s between submissions."""
+
+
+@attrs.frozen
+class Interval:
+    """The pause between the end of one submission and the next start in its lane (309).
+
+    ``minimum``/``maximum`` in seconds, ``0 <= minimum <= maximum < inf``; a bad pair is a
+    :class:`ValueError` at construction, so every pacer and every run setting refuses it alike.
+    """
+
+    minimum: float = DEFAULT_MIN_INTERVAL
+    maximum: float = DEFAULT_MAX_INTERVAL
+
+    def __attrs_post_init__(self) -> None:
+        if not 0 <= self.minimum <= self.maximum < math.inf:
+            raise ValueError(
+                f"need 0 <= min_interval <= max_interval < inf, got {self.minimum}, {self.maximum}"
+            )
+
+    @property
+    def mean(self) -> float:
+        """The mean pause: what a long run's rate converges to (plus the service time)."""
+        return (self.minimum + self.maximum) / 2
+
+    def draw(self, rng: random.Random) -> float:
+        """The pause after one submission."""
+        return rng.uniform(self.minimum, self.maximum)
+
+
+def check_concurrency(concurrency: int) -> int:
+    """How many lanes a pace has: at least one."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    return concurrency
 
 
 @runtime_checkable
@@ -61,15 +109,10 @@ class LocalPacer:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        if not 0 <= min_interval <= max_interval or math.isinf(max_interval):
-            raise ValueError(
-                f"need 0 <= min_interval <= max_interval < inf, got {min_interval}, {max_interval}"
-            )
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
-        self.min_interval = float(min_interval)
-        self.max_interval = float(max_interval)
-        self.concurrency = concurrency
+        self.interval = Interval(float(min_interval), float(max_interval))
+        self.min_interval = self.interval.minimum
+        self.max_interval = self.interval.maximum
+        self.concurrency = check_concurrency(concurrency)
         self._clock = clock
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
@@ -87,7 +130,7 @@ class LocalPacer:
     @property
     def mean_interval(self) -> float:
         """The mean pause between the end of a submission and the next start in its lane."""
-        return (self.min_interval + self.max_interval) / 2
+        return self.interval.mean
 
     def slot(self) -> AbstractAsyncContextManager[None]:
         return self._slot()
@@ -106,6 +149,6 @@ class LocalPacer:
                 yield
             finally:
                 if started:
-                    pause = self._rng.uniform(self.min_interval, self.max_interval)
+                    pause = self.interval.draw(self._rng)
                     self._ready[lane] = self._clock() + pause
                 self._free.append(lane)

@@ -1,0 +1,120 @@
+"""Reading an answer's body with a cap on its *decompressed* size.
+
+A peer decides how much it sends and how well it compresses: 1 MiB of gzip can inflate to
+gigabytes.  The body is therefore read as a raw stream and inflated here in steps that never
+produce more than the bytes still allowed, so memory stays within the cap whatever arrives.
+Dispatched requests advertise only the encodings decoded here (``gzip``, ``deflate``); an
+answer in any other encoding is a decode error rather than a body inflated blindly.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Final
+
+import httpx
+
+from ._errors import ResponseDecodeError, ResponseTooLargeError
+
+__all__ = ["ACCEPT_ENCODING", "DEFAULT_MAX_RESPONSE_BYTES", "read_capped"]
+
+DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
+"""64 MiB.  The largest documented answer is 505, a whole upload batch's codes as one JSON list:
+100,000 codes of about 100 characters each come to about 10 MiB, well within the default."""
+
+ACCEPT_ENCODING: Final = "gzip, deflate"
+
+_STEP = 1024 * 1024
+"""Most bytes inflated at once, so that memory holds the cap plus one step, never twice it."""
+_IDENTITY = frozenset({"", "identity"})
+_WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
+
+
+class _Inflater:
+    """Bounded zlib inflation; ``deflate`` falls back to raw deflate like browsers do."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        self._zlib = zlib.decompressobj(_WBITS[encoding])
+        self._started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """Inflate ``data`` into at most ``room`` bytes (the caller then knows it overflowed)."""
+        try:
+            out = self._zlib.decompress(data, room)
+        except zlib.error:
+            if self._encoding != "deflate" or self._started:
+                raise
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._zlib.decompress(data, room)
+        self._started = True
+        return out
+
+    @property
+    def pending(self) -> bytes:
+        """Input kept back because the output limit was reached."""
+        return self._zlib.unconsumed_tail
+
+    def flush(self, room: int) -> bytes:
+        """The rest of the output; a stream cut short (no end marker) is corrupt."""
+        out = self._zlib.flush(room) if room > 0 else b""
+        if not self._zlib.eof:
+            raise zlib.error("the compressed stream ends early")
+        return out
+
+
+async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) -> bytes:
+    """The decoded body of a streamed ``response``, or :class:`ResponseTooLargeError`."""
+    status = response.status_code
+    in_memory = _already_read(response)
+    if in_memory is not None:
+        _check(in_memory, limit, status, endpoint)
+        return in_memory
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding not in _IDENTITY and encoding not in _WBITS:
+        raise ResponseDecodeError(
+            f"HTTP {status}: unsupported content encoding {encoding[:40]!r}",
+            status_code=status,
+            endpoint=endpoint,
+        )
+    declared = response.headers.get("content-length", "")
+    if encoding in _IDENTITY and declared.isdigit() and int(declared) > limit:
+        raise ResponseTooLargeError(limit, status_code=status, endpoint=endpoint)
+    inflater = None if encoding in _IDENTITY else _Inflater(encoding)
+    body = bytearray()
+    try:
+        async for chunk in response.aiter_raw():
+            if inflater is None:
+                body += chunk
+                _check(body, limit, status, endpoint)
+                continue
+            data = chunk
+            while data:
+                body += inflater.feed(data, min(_STEP, limit + 1 - len(body)))
+                _check(body, limit, status, endpoint)
+                data = inflater.pending
+        if inflater is not None:
+            body += inflater.flush(min(_STEP, limit + 1 - len(body)))
+            _check(body, limit, status, endpoint)
+    except zlib.error:
+        failed = True
+    else:
+        failed = False
+    if failed:
+        raise ResponseDecodeError(
+            f"HTTP {status}: the {encoding} body is corrupt", status_code=status, endpoint=endpoint
+        )
+    return bytes(body)
+
+
+def _already_read(response: httpx.Response) -> bytes | None:
+    """The body of a response an in-process transport (a test double) built in memory."""
+    try:
+        return response.content
+    except httpx.ResponseNotRead:
+        return None
+
+
+def _check(body: bytes | bytearray, limit: int, status: int, endpoint: int) -> None:
+    if len(body) > limit:
+        raise ResponseTooLargeError(limit, status_code=status, endpoint=endpoint)

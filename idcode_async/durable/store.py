@@ -1,0 +1,38 @@
+"""The store contract the engine writes through, and the errors every store raises.
+
+A store (the SQLite journal or manifest, the leased Redis run) records an intent before each
+attempt and what became of it after; the engine needs only these three steps.  Each store adds
+what its workflow reads back (outcomes, upload IDs …).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .._errors import IdcodeError
+
+__all__ = ["IntentStore", "StoreError", "StoreLockedError"]
+
+
+class StoreError(IdcodeError):
+    """A store cannot be used as asked (another kind of file, another target, bad schema …)."""
+
+
+class StoreLockedError(StoreError):
+    """Another run holds the store (one run per file, by file identity)."""
+
+
+class IntentStore(Protocol):
+    """The engine's three writes; each is durable (or fenced) when it returns."""
+
+    def mark_intent(self, key: str) -> int:
+        """The attempt is about to be sent; returns the attempt count."""
+        ...
+
+    def mark_unknown(self, key: str, message: str) -> None:
+        """The attempt may have reached the centre; its answer was lost."""
+        ...
+
+    def mark_pending(self, key: str, message: str) -> None:
+        """The attempt provably had no effect; the item may be sent again."""
+        ...

@@ -1,0 +1,93 @@
+"""The SQLite stores: one run per file identity, foreign files refused untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from idcode_async.durable.store import StoreLockedError
+from idcode_async.registration import JournalError, SqliteJournal
+from idcode_async.uploads import ManifestError, UploadManifest
+
+Store = Callable[[Path], object]
+STORES = [pytest.param(SqliteJournal, id="journal"), pytest.param(UploadManifest, id="manifest")]
+
+
+def _other_names(tmp_path: Path, original: Path) -> list[Path]:
+    """A symlink, a hard link in another directory and a relative path to ``original``."""
+    (tmp_path / "elsewhere").mkdir()
+    symlink = tmp_path / "elsewhere" / "via-symlink.db"
+    symlink.symlink_to(original)
+    hard = tmp_path / "elsewhere" / "hard-link.db"
+    os.link(original, hard)
+    relative = Path(os.path.relpath(original))
+    return [symlink, hard, relative]
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_a_second_run_is_refused_by_any_name_of_the_file(tmp_path: Path, store: Store):
+    original = tmp_path / "run.db"
+    first = store(original)
+    try:
+        for other in _other_names(tmp_path, original):
+            with pytest.raises(StoreLockedError, match="in use by another run"):
+                store(other)
+    finally:
+        first.close()  # type: ignore[attr-defined]
+    store(tmp_path / "elsewhere" / "via-symlink.db").close()  # released with the first run
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("store", "error"),
+    [
+        pytest.param(SqliteJournal, JournalError, id="journal"),
+        pytest.param(UploadManifest, ManifestError, id="manifest"),
+    ],
+)
+def test_a_foreign_sqlite_file_is_refused_without_being_modified(
+    tmp_path: Path, store: Store, error: type[Exception]
+):
+    path = tmp_path / "accounts.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT)")
+    db.execute("INSERT INTO accounts VALUES (1, 'someone')")
+    db.commit()
+    db.close()
+    before = _digest(path)
+    with pytest.raises(error, match="another kind"):
+        store(path)
+    assert _digest(path) == before
+    assert not Path(f"{path}-wal").exists()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert [r[0] for r in db.execute("SELECT name FROM sqlite_master")] == ["accounts"]
+    db.close()
+
+
+def test_a_journal_is_not_taken_for_a_manifest_nor_the_reverse(tmp_path: Path):
+    SqliteJournal(tmp_path / "j.db").close()
+    UploadManifest(tmp_path / "m.db").close()
+    with pytest.raises(ManifestError, match="another kind"):
+        UploadManifest(tmp_path / "j.db")
+    with pytest.raises(JournalError, match="another kind"):
+        SqliteJournal(tmp_path / "m.db")
+    SqliteJournal(tmp_path / "j.db").close()  # each still opens as what it is
+    UploadManifest(tmp_path / "m.db").close()
+
+
+def test_a_file_that_is_not_sqlite_is_refused_unchanged(tmp_path: Path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"plain text, not a database\n" * 200)
+    before = _digest(path)
+    with pytest.raises(JournalError, match="not an SQLite file"):
+        SqliteJournal(path)
+    assert _digest(path) == before

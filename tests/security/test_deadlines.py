@@ -1,0 +1,138 @@
+"""Issue 10, point 8: one deadline per call, under asyncio and trio, on a real socket.
+
+The peer dribbles one byte every 0.5 s, so no single read ever waits as long as httpx's read
+timeout.  Each test runs under an outer guard of a few seconds: if the SDK's own bound did not
+hold, the guard (not a timing assertion) fails the test instead of hanging the suite.
+"""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import pytest
+
+from idcode_async import BusyError, IdcodeClient, RetryPolicy, TimeoutError
+from idcode_async.endpoints import Addresses, CategoryGotoUrl
+
+from ..wire import TEST_AUTH_CODE, TEST_TOKEN
+from .loopback import Peer, answer, dribble, serve
+
+BACKENDS = ["asyncio", "trio"]
+MARGIN = 3.0
+"""Slack for the guard over the bound under test (a loaded 2-core CI machine)."""
+
+
+def client_for(peer: Peer, **kwargs: object) -> IdcodeClient:
+    return IdcodeClient(
+        access_token=TEST_TOKEN,
+        auth_code=TEST_AUTH_CODE,
+        base_url=peer.url,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_dribbling_answer_ends_within_the_attempt_timeout(backend: str):
+    with serve(dribble(0.5)) as peer:
+
+        async def main() -> TimeoutError:
+            async with client_for(peer, timeout=1.0, retry=RetryPolicy(max_retries=0)) as client:
+                with anyio.fail_after(1.0 + MARGIN), pytest.raises(TimeoutError) as caught:
+                    await client.call(Addresses())
+            return caught.value
+
+        error = anyio.run(main, backend=backend)
+    assert error.endpoint == Addresses.number
+    assert len(peer.requests) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_call_deadline_bounds_every_retry_together(backend: str):
+    with serve(dribble(0.5)) as peer:
+
+        async def main() -> None:
+            async with client_for(
+                peer, timeout=30.0, retry=RetryPolicy(max_retries=5, backoff_base=0.01)
+            ) as client:
+                with anyio.fail_after(1.5 + MARGIN), pytest.raises(TimeoutError, match="deadline"):
+                    await client.call(Addresses(), timeout=0.6, deadline=1.5)
+
+        anyio.run(main, backend=backend)
+    assert 2 <= len(peer.requests) <= 4  # retried, then cut by the deadline
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_deadline_also_cuts_a_backoff_pause(backend: str):
+    busy = json.dumps({"result_code": -1, "result_msg": "busy"}).encode()
+    with serve(answer(200, busy)) as peer:
+
+        async def main() -> None:
+            async with client_for(
+                peer, retry=RetryPolicy(max_retries=3, backoff_base=600, backoff_max=600)
+            ) as client:
+                # three pauses drawn from [0, 600 s]: all short is a one-in-a-billion draw
+                with anyio.fail_after(0.5 + MARGIN), pytest.raises(TimeoutError, match="deadline"):
+                    await client.call(Addresses(), deadline=0.5)
+
+        anyio.run(main, backend=backend)
+
+
+def test_without_a_deadline_the_retries_run_their_course():
+    busy = json.dumps({"result_code": -1, "result_msg": "busy"}).encode()
+    with serve(answer(200, busy)) as peer:
+
+        async def main() -> None:
+            async with client_for(peer, retry=RetryPolicy(max_retries=2, backoff_base=0)) as c:
+                with pytest.raises(BusyError):
+                    await c.call(Addresses())
+
+        anyio.run(main)
+    assert len(peer.requests) == 3
+
+
+def test_an_attempt_timeout_is_retried_for_reads():
+    with serve(dribble(0.3)) as peer:
+
+        async def main() -> None:
+            async with client_for(
+                peer, timeout=0.5, retry=RetryPolicy(max_retries=1, backoff_base=0)
+            ) as client:
+                with anyio.fail_after(1.0 + MARGIN), pytest.raises(TimeoutError):
+                    await client.call(Addresses())
+
+        anyio.run(main)
+    assert len(peer.requests) == 2
+
+
+def test_an_attempt_timeout_is_not_retried_for_writes():
+    """The write may have reached the centre: it is never resent blindly."""
+    with serve(dribble(0.3)) as peer:
+
+        async def main() -> None:
+            async with client_for(
+                peer, timeout=0.5, retry=RetryPolicy(max_retries=3, backoff_base=0)
+            ) as client:
+                spec = CategoryGotoUrl(
+                    company_idcode="i.86.120103.1021",
+                    reg_id="1",
+                    gotourl="https://example.com/p?id=",
+                    sample_url="https://example.com/p?id=i.86.120103.1021/10.1001.1/1",
+                )
+                with anyio.fail_after(0.5 + MARGIN), pytest.raises(TimeoutError):
+                    await client.call(spec)
+
+        anyio.run(main)
+    assert len(peer.requests) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_per_call_timeout_bounds_the_attempt(backend: str):
+    with serve(dribble(0.4)) as peer:
+
+        async def main() -> None:
+            async with client_for(peer, retry=RetryPolicy(max_retries=0)) as client:
+                with anyio.fail_after(0.8 + MARGIN), pytest.raises(TimeoutError):
+                    await client.call(Addresses(), timeout=0.8)
+
+        anyio.run(main, backend=backend)
