@@ -66,6 +66,8 @@ def resume_command(ctx: click.Context) -> str:
         if isinstance(param, click.Option) and param.is_flag:
             if value:
                 words.append(flag)
+        elif value == "":
+            words.append(flag)  # an option given without its value (``--redis``: the variable)
         elif value is not None:
             words += [flag, _without_password(str(value))]
     return shlex.join(words)

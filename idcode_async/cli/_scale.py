@@ -312,9 +312,11 @@ async def _upload(settings: UploadSettings, output: Output) -> int:
         with display:
             while True:
                 state = await upload_progress(redis.url, redis.run)
+                finished = workers or state.finished or stopper.signals
+                done = all(w.returncode is not None for w in workers) and finished
                 display.update(
                     UploadProgress(
-                        phase="uploading",
+                        phase="done" if done else "uploading",
                         requests=state.requests,
                         requests_done=state.accepted,
                         codes=state.codes,
@@ -322,8 +324,7 @@ async def _upload(settings: UploadSettings, output: Output) -> int:
                         elapsed=anyio.current_time() - started,
                     )
                 )
-                finished = workers or state.finished or stopper.signals
-                if all(w.returncode is not None for w in workers) and finished:
+                if done:
                     break
                 await anyio.sleep(POLL)
         group.cancel_scope.cancel()
