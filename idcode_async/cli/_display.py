@@ -148,7 +148,10 @@ def registration_display(kind: str) -> Display[Progress]:
 def describe_upload(progress: UploadProgress) -> str:
     """One plain line for a progress snapshot."""
     if progress.phase == "planning":
-        return "planning…"
+        return (
+            f"planning: {progress.codes} lines read ({progress.bytes} characters), "
+            f"{format_duration(progress.elapsed)}"
+        )
     return (
         f"{progress.phase}: {progress.codes_done}/{progress.codes} codes, "
         f"{progress.requests_done}/{progress.requests} requests, "
@@ -163,7 +166,7 @@ def _render_upload(progress: UploadProgress) -> Any:
     from rich.text import Text
 
     if progress.phase == "planning":
-        return Text(f"planning… {format_duration(progress.elapsed)}")
+        return Text(describe_upload(progress))
     grid = Table.grid(expand=True, padding=(0, 1))
     grid.add_column(width=9, no_wrap=True)
     grid.add_column(ratio=1)

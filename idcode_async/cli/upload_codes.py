@@ -8,8 +8,6 @@ flight finishes and is recorded; twice: it is abandoned and recorded ``unknown``
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,8 @@ import click
 import httpx
 
 from .._client import UPLOAD_TIMEOUT, IdcodeClient
-from ._display import upload_display
+from ._codes import CodeReader
+from ._display import Display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
 from ._library import (
     DEFAULT_GRACE,
@@ -31,6 +30,7 @@ from ._library import (
     UploadAbortedError,
     UploadManifest,
     UploadPlan,
+    UploadProgress,
     UploadResult,
     plan_upload_async,
     problems_text,
@@ -239,15 +239,20 @@ def _has_codes(path: Path) -> bool:
     return False
 
 
-def _source(settings: UploadSettings) -> Any:
-    if settings.codes == "-":
-        return _stdin_lines()
-    return settings.codes
+def _reader(
+    settings: UploadSettings,
+    display: Display[UploadProgress],
+    stop: anyio.Event,
+    scope: anyio.CancelScope,
+) -> CodeReader:
+    """The code file in blocks: planning progress on the display, Ctrl-C between blocks."""
+    started = anyio.current_time()
 
+    def read(lines: int, chars: int) -> None:
+        elapsed = anyio.current_time() - started
+        display.update(UploadProgress(phase="planning", codes=lines, bytes=chars, elapsed=elapsed))
 
-def _stdin_lines() -> Iterator[str]:
-    for line in sys.stdin.buffer:
-        yield line.decode("ascii", errors="replace")
+    return CodeReader(settings.codes, on_read=read, stop=stop, scope=scope)
 
 
 def plan_lines(plan: UploadPlan, options: PlanOptions, examples: int = 10) -> list[str]:
@@ -289,7 +294,19 @@ def reject_reason(reason: RejectReason, options: PlanOptions) -> str:
 
 async def plan_only(settings: UploadSettings, output: Output) -> int:
     """Print the plan (and what an existing manifest holds); send nothing."""
-    with await plan_upload_async(_source(settings), options=settings.options) as plan:
+    stop, display = anyio.Event(), upload_display(settings.progress)
+    plan: UploadPlan | None = None
+    async with anyio.create_task_group() as group:
+        scope = anyio.CancelScope()
+        group.start_soon(watch_signals, stop, scope, "planning")
+        with scope, display:
+            reader = _reader(settings, display, stop, scope)
+            plan = await plan_upload_async(reader, options=settings.options)
+        group.cancel_scope.cancel()
+    if plan is None:
+        output.notice("interrupted while planning: nothing was sent")
+        return EXIT_INTERRUPTED
+    with plan:
         for line in plan_lines(plan, settings.options):
             output.result(line)
         data: dict[str, Any] = {
@@ -360,7 +377,7 @@ async def upload(settings: UploadSettings, output: Output) -> int:
                     client,
                     settings.company_idcode,
                     settings.category_reg_id,
-                    _source(settings),
+                    _reader(settings, display, stop, run_scope),
                     manifest=settings.manifest,
                     options=settings.options,
                     generate_type=settings.generate_type,
@@ -385,6 +402,10 @@ async def upload(settings: UploadSettings, output: Output) -> int:
                 client, settings.company_idcode, settings.manifest, category=settings.category
             )
         group.cancel_scope.cancel()
+    if result is None and not run_scope.cancelled_caught:
+        output.notice("interrupted while planning: nothing was sent")
+        output.notice(f"resume with: {settings.resume}")
+        return EXIT_INTERRUPTED
     if run_scope.cancelled_caught or result is None:
         output.notice("interrupted: the request in flight was recorded as unknown")
         output.notice(f"resume with: {settings.resume}")

@@ -189,3 +189,39 @@ def test_codes_from_standard_input_need_a_manifest(tmp_path, sandbox):
     )
     assert result.exit_code == EXIT_OK, result.stderr
     assert result.stdout.startswith("plan: 2 codes from 3 lines")
+
+
+def test_planning_shows_the_lines_read(tmp_path, sandbox):
+    path = tmp_path / "codes.txt"
+    path.write_text("".join(f"R{n:07d}X\n" for n in range(50_000)), encoding="utf-8")
+    result = upload(path, None, "--plan-only", "--progress", "plain")
+    assert result.exit_code == EXIT_OK, result.stderr
+    assert "planning: 20000 lines read (200000 characters)" in result.stderr
+    assert result.stdout.startswith("plan: 50000 codes from 50000 lines")
+
+
+def test_ctrl_c_while_planning_a_large_file_stops_before_the_plan_is_done(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    rng = random.Random(5)
+    path = tmp_path / "codes.txt"
+    with path.open("w", encoding="ascii") as stream:
+        for _ in range(40):
+            stream.write("".join(f"{rng.getrandbits(60):X}\n" for _ in range(50_000)))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "idcode_async", "upload-codes", str(path), "--plan-only"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stderr is not None
+    first = child.stderr.readline()
+    assert first.startswith("planning: 20000 lines read")
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert "interrupted while planning: nothing was sent" in err
+    assert "plan:" not in out  # stopped between blocks, long before the 2,000,000th line
+    assert "Traceback" not in err
