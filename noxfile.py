@@ -105,8 +105,17 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: ratios against raw httpx on the same in-process server, in one run."""
+    """Every benchmark in one run, then one markdown table of every figure against its goal.
+
+    Each script appends its figures to the file named by ``IDCODE_BENCH_RESULTS``;
+    ``benchmarks/report.py`` assembles them (README "Performance").
+    """
     session.install("-e", ".[dev]")
+    results = Path(session.create_tmp()) / "bench-results.jsonl"
+    results.unlink(missing_ok=True)
+    env = {"IDCODE_BENCH_RESULTS": str(results)}
     for script in sorted(Path("benchmarks").glob("bench_*.py")):
         session.log(f"== {script}")
-        session.run("python", str(script), *session.posargs)
+        # A missed goal exits 1: the table below still shows every figure.
+        session.run("python", str(script), *session.posargs, env=env, success_codes=[0, 1])
+    session.run("python", "benchmarks/report.py", str(results))

@@ -18,6 +18,7 @@ import time
 import timeit
 
 import httpx
+from _results import record
 
 from idcode_async import IdcodeAuth, IdcodeClient, sign
 from idcode_async._wire import WireParams
@@ -110,8 +111,13 @@ async def main(calls: int, rounds: int) -> None:
     print(f"calls per side:        {per * rounds}")
     print(f"raw httpx per call:    {raw_us:8.1f} us")
     print(f"client.call per call:  {sdk_us:8.1f} us")
+    signing = signing_cost_us()
     print(f"ratio (sdk / raw):     {sdk_us / raw_us:8.3f}   (target <= 1.3)")
-    print(f"signing per call:      {signing_cost_us():8.2f} us  (target <= 20)")
+    print(f"signing per call:      {signing:8.2f} us  (target <= 20)")
+    record(
+        "call overhead", "client.call / raw httpx", sdk_us / raw_us, unit="x", goal="<=", target=1.3
+    )
+    record("call overhead", "signing per call", signing, unit="us", goal="<=", target=20)
 
 
 if __name__ == "__main__":

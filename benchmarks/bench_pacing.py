@@ -34,6 +34,7 @@ from pathlib import Path
 
 import anyio
 import httpx
+from _results import record
 
 from idcode_async import IdcodeClient
 from idcode_async.pacing import LocalPacer
@@ -142,6 +143,11 @@ def main() -> int:
     print(f"  deviation from expected     {deviation * 100:+.2f} %")
     print(f"  deviation from drawn+service {accuracy * 100:+.2f} % (pacer accuracy, no sampling)")
     ok_min = min(intervals) >= args.minimum
+    violations = sum(interval < args.minimum for interval in intervals)
+    record(
+        "pacing", "mean interval vs expected", abs(deviation) * 100, unit="%", goal="<=", target=5
+    )
+    record("pacing", "intervals below the minimum pause", violations, goal="<=", target=0)
     ok_mean = abs(deviation) < 0.05
     print(
         f"check: no start-to-start interval below {args.minimum} s ... {'ok' if ok_min else 'FAIL'}"

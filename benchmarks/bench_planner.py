@@ -28,10 +28,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from _results import record
+
 from idcode_async.uploads import plan_upload
 from idcode_async.uploads.dedupe import HashSet64, code_hash
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PLANNING_GOALS = {"sequential": 855_000, "random": 354_000}
+"""Codes per second measured before issue 13: keep or beat."""
 
 
 def _rss_mib() -> float:
@@ -167,6 +171,18 @@ def main() -> None:
     for scenario, n in scenarios:
         result = _child(scenario, n)
         print(json.dumps(result, ensure_ascii=False))
+        if scenario in PLANNING_GOALS:
+            rate = float(str(result["codes_per_s_planning"]))
+            record(
+                "planner",
+                f"{scenario} planning codes/s",
+                rate,
+                goal=">=",
+                target=PLANNING_GOALS[scenario],
+            )
+            record(
+                "planner", f"{scenario} peak RSS", float(str(result["peak_rss_mib"])), unit="MiB"
+            )
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import anyio
 import httpx
+from _results import record
 
 from idcode_async import IdcodeClient
 from idcode_async.endpoints import CompanyModify, ProductCategoryRegister, UnitRegist
@@ -320,6 +321,8 @@ def main() -> None:
         server.wait(timeout=30)
     for result in results:
         print(json.dumps(result, ensure_ascii=False))
+        peak = float(str(result["peak_rss_mib"]))
+        record("upload", f"{result['scenario']} peak RSS", peak, unit="MiB", goal="<=", target=64)
     peaks = [
         float(str(r["peak_rss_mib"])) for r in results if str(r["scenario"]).startswith("random")
     ]

@@ -45,6 +45,7 @@ from ._retry import RetryPolicy
 from ._signing import canonical_string, sign
 from ._spec import Endpoint, PageEndpoint, Response, Spec
 from ._sync import SyncIdcodeClient
+from ._transport import DEFAULT_LIMITS, aiohttp_transport
 from ._version import __version__
 from .endpoints import CategoryRegItem
 from .idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
@@ -87,6 +88,7 @@ from .uploads import (
 
 __all__ = [
     "CALLBACK_PARAMETER",
+    "DEFAULT_LIMITS",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "PLACEHOLDERS",
@@ -147,6 +149,7 @@ __all__ = [
     "ValidationError",
     "VerificationCodeError",
     "__version__",
+    "aiohttp_transport",
     "build_resolve_url",
     "canonical_string",
     "endpoints",

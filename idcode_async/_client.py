@@ -39,6 +39,7 @@ from ._redirects import next_hop
 from ._retry import RetryPolicy, is_retryable
 from ._signing import current_millis
 from ._spec import Endpoint, PageEndpoint, Response, Spec, refuse_call_on_page
+from ._transport import DEFAULT_LIMITS
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -129,7 +130,8 @@ class IdcodeClient(httpx.AsyncClient):
     ``IDCODE_AUTH_CODE`` (a :class:`UsageError` names what is missing).  ``base_url`` comes
     from the argument, else ``IDCODE_BASE_URL``, else the centre's *test* host; pass
     :data:`PRODUCTION_BASE_URL` deliberately.  Any other keyword goes to ``httpx.AsyncClient``
-    (``transport=``, ``proxy=``, ``limits=``, ``event_hooks=`` …).
+    (``transport=``, ``proxy=``, ``limits=``, ``event_hooks=`` …).  ``limits`` defaults to
+    :data:`DEFAULT_LIMITS`; ``transport=aiohttp_transport()`` runs on aiohttp (asyncio only).
     """
 
     def __init__(
@@ -151,6 +153,7 @@ class IdcodeClient(httpx.AsyncClient):
         self._idcode_auth = IdcodeAuth(credentials.access_token, credentials.auth_code, clock=clock)
         checked_timeout(timeout)
         checked_timeout(upload_timeout, "upload_timeout")
+        kwargs.setdefault("limits", DEFAULT_LIMITS)
         super().__init__(
             base_url=credentials.base_url, auth=self._idcode_auth, timeout=timeout, **kwargs
         )

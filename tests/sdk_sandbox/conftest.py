@@ -9,10 +9,11 @@ produced (seed §四).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
-from idcode_async import IdcodeClient, RetryPolicy
+from idcode_async import IdcodeClient, RetryPolicy, aiohttp_transport
 from idcode_async.endpoints import CompanyModify, UploadCodePrefix
 from idcode_async.sandbox import Sandbox
 
@@ -25,6 +26,15 @@ def sandbox() -> Iterator[Sandbox]:
     with Sandbox(approval_delay=2.0) as instance:
         yield instance
         assert instance.stats()["signature_failures"] == 0
+
+
+@pytest.fixture(params=["httpx", "aiohttp"])
+def transport(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Loopback tests run on both transports: httpx's own (the default) and aiohttp's.
+
+    The value is the keyword arguments that put an ``IdcodeClient`` on the transport.
+    """
+    return {"transport": aiohttp_transport()} if request.param == "aiohttp" else {}
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 The client is configured as a user configures it for the real centre (a base URL, the
 document's test key and authorisation code, nothing in-process), so this exercises real
-sockets: form and multipart bodies on the wire, 608's query string, connection drops.
+sockets: form and multipart bodies on the wire, 608's query string, connection drops.  Every
+test runs on both transports (the ``transport`` fixture): httpx's own and aiohttp's.
 ``GET /_sandbox/stats`` (plain httpx) must count exactly the requests the client sent.
 """
 
@@ -12,6 +13,7 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
@@ -72,7 +74,7 @@ class Sent:
 
 @pytest.fixture
 async def wire(
-    served: tuple[Sandbox, str],
+    served: tuple[Sandbox, str], transport: dict[str, Any]
 ) -> AsyncIterator[tuple[IdcodeClient, Sent]]:
     """The client as a user configures it for the centre, pointed at the loopback server."""
     _, base_url = served
@@ -84,6 +86,7 @@ async def wire(
         retry=RetryPolicy(max_retries=0),
         timeout=10.0,
         event_hooks={"request": [sent]},
+        **transport,
     ) as client:
         yield client, sent
 
@@ -171,7 +174,7 @@ RemoteProtocolError, a reset (the kernel had unread bytes) gives ReadError; both
 
 
 async def test_a_lost_answer_over_a_real_socket_is_not_resent(
-    served: tuple[Sandbox, str], tmp_path: Path
+    served: tuple[Sandbox, str], transport: dict[str, Any]
 ) -> None:
     """drop_after over h11: the server closes the connection mid-answer (the client sees a
     RemoteProtocolError, or a ReadError when the close arrives as a reset); 309 is not resent
@@ -183,6 +186,7 @@ async def test_a_lost_answer_over_a_real_socket_is_not_resent(
         auth_code=TEST_AUTH_CODE,
         base_url=base_url,
         retry=RetryPolicy(max_retries=3, backoff_base=0.0),
+        **transport,
     ) as client:
         with pytest.raises(TransportError) as caught:
             await client.call(unit_spec())
@@ -192,7 +196,9 @@ async def test_a_lost_answer_over_a_real_socket_is_not_resent(
     assert stats["submissions_by_name"]["309"] == {UNIT_NAME: 1}
 
 
-async def test_a_timed_out_write_is_not_resent(served: tuple[Sandbox, str]) -> None:
+async def test_a_timed_out_write_is_not_resent(
+    served: tuple[Sandbox, str], transport: dict[str, Any]
+) -> None:
     """A read timeout may hide a registration: 309 is not resent; a read is."""
     sandbox, base_url = served
     sandbox.faults.schedule(FaultKind.LATENCY, endpoint=309, seconds=0.5)
@@ -201,6 +207,7 @@ async def test_a_timed_out_write_is_not_resent(served: tuple[Sandbox, str]) -> N
         auth_code=TEST_AUTH_CODE,
         base_url=base_url,
         retry=RetryPolicy(max_retries=2, backoff_base=0.0),
+        **transport,
     ) as client:
         with pytest.raises(TimeoutError) as caught:
             await client.call(unit_spec(), timeout=0.1)
@@ -226,7 +233,7 @@ class _Records(logging.Handler):
 
 
 async def test_a_client_that_gives_up_leaves_no_error_in_the_server_log(
-    served: tuple[Sandbox, str],
+    served: tuple[Sandbox, str], transport: dict[str, Any]
 ) -> None:
     """A client timing out is ordinary traffic for the centre: no traceback should follow.
 
@@ -240,7 +247,10 @@ async def test_a_client_that_gives_up_leaves_no_error_in_the_server_log(
     try:
         sandbox.faults.schedule(FaultKind.LATENCY, endpoint=306, seconds=0.3)
         async with IdcodeClient(
-            access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, base_url=base_url
+            access_token=TEST_ACCESS_TOKEN,
+            auth_code=TEST_AUTH_CODE,
+            base_url=base_url,
+            **transport,
         ) as client:
             with pytest.raises(TimeoutError):
                 await client.call(
