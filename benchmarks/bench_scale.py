@@ -102,7 +102,7 @@ def scenario(
         "IDCODE_AUTH_CODE": TEST_AUTH_CODE,
         "IDCODE_REDIS_URL": redis_url,
     }
-    command = [sys.executable, "-m", "idcode_async.scale", "worker", "--run", run_id]
+    command = [sys.executable, "-m", "idcode_async", "worker", "--run", run_id]
     started = time.monotonic()
     processes = [
         subprocess.Popen([*command, "--log-level", "warning"], env=env) for _ in range(workers)

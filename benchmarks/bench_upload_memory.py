@@ -8,7 +8,7 @@ in a fresh child process whose peak RSS is its own:
   ``upload_codes`` (plan → 5011 chunks of 100,000 codes streamed from disk → manifest), then
   ``verify_upload``.  Peak RSS is ``ru_maxrss`` of the child, "baseline" its RSS after imports.
 * ``random-cli``: the same file through the real command, ``python -m
-  idcode_async.uploads.cli upload-codes … --verify`` (rich imported, progress off); peak RSS
+  idcode_async upload-codes … --verify`` (rich imported, progress off); peak RSS
   from ``os.wait4``'s rusage of that process.
 * ``sequential``: 10,000,000 consecutive codes generated lazily in the child (four lots of
   2,500,000): a handful of 5014 ranges, then verify.
@@ -240,7 +240,7 @@ def _cli(base_url: str, company: str, reg_id: str, source: Path, n: int) -> dict
     command = [
         sys.executable,
         "-m",
-        "idcode_async.uploads.cli",
+        "idcode_async",
         "upload-codes",
         str(source),
         "--company-idcode",

@@ -11,8 +11,8 @@ Directives (HTML comments, so the Markdown sources read normally on their own):
   (so it reads on GitHub too); ``python docs/hooks.py`` rewrites it and the tests and the
   build fail when it is out of date.
 * ``<!-- exit-codes -->`` / ``<!-- exit-codes: zh -->`` — the CLI's exit codes, from
-  ``idcode_async._cli_support`` (values and their docstrings).
-* ``<!-- cli-help: register-units -->`` — that command's ``--help``, from the parser itself.
+  ``idcode_async.cli._exit`` (values and their docstrings).
+* ``<!-- cli-help: register-units -->`` — that command's ``--help``, from the click command.
 
 ``ARRIVING`` pages (written on other branches) are dropped from the nav until they exist.
 """
@@ -141,7 +141,7 @@ def result_code_table(lang: str = "en") -> str:
 
 def exit_code_rows() -> list[tuple[str, int, str]]:
     """(name, value, docstring) of each ``EXIT_*`` constant of the CLI support module."""
-    source = (ROOT / "idcode_async" / "_cli_support.py").read_text(encoding="utf-8")
+    source = (ROOT / "idcode_async" / "cli" / "_exit.py").read_text(encoding="utf-8")
     body = ast.parse(source).body
     rows = []
     for node, after in itertools.pairwise(body):
@@ -165,23 +165,16 @@ def exit_code_table(lang: str = "en") -> str:
 
 
 def cli_help(command: str) -> str:
-    """``idcode COMMAND --help`` as the parser prints it (80 columns)."""
-    from idcode_async._cli import build_parser
+    """``idcode COMMAND --help`` as click prints it (80 columns)."""
+    from click.testing import CliRunner
 
-    parser = build_parser()
+    from idcode_async.cli.app import cli
+
     words = command.split() if command else []
-    out = io.StringIO()
-    previous = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "80"
-    try:
-        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
-            parser.parse_args([*words, "--help"])
-    finally:
-        if previous is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = previous
-    return f"```text\n{out.getvalue().rstrip()}\n```\n"
+    result = CliRunner().invoke(cli, [*words, "--help"], terminal_width=80, env={"COLUMNS": "80"})
+    if result.exit_code != 0:
+        raise ValueError(f"idcode {command} --help: exit {result.exit_code}: {result.output}")
+    return f"```text\n{result.stdout.rstrip()}\n```\n"
 
 
 def expand(markdown: str, page_path: str) -> str:

@@ -1,5 +1,5 @@
 """``python -m idcode_async`` is the ``idcode`` command."""
 
-from ._cli import main
+from .cli import main
 
 raise SystemExit(main())

@@ -10,10 +10,7 @@ with ``IDCODE_ACCESS_TOKEN`` / ``IDCODE_AUTH_CODE``) it runs the read-only steps
 
 from __future__ import annotations
 
-import argparse
-import os
 import secrets
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -22,8 +19,7 @@ import anyio
 import attrs
 
 from ._client import IdcodeClient
-from ._env import ENV_AUTH_CODE, ENV_TOKEN
-from ._errors import IdcodeError, ValidationError
+from ._errors import ValidationError
 from ._logging import redact
 from .endpoints import (
     Addresses,
@@ -54,7 +50,7 @@ from .endpoints import (
 from .idcode import IDCode
 from .resolve import scan_target
 
-__all__ = ["DemoStep", "run_demo_command", "walk_flows"]
+__all__ = ["DemoStep", "print_summary", "sandbox_demo", "walk_flows"]
 
 T = TypeVar("T")
 
@@ -405,7 +401,8 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _print_summary(title: str, steps: list[DemoStep]) -> None:
+def print_summary(title: str, steps: list[DemoStep]) -> None:
+    """The demo's summary table (rich when installed, plain lines otherwise)."""
     try:
         from rich.console import Console
         from rich.table import Table
@@ -423,7 +420,8 @@ def _print_summary(title: str, steps: list[DemoStep]) -> None:
     Console().print(table)
 
 
-async def _sandbox_demo(out_dir: Path) -> list[DemoStep]:
+async def sandbox_demo(out_dir: Path) -> list[DemoStep]:
+    """Every flow against an in-process sandbox (needs the ``sandbox`` extra)."""
     from .sandbox import Sandbox
 
     sandbox = Sandbox()
@@ -439,30 +437,3 @@ async def _sandbox_demo(out_dir: Path) -> list[DemoStep]:
         )
     )
     return steps
-
-
-async def _real_demo(args: argparse.Namespace) -> list[DemoStep]:
-    token = os.environ.get(ENV_TOKEN)
-    auth_code = os.environ.get(ENV_AUTH_CODE)
-    if not token or not auth_code:
-        raise SystemExit(f"set {ENV_TOKEN} and {ENV_AUTH_CODE} to run against a centre")
-    async with IdcodeClient(access_token=token, auth_code=auth_code, base_url=args.base_url) as c:
-        return await walk_flows(
-            c, out_dir=Path(args.out), writes=args.allow_writes, company_idcode=args.company_idcode
-        )
-
-
-def run_demo_command(args: argparse.Namespace) -> int:
-    """The ``idcode demo`` command; returns the process exit code."""
-    try:
-        if args.base_url:
-            steps = anyio.run(_real_demo, args)
-            title = f"idcode demo against {args.base_url}"
-        else:
-            steps = anyio.run(_sandbox_demo, Path(args.out))
-            title = "idcode demo against the embedded sandbox"
-    except IdcodeError as exc:
-        print(f"demo failed: {exc}", file=sys.stderr)
-        return 1
-    _print_summary(title, steps)
-    return 0

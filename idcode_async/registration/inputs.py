@@ -1,11 +1,15 @@
 """Batch inputs: CSV and JSONL files of unit registrations, read row by row.
 
-Both readers take UTF-8 with or without a byte-order mark (Excel writes one), use the
-document's wire names as column names or keys, and coerce integer columns.  A row that cannot
+Both readers take UTF-8 with or without a byte-order mark (Excel writes one) and, when a file is
+not UTF-8 but valid GB18030 (Excel on Chinese Windows), read it as GB18030 and say so through
+``on_notice``; ``encoding=`` names another codec.  They use the document's wire names as column
+names or keys, and coerce integer columns.  Columns or keys that are not 309's (a ``备注``
+remarks column, say) are ignored with a notice naming them, or refused with
+``strict_columns=True``.  A row that cannot
 become a :class:`UnitRegistration` is not an exception: it is yielded as a
 :class:`SourceRow` with a ``problem``, so that the whole file is checked and every bad row is
-reported with its number.  A file whose header is wrong (an unknown column, a missing
-required one, a password column) is refused as a whole with :class:`InputFormatError`.
+reported with its number.  A file whose header is wrong (a missing required column, a
+password column) is refused as a whole with :class:`InputFormatError`.
 
 Row numbers are those a spreadsheet shows: in a CSV the header is row 1 and the first unit row
 2; in JSONL the row is the line number.
@@ -18,14 +22,15 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final, Literal
 
 import attrs
 
 from .._denylist import is_secret_name
 from .._errors import IdcodeError
+from .._text_input import AUTO, TextDecodeError, decode_text
 from .records import FIELDS, INT_FIELDS, REQUIRED_FIELDS, UnitRegistration
 
 __all__ = [
@@ -53,32 +58,61 @@ class SourceRow:
     problem: str | None = None
 
 
-def read_units(path: str | os.PathLike[str]) -> Iterator[SourceRow]:
-    """Read ``.csv`` or ``.jsonl``/``.ndjson`` by the file's suffix."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".csv":
-        return read_units_csv(path)
-    if suffix in {".jsonl", ".ndjson"}:
-        return read_units_jsonl(path)
-    raise InputFormatError(f"{os.fspath(path)}: expected a .csv or .jsonl file")
+Source = str | os.PathLike[str] | IO[bytes]
+"""A file name, or an open binary stream (standard input, say)."""
+Notice = Callable[[str], None]
+"""Where the readers tell what they did on the user's behalf (encoding guessed, columns
+ignored): one line each."""
 
 
-def read_units_csv(path: str | os.PathLike[str]) -> Iterator[SourceRow]:
+def read_units(
+    source: Source,
+    *,
+    kind: Literal["csv", "jsonl"] | None = None,
+    encoding: str = AUTO,
+    strict_columns: bool = False,
+    on_notice: Notice | None = None,
+) -> Iterator[SourceRow]:
+    """Read ``.csv`` or ``.jsonl``/``.ndjson`` by the file's suffix (or ``kind``).
+
+    A stream without ``kind`` is JSON Lines when its first non-blank byte is ``{``.
+    """
+    options: dict[str, Any] = {
+        "encoding": encoding,
+        "strict_columns": strict_columns,
+        "on_notice": on_notice,
+    }
+    if kind is None and not isinstance(source, str | os.PathLike):
+        raw = source.read()
+        kind = "jsonl" if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
+        source = io.BytesIO(raw)
+    if kind is None:
+        suffix = Path(source).suffix.lower()  # type: ignore[arg-type]
+        kind = "csv" if suffix == ".csv" else "jsonl" if suffix in {".jsonl", ".ndjson"} else None
+    if kind == "csv":
+        return read_units_csv(source, **options)
+    if kind == "jsonl":
+        return read_units_jsonl(source, **options)
+    raise InputFormatError(f"{_where(source)}: expected a .csv or .jsonl file")
+
+
+def read_units_csv(
+    source: Source,
+    *,
+    encoding: str = AUTO,
+    strict_columns: bool = False,
+    on_notice: Notice | None = None,
+) -> Iterator[SourceRow]:
     """The rows of a CSV file whose header row names 309's parameters."""
-    where = os.fspath(path)
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise InputFormatError(f"{where}: line {line} is not UTF-8 text ({exc.reason})") from exc
+    where = _where(source)
+    text = _decode(_read_bytes(source), where, encoding, on_notice)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         return
     columns = [name.strip() for name in header]
-    _check_columns(where, columns)
+    _check_columns(where, columns, strict=strict_columns, on_notice=on_notice)
     row = 1
     while True:
         try:
@@ -95,46 +129,93 @@ def read_units_csv(path: str | os.PathLike[str]) -> Iterator[SourceRow]:
                 row, None, f"has {len(cells)} cells; the header has {len(columns)} columns"
             )
             continue
-        yield _source_row(row, dict(zip(columns, cells, strict=True)))
+        values = {name: cell for name, cell in zip(columns, cells, strict=True) if name in FIELDS}
+        yield _source_row(row, values)
 
 
-def read_units_jsonl(path: str | os.PathLike[str]) -> Iterator[SourceRow]:
+def read_units_jsonl(
+    source: Source,
+    *,
+    encoding: str = AUTO,
+    strict_columns: bool = False,
+    on_notice: Notice | None = None,
+) -> Iterator[SourceRow]:
     """The rows of a JSON Lines file: one JSON object per line, keys = 309's parameters."""
-    with open(path, "rb") as stream:
-        for row, raw in enumerate(stream, start=1):
-            if row == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield SourceRow(row, None, f"is not UTF-8 text ({exc.reason})")
-                continue
-            if not text.strip():
-                continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield SourceRow(row, None, f"is not valid JSON ({exc.msg})")
-                continue
-            if not isinstance(value, dict):
-                yield SourceRow(row, None, "is not a JSON object")
-                continue
-            if not _encodable(value):
-                # JSON may escape a lone surrogate ("\\ud800"): valid JSON, but no text; it
-                # could be neither hashed into the row's key nor journaled nor reported.
-                yield SourceRow(row, None, "holds a \\u escape that is no Unicode character")
-                continue
-            secret = sorted(key for key in value if is_secret_name(str(key)))
-            if secret:
-                raise InputFormatError(
-                    f"{os.fspath(path)}: row {row} has {', '.join(secret)}: 309 takes no "
-                    "password or credential, and the batch never stores one"
-                )
-            unknown = sorted(str(key) for key in value if key not in FIELDS)
-            if unknown:
-                yield SourceRow(row, None, f"has unknown keys: {', '.join(unknown)}")
-                continue
-            yield _source_row(row, value)
+    where = _where(source)
+    raw = _read_bytes(source)
+    try:
+        lines: list[str | None] = list(_decode(raw, where, encoding, on_notice).splitlines())
+    except InputFormatError:
+        if encoding != AUTO:
+            raise
+        # Neither UTF-8 nor GB18030 as a whole: each line on its own, a bad one is a bad row.
+        lines = [_utf8_or_none(line, first=n == 0) for n, line in enumerate(raw.splitlines())]
+    ignored: set[str] = set()
+    for row, line in enumerate(lines, start=1):
+        if line is None:
+            yield SourceRow(row, None, "is not UTF-8 text")
+            continue
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield SourceRow(row, None, f"is not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(value, dict):
+            yield SourceRow(row, None, "is not a JSON object")
+            continue
+        if not _encodable(value):
+            # JSON may escape a lone surrogate ("\\ud800"): valid JSON, but no text; it
+            # could be neither hashed into the row's key nor journaled nor reported.
+            yield SourceRow(row, None, "holds a \\u escape that is no Unicode character")
+            continue
+        secret = sorted(key for key in value if is_secret_name(str(key)))
+        if secret:
+            raise InputFormatError(
+                f"{where}: row {row} has {', '.join(secret)}: 309 takes no "
+                "password or credential, and the batch never stores one"
+            )
+        unknown = sorted(str(key) for key in value if key not in FIELDS)
+        if unknown and strict_columns:
+            yield SourceRow(row, None, f"has unknown keys: {', '.join(unknown)}")
+            continue
+        if unknown and on_notice is not None and not ignored.issuperset(unknown):
+            on_notice(f"{where}: ignoring key(s) that are not 309's: {', '.join(unknown)}")
+        ignored.update(unknown)
+        yield _source_row(row, {key: item for key, item in value.items() if key in FIELDS})
+
+
+def _where(source: Source) -> str:
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source)
+    return str(getattr(source, "name", "<stream>"))
+
+
+def _read_bytes(source: Source) -> bytes:
+    if isinstance(source, str | os.PathLike):
+        return Path(source).read_bytes()
+    return source.read()
+
+
+def _utf8_or_none(line: bytes, *, first: bool) -> str | None:
+    try:
+        return line.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _decode(raw: bytes, where: str, encoding: str, on_notice: Notice | None) -> str:
+    try:
+        decoded = decode_text(raw, encoding)
+    except TextDecodeError as exc:
+        hint = "; --encoding names the file's encoding" if encoding == AUTO else ""
+        raise InputFormatError(f"{where}: {exc}{hint}") from None
+    except ValueError as exc:
+        raise InputFormatError(str(exc)) from None
+    if decoded.notice is not None and on_notice is not None:
+        on_notice(f"{where}: {decoded.notice}")
+    return decoded.text
 
 
 def _encodable(value: dict[Any, Any]) -> bool:
@@ -187,7 +268,9 @@ def _coerce(name: str, value: Any) -> Any:
     return str(value) if isinstance(value, int) else value
 
 
-def _check_columns(where: str, columns: list[str]) -> None:
+def _check_columns(
+    where: str, columns: list[str], *, strict: bool, on_notice: Notice | None
+) -> None:
     secret = sorted(name for name in columns if is_secret_name(name))
     if secret:
         raise InputFormatError(
@@ -195,11 +278,13 @@ def _check_columns(where: str, columns: list[str]) -> None:
             "batch never stores one; remove the column"
         )
     unknown = sorted(name for name in columns if name not in FIELDS)
-    if unknown:
+    if unknown and strict:
         raise InputFormatError(
             f"{where}: unknown column(s) {', '.join(unknown)}; columns are 309's parameter "
             f"names: {', '.join(FIELDS)}"
         )
+    if unknown and on_notice is not None:
+        on_notice(f"{where}: ignoring column(s) that are not 309's: {', '.join(unknown)}")
     duplicated = sorted({name for name in columns if columns.count(name) > 1})
     if duplicated:
         raise InputFormatError(f"{where}: column(s) {', '.join(duplicated)} appear twice")

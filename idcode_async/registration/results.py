@@ -54,7 +54,12 @@ class JsonlResultsWriter(_FileWriter):
 
 
 class CsvResultsWriter(_FileWriter):
-    """A CSV with a header row, UTF-8 with a byte-order mark so that Excel reads Chinese."""
+    """A CSV with a header row, UTF-8 with a byte-order mark so that Excel reads Chinese.
+
+    Safe to open in a spreadsheet: a text cell that begins with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return would be run as a formula (a unit named ``=HYPERLINK(…)``), so it
+    is written with a leading ``'``, which Excel shows as text (OWASP "CSV injection").
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         super().__init__(path, encoding="utf-8-sig")
@@ -66,9 +71,14 @@ class CsvResultsWriter(_FileWriter):
         self._flush()
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
     return "" if value is None else value
 
 

@@ -159,13 +159,13 @@ def _install_filter() -> None:
 
 
 def _server(
-    sandbox: Sandbox, port: int, log_level: str, limits: ServerLimits | None
+    sandbox: Sandbox, port: int, log_level: str, limits: ServerLimits | None, host: str = HOST
 ) -> uvicorn.Server:
     _install_filter()
     limits = limits or ServerLimits()
     config = uvicorn.Config(
         sandbox.app,
-        host=HOST,
+        host=host,
         port=port,
         http=_protocol(limits),
         lifespan="off",
@@ -183,9 +183,14 @@ def serve(
     port: int = 8765,
     log_level: str = "info",
     limits: ServerLimits | None = None,
+    host: str = HOST,
 ) -> None:
-    """Serve ``sandbox`` (a fresh one by default) on ``http://127.0.0.1:<port>`` until stopped."""
-    _server(sandbox or Sandbox(), port, log_level, limits).run()
+    """Serve ``sandbox`` (a fresh one by default) on ``http://127.0.0.1:<port>`` until stopped.
+
+    ``host`` other than loopback exposes the document's public test key to the network: the
+    ``idcode sandbox serve`` command asks for an explicit flag before passing one.
+    """
+    _server(sandbox or Sandbox(), port, log_level, limits, host).run()
 
 
 @contextmanager

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async import _cli_support
 from idcode_async._errors import ApiError, error_for_code
+from idcode_async.cli import _exit
 
 from .hooks import load_hooks
 from .markdown import ROOT
@@ -74,16 +74,17 @@ def test_result_code_table_matches_the_document() -> None:
 
 def test_exit_code_table_is_the_cli_contract() -> None:
     rows = hooks.exit_code_rows()
-    constants = {n: getattr(_cli_support, n) for n in dir(_cli_support) if n.startswith("EXIT_")}
+    constants = {n: getattr(_exit, n) for n in dir(_exit) if n.startswith("EXIT_")}
     assert {name: value for name, value, _ in rows} == constants
     assert all(doc for _, _, doc in rows)
     assert "| `130` | `EXIT_INTERRUPTED` |" in hooks.exit_code_table()
 
 
-def test_cli_help_is_the_parsers() -> None:
+def test_cli_help_is_the_commands() -> None:
     text = hooks.cli_help("register-units")
-    assert text.startswith("```text\nusage: idcode register-units")
+    assert text.startswith("```text\nUsage: idcode register-units")
     assert "--journal" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
 
 
 def test_include_takes_a_readme_section_and_relinks() -> None:

@@ -59,7 +59,7 @@ def cli_command(source: Path, journal: Path, out: Path, *extra: str) -> list[str
     return [
         sys.executable,
         "-m",
-        "idcode_async.registration.cli",
+        "idcode_async",
         "register-units",
         str(source),
         "--journal",

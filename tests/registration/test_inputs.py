@@ -58,7 +58,9 @@ def test_csv_bad_rows_are_reported_not_raised(tmp_path):
 
 def test_csv_header_must_name_309_parameters(tmp_path):
     with pytest.raises(InputFormatError, match="unknown column"):
-        list(read_units_csv(write(tmp_path, "a.csv", "organunit_nam," + HEADER)))
+        list(
+            read_units_csv(write(tmp_path, "a.csv", "organunit_nam," + HEADER), strict_columns=True)
+        )
     with pytest.raises(InputFormatError, match="required column"):
         list(read_units_csv(write(tmp_path, "b.csv", "login_name,organunit_name\nx,y\n")))
     with pytest.raises(InputFormatError, match="appear twice"):
@@ -72,10 +74,61 @@ def test_csv_refuses_password_and_credential_columns(tmp_path, column):
         list(read_units_csv(path))
 
 
-def test_csv_that_is_not_utf8_names_the_line(tmp_path):
-    path = write(tmp_path, "units.csv", HEADER.encode() + "某公司".encode("gbk") + b"\n")
-    with pytest.raises(InputFormatError, match="line 2 is not UTF-8"):
+def test_csv_that_is_neither_utf8_nor_gb18030_names_the_line(tmp_path):
+    path = write(tmp_path, "units.csv", HEADER.encode() + b"\xff\xff,x\n")
+    with pytest.raises(InputFormatError, match="line 2 is not UTF-8 \\(nor GB18030\\)"):
         list(read_units_csv(path))
+
+
+def test_gbk_csv_from_excel_is_read_as_gb18030_and_said_so(tmp_path):
+    path = write(tmp_path, "units.csv", (HEADER + ROW_1).encode("gbk"))
+    notices: list[str] = []
+    (row,) = read_units_csv(path, on_notice=notices.append)
+    assert row.record is not None
+    assert row.record.organunit_name == "北京测试科技有限公司1"
+    assert notices == [
+        f"{path}: read as GB18030 (GBK), since the file is not UTF-8; --encoding chooses another"
+    ]
+
+
+def test_explicit_encoding_is_used_and_a_wrong_one_names_the_line(tmp_path):
+    path = write(tmp_path, "units.csv", (HEADER + ROW_1).encode("gbk"))
+    (row,) = read_units_csv(path, encoding="gbk")
+    assert row.record is not None
+    assert row.record.organunit_name == "北京测试科技有限公司1"
+    with pytest.raises(InputFormatError, match="line 2 is not utf-8 text"):
+        list(read_units_csv(path, encoding="utf-8"))
+    with pytest.raises(InputFormatError, match="unknown encoding 'nope'"):
+        list(read_units_csv(path, encoding="nope"))
+
+
+def test_unknown_columns_are_ignored_with_a_notice_in_csv_and_jsonl(tmp_path):
+    csv_path = write(
+        tmp_path, "units.csv", HEADER.rstrip("\n") + ",备注\n" + ROW_1.rstrip("\n") + ",老客户\n"
+    )
+    notices: list[str] = []
+    (row,) = read_units_csv(csv_path, on_notice=notices.append)
+    assert row.problem is None
+    jsonl_path = write(
+        tmp_path, "units.jsonl", jsonl({**GOOD, "备注": "老客户"}, {**GOOD, "备注": "x"})
+    )
+    (first, second) = read_units_jsonl(jsonl_path, on_notice=notices.append)
+    assert first.problem is None
+    assert second.problem is None
+    assert notices == [
+        f"{csv_path}: ignoring column(s) that are not 309's: 备注",
+        f"{jsonl_path}: ignoring key(s) that are not 309's: 备注",
+    ]
+
+
+def test_a_stream_is_read_and_its_kind_sniffed():
+    import io
+
+    (row,) = read_units(io.BytesIO(jsonl(GOOD).encode()))
+    assert row.record is not None
+    (row,) = read_units(io.BytesIO((HEADER + ROW_1).encode("gbk")))
+    assert row.record is not None
+    assert row.record.organunit_name == "北京测试科技有限公司1"
 
 
 def test_empty_csv_has_no_rows(tmp_path):
@@ -131,7 +184,7 @@ def test_jsonl_bad_rows_are_reported_with_line_numbers(tmp_path):
         {**GOOD, "code": True},
         {**GOOD, "organunit_name": None},
     )
-    rows = list(read_units_jsonl(write(tmp_path, "units.jsonl", content)))
+    rows = list(read_units_jsonl(write(tmp_path, "units.jsonl", content), strict_columns=True))
     assert [r.row for r in rows] == [1, 3, 4, 5, 6, 7, 8]
     problems = [r.problem for r in rows]
     assert problems[0] is None

@@ -63,6 +63,21 @@ def test_csv_results_with_bom_for_excel(tmp_path):
     assert rows[1]["organunit_name"] == ""
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_that_excel_would_run_as_formulas_are_text(tmp_path, start):
+    path = tmp_path / "results.csv"
+    name = start + 'HYPERLINK("http://evil.example","x")'
+    with open_results(path) as writer:
+        writer.write(RowOutcome(row=2, status="invalid", organunit_name=name, message="-1 bad"))
+        writer.write(REGISTERED)
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        first, second = csv.DictReader(stream)
+    assert first["organunit_name"] == "'" + name
+    assert first["message"] == "'-1 bad"
+    assert second["organunit_name"] == "北京测试科技有限公司1"  # ordinary text untouched
+    assert second["attempts"] == "1"
+
+
 def test_lines_reach_the_file_as_they_are_written(tmp_path):
     path = tmp_path / "results.jsonl"
     writer = JsonlResultsWriter(path)

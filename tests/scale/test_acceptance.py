@@ -60,7 +60,7 @@ def worker_env(redis_url: str) -> dict[str, str]:
 
 
 def start_workers(redis_url: str, count: int, *args: str) -> list[subprocess.Popen[bytes]]:
-    command = [sys.executable, "-m", "idcode_async.scale", "worker", "--log-level", "warning"]
+    command = [sys.executable, "-m", "idcode_async", "worker", "--log-level", "warning"]
     return [
         subprocess.Popen([*command, *args], env=worker_env(redis_url), stderr=subprocess.PIPE)
         for _ in range(count)

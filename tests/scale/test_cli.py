@@ -13,13 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from idcode_async import _cli
+from idcode_async.cli import main as idcode_main
 from idcode_async.registration import read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
-from idcode_async.scale.cli import add_worker_command, build_parser
-from idcode_async.scale.cli import main as scale_main
 
+from ..cli.conftest import assert_failure
 from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
 
 
@@ -77,6 +76,7 @@ def test_register_units_with_redis_runs_workers_and_writes_every_result(
         environ=env(base_url, IDCODE_REDIS_URL=redis_url),
     )
     assert done.returncode == 1, done.stderr  # 1: the invalid rows are reported
+    assert "Traceback" not in done.stderr
     assert f"37 rows, 30 registered, 0 existing, {len(invalid_rows())} invalid" in done.stdout
     assert "3 local worker(s)" in done.stderr
     results = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
@@ -117,7 +117,7 @@ def credentials(served, monkeypatch):
 
 def main(source: Path, *extra: str) -> int:
     """``idcode register-units`` in this process (its workers are still processes)."""
-    return _cli.main(
+    return idcode_main(
         [
             "register-units",
             str(source),
@@ -139,7 +139,7 @@ def test_register_units_with_redis_dry_run_sends_nothing(
     source = write_csv(tmp_path / "units.csv", valid_rows(3) + invalid_rows()[:2])
     assert main(source, "--journal", "dry", "--redis", redis_url, "--dry-run") == 1
     captured = capsys.readouterr()
-    assert captured.out.startswith("dry run: 5 rows, 0 registered, 0 existing, 2 invalid")
+    assert captured.out.startswith("dry run: 5 rows, 3 valid, 2 invalid")
     assert "row 5:" in captured.err
     assert len(sandbox.state.units) == 0
     assert "309" not in httpx.get(f"{base_url}/_sandbox/stats").json()["requests"]
@@ -167,7 +167,9 @@ def test_register_units_with_redis_in_process_resumes_a_run_and_follows_remote_w
     assert httpx.get(f"{base_url}/_sandbox/stats").json()["requests"]["309"] == 6
 
 
-def test_the_worker_command_drains_a_run_in_process(served, credentials, redis_url, tmp_path):
+def test_the_worker_command_drains_a_run_in_process(
+    served, credentials, redis_url, tmp_path, capsys
+):
     sandbox, base_url = served
     from idcode_async.scale import load_run
 
@@ -181,7 +183,13 @@ def test_the_worker_command_drains_a_run_in_process(served, credentials, redis_u
         min_interval=0.0,
         max_interval=0.01,
     )
-    assert scale_main(["worker", "--redis", redis_url, "--run", "by-worker"]) == 0
+    assert idcode_main(["worker", "--redis", redis_url, "--run", "by-worker", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["command"], summary["run_id"], summary["registered"]) == (
+        "worker",
+        "by-worker",
+        4,
+    )
     assert len(sandbox.state.units) == 4
 
 
@@ -190,15 +198,15 @@ def test_the_worker_command_drains_a_run_in_process(served, credentials, redis_u
     [
         (("--journal", "bad run id"), "run id must be"),
         (("--journal", "r", "--lease", "5"), "must be longer than the request timeout"),
-        (("--journal", "r", "--workers", "-1"), "--workers must be"),
+        (("--journal", "r", "--workers", "-1"), "--workers"),
     ],
 )
 def test_register_units_with_redis_refuses_bad_settings(
     credentials, redis_url, tmp_path, extra, message, capsys
 ):
     source = write_csv(tmp_path / "units.csv", valid_rows(1))
-    assert main(source, *extra, "--redis", redis_url) == 2
-    assert message in capsys.readouterr().err
+    code = main(source, *extra, "--redis", redis_url)
+    assert_failure(capsys.readouterr().err, code, 2, message)
 
 
 def test_register_units_with_redis_and_no_url_is_a_usage_error(served, tmp_path):
@@ -207,33 +215,30 @@ def test_register_units_with_redis_and_no_url_is_a_usage_error(served, tmp_path)
     environ = env(base_url)
     environ.pop("IDCODE_REDIS_URL", None)
     done = register(source, "--journal", "r", "--redis", environ=environ)
-    assert done.returncode == 2
-    assert "--redis needs a URL" in done.stderr
+    assert_failure(done.stderr, done.returncode, 2, "--redis needs a URL")
 
 
 def test_worker_needs_credentials_and_a_run_that_exists(redis_url):
-    base = [sys.executable, "-m", "idcode_async.scale", "worker", "--redis", redis_url]
+    base = [sys.executable, "-m", "idcode_async", "worker", "--redis", redis_url]
     bare = {k: v for k, v in os.environ.items() if not k.startswith("IDCODE_")}
     done = subprocess.run([*base, "--run", "r"], env=bare, capture_output=True, text=True)
-    assert done.returncode == 3
-    assert "IDCODE_ACCESS_TOKEN and IDCODE_AUTH_CODE" in done.stderr
+    assert_failure(done.stderr, done.returncode, 2, "IDCODE_ACCESS_TOKEN and IDCODE_AUTH_CODE")
     done = subprocess.run(
         [*base, "--run", "missing"],
         env={**bare, "IDCODE_ACCESS_TOKEN": "t", "IDCODE_AUTH_CODE": "a"},
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 3
-    assert "there is no run 'missing'" in done.stderr
+    assert_failure(done.stderr, done.returncode, 2, "there is no run 'missing'")
 
 
-def test_the_worker_command_plugs_into_an_idcode_style_parser():
-    args = build_parser().parse_args(["worker", "--run", "r1", "--burst"])
-    assert (args.run, args.burst, args.max_jobs, args.redis) == ("r1", True, 1, None)
-    parser = _cli.build_parser()
-    commands = next(a for a in parser._actions if a.dest == "command")
-    if "worker" not in commands.choices:  # until _cli.py calls add_worker_command
-        add_worker_command(commands)
-    assert parser.parse_args(["worker", "--redis", "redis://x"]).handler.__name__ == (
-        "run_worker_command"
-    )
+def test_worker_without_a_redis_url_is_a_usage_error(capsys, monkeypatch):
+    monkeypatch.delenv("IDCODE_REDIS_URL", raising=False)
+    code = idcode_main(["worker", "--run", "r"])
+    assert_failure(capsys.readouterr().err, code, 2, "--redis URL")
+
+
+def test_an_unreachable_redis_is_one_error_line(tmp_path, credentials, capsys):
+    source = write_csv(tmp_path / "units.csv", valid_rows(1))
+    code = main(source, "--journal", "r", "--redis", "redis://127.0.0.1:9/0", "--no-region-check")
+    assert_failure(capsys.readouterr().err, code, 3, "Redis at the given URL")

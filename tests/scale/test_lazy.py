@@ -18,10 +18,10 @@ def python(code: str) -> subprocess.CompletedProcess[str]:
 
 def test_importing_the_sdk_the_batch_the_cli_and_the_scale_package_imports_no_redis():
     done = python(
-        "import sys, idcode_async, idcode_async.registration, idcode_async._cli\n"
-        "import idcode_async.scale\n"
-        "import idcode_async.scale.cli, idcode_async.scale.local\n"
-        "idcode_async._cli.build_parser()\n"
+        "import sys, idcode_async, idcode_async.registration, idcode_async.scale\n"
+        "import idcode_async.cli.app, idcode_async.cli._scale, idcode_async.scale.local\n"
+        "from click.testing import CliRunner\n"
+        "assert CliRunner().invoke(idcode_async.cli.app.cli, ['worker', '--help']).exit_code == 0\n"
         "assert idcode_async.scale.MissingExtraError\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('redis', 'arq')))"
     )
@@ -56,7 +56,7 @@ def test_register_units_with_redis_but_no_extra_is_a_usage_error(tmp_path):
     )
     done = python(
         "import sys; sys.modules['redis'] = None\n"
-        "from idcode_async._cli import main\n"
+        "from idcode_async.cli import main\n"
         f"sys.exit(main(['register-units', {str(source)!r}, '--journal', 'r', '--redis',"
         " 'redis://127.0.0.1:1', '--access-token', 't', '--auth-code', 'a']))"
     )

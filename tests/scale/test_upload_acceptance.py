@@ -11,6 +11,7 @@ access token or the authorisation code.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -89,7 +90,7 @@ def test_four_workers_one_killed_upload_every_request_exactly_once(served, redis
         "IDCODE_AUTH_CODE": TEST_AUTH_CODE,
         "IDCODE_REDIS_URL": redis_url,
     }
-    command = [sys.executable, "-m", "idcode_async.scale", "worker", "--run", "accept-up"]
+    command = [sys.executable, "-m", "idcode_async", "worker", "--run", "accept-up"]
     workers = [
         subprocess.Popen([*command, "--log-level", "warning"], env=env, stderr=subprocess.PIPE)
         for _ in range(4)
@@ -174,11 +175,12 @@ def test_upload_codes_with_redis_runs_local_workers_and_verifies(served, redis_u
     codes = input_codes()[:6000]
     source = tmp_path / "codes.txt"
     source.write_text("\n".join(codes) + "\n", encoding="utf-8")
-    command = [sys.executable, "-m", "idcode_async.uploads.cli", "upload-codes", str(source)]
+    command = [sys.executable, "-m", "idcode_async", "upload-codes", str(source)]
     command += ["--company-idcode", target.company_idcode]
     command += ["--category-reg-id", target.category_reg_id, "--min-run", "100"]
     command += ["--chunk-codes", "300", "--redis", "--run", "cli-up", "--workers", "2"]
     command += ["--lease", "5", "--timeout", "2", "--upload-timeout", "2", "--verify"]
+    command += ["--progress", "plain", "--json"]
     env = {
         **os.environ,
         "IDCODE_ACCESS_TOKEN": TEST_ACCESS_TOKEN,
@@ -188,8 +190,10 @@ def test_upload_codes_with_redis_runs_local_workers_and_verifies(served, redis_u
     }
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "6000/6000 codes accepted" in done.stdout
-    assert "verified:" in done.stdout
+    summary = json.loads(done.stdout)  # --json: one object; the lines go to stderr
+    assert (summary["accepted_codes"], summary["verified"], summary["exit_code"]) == (6000, True, 0)
+    assert "uploading: 0/6000 codes" in done.stderr  # live progress, as a local run shows it
+    assert "done: 6000/6000 codes, 2/2 requests" in done.stderr
     held: Counter[str] = Counter()
     for upload in list(sandbox.state.uploads.values()):
         held.update(upload.user_codes())
@@ -206,7 +210,7 @@ def test_ctrl_c_stops_the_local_workers_and_a_rerun_finishes_exactly_once(
     codes = input_codes()  # two ranges and ten 5011 chunks
     source = tmp_path / "codes.txt"
     source.write_text("\n".join(codes) + "\n", encoding="utf-8")
-    command = [sys.executable, "-m", "idcode_async.uploads.cli", "upload-codes", str(source)]
+    command = [sys.executable, "-m", "idcode_async", "upload-codes", str(source)]
     command += ["--company-idcode", target.company_idcode]
     command += ["--category-reg-id", target.category_reg_id, "--min-run", "100"]
     command += ["--chunk-codes", "300", "--redis", "--run", "sigint-up", "--workers", "2"]
@@ -229,7 +233,8 @@ def test_ctrl_c_stops_the_local_workers_and_a_rerun_finishes_exactly_once(
     first.send_signal(signal.SIGINT)
     _, err = first.communicate(timeout=60)
     assert first.returncode == 130, err
-    assert "run the same command again" in err
+    assert "resume with: idcode upload-codes" in err
+    assert "--redis --run sigint-up" in err  # the URL stays in the variable
     sandbox.faults.latency_seconds = 0.0
     second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr

@@ -234,7 +234,7 @@ def cli_command(source: Path, manifest: Path, target: Target, *extra: str) -> li
     return [
         sys.executable,
         "-m",
-        "idcode_async.uploads.cli",
+        "idcode_async",
         "upload-codes",
         str(source),
         "--company-idcode",

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async._cli import main
+from idcode_async.cli import main
+from idcode_async.cli._exit import EXIT_ABORTED, EXIT_USAGE
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
+
+from .conftest import assert_failure
 
 EVERY_STEP = [
     "101",
@@ -76,29 +79,31 @@ def test_demo_reads_a_given_unit(served_centre, tmp_path, capsys):
     assert " 404 " in out
 
 
-def test_demo_without_credentials_for_a_centre_says_so(monkeypatch, tmp_path):
+def test_demo_without_credentials_for_a_centre_says_so(monkeypatch, tmp_path, capsys):
     monkeypatch.delenv("IDCODE_ACCESS_TOKEN", raising=False)
-    with pytest.raises(SystemExit, match="IDCODE_ACCESS_TOKEN"):
-        main(["demo", "--base-url", "http://127.0.0.1:9", "--out", str(tmp_path)])
+    code = main(["demo", "--base-url", "http://127.0.0.1:9", "--out", str(tmp_path)])
+    assert_failure(capsys.readouterr().err, code, EXIT_USAGE, "IDCODE_ACCESS_TOKEN")
 
 
-def test_demo_reports_api_errors_with_exit_code_1(served_centre, monkeypatch, tmp_path, capsys):
+def test_demo_reports_a_refused_token_in_one_line(served_centre, monkeypatch, tmp_path, capsys):
     _, base_url = served_centre
     monkeypatch.setenv("IDCODE_ACCESS_TOKEN", "NoSuchKey")
-    assert main(["demo", "--base-url", base_url, "--out", str(tmp_path)]) == 1
+    code = main(["demo", "--base-url", base_url, "--out", str(tmp_path)])
     err = capsys.readouterr().err
-    assert "10001" in err
+    assert_failure(err, code, EXIT_ABORTED, "10001")
     assert "NoSuchKey" not in err
 
 
-def test_a_missing_extra_gives_an_install_hint_not_a_traceback(monkeypatch, tmp_path):
+def test_a_missing_extra_gives_an_install_hint_not_a_traceback(monkeypatch, tmp_path, capsys):
     import importlib.util
 
     real = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name: None if name == "segno" else real(name)
     )
-    with pytest.raises(SystemExit, match=r"pip install 'idcode-async\[sandbox\]'.*segno"):
-        main(["demo", "--out", str(tmp_path)])
-    with pytest.raises(SystemExit, match="sandbox"):
-        main(["sandbox", "serve", "--port", "1"])
+    code = main(["demo", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert_failure(err, code, EXIT_USAGE, "needs the 'sandbox' extra (missing: segno)")
+    assert "hint: pip install 'idcode-async[sandbox]'" in err
+    code = main(["sandbox", "serve", "--port", "1"])
+    assert_failure(capsys.readouterr().err, code, EXIT_USAGE, "'sandbox' extra")

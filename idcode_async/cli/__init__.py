@@ -1,0 +1,28 @@
+"""The ``idcode`` command: a click group with one module per command (the ``cli`` extra).
+
+Each command turns its options into typed settings (attrs) and calls the library's public
+functions; nothing outside this package sees click.  ``python -m idcode_async`` and the
+``idcode`` script are both :func:`main`, which says how to install the extra when click is
+missing instead of failing with an ImportError.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Sequence
+
+from ._exit import EXIT_USAGE
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``idcode`` script and ``python -m idcode_async``; the exit code."""
+    if importlib.util.find_spec("click") is None:
+        print("error: the idcode command needs the 'cli' extra (click)", file=sys.stderr)
+        print("hint: pip install 'idcode-async[cli]'", file=sys.stderr)
+        return EXIT_USAGE
+    from .app import main as run
+
+    return run(argv)

@@ -1,0 +1,378 @@
+"""The ``--redis`` runs of ``register-units`` and ``upload-codes``: load, start, follow.
+
+The command loads the run into Redis, starts ``--workers`` local worker processes (``idcode
+worker --run RUN``: the credentials travel in their environment, never their arguments),
+shows the progress read back from Redis like a local run, and reports when the run is
+settled, with the local run's exit codes.  Workers on other machines may join at any time.
+
+redis and arq are the optional ``redis`` extra: the scale modules are imported when a
+``--redis`` run starts, so that ``idcode --help`` works on the core install.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any, Final
+
+import anyio
+import anyio.abc
+import anyio.to_thread
+import attrs
+
+from .._client import IdcodeClient
+from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
+from ..regions import RegionDirectory
+from ._display import registration_display, upload_display
+from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
+from ._library import SourceRow, UploadProgress, open_results
+from ._runtime import Output
+from ._settings import RegisterSettings, UploadSettings
+
+if TYPE_CHECKING:
+    from ._options import Credentials
+
+__all__ = ["StopForwarder", "register_distributed", "upload_distributed", "worker_command"]
+
+POLL: Final = 0.5
+
+
+def worker_command(run_id: str) -> list[str]:
+    """The command line of a local worker draining ``run_id``."""
+    return [
+        sys.executable,
+        "-m",
+        "idcode_async",
+        "worker",
+        "--run",
+        run_id,
+        "--log-level",
+        "warning",
+    ]
+
+
+def _worker_env(url: str, credentials: Credentials) -> dict[str, str]:
+    return {
+        **os.environ,
+        ENV_REDIS_URL: url,
+        ENV_TOKEN: credentials.access_token,
+        ENV_AUTH_CODE: credentials.auth_code,
+    }
+
+
+async def _start_workers(
+    count: int, run_id: str, url: str, credentials: Credentials
+) -> list[anyio.abc.Process]:
+    env = _worker_env(url, credentials)
+    return [
+        await anyio.open_process(
+            worker_command(run_id), env=env, stdin=subprocess.DEVNULL, stdout=None, stderr=None
+        )
+        for _ in range(count)
+    ]
+
+
+class StopForwarder:
+    """Ctrl-C / SIGTERM passed on to the local workers.
+
+    First signal: each worker finishes its request in flight, records it and exits.  Second:
+    they abandon it (recorded ``unknown``: settled by reconciliation before any resend).
+    """
+
+    def __init__(self) -> None:
+        self.signals = 0
+
+    async def forward(self, workers: list[anyio.abc.Process]) -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for _ in signals:
+                self.signals += 1
+                if self.signals == 1:
+                    print(
+                        "\nstopping: workers finish their request in flight (Ctrl-C again to "
+                        "abandon it)…",
+                        file=sys.stderr,
+                    )
+                for worker in workers:
+                    if worker.returncode is None:
+                        worker.send_signal(signal.SIGTERM)
+
+
+def _rate(samples: collections.deque[tuple[float, int]]) -> float | None:
+    if len(samples) < 2:
+        return None
+    (t0, d0), (t1, d1) = samples[0], samples[-1]
+    return (d1 - d0) / (t1 - t0) if t1 > t0 and d1 > d0 else None
+
+
+def _run_id(name: str) -> str:
+    from ..scale._keys import check_run_id
+
+    try:
+        return check_run_id(name)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
+# -- register-units --redis ---------------------------------------------------------------------
+
+
+def register_distributed(settings: RegisterSettings, rows: list[SourceRow], output: Output) -> int:
+    """Load the rows into the shared run, start the local workers, follow the run."""
+    assert settings.redis is not None
+    assert settings.journal is not None
+    assert settings.credentials is not None
+    from ..scale.runs import RunConfig, normalise_base_url
+
+    run_id = _run_id(settings.journal)
+    config: dict[str, Any] = {
+        "min_interval": settings.min_interval,
+        "max_interval": settings.max_interval,
+        "concurrency": settings.concurrency,
+        "max_retries": settings.max_retries,
+        "timeout": settings.client.timeout,
+    }
+    if settings.redis.lease is not None:
+        config["lease"] = settings.redis.lease
+    try:
+        RunConfig(target=normalise_base_url(settings.client.base_url), token_id="-", **config)
+    except (TypeError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    return anyio.run(_register, settings, rows, run_id, config, output)
+
+
+async def _register(
+    settings: RegisterSettings,
+    rows: list[SourceRow],
+    run_id: str,
+    config: dict[str, Any],
+    output: Output,
+) -> int:
+    from ..scale._redis import connect_sync
+    from ..scale.redis_journal import RedisJournal
+    from ..scale.runs import load_run, run_progress, run_results
+
+    assert settings.redis is not None
+    assert settings.credentials is not None
+    url, credentials = settings.redis.url, settings.credentials
+    regions = None
+    if settings.check_regions:
+        async with IdcodeClient(
+            access_token=credentials.access_token,
+            auth_code=credentials.auth_code,
+            base_url=settings.client.base_url,
+            timeout=settings.client.timeout,
+        ) as client:
+            regions = await RegionDirectory.load(client)
+
+    def load() -> Any:
+        return load_run(
+            url,
+            rows,
+            run_id,
+            access_token=credentials.access_token,
+            base_url=settings.client.base_url,
+            regions=regions,
+            check_regions=settings.check_regions,
+            retry_failed=settings.retry_failed,
+            **config,
+        )
+
+    def read(report: bool) -> Any:
+        client = connect_sync(url)
+        try:
+            journal = RedisJournal(client, run_id, worker="report" if report else "progress")
+            state = run_progress(journal)
+            return (state, run_results(journal)) if report else state
+        finally:
+            client.close()
+
+    loaded = await anyio.to_thread.run_sync(load)
+    output.notice(
+        f"run {run_id}: {loaded.valid} valid rows ({loaded.new} new), {len(loaded.invalid)} "
+        f"invalid; {settings.redis.workers} local worker(s)"
+    )
+    display = registration_display(settings.progress)
+    started = anyio.current_time()
+    samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=60)
+    stopper = StopForwarder()
+    async with anyio.create_task_group() as group:
+        workers = await _start_workers(settings.redis.workers, run_id, url, credentials)
+        group.start_soon(stopper.forward, workers)
+        with display:
+            while True:
+                state = await anyio.to_thread.run_sync(read, False)
+                now = anyio.current_time()
+                samples.append((now, state.counts.done))
+                display.update(state.as_progress(elapsed=now - started, rate=_rate(samples)))
+                if all(w.returncode is not None for w in workers) and (
+                    workers or state.finished or stopper.signals
+                ):
+                    break  # with --workers 0: follow remote workers until the run is done
+                await anyio.sleep(POLL)
+        group.cancel_scope.cancel()
+    for number, worker in enumerate(workers, start=1):
+        await worker.aclose()
+        if worker.returncode not in (0, EXIT_ABORTED, EXIT_INTERRUPTED):
+            output.notice(f"worker {number} ended with {worker.returncode}")
+    state, outcomes = await anyio.to_thread.run_sync(read, True)
+    if settings.out:
+        writer = open_results(settings.out)
+        try:
+            for outcome in outcomes:
+                writer.write(outcome)
+        finally:
+            writer.close()
+    output.result(f"{state.describe()} in {anyio.current_time() - started:.1f} s")
+    resume = f"{settings.resume} (or join workers: idcode worker --run {run_id})"
+    if state.halted:
+        code = EXIT_ABORTED
+    elif state.counts.unsettled:
+        code = EXIT_INTERRUPTED if stopper.signals else EXIT_ROWS
+    else:
+        code = EXIT_OK if state.complete and not state.invalid else EXIT_ROWS
+    output.summary(
+        {
+            "command": "register-units",
+            "run": run_id,
+            "total": state.total,
+            "invalid": state.invalid,
+            **attrs.asdict(state.counts),
+            "halted": state.halted,
+            "exit_code": code,
+            "resume": None if code == EXIT_OK else resume,
+        }
+    )
+    if state.halted:
+        raise CommandError(
+            f"the run stopped itself: {state.halted}",
+            code=EXIT_ABORTED,
+            hint=f"resume with: {resume}",
+        )
+    if state.counts.unsettled:
+        output.notice(f"{state.counts.unsettled} rows not yet settled; resume with: {resume}")
+    return code
+
+
+# -- upload-codes --redis -----------------------------------------------------------------------
+
+
+def upload_distributed(settings: UploadSettings, output: Output) -> int:
+    """Plan once, load the upload run (baseline taken), start workers, follow, report."""
+    assert settings.redis is not None
+    _run_id(settings.redis.run)
+    return anyio.run(_upload, settings, output)
+
+
+async def _upload(settings: UploadSettings, output: Output) -> int:
+    from ..scale.uploads import prepare_upload, upload_progress, verify_upload_run
+
+    redis, credentials = settings.redis, settings.credentials
+    assert redis is not None
+    assert credentials is not None
+    assert settings.company_idcode is not None
+    assert settings.category_reg_id is not None
+    config: dict[str, Any] = {
+        "timeout": settings.client.timeout,
+        "upload_timeout": settings.upload_timeout,
+        "grace": settings.reconcile_grace,
+        "assume_not_uploaded": settings.assume_not_uploaded,
+    }
+    if redis.lease is not None:
+        config["lease"] = redis.lease
+    report = await prepare_upload(
+        redis.url,
+        settings.company_idcode,
+        settings.category_reg_id,
+        settings.codes,
+        redis.run,
+        access_token=credentials.access_token,
+        auth_code=credentials.auth_code,
+        base_url=settings.client.base_url,
+        options=settings.options,
+        category=settings.category,
+        retry_failed=settings.retry_failed,
+        version=settings.interface_version,
+        generate_type=settings.generate_type,
+        **config,
+    )
+    output.notice(
+        f"upload run {redis.run}: {report.codes} codes in {report.requests} requests "
+        f"({report.accepted} accepted earlier, {report.blob_bytes} payload bytes in Redis); "
+        f"{redis.workers} local worker(s)"
+    )
+    display = upload_display(settings.progress)
+    started = anyio.current_time()
+    stopper = StopForwarder()
+    async with anyio.create_task_group() as group:
+        workers = await _start_workers(redis.workers, redis.run, redis.url, credentials)
+        group.start_soon(stopper.forward, workers)
+        with display:
+            while True:
+                state = await upload_progress(redis.url, redis.run)
+                finished = workers or state.finished or stopper.signals
+                done = all(w.returncode is not None for w in workers) and finished
+                display.update(
+                    UploadProgress(
+                        phase="done" if done else "uploading",
+                        requests=state.requests,
+                        requests_done=state.accepted,
+                        codes=state.codes,
+                        codes_done=state.accepted_codes,
+                        elapsed=anyio.current_time() - started,
+                    )
+                )
+                if done:
+                    break
+                await anyio.sleep(POLL)
+        group.cancel_scope.cancel()
+    for worker in workers:
+        await worker.aclose()
+    state = await upload_progress(redis.url, redis.run)
+    output.result(state.describe())
+    if state.halted:
+        code = EXIT_ABORTED
+    elif state.stuck or state.unsettled:
+        code = EXIT_INTERRUPTED if stopper.signals else EXIT_ABORTED
+    else:
+        code = EXIT_OK if state.complete and not report.rejected else EXIT_ROWS
+    verified = None
+    if settings.verify and code in (EXIT_OK, EXIT_ROWS):
+        async with IdcodeClient(
+            access_token=credentials.access_token,
+            auth_code=credentials.auth_code,
+            base_url=settings.client.base_url,
+        ) as client:
+            verified = await verify_upload_run(
+                client, redis.url, redis.run, category=settings.category
+            )
+        output.result(verified.describe())
+        if not verified.ok:
+            code = EXIT_ROWS
+    output.summary(
+        {
+            "command": "upload-codes",
+            "mode": "upload",
+            "run": redis.run,
+            **attrs.asdict(state),
+            "rejected": report.rejected,
+            "duplicates": report.duplicates,
+            "verified": None if verified is None else bool(verified.ok),
+            "exit_code": code,
+            "resume": None if code == EXIT_OK else settings.resume,
+        }
+    )
+    if state.halted:
+        raise CommandError(
+            f"the run stopped itself: {state.halted}",
+            code=EXIT_ABORTED,
+            hint=f"resume with: {settings.resume}",
+        )
+    if state.stuck or state.unsettled:
+        output.notice(
+            f"{state.stuck} request(s) set aside (could not be settled), {state.unsettled} "
+            f"unsettled; resume with: {settings.resume}"
+        )
+    return code

@@ -1,0 +1,487 @@
+"""``idcode upload-codes``: plan, upload (5011-5014) and verify a code file, resumably.
+
+The manifest (default ``<codes file>.manifest.db``) records every request; running the same
+command again after any interruption skips what the centre accepted and settles what may have
+reached it before sending anything again.  Ctrl-C once: no new request starts, the one in
+flight finishes and is recorded; twice: it is abandoned and recorded ``unknown``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import click
+import httpx
+
+from .._client import UPLOAD_TIMEOUT, IdcodeClient
+from ._codes import CodeReader
+from ._display import Display, upload_display
+from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
+from ._library import (
+    DEFAULT_GRACE,
+    CategoryRef,
+    EntryState,
+    PlanOptions,
+    RejectReason,
+    UnresolvedUploadError,
+    UploadAbortedError,
+    UploadManifest,
+    UploadPlan,
+    UploadProgress,
+    UploadResult,
+    plan_upload_async,
+    problems_text,
+    upload_codes,
+    verify_upload,
+)
+from ._options import (
+    ClientSettings,
+    client_options,
+    credential_options,
+    json_option,
+    progress_option,
+    require_credentials,
+    seconds,
+)
+from ._runtime import Output, redis_url, resume_command, watch_signals
+from ._scale import upload_distributed
+from ._settings import RedisUpload, UploadSettings
+
+__all__ = ["UploadSettings", "plan_lines", "run_upload_codes", "upload_codes_command"]
+
+_ENDPOINT_NAMES = {
+    5011: "5011 TXT files",
+    5012: "5012 code lists",
+    5013: "5013 prefix ranges",
+    5014: "5014 fixed-length ranges",
+}
+
+
+@click.command(
+    "upload-codes",
+    short_help="upload a code file with 5011-5014: planned, streamed, resumable, exactly once",
+)
+@click.argument("codes", metavar="CODES")
+@click.option("--company-idcode", help="the unit's main code (required to upload)")
+@click.option("--category-reg-id", help="the category registration ID (required to upload)")
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite manifest, created if new  [default: CODES.manifest.db]",
+)
+@click.option("--plan-only", is_flag=True, help="print the plan and send nothing")
+@click.option(
+    "--interface-version",
+    type=click.Choice(["1.0", "2.0"]),
+    default="2.0",
+    show_default=True,
+    help="the upload interfaces' version parameter; 2.0 answers each upload with its ID",
+)
+@click.option(
+    "--generate-type",
+    type=click.Choice(["0", "1"]),
+    help="short codes: 1 in sequence, 0 at random (not sent by default: the centre's 1)",
+)
+@click.option(
+    "--min-run",
+    type=click.IntRange(min=1),
+    default=PlanOptions().min_run_length,
+    show_default=True,
+    help="shortest run of consecutive numbers sent as a range",
+)
+@click.option(
+    "--chunk-codes",
+    type=click.IntRange(min=1),
+    default=PlanOptions().max_file_codes,
+    show_default=True,
+    help="codes per 5011 file",
+)
+@click.option("--verify", is_flag=True, help="check the centre's counts (503) afterwards")
+@click.option(
+    "--idcode-of-category",
+    help="category code for 502 lookups (default: from 403 by the registration ID)",
+)
+@click.option("--model-number-code", help="model number code for 502 lookups")
+@click.option(
+    "--assume-not-uploaded",
+    is_flag=True,
+    help="send requests whose fate could not be settled (you checked they are absent)",
+)
+@click.option("--retry-failed", is_flag=True, help="send requests the centre refused again")
+@click.option(
+    "--reconcile-grace",
+    **seconds(0, inclusive=True),
+    default=DEFAULT_GRACE,
+    show_default=True,
+    help="seconds a batch may take to show in 502 after its request",
+)
+@click.option(
+    "--upload-timeout",
+    **seconds(),
+    default=UPLOAD_TIMEOUT.read,
+    show_default=True,
+    help="timeout of the upload requests, seconds",
+)
+@progress_option
+@json_option
+@client_options
+@credential_options
+@click.option(
+    "--redis",
+    metavar="URL",
+    is_flag=False,
+    flag_value="",
+    help="share the upload through Redis (the redis extra); --run names it there",
+)
+@click.option("--run", "run_name", help="with --redis: the upload run's name (required)")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="with --redis: local worker processes",
+)
+@click.option("--lease", **seconds(), help="with --redis: seconds a worker's claim outlives it")
+@click.pass_context
+def upload_codes_command(ctx: click.Context, /, **options: Any) -> int:
+    """Plans the codes (runs of consecutive numbers become 5013/5014 ranges, the rest 5011
+    TXT files or a 5012 list), then sends each request once, recording it in a manifest.
+    CODES is a text file with one code a line, or - for standard input. Run the same command
+    again after any interruption to resume."""
+    settings = settings_from(options, resume=resume_command(ctx))
+    return run_upload_codes(settings, Output(as_json=options["as_json"]))
+
+
+def settings_from(options: dict[str, Any], *, resume: str) -> UploadSettings:
+    """Options → settings; what an upload needs is required only when uploading."""
+    codes: str = options["codes"]
+    if codes == "-" and options["manifest"] is None:
+        raise CommandError("reading codes from standard input needs --manifest FILE")
+    if codes != "-" and not Path(codes).is_file():
+        raise CommandError(f"{codes}: no such file")
+    manifest = options["manifest"] or Path(f"{codes}.manifest.db")
+    plan_options = PlanOptions(
+        min_run_length=options["min_run"], max_file_codes=options["chunk_codes"]
+    )
+    if bool(options["idcode_of_category"]) != bool(options["model_number_code"]):
+        raise CommandError("--idcode-of-category and --model-number-code go together")
+    category = (
+        CategoryRef(options["idcode_of_category"], options["model_number_code"])
+        if options["idcode_of_category"]
+        else None
+    )
+    credentials = None
+    if not options["plan_only"]:
+        missing = [
+            name
+            for name, key in (
+                ("--company-idcode", "company_idcode"),
+                ("--category-reg-id", "category_reg_id"),
+            )
+            if not options[key]
+        ]
+        if missing:
+            raise CommandError(f"{' and '.join(missing)} required to upload")
+        credentials = require_credentials(options["access_token"], options["auth_code"])
+    redis = None
+    if options["redis"] is not None:
+        options["redis"] = redis_url(options["redis"])
+        if not options["run_name"]:
+            raise CommandError("--redis needs --run RUN (the run's name)")
+        redis = RedisUpload(
+            options["redis"], options["run_name"], options["workers"], options["lease"]
+        )
+    return UploadSettings(
+        codes=codes,
+        manifest=manifest,
+        options=plan_options,
+        plan_only=options["plan_only"],
+        company_idcode=options["company_idcode"],
+        category_reg_id=options["category_reg_id"],
+        interface_version=options["interface_version"],
+        generate_type=options["generate_type"],
+        verify=options["verify"],
+        category=category,
+        assume_not_uploaded=options["assume_not_uploaded"],
+        retry_failed=options["retry_failed"],
+        reconcile_grace=options["reconcile_grace"],
+        upload_timeout=options["upload_timeout"],
+        progress=options["progress"],
+        client=ClientSettings(options["base_url"], options["timeout"]),
+        credentials=credentials,
+        redis=redis,
+        resume=resume,
+    )
+
+
+def run_upload_codes(settings: UploadSettings, output: Output) -> int:
+    """Plan only, or upload (and verify); standard input is read as it comes."""
+    if settings.codes != "-" and not _has_codes(Path(settings.codes)):
+        output.notice(f"nothing to do: {settings.codes} has no codes")
+        output.summary({"command": "upload-codes", "codes": 0, "exit_code": EXIT_OK})
+        return EXIT_OK
+    if settings.plan_only:
+        return anyio.run(plan_only, settings, output)
+    if settings.redis is not None:
+        return upload_distributed(settings, output)
+    return anyio.run(upload, settings, output)
+
+
+def _has_codes(path: Path) -> bool:
+    """Whether the file holds a non-blank line (reads only up to the first one)."""
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 16), b""):
+            if block.strip():
+                return True
+    return False
+
+
+def _reader(
+    settings: UploadSettings,
+    display: Display[UploadProgress],
+    stop: anyio.Event,
+    scope: anyio.CancelScope,
+) -> CodeReader:
+    """The code file in blocks: planning progress on the display, Ctrl-C between blocks."""
+    started = anyio.current_time()
+
+    def read(lines: int, chars: int) -> None:
+        elapsed = anyio.current_time() - started
+        display.update(UploadProgress(phase="planning", codes=lines, bytes=chars, elapsed=elapsed))
+
+    return CodeReader(settings.codes, on_read=read, stop=stop, scope=scope)
+
+
+def plan_lines(plan: UploadPlan, options: PlanOptions, examples: int = 10) -> list[str]:
+    """The plan for people: requests by endpoint, duplicates and rejected lines."""
+    lines = [
+        f"plan: {plan.count} codes from {plan.lines} lines ({plan.blank_lines} blank) in "
+        f"{len(plan.requests)} requests"
+    ]
+    sizes: dict[int, int] = {}
+    for request in plan.requests:
+        size = getattr(request, "size", None)
+        if size is None:
+            size = len(getattr(request, "code_list_str", ""))
+        sizes[request.endpoint] = sizes.get(request.endpoint, 0) + size
+    for endpoint, (requests, codes) in sorted(plan.by_endpoint().items()):
+        lines.append(
+            f"  {_ENDPOINT_NAMES[endpoint]:<26} {requests:>7} requests {codes:>12} codes "
+            f"{sizes.get(endpoint, 0):>12} bytes"
+        )
+    lines.append(f"duplicates: {plan.duplicates.count} lines (uploaded once)")
+    lines.extend(f"  line {d.line}: {d.code}" for d in plan.duplicates.examples[:examples])
+    reasons = ", ".join(
+        f"{reason.value} {n}" for reason, n in sorted(plan.rejected.by_reason.items(), key=str)
+    )
+    lines.append(f"rejected: {plan.rejected.count} lines" + (f" ({reasons})" if reasons else ""))
+    lines.extend(
+        f"  line {r.line}: {r.code[:60]!r} {reject_reason(r.reason, options)}"
+        for r in plan.rejected.examples[:examples]
+    )
+    return lines
+
+
+def reject_reason(reason: RejectReason, options: PlanOptions) -> str:
+    """Why a line is refused, in the user's words."""
+    if reason is RejectReason.TOO_LONG:
+        return f"is longer than {options.max_code_length} characters"
+    return reason.description
+
+
+async def plan_only(settings: UploadSettings, output: Output) -> int:
+    """Print the plan (and what an existing manifest holds); send nothing."""
+    stop, display = anyio.Event(), upload_display(settings.progress)
+    plan: UploadPlan | None = None
+    async with anyio.create_task_group() as group:
+        scope = anyio.CancelScope()
+        group.start_soon(watch_signals, stop, scope, "planning")
+        with scope, display:
+            reader = _reader(settings, display, stop, scope)
+            plan = await plan_upload_async(reader, options=settings.options)
+        group.cancel_scope.cancel()
+    if plan is None:
+        output.notice("interrupted while planning: nothing was sent")
+        return EXIT_INTERRUPTED
+    with plan:
+        for line in plan_lines(plan, settings.options):
+            output.result(line)
+        data: dict[str, Any] = {
+            "command": "upload-codes",
+            "mode": "plan",
+            "codes": plan.count,
+            "lines": plan.lines,
+            "blank_lines": plan.blank_lines,
+            "requests": len(plan.requests),
+            "by_endpoint": {
+                str(endpoint): {"requests": requests, "codes": codes}
+                for endpoint, (requests, codes) in sorted(plan.by_endpoint().items())
+            },
+            "duplicates": plan.duplicates.count,
+            "rejected": plan.rejected.count,
+            "rejected_by_reason": {r.value: n for r, n in plan.rejected.by_reason.items()},
+        }
+    counts = await anyio.to_thread.run_sync(_manifest_counts, settings.manifest)
+    if counts is not None:
+        states = ", ".join(f"{n} {state.value}" for state, n in counts.items() if n)
+        output.result(f"manifest {settings.manifest}: {states or 'empty'}")
+        data["manifest"] = {state.value: n for state, n in counts.items()}
+    code = EXIT_ROWS if data["rejected"] else EXIT_OK
+    output.summary({**data, "exit_code": code})
+    return code
+
+
+def _manifest_counts(path: Path) -> dict[EntryState, int] | None:
+    """Requests by state of an existing manifest (read without its run lock), else None."""
+    if not path.exists():
+        return None
+    store = UploadManifest(path, lock=False)
+    try:
+        return store.counts()
+    finally:
+        store.close()
+
+
+def _client(settings: UploadSettings) -> IdcodeClient:
+    assert settings.credentials is not None
+    timeout = settings.client.timeout
+    return IdcodeClient(
+        access_token=settings.credentials.access_token,
+        auth_code=settings.credentials.auth_code,
+        base_url=settings.client.base_url,
+        timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+        upload_timeout=httpx.Timeout(
+            settings.upload_timeout, connect=min(10.0, settings.upload_timeout)
+        ),
+    )
+
+
+async def upload(settings: UploadSettings, output: Output) -> int:
+    """The local run, then ``--verify``; Ctrl-C handled in two steps."""
+    assert settings.company_idcode is not None
+    assert settings.category_reg_id is not None
+    stop = anyio.Event()
+    display = upload_display(settings.progress)
+    result: UploadResult | None = None
+    failure: UploadAbortedError | UnresolvedUploadError | None = None
+    verified: Any = None
+    async with _client(settings) as client, anyio.create_task_group() as group:
+        run_scope = anyio.CancelScope()
+        group.start_soon(watch_signals, stop, run_scope, "request")
+        with run_scope, display:
+            try:
+                result = await upload_codes(
+                    client,
+                    settings.company_idcode,
+                    settings.category_reg_id,
+                    _reader(settings, display, stop, run_scope),
+                    manifest=settings.manifest,
+                    options=settings.options,
+                    generate_type=settings.generate_type,
+                    version=settings.interface_version,
+                    on_progress=display.update,
+                    category=settings.category,
+                    assume_not_uploaded=settings.assume_not_uploaded,
+                    retry_failed=settings.retry_failed,
+                    reconcile_grace=settings.reconcile_grace,
+                    stop=stop,
+                )
+            except (UnresolvedUploadError, UploadAbortedError) as exc:
+                failure, result = exc, exc.result
+        if (
+            result is not None
+            and failure is None
+            and settings.verify
+            and not result.interrupted
+            and not run_scope.cancelled_caught
+        ):
+            verified = await verify_upload(
+                client, settings.company_idcode, settings.manifest, category=settings.category
+            )
+        group.cancel_scope.cancel()
+    if result is None and not run_scope.cancelled_caught:
+        output.notice("interrupted while planning: nothing was sent")
+        output.notice(f"resume with: {settings.resume}")
+        return EXIT_INTERRUPTED
+    if run_scope.cancelled_caught or result is None:
+        output.notice("interrupted: the request in flight was recorded as unknown")
+        output.notice(f"resume with: {settings.resume}")
+        return EXIT_INTERRUPTED
+    return report(settings, result, failure, verified, output)
+
+
+def report(
+    settings: UploadSettings,
+    result: UploadResult,
+    failure: UploadAbortedError | UnresolvedUploadError | None,
+    verified: Any,
+    output: Output,
+) -> int:
+    """The result line(s) (or JSON object) and the exit code."""
+    states = {s: sum(r.state is s for r in result.requests) for s in EntryState}
+    output.result(describe(result, states, stopped=failure is not None))
+    for failed in result.failed:
+        output.notice(f"  refused #{failed.seq} ({failed.endpoint}): {failed.message}")
+    if failure is not None:
+        code = EXIT_ABORTED
+    elif result.interrupted:
+        code = EXIT_INTERRUPTED
+    elif result.failed or result.rejected.count or not result.complete:
+        code = EXIT_ROWS
+    else:
+        code = EXIT_OK
+    data: dict[str, Any] = {
+        "command": "upload-codes",
+        "mode": "upload",
+        "codes": result.count,
+        "requests": len(result.requests),
+        **{state.value: n for state, n in states.items()},
+        "sent": result.sent,
+        "resumed": result.resumed,
+        "reconciled": result.reconciled,
+        "duplicates": result.duplicates.count,
+        "rejected": result.rejected.count,
+        "elapsed": round(result.elapsed, 3),
+        "manifest": str(settings.manifest),
+    }
+    if verified is not None:
+        output.result(verified.describe())
+        for line in problems_text(verified):
+            output.notice(f"  {line}")
+        data["verified"] = bool(verified.ok)
+        if not verified.ok and code == EXIT_OK:
+            code = EXIT_ROWS
+    output.summary(
+        {**data, "exit_code": code, "resume": None if code == EXIT_OK else settings.resume}
+    )
+    if isinstance(failure, UnresolvedUploadError):
+        for unresolved in failure.unresolved:
+            output.notice(f"  {unresolved.advice()}")
+    if failure is not None:
+        raise CommandError(
+            str(failure), code=EXIT_ABORTED, hint=f"then resume with: {settings.resume}"
+        )
+    if code == EXIT_INTERRUPTED:
+        output.notice("interrupted: no new request was started")
+        output.notice(f"resume with: {settings.resume}")
+    return code
+
+
+def describe(result: UploadResult, states: dict[EntryState, int], *, stopped: bool) -> str:
+    """One line for people; a stopped run does not count requests it could not deliver."""
+    endpoints = ", ".join(f"{e}×{n}" for e, (n, _) in sorted(result.by_endpoint().items()))
+    unresolved = states[EntryState.INTENT] + states[EntryState.UNKNOWN]
+    text = (
+        f"{result.count} codes in {len(result.requests)} requests ({endpoints or 'none'}): "
+        f"{states[EntryState.ACCEPTED]} accepted ({result.resumed} by earlier runs, "
+        f"{result.reconciled} reconciled), {states[EntryState.FAILED]} refused, "
+        f"{states[EntryState.PENDING]} not yet sent, {unresolved} unresolved"
+    )
+    if not stopped:
+        text += f"; {result.sent} sent by this run"
+    return text + (
+        f"; {result.duplicates.count} duplicate and {result.rejected.count} rejected lines"
+    )
