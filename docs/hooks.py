@@ -20,11 +20,8 @@ Directives (HTML comments, so the Markdown sources read normally on their own):
 from __future__ import annotations
 
 import ast
-import contextlib
-import io
 import itertools
 import logging
-import os
 import posixpath
 import re
 from collections.abc import Iterator
