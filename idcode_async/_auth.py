@@ -63,6 +63,8 @@ class IdcodeAuth(httpx.Auth):
             raise UsageError("access_token and auth_code are both required")
         if not _encodable(access_token) or not _encodable(auth_code):
             raise UsageError("access_token and auth_code must be encodable as UTF-8")
+        if not callable(clock):
+            raise UsageError(f"clock must be a function, not {type(clock).__name__}")
         self._access_token = access_token
         self._auth_code = auth_code
         self._clock = clock

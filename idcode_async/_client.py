@@ -35,10 +35,18 @@ from ._errors import (
 )
 from ._logging import install_httpx_redaction, logger, redact
 from ._origin import warn_if_cleartext
-from ._redirects import next_hop
+from ._redirects import hostile_location, next_hop
 from ._retry import RetryPolicy, is_retryable
 from ._signing import current_millis
-from ._spec import Endpoint, PageEndpoint, Response, Spec, refuse_call_on_page
+from ._spec import (
+    Endpoint,
+    PageEndpoint,
+    Response,
+    Spec,
+    refuse_call_on_page,
+    require_bindable,
+    require_spec,
+)
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -210,6 +218,7 @@ class IdcodeClient(httpx.AsyncClient):
         ``deadline`` (seconds) bounds the whole call, retries and backoff pauses included.
         Every attempt is signed afresh.
         """
+        require_spec(spec)
         _refuse_call_on_page(spec)
         if not isinstance(spec, Endpoint):
             raise UsageError(f"{type(spec).__name__} is not an endpoint spec")
@@ -324,7 +333,10 @@ class IdcodeClient(httpx.AsyncClient):
             follow = self.follow_redirects
         history: list[httpx.Response] = []
         while True:
-            response = await super().send(request, stream=True, auth=auth, follow_redirects=False)
+            with hostile_location(request):
+                response = await super().send(
+                    request, stream=True, auth=auth, follow_redirects=False
+                )
             if not follow or response.next_request is None:
                 break
             await response.aclose()  # a hop's body is never needed, and may be endless
@@ -349,6 +361,7 @@ class IdcodeClient(httpx.AsyncClient):
 
         The spec is built (and validated) on each call, then sent with :meth:`call`.
         """
+        require_bindable(spec_type)
 
         async def call_endpoint(*args: P.args, **kwargs: P.kwargs) -> R:
             return await self.call(spec_type(*args, **kwargs))
@@ -373,6 +386,7 @@ class IdcodeClient(httpx.AsyncClient):
         405 is documented as POST only: a link would be a GET the centre may refuse, so it is
         refused here; render :meth:`page_form` as an auto-submitting form instead.
         """
+        require_spec(spec)
         if spec.is_page and "GET" not in spec.documented_methods:
             raise UsageError(
                 f"endpoint {spec.number} is documented as POST only: serve "
@@ -383,6 +397,7 @@ class IdcodeClient(httpx.AsyncClient):
 
     def page_form(self, spec: PageEndpoint) -> PageForm:
         """The signed fields of a page interface, for a form posted by the user's browser."""
+        require_spec(spec)
         if not spec.is_page:
             raise UsageError(f"endpoint {spec.number} is a data interface: use client.call(spec)")
         url = self._endpoint_url(spec.path)
@@ -439,4 +454,10 @@ def _cause(exc: Exception) -> BaseException | None:
     if isinstance(exc, IdcodeError):
         return exc.__cause__
     text = str(exc)
-    return exc if redact(text) == text else None
+    if redact(text) != text:
+        return None
+    # the exception keeps its request: 608's signed GET holds the token in that URL
+    request = getattr(exc, "_request", None)
+    if isinstance(request, httpx.Request) and redact(str(request.url)) != str(request.url):
+        return None
+    return exc

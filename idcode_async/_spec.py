@@ -38,6 +38,8 @@ __all__ = [
     "endpoint",
     "file_repr",
     "refuse_call_on_page",
+    "require_bindable",
+    "require_spec",
     "secret",
 ]
 
@@ -443,6 +445,34 @@ def _sniff_image_format(content: bytes) -> str:
         if content.startswith(magic):
             return extension
     return "bin"
+
+
+def require_spec(value: object) -> None:
+    """``value`` must be a built spec: a class, ``None`` or any other object is a UsageError.
+
+    ``client.call(UnitRegist)`` (the class, not an instance) would otherwise fail deep inside
+    with an ``AttributeError`` or ``TypeError`` about ``wire()``.
+    """
+    if isinstance(value, type) and issubclass(value, Spec):
+        raise UsageError(
+            f"{value.__name__} is a spec class: pass an instance, {value.__name__}(...)"
+        )
+    if not isinstance(value, Spec):
+        raise UsageError(f"expected an endpoint spec, got {type(value).__name__}")
+
+
+def require_bindable(spec_type: object) -> None:
+    """``client.bind`` takes a data interface's class (or a function building its spec)."""
+    if isinstance(spec_type, Spec) or not callable(spec_type):
+        raise UsageError(
+            f"bind() takes an endpoint class such as UnitRegist, got {type(spec_type).__name__}"
+        )
+    if isinstance(spec_type, type) and not issubclass(spec_type, Endpoint):
+        if issubclass(spec_type, PageEndpoint):
+            raise UsageError(
+                f"endpoint {spec_type.number} is a page interface: use client.page_url(spec)"
+            )
+        raise UsageError(f"bind() takes an endpoint class, got {spec_type.__name__}")
 
 
 def refuse_call_on_page(spec: Spec) -> None:

@@ -24,7 +24,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from ._client import USE_DEFAULT, IdcodeClient, PageForm, TimeoutArg
 from ._errors import UsageError
-from ._spec import Endpoint, PageEndpoint, Response, Spec
+from ._spec import Endpoint, PageEndpoint, Response, Spec, require_bindable
 
 __all__ = ["SyncIdcodeClient"]
 
@@ -100,24 +100,39 @@ class SyncIdcodeClient:
 
     @overload
     def call(
-        self, spec: Endpoint[R], *, retries: int | None = None, timeout: TimeoutArg = USE_DEFAULT
+        self,
+        spec: Endpoint[R],
+        *,
+        retries: int | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+        deadline: float | None = None,
     ) -> R: ...
 
     @overload
     def call(
-        self, spec: Spec, *, retries: int | None = None, timeout: TimeoutArg = USE_DEFAULT
+        self,
+        spec: Spec,
+        *,
+        retries: int | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+        deadline: float | None = None,
     ) -> Response: ...
 
     def call(
-        self, spec: Spec, *, retries: int | None = None, timeout: TimeoutArg = USE_DEFAULT
+        self,
+        spec: Spec,
+        *,
+        retries: int | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+        deadline: float | None = None,
     ) -> Response:
         """Send ``spec``; its decoded response, or the exception for its result code.
 
-        The same as :meth:`IdcodeClient.call` (retries, timeouts, errors), blocking.
+        The same as :meth:`IdcodeClient.call` (retries, timeouts, deadline, errors), blocking.
         """
 
         async def send(client: IdcodeClient) -> Response:
-            return await client.call(spec, retries=retries, timeout=timeout)
+            return await client.call(spec, retries=retries, timeout=timeout, deadline=deadline)
 
         return self.run(send)
 
@@ -129,6 +144,7 @@ class SyncIdcodeClient:
 
         The spec is built (and validated) in the calling thread, then sent with :meth:`call`.
         """
+        require_bindable(spec_type)
 
         def call_endpoint(*args: P.args, **kwargs: P.kwargs) -> R:
             return self.call(spec_type(*args, **kwargs))

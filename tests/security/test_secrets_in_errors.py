@@ -132,8 +132,24 @@ async def test_a_clean_transport_error_stays_chained_for_debugging():
 
     async with client_for(httpx.MockTransport(transport)) as client:
         with pytest.raises(TransportError) as caught:
-            await client.call(ExamineRecord(company_idcode="i.86.120103.1021", type=1))
+            await client.call(LoginVerify(login_name="u", login_pswd=PASSWORD))
     assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert_no_secret(caught.value)
+
+
+async def test_a_transport_error_holding_the_signed_url_is_not_chained():
+    """608's request keeps the token in its URL; the chained httpx error would keep it
+    (``exc.__cause__.request.url``) even when its own text is clean."""
+
+    def transport(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async with client_for(httpx.MockTransport(transport)) as client:
+        with pytest.raises(TransportError) as caught:
+            await client.call(ExamineRecord(company_idcode="i.86.120103.1021", type=1))
+    assert caught.value.__cause__ is None
+    assert "ConnectError" in str(caught.value)
+    assert_no_secret(caught.value)
 
 
 def test_the_checker_itself_finds_a_secret_in_a_chain():
