@@ -23,6 +23,7 @@ import httpx
 
 from ._errors import UsageError
 from ._origin import Origin, origin_of
+from ._scrub import Scrubber
 from ._signing import HASH_PARAM, TIME_PARAM, current_millis, sign
 from ._wire import UploadFile, WireParams
 
@@ -84,6 +85,10 @@ class IdcodeAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return "IdcodeAuth(access_token='***', auth_code='***')"
+
+    def scrubber(self, *more: str) -> Scrubber:
+        """A :class:`Scrubber` of both credentials and ``more`` (a spec's passwords)."""
+        return Scrubber((self._access_token, self._auth_code, *more))
 
     def signed_fields(self, path: str, wire: WireParams) -> dict[str, str]:
         """The text fields to send: the spec's, the token (or 402's ``json_str``), time, hash."""

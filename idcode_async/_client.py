@@ -37,6 +37,7 @@ from ._logging import install_httpx_redaction, logger, redact
 from ._origin import warn_if_cleartext
 from ._redirects import hostile_location, next_hop
 from ._retry import RetryPolicy, is_retryable
+from ._scrub import Scrubber
 from ._signing import current_millis
 from ._spec import (
     Endpoint,
@@ -46,6 +47,7 @@ from ._spec import (
     refuse_call_on_page,
     require_bindable,
     require_spec,
+    secret_values,
 )
 
 __all__ = [
@@ -257,7 +259,8 @@ class IdcodeClient(httpx.AsyncClient):
                 failure: Exception = exc
             # decided outside the handler, so that no __context__ links to a dropped cause
             if attempt > policy.max_retries or not is_retryable(failure, writes=spec.writes):
-                raise _as_sdk_error(failure, spec.number) from _cause(failure)
+                scrub = self._idcode_auth.scrubber(*secret_values(spec))
+                raise scrub.error(_as_sdk_error(failure, spec.number)) from _cause(failure, scrub)
             delay = policy.delay(attempt)
             logger.info(
                 "endpoint=%s attempt=%d retrying in %.2fs after %s",
@@ -449,12 +452,12 @@ def _as_sdk_error(exc: Exception, endpoint: int) -> IdcodeError:
     return TransportError(f"{type(exc).__name__}: {text}", endpoint=endpoint)
 
 
-def _cause(exc: Exception) -> BaseException | None:
+def _cause(exc: Exception, scrub: Scrubber) -> BaseException | None:
     """The exception to chain: an httpx error only if its text carries no credential."""
     if isinstance(exc, IdcodeError):
         return exc.__cause__
     text = str(exc)
-    if redact(text) != text:
+    if redact(text) != text or not scrub.is_clean(text):
         return None
     # the exception keeps its request: 608's signed GET holds the token in that URL
     request = getattr(exc, "_request", None)

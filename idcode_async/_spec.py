@@ -41,6 +41,7 @@ __all__ = [
     "require_bindable",
     "require_spec",
     "secret",
+    "secret_values",
 ]
 
 Method = Literal["GET", "POST"]
@@ -177,6 +178,13 @@ def blob_repr(value: object) -> str:
 def secret(value: object) -> str:
     """attrs ``repr`` for passwords: the field shows, its value never does."""
     return "'***'" if value is not None else "None"
+
+
+def secret_values(spec: Spec) -> tuple[str, ...]:
+    """The values of ``spec``'s password parameters (the fields whose repr is :func:`secret`)."""
+    fields = attrs.fields(typing.cast(Any, type(spec)))
+    values = (getattr(spec, field.name) for field in fields if field.repr is secret)
+    return tuple(value for value in values if isinstance(value, str))
 
 
 _REQUIRED: Final = "idcode.required"
