@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from ._credentials import checked_base_url
 from ._errors import UsageError
 from ._origin import Origin, origin_of
 from ._scrub import Scrubber
@@ -75,7 +76,7 @@ class IdcodeAuth(httpx.Auth):
 
     def scope_to(self, base_url: httpx.URL | str) -> None:
         """Sign only requests for the origin of ``base_url`` from now on."""
-        self.scope = origin_of(httpx.URL(base_url))
+        self.scope = origin_of(checked_base_url(base_url))
 
     def signs(self, request: httpx.Request) -> bool:
         """Whether this hook would sign ``request`` (it is for the centre's origin)."""

@@ -94,6 +94,13 @@ class PageForm:
     action: str
     fields: dict[str, str] = attrs.field(repr=False)
 
+    def __attrs_post_init__(self) -> None:
+        texts = (self.method, self.action, *self.fields) if isinstance(self.fields, dict) else ()
+        if not texts or not all(isinstance(text, str) for text in texts):
+            raise UsageError("PageForm takes a text method and action and a dict of text fields")
+        if not all(isinstance(value, str) for value in self.fields.values()):
+            raise UsageError("PageForm fields must be text")
+
     def html(self, *, nonce: str | None = None) -> str:
         """A whole UTF-8 HTML page whose form submits itself when loaded.
 
@@ -102,6 +109,8 @@ class PageForm:
         button instead.  ``nonce`` goes on the inline script for a Content-Security-Policy
         with ``script-src 'nonce-…'``.
         """
+        if nonce is not None and not isinstance(nonce, str):
+            raise UsageError(f"nonce must be text, not {type(nonce).__name__}")
         inputs = "".join(
             f'<input type="hidden" name="{_attr(name)}" value="{_attr(value)}">'
             for name, value in self.fields.items()

@@ -13,6 +13,7 @@ prefix, as ``httpx`` does with ``AsyncClient`` and ``anthropic`` with ``AsyncAnt
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -25,6 +26,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from ._client import USE_DEFAULT, IdcodeClient, PageForm, TimeoutArg
 from ._errors import UsageError
 from ._spec import Endpoint, PageEndpoint, Response, Spec, require_bindable
+from ._validators import shown
 
 __all__ = ["SyncIdcodeClient"]
 
@@ -56,6 +58,7 @@ class SyncIdcodeClient:
         backend: str = "asyncio",
         **kwargs: Any,
     ) -> None:
+        _check_backend(backend)  # before the client exists, so that nothing is left open
         client = IdcodeClient(
             access_token=access_token, auth_code=auth_code, base_url=base_url, **kwargs
         )
@@ -67,6 +70,9 @@ class SyncIdcodeClient:
 
         ``client`` must not be open or used by any other event loop.
         """
+        if not isinstance(client, IdcodeClient):
+            raise UsageError(f"wrap() takes an IdcodeClient, not {type(client).__name__}")
+        _check_backend(backend)
         self = cls.__new__(cls)
         self._start(client, backend)
         return self
@@ -178,8 +184,16 @@ class SyncIdcodeClient:
         coroutine that confirms a page callback.
         """
 
+        if not callable(func):
+            raise UsageError(f"run() takes a coroutine function, not {type(func).__name__}")
+
         async def run_with_client() -> T:
-            return await func(self._client, *args, **kwargs)
+            result = func(self._client, *args, **kwargs)
+            if not inspect.isawaitable(result):
+                raise UsageError(
+                    f"run() takes a coroutine function; {func!r} returned no awaitable"
+                )
+            return await result
 
         with self._using():
             return self._portal.call(run_with_client)
@@ -225,3 +239,11 @@ class SyncIdcodeClient:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+_BACKENDS = ("asyncio", "trio")
+
+
+def _check_backend(backend: object) -> None:
+    if not isinstance(backend, str) or backend not in _BACKENDS:
+        raise UsageError(f"backend must be 'asyncio' or 'trio', not {shown(backend)}")

@@ -9,18 +9,24 @@ anything is sent, never an ``AttributeError``, ``TypeError``, ``ValueError`` or
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import httpx
 import pytest
 
 from idcode_async import (
+    IdcodeAuth,
     IdcodeClient,
+    PageForm,
+    RetryPolicy,
     SyncIdcodeClient,
     UsageError,
     ValidationError,
     registry,
+    sign,
 )
+from idcode_async._validators import shown
 from idcode_async.endpoints import Addresses, AddressesResponse, CompanyInfoBase, LoginPage
 from idcode_async.regions import RegionDirectory
 
@@ -185,3 +191,78 @@ def test_region_ids_past_the_digit_limit_are_validation_errors(method: str):
     huge = 10**5000
     with pytest.raises(ValidationError, match="province_id"):
         getattr(directory, method)(huge, huge, huge)
+
+
+# -- the other public constructors and helpers of the client -----------------------------------
+
+BAD_NUMBERS: list[Any] = [None, -1, math.nan, math.inf, True, "1", 10**5000, [1]]
+
+
+@pytest.mark.parametrize("name", ["max_retries", "backoff_base", "backoff_max"])
+@pytest.mark.parametrize("value", BAD_NUMBERS, ids=lambda v: shown(v)[:20])
+def test_retry_policy_values_are_checked(name: str, value: Any):
+    if name == "max_retries" and value == 10**5000:
+        return  # an absurd count, but a whole number: the deadline bounds such a call
+    with pytest.raises(UsageError, match=name):
+        RetryPolicy(**{name: value})
+
+
+def test_a_thousandth_retry_does_not_overflow_the_backoff():
+    assert 0 <= RetryPolicy(max_retries=5000).delay(2000) <= 8.0
+
+
+@pytest.mark.parametrize("backend", ["curio", "", None, 1, ["asyncio"]], ids=repr)
+def test_an_unknown_sync_backend_is_a_usage_error(backend: Any):
+    with pytest.raises(UsageError, match="backend"):
+        SyncIdcodeClient(access_token=TEST_TOKEN, auth_code=TEST_AUTH_CODE, backend=backend)
+    with pytest.raises(UsageError, match="backend"):
+        SyncIdcodeClient.wrap(client(), backend=backend)
+
+
+@pytest.mark.parametrize("value", [None, "client", object()], ids=repr)
+def test_sync_wrap_takes_only_an_idcode_client(value: Any):
+    with pytest.raises(UsageError, match="IdcodeClient"):
+        SyncIdcodeClient.wrap(value)
+
+
+def test_sync_run_takes_only_a_coroutine_function():
+    with sync_client() as s:
+        with pytest.raises(UsageError):
+            s.run(None)  # type: ignore[arg-type]
+        with pytest.raises(UsageError):
+            s.run(lambda client: 1)  # type: ignore[arg-type,return-value]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("/p", None, TEST_AUTH_CODE),
+        ("/p", b"ab", TEST_AUTH_CODE),
+        ("/p", {1: "x", "a": "y"}, TEST_AUTH_CODE),
+        ("/p", {"a": "1"}, None),
+        (None, {"a": "1"}, TEST_AUTH_CODE),
+        (10**5000, {"a": "1"}, TEST_AUTH_CODE),
+    ],
+    ids=lambda a: shown(a)[:30],
+)
+def test_sign_with_arguments_of_the_wrong_shape_is_a_usage_error(arguments: tuple[Any, ...]):
+    with pytest.raises(UsageError) as caught:
+        sign(*arguments)
+    assert caught.value.__context__ is None
+
+
+@pytest.mark.parametrize("base_url", [1, "", "\ud800", "ftp://x/"], ids=repr)
+def test_idcode_auth_scope_takes_only_a_base_url(base_url: Any):
+    with pytest.raises(UsageError, match="base_url"):
+        IdcodeAuth(TEST_TOKEN, TEST_AUTH_CODE, base_url=base_url)
+
+
+def test_page_form_values_and_nonce_must_be_text():
+    with pytest.raises(UsageError):
+        PageForm(None, None, None)  # type: ignore[arg-type]
+    with pytest.raises(UsageError):
+        PageForm("POST", "https://x/", {"a": 1})  # type: ignore[dict-item]
+    form = PageForm("POST", "https://x/", {"a": "b"})
+    with pytest.raises(UsageError, match="nonce"):
+        form.html(nonce=1)  # type: ignore[arg-type]
+    assert 'nonce="n1"' in form.html(nonce="n1")
