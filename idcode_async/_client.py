@@ -34,7 +34,7 @@ from ._errors import (
     ValidationError,
 )
 from ._logging import install_httpx_redaction, logger, redact
-from ._origin import warn_if_cleartext
+from ._origin import shown_url, warn_if_cleartext
 from ._redirects import hostile_location, next_hop
 from ._retry import RetryPolicy, is_retryable
 from ._scrub import Scrubber
@@ -184,7 +184,7 @@ class IdcodeClient(httpx.AsyncClient):
         install_httpx_redaction()
 
     def __repr__(self) -> str:
-        return f"IdcodeClient(base_url={str(self.base_url)!r})"
+        return f"IdcodeClient(base_url={shown_url(self.base_url)!r})"
 
     def _scope_signing(self) -> None:
         """Sign for the origin of the current ``base_url`` (it may be reassigned)."""

@@ -25,6 +25,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from ._client import USE_DEFAULT, IdcodeClient, PageForm, TimeoutArg
 from ._errors import UsageError
+from ._origin import shown_url
 from ._spec import Endpoint, PageEndpoint, Response, Spec, require_bindable
 from ._validators import shown
 
@@ -93,7 +94,7 @@ class SyncIdcodeClient:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
-        return f"SyncIdcodeClient(base_url={str(self._client.base_url)!r}, {state})"
+        return f"SyncIdcodeClient(base_url={shown_url(self._client.base_url)!r}, {state})"
 
     @property
     def base_url(self) -> httpx.URL:

@@ -266,3 +266,12 @@ def test_page_form_values_and_nonce_must_be_text():
     with pytest.raises(UsageError, match="nonce"):
         form.html(nonce=1)  # type: ignore[arg-type]
     assert 'nonce="n1"' in form.html(nonce="n1")
+
+
+def test_a_password_in_the_base_url_userinfo_is_not_in_repr():
+    base = "https://sp:hunter2@apitest.idcode.org.cn"
+    async_client = client(base_url=base)
+    assert repr(async_client) == "IdcodeClient(base_url='https://sp:***@apitest.idcode.org.cn')"
+    with SyncIdcodeClient(access_token=TEST_TOKEN, auth_code=TEST_AUTH_CODE, base_url=base) as sync:
+        assert "hunter2" not in repr(sync)
+        assert "sp:***@" in repr(sync)
