@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from ._logging import redact
+
 __all__ = ["MASK", "Scrubber"]
 
 MASK = "***"
@@ -37,11 +39,17 @@ def _forms(secret: str) -> set[str]:
     }
 
 
+MIN_LENGTH = 4
+"""Shorter secrets (a 601 test password ``"12"``) are masked only where they follow their
+parameter name (``login_pswd=12``, :func:`._logging.redact`): masking every ``"12"`` would turn
+``endpoint 601: result code 10005`` into noise."""
+
+
 class Scrubber:
     """Replaces known secret values in texts and in the values an exception carries."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        forms = {form for secret in secrets if secret for form in _forms(secret)}
+        forms = {form for secret in secrets if len(secret) >= MIN_LENGTH for form in _forms(secret)}
         self._pattern = (
             re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
             if forms
@@ -49,11 +57,12 @@ class Scrubber:
         )
 
     def text(self, value: str) -> str:
-        """``value`` with every secret masked."""
+        """``value`` with every secret masked, by value and by parameter name."""
+        value = redact(value)
         return value if self._pattern is None else self._pattern.sub(MASK, value)
 
     def is_clean(self, value: str) -> bool:
-        return self._pattern is None or self._pattern.search(value) is None
+        return self.text(value) == value
 
     def value(self, value: Any) -> Any:
         """Text, and text inside mappings, lists and tuples (a decoded body), masked.
@@ -70,8 +79,6 @@ class Scrubber:
 
     def error(self, error: BaseException) -> BaseException:
         """``error`` itself, its ``args`` and attributes masked in place."""
-        if self._pattern is None:
-            return error
         error.args = tuple(self.value(arg) for arg in error.args)
         for name, attribute in list(vars(error).items()):
             if not name.startswith("__"):

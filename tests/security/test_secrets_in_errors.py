@@ -15,6 +15,7 @@ from idcode_async import (
     IdcodeAuth,
     IdcodeClient,
     IdcodeError,
+    InvalidParameterError,
     LoginError,
     RetryPolicy,
     TransportError,
@@ -228,4 +229,15 @@ async def test_scrubbing_keeps_the_result_code_and_the_rest_of_the_message():
     assert caught.value.code == 10005
     assert caught.value.message == "密码 *** 错误"
     assert caught.value.body["result_msg"] == "密码 *** 错误"
+    assert_no_secret(caught.value)
+
+
+async def test_a_short_password_is_masked_by_name_and_the_message_stays_readable():
+    async with client_for(httpx.MockTransport(ECHOES["result_msg"])) as client:
+        with pytest.raises(InvalidParameterError) as caught:
+            await client.call(LoginVerify(login_name="u", login_pswd="12"))
+    assert str(caught.value).startswith("endpoint 601: result code 10000: ")
+    assert "login_pswd=***" in caught.value.message
+    for text in exception_texts(caught.value):
+        assert "login_pswd=12" not in text
     assert_no_secret(caught.value)
