@@ -21,8 +21,10 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from ._credentials import checked_base_url
 from ._errors import UsageError
 from ._origin import Origin, origin_of
+from ._scrub import Scrubber
 from ._signing import HASH_PARAM, TIME_PARAM, current_millis, sign
 from ._wire import UploadFile, WireParams
 
@@ -63,6 +65,8 @@ class IdcodeAuth(httpx.Auth):
             raise UsageError("access_token and auth_code are both required")
         if not _encodable(access_token) or not _encodable(auth_code):
             raise UsageError("access_token and auth_code must be encodable as UTF-8")
+        if not callable(clock):
+            raise UsageError(f"clock must be a function, not {type(clock).__name__}")
         self._access_token = access_token
         self._auth_code = auth_code
         self._clock = clock
@@ -72,7 +76,7 @@ class IdcodeAuth(httpx.Auth):
 
     def scope_to(self, base_url: httpx.URL | str) -> None:
         """Sign only requests for the origin of ``base_url`` from now on."""
-        self.scope = origin_of(httpx.URL(base_url))
+        self.scope = origin_of(checked_base_url(base_url))
 
     def signs(self, request: httpx.Request) -> bool:
         """Whether this hook would sign ``request`` (it is for the centre's origin)."""
@@ -82,6 +86,10 @@ class IdcodeAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return "IdcodeAuth(access_token='***', auth_code='***')"
+
+    def scrubber(self, *more: str) -> Scrubber:
+        """A :class:`Scrubber` of both credentials and ``more`` (a spec's passwords)."""
+        return Scrubber((self._access_token, self._auth_code, *more))
 
     def signed_fields(self, path: str, wire: WireParams) -> dict[str, str]:
         """The text fields to send: the spec's, the token (or 402's ``json_str``), time, hash."""

@@ -34,11 +34,21 @@ from ._errors import (
     ValidationError,
 )
 from ._logging import install_httpx_redaction, logger, redact
-from ._origin import warn_if_cleartext
-from ._redirects import next_hop
+from ._origin import shown_url, warn_if_cleartext
+from ._redirects import hostile_location, next_hop
 from ._retry import RetryPolicy, is_retryable
+from ._scrub import Scrubber
 from ._signing import current_millis
-from ._spec import Endpoint, PageEndpoint, Response, Spec, refuse_call_on_page
+from ._spec import (
+    Endpoint,
+    PageEndpoint,
+    Response,
+    Spec,
+    refuse_call_on_page,
+    require_bindable,
+    require_spec,
+    secret_values,
+)
 from ._transport import DEFAULT_LIMITS
 
 __all__ = [
@@ -85,6 +95,13 @@ class PageForm:
     action: str
     fields: dict[str, str] = attrs.field(repr=False)
 
+    def __attrs_post_init__(self) -> None:
+        texts = (self.method, self.action, *self.fields) if isinstance(self.fields, dict) else ()
+        if not texts or not all(isinstance(text, str) for text in texts):
+            raise UsageError("PageForm takes a text method and action and a dict of text fields")
+        if not all(isinstance(value, str) for value in self.fields.values()):
+            raise UsageError("PageForm fields must be text")
+
     def html(self, *, nonce: str | None = None) -> str:
         """A whole UTF-8 HTML page whose form submits itself when loaded.
 
@@ -93,6 +110,8 @@ class PageForm:
         button instead.  ``nonce`` goes on the inline script for a Content-Security-Policy
         with ``script-src 'nonce-…'``.
         """
+        if nonce is not None and not isinstance(nonce, str):
+            raise UsageError(f"nonce must be text, not {type(nonce).__name__}")
         inputs = "".join(
             f'<input type="hidden" name="{_attr(name)}" value="{_attr(value)}">'
             for name, value in self.fields.items()
@@ -168,7 +187,7 @@ class IdcodeClient(httpx.AsyncClient):
         install_httpx_redaction()
 
     def __repr__(self) -> str:
-        return f"IdcodeClient(base_url={str(self.base_url)!r})"
+        return f"IdcodeClient(base_url={shown_url(self.base_url)!r})"
 
     def _scope_signing(self) -> None:
         """Sign for the origin of the current ``base_url`` (it may be reassigned)."""
@@ -213,6 +232,7 @@ class IdcodeClient(httpx.AsyncClient):
         ``deadline`` (seconds) bounds the whole call, retries and backoff pauses included.
         Every attempt is signed afresh.
         """
+        require_spec(spec)
         _refuse_call_on_page(spec)
         if not isinstance(spec, Endpoint):
             raise UsageError(f"{type(spec).__name__} is not an endpoint spec")
@@ -251,7 +271,8 @@ class IdcodeClient(httpx.AsyncClient):
                 failure: Exception = exc
             # decided outside the handler, so that no __context__ links to a dropped cause
             if attempt > policy.max_retries or not is_retryable(failure, writes=spec.writes):
-                raise _as_sdk_error(failure, spec.number) from _cause(failure)
+                scrub = self._idcode_auth.scrubber(*secret_values(spec))
+                raise scrub.error(_as_sdk_error(failure, spec.number)) from _cause(failure, scrub)
             delay = policy.delay(attempt)
             logger.info(
                 "endpoint=%s attempt=%d retrying in %.2fs after %s",
@@ -327,7 +348,10 @@ class IdcodeClient(httpx.AsyncClient):
             follow = self.follow_redirects
         history: list[httpx.Response] = []
         while True:
-            response = await super().send(request, stream=True, auth=auth, follow_redirects=False)
+            with hostile_location(request):
+                response = await super().send(
+                    request, stream=True, auth=auth, follow_redirects=False
+                )
             if not follow or response.next_request is None:
                 break
             await response.aclose()  # a hop's body is never needed, and may be endless
@@ -352,6 +376,7 @@ class IdcodeClient(httpx.AsyncClient):
 
         The spec is built (and validated) on each call, then sent with :meth:`call`.
         """
+        require_bindable(spec_type)
 
         async def call_endpoint(*args: P.args, **kwargs: P.kwargs) -> R:
             return await self.call(spec_type(*args, **kwargs))
@@ -376,6 +401,7 @@ class IdcodeClient(httpx.AsyncClient):
         405 is documented as POST only: a link would be a GET the centre may refuse, so it is
         refused here; render :meth:`page_form` as an auto-submitting form instead.
         """
+        require_spec(spec)
         if spec.is_page and "GET" not in spec.documented_methods:
             raise UsageError(
                 f"endpoint {spec.number} is documented as POST only: serve "
@@ -386,6 +412,7 @@ class IdcodeClient(httpx.AsyncClient):
 
     def page_form(self, spec: PageEndpoint) -> PageForm:
         """The signed fields of a page interface, for a form posted by the user's browser."""
+        require_spec(spec)
         if not spec.is_page:
             raise UsageError(f"endpoint {spec.number} is a data interface: use client.call(spec)")
         url = self._endpoint_url(spec.path)
@@ -437,9 +464,15 @@ def _as_sdk_error(exc: Exception, endpoint: int) -> IdcodeError:
     return TransportError(f"{type(exc).__name__}: {text}", endpoint=endpoint)
 
 
-def _cause(exc: Exception) -> BaseException | None:
+def _cause(exc: Exception, scrub: Scrubber) -> BaseException | None:
     """The exception to chain: an httpx error only if its text carries no credential."""
     if isinstance(exc, IdcodeError):
         return exc.__cause__
     text = str(exc)
-    return exc if redact(text) == text else None
+    if redact(text) != text or not scrub.is_clean(text):
+        return None
+    # the exception keeps its request: 608's signed GET holds the token in that URL
+    request = getattr(exc, "_request", None)
+    if isinstance(request, httpx.Request) and redact(str(request.url)) != str(request.url):
+        return None
+    return exc

@@ -18,7 +18,7 @@ import httpx
 from ._env import ENV_AUTH_CODE, ENV_BASE_URL, ENV_TOKEN
 from ._errors import UsageError
 
-__all__ = ["Credentials", "resolve_credentials"]
+__all__ = ["Credentials", "checked_base_url", "resolve_credentials"]
 
 
 @attrs.frozen(repr=False)
@@ -60,7 +60,26 @@ def resolve_credentials(
         ]
         raise UsageError(f"IdcodeClient needs {' and '.join(missing)}")
     url = base_url if base_url is not None else env.get(ENV_BASE_URL) or default_base_url
-    return Credentials(token, code, url)
+    return Credentials(token, code, checked_base_url(url))
+
+
+def checked_base_url(value: object) -> httpx.URL:
+    """An absolute ``http(s)://host`` URL, or a :class:`UsageError` that quotes none of it.
+
+    httpx accepts ``""``, ``"noscheme"`` or ``"://x"`` as a (relative) base and only fails on
+    the first request, with a raw ``ValueError``; a wrong type, a NUL or a lone surrogate fail
+    with ``TypeError``/``InvalidURL``/``UnicodeEncodeError``.  A base URL may carry userinfo
+    (``https://user:pw@host``), so the message names the problem, never the value.
+    """
+    if not isinstance(value, str | httpx.URL):
+        raise UsageError(f"base_url must be text or an httpx.URL, not {type(value).__name__}")
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        raise UsageError("base_url is not a valid URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise UsageError("base_url must be an absolute http:// or https:// URL with a host")
+    return url
 
 
 def _pick(argument: str | None, variable: str | None) -> str | None:

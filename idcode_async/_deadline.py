@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from ._errors import UsageError
+from ._validators import shown
 
 __all__ = ["attempt_limit", "checked_deadline", "checked_retries", "checked_timeout"]
 
@@ -25,9 +26,13 @@ def _is_number(value: object) -> bool:
 
 
 def _positive_seconds(value: Any, name: str) -> float:
-    if not _is_number(value) or not math.isfinite(value) or value <= 0:
-        raise UsageError(f"{name} must be a finite number of seconds above 0, not {value!r}")
-    return float(value)
+    try:
+        seconds = float(value) if _is_number(value) else math.nan
+    except OverflowError:  # an int too large for a float: no finite number of seconds
+        seconds = math.inf
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(f"{name} must be a finite number of seconds above 0, not {shown(value)}")
+    return seconds
 
 
 def checked_retries(retries: Any) -> int | None:

@@ -12,7 +12,7 @@ import warnings
 
 import httpx
 
-__all__ = ["InsecureBaseUrlWarning", "Origin", "origin_of", "warn_if_cleartext"]
+__all__ = ["InsecureBaseUrlWarning", "Origin", "origin_of", "shown_url", "warn_if_cleartext"]
 
 Origin = tuple[str, str, int]
 """``(scheme, host, port)`` with the port made explicit."""
@@ -29,6 +29,11 @@ def origin_of(url: httpx.URL) -> Origin:
     scheme = url.scheme.lower()
     port = url.port if url.port is not None else _DEFAULT_PORTS.get(scheme, 0)
     return scheme, url.host.lower(), port
+
+
+def shown_url(url: httpx.URL) -> str:
+    """``url`` for a ``repr``: a password in its userinfo (a proxy's, say) shows as ``***``."""
+    return str(url.copy_with(username=url.username, password="***") if url.password else url)
 
 
 def _is_loopback(host: str) -> bool:

@@ -15,13 +15,16 @@ one hop at a time:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import httpx
 
 from ._auth import SIGNED_EXTENSION, UNSIGNED_EXTENSION, WIRE_EXTENSION
 from ._errors import RedirectError
 from ._origin import origin_of
 
-__all__ = ["next_hop"]
+__all__ = ["hostile_location", "next_hop"]
 
 
 def next_hop(response: httpx.Response, *, endpoint: int | None = None) -> httpx.Request:
@@ -43,3 +46,21 @@ def next_hop(response: httpx.Response, *, endpoint: int | None = None) -> httpx.
         extensions[UNSIGNED_EXTENSION] = True
     hop.extensions = extensions
     return hop
+
+
+@contextmanager
+def hostile_location(request: httpx.Request) -> Iterator[None]:
+    """Make a ``Location`` httpx cannot follow a protocol error, like httpx's own check.
+
+    httpx works out the next request of every redirect while it sends, and only some bad
+    ``Location`` values become ``RemoteProtocolError``: ``javascript:alert(1)`` escapes as a
+    raw ``InvalidURL`` and ``https://xn--a-.example/`` as ``idna.IDNAError`` (a
+    ``UnicodeError``).  A peer chooses that header, so both are the peer's protocol error;
+    the header's text is not quoted.
+    """
+    try:
+        yield
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise httpx.RemoteProtocolError(
+            f"Invalid URL in location header ({type(exc).__name__})", request=request
+        ) from None

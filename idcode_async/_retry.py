@@ -8,13 +8,21 @@ blindly; the batch helpers reconcile such rows instead.
 
 from __future__ import annotations
 
+import math
 import random
 
 import attrs
 import httpx
 
-from ._errors import BusyError, HttpStatusError, ResponseDecodeError, ResponseTooLargeError
+from ._errors import (
+    BusyError,
+    HttpStatusError,
+    ResponseDecodeError,
+    ResponseTooLargeError,
+    UsageError,
+)
 from ._errors import TimeoutError as AttemptTimeoutError
+from ._validators import shown
 
 __all__ = ["RetryPolicy", "is_retryable"]
 
@@ -23,14 +31,36 @@ __all__ = ["RetryPolicy", "is_retryable"]
 class RetryPolicy:
     """Retry count and jittered exponential backoff (full jitter, capped)."""
 
-    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
-    backoff_base: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
-    backoff_max: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
+    max_retries: int = attrs.field(default=2, validator=lambda _, a, v: _whole(a.name, v))
+    backoff_base: float = attrs.field(default=0.5, validator=lambda _, a, v: _seconds(a.name, v))
+    backoff_max: float = attrs.field(default=8.0, validator=lambda _, a, v: _seconds(a.name, v))
 
     def delay(self, retry: int, rng: random.Random | None = None) -> float:
-        """Seconds to wait before retry number ``retry`` (1-based): uniform in [0, cap]."""
-        cap = min(self.backoff_max, self.backoff_base * 2 ** (retry - 1))
+        """Seconds to wait before retry number ``retry`` (1-based): uniform in [0, cap].
+
+        The exponent is capped so that a thousandth retry cannot overflow a float.
+        """
+        cap = min(self.backoff_max, self.backoff_base * 2.0 ** min(retry - 1, 1000))
         return (rng or random).uniform(0, cap)
+
+
+def _whole(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise UsageError(
+            f"RetryPolicy.{name} must be a whole number 0 or above, not {shown(value)}"
+        )
+
+
+def _seconds(name: str, value: object) -> None:
+    """A finite number of seconds, 0 or more (an infinite pause would be a hang)."""
+    try:
+        seconds = float(value) if isinstance(value, int | float) else math.nan
+    except OverflowError:
+        seconds = math.inf
+    if isinstance(value, bool) or not math.isfinite(seconds) or seconds < 0:
+        raise UsageError(
+            f"RetryPolicy.{name} must be finite seconds, 0 or more, not {shown(value)}"
+        )
 
 
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

@@ -17,7 +17,7 @@ import hashlib
 import time
 from collections.abc import Mapping
 
-from ._errors import ValidationError
+from ._errors import UsageError, ValidationError
 
 __all__ = ["HASH_PARAM", "TIME_PARAM", "canonical_string", "current_millis", "sign"]
 
@@ -26,13 +26,27 @@ TIME_PARAM = "time"
 
 
 def canonical_string(path: str, params: Mapping[str, str]) -> str:
-    """``path?k=v&…`` with parameters sorted by name (code-point order), ``hash`` left out."""
-    pairs = "&".join(f"{name}={params[name]}" for name in sorted(params) if name != HASH_PARAM)
-    return f"{path}?{pairs}"
+    """``path?k=v&…`` with parameters sorted by name (code-point order), ``hash`` left out.
+
+    Arguments of the wrong shape (``params`` not a mapping of text) are a :class:`UsageError`;
+    the check costs nothing on the way in, only a failure is diagnosed.
+    """
+    try:
+        pairs = "&".join(f"{name}={params[name]}" for name in sorted(params) if name != HASH_PARAM)
+        return f"{path}?{pairs}"
+    except (TypeError, ValueError, LookupError, AttributeError):
+        pass
+    # raised outside the handler: the parser's error is no part of the report
+    raise UsageError(_ARGUMENTS)
+
+
+_ARGUMENTS = "signing takes a text path and a mapping of text parameter names to text values"
 
 
 def sign(path: str, params: Mapping[str, str], auth_code: str) -> str:
     """The ``hash`` value: MD5 over UTF-8 of the canonical string plus the authorisation code."""
+    if not isinstance(auth_code, str) or not isinstance(path, str):
+        raise UsageError("sign() takes a text path and a text auth_code")
     encoded = _utf8(canonical_string(path, params) + auth_code)
     if encoded is None:
         raise ValidationError(_unencodable(path, params), _UNENCODABLE)

@@ -38,7 +38,10 @@ __all__ = [
     "endpoint",
     "file_repr",
     "refuse_call_on_page",
+    "require_bindable",
+    "require_spec",
     "secret",
+    "secret_values",
 ]
 
 Method = Literal["GET", "POST"]
@@ -175,6 +178,13 @@ def blob_repr(value: object) -> str:
 def secret(value: object) -> str:
     """attrs ``repr`` for passwords: the field shows, its value never does."""
     return "'***'" if value is not None else "None"
+
+
+def secret_values(spec: Spec) -> tuple[str, ...]:
+    """The values of ``spec``'s password parameters (the fields whose repr is :func:`secret`)."""
+    fields = attrs.fields(typing.cast(Any, type(spec)))
+    values = (getattr(spec, field.name) for field in fields if field.repr is secret)
+    return tuple(value for value in values if isinstance(value, str))
 
 
 _REQUIRED: Final = "idcode.required"
@@ -443,6 +453,34 @@ def _sniff_image_format(content: bytes) -> str:
         if content.startswith(magic):
             return extension
     return "bin"
+
+
+def require_spec(value: object) -> None:
+    """``value`` must be a built spec: a class, ``None`` or any other object is a UsageError.
+
+    ``client.call(UnitRegist)`` (the class, not an instance) would otherwise fail deep inside
+    with an ``AttributeError`` or ``TypeError`` about ``wire()``.
+    """
+    if isinstance(value, type) and issubclass(value, Spec):
+        raise UsageError(
+            f"{value.__name__} is a spec class: pass an instance, {value.__name__}(...)"
+        )
+    if not isinstance(value, Spec):
+        raise UsageError(f"expected an endpoint spec, got {type(value).__name__}")
+
+
+def require_bindable(spec_type: object) -> None:
+    """``client.bind`` takes a data interface's class (or a function building its spec)."""
+    if isinstance(spec_type, Spec) or not callable(spec_type):
+        raise UsageError(
+            f"bind() takes an endpoint class such as UnitRegist, got {type(spec_type).__name__}"
+        )
+    if isinstance(spec_type, type) and not issubclass(spec_type, Endpoint):
+        if issubclass(spec_type, PageEndpoint):
+            raise UsageError(
+                f"endpoint {spec_type.number} is a page interface: use client.page_url(spec)"
+            )
+        raise UsageError(f"bind() takes an endpoint class, got {spec_type.__name__}")
 
 
 def refuse_call_on_page(spec: Spec) -> None:

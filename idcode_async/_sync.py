@@ -13,6 +13,7 @@ prefix, as ``httpx`` does with ``AsyncClient`` and ``anthropic`` with ``AsyncAnt
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -24,7 +25,9 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from ._client import USE_DEFAULT, IdcodeClient, PageForm, TimeoutArg
 from ._errors import UsageError
-from ._spec import Endpoint, PageEndpoint, Response, Spec
+from ._origin import shown_url
+from ._spec import Endpoint, PageEndpoint, Response, Spec, require_bindable
+from ._validators import shown
 
 __all__ = ["SyncIdcodeClient"]
 
@@ -56,6 +59,7 @@ class SyncIdcodeClient:
         backend: str = "asyncio",
         **kwargs: Any,
     ) -> None:
+        _check_backend(backend)  # before the client exists, so that nothing is left open
         client = IdcodeClient(
             access_token=access_token, auth_code=auth_code, base_url=base_url, **kwargs
         )
@@ -67,6 +71,9 @@ class SyncIdcodeClient:
 
         ``client`` must not be open or used by any other event loop.
         """
+        if not isinstance(client, IdcodeClient):
+            raise UsageError(f"wrap() takes an IdcodeClient, not {type(client).__name__}")
+        _check_backend(backend)
         self = cls.__new__(cls)
         self._start(client, backend)
         return self
@@ -87,7 +94,7 @@ class SyncIdcodeClient:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
-        return f"SyncIdcodeClient(base_url={str(self._client.base_url)!r}, {state})"
+        return f"SyncIdcodeClient(base_url={shown_url(self._client.base_url)!r}, {state})"
 
     @property
     def base_url(self) -> httpx.URL:
@@ -100,24 +107,39 @@ class SyncIdcodeClient:
 
     @overload
     def call(
-        self, spec: Endpoint[R], *, retries: int | None = None, timeout: TimeoutArg = USE_DEFAULT
+        self,
+        spec: Endpoint[R],
+        *,
+        retries: int | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+        deadline: float | None = None,
     ) -> R: ...
 
     @overload
     def call(
-        self, spec: Spec, *, retries: int | None = None, timeout: TimeoutArg = USE_DEFAULT
+        self,
+        spec: Spec,
+        *,
+        retries: int | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+        deadline: float | None = None,
     ) -> Response: ...
 
     def call(
-        self, spec: Spec, *, retries: int | None = None, timeout: TimeoutArg = USE_DEFAULT
+        self,
+        spec: Spec,
+        *,
+        retries: int | None = None,
+        timeout: TimeoutArg = USE_DEFAULT,
+        deadline: float | None = None,
     ) -> Response:
         """Send ``spec``; its decoded response, or the exception for its result code.
 
-        The same as :meth:`IdcodeClient.call` (retries, timeouts, errors), blocking.
+        The same as :meth:`IdcodeClient.call` (retries, timeouts, deadline, errors), blocking.
         """
 
         async def send(client: IdcodeClient) -> Response:
-            return await client.call(spec, retries=retries, timeout=timeout)
+            return await client.call(spec, retries=retries, timeout=timeout, deadline=deadline)
 
         return self.run(send)
 
@@ -129,6 +151,7 @@ class SyncIdcodeClient:
 
         The spec is built (and validated) in the calling thread, then sent with :meth:`call`.
         """
+        require_bindable(spec_type)
 
         def call_endpoint(*args: P.args, **kwargs: P.kwargs) -> R:
             return self.call(spec_type(*args, **kwargs))
@@ -162,8 +185,16 @@ class SyncIdcodeClient:
         coroutine that confirms a page callback.
         """
 
+        if not callable(func):
+            raise UsageError(f"run() takes a coroutine function, not {type(func).__name__}")
+
         async def run_with_client() -> T:
-            return await func(self._client, *args, **kwargs)
+            result = func(self._client, *args, **kwargs)
+            if not inspect.isawaitable(result):
+                raise UsageError(
+                    f"run() takes a coroutine function; {func!r} returned no awaitable"
+                )
+            return await result
 
         with self._using():
             return self._portal.call(run_with_client)
@@ -209,3 +240,11 @@ class SyncIdcodeClient:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+_BACKENDS = ("asyncio", "trio")
+
+
+def _check_backend(backend: object) -> None:
+    if not isinstance(backend, str) or backend not in _BACKENDS:
+        raise UsageError(f"backend must be 'asyncio' or 'trio', not {shown(backend)}")

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 import anyio
 import attrs
 
 from ._errors import ValidationError
 from ._region_rules import NO_CITY_LEVEL, NO_DISTRICT_LEVEL, region_problem
+from ._validators import int_problem
 from .endpoints.regions_trades import Addresses, AddressesResponse
 
 __all__ = ["AddressRecord", "AddressSource", "Region", "RegionDirectory", "RegionSelection"]
@@ -219,7 +220,7 @@ class RegionDirectory:
             raise ValidationError(parameter, f"{region_id} is not under {parent_id}")
 
 
-def _is_id(value: object) -> bool:
+def _is_id(value: object) -> TypeGuard[int]:
     """Region ids are integers (101's ``address_id``); ``True`` is not region 1."""
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -230,6 +231,9 @@ def _require_ids(*, optional: bool = True, **ids: object) -> None:
             continue
         if not _is_id(value):
             raise ValidationError(name, f"must be an integer region id, got {type(value).__name__}")
+        problem = int_problem(value)
+        if problem is not None:  # no region id has 4,300 digits; printing it would raise
+            raise ValidationError(name, problem)
 
 
 _RECORD_FIELDS = (

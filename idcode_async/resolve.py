@@ -32,6 +32,7 @@ from ._validators import fail, shown, text_problem
 from .idcode import CATALOG_PATTERN, MAIN_PATTERN, USER_PATTERN, CodeKind, IDCode
 
 __all__ = [
+    "MAX_SEGMENT_LENGTH",
     "MAX_URL_LENGTH",
     "PLACEHOLDERS",
     "ResolveUrl",
@@ -151,21 +152,41 @@ def _as_code(code: IDCode | str, parameter: str = "code") -> IDCode:
     return code if isinstance(code, IDCode) else IDCode.parse(code, parameter=parameter)
 
 
+MAX_SEGMENT_LENGTH: Final = 128
+"""Most characters one run of a code segment may take when a landing is matched.
+
+Adjacent placeholders (``{mainCode}{userCode}{catalogCode}``) split a landing by
+backtracking; with unbounded runs a failing 8,000-character landing took time cubic in its
+length (minutes: a denial of service from one crafted link).  Bounded runs cap the splits at
+a few million steps.  128 is far above every serial scheme in use (GS1 AI 21 ≤ 20, ISO/IEC
+15459 ≤ 50, a whole IDcode ≈ 40) and is the default ``PlanOptions.max_code_length``.
+"""
+
+
+def _bounded(pattern: str) -> str:
+    return pattern.replace("+", f"{{1,{MAX_SEGMENT_LENGTH}}}")
+
+
+_MAIN_RUNS: Final = _bounded(MAIN_PATTERN)
+_CATALOG_RUNS: Final = _bounded(CATALOG_PATTERN)
+_USER_RUNS: Final = _bounded(USER_PATTERN)
+
+
 def _group_patterns(category: IDCode | None) -> dict[str, str]:
     """What each placeholder can hold; a known category pins its main and catalog parts."""
     if category is None or category.catalog_code is None:
         return {
-            "fullCode": rf"{MAIN_PATTERN}(?:/{CATALOG_PATTERN}(?:/{USER_PATTERN})?)?",
-            "mainCode": MAIN_PATTERN,
-            "catalogCode": CATALOG_PATTERN,
-            "userCode": USER_PATTERN,
+            "fullCode": rf"{_MAIN_RUNS}(?:/{_CATALOG_RUNS}(?:/{_USER_RUNS})?)?",
+            "mainCode": _MAIN_RUNS,
+            "catalogCode": _CATALOG_RUNS,
+            "userCode": _USER_RUNS,
         }
     main, catalog = re.escape(category.main_code), re.escape(category.catalog_code)
     return {
-        "fullCode": rf"{main}/{catalog}(?:/{USER_PATTERN})?",
+        "fullCode": rf"{main}/{catalog}(?:/{_USER_RUNS})?",
         "mainCode": main,
         "catalogCode": catalog,
-        "userCode": USER_PATTERN,
+        "userCode": _USER_RUNS,
     }
 
 

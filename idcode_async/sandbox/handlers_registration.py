@@ -66,7 +66,7 @@ async def batch_register(call: Call) -> JsonObject:
     """402: register or record several categories; parameters travel in ``json_str``."""
     try:
         envelope = json.loads(call.require(JSON_STR))
-    except ValueError:
+    except (ValueError, RecursionError):  # a peer's json_str may nest past the parser's stack
         raise CentreError(10000, "json_str is not JSON") from None
     if not isinstance(envelope, dict):
         raise CentreError(10000, "json_str must be a JSON object")

@@ -67,7 +67,7 @@ def token_of(params: Mapping[str, str], *, token_in_json: bool = False) -> str |
         return params.get(TOKEN) or None
     try:
         envelope = json.loads(params.get(JSON_STR, ""))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's stack
         return None
     token = envelope.get(TOKEN) if isinstance(envelope, dict) else None
     return token if isinstance(token, str) and token else None

@@ -10,6 +10,7 @@ import pytest
 from idcode_async import ValidationError
 from idcode_async.idcode import IDCode
 from idcode_async.resolve import (
+    MAX_SEGMENT_LENGTH,
     ResolveUrl,
     gotourl_validator,
     parse_landing,
@@ -148,6 +149,31 @@ def test_a_category_pins_adjacent_placeholders():
     assert parse_landing(url, landing, category="i.86.1.2/10.20.3") == IDCode.parse(
         "i.86.1.2/10.20.3/45"
     )
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "http://h.com/p?id={mainCode}{userCode}{catalogCode}",
+        "http://h.com/p?id={fullCode}{userCode}{catalogCode}",
+        "http://h.com/p?id={catalogCode}{userCode}",
+    ],
+)
+def test_a_crafted_landing_for_adjacent_placeholders_is_refused(template: str):
+    """Unbounded runs split such a landing in time cubic in its length (minutes for 7,900
+    characters); each run is now bounded by MAX_SEGMENT_LENGTH, so the refusal is immediate."""
+    landing = "http://h.com/p?id=i.1.1." + "1" * 7900 + "!"
+    with pytest.raises(ValidationError, match="landing"):
+        parse_landing(template, landing)
+
+
+def test_a_code_segment_longer_than_the_bound_is_not_a_landing():
+    url = "http://h.com/{userCode}.html"
+    category = "i.86.1.2/10.20.3"
+    fits = "u" * MAX_SEGMENT_LENGTH
+    assert parse_landing(url, f"http://h.com/{fits}.html", category=category).user_code == fits
+    with pytest.raises(ValidationError):
+        parse_landing(url, f"http://h.com/{fits}u.html", category=category)
 
 
 def test_a_recorded_code_substitutes_placeholders_like_a_registered_one():

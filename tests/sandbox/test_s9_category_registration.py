@@ -88,6 +88,14 @@ async def test_402_bad_json_and_token_placement(api: Api, unit: str):
     assert await api.code(path, {"json_str": "{}"}) == 10001
 
 
+async def test_402_json_str_nested_past_the_parser_stack_is_refused_not_a_crash(api: Api):
+    """A peer's ``json_str`` of 10,000 nested objects made ``json.loads`` raise
+    ``RecursionError``, which the sandbox answered with HTTP 500."""
+    deep = '{"a":' * 10_000 + "1" + "}" * 10_000
+    path = "/sp/idcode/category/batchregist"
+    assert await api.code(path, {"json_str": deep}, token=None) == 10001
+
+
 async def test_403_409_query(api: Api, unit: str, product: tuple[str, str]):
     reg_id, code = product
     for path, refined in (

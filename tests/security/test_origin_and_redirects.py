@@ -19,12 +19,14 @@ from idcode_async import (
     RedirectError,
     ResponseDecodeError,
     RetryPolicy,
+    TransportError,
     UsageError,
     registry,
 )
 from idcode_async.endpoints import Addresses, ExamineRecord, LoginVerify
 
 from ..wire import BASE_URL, TEST_AUTH_CODE, TEST_TOKEN, assert_signed, read_request
+from .secrets import assert_no_secret
 
 PASSWORD = "s3cret-Pässwort"
 FOREIGN = "https://pictures.example.net"
@@ -331,3 +333,19 @@ async def test_endpoint_request_sent_by_hand_to_a_foreign_origin_is_refused():
         with pytest.raises(UsageError):
             await client.send(request)
     assert recorder.seen == []
+
+
+@pytest.mark.parametrize(
+    "location",
+    [b"javascript:alert(1)", b"https://xn--apitest-.idcode.org.cn/x", b"http://[::1"],
+    ids=lambda v: v.decode(),
+)
+@pytest.mark.parametrize("follow", [True, False])
+async def test_a_location_httpx_cannot_follow_is_a_transport_error(location: bytes, follow: bool):
+    """httpx turns some bad ``Location`` values into raw ``InvalidURL``/``IDNAError``."""
+    recorder = Recorder({BASE_URL: httpx.Response(302, headers=[(b"location", location)])})
+    async with client_for(recorder, follow_redirects=follow) as client:
+        with pytest.raises(TransportError, match="location header") as caught:
+            await client.call(LoginVerify(login_name="u", login_pswd=PASSWORD))
+    assert len(recorder.seen) == 1
+    assert_no_secret(caught.value)

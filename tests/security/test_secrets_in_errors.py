@@ -6,6 +6,8 @@ string: the path, the access token, every password, and the authorisation code a
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -13,6 +15,8 @@ from idcode_async import (
     IdcodeAuth,
     IdcodeClient,
     IdcodeError,
+    InvalidParameterError,
+    LoginError,
     RetryPolicy,
     TransportError,
     UsageError,
@@ -22,6 +26,7 @@ from idcode_async import (
 )
 from idcode_async.endpoints import CodeDownloadUrl, ExamineRecord, LoginVerify
 
+from ..endpoints.samples import samples
 from ..wire import BASE_URL, TEST_AUTH_CODE, TEST_TOKEN
 from .secrets import PASSWORD, assert_no_secret, exception_texts
 
@@ -132,8 +137,24 @@ async def test_a_clean_transport_error_stays_chained_for_debugging():
 
     async with client_for(httpx.MockTransport(transport)) as client:
         with pytest.raises(TransportError) as caught:
-            await client.call(ExamineRecord(company_idcode="i.86.120103.1021", type=1))
+            await client.call(LoginVerify(login_name="u", login_pswd=PASSWORD))
     assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert_no_secret(caught.value)
+
+
+async def test_a_transport_error_holding_the_signed_url_is_not_chained():
+    """608's request keeps the token in its URL; the chained httpx error would keep it
+    (``exc.__cause__.request.url``) even when its own text is clean."""
+
+    def transport(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async with client_for(httpx.MockTransport(transport)) as client:
+        with pytest.raises(TransportError) as caught:
+            await client.call(ExamineRecord(company_idcode="i.86.120103.1021", type=1))
+    assert caught.value.__cause__ is None
+    assert "ConnectError" in str(caught.value)
+    assert_no_secret(caught.value)
 
 
 def test_the_checker_itself_finds_a_secret_in_a_chain():
@@ -145,3 +166,78 @@ def test_the_checker_itself_finds_a_secret_in_a_chain():
     except IdcodeError as error:
         found = any(TEST_TOKEN in text for text in exception_texts(error))
     assert found  # the context is still there: the checks above look that deep
+
+
+# -- a peer that echoes the request back --------------------------------------------------------
+
+
+def _echoed(request: httpx.Request) -> str:
+    """What a gateway quoting the request shows: the URL and the body as sent."""
+    return str(request.url) + " " + request.read().decode("utf-8", "replace")
+
+
+ECHOES = {
+    "result_msg": lambda r: httpx.Response(
+        200, json={"result_code": 10000, "result_msg": _echoed(r), "echo": [{"q": _echoed(r)}]}
+    ),
+    "busy": lambda r: httpx.Response(200, json={"result_code": -1, "result_msg": _echoed(r)}),
+    "html page": lambda r: httpx.Response(
+        502, text=f"<html>{_echoed(r)}</html>", headers={"content-type": "text/html"}
+    ),
+    "broken json": lambda r: httpx.Response(200, text='{"result_msg":"' + _echoed(r)),
+}
+
+
+@pytest.mark.parametrize("answer", list(ECHOES), ids=str)
+@pytest.mark.parametrize(
+    "spec",
+    [
+        LoginVerify(login_name="u", login_pswd=PASSWORD),
+        CodeDownloadUrl(company_idcode="i.86.1", uploadcode_id="1", password="Pw-9x!Q2z"),
+        ExamineRecord(company_idcode="i.86.120103.1021", type=1),
+    ],
+    ids=lambda spec: str(spec.number),
+)
+async def test_a_peer_echoing_the_request_gets_no_secret_into_the_error(answer: str, spec: Any):
+    async with client_for(httpx.MockTransport(ECHOES[answer])) as client:
+        with pytest.raises(IdcodeError) as caught:
+            await client.call(spec)
+    assert_no_secret(caught.value)
+    for text in exception_texts(caught.value):
+        assert "Pw-9x!Q2z" not in text
+        assert "Pw-9x%21Q2z" not in text
+
+
+async def test_an_echoed_402_json_str_and_a_transport_error_quoting_it_are_scrubbed():
+    spec = samples()[402]
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused: " + _echoed(request), request=request)
+
+    for transport in (ECHOES["result_msg"], refuse):
+        async with client_for(httpx.MockTransport(transport)) as client:
+            with pytest.raises(IdcodeError) as caught:
+                await client.call(spec)
+        assert_no_secret(caught.value)
+
+
+async def test_scrubbing_keeps_the_result_code_and_the_rest_of_the_message():
+    answer = {"result_code": 10005, "result_msg": f"密码 {PASSWORD} 错误"}
+    async with client_for(httpx.MockTransport(lambda r: httpx.Response(200, json=answer))) as c:
+        with pytest.raises(LoginError) as caught:
+            await c.call(LoginVerify(login_name="u", login_pswd=PASSWORD))
+    assert caught.value.code == 10005
+    assert caught.value.message == "密码 *** 错误"
+    assert caught.value.body["result_msg"] == "密码 *** 错误"
+    assert_no_secret(caught.value)
+
+
+async def test_a_short_password_is_masked_by_name_and_the_message_stays_readable():
+    async with client_for(httpx.MockTransport(ECHOES["result_msg"])) as client:
+        with pytest.raises(InvalidParameterError) as caught:
+            await client.call(LoginVerify(login_name="u", login_pswd="12"))
+    assert str(caught.value).startswith("endpoint 601: result code 10000: ")
+    assert "login_pswd=***" in caught.value.message
+    for text in exception_texts(caught.value):
+        assert "login_pswd=12" not in text
+    assert_no_secret(caught.value)
