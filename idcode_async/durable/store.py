@@ -11,7 +11,7 @@ from typing import Protocol
 
 from .._errors import IdcodeError
 
-__all__ = ["IntentStore", "StoreError", "StoreLockedError"]
+__all__ = ["IntentStore", "LeaseLostError", "StoreError", "StoreLockedError"]
 
 
 class StoreError(IdcodeError):
@@ -20,6 +20,11 @@ class StoreError(IdcodeError):
 
 class StoreLockedError(StoreError):
     """Another run holds the store (one run per file, by file identity)."""
+
+
+class LeaseLostError(StoreError):
+    """This worker no longer holds the item (its lease expired and another worker claimed it,
+    or it never held it): the write was refused, and the item is the new holder's to settle."""
 
 
 class IntentStore(Protocol):

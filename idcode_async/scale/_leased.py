@@ -1,81 +1,32 @@
-"""What every leased run store in Redis shares: settings, the lease steps, the halt flag.
+"""The worker's side of a lease: its settings, :func:`keep_leases` and :class:`ClaimLoop`.
 
-A run store (registration rows in :mod:`.redis_journal`, upload requests in
-:mod:`.redis_uploads`) hands items to workers under leases that only Lua scripts on Redis's
-clock may grant, renew, release or requeue.  The scripts differ by store; the way a worker
-calls the lease steps and reads the halt flag does not, and lives here once, together with
-the worker's side of a lease: :func:`keep_leases`, which renews what a worker holds.
+The leased store (:mod:`.leased_store`) grants, renews and releases leases in Lua on Redis's
+clock; what a worker does with them (renew every third of the lease, claim again, notice a
+halt) is the same for every item kind and lives here once.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any, Final, Generic, Protocol, TypeVar
+from typing import Final, Generic, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
 import attrs
 
-from .._logging import logger, redact
-from ._redis import RedisError, SyncRedis
+from .._logging import logger
+from ._redis import RedisError
 
 __all__ = [
     "IDLE_POLL",
-    "RELEASE_LUA",
-    "RENEW_LUA",
     "ClaimLoop",
-    "LeasedRunStore",
     "Renewal",
     "check_claim_settings",
     "keep_leases",
     "microseconds",
 ]
-
-# The lease steps every run store shares, written once.  The store's prelude defines ``prefix``,
-# ``meta``, ``held``, ``todo``, ``now`` (Redis TIME, µs), ``fmt``, ``event``, ``A`` (the index of
-# the step's first argument), ``ORDER`` (the item field that orders the queue) and
-# ``settled(state)``.
-
-RENEW_LUA: Final = """
--- ARGV[A..]: worker, lease (µs), item ids; extends the worker's leases, reports the lost ones
-local worker, lease = ARGV[A], tonumber(ARGV[A + 1])
-local lost = {}
-for i = A + 2, #ARGV do
-  local id = ARGV[i]
-  local rk = prefix .. id
-  local f = redis.call('HMGET', rk, 'holder', 'state')
-  if f[1] == worker then
-    redis.call('HSET', rk, 'lease_until', fmt(now + lease))
-    redis.call('ZADD', held, fmt(now + lease), id)
-  elseif not settled(f[2]) then
-    table.insert(lost, id)
-  end
-end
-return {redis.call('HGET', meta, 'halted') or '', lost}
-"""
-
-RELEASE_LUA: Final = """
--- ARGV[A..]: worker, why, item ids; unsettled items go back to the queue at once
-local worker, why = ARGV[A], ARGV[A + 1]
-local released = 0
-for i = A + 2, #ARGV do
-  local id = ARGV[i]
-  local rk = prefix .. id
-  local f = redis.call('HMGET', rk, 'holder', 'state', ORDER)
-  if f[1] == worker then
-    redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
-    redis.call('ZREM', held, id)
-    if not settled(f[2]) then
-      redis.call('ZADD', todo, f[3], id)
-      event(id, 'released', why .. ', state ' .. f[2], worker)
-      released = released + 1
-    end
-  end
-end
-return released
-"""
 
 
 @attrs.frozen
@@ -83,11 +34,6 @@ class Renewal:
     lost: tuple[str, ...] = ()
     """Items this worker held and holds no more (another worker claimed them)."""
     halted: str | None = None
-
-
-class _RunKeys(Protocol):
-    @property
-    def meta(self) -> str: ...
 
 
 def check_claim_settings(*, lease: float, max_claims: int, worker: str) -> None:
@@ -103,67 +49,6 @@ def check_claim_settings(*, lease: float, max_claims: int, worker: str) -> None:
 def microseconds(seconds: float) -> int:
     """Durations go to the scripts in whole microseconds, the unit of Redis ``TIME``."""
     return round(seconds * 1_000_000)
-
-
-class LeasedRunStore:
-    """Base of the Redis run stores; subclasses register their own ``_renew``, ``_release``
-    and ``_requeue`` scripts and say how a script is called (:meth:`_script`)."""
-
-    _renew: Any
-    _release: Any
-    _requeue: Any
-
-    def __init__(
-        self,
-        redis: SyncRedis,
-        run_id: str,
-        keys: _RunKeys,
-        *,
-        worker: str,
-        lease: float,
-        max_claims: int,
-    ) -> None:
-        check_claim_settings(lease=lease, max_claims=max_claims, worker=worker)
-        self.run_id = run_id
-        self.worker = worker
-        self.lease = float(lease)
-        self.max_claims = max_claims
-        self._run_keys = keys
-        self._redis = redis
-
-    @property
-    def redis(self) -> SyncRedis:
-        """The client (for reads beside the store's own: progress, results)."""
-        return self._redis
-
-    def _script(self, script: Any, args: Sequence[Any]) -> Any:
-        raise NotImplementedError
-
-    def _renew_ids(self, ids: Iterable[str]) -> Renewal:
-        """Extend this worker's leases; report ids taken over by others and a halt."""
-        reply = self._script(self._renew, [self.worker, microseconds(self.lease), *ids])
-        return Renewal(tuple(str(i) for i in reply[1]), str(reply[0]) or None)
-
-    def _release_ids(self, ids: Iterable[str], reason: str) -> int:
-        """Hand back items this worker holds; unsettled ones are claimable again at once."""
-        ids = list(ids)
-        if not ids:
-            return 0
-        return int(self._script(self._release, [self.worker, reason.replace(" ", "-"), *ids]))
-
-    def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
-        """A new run: stuck items back in the queue, fresh claim counts, the halt lifted, and
-        with ``retry_failed`` failed items pending again.  Returns (requeued, retried)."""
-        reply = self._script(self._requeue, ["1" if retry_failed else "0"])
-        return int(reply[0]), int(reply[1])
-
-    def halt(self, reason: str) -> None:
-        """Stop every worker of the run (the access token was refused, the centre is down)."""
-        self._redis.hset(self._run_keys.meta, "halted", redact(reason) or "halted")
-
-    def halted(self) -> str | None:
-        reason = self._redis.hget(self._run_keys.meta, "halted")
-        return str(reason) if reason else None
 
 
 class _Leases(Protocol):
