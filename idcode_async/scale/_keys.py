@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Final, Self
+from typing import ClassVar, Final, Self
 
 import attrs
 
@@ -96,16 +96,19 @@ class StoreKeys:
     item_prefix: str
     blob_prefix: str
 
+    namespace: ClassVar[str] = "run"
+    item_word: ClassVar[str] = "row"
+
     @classmethod
-    def build(cls, namespace: str, item: str, run_id: str) -> Self:
-        base = f"idcode:{namespace}:{{{check_run_id(run_id)}}}"
+    def for_run(cls, run_id: str) -> Self:
+        base = f"idcode:{cls.namespace}:{{{check_run_id(run_id)}}}"
         names = ("meta", "order", "todo", "held", "stuck", "failed", "groups", "uniques")
         return cls(
             **{name: f"{base}:{name}" for name in names},
             counts=f"{base}:counts",
             events=f"{base}:events",
             invalid=f"{base}:invalid",
-            item_prefix=f"{base}:{item}:",
+            item_prefix=f"{base}:{cls.item_word}:",
             blob_prefix=f"{base}:blob:",
         )
 
@@ -139,10 +142,6 @@ class StoreKeys:
 class RunKeys(StoreKeys):
     """A registration run: ``idcode:run:{<run>}``, one ``row:<key>`` hash per unit."""
 
-    @classmethod
-    def for_run(cls, run_id: str) -> RunKeys:
-        return cls.build("run", "row", run_id)
-
     def row(self, key: str) -> str:
         return self.item(key)
 
@@ -157,9 +156,8 @@ class UploadKeys(StoreKeys):
     """An upload run: ``idcode:upload:{<run>}``, one ``req:<id>`` hash per request, the 5011
     chunks' bytes in ``blob:<id>`` until accepted, accepted ``uploadcode_id``s in ``uniques``."""
 
-    @classmethod
-    def for_run(cls, run_id: str) -> UploadKeys:
-        return cls.build("upload", "req", run_id)
+    namespace: ClassVar[str] = "upload"
+    item_word: ClassVar[str] = "req"
 
     def ident(self, key: str) -> str:
         return entry_id(key)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, Final, cast
+from typing import Any, ClassVar, Final, Self, cast
 
 import attrs
 
@@ -371,6 +371,8 @@ class LeasedStore:
     timeout) before anyone else may claim the item.
     """
 
+    keys: StoreKeys
+    layout: ClassVar[type[StoreKeys]]
     settled_states: ClassVar[tuple[str, ...]]
     order_field: ClassVar[str]
     load_event: ClassVar[str]
@@ -383,19 +385,20 @@ class LeasedStore:
         self,
         redis: SyncRedis,
         run_id: str,
-        keys: StoreKeys,
         *,
         worker: str,
         lease: float = DEFAULT_LEASE,
         max_claims: int = DEFAULT_MAX_CLAIMS,
+        owns_connection: bool = False,
     ) -> None:
         check_claim_settings(lease=lease, max_claims=max_claims, worker=worker)
+        self.keys = self.layout.for_run(run_id)
         self.run_id = run_id
         self.worker = worker
         self.lease = float(lease)
         self.max_claims = max_claims
-        self._store_keys = keys
         self._redis = redis
+        self._owns = owns_connection
         self._load = redis.register_script(_LOAD)
         self._claim = redis.register_script(_CLAIM)
         self._transition = redis.register_script(_TRANSITION)
@@ -408,6 +411,17 @@ class LeasedStore:
         name = type(self).__name__
         return f"{name}(run_id={self.run_id!r}, worker={self.worker!r}, lease={self.lease})"
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection if this store was given its own (``owns_connection``)."""
+        if self._owns:
+            self._redis.close()
+
     @property
     def redis(self) -> SyncRedis:
         """The client (for reads beside the store's own: progress, results)."""
@@ -417,20 +431,20 @@ class LeasedStore:
 
     def renew(self, keys: Iterable[str]) -> Renewal:
         """Extend this worker's leases on ``keys``; report items taken over and a halt."""
-        ids = [self._store_keys.ident(key) for key in keys]
+        ids = [self.keys.ident(key) for key in keys]
         reply = self._script(self._renew, [self.worker, microseconds(self.lease), *ids])
         return Renewal(tuple(str(i) for i in reply[1]), str(reply[0]) or None)
 
     def release(self, keys: Iterable[str], reason: str = "released") -> int:
         """Hand back items this worker holds; unsettled ones are claimable again at once."""
-        ids = [self._store_keys.ident(key) for key in keys]
+        ids = [self.keys.ident(key) for key in keys]
         if not ids:
             return 0
         return int(self._script(self._release, [self.worker, reason.replace(" ", "-"), *ids]))
 
     def set_aside(self, key: str, reason: str) -> bool:
         """Stop claiming an item that may be on the centre but cannot be settled."""
-        ident = self._store_keys.ident(key)
+        ident = self.keys.ident(key)
         return bool(self._script(self._set_aside, [self.worker, ident, redact(reason)]))
 
     def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
@@ -444,17 +458,17 @@ class LeasedStore:
 
     def halt(self, reason: str) -> None:
         """Stop every worker of the run (the access token was refused, the centre is down)."""
-        self._redis.hset(self._store_keys.meta, "halted", redact(reason) or "halted")
+        self._redis.hset(self.keys.meta, "halted", redact(reason) or "halted")
 
     def halted(self) -> str | None:
-        reason = self._redis.hget(self._store_keys.meta, "halted")
+        reason = self._redis.hget(self.keys.meta, "halted")
         return str(reason) if reason else None
 
     def events(self, key: str | None = None) -> list[dict[str, Any]]:
         """The run's recent transitions, oldest first (of one item if ``key`` is given)."""
-        lines = cast(list[str], self._redis.lrange(self._store_keys.events, 0, -1))
+        lines = cast(list[str], self._redis.lrange(self.keys.events, 0, -1))
         decoded = [json.loads(line) for line in lines]
-        ident = None if key is None else self._store_keys.ident(key)
+        ident = None if key is None else self.keys.ident(key)
         return [e for e in decoded if ident is None or e.get("key") == ident]
 
     # -- for the facades ----------------------------------------------------------------------
@@ -504,7 +518,7 @@ class LeasedStore:
         """Move the item to ``state`` (fenced by this worker's claim); returns its attempts."""
         args = [
             self.worker,
-            self._store_keys.ident(key),
+            self.keys.ident(key),
             state,
             bucket or state,
             " ".join(allowed),
@@ -529,7 +543,7 @@ class LeasedStore:
             raise
 
     def _script(self, script: Any, args: Sequence[Any]) -> Any:
-        keys = self._store_keys
+        keys = self.keys
         ends = " ".join(self.settled_states)
         fixed = [keys.item_prefix, keys.blob_prefix, EVENT_CAP, ends, self.item_word]
         return run_sync(script, keys.script_keys, [*fixed, *args])
@@ -539,13 +553,13 @@ class LeasedStore:
         for start in range(0, len(ids), 1000):
             pipe = self._redis.pipeline(transaction=False)
             for ident in ids[start : start + 1000]:
-                pipe.hgetall(self._store_keys.item_prefix + ident)
+                pipe.hgetall(self.keys.item_prefix + ident)
             found += cast(list[dict[str, str]], pipe.execute())
         return found
 
     def _counts(self) -> tuple[dict[str, int], int, int, int, int, str | None]:
         """The counts hash by bucket, and the sizes of order, held, stuck, todo; the halt."""
-        keys = self._store_keys
+        keys = self.keys
         pipe = self._redis.pipeline(transaction=True)
         pipe.hgetall(keys.counts)
         for name in (keys.order, keys.held, keys.stuck, keys.todo):

@@ -55,7 +55,6 @@ from ..registration.outcomes import Status
 from ..registration.records import UnitRegistration
 from ._keys import RunKeys
 from ._leased import Renewal
-from ._redis import SyncRedis
 from .leased_store import DEFAULT_BATCH, DEFAULT_LEASE, DEFAULT_MAX_CLAIMS, LeasedStore
 
 if TYPE_CHECKING:
@@ -139,37 +138,13 @@ class RedisJournal(LeasedStore):
     row.
     """
 
+    keys: RunKeys
+    layout: ClassVar = RunKeys
     settled_states: ClassVar = ("done",)
     order_field: ClassVar = "row"
     load_event: ClassVar = "row"
     item_word: ClassVar = "row"
     error: ClassVar = JournalError
-
-    def __init__(
-        self,
-        redis: SyncRedis,
-        run_id: str,
-        *,
-        worker: str,
-        lease: float = DEFAULT_LEASE,
-        max_claims: int = DEFAULT_MAX_CLAIMS,
-        owns_connection: bool = False,
-    ) -> None:
-        self.keys = RunKeys.for_run(run_id)
-        super().__init__(
-            redis, run_id, self.keys, worker=worker, lease=lease, max_claims=max_claims
-        )
-        self._owns = owns_connection
-
-    def __enter__(self) -> RedisJournal:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owns:
-            self._redis.close()
 
     # -- the Journal protocol -----------------------------------------------------------------
 

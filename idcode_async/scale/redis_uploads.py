@@ -50,11 +50,8 @@ from .._denylist import check_no_secret_names
 from ..durable.store import LeaseLostError
 from ..uploads.manifest import EntryState, ManifestEntry, ManifestError, RequestRecord
 from ._keys import UploadKeys, entry_id
-from ._redis import SyncRedis
 from .leased_store import (
     DEFAULT_BATCH,
-    DEFAULT_LEASE,
-    DEFAULT_MAX_CLAIMS,
     LeasedStore,
     clean_text,
 )
@@ -144,6 +141,8 @@ class RedisUploadManifest(LeasedStore):
     ``redis`` is a blocking client (the executor calls its manifest from worker threads).
     """
 
+    keys: UploadKeys
+    layout: ClassVar = UploadKeys
     settled_states: ClassVar = ("accepted", "failed")
     order_field: ClassVar = "seq"
     load_event: ClassVar = "request"
@@ -153,20 +152,6 @@ class RedisUploadManifest(LeasedStore):
     unique_field: ClassVar = "uploadcode_id"
 
     path: Path | None = None
-
-    def __init__(
-        self,
-        redis: SyncRedis,
-        run_id: str,
-        *,
-        worker: str,
-        lease: float = DEFAULT_LEASE,
-        max_claims: int = DEFAULT_MAX_CLAIMS,
-    ) -> None:
-        self.keys = UploadKeys.for_run(run_id)
-        super().__init__(
-            redis, run_id, self.keys, worker=worker, lease=lease, max_claims=max_claims
-        )
 
     # -- facts ----------------------------------------------------------------------------------
 
