@@ -8,21 +8,23 @@ halt) is the same for every item kind and lives here once.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Final, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
 import attrs
 
-from .._logging import logger
+from .._logging import logger, redact
+from ..durable.store import LeaseLostError
 from ._redis import RedisError
 
 __all__ = [
     "IDLE_POLL",
     "ClaimLoop",
     "Renewal",
+    "WorkerSummary",
     "check_claim_settings",
     "keep_leases",
     "microseconds",
@@ -53,6 +55,10 @@ def microseconds(seconds: float) -> int:
 
 class _Leases(Protocol):
     def renew(self, keys: Iterable[str]) -> Renewal: ...
+
+    def release(self, keys: Iterable[str]) -> int: ...
+
+    def halt(self, reason: str) -> None: ...
 
     def halted(self) -> str | None: ...
 
@@ -94,6 +100,9 @@ IDLE_POLL: Final = 0.5
 
 class _Claim(Protocol):
     @property
+    def keys(self) -> tuple[str, ...]: ...
+
+    @property
     def halted(self) -> str | None: ...
 
     @property
@@ -111,14 +120,37 @@ class _ClaimingStore(_Leases, Protocol[ClaimT_co]):
     def claim(self, limit: int) -> ClaimT_co: ...
 
 
-class ClaimLoop(Generic[ClaimT]):
-    """The one claim / renew / release loop of a worker, for every kind of leased run.
+@attrs.frozen(kw_only=True)
+class WorkerSummary:
+    """What one worker did for a run; each kind's summary adds its own counts."""
 
-    Claim a batch, settle it (:meth:`settle`, the subclass's), repeat until the run is
-    finished, halted or ``stop`` is set; meanwhile :func:`keep_leases` renews what is held
-    (``held``, kept by :meth:`settle`).  When every remaining item is in other workers' hands,
-    wait for them, or for a lease to run out (a crashed worker's items come back).
+    run_id: str
+    worker: str
+    claims: int = 0
+    lease_lost: int = 0
+    """Claims in which an item was taken over by another worker while this one held it."""
+    halted: str | None = None
+    interrupted: bool = False
+    elapsed: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values (an arq job's result)."""
+        return attrs.asdict(self)
+
+
+class ClaimLoop(Generic[ClaimT]):
+    """The one claim / renew / settle / release loop of a worker, for every kind of leased run.
+
+    Claim a batch, settle it (:meth:`settle_claim`, the kind's), release what is left
+    unsettled, repeat until the run is finished, halted or ``stop`` is set; meanwhile
+    :func:`keep_leases` renews what is held.  When every remaining item is in other workers'
+    hands, wait for them, or for a lease to run out (a crashed worker's items come back).
+    A lost lease ends the claim's settling (the new holder settles those items); a halt is
+    recorded in the run, and every worker stops at its next claim or renewal.
     """
+
+    item_count: ClassVar[str] = "items"
+    """The counter of claimed items in :attr:`counts` (``rows``, ``requests``)."""
 
     def __init__(
         self,
@@ -128,6 +160,7 @@ class ClaimLoop(Generic[ClaimT]):
         lease: float,
         label: str,
         stop: anyio.Event | None,
+        counters: Sequence[str] = (),
     ) -> None:
         self.claims = store
         self.batch_size = batch_size
@@ -138,13 +171,59 @@ class ClaimLoop(Generic[ClaimT]):
         self.held: set[str] = set()
         self.halted: str | None = None
         self.started = anyio.current_time()
+        self.counts = dict.fromkeys(("claims", self.item_count, *counters, "lease_lost"), 0)
 
-    async def settle(self, claim: ClaimT) -> bool:
-        """Settle a claim's items; ``False`` if the claim held none."""
+    async def settle_claim(self, claim: ClaimT) -> None:
+        """Settle a claim's items (the kind's own way)."""
         raise NotImplementedError
+
+    async def after_claim(self, claim: ClaimT) -> None:
+        """Last writes before the claim's items are released (shielded from cancellation)."""
 
     def stopping(self) -> None:
         """Called when the worker stops (a halt, or ``stop``): stop what is in flight too."""
+        self.stop.set()
+
+    def summary(self, **counts: Any) -> dict[str, Any]:
+        """The fields every :class:`WorkerSummary` has, and this worker's counts."""
+        return {
+            "halted": self.halted,
+            "interrupted": self.stop.is_set() and self.halted is None,
+            "elapsed": anyio.current_time() - self.started,
+            **self.counts,
+            **counts,
+        }
+
+    async def settle(self, claim: ClaimT) -> bool:
+        """Settle a claim's items and release the rest; ``False`` if the claim held none."""
+        keys = claim.keys
+        if not keys:
+            return False
+        self.held.update(keys)
+        self.counts["claims"] += 1
+        self.counts[self.item_count] += len(keys)
+        try:
+            await self.settle_claim(claim)
+        except* LeaseLostError as group:
+            self.lost(group.exceptions[0])
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.after_claim(claim)
+                await anyio.to_thread.run_sync(self.claims.release, keys)
+            self.held.difference_update(keys)
+        return True
+
+    def lost(self, exc: BaseException) -> None:
+        """This worker's claim on an item was taken over: count it; the new holder settles."""
+        self.counts["lease_lost"] += 1
+        logger.warning("%s lost a claim: %s", self.label, exc)
+
+    async def halt_run(self, reason: str) -> None:
+        """Stop the whole run (the access token was refused …): every worker stops."""
+        if self.halted is None:
+            self.halted = redact(reason)
+            await anyio.to_thread.run_sync(self.claims.halt, reason)
+            logger.error("%s halted the run: %s", self.label, self.halted)
         self.stop.set()
 
     async def loop(self) -> None:

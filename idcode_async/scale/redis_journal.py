@@ -97,6 +97,10 @@ class Claim:
     """The run was stopped (token refused …): the reason; nothing was claimed."""
 
     @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(row.entry.key for row in self.rows)
+
+    @property
     def finished(self) -> bool:
         """Nothing to claim and nothing held: every row is settled or stuck."""
         return not self.rows and self.halted is None and self.held == 0 and self.todo == 0

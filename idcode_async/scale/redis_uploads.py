@@ -82,6 +82,10 @@ class UploadClaim:
     """``False`` while the operator is still loading the run (its baseline not yet taken)."""
 
     @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(entry.key for entry in self.entries)
+
+    @property
     def finished(self) -> bool:
         return (
             self.ready
