@@ -314,68 +314,25 @@ class RedisJournal(LeasedStore):
         return list(found)
 
 
-class ClaimView:
+class ClaimView(RedisJournal):
     """The shared journal seen through one claim: what the batch runner needs, and no more.
 
     The runner reads ``entries()`` once per call to learn the state of the rows it was given
     and of other rows with the same unit name (a row whose name an earlier request of the run
     may have registered is looked up with 307 before it is sent).  Over a shared run that is
     exactly: the claimed rows and their namesakes; reading all of a large run for every claim
-    would be waste.  Every other method is the shared journal's own, fenced by the claim.
+    would be waste.  Every other method is the shared journal's own, fenced by the claim; the
+    view does not own the connection.
     """
 
     def __init__(self, journal: RedisJournal, keys: Iterable[str]) -> None:
+        vars(self).update(vars(journal))
+        self._owns = False
         self.journal = journal
-        self.keys = tuple(keys)
-
-    def bind(self, target: str) -> None:
-        self.journal.bind(target)
+        self.claimed = tuple(keys)
 
     def entries(self) -> dict[str, JournalEntry]:
-        related = self.journal._siblings(self.keys)
-        return {entry.key: entry for entry in self.journal._entries(related)}
-
-    def entry(self, key: str) -> JournalEntry | None:
-        return self.journal.entry(key)
-
-    def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
-        self.journal.add_pending(rows)
-
-    def mark_intent(self, key: str) -> int:
-        return self.journal.mark_intent(key)
-
-    def mark_unknown(self, key: str, message: str) -> None:
-        self.journal.mark_unknown(key, message)
-
-    def mark_pending(self, key: str, message: str) -> None:
-        self.journal.mark_pending(key, message)
-
-    def finish(
-        self,
-        key: str,
-        outcome: Status,
-        *,
-        organunit_idcode: str | None = None,
-        login_name: str | None = None,
-        code: int | None = None,
-        message: str | None = None,
-        reconciled: bool = False,
-    ) -> None:
-        self.journal.finish(
-            key,
-            outcome,
-            organunit_idcode=organunit_idcode,
-            login_name=login_name,
-            code=code,
-            message=message,
-            reconciled=reconciled,
-        )
-
-    def reset_failed(self) -> int:
-        return self.journal.reset_failed()
-
-    def close(self) -> None:
-        """The view does not own the journal."""
+        return {entry.key: entry for entry in self._entries(self._siblings(self.claimed))}
 
 
 def _entry(key: str, fields: dict[str, str]) -> JournalEntry:
