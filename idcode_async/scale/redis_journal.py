@@ -50,7 +50,7 @@ from .._denylist import check_no_secret_names
 from .._logging import redact
 from ..durable.store import LeaseLostError
 from ..registration.inputs import registration_from_mapping
-from ..registration.journal import JournalEntry, JournalError, RowState
+from ..registration.journal import JournalEntry, JournalError, RowState, outcome_detail
 from ..registration.outcomes import Status
 from ..registration.records import UnitRegistration
 from ._keys import RunKeys
@@ -208,8 +208,7 @@ class RedisJournal(LeasedStore):
         message: str | None = None,
         reconciled: bool = False,
     ) -> None:
-        if outcome not in ("registered", "existing", "failed"):
-            raise JournalError(f"{outcome!r} is not a journal outcome")
+        detail = outcome_detail(outcome, organunit_idcode, code, reconciled)
         fields = {
             "outcome": outcome,
             "organunit_idcode": organunit_idcode or "",
@@ -220,15 +219,6 @@ class RedisJournal(LeasedStore):
             fields["reconciled"] = "1"
         if login_name:
             fields["login_name"] = login_name
-        detail = " ".join(
-            part
-            for part in (
-                organunit_idcode,
-                None if code is None else f"code={code}",
-                "reconciled" if reconciled else None,
-            )
-            if part
-        )
         self._step(key, "done", bucket=outcome, event=outcome, detail=detail, fields=fields)
 
     # -- claims -------------------------------------------------------------------------------
