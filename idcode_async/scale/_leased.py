@@ -7,28 +7,46 @@ halt) is the same for every item kind and lives here once.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Final, Generic, Protocol, Self, TypeVar
 
 import anyio
 import anyio.to_thread
 import attrs
 
 from .._logging import logger, redact
+from .._retry import RetryPolicy
+from ..durable.engine import DEFAULT_RETRY
 from ..durable.store import LeaseLostError
 from ._redis import RedisError
 
 __all__ = [
+    "DEFAULT_BATCH",
+    "DEFAULT_LEASE",
+    "DEFAULT_MAX_CLAIMS",
     "IDLE_POLL",
     "ClaimLoop",
     "Renewal",
+    "RunSettings",
     "WorkerSummary",
     "check_claim_settings",
     "keep_leases",
     "microseconds",
+    "positive",
 ]
+
+
+DEFAULT_LEASE: Final = 60.0
+"""Seconds a claim lasts without renewal; longer than the default request timeout (30 s)."""
+
+DEFAULT_BATCH: Final = 10
+"""Items a worker claims at a time."""
+
+DEFAULT_MAX_CLAIMS: Final = 5
+"""Claims of one item without an outcome before it is set aside as stuck."""
 
 
 @attrs.frozen
@@ -118,6 +136,49 @@ ClaimT_co = TypeVar("ClaimT_co", bound=_Claim, covariant=True)
 
 class _ClaimingStore(_Leases, Protocol[ClaimT_co]):
     def claim(self, limit: int) -> ClaimT_co: ...
+
+
+def positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    """attrs validator: a positive, finite number of seconds."""
+    if not 0 < value < math.inf:
+        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class RunSettings:
+    """What every kind of run stores with itself, so that all its workers agree.
+
+    The access token is not among them: workers read it from their own environment
+    (``IDCODE_ACCESS_TOKEN``), and ``token_id`` (its hash) lets them check it is the run's.
+    Each kind adds its own settings (pace, lease, timeouts, upload target …).
+    """
+
+    target: str
+    """The centre's base URL (normalised); every worker binds to it."""
+    token_id: str
+    batch_size: int = attrs.field(default=DEFAULT_BATCH, validator=attrs.validators.ge(1))
+    max_claims: int = attrs.field(default=DEFAULT_MAX_CLAIMS, validator=attrs.validators.ge(1))
+    max_retries: int = DEFAULT_RETRY.max_retries
+    backoff_base: float = DEFAULT_RETRY.backoff_base
+    backoff_max: float = DEFAULT_RETRY.backoff_max
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(attrs.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        """The stored settings; names this version does not know are ignored."""
+        values = json.loads(text)
+        known = {field.name for field in attrs.fields(cls)}
+        return cls(**{name: value for name, value in values.items() if name in known})
 
 
 @attrs.frozen(kw_only=True)

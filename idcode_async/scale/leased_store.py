@@ -38,7 +38,14 @@ from .._denylist import check_no_secret_names
 from .._logging import redact
 from ..durable.store import LeaseLostError, StoreError
 from ._keys import StoreKeys
-from ._leased import Renewal, check_claim_settings, microseconds
+from ._leased import (
+    DEFAULT_BATCH,
+    DEFAULT_LEASE,
+    DEFAULT_MAX_CLAIMS,
+    Renewal,
+    check_claim_settings,
+    microseconds,
+)
 from ._redis import ResponseError, SyncRedis, run_sync
 
 __all__ = [
@@ -50,15 +57,6 @@ __all__ = [
     "RawClaim",
     "clean_text",
 ]
-
-DEFAULT_LEASE: Final = 60.0
-"""Seconds a claim lasts without renewal; longer than the default request timeout (30 s)."""
-
-DEFAULT_BATCH: Final = 10
-"""Items a worker claims at a time."""
-
-DEFAULT_MAX_CLAIMS: Final = 5
-"""Claims of one item without an outcome before it is set aside as stuck."""
 
 EVENT_CAP: Final = 10_000
 """Events kept per run (the oldest are dropped)."""

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import os
 import random
 import socket
@@ -48,8 +47,6 @@ import attrs
 import httpx
 
 from .._client import TEST_BASE_URL, IdcodeClient
-from .._retry import RetryPolicy
-from ..durable.engine import DEFAULT_RETRY
 from ..durable.store import LeaseLostError
 from ..endpoints.codes import GenerateType, Version
 from ..pacing import Pacer
@@ -76,10 +73,9 @@ from ..uploads.planner import plan_upload_async
 from ..uploads.reconcile import CategoryRef, remembered_category
 from ..uploads.spool import Workspace
 from ._keys import check_run_id, token_id
-from ._leased import ClaimLoop, WorkerSummary
+from ._leased import ClaimLoop, RunSettings, WorkerSummary, positive
 from ._redis import SyncRedis, connect_sync
 from .drain import ScaleError, default_worker_id, serve_run
-from .leased_store import DEFAULT_BATCH, DEFAULT_MAX_CLAIMS
 from .redis_uploads import RedisUploadManifest, UploadClaim, UploadCounts, UploadKeys
 from .runs import normalise_base_url
 
@@ -108,35 +104,19 @@ DEFAULT_UPLOAD_LEASE: Final = 360.0
 """Seconds a claim lasts without renewal: longer than the upload timeout (300 s)."""
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 < value < math.inf:
-        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value}")
-
-
 @attrs.frozen(kw_only=True)
-class UploadRunConfig:
-    """What every worker of an upload run uses; stored with the run so that they agree.
+class UploadRunConfig(RunSettings):
+    """What every worker of an upload run uses (stored with the run)."""
 
-    The access token is not among them (only ``token_id``, its hash): workers read it from their
-    own environment.
-    """
-
-    target: str
-    token_id: str
     company_idcode: str
     category_reg_id: str
     version: Version | None = "2.0"
     generate_type: GenerateType | None = None
     newline: str = "\r\n"
-    lease: float = attrs.field(default=DEFAULT_UPLOAD_LEASE, validator=_positive)
-    batch_size: int = attrs.field(default=DEFAULT_BATCH, validator=attrs.validators.ge(1))
-    max_claims: int = attrs.field(default=DEFAULT_MAX_CLAIMS, validator=attrs.validators.ge(1))
-    timeout: float = attrs.field(default=30.0, validator=_positive)
-    upload_timeout: float = attrs.field(default=DEFAULT_UPLOAD_TIMEOUT, validator=_positive)
+    lease: float = attrs.field(default=DEFAULT_UPLOAD_LEASE, validator=positive)
+    timeout: float = attrs.field(default=30.0, validator=positive)
+    upload_timeout: float = attrs.field(default=DEFAULT_UPLOAD_TIMEOUT, validator=positive)
     grace: float = DEFAULT_GRACE
-    max_retries: int = DEFAULT_RETRY.max_retries
-    backoff_base: float = DEFAULT_RETRY.backoff_base
-    backoff_max: float = DEFAULT_RETRY.backoff_max
     assume_not_uploaded: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -146,27 +126,6 @@ class UploadRunConfig:
                 f"({self.timeout} s, uploads {self.upload_timeout} s): a worker cut off from "
                 "Redis must have its answer before another worker may take its requests over"
             )
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_max=self.backoff_max,
-        )
-
-    def to_json(self) -> str:
-        import json
-
-        return json.dumps(attrs.asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> UploadRunConfig:
-        import json
-
-        values = json.loads(text)
-        known = {field.name for field in attrs.fields(cls)}
-        return cls(**{name: value for name, value in values.items() if name in known})
 
 
 def read_upload_config(redis: SyncRedis, run_id: str) -> UploadRunConfig:
