@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, Final, Self, cast
+from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast
 
 import attrs
 
@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULT_LEASE",
     "DEFAULT_MAX_CLAIMS",
     "EVENT_CAP",
+    "ItemClaim",
     "LeasedStore",
     "RawClaim",
     "clean_text",
@@ -341,11 +342,14 @@ return {requeued, retried}
 )
 
 
-@attrs.frozen
-class RawClaim:
-    """What one claim returned, before the kind's facade reads the claimed items."""
+ItemT = TypeVar("ItemT")
 
-    ids: tuple[str, ...] = ()
+
+@attrs.frozen
+class ItemClaim(Generic[ItemT]):
+    """What one claim returned: the claimed items (in queue order) and the run's state."""
+
+    items: tuple[ItemT, ...] = ()
     held: int = 0
     """Items held by any worker after this claim (this one's included)."""
     todo: int = 0
@@ -356,6 +360,26 @@ class RawClaim:
     """The run was stopped (token refused …): the reason; nothing was claimed."""
     ready: bool = True
     """``False`` while the operator is still loading a gated run."""
+
+    @property
+    def finished(self) -> bool:
+        """Nothing to claim and nothing held: every item is settled or stuck."""
+        return (
+            self.ready
+            and not self.items
+            and self.halted is None
+            and self.held == 0
+            and self.todo == 0
+        )
+
+    @classmethod
+    def carrying(cls, raw: ItemClaim[str], items: Iterable[ItemT]) -> Self:
+        """The claim ``raw`` (of item ids) with the items the kind read for them."""
+        return cls(tuple(items), raw.held, raw.todo, raw.next_expiry, raw.halted, raw.ready)
+
+
+RawClaim = ItemClaim[str]
+"""A claim of item ids, before the kind's facade reads the items."""
 
 
 class LeasedStore:
@@ -495,7 +519,7 @@ class LeasedStore:
             return RawClaim(ready=False)
         wait = int(reply[4])
         return RawClaim(
-            ids=tuple(str(i) for i in reply[1]),
+            items=tuple(str(i) for i in reply[1]),
             held=int(reply[2]),
             todo=int(reply[3]),
             next_expiry=None if wait < 0 else wait / 1_000_000,

@@ -55,7 +55,7 @@ from ..registration.outcomes import Status
 from ..registration.records import UnitRegistration
 from ._keys import RunKeys
 from ._leased import Renewal
-from .leased_store import DEFAULT_BATCH, DEFAULT_LEASE, DEFAULT_MAX_CLAIMS, LeasedStore
+from .leased_store import DEFAULT_BATCH, DEFAULT_LEASE, DEFAULT_MAX_CLAIMS, ItemClaim, LeasedStore
 
 if TYPE_CHECKING:
     from ..registration.journal import Journal
@@ -82,28 +82,16 @@ class ClaimedRow:
     record: UnitRegistration
 
 
-@attrs.frozen
-class Claim:
-    """What one claim returned."""
+class Claim(ItemClaim[ClaimedRow]):
+    """What one claim returned: the claimed rows and the run's state."""
 
-    rows: tuple[ClaimedRow, ...] = ()
-    held: int = 0
-    """Rows held by any worker after this claim (this one's included)."""
-    todo: int = 0
-    """Rows still waiting to be claimed."""
-    next_expiry: float | None = None
-    """Seconds until the earliest lease runs out (``None``: nothing held)."""
-    halted: str | None = None
-    """The run was stopped (token refused …): the reason; nothing was claimed."""
+    @property
+    def rows(self) -> tuple[ClaimedRow, ...]:
+        return self.items
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return tuple(row.entry.key for row in self.rows)
-
-    @property
-    def finished(self) -> bool:
-        """Nothing to claim and nothing held: every row is settled or stuck."""
-        return not self.rows and self.halted is None and self.held == 0 and self.todo == 0
+        return tuple(row.entry.key for row in self.items)
 
 
 @attrs.frozen(kw_only=True)
@@ -252,14 +240,7 @@ class RedisJournal(LeasedStore):
     def claim(self, limit: int = DEFAULT_BATCH) -> Claim:
         """Claim up to ``limit`` rows for this worker (expired leases first go back to todo)."""
         raw = self._claim_ids(limit)
-        if raw.halted is not None:
-            return Claim(halted=raw.halted)
-        return Claim(
-            rows=tuple(self._claimed_rows(raw.ids)),
-            held=raw.held,
-            todo=raw.todo,
-            next_expiry=raw.next_expiry,
-        )
+        return Claim.carrying(raw, self._claimed_rows(raw.items))
 
     def counts(self) -> RunCounts:
         values, rows, held, stuck, _, _ = self._counts()

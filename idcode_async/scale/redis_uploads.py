@@ -52,6 +52,7 @@ from ..uploads.manifest import EntryState, ManifestEntry, ManifestError, Request
 from ._keys import UploadKeys, entry_id
 from .leased_store import (
     DEFAULT_BATCH,
+    ItemClaim,
     LeasedStore,
     clean_text,
 )
@@ -69,31 +70,17 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class UploadClaim:
-    """What one claim returned (``entries`` in plan order)."""
+class UploadClaim(ItemClaim[ManifestEntry]):
+    """What one claim returned: the claimed requests (in plan order) and the run's state;
+    ``ready`` is ``False`` while the operator is still loading the run."""
 
-    entries: tuple[ManifestEntry, ...] = ()
-    held: int = 0
-    todo: int = 0
-    next_expiry: float | None = None
-    halted: str | None = None
-    ready: bool = True
-    """``False`` while the operator is still loading the run (its baseline not yet taken)."""
+    @property
+    def entries(self) -> tuple[ManifestEntry, ...]:
+        return self.items
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return tuple(entry.key for entry in self.entries)
-
-    @property
-    def finished(self) -> bool:
-        return (
-            self.ready
-            and not self.entries
-            and self.halted is None
-            and self.held == 0
-            and self.todo == 0
-        )
+        return tuple(entry.key for entry in self.items)
 
 
 @attrs.frozen(kw_only=True)
@@ -240,16 +227,7 @@ class RedisUploadManifest(LeasedStore):
 
     def claim(self, limit: int = DEFAULT_BATCH) -> UploadClaim:
         raw = self._claim_ids(limit)
-        if raw.halted is not None:
-            return UploadClaim(halted=raw.halted)
-        if not raw.ready:
-            return UploadClaim(ready=False)
-        return UploadClaim(
-            entries=tuple(self._entries(raw.ids)),
-            held=raw.held,
-            todo=raw.todo,
-            next_expiry=raw.next_expiry,
-        )
+        return UploadClaim.carrying(raw, self._entries(raw.items))
 
     # -- transitions (fenced: only the holder) -----------------------------------------------------
 
