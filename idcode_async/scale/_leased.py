@@ -188,6 +188,10 @@ class WorkerSummary:
     run_id: str
     worker: str
     claims: int = 0
+    failed: int = 0
+    """Items the centre refused (or, for rows, out of tries without an answer: released)."""
+    reconciled: int = 0
+    """Items settled from the centre's records after a lost answer, without a resend."""
     lease_lost: int = 0
     """Claims in which an item was taken over by another worker while this one held it."""
     halted: str | None = None

@@ -76,10 +76,7 @@ class DrainSummary(WorkerSummary):
     """Rows claimed (a row taken over from a crashed worker counts for each claimer)."""
     registered: int = 0
     existing: int = 0
-    failed: int = 0
-    """Refused by the centre, or out of tries without an answer (then released, unsettled)."""
     submissions: int = 0
-    reconciled: int = 0
 
 
 class _RunConfig(Protocol):

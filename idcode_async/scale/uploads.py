@@ -341,8 +341,6 @@ class UploadDrainSummary(WorkerSummary):
 
     requests: int = 0
     accepted: int = 0
-    failed: int = 0
-    reconciled: int = 0
     sent: int = 0
     stuck: int = 0
 
