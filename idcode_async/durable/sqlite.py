@@ -22,9 +22,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, ClassVar, Literal, Self
+from typing import IO, Any, ClassVar, Literal, Self
 
 from .._denylist import check_no_secret_names
+from .._logging import redact
+from .store import StoreEvent
 
 __all__ = [
     "APPLICATION_ID",
@@ -32,6 +34,7 @@ __all__ = [
     "Synchronous",
     "Transaction",
     "acquire_run_lock",
+    "clean_message",
     "open_store",
 ]
 
@@ -124,15 +127,27 @@ def open_store(
     return db
 
 
-class SqliteStore:
-    """One store file held by one run: its lock, its connection, its schema version, closing.
+def clean_message(text: str | None) -> str | None:
+    """A message as a store keeps it: secrets redacted, at most 2,000 characters."""
+    return None if text is None else redact(text)[:2000]
 
-    The journal (309) and the manifest (5011–5014) are this with their own tables and steps.
-    Methods of subclasses are synchronous and hold ``_mutex``: the engine calls them from
-    worker threads, so that an fsync never stalls the event loop.  ``path=None``: in memory.
+
+class SqliteStore:
+    """One store file held by one run: its lock, its connection, its schema version, its items.
+
+    The journal (309) and the manifest (5011–5014) are this with their own item table (named
+    by :attr:`table`, keyed by :attr:`key_column`, read as :attr:`columns`) and an event log
+    ``events``; the steps every kind shares (a fenced state transition with its event, the
+    event log, failed items sent again) are written here once.  Methods are synchronous and
+    hold ``_mutex``: the engine calls them from worker threads, so that an fsync never stalls
+    the event loop.  ``path=None``: in memory.
     """
 
     kind: ClassVar[str]
+    item_word: ClassVar[str]
+    table: ClassVar[str]
+    key_column: ClassVar[str]
+    columns: ClassVar[str]
     schema: ClassVar[str]
     schema_version: ClassVar[int]
     error: ClassVar[type[Exception]]
@@ -195,6 +210,83 @@ class SqliteStore:
 
     def _transaction(self) -> Transaction:
         return Transaction(self._db)
+
+    # -- items --------------------------------------------------------------------------------
+
+    def _select(self, where: str = "", params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        query = f"SELECT {self.columns} FROM {self.table} {where}"
+        with self._mutex:
+            return self._db.execute(query, params).fetchall()
+
+    def events(self, key: str | None = None) -> list[StoreEvent]:
+        """The event log, oldest first; of one item if ``key`` is given."""
+        query = f"SELECT {self.key_column}, at_ms, event, detail FROM events"
+        params: tuple[str, ...] = ()
+        if key is not None:
+            query += f" WHERE {self.key_column} = ?"
+            params = (key,)
+        with self._mutex:
+            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        return [StoreEvent(key=r[0], at_ms=r[1], event=r[2], detail=r[3]) for r in rows]
+
+    def _step(
+        self,
+        key: str,
+        state: str,
+        assignments: str,
+        values: tuple[Any, ...],
+        event: str,
+        detail: str | None,
+        *,
+        allowed: tuple[str, ...] | None = None,
+    ) -> int:
+        """Move ``key`` to ``state`` (from an ``allowed`` state), set ``assignments``, log
+        ``event``: one durable commit.  Returns the item's attempts."""
+        table, column = self.table, self.key_column
+        now = self.now_ms()
+        with self._mutex, self._transaction() as db:
+            row = db.execute(
+                f"SELECT state, attempts FROM {table} WHERE {column} = ?", (key,)
+            ).fetchone()
+            if row is None:
+                raise self.error(f"{self.item_word} {key} is not in the {self.kind}")
+            if allowed is not None and row[0] not in allowed:
+                raise self.error(f"{self.item_word} {key}: cannot go from {row[0]} to {state}")
+            db.execute(
+                f"UPDATE {table} SET state = ?, {assignments}, updated_ms = ? WHERE {column} = ?",
+                (state, *values, now, key),
+            )
+            self._log(db, key, now, event, detail)
+            return int(
+                db.execute(f"SELECT attempts FROM {table} WHERE {column} = ?", (key,)).fetchone()[0]
+            )
+
+    def _reset(self, where: str, clear: str = "") -> int:
+        """Items matching ``where`` (failed ones) back to ``pending``, ``clear`` set too (an
+        operator's retry); returns how many."""
+        now = self.now_ms()
+        assignments = "state = 'pending', " + (f"{clear}, " if clear else "")
+        with self._mutex, self._transaction() as db:
+            keys = [
+                r[0]
+                for r in db.execute(f"SELECT {self.key_column} FROM {self.table} WHERE {where}")
+            ]
+            for key in keys:
+                db.execute(
+                    f"UPDATE {self.table} SET {assignments}updated_ms = ?"
+                    f" WHERE {self.key_column} = ?",
+                    (now, key),
+                )
+                self._log(db, key, now, "retry-failed", None)
+            return len(keys)
+
+    def _log(
+        self, db: sqlite3.Connection, key: str, now: int, event: str, detail: str | None
+    ) -> None:
+        db.execute(
+            f"INSERT INTO events ({self.key_column}, at_ms, event, detail) VALUES (?, ?, ?, ?)",
+            (key, now, event, clean_message(detail)),
+        )
 
     def _release_lock(self) -> None:
         if self._lock_file is not None:

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import attrs
+
 from .._errors import IdcodeError
 
-__all__ = ["IntentStore", "StoreError", "StoreLockedError"]
+__all__ = [
+    "IntentStore",
+    "LeaseLostError",
+    "StoreError",
+    "StoreEvent",
+    "StoreLockedError",
+]
 
 
 class StoreError(IdcodeError):
@@ -20,6 +28,21 @@ class StoreError(IdcodeError):
 
 class StoreLockedError(StoreError):
     """Another run holds the store (one run per file, by file identity)."""
+
+
+class LeaseLostError(StoreError):
+    """This worker no longer holds the item (its lease expired and another worker claimed it,
+    or it never held it): the write was refused, and the item is the new holder's to settle."""
+
+
+@attrs.frozen(kw_only=True)
+class StoreEvent:
+    """One transition of an item in a store's append-only event log."""
+
+    key: str
+    at_ms: int
+    event: str
+    detail: str | None
 
 
 class IntentStore(Protocol):

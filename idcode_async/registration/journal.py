@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import enum
 import os
-import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,8 +38,8 @@ from typing import Any, Final, Protocol, cast
 import attrs
 
 from .._logging import redact
-from ..durable.sqlite import SqliteStore, Synchronous
-from ..durable.store import StoreError, StoreLockedError
+from ..durable.sqlite import SqliteStore, Synchronous, clean_message
+from ..durable.store import StoreError, StoreEvent, StoreLockedError
 from .outcomes import Status
 
 __all__ = [
@@ -52,6 +51,7 @@ __all__ = [
     "JournalLockedError",
     "RowState",
     "SqliteJournal",
+    "outcome_detail",
 ]
 
 SCHEMA_VERSION: Final = 1
@@ -100,14 +100,8 @@ class JournalEntry:
         return self.state in (RowState.IN_FLIGHT, RowState.UNKNOWN)
 
 
-@attrs.frozen(kw_only=True)
-class JournalEvent:
-    """One transition in the append-only event log."""
-
-    key: str
-    at_ms: int
-    event: str
-    detail: str | None
+JournalEvent = StoreEvent
+"""One transition in the append-only event log (every store's :class:`StoreEvent`)."""
 
 
 class Journal(Protocol):
@@ -202,6 +196,10 @@ class SqliteJournal(SqliteStore):
     """
 
     kind = "journal"
+    item_word = "row"
+    table = "rows"
+    key_column = "row_key"
+    columns = _COLUMNS
     schema = _SCHEMA
     schema_version = SCHEMA_VERSION
     error = JournalError
@@ -230,30 +228,14 @@ class SqliteJournal(SqliteStore):
                 )
 
     def entries(self) -> dict[str, JournalEntry]:
-        with self._mutex:
-            cursor = self._db.execute(f"SELECT {_COLUMNS} FROM rows")
-            return {entry.key: entry for entry in map(_entry, cursor)}
+        return {entry.key: entry for entry in map(_entry, self._select())}
 
     def entry(self, key: str) -> JournalEntry | None:
-        with self._mutex:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM rows WHERE row_key = ?", (key,)
-            ).fetchone()
-        return None if row is None else _entry(row)
-
-    def events(self, key: str | None = None) -> list[JournalEvent]:
-        """The event log, oldest first; of one row if ``key`` is given."""
-        query = "SELECT row_key, at_ms, event, detail FROM events"
-        params: tuple[str, ...] = ()
-        if key is not None:
-            query += " WHERE row_key = ?"
-            params = (key,)
-        with self._mutex:
-            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
-        return [JournalEvent(key=r[0], at_ms=r[1], event=r[2], detail=r[3]) for r in rows]
+        rows = self._select("WHERE row_key = ?", (key,))
+        return _entry(rows[0]) if rows else None
 
     def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
-        now = self._now()
+        now = self.now_ms()
         with self._mutex, self._transaction() as db:
             for key, row, name, name_key, login_name in rows:
                 inserted = db.execute(
@@ -264,25 +246,16 @@ class SqliteJournal(SqliteStore):
                     (key, row, name, name_key, login_name, now),
                 ).rowcount
                 if inserted:
-                    db.execute(
-                        "INSERT INTO events (row_key, at_ms, event, detail) VALUES (?, ?, ?, ?)",
-                        (key, now, "row", f"row {row}"),
-                    )
+                    self._log(db, key, now, "row", f"row {row}")
 
     def mark_intent(self, key: str) -> int:
-        with self._mutex, self._transaction() as db:
-            self._set(db, key, "in_flight", "attempts = attempts + 1", (), "sending", None)
-            return int(
-                db.execute("SELECT attempts FROM rows WHERE row_key = ?", (key,)).fetchone()[0]
-            )
+        return self._step(key, "in_flight", "attempts = attempts + 1", (), "sending", None)
 
     def mark_unknown(self, key: str, message: str) -> None:
-        with self._mutex, self._transaction() as db:
-            self._set(db, key, "unknown", "message = ?", (redact(message),), "unknown", message)
+        self._step(key, "unknown", "message = ?", (redact(message),), "unknown", message)
 
     def mark_pending(self, key: str, message: str) -> None:
-        with self._mutex, self._transaction() as db:
-            self._set(db, key, "pending", "message = ?", (redact(message),), "not-sent", message)
+        self._step(key, "pending", "message = ?", (redact(message),), "not-sent", message)
 
     def finish(
         self,
@@ -295,73 +268,33 @@ class SqliteJournal(SqliteStore):
         message: str | None = None,
         reconciled: bool = False,
     ) -> None:
-        if outcome not in ("registered", "existing", "failed"):
-            raise JournalError(f"{outcome!r} is not a journal outcome")
-        text = None if message is None else redact(message)
-        with self._mutex, self._transaction() as db:
-            self._set(
-                db,
-                key,
-                "done",
-                "outcome = ?, organunit_idcode = ?, login_name = COALESCE(?, login_name), "
-                "result_code = ?, message = ?, reconciled = reconciled OR ?",
-                (outcome, organunit_idcode, login_name, code, text, int(reconciled)),
-                outcome,
-                " ".join(
-                    part
-                    for part in (
-                        organunit_idcode,
-                        None if code is None else f"code={code}",
-                        "reconciled" if reconciled else None,
-                    )
-                    if part
-                )
-                or None,
-            )
-
-    def reset_failed(self) -> int:
-        now = self._now()
-        with self._mutex, self._transaction() as db:
-            keys = [
-                r[0]
-                for r in db.execute("SELECT row_key FROM rows WHERE outcome = 'failed'").fetchall()
-            ]
-            for key in keys:
-                db.execute(
-                    "UPDATE rows SET state = 'pending', outcome = NULL, updated_ms = ?"
-                    " WHERE row_key = ?",
-                    (now, key),
-                )
-                db.execute(
-                    "INSERT INTO events (row_key, at_ms, event, detail) VALUES (?, ?, ?, NULL)",
-                    (key, now, "retry-failed"),
-                )
-            return len(keys)
-
-    def _set(
-        self,
-        db: sqlite3.Connection,
-        key: str,
-        state: str,
-        assignments: str,
-        values: tuple[Any, ...],
-        event: str,
-        detail: str | None,
-    ) -> None:
-        now = self._now()
-        changed = db.execute(
-            f"UPDATE rows SET state = ?, {assignments}, updated_ms = ? WHERE row_key = ?",
-            (state, *values, now, key),
-        ).rowcount
-        if changed != 1:
-            raise JournalError(f"row {key[:12]}… is not in the journal")
-        db.execute(
-            "INSERT INTO events (row_key, at_ms, event, detail) VALUES (?, ?, ?, ?)",
-            (key, now, event, None if detail is None else redact(detail)),
+        detail = outcome_detail(outcome, organunit_idcode, code, reconciled)
+        self._step(
+            key,
+            "done",
+            "outcome = ?, organunit_idcode = ?, login_name = COALESCE(?, login_name), "
+            "result_code = ?, message = ?, reconciled = reconciled OR ?",
+            (outcome, organunit_idcode, login_name, code, clean_message(message), reconciled),
+            outcome,
+            detail or None,
         )
 
-    def _now(self) -> int:
-        return self.now_ms()
+    def reset_failed(self) -> int:
+        return self._reset("outcome = 'failed'", "outcome = NULL")
+
+
+def outcome_detail(
+    outcome: str, organunit_idcode: str | None, code: int | None, reconciled: bool
+) -> str:
+    """The event detail of a row's outcome (checked first: only a journal outcome is one)."""
+    if outcome not in ("registered", "existing", "failed"):
+        raise JournalError(f"{outcome!r} is not a journal outcome")
+    parts = (
+        organunit_idcode,
+        None if code is None else f"code={code}",
+        "reconciled" if reconciled else None,
+    )
+    return " ".join(part for part in parts if part)
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:

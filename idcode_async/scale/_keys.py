@@ -16,7 +16,8 @@ Layout::
     idcode:run:{<run>}:held             zset  claimed rows, by lease expiry (µs, Redis time)
     idcode:run:{<run>}:stuck            zset  rows claimed too often without an outcome
     idcode:run:{<run>}:failed           zset  rows whose outcome is ``failed``
-    idcode:run:{<run>}:names            hash  normalised unit name -> row keys
+    idcode:run:{<run>}:groups           hash  normalised unit name -> row keys
+    idcode:run:{<run>}:uniques          hash  (uploads: accepted ``uploadcode_id`` -> request)
     idcode:run:{<run>}:counts           hash  rows per state/outcome, submissions
     idcode:run:{<run>}:events           list  the last transitions (JSON), for operators
     idcode:run:{<run>}:invalid          list  rows refused by the pre-flight check (JSON)
@@ -26,11 +27,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Final
+from typing import ClassVar, Final, Self
 
 import attrs
 
-__all__ = ["PaceKeys", "RunKeys", "check_run_id", "token_id"]
+__all__ = [
+    "PaceKeys",
+    "RunKeys",
+    "StoreKeys",
+    "UploadKeys",
+    "check_run_id",
+    "entry_id",
+    "token_id",
+]
 
 _TOKEN_DOMAIN: Final = b"idcode-async/access-token\x00"
 _RUN_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -69,42 +78,53 @@ class PaceKeys:
 
 
 @attrs.frozen
-class RunKeys:
+class StoreKeys:
+    """Where one leased run lives (:mod:`.leased_store`); the layout is the same for every
+    item kind, only the namespace (``run``, ``upload``) and the item word differ."""
+
     meta: str
     order: str
     todo: str
     held: str
     stuck: str
     failed: str
-    names: str
+    groups: str
+    uniques: str
     counts: str
     events: str
     invalid: str
-    row_prefix: str
+    item_prefix: str
+    blob_prefix: str
+
+    namespace: ClassVar[str] = "run"
+    item_word: ClassVar[str] = "row"
 
     @classmethod
-    def for_run(cls, run_id: str) -> RunKeys:
-        base = f"idcode:run:{{{check_run_id(run_id)}}}"
+    def for_run(cls, run_id: str) -> Self:
+        base = f"idcode:{cls.namespace}:{{{check_run_id(run_id)}}}"
+        names = ("meta", "order", "todo", "held", "stuck", "failed", "groups", "uniques")
         return cls(
-            meta=f"{base}:meta",
-            order=f"{base}:order",
-            todo=f"{base}:todo",
-            held=f"{base}:held",
-            stuck=f"{base}:stuck",
-            failed=f"{base}:failed",
-            names=f"{base}:names",
+            **{name: f"{base}:{name}" for name in names},
             counts=f"{base}:counts",
             events=f"{base}:events",
             invalid=f"{base}:invalid",
-            row_prefix=f"{base}:row:",
+            item_prefix=f"{base}:{cls.item_word}:",
+            blob_prefix=f"{base}:blob:",
         )
 
-    def row(self, key: str) -> str:
-        return self.row_prefix + key
+    def ident(self, key: str) -> str:
+        """An item's id in key names (the key itself by default)."""
+        return key
+
+    def item(self, key: str) -> str:
+        return self.item_prefix + self.ident(key)
+
+    def blob(self, key: str) -> str:
+        return self.blob_prefix + self.ident(key)
 
     @property
     def script_keys(self) -> list[str]:
-        """The fixed KEYS of every journal script, in the order the scripts expect."""
+        """The fixed KEYS of every store script, in the order the scripts expect."""
         return [
             self.meta,
             self.order,
@@ -112,7 +132,35 @@ class RunKeys:
             self.held,
             self.stuck,
             self.failed,
-            self.names,
+            self.groups,
+            self.uniques,
             self.counts,
             self.events,
         ]
+
+
+class RunKeys(StoreKeys):
+    """A registration run: ``idcode:run:{<run>}``, one ``row:<key>`` hash per unit."""
+
+    def row(self, key: str) -> str:
+        return self.item(key)
+
+
+def entry_id(key: str) -> str:
+    """An upload request's name in Redis: 32 hex digits of the SHA-256 of its manifest key (the
+    key itself is a JSON array, awkward in key names)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+class UploadKeys(StoreKeys):
+    """An upload run: ``idcode:upload:{<run>}``, one ``req:<id>`` hash per request, the 5011
+    chunks' bytes in ``blob:<id>`` until accepted, accepted ``uploadcode_id``s in ``uniques``."""
+
+    namespace: ClassVar[str] = "upload"
+    item_word: ClassVar[str] = "req"
+
+    def ident(self, key: str) -> str:
+        return entry_id(key)
+
+    def request(self, key: str) -> str:
+        return self.item(key)

@@ -1,81 +1,52 @@
-"""What every leased run store in Redis shares: settings, the lease steps, the halt flag.
+"""The worker's side of a lease: its settings, :func:`keep_leases` and :class:`ClaimLoop`.
 
-A run store (registration rows in :mod:`.redis_journal`, upload requests in
-:mod:`.redis_uploads`) hands items to workers under leases that only Lua scripts on Redis's
-clock may grant, renew, release or requeue.  The scripts differ by store; the way a worker
-calls the lease steps and reads the halt flag does not, and lives here once, together with
-the worker's side of a lease: :func:`keep_leases`, which renews what a worker holds.
+The leased store (:mod:`.leased_store`) grants, renews and releases leases in Lua on Redis's
+clock; what a worker does with them (renew every third of the lease, claim again, notice a
+halt) is the same for every item kind and lives here once.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any, Final, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Final, Generic, Protocol, Self, TypeVar
 
 import anyio
 import anyio.to_thread
 import attrs
 
 from .._logging import logger, redact
-from ._redis import RedisError, SyncRedis
+from .._retry import RetryPolicy
+from ..durable.engine import DEFAULT_RETRY
+from ..durable.store import LeaseLostError
+from ._redis import RedisError
 
 __all__ = [
+    "DEFAULT_BATCH",
+    "DEFAULT_LEASE",
+    "DEFAULT_MAX_CLAIMS",
     "IDLE_POLL",
-    "RELEASE_LUA",
-    "RENEW_LUA",
     "ClaimLoop",
-    "LeasedRunStore",
     "Renewal",
+    "RunSettings",
+    "WorkerSummary",
     "check_claim_settings",
     "keep_leases",
     "microseconds",
+    "positive",
 ]
 
-# The lease steps every run store shares, written once.  The store's prelude defines ``prefix``,
-# ``meta``, ``held``, ``todo``, ``now`` (Redis TIME, µs), ``fmt``, ``event``, ``A`` (the index of
-# the step's first argument), ``ORDER`` (the item field that orders the queue) and
-# ``settled(state)``.
 
-RENEW_LUA: Final = """
--- ARGV[A..]: worker, lease (µs), item ids; extends the worker's leases, reports the lost ones
-local worker, lease = ARGV[A], tonumber(ARGV[A + 1])
-local lost = {}
-for i = A + 2, #ARGV do
-  local id = ARGV[i]
-  local rk = prefix .. id
-  local f = redis.call('HMGET', rk, 'holder', 'state')
-  if f[1] == worker then
-    redis.call('HSET', rk, 'lease_until', fmt(now + lease))
-    redis.call('ZADD', held, fmt(now + lease), id)
-  elseif not settled(f[2]) then
-    table.insert(lost, id)
-  end
-end
-return {redis.call('HGET', meta, 'halted') or '', lost}
-"""
+DEFAULT_LEASE: Final = 60.0
+"""Seconds a claim lasts without renewal; longer than the default request timeout (30 s)."""
 
-RELEASE_LUA: Final = """
--- ARGV[A..]: worker, why, item ids; unsettled items go back to the queue at once
-local worker, why = ARGV[A], ARGV[A + 1]
-local released = 0
-for i = A + 2, #ARGV do
-  local id = ARGV[i]
-  local rk = prefix .. id
-  local f = redis.call('HMGET', rk, 'holder', 'state', ORDER)
-  if f[1] == worker then
-    redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
-    redis.call('ZREM', held, id)
-    if not settled(f[2]) then
-      redis.call('ZADD', todo, f[3], id)
-      event(id, 'released', why .. ', state ' .. f[2], worker)
-      released = released + 1
-    end
-  end
-end
-return released
-"""
+DEFAULT_BATCH: Final = 10
+"""Items a worker claims at a time."""
+
+DEFAULT_MAX_CLAIMS: Final = 5
+"""Claims of one item without an outcome before it is set aside as stuck."""
 
 
 @attrs.frozen
@@ -83,11 +54,6 @@ class Renewal:
     lost: tuple[str, ...] = ()
     """Items this worker held and holds no more (another worker claimed them)."""
     halted: str | None = None
-
-
-class _RunKeys(Protocol):
-    @property
-    def meta(self) -> str: ...
 
 
 def check_claim_settings(*, lease: float, max_claims: int, worker: str) -> None:
@@ -105,69 +71,12 @@ def microseconds(seconds: float) -> int:
     return round(seconds * 1_000_000)
 
 
-class LeasedRunStore:
-    """Base of the Redis run stores; subclasses register their own ``_renew``, ``_release``
-    and ``_requeue`` scripts and say how a script is called (:meth:`_script`)."""
-
-    _renew: Any
-    _release: Any
-    _requeue: Any
-
-    def __init__(
-        self,
-        redis: SyncRedis,
-        run_id: str,
-        keys: _RunKeys,
-        *,
-        worker: str,
-        lease: float,
-        max_claims: int,
-    ) -> None:
-        check_claim_settings(lease=lease, max_claims=max_claims, worker=worker)
-        self.run_id = run_id
-        self.worker = worker
-        self.lease = float(lease)
-        self.max_claims = max_claims
-        self._run_keys = keys
-        self._redis = redis
-
-    @property
-    def redis(self) -> SyncRedis:
-        """The client (for reads beside the store's own: progress, results)."""
-        return self._redis
-
-    def _script(self, script: Any, args: Sequence[Any]) -> Any:
-        raise NotImplementedError
-
-    def _renew_ids(self, ids: Iterable[str]) -> Renewal:
-        """Extend this worker's leases; report ids taken over by others and a halt."""
-        reply = self._script(self._renew, [self.worker, microseconds(self.lease), *ids])
-        return Renewal(tuple(str(i) for i in reply[1]), str(reply[0]) or None)
-
-    def _release_ids(self, ids: Iterable[str], reason: str) -> int:
-        """Hand back items this worker holds; unsettled ones are claimable again at once."""
-        ids = list(ids)
-        if not ids:
-            return 0
-        return int(self._script(self._release, [self.worker, reason.replace(" ", "-"), *ids]))
-
-    def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
-        """A new run: stuck items back in the queue, fresh claim counts, the halt lifted, and
-        with ``retry_failed`` failed items pending again.  Returns (requeued, retried)."""
-        reply = self._script(self._requeue, ["1" if retry_failed else "0"])
-        return int(reply[0]), int(reply[1])
-
-    def halt(self, reason: str) -> None:
-        """Stop every worker of the run (the access token was refused, the centre is down)."""
-        self._redis.hset(self._run_keys.meta, "halted", redact(reason) or "halted")
-
-    def halted(self) -> str | None:
-        reason = self._redis.hget(self._run_keys.meta, "halted")
-        return str(reason) if reason else None
-
-
 class _Leases(Protocol):
     def renew(self, keys: Iterable[str]) -> Renewal: ...
+
+    def release(self, keys: Iterable[str]) -> int: ...
+
+    def halt(self, reason: str) -> None: ...
 
     def halted(self) -> str | None: ...
 
@@ -209,6 +118,9 @@ IDLE_POLL: Final = 0.5
 
 class _Claim(Protocol):
     @property
+    def keys(self) -> tuple[str, ...]: ...
+
+    @property
     def halted(self) -> str | None: ...
 
     @property
@@ -226,14 +138,84 @@ class _ClaimingStore(_Leases, Protocol[ClaimT_co]):
     def claim(self, limit: int) -> ClaimT_co: ...
 
 
-class ClaimLoop(Generic[ClaimT]):
-    """The one claim / renew / release loop of a worker, for every kind of leased run.
+def positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    """attrs validator: a positive, finite number of seconds."""
+    if not 0 < value < math.inf:
+        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value}")
 
-    Claim a batch, settle it (:meth:`settle`, the subclass's), repeat until the run is
-    finished, halted or ``stop`` is set; meanwhile :func:`keep_leases` renews what is held
-    (``held``, kept by :meth:`settle`).  When every remaining item is in other workers' hands,
-    wait for them, or for a lease to run out (a crashed worker's items come back).
+
+@attrs.frozen(kw_only=True)
+class RunSettings:
+    """What every kind of run stores with itself, so that all its workers agree.
+
+    The access token is not among them: workers read it from their own environment
+    (``IDCODE_ACCESS_TOKEN``), and ``token_id`` (its hash) lets them check it is the run's.
+    Each kind adds its own settings (pace, lease, timeouts, upload target …).
     """
+
+    target: str
+    """The centre's base URL (normalised); every worker binds to it."""
+    token_id: str
+    batch_size: int = attrs.field(default=DEFAULT_BATCH, validator=attrs.validators.ge(1))
+    max_claims: int = attrs.field(default=DEFAULT_MAX_CLAIMS, validator=attrs.validators.ge(1))
+    max_retries: int = DEFAULT_RETRY.max_retries
+    backoff_base: float = DEFAULT_RETRY.backoff_base
+    backoff_max: float = DEFAULT_RETRY.backoff_max
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(attrs.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        """The stored settings; names this version does not know are ignored."""
+        values = json.loads(text)
+        known = {field.name for field in attrs.fields(cls)}
+        return cls(**{name: value for name, value in values.items() if name in known})
+
+
+@attrs.frozen(kw_only=True)
+class WorkerSummary:
+    """What one worker did for a run; each kind's summary adds its own counts."""
+
+    run_id: str
+    worker: str
+    claims: int = 0
+    failed: int = 0
+    """Items the centre refused (or, for rows, out of tries without an answer: released)."""
+    reconciled: int = 0
+    """Items settled from the centre's records after a lost answer, without a resend."""
+    lease_lost: int = 0
+    """Claims in which an item was taken over by another worker while this one held it."""
+    halted: str | None = None
+    interrupted: bool = False
+    elapsed: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values (an arq job's result)."""
+        return attrs.asdict(self)
+
+
+class ClaimLoop(Generic[ClaimT]):
+    """The one claim / renew / settle / release loop of a worker, for every kind of leased run.
+
+    Claim a batch, settle it (:meth:`settle_claim`, the kind's), release what is left
+    unsettled, repeat until the run is finished, halted or ``stop`` is set; meanwhile
+    :func:`keep_leases` renews what is held.  When every remaining item is in other workers'
+    hands, wait for them, or for a lease to run out (a crashed worker's items come back).
+    A lost lease ends the claim's settling (the new holder settles those items); a halt is
+    recorded in the run, and every worker stops at its next claim or renewal.
+    """
+
+    item_count: ClassVar[str] = "items"
+    """The counter of claimed items in :attr:`counts` (``rows``, ``requests``)."""
 
     def __init__(
         self,
@@ -243,6 +225,7 @@ class ClaimLoop(Generic[ClaimT]):
         lease: float,
         label: str,
         stop: anyio.Event | None,
+        counters: Sequence[str] = (),
     ) -> None:
         self.claims = store
         self.batch_size = batch_size
@@ -253,13 +236,59 @@ class ClaimLoop(Generic[ClaimT]):
         self.held: set[str] = set()
         self.halted: str | None = None
         self.started = anyio.current_time()
+        self.counts = dict.fromkeys(("claims", self.item_count, *counters, "lease_lost"), 0)
 
-    async def settle(self, claim: ClaimT) -> bool:
-        """Settle a claim's items; ``False`` if the claim held none."""
+    async def settle_claim(self, claim: ClaimT) -> None:
+        """Settle a claim's items (the kind's own way)."""
         raise NotImplementedError
+
+    async def after_claim(self, claim: ClaimT) -> None:
+        """Last writes before the claim's items are released (shielded from cancellation)."""
 
     def stopping(self) -> None:
         """Called when the worker stops (a halt, or ``stop``): stop what is in flight too."""
+        self.stop.set()
+
+    def summary(self, **counts: Any) -> dict[str, Any]:
+        """The fields every :class:`WorkerSummary` has, and this worker's counts."""
+        return {
+            "halted": self.halted,
+            "interrupted": self.stop.is_set() and self.halted is None,
+            "elapsed": anyio.current_time() - self.started,
+            **self.counts,
+            **counts,
+        }
+
+    async def settle(self, claim: ClaimT) -> bool:
+        """Settle a claim's items and release the rest; ``False`` if the claim held none."""
+        keys = claim.keys
+        if not keys:
+            return False
+        self.held.update(keys)
+        self.counts["claims"] += 1
+        self.counts[self.item_count] += len(keys)
+        try:
+            await self.settle_claim(claim)
+        except* LeaseLostError as group:
+            self.lost(group.exceptions[0])
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.after_claim(claim)
+                await anyio.to_thread.run_sync(self.claims.release, keys)
+            self.held.difference_update(keys)
+        return True
+
+    def lost(self, exc: BaseException) -> None:
+        """This worker's claim on an item was taken over: count it; the new holder settles."""
+        self.counts["lease_lost"] += 1
+        logger.warning("%s lost a claim: %s", self.label, exc)
+
+    async def halt_run(self, reason: str) -> None:
+        """Stop the whole run (the access token was refused …): every worker stops."""
+        if self.halted is None:
+            self.halted = redact(reason)
+            await anyio.to_thread.run_sync(self.claims.halt, reason)
+            logger.error("%s halted the run: %s", self.label, self.halted)
         self.stop.set()
 
     async def loop(self) -> None:

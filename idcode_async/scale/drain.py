@@ -24,12 +24,12 @@ in the run; every worker stops at its next claim or renewal, and loading the run
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
+from typing import Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -38,21 +38,25 @@ import httpx
 
 from .._client import IdcodeClient
 from .._errors import IdcodeError
-from .._logging import redact
 from ..regions import RegionDirectory
 from ..registration.inputs import SourceRow
 from ..registration.outcomes import BatchSummary, RowOutcome
 from ..registration.runner import BatchAbortedError, register_units
 from ._keys import token_id
-from ._leased import ClaimLoop
+from ._leased import ClaimLoop, WorkerSummary
 from ._redis import SyncRedis, connect_sync
 from .redis_journal import Claim, LeaseLostError, RedisJournal
 from .redis_pacer import RedisPacer
 from .runs import RunConfig, read_config
 
-__all__ = ["DrainSummary", "ScaleError", "default_worker_id", "drain_run"]
-
-logger = logging.getLogger("idcode_async.scale")
+__all__ = [
+    "DrainSummary",
+    "ScaleError",
+    "WorkerSummary",
+    "default_worker_id",
+    "drain_run",
+    "serve_run",
+]
 
 
 class ScaleError(IdcodeError):
@@ -65,29 +69,47 @@ def default_worker_id() -> str:
 
 
 @attrs.frozen(kw_only=True)
-class DrainSummary:
-    """What one worker did for a run."""
+class DrainSummary(WorkerSummary):
+    """What one worker did for a registration run."""
 
-    run_id: str
-    worker: str
-    claims: int = 0
     rows: int = 0
     """Rows claimed (a row taken over from a crashed worker counts for each claimer)."""
     registered: int = 0
     existing: int = 0
-    failed: int = 0
-    """Refused by the centre, or out of tries without an answer (then released, unsettled)."""
     submissions: int = 0
-    reconciled: int = 0
-    lease_lost: int = 0
-    """Claims in which a row was taken over by another worker while this one held it."""
-    halted: str | None = None
-    interrupted: bool = False
-    elapsed: float = 0.0
 
-    def as_dict(self) -> dict[str, Any]:
-        """Plain values (an arq job's result)."""
-        return attrs.asdict(self)
+
+class _RunConfig(Protocol):
+    @property
+    def token_id(self) -> str: ...
+
+
+ConfigT = TypeVar("ConfigT", bound=_RunConfig)
+ResultT = TypeVar("ResultT")
+
+
+async def serve_run(
+    redis_url: str,
+    run_id: str,
+    access_token: str,
+    read: Callable[[SyncRedis, str], ConfigT],
+    work: Callable[[SyncRedis, ConfigT], Awaitable[ResultT]],
+) -> ResultT:
+    """One worker's connection to a run of any kind: read the run's settings, check that the
+    worker's access token is the run's (by its hash: the token is not in Redis), do ``work``,
+    and close the connection whatever happens."""
+    sync = connect_sync(redis_url)
+    try:
+        config = await anyio.to_thread.run_sync(read, sync, run_id)
+        if token_id(access_token) != config.token_id:
+            raise ScaleError(
+                f"run {run_id} was loaded for another access token than this worker's "
+                "IDCODE_ACCESS_TOKEN: its pace and its items belong to that token"
+            )
+        return await work(sync, config)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(sync.close)
 
 
 async def drain_run(
@@ -105,18 +127,11 @@ async def drain_run(
     ``access_token`` must be the run's (checked by its hash).  ``stop``: once set, no new
     submission starts; the one in flight finishes, and held rows are released.
     """
-    worker = worker or default_worker_id()
-    sync = connect_sync(redis_url)
-    try:
-        config = await anyio.to_thread.run_sync(read_config, sync, run_id)
-        if token_id(access_token) != config.token_id:
-            raise ScaleError(
-                f"run {run_id} was loaded for another access token than this worker's "
-                "IDCODE_ACCESS_TOKEN: its pace and its rows belong to that token"
-            )
+
+    async def work(sync: SyncRedis, config: RunConfig) -> DrainSummary:
         drain = _Drain(
             run_id=run_id,
-            worker=worker,
+            worker=worker or default_worker_id(),
             config=config,
             sync=sync,
             access_token=access_token,
@@ -129,12 +144,13 @@ async def drain_run(
             timeout=httpx.Timeout(config.timeout, connect=min(10.0, config.timeout)),
         ) as client:
             return await drain.run(client)
-    finally:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(sync.close)
+
+    return await serve_run(redis_url, run_id, access_token, read_config, work)
 
 
 class _Drain(ClaimLoop[Claim]):
+    item_count = "rows"
+
     def __init__(
         self,
         *,
@@ -157,6 +173,7 @@ class _Drain(ClaimLoop[Claim]):
             lease=config.lease,
             label=f"run {run_id} ({worker})",
             stop=stop,
+            counters=("registered", "existing", "failed", "submissions", "reconciled"),
         )
         self.pacer = RedisPacer(
             sync,
@@ -166,84 +183,40 @@ class _Drain(ClaimLoop[Claim]):
             concurrency=config.concurrency,
             lease=config.slot_lease,
         )
-        self.counts: dict[str, int] = dict.fromkeys(
-            (
-                "claims",
-                "rows",
-                "registered",
-                "existing",
-                "failed",
-                "submissions",
-                "reconciled",
-                "lease_lost",
-            ),
-            0,
-        )
+        self.outcomes: list[RowOutcome] = []
 
     async def run(self, client: IdcodeClient) -> DrainSummary:
         self.client = client
         self.regions = await RegionDirectory.load(client) if self.config.check_regions else None
         await self.loop()
-        return DrainSummary(
-            run_id=self.run_id,
-            worker=self.worker,
-            halted=self.halted,
-            interrupted=self.stop.is_set() and self.halted is None,
-            elapsed=anyio.current_time() - self.started,
-            **self.counts,
-        )
+        return DrainSummary(run_id=self.run_id, worker=self.worker, **self.summary())
 
-    async def settle(self, claim: Claim) -> bool:
-        if not claim.rows:
-            return False
-        await self._settle(self.client, claim, self.regions)
-        return True
-
-    async def _settle(
-        self, client: IdcodeClient, claim: Claim, regions: RegionDirectory | None
-    ) -> None:
-        keys = [row.entry.key for row in claim.rows]
-        self.held.update(keys)
-        self.counts["claims"] += 1
-        self.counts["rows"] += len(keys)
-        outcomes: list[RowOutcome] = []
+    async def settle_claim(self, claim: Claim) -> None:
+        self.outcomes = []
         try:
             summary = await register_units(
-                client,
+                self.client,
                 [SourceRow(row.entry.row, row.record) for row in claim.rows],
-                journal=self.journal.view(keys),
+                journal=self.journal.view(claim.keys),
                 pacer=self.pacer,
-                regions=regions,
+                regions=self.regions,
                 check_regions=self.config.check_regions,
                 retry=self.config.retry,
                 stop=self.stop,
                 abort_after=self.config.abort_after,
-                on_outcome=outcomes.append,
+                on_outcome=self.outcomes.append,
             )
             self._count(summary)
         except* BatchAbortedError as group:
             aborted = group.exceptions[0]
             assert isinstance(aborted, BatchAbortedError)
             self._count(aborted.summary)
-            self.halted = redact(aborted.reason)
-            await anyio.to_thread.run_sync(self.journal.halt, aborted.reason)
-            logger.error("run %s halted by %s: %s", self.run_id, self.worker, self.halted)
-            self.stop.set()
-        except* LeaseLostError as group:
-            self.counts["lease_lost"] += 1
-            logger.warning(
-                "run %s: %s lost a claim: %s", self.run_id, self.worker, group.exceptions[0]
-            )
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self._refuse_invalid(outcomes)
-                await anyio.to_thread.run_sync(self.journal.release, keys)
-            self.held.difference_update(keys)
+            await self.halt_run(aborted.reason)
 
-    async def _refuse_invalid(self, outcomes: list[RowOutcome]) -> None:
+    async def after_claim(self, claim: Claim) -> None:
         """A row the worker's own pre-flight refuses (the 101 table changed since the run was
         loaded) is never sent; it is recorded as failed with the reason, not left to loop."""
-        for outcome in outcomes:
+        for outcome in self.outcomes:
             if outcome.status == "invalid" and outcome.key is not None:
                 try:
                     await anyio.to_thread.run_sync(

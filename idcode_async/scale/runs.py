@@ -14,7 +14,6 @@ get fresh claims, a halt is lifted (the operator's "run the same command again")
 from __future__ import annotations
 
 import json
-import math
 import os
 import socket
 from collections.abc import Iterable, Sequence
@@ -26,8 +25,6 @@ import httpx
 
 from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL
 from .._denylist import check_no_secret_names
-from .._retry import RetryPolicy
-from ..durable.engine import DEFAULT_RETRY
 from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval
 from ..regions import RegionDirectory
 from ..registration.inputs import SourceRow
@@ -37,11 +34,10 @@ from ..registration.progress import Progress
 from ..registration.records import UnitRegistration
 from ..registration.validation import InvalidRow, check_rows
 from ._keys import RunKeys, check_run_id, token_id
+from ._leased import RunSettings, positive
 from ._redis import SyncRedis, connect_sync
 from .redis_journal import (
-    DEFAULT_BATCH,
     DEFAULT_LEASE,
-    DEFAULT_MAX_CLAIMS,
     RedisJournal,
     RunCounts,
 )
@@ -71,35 +67,18 @@ def normalise_base_url(base_url: str) -> str:
     return str(url)
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 < value < math.inf:
-        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value}")
-
-
 @attrs.frozen(kw_only=True)
-class RunConfig:
-    """The settings every worker of a run uses; stored with the run, so that they agree.
+class RunConfig(RunSettings):
+    """The settings every worker of a registration run uses (stored with the run)."""
 
-    The access token is not among them: workers read it from their own environment
-    (``IDCODE_ACCESS_TOKEN``), and ``token_id`` lets them check it is the run's.
-    """
-
-    target: str
-    """The centre's base URL (normalised); every worker's journal binds to it."""
-    token_id: str
     min_interval: float = DEFAULT_MIN_INTERVAL
     max_interval: float = DEFAULT_MAX_INTERVAL
     concurrency: int = attrs.field(default=1, validator=attrs.validators.ge(1))
-    lease: float = attrs.field(default=DEFAULT_LEASE, validator=_positive)
+    lease: float = attrs.field(default=DEFAULT_LEASE, validator=positive)
     """Seconds a row's claim lasts without renewal: longer than ``timeout`` (see below)."""
-    slot_lease: float = attrs.field(default=DEFAULT_SLOT_LEASE, validator=_positive)
-    batch_size: int = attrs.field(default=DEFAULT_BATCH, validator=attrs.validators.ge(1))
-    max_claims: int = attrs.field(default=DEFAULT_MAX_CLAIMS, validator=attrs.validators.ge(1))
+    slot_lease: float = attrs.field(default=DEFAULT_SLOT_LEASE, validator=positive)
     check_regions: bool = True
-    max_retries: int = DEFAULT_RETRY.max_retries
-    backoff_base: float = DEFAULT_RETRY.backoff_base
-    backoff_max: float = DEFAULT_RETRY.backoff_max
-    timeout: float = attrs.field(default=_REQUEST_TIMEOUT, validator=_positive)
+    timeout: float = attrs.field(default=_REQUEST_TIMEOUT, validator=positive)
     abort_after: int = 5
 
     def __attrs_post_init__(self) -> None:
@@ -110,23 +89,6 @@ class RunConfig:
                 f"({self.timeout} s): a worker cut off from Redis must have its answer before "
                 "another worker may take its rows over"
             )
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_max=self.backoff_max,
-        )
-
-    def to_json(self) -> str:
-        return json.dumps(attrs.asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> RunConfig:
-        values = json.loads(text)
-        known = {field.name for field in attrs.fields(cls)}
-        return cls(**{name: value for name, value in values.items() if name in known})
 
 
 @attrs.frozen(kw_only=True)

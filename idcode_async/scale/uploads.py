@@ -36,11 +36,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import os
 import random
 import socket
-from collections.abc import Sequence
 from typing import Any, Final
 
 import anyio
@@ -49,9 +47,7 @@ import attrs
 import httpx
 
 from .._client import TEST_BASE_URL, IdcodeClient
-from .._logging import redact
-from .._retry import RetryPolicy
-from ..durable.engine import DEFAULT_RETRY
+from ..durable.store import LeaseLostError
 from ..endpoints.codes import GenerateType, Version
 from ..pacing import Pacer
 from ..uploads.codes_input import AsyncCodeSource
@@ -77,10 +73,9 @@ from ..uploads.planner import plan_upload_async
 from ..uploads.reconcile import CategoryRef, remembered_category
 from ..uploads.spool import Workspace
 from ._keys import check_run_id, token_id
-from ._leased import ClaimLoop
+from ._leased import ClaimLoop, RunSettings, WorkerSummary, positive
 from ._redis import SyncRedis, connect_sync
-from .drain import ScaleError, default_worker_id
-from .redis_journal import DEFAULT_BATCH, DEFAULT_MAX_CLAIMS, LeaseLostError
+from .drain import ScaleError, default_worker_id, serve_run
 from .redis_uploads import RedisUploadManifest, UploadClaim, UploadCounts, UploadKeys
 from .runs import normalise_base_url
 
@@ -109,35 +104,19 @@ DEFAULT_UPLOAD_LEASE: Final = 360.0
 """Seconds a claim lasts without renewal: longer than the upload timeout (300 s)."""
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 < value < math.inf:
-        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value}")
-
-
 @attrs.frozen(kw_only=True)
-class UploadRunConfig:
-    """What every worker of an upload run uses; stored with the run so that they agree.
+class UploadRunConfig(RunSettings):
+    """What every worker of an upload run uses (stored with the run)."""
 
-    The access token is not among them (only ``token_id``, its hash): workers read it from their
-    own environment.
-    """
-
-    target: str
-    token_id: str
     company_idcode: str
     category_reg_id: str
     version: Version | None = "2.0"
     generate_type: GenerateType | None = None
     newline: str = "\r\n"
-    lease: float = attrs.field(default=DEFAULT_UPLOAD_LEASE, validator=_positive)
-    batch_size: int = attrs.field(default=DEFAULT_BATCH, validator=attrs.validators.ge(1))
-    max_claims: int = attrs.field(default=DEFAULT_MAX_CLAIMS, validator=attrs.validators.ge(1))
-    timeout: float = attrs.field(default=30.0, validator=_positive)
-    upload_timeout: float = attrs.field(default=DEFAULT_UPLOAD_TIMEOUT, validator=_positive)
+    lease: float = attrs.field(default=DEFAULT_UPLOAD_LEASE, validator=positive)
+    timeout: float = attrs.field(default=30.0, validator=positive)
+    upload_timeout: float = attrs.field(default=DEFAULT_UPLOAD_TIMEOUT, validator=positive)
     grace: float = DEFAULT_GRACE
-    max_retries: int = DEFAULT_RETRY.max_retries
-    backoff_base: float = DEFAULT_RETRY.backoff_base
-    backoff_max: float = DEFAULT_RETRY.backoff_max
     assume_not_uploaded: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -147,27 +126,6 @@ class UploadRunConfig:
                 f"({self.timeout} s, uploads {self.upload_timeout} s): a worker cut off from "
                 "Redis must have its answer before another worker may take its requests over"
             )
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_max=self.backoff_max,
-        )
-
-    def to_json(self) -> str:
-        import json
-
-        return json.dumps(attrs.asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> UploadRunConfig:
-        import json
-
-        values = json.loads(text)
-        known = {field.name for field in attrs.fields(cls)}
-        return cls(**{name: value for name, value in values.items() if name in known})
 
 
 def read_upload_config(redis: SyncRedis, run_id: str) -> UploadRunConfig:
@@ -378,25 +336,13 @@ def _executor(
 
 
 @attrs.frozen(kw_only=True)
-class UploadDrainSummary:
+class UploadDrainSummary(WorkerSummary):
     """What one worker did for an upload run."""
 
-    run_id: str
-    worker: str
-    claims: int = 0
     requests: int = 0
     accepted: int = 0
-    failed: int = 0
-    reconciled: int = 0
     sent: int = 0
     stuck: int = 0
-    lease_lost: int = 0
-    halted: str | None = None
-    interrupted: bool = False
-    elapsed: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)
 
 
 class _UnusableError(Exception):
@@ -461,26 +407,24 @@ async def drain_upload(
     ``stop``: once set, no new request starts; held requests are released.  ``pacer``: an
     optional pace around each upload request (uploads are not paced by default).
     """
-    worker = worker or default_worker_id()
-    sync = connect_sync(redis_url)
-    try:
-        config = await anyio.to_thread.run_sync(read_upload_config, sync, run_id)
-        if token_id(access_token) != config.token_id:
-            raise ScaleError(
-                f"upload run {run_id} was loaded for another access token than this worker's"
-            )
+
+    async def work(sync: SyncRedis, config: UploadRunConfig) -> UploadDrainSummary:
         store = RedisUploadManifest(
-            sync, run_id, worker=worker, lease=config.lease, max_claims=config.max_claims
+            sync,
+            run_id,
+            worker=worker or default_worker_id(),
+            lease=config.lease,
+            max_claims=config.max_claims,
         )
         async with _client(config, access_token, auth_code) as client:
-            drain = _UploadDrain(store, config, client, stop, pacer)
-            return await drain.run()
-    finally:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(sync.close)
+            return await _UploadDrain(store, config, client, stop, pacer).run()
+
+    return await serve_run(redis_url, run_id, access_token, read_upload_config, work)
 
 
 class _UploadDrain(ClaimLoop[UploadClaim]):
+    item_count = "requests"
+
     def __init__(
         self,
         store: RedisUploadManifest,
@@ -495,13 +439,12 @@ class _UploadDrain(ClaimLoop[UploadClaim]):
             lease=config.lease,
             label=f"upload run {store.run_id} ({store.worker})",
             stop=stop,
+            counters=("accepted", "failed", "stuck"),
         )
         self.store = store
         self.config = config
         self.requests: dict[str, UploadRequest] = {}
         self.executor = _executor(client, store, config, requests=self.requests, pacer=pacer)
-        self.counts = dict.fromkeys(("claims", "requests", "accepted", "failed", "stuck"), 0)
-        self.counts["lease_lost"] = 0
         self.workspace = Workspace()
 
     async def _call(self, func: Any, *args: Any) -> Any:
@@ -515,78 +458,53 @@ class _UploadDrain(ClaimLoop[UploadClaim]):
         return UploadDrainSummary(
             run_id=self.store.run_id,
             worker=self.store.worker,
-            sent=self.executor.engine.sent,
-            reconciled=self.executor.reconciled,
-            halted=self.halted,
-            interrupted=self.stop.is_set() and self.halted is None,
-            elapsed=anyio.current_time() - self.started,
-            **self.counts,
+            **self.summary(sent=self.executor.engine.sent, reconciled=self.executor.reconciled),
         )
-
-    async def settle(self, claim: UploadClaim) -> bool:
-        if not claim.entries:
-            return False
-        await self._settle(claim.entries)
-        return True
 
     def stopping(self) -> None:
         super().stopping()
         self.executor.halt.set()
 
-    async def _settle(self, entries: Sequence[ManifestEntry]) -> None:
-        keys = [e.key for e in entries]
-        self.held.update(keys)
-        self.counts["claims"] += 1
-        self.counts["requests"] += len(keys)
-        try:
-            usable: list[ManifestEntry] = []
-            for entry in entries:
-                try:
-                    self.requests[entry.key] = await self._call(
-                        materialise, entry, self.store, self.workspace, self.config.newline
-                    )
-                    usable.append(entry)
-                except _UnusableError as exc:
-                    await self._set_aside(entry, f"not sent: {exc}")
-            # Taken over in intent/unknown: the centre may hold it.  Settle from its records
-            # (502/505) before anything is sent; undecidable ones are set aside.
-            maybe = [e for e in usable if e.maybe_sent]
-            if maybe:
-                await self._guard(self.executor.reconcile(maybe))
+    async def settle_claim(self, claim: UploadClaim) -> None:
+        usable: list[ManifestEntry] = []
+        for entry in claim.entries:
+            try:
+                self.requests[entry.key] = await self._call(
+                    materialise, entry, self.store, self.workspace, self.config.newline
+                )
+                usable.append(entry)
+            except _UnusableError as exc:
+                await self._set_aside(entry, f"not sent: {exc}")
+        # Taken over in intent/unknown: the centre may hold it.  Settle from its records
+        # (502/505) before anything is sent; undecidable ones are set aside.
+        maybe = [e for e in usable if e.maybe_sent]
+        if maybe:
+            await self._guard(self.executor.reconcile(maybe))
+            await self._unresolved()
+        for entry in usable:
+            if self.stop.is_set() or self.executor.halt.is_set():
+                break
+            fresh = await self._call(self.store.entry, entry.key)
+            if fresh.state is EntryState.PENDING:
+                await self._guard(self.executor.settle(fresh))
                 await self._unresolved()
-            for entry in usable:
-                if self.stop.is_set() or self.executor.halt.is_set():
-                    break
-                fresh = await self._call(self.store.entry, entry.key)
-                if fresh.state is EntryState.PENDING:
-                    await self._guard(self.executor.settle(fresh))
-                    await self._unresolved()
-                final = await self._call(self.store.entry, entry.key)
-                if final.state is EntryState.ACCEPTED:
-                    self.counts["accepted"] += 1
-                elif final.state is EntryState.FAILED:
-                    self.counts["failed"] += 1
-                request = self.requests.pop(entry.key, None)
-                if isinstance(request, CodeFile):
-                    request.path.unlink(missing_ok=True)
-            if self.executor.abort_reason is not None and self.halted is None:
-                self.halted = redact(self.executor.abort_reason)
-                await self._call(self.store.halt, self.executor.abort_reason)
-                self.stop.set()
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self._call(self.store.release, keys)
-            self.held.difference_update(keys)
+            final = await self._call(self.store.entry, entry.key)
+            if final.state is EntryState.ACCEPTED:
+                self.counts["accepted"] += 1
+            elif final.state is EntryState.FAILED:
+                self.counts["failed"] += 1
+            request = self.requests.pop(entry.key, None)
+            if isinstance(request, CodeFile):
+                request.path.unlink(missing_ok=True)
+        if self.executor.abort_reason is not None:
+            await self.halt_run(self.executor.abort_reason)
 
     async def _guard(self, step: Any) -> None:
         """Run a settling step; a lost claim ends it (the new holder settles the request)."""
         try:
             await step
         except LeaseLostError as exc:
-            self.counts["lease_lost"] += 1
-            logger.warning(
-                "upload run %s: %s lost a claim: %s", self.store.run_id, self.store.worker, exc
-            )
+            self.lost(exc)
 
     async def _unresolved(self) -> None:
         while self.executor.unresolved:

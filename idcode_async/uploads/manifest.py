@@ -55,7 +55,6 @@ import enum
 import hashlib
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
@@ -65,9 +64,8 @@ from typing import Any, Final
 import attrs
 
 from .._denylist import check_no_secret_names
-from .._logging import redact
-from ..durable.sqlite import SqliteStore
-from ..durable.store import StoreError, StoreLockedError
+from ..durable.sqlite import SqliteStore, clean_message
+from ..durable.store import StoreError, StoreEvent, StoreLockedError
 from .plan import CodeFile, CodeList, FixedLengthRange, PrefixRange, UploadRequest
 
 __all__ = [
@@ -153,12 +151,8 @@ class ManifestEntry(RequestRecord):
         return self.state is EntryState.ACCEPTED
 
 
-@attrs.frozen(kw_only=True)
-class ManifestEvent:
-    key: str
-    at_ms: int
-    event: str
-    detail: str | None
+ManifestEvent = StoreEvent
+"""One transition in the manifest's event log (every store's :class:`StoreEvent`)."""
 
 
 def request_key(request: UploadRequest) -> str:
@@ -266,6 +260,10 @@ class UploadManifest(SqliteStore):
     """
 
     kind = "manifest"
+    item_word = "request"
+    table = "requests"
+    key_column = "request_key"
+    columns = _COLUMNS
     schema = _SCHEMA
     schema_version = MANIFEST_SCHEMA_VERSION
     error = ManifestError
@@ -405,18 +403,13 @@ class UploadManifest(SqliteStore):
 
     def entries(self) -> list[ManifestEntry]:
         """Every request, in plan order."""
-        with self._mutex:
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM requests ORDER BY seq").fetchall()
-        return [_entry(row) for row in rows]
+        return [_entry(row) for row in self._select("ORDER BY seq")]
 
     def entry(self, key: str) -> ManifestEntry:
-        with self._mutex:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM requests WHERE request_key = ?", (key,)
-            ).fetchone()
-        if row is None:
+        rows = self._select("WHERE request_key = ?", (key,))
+        if not rows:
             raise ManifestError(f"request {key} is not in the manifest")
-        return _entry(row)
+        return _entry(rows[0])
 
     def counts(self) -> dict[EntryState, int]:
         """Requests by state (every state present, zeros included)."""
@@ -425,38 +418,14 @@ class UploadManifest(SqliteStore):
             found = {EntryState(state): n for state, n in rows}
         return {state: found.get(state, 0) for state in EntryState}
 
-    def events(self, key: str | None = None) -> list[ManifestEvent]:
-        """The event log, oldest first; of one request if ``key`` is given."""
-        query = "SELECT request_key, at_ms, event, detail FROM events"
-        params: tuple[str, ...] = ()
-        if key is not None:
-            query += " WHERE request_key = ?"
-            params = (key,)
-        with self._mutex:
-            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
-        return [ManifestEvent(key=r[0], at_ms=r[1], event=r[2], detail=r[3]) for r in rows]
-
     # -- transitions (each one commit, fsynced before it returns) ----------------------------
 
     def mark_intent(self, key: str) -> int:
         """Record the intent to send ``key`` now; returns its attempt count."""
-        now = self.now_ms()
-        with self._mutex, self._transaction() as db:
-            self._set(
-                db,
-                key,
-                EntryState.INTENT,
-                "attempts = attempts + 1, intent_ms = ?",
-                (now,),
-                "intent",
-                None,
-                allowed=(EntryState.PENDING,),
-            )
-            return int(
-                db.execute(
-                    "SELECT attempts FROM requests WHERE request_key = ?", (key,)
-                ).fetchone()[0]
-            )
+        assignments = "attempts = attempts + 1, intent_ms = ?"
+        return self._step(
+            key, "intent", assignments, (self.now_ms(),), "intent", None, allowed=("pending",)
+        )
 
     def mark_accepted(
         self,
@@ -470,112 +439,35 @@ class UploadManifest(SqliteStore):
         detail = " ".join(
             p for p in (uploadcode_id, "reconciled" if reconciled else None, message) if p
         )
-        with self._mutex, self._transaction() as db:
-            self._set(
-                db,
-                key,
-                EntryState.ACCEPTED,
-                "uploadcode_id = ?, reconciled = ?, result_code = NULL, message = ?",
-                (uploadcode_id, int(reconciled), _clean(message)),
-                "accepted",
-                detail or None,
-                allowed=(EntryState.INTENT, EntryState.UNKNOWN),
-            )
+        assignments = "uploadcode_id = ?, reconciled = ?, result_code = NULL, message = ?"
+        values = (uploadcode_id, int(reconciled), clean_message(message))
+        self._step(key, "accepted", assignments, values, "accepted", detail or None, allowed=_SENT)
 
     def mark_unknown(self, key: str, message: str) -> None:
         """The request may have arrived; its answer was lost."""
-        with self._mutex, self._transaction() as db:
-            self._set(
-                db,
-                key,
-                EntryState.UNKNOWN,
-                "message = ?",
-                (_clean(message),),
-                "unknown",
-                message,
-                allowed=(EntryState.INTENT, EntryState.UNKNOWN),
-            )
+        values = (clean_message(message),)
+        self._step(key, "unknown", "message = ?", values, "unknown", message, allowed=_SENT)
 
     def mark_pending(self, key: str, message: str, *, event: str = "not-applied") -> None:
         """The request provably had no effect (busy, no connection, absent on the centre)."""
-        with self._mutex, self._transaction() as db:
-            self._set(
-                db,
-                key,
-                EntryState.PENDING,
-                "message = ?",
-                (_clean(message),),
-                event,
-                message,
-                allowed=(EntryState.INTENT, EntryState.UNKNOWN, EntryState.PENDING),
-            )
+        values = (clean_message(message),)
+        allowed = (*_SENT, "pending")
+        self._step(key, "pending", "message = ?", values, event, message, allowed=allowed)
 
     def mark_failed(self, key: str, code: int | None, message: str) -> None:
         """The centre refused the request (nothing was uploaded)."""
-        with self._mutex, self._transaction() as db:
-            self._set(
-                db,
-                key,
-                EntryState.FAILED,
-                "result_code = ?, message = ?",
-                (code, _clean(message)),
-                "failed",
-                f"code={code} {message}" if code is not None else message,
-                allowed=(EntryState.INTENT, EntryState.UNKNOWN),
-            )
+        detail = f"code={code} {message}" if code is not None else message
+        values = (code, clean_message(message))
+        assignments = "result_code = ?, message = ?"
+        self._step(key, "failed", assignments, values, "failed", detail, allowed=_SENT)
 
     def reset_failed(self) -> int:
         """Put ``failed`` requests back to ``pending`` (an operator's retry); how many."""
-        now = self.now_ms()
-        with self._mutex, self._transaction() as db:
-            keys = [
-                r[0]
-                for r in db.execute(
-                    "SELECT request_key FROM requests WHERE state = 'failed'"
-                ).fetchall()
-            ]
-            for key in keys:
-                db.execute(
-                    "UPDATE requests SET state = 'pending', updated_ms = ? WHERE request_key = ?",
-                    (now, key),
-                )
-                db.execute(
-                    "INSERT INTO events (request_key, at_ms, event, detail) "
-                    "VALUES (?, ?, 'retry-failed', NULL)",
-                    (key, now),
-                )
-            return len(keys)
-
-    def _set(
-        self,
-        db: sqlite3.Connection,
-        key: str,
-        state: EntryState,
-        assignments: str,
-        values: tuple[Any, ...],
-        event: str,
-        detail: str | None,
-        *,
-        allowed: tuple[EntryState, ...],
-    ) -> None:
-        row = db.execute("SELECT state FROM requests WHERE request_key = ?", (key,)).fetchone()
-        if row is None:
-            raise ManifestError(f"request {key} is not in the manifest")
-        if EntryState(row[0]) not in allowed:
-            raise ManifestError(f"request {key}: cannot go from {row[0]} to {state.value}")
-        now = self.now_ms()
-        db.execute(
-            f"UPDATE requests SET state = ?, {assignments}, updated_ms = ? WHERE request_key = ?",
-            (state.value, *values, now, key),
-        )
-        db.execute(
-            "INSERT INTO events (request_key, at_ms, event, detail) VALUES (?, ?, ?, ?)",
-            (key, now, event, _clean(detail)),
-        )
+        return self._reset("state = 'failed'")
 
 
-def _clean(text: str | None) -> str | None:
-    return None if text is None else redact(text)[:2000]
+_SENT: Final = ("intent", "unknown")
+"""The states a request leaves with an answer (or a lookup)."""
 
 
 def _entry(row: tuple[Any, ...]) -> ManifestEntry:

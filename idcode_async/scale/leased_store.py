@@ -1,0 +1,597 @@
+"""The one leased Redis store: items of any kind claimed by workers under leases, exactly once.
+
+Every shared run (registration rows, 309; upload requests, 5011–5014) keeps its items the same
+way; only what an item carries differs, and that is a flat record of text fields the kind's
+facade (:mod:`.redis_journal`, :mod:`.redis_uploads`) writes and reads.  Each step is one
+atomic Lua script on Redis's clock (``TIME``), written once here:
+
+1. **load**: new items enter as ``pending`` in the *todo* queue (ordered by their row or plan
+   position); an item already in the run keeps its state.
+2. **claim**: expired leases go back to *todo* first (their holder stopped renewing: it
+   crashed); then up to ``limit`` items are taken, each with ``holder = worker`` and a lease.
+   An item claimed ``max_claims`` times without an outcome is set aside as *stuck*.
+3. **renew** / **release**: a live worker extends its leases every third of the lease; a
+   worker hands back items it could not settle, claimable again at once.
+4. **transition** (intent, outcome): allowed only to the holder, from the states the kind
+   allows; the intent also only while the lease runs, and it extends the lease.  A worker that
+   lost its claim gets :class:`~idcode_async.durable.store.LeaseLostError`.
+5. **set aside** / **requeue**: an item that cannot be settled leaves the claims as *stuck*;
+   an operator's new run puts stuck items (and, if asked, failed ones) back in the queue.
+
+Each item has a *state* (the kind's state machine, ``settled`` states end it) and a *bucket*
+(what it counts as: its state, or its outcome once settled); the run's counts are kept by
+bucket.  A settled item in the ``failed`` bucket joins the *failed* set (retried on request);
+any other settled item has its blob (a 5011 chunk) deleted and its ``weight`` (codes) counted.
+A field named by the kind as unique (the upload's ``uploadcode_id``) may belong to one item of
+the run only.  Nothing here names a credential: the facades check the fields they store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast
+
+import attrs
+
+from .._denylist import check_no_secret_names
+from .._logging import redact
+from ..durable.store import LeaseLostError, StoreError
+from ._keys import StoreKeys
+from ._leased import (
+    DEFAULT_BATCH,
+    DEFAULT_LEASE,
+    DEFAULT_MAX_CLAIMS,
+    Renewal,
+    check_claim_settings,
+    microseconds,
+)
+from ._redis import ResponseError, SyncRedis, run_sync
+
+__all__ = [
+    "DEFAULT_BATCH",
+    "DEFAULT_LEASE",
+    "DEFAULT_MAX_CLAIMS",
+    "EVENT_CAP",
+    "ItemClaim",
+    "LeasedStore",
+    "RawClaim",
+    "clean_text",
+]
+
+EVENT_CAP: Final = 10_000
+"""Events kept per run (the oldest are dropped)."""
+
+_LOAD_CHUNK: Final = 500
+
+_PRELUDE: Final = """
+local meta, order, todo, held, stuck, failed, groups, uniques, counts, events =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local prefix, blobs, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local ends, word = ' ' .. ARGV[4] .. ' ', ARGV[5]
+local A = 6
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now_ms = math.floor(now / 1000)
+local function settled(state)
+  return state and string.find(ends, ' ' .. state .. ' ', 1, true) ~= nil
+end
+local function num(v) if v and v ~= '' then return tonumber(v) end return 0 end
+local function fmt(x) return string.format('%.0f', x) end
+local function event(id, name, detail, worker)
+  local entry = {key = id, at_ms = now_ms, event = name}
+  if detail and detail ~= '' then entry.detail = detail end
+  if worker and worker ~= '' then entry.worker = worker end
+  redis.call('RPUSH', events, cjson.encode(entry))
+  redis.call('LTRIM', events, -cap, -1)
+end
+local function requeue(id) redis.call('ZADD', todo, redis.call('ZSCORE', order, id), id) end
+"""
+
+_LOAD: Final = (
+    _PRELUDE
+    + """
+-- ARGV[A]: the order field, ARGV[A+1]: the load event; then groups of id, order, fields, blob
+local order_field, name = ARGV[A], ARGV[A + 1]
+local created, states = 0, {}
+for i = A + 2, #ARGV, 4 do
+  local id, score, blob = ARGV[i], ARGV[i + 1], ARGV[i + 3]
+  local rk = prefix .. id
+  local f = redis.call('HMGET', rk, 'state', 'bucket')
+  local state = f[1]
+  if state then
+    if tonumber(redis.call('ZSCORE', order, id)) ~= tonumber(score) then
+      redis.call('HSET', rk, order_field, score)
+      for _, set in ipairs({order, todo, stuck, failed}) do
+        if redis.call('ZSCORE', set, id) then redis.call('ZADD', set, score, id) end
+      end
+    end
+    if state == 'pending' and not redis.call('ZSCORE', held, id)
+        and not redis.call('ZSCORE', stuck, id) then
+      redis.call('ZADD', todo, score, id)
+    end
+  else
+    local fields = cjson.decode(ARGV[i + 2])
+    for field, value in pairs(fields) do redis.call('HSET', rk, field, value) end
+    redis.call('HSET', rk, 'state', 'pending', 'bucket', 'pending', 'attempts', 0, 'holder', '',
+      'lease_until', 0, 'claims', 0, 'updated_ms', now_ms)
+    redis.call('ZADD', order, score, id)
+    redis.call('ZADD', todo, score, id)
+    redis.call('HINCRBY', counts, 'pending', 1)
+    redis.call('HINCRBY', counts, 'weight', num(fields['weight']))
+    local group = fields['group']
+    if group and group ~= '' then
+      local same = redis.call('HGET', groups, group)
+      if same then same = same .. ' ' .. id else same = id end
+      redis.call('HSET', groups, group, same)
+    end
+    event(id, name, order_field .. ' ' .. score, '')
+    created = created + 1
+    state = 'pending'
+    f[2] = 'pending'
+  end
+  if blob ~= '' and not (settled(state) and f[2] ~= 'failed') then
+    redis.call('SET', blobs .. id, blob)
+  end
+  table.insert(states, state)
+end
+return {created, states}
+"""
+)
+
+_CLAIM: Final = (
+    _PRELUDE
+    + """
+-- ARGV[A..]: worker, limit, lease (µs), max claims, gated ('1': wait for meta 'ready')
+local worker, limit = ARGV[A], tonumber(ARGV[A + 1])
+local lease, max_claims = tonumber(ARGV[A + 2]), tonumber(ARGV[A + 3])
+local halted = redis.call('HGET', meta, 'halted')
+if halted and halted ~= '' then return {'halted', halted} end
+if ARGV[A + 4] == '1' and redis.call('HGET', meta, 'ready') ~= '1' then return {'not-ready'} end
+-- leases that ran out: the holder stopped renewing (crashed, or cut off from Redis)
+local expired = redis.call('ZRANGEBYSCORE', held, '-inf', fmt(now), 'LIMIT', 0, 1000)
+for _, id in ipairs(expired) do
+  local rk = prefix .. id
+  local f = redis.call('HMGET', rk, 'holder', 'state')
+  redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
+  redis.call('ZREM', held, id)
+  if not settled(f[2]) then requeue(id) end
+  event(id, 'lease-expired', 'held by ' .. (f[1] or '?') .. ', state ' .. (f[2] or '?'), '')
+end
+local claimed = {}
+while #claimed < limit do
+  local top = redis.call('ZPOPMIN', todo, 1)
+  if #top == 0 then break end
+  local id, score = top[1], top[2]
+  local rk = prefix .. id
+  local f = redis.call('HMGET', rk, 'claims', 'state')
+  local claims = num(f[1])
+  if settled(f[2]) then
+    -- settled meanwhile (a resumed run): nothing to claim
+  elseif claims >= max_claims then
+    redis.call('ZADD', stuck, score, id)
+    redis.call('HSET', rk, 'stuck_reason', claims .. ' claims without an outcome')
+    event(id, 'stuck', claims .. ' claims without an outcome', worker)
+  else
+    redis.call('HSET', rk, 'holder', worker, 'lease_until', fmt(now + lease), 'claims', claims + 1)
+    redis.call('ZADD', held, fmt(now + lease), id)
+    local detail = 'state ' .. f[2]
+    if claims > 0 then detail = detail .. ', claim ' .. (claims + 1) end
+    event(id, 'claimed', detail, worker)
+    table.insert(claimed, id)
+  end
+end
+local wait = -1
+local first = redis.call('ZRANGE', held, 0, 0, 'WITHSCORES')
+if #first > 0 then wait = math.max(0, tonumber(first[2]) - now) end
+return {'ok', claimed, redis.call('ZCARD', held), redis.call('ZCARD', todo), wait}
+"""
+)
+
+_TRANSITION: Final = (
+    _PRELUDE
+    + """
+-- ARGV[A..]: worker, id, state, bucket, allowed states ('' for any), intent ('1'), lease (µs),
+-- event, detail, fields (JSON object), the unique field ('' for none)
+local worker, id, state, bucket, allowed = ARGV[A], ARGV[A + 1], ARGV[A + 2], ARGV[A + 3],
+  ARGV[A + 4]
+local lease, unique = tonumber(ARGV[A + 6]), ARGV[A + 10]
+local rk = prefix .. id
+if redis.call('EXISTS', rk) == 0 then return redis.error_reply('IDCODE_NO_ROW ' .. id) end
+local f = redis.call('HMGET', rk, 'holder', 'lease_until', 'state', 'bucket', 'weight')
+if f[1] ~= worker then
+  return redis.error_reply('IDCODE_LEASE_LOST held by ' .. ((f[1] ~= '' and f[1]) or 'nobody'))
+end
+if allowed ~= '' and not string.find(' ' .. allowed .. ' ', ' ' .. f[3] .. ' ', 1, true) then
+  return redis.error_reply('IDCODE_BAD_STATE cannot go from ' .. f[3] .. ' to ' .. state)
+end
+local fields = cjson.decode(ARGV[A + 9])
+if ARGV[A + 5] == '1' then
+  -- the intent is the point of no return: only a running lease may pass it
+  if num(f[2]) <= now then return redis.error_reply('IDCODE_LEASE_LOST the lease expired') end
+  redis.call('HINCRBY', rk, 'attempts', 1)
+  redis.call('HINCRBY', counts, 'submissions', 1)
+  redis.call('HSET', rk, 'lease_until', fmt(now + lease), 'intent_ms', now_ms)
+  redis.call('ZADD', held, fmt(now + lease), id)
+end
+if unique ~= '' and fields[unique] and fields[unique] ~= '' then
+  local owner = redis.call('HGET', uniques, fields[unique])
+  if owner and owner ~= id then
+    return redis.error_reply('IDCODE_BAD_STATE ' .. unique .. ' ' .. fields[unique] ..
+      ' is already another ' .. word .. '\\'s')
+  end
+  redis.call('HSET', uniques, fields[unique], id)
+end
+for name, value in pairs(fields) do redis.call('HSET', rk, name, value) end
+redis.call('HSET', rk, 'state', state, 'bucket', bucket, 'updated_ms', now_ms)
+if settled(state) then
+  redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
+  redis.call('ZREM', held, id)
+  redis.call('ZREM', todo, id)
+  if bucket == 'failed' then
+    redis.call('ZADD', failed, redis.call('ZSCORE', order, id), id)
+  else
+    redis.call('ZREM', failed, id)
+    redis.call('DEL', blobs .. id)
+    redis.call('HINCRBY', counts, 'settled_weight', num(f[5]))
+  end
+end
+if f[4] ~= bucket then
+  redis.call('HINCRBY', counts, f[4], -1)
+  redis.call('HINCRBY', counts, bucket, 1)
+end
+event(id, ARGV[A + 7], ARGV[A + 8], worker)
+return num(redis.call('HGET', rk, 'attempts'))
+"""
+)
+
+_SET_ASIDE: Final = (
+    _PRELUDE
+    + """
+-- ARGV[A..]: worker, id, reason; only the holder may set its item aside
+local worker, id, reason = ARGV[A], ARGV[A + 1], ARGV[A + 2]
+local rk = prefix .. id
+if redis.call('HGET', rk, 'holder') ~= worker then return 0 end
+redis.call('HSET', rk, 'holder', '', 'lease_until', 0, 'stuck_reason', reason)
+redis.call('ZREM', held, id)
+redis.call('ZREM', todo, id)
+redis.call('ZADD', stuck, redis.call('ZSCORE', order, id), id)
+event(id, 'stuck', reason, worker)
+return 1
+"""
+)
+
+_RENEW: Final = (
+    _PRELUDE
+    + """
+-- ARGV[A..]: worker, lease (µs), item ids; extends the worker's leases, reports the lost ones
+local worker, lease = ARGV[A], tonumber(ARGV[A + 1])
+local lost = {}
+for i = A + 2, #ARGV do
+  local id = ARGV[i]
+  local rk = prefix .. id
+  local f = redis.call('HMGET', rk, 'holder', 'state')
+  if f[1] == worker then
+    redis.call('HSET', rk, 'lease_until', fmt(now + lease))
+    redis.call('ZADD', held, fmt(now + lease), id)
+  elseif not settled(f[2]) then
+    table.insert(lost, id)
+  end
+end
+return {redis.call('HGET', meta, 'halted') or '', lost}
+"""
+)
+
+_RELEASE: Final = (
+    _PRELUDE
+    + """
+-- ARGV[A..]: worker, why, item ids; unsettled items go back to the queue at once
+local worker, why = ARGV[A], ARGV[A + 1]
+local released = 0
+for i = A + 2, #ARGV do
+  local id = ARGV[i]
+  local rk = prefix .. id
+  local f = redis.call('HMGET', rk, 'holder', 'state')
+  if f[1] == worker then
+    redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
+    redis.call('ZREM', held, id)
+    if not settled(f[2]) then
+      requeue(id)
+      event(id, 'released', why .. ', state ' .. f[2], worker)
+      released = released + 1
+    end
+  end
+end
+return released
+"""
+)
+
+_REQUEUE: Final = (
+    _PRELUDE
+    + """
+-- an operator's new run: stuck items back in todo with fresh claims, failed ones pending again
+-- if asked (ARGV[A] == '1'), the halt lifted
+local requeued, retried = 0, 0
+local rows = redis.call('ZRANGE', stuck, 0, -1, 'WITHSCORES')
+for i = 1, #rows, 2 do
+  redis.call('ZADD', todo, rows[i + 1], rows[i])
+  redis.call('HDEL', prefix .. rows[i], 'stuck_reason')
+  event(rows[i], 'requeued', 'was stuck', '')
+  requeued = requeued + 1
+end
+redis.call('DEL', stuck)
+if ARGV[A] == '1' then
+  rows = redis.call('ZRANGE', failed, 0, -1, 'WITHSCORES')
+  for i = 1, #rows, 2 do
+    redis.call('HSET', prefix .. rows[i], 'state', 'pending', 'bucket', 'pending', 'outcome', '',
+      'updated_ms', now_ms)
+    redis.call('HINCRBY', counts, 'failed', -1)
+    redis.call('HINCRBY', counts, 'pending', 1)
+    redis.call('ZADD', todo, rows[i + 1], rows[i])
+    event(rows[i], 'retry-failed', '', '')
+    retried = retried + 1
+  end
+  redis.call('DEL', failed)
+end
+for _, id in ipairs(redis.call('ZRANGE', todo, 0, -1)) do
+  redis.call('HSET', prefix .. id, 'claims', 0)
+end
+redis.call('HDEL', meta, 'halted')
+return {requeued, retried}
+"""
+)
+
+
+ItemT = TypeVar("ItemT")
+
+
+@attrs.frozen
+class ItemClaim(Generic[ItemT]):
+    """What one claim returned: the claimed items (in queue order) and the run's state."""
+
+    items: tuple[ItemT, ...] = ()
+    held: int = 0
+    """Items held by any worker after this claim (this one's included)."""
+    todo: int = 0
+    """Items still waiting to be claimed."""
+    next_expiry: float | None = None
+    """Seconds until the earliest lease runs out (``None``: nothing held)."""
+    halted: str | None = None
+    """The run was stopped (token refused …): the reason; nothing was claimed."""
+    ready: bool = True
+    """``False`` while the operator is still loading a gated run."""
+
+    @property
+    def finished(self) -> bool:
+        """Nothing to claim and nothing held: every item is settled or stuck."""
+        return (
+            self.ready
+            and not self.items
+            and self.halted is None
+            and self.held == 0
+            and self.todo == 0
+        )
+
+    @classmethod
+    def carrying(cls, raw: ItemClaim[str], items: Iterable[ItemT]) -> Self:
+        """The claim ``raw`` (of item ids) with the items the kind read for them."""
+        return cls(tuple(items), raw.held, raw.todo, raw.next_expiry, raw.halted, raw.ready)
+
+
+RawClaim = ItemClaim[str]
+"""A claim of item ids, before the kind's facade reads the items."""
+
+
+class LeasedStore:
+    """The leased run of one item kind, as worker ``worker`` sees and writes it.
+
+    A kind's facade sets the class attributes: its key layout, its settled states, the field
+    that orders its items, whether claims wait for the run to be ready, its unique field and
+    the error its refusals raise.  ``redis`` is a blocking client (:func:`~._redis.
+    connect_sync`): the engine calls its store from worker threads.  ``lease`` (seconds) must
+    exceed the request timeout: a worker cut off from Redis then has its answer (or its
+    timeout) before anyone else may claim the item.
+    """
+
+    keys: StoreKeys
+    layout: ClassVar[type[StoreKeys]]
+    settled_states: ClassVar[tuple[str, ...]]
+    order_field: ClassVar[str]
+    load_event: ClassVar[str]
+    item_word: ClassVar[str]
+    error: ClassVar[type[StoreError]]
+    gated: ClassVar[bool] = False
+    unique_field: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        redis: SyncRedis,
+        run_id: str,
+        *,
+        worker: str,
+        lease: float = DEFAULT_LEASE,
+        max_claims: int = DEFAULT_MAX_CLAIMS,
+        owns_connection: bool = False,
+    ) -> None:
+        check_claim_settings(lease=lease, max_claims=max_claims, worker=worker)
+        self.keys = self.layout.for_run(run_id)
+        self.run_id = run_id
+        self.worker = worker
+        self.lease = float(lease)
+        self.max_claims = max_claims
+        self._redis = redis
+        self._owns = owns_connection
+        self._load = redis.register_script(_LOAD)
+        self._claim = redis.register_script(_CLAIM)
+        self._transition = redis.register_script(_TRANSITION)
+        self._set_aside = redis.register_script(_SET_ASIDE)
+        self._renew = redis.register_script(_RENEW)
+        self._release = redis.register_script(_RELEASE)
+        self._requeue = redis.register_script(_REQUEUE)
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(run_id={self.run_id!r}, worker={self.worker!r}, lease={self.lease})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection if this store was given its own (``owns_connection``)."""
+        if self._owns:
+            self._redis.close()
+
+    @property
+    def redis(self) -> SyncRedis:
+        """The client (for reads beside the store's own: progress, results)."""
+        return self._redis
+
+    # -- the lease steps ----------------------------------------------------------------------
+
+    def renew(self, keys: Iterable[str]) -> Renewal:
+        """Extend this worker's leases on ``keys``; report items taken over and a halt."""
+        ids = [self.keys.ident(key) for key in keys]
+        reply = self._script(self._renew, [self.worker, microseconds(self.lease), *ids])
+        return Renewal(tuple(str(i) for i in reply[1]), str(reply[0]) or None)
+
+    def release(self, keys: Iterable[str], reason: str = "released") -> int:
+        """Hand back items this worker holds; unsettled ones are claimable again at once."""
+        ids = [self.keys.ident(key) for key in keys]
+        if not ids:
+            return 0
+        return int(self._script(self._release, [self.worker, reason.replace(" ", "-"), *ids]))
+
+    def set_aside(self, key: str, reason: str) -> bool:
+        """Stop claiming an item that may be on the centre but cannot be settled."""
+        ident = self.keys.ident(key)
+        return bool(self._script(self._set_aside, [self.worker, ident, redact(reason)]))
+
+    def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
+        """A new run: stuck items back in the queue, fresh claim counts, the halt lifted, and
+        with ``retry_failed`` failed items pending again.  Returns (requeued, retried)."""
+        reply = self._script(self._requeue, ["1" if retry_failed else "0"])
+        return int(reply[0]), int(reply[1])
+
+    def reset_failed(self) -> int:
+        return self.requeue(retry_failed=True)[1]
+
+    def halt(self, reason: str) -> None:
+        """Stop every worker of the run (the access token was refused, the centre is down)."""
+        self._redis.hset(self.keys.meta, "halted", redact(reason) or "halted")
+
+    def halted(self) -> str | None:
+        reason = self._redis.hget(self.keys.meta, "halted")
+        return str(reason) if reason else None
+
+    def events(self, key: str | None = None) -> list[dict[str, Any]]:
+        """The run's recent transitions, oldest first (of one item if ``key`` is given)."""
+        lines = cast(list[str], self._redis.lrange(self.keys.events, 0, -1))
+        decoded = [json.loads(line) for line in lines]
+        ident = None if key is None else self.keys.ident(key)
+        return [e for e in decoded if ident is None or e.get("key") == ident]
+
+    # -- for the facades ----------------------------------------------------------------------
+
+    def _load_items(
+        self, items: Sequence[tuple[str, int, dict[str, str], str]]
+    ) -> tuple[int, list[str]]:
+        """Enter items (id, order, fields, blob); returns how many were new and each state."""
+        created, states = 0, []
+        for start in range(0, len(items), _LOAD_CHUNK):
+            args: list[Any] = [self.order_field, self.load_event]
+            for ident, order, fields, blob in items[start : start + _LOAD_CHUNK]:
+                check_no_secret_names(fields, where=f"run {self.run_id}")
+                args += [ident, order, json.dumps(fields, ensure_ascii=False), blob]
+            reply = self._script(self._load, args)
+            created += int(reply[0])
+            states += [str(state) for state in reply[1]]
+        return created, states
+
+    def _claim_ids(self, limit: int) -> RawClaim:
+        args = [self.worker, limit, microseconds(self.lease), self.max_claims]
+        reply = self._script(self._claim, [*args, "1" if self.gated else "0"])
+        if reply[0] == "halted":
+            return RawClaim(halted=str(reply[1]))
+        if reply[0] == "not-ready":
+            return RawClaim(ready=False)
+        wait = int(reply[4])
+        return RawClaim(
+            items=tuple(str(i) for i in reply[1]),
+            held=int(reply[2]),
+            todo=int(reply[3]),
+            next_expiry=None if wait < 0 else wait / 1_000_000,
+        )
+
+    def _step(
+        self,
+        key: str,
+        state: str,
+        *,
+        bucket: str | None = None,
+        allowed: tuple[str, ...] = (),
+        intent: bool = False,
+        event: str,
+        detail: str | None,
+        fields: dict[str, str],
+    ) -> int:
+        """Move the item to ``state`` (fenced by this worker's claim); returns its attempts."""
+        args = [
+            self.worker,
+            self.keys.ident(key),
+            state,
+            bucket or state,
+            " ".join(allowed),
+            "1" if intent else "0",
+            microseconds(self.lease),
+            event,
+            clean_text(detail),
+            json.dumps(fields, ensure_ascii=False),
+            self.unique_field,
+        ]
+        where = f"{self.item_word} {key} of run {self.run_id}"
+        try:
+            return int(self._script(self._transition, args))
+        except ResponseError as exc:
+            kind, _, text = str(exc).partition(" ")
+            if kind == "IDCODE_LEASE_LOST":
+                raise LeaseLostError(f"{where}: {text}") from None
+            if kind == "IDCODE_NO_ROW":
+                raise self.error(f"{where}: not in the run") from None
+            if kind == "IDCODE_BAD_STATE":
+                raise self.error(f"{where}: {text}") from None
+            raise
+
+    def _script(self, script: Any, args: Sequence[Any]) -> Any:
+        keys = self.keys
+        ends = " ".join(self.settled_states)
+        fixed = [keys.item_prefix, keys.blob_prefix, EVENT_CAP, ends, self.item_word]
+        return run_sync(script, keys.script_keys, [*fixed, *args])
+
+    def _hashes(self, ids: Sequence[str]) -> list[dict[str, str]]:
+        found: list[dict[str, str]] = []
+        for start in range(0, len(ids), 1000):
+            pipe = self._redis.pipeline(transaction=False)
+            for ident in ids[start : start + 1000]:
+                pipe.hgetall(self.keys.item_prefix + ident)
+            found += cast(list[dict[str, str]], pipe.execute())
+        return found
+
+    def _counts(self) -> tuple[dict[str, int], int, int, int, int, str | None]:
+        """The counts hash by bucket, and the sizes of order, held, stuck, todo; the halt."""
+        keys = self.keys
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hgetall(keys.counts)
+        for name in (keys.order, keys.held, keys.stuck, keys.todo):
+            pipe.zcard(name)
+        pipe.hget(keys.meta, "halted")
+        counts, order, held, stuck, todo, halted = pipe.execute()
+        values = {name: int(value) for name, value in counts.items()}
+        return values, int(order), int(held), int(stuck), int(todo), str(halted) if halted else None
+
+
+def clean_text(text: str | None) -> str:
+    """A message as a store keeps it: secrets redacted, at most 2,000 characters."""
+    return "" if text is None else redact(text)[:2000]
