@@ -12,6 +12,7 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 
+from .._version import __version__
 from ._exit import EXIT_USAGE
 
 __all__ = ["main"]
@@ -19,7 +20,11 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``idcode`` script and ``python -m idcode_async``; the exit code."""
+    words = list(sys.argv[1:] if argv is None else argv)
     if importlib.util.find_spec("click") is None:
+        if words == ["--version"]:  # answers on a core install too, as packagers check it
+            print(f"idcode-async {__version__}")
+            return 0
         print("error: the idcode command needs the 'cli' extra (click)", file=sys.stderr)
         print("hint: pip install 'idcode-async[cli]'", file=sys.stderr)
         return EXIT_USAGE
