@@ -9,6 +9,21 @@ from idcode_async import IdcodeClient
 
 from .wire import BASE_URL, FIXED_TIME, TEST_AUTH_CODE, TEST_TOKEN
 
+SANDBOX_PLUGIN = "idcode_async.testing"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Load our own pytest plugin here, not through its entry point.
+
+    ``addopts`` blocks the entry point (``-p no:idcode_async.testing``): pytest imports entry
+    point plugins before pytest-cov starts, which would hide every module-level line of the
+    package from coverage.  Conftests load after it starts, so the plugin is registered now.
+    """
+    manager = config.pluginmanager
+    if manager.get_plugin(SANDBOX_PLUGIN) is None:
+        manager.unblock(SANDBOX_PLUGIN)
+        manager.import_plugin(SANDBOX_PLUGIN)
+
 
 @pytest.fixture
 def router() -> respx.MockRouter:
