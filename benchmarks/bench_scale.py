@@ -35,7 +35,7 @@ import anyio
 import httpx
 
 from idcode_async import IdcodeClient
-from idcode_async.regions import RegionDirectory
+from idcode_async.domain.regions import RegionDirectory
 from idcode_async.registration import UnitRegistration
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running

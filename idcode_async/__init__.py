@@ -47,10 +47,20 @@ from ._spec import Endpoint, PageEndpoint, Response, Spec
 from ._sync import SyncIdcodeClient
 from ._transport import DEFAULT_LIMITS, aiohttp_transport
 from ._version import __version__
+from .domain.idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
+from .domain.pages import CALLBACK_PARAMETER, parse_page_callback
+from .domain.regions import Region, RegionDirectory, RegionSelection
+from .domain.resolve import (
+    PLACEHOLDERS,
+    ResolveUrl,
+    build_resolve_url,
+    parse_landing,
+    parse_scan_query,
+    scan_target,
+    url_encode,
+    validate_sample_url,
+)
 from .endpoints import CategoryRegItem
-from .idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
-from .pages import CALLBACK_PARAMETER, parse_page_callback
-from .regions import Region, RegionDirectory, RegionSelection
 from .registration import (
     BatchSummary,
     LocalPacer,
@@ -61,16 +71,6 @@ from .registration import (
     read_units_csv,
     read_units_jsonl,
     register_units,
-)
-from .resolve import (
-    PLACEHOLDERS,
-    ResolveUrl,
-    build_resolve_url,
-    parse_landing,
-    parse_scan_query,
-    scan_target,
-    url_encode,
-    validate_sample_url,
 )
 from .uploads import (
     CategoryRef,

@@ -23,7 +23,7 @@ def region_fault(province_id: int, city_id: int, area_id: int) -> tuple[str, str
     """The parameter at fault (``"city_id"`` or ``"area_id"``) and why, or ``None``.
 
     Only the documented rule is checked here; whether a city belongs to a province is a
-    question for the centre's 101/102 data (see :mod:`idcode_async.regions`).  Ids that are
+    question for the centre's 101/102 data (see :mod:`idcode_async.domain.regions`).  Ids that are
     not integers break no documented rule here; the specs' type checks refuse them.
     """
     if not all(isinstance(i, int) for i in (province_id, city_id, area_id)):

@@ -21,6 +21,8 @@ import attrs
 from ._client import IdcodeClient
 from ._errors import ValidationError
 from ._logging import redact
+from .domain.idcode import IDCode
+from .domain.resolve import scan_target
 from .endpoints import (
     Addresses,
     AddressInfo,
@@ -47,8 +49,6 @@ from .endpoints import (
     UploadCodePrefix,
     UploadedCodes,
 )
-from .idcode import IDCode
-from .resolve import scan_target
 
 __all__ = ["DemoStep", "print_summary", "sandbox_demo", "walk_flows"]
 

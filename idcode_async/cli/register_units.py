@@ -17,7 +17,7 @@ import click
 
 from .._client import IdcodeClient
 from .._env import ENV_TOKEN
-from ..regions import RegionDirectory
+from ..domain.regions import RegionDirectory
 from ._display import registration_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
 from ._library import (

@@ -43,6 +43,7 @@ from .._errors import ApiError, AuthError, IdcodeError
 from .._logging import logger, redact
 from .._retry import RetryPolicy
 from .._spec import Endpoint
+from ..domain.regions import RegionDirectory
 from ..durable.engine import (
     DEFAULT_RETRY,
     Engine,
@@ -56,7 +57,6 @@ from ..durable.engine import (
 from ..durable.outcome import ErrorKind
 from ..endpoints import UnitRegistResponse
 from ..pacing import LocalPacer, Pacer
-from ..regions import RegionDirectory
 from .inputs import SourceRow
 from .journal import Journal, JournalEntry, RowState, SqliteJournal
 from .outcomes import BatchSummary, RowOutcome, Status

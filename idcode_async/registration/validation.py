@@ -3,8 +3,8 @@
 A row is valid when it could be read (see :mod:`.inputs`), when the 309 spec accepts it
 (required fields, formats, the 101 note's region rules: the spec is the one place those rules
 live), when its regions exist and nest in the centre's 101 table
-(:class:`~idcode_async.regions.RegionDirectory`, fetched once per client), and when no earlier
-valid row has the same unit name or user name: the centre would answer the second with
+(:class:`~idcode_async.domain.regions.RegionDirectory`, fetched once per client), and when no
+earlier valid row has the same unit name or user name: the centre would answer the second with
 10007/10008, so it is reported here instead of being sent.
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Iterable
 import attrs
 
 from .._errors import IdcodeError, ValidationError
+from ..domain.regions import RegionDirectory
 from ..endpoints import UnitRegist
-from ..regions import RegionDirectory
 from .inputs import SourceRow
 from .records import UnitRegistration
 

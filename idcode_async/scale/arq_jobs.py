@@ -36,7 +36,7 @@ import attrs
 
 from .._client import TEST_BASE_URL
 from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
-from ..regions import RegionDirectory
+from ..domain.regions import RegionDirectory
 from ..registration.inputs import SourceRow
 from ..registration.records import UnitRegistration
 from ..uploads.codes_input import AsyncCodeSource

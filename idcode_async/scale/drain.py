@@ -38,7 +38,7 @@ import httpx
 
 from .._client import IdcodeClient
 from .._errors import IdcodeError
-from ..regions import RegionDirectory
+from ..domain.regions import RegionDirectory
 from ..registration.inputs import SourceRow
 from ..registration.outcomes import BatchSummary, RowOutcome
 from ..registration.runner import BatchAbortedError, register_units

@@ -25,8 +25,8 @@ import httpx
 
 from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL
 from .._denylist import check_no_secret_names
+from ..domain.regions import RegionDirectory
 from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval
-from ..regions import RegionDirectory
 from ..registration.inputs import SourceRow
 from ..registration.journal import JournalError, RowState
 from ..registration.outcomes import RowOutcome

@@ -6,7 +6,7 @@ import string
 
 from hypothesis import strategies as st
 
-from idcode_async.idcode import IDCode
+from idcode_async.domain.idcode import IDCode
 
 USER_ALPHABET = string.ascii_letters + string.digits + "._~-"
 

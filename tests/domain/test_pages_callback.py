@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from idcode_async import ValidationError
-from idcode_async.idcode import IDCode
-from idcode_async.pages import CALLBACK_PARAMETER, parse_page_callback
-from idcode_async.resolve import build_resolve_url
+from idcode_async.domain.idcode import IDCode
+from idcode_async.domain.pages import CALLBACK_PARAMETER, parse_page_callback
+from idcode_async.domain.resolve import build_resolve_url
 
 CATEGORY = IDCode.parse("i.86.101010.3/10.232324.11")
 

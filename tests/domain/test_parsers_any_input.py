@@ -28,7 +28,7 @@ from idcode_async import (
     url_encode,
     validate_sample_url,
 )
-from idcode_async.resolve import MAX_URL_LENGTH
+from idcode_async.domain.resolve import MAX_URL_LENGTH
 
 from .strategies import appending_gotourls, codes
 

@@ -9,8 +9,8 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from idcode_async import ValidationError
-from idcode_async.idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
-from idcode_async.resolve import (
+from idcode_async.domain.idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
+from idcode_async.domain.resolve import (
     ResolveUrl,
     build_resolve_url,
     parse_landing,

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from idcode_async import ValidationError
+from idcode_async.domain.regions import RegionDirectory, RegionSelection
 from idcode_async.endpoints.regions_trades import Addresses, AddressesResponse, AddressInfo
-from idcode_async.regions import RegionDirectory, RegionSelection
 
 
 def area(address_id, name, level, parent):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from idcode_async import ValidationError
-from idcode_async.idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
-from idcode_async.resolve import parse_scan_query
+from idcode_async.domain.idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
+from idcode_async.domain.resolve import parse_scan_query
 
 MAIN = "i.86.101010.3"
 CATEGORY = "i.86.101010.3/10.232324.11"

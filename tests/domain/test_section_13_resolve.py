@@ -8,8 +8,8 @@ import attrs
 import pytest
 
 from idcode_async import ValidationError
-from idcode_async.idcode import IDCode
-from idcode_async.resolve import (
+from idcode_async.domain.idcode import IDCode
+from idcode_async.domain.resolve import (
     MAX_SEGMENT_LENGTH,
     ResolveUrl,
     gotourl_validator,

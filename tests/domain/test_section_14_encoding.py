@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from idcode_async import ValidationError
-from idcode_async.resolve import (
+from idcode_async.domain.resolve import (
     ResolveUrl,
     build_resolve_url,
     parse_landing,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from idcode_async.domain.regions import RegionDirectory
 from idcode_async.endpoints import AddressInfo
-from idcode_async.regions import RegionDirectory
 from idcode_async.registration import PreflightError, SourceRow
 from idcode_async.registration.validation import check_rows
 

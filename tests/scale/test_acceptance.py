@@ -29,7 +29,7 @@ import httpx
 import pytest
 
 from idcode_async import IdcodeClient
-from idcode_async.regions import RegionDirectory
+from idcode_async.domain.regions import RegionDirectory
 from idcode_async.registration import SourceRow, read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
@@ -39,6 +39,7 @@ from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.redis_pacer import pace_log
 
 from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
+from ._kill import kill_if_still
 
 pytestmark = pytest.mark.slow
 
@@ -197,10 +198,13 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(served, re
     client = connect_sync(redis_url)
     journal = RedisJournal(client, "killed", worker="test")
     deadline = time.monotonic() + 60
-    while not (journal.counts().done >= 40 and held_in_flight(client, journal, victim.pid)):
+    while not (
+        journal.counts().done >= 40
+        and held_in_flight(client, journal, victim.pid)
+        and kill_if_still(victim, lambda: held_in_flight(client, journal, victim.pid))
+    ):
         assert time.monotonic() < deadline, "the victim never had a request in flight"
         time.sleep(0.001)
-    victim.send_signal(signal.SIGKILL)
     killed_at, killed_wall = time.monotonic(), time.time()
     errors = wait_all(workers, timeout=120)
     assert victim.returncode == -signal.SIGKILL

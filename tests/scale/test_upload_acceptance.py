@@ -19,6 +19,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 
 import anyio
 import pytest
@@ -33,6 +34,7 @@ from idcode_async.scale.uploads import prepare_upload, upload_progress, verify_u
 from idcode_async.uploads import PlanOptions
 
 from ..uploads.target import Target, register_target
+from ._kill import kill_if_still
 
 pytestmark = pytest.mark.slow
 
@@ -97,22 +99,25 @@ def test_four_workers_one_killed_upload_every_request_exactly_once(served, redis
     ]
     client = connect_sync(redis_url)
     store = RedisUploadManifest(client, "accept-up", worker="test")
+
     # the victim is whichever worker first holds a request in flight (on a loaded machine a
     # given worker may start too late to claim any of the twelve)
+    def holds_intent(worker: subprocess.Popen[bytes]) -> bool:
+        return any(
+            f"/{worker.pid}/" in (client.hget(store.keys.request(e.key), "holder") or "")
+            for e in store.entries()
+            if e.state.value == "intent"
+        )
+
     deadline = time.monotonic() + 60
     victim: subprocess.Popen[bytes] | None = None
     while victim is None:
         assert time.monotonic() < deadline, "no worker ever had a request in flight"
-        holders = [
-            client.hget(store.keys.request(e.key), "holder") or ""
-            for e in store.entries()
-            if e.state.value == "intent"
-        ]
         victim = next(
-            (w for w in workers if any(f"/{w.pid}/" in holder for holder in holders)), None
+            (w for w in workers if holds_intent(w) and kill_if_still(w, partial(holds_intent, w))),
+            None,
         )
         time.sleep(0.005)
-    victim.send_signal(signal.SIGKILL)
     errors = [w.communicate(timeout=90)[1].decode(errors="replace") for w in workers]
     assert victim.returncode == -signal.SIGKILL
     survivors = [w for w in workers if w is not victim]

@@ -27,8 +27,8 @@ from idcode_async import (
     sign,
 )
 from idcode_async._validators import shown
+from idcode_async.domain.regions import RegionDirectory
 from idcode_async.endpoints import Addresses, AddressesResponse, CompanyInfoBase, LoginPage
-from idcode_async.regions import RegionDirectory
 
 from ..wire import BASE_URL, TEST_AUTH_CODE, TEST_TOKEN
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._errors import ValidationError
-from ._query import QueryInput, query_value
-from ._validators import shown
+from .._errors import ValidationError
+from .._query import QueryInput, query_value
+from .._validators import shown
 from .idcode import CodeKind, IDCode
 
 __all__ = ["CALLBACK_PARAMETER", "parse_page_callback"]

@@ -26,9 +26,9 @@ from urllib.parse import quote, unquote, urlsplit
 
 import attrs
 
-from ._errors import ValidationError
-from ._query import QueryInput, query_value
-from ._validators import fail, shown, text_problem
+from .._errors import ValidationError
+from .._query import QueryInput, query_value
+from .._validators import fail, shown, text_problem
 from .idcode import CATALOG_PATTERN, MAIN_PATTERN, USER_PATTERN, CodeKind, IDCode
 
 __all__ = [

@@ -16,10 +16,10 @@ from typing import Protocol, TypeGuard
 import anyio
 import attrs
 
-from ._errors import ValidationError
-from ._region_rules import NO_CITY_LEVEL, NO_DISTRICT_LEVEL, region_problem
-from ._validators import int_problem
-from .endpoints.regions_trades import Addresses, AddressesResponse
+from .._errors import ValidationError
+from .._region_rules import NO_CITY_LEVEL, NO_DISTRICT_LEVEL, region_problem
+from .._validators import int_problem
+from ..endpoints.regions_trades import Addresses, AddressesResponse
 
 __all__ = ["AddressRecord", "AddressSource", "Region", "RegionDirectory", "RegionSelection"]
 

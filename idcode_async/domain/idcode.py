@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-from ._errors import ValidationError
-from ._validators import shown
+from .._errors import ValidationError
+from .._validators import shown
 
 __all__ = [
     "PRODUCTION_RESOLVER",
