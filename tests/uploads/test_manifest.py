@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import subprocess
 import sys
@@ -93,7 +94,7 @@ def test_binding_refuses_another_target(tmp_path: Path):
         manifest.bind({"company_idcode": "i.86.1", "category_reg_id": "7"})
         with pytest.raises(ManifestMismatchError, match="category_reg_id '7', not '8'"):
             manifest.bind({"company_idcode": "i.86.1", "category_reg_id": "8"})
-        assert manifest.target() == {"company_idcode": "i.86.1", "category_reg_id": "7"}
+        assert manifest.get_fact("target.category_reg_id") == "7"
 
 
 def test_transitions_and_event_log(tmp_path: Path):
@@ -178,12 +179,15 @@ def test_no_secret_is_ever_stored(tmp_path: Path):
     db = sqlite3.connect(path)
     columns = [
         row[1]
-        for table in ("meta", "requests", "events")
+        for table in ("facts", "items", "events")
         for row in db.execute(f"PRAGMA table_info({table})")
     ]
-    text = "\n".join(str(row) for row in db.execute("SELECT * FROM events"))
+    fields = [name for (data,) in db.execute("SELECT data FROM items") for name in json.loads(data)]
+    text = "\n".join(
+        str(row) for table in ("events", "items") for row in db.execute(f"SELECT * FROM {table}")
+    )
     db.close()
-    assert not {"access_token", "auth_code", "hash", "password"} & set(columns)
+    assert not {"access_token", "auth_code", "hash", "password"} & {*columns, *fields}
     assert "J7X4LuOOfURXeAAEAAAAAABSK" not in text
     blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert b"J7X4LuOOfURXeAAEAAAAAABSK" not in blob
