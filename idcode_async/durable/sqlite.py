@@ -93,6 +93,9 @@ _OLD_TABLES: Final = (
     frozenset({"meta", "rows", "events"}),
     frozenset({"meta", "requests", "events"}),
 )
+_TABLE_NAMES: Final = (
+    "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+)
 _NAMES: Final = "key, seq, state, outcome, attempts, reconciled, code, message, receipt, intent_ms"
 
 
@@ -211,11 +214,12 @@ class SqliteStore(Generic[EntryT]):
         Ours is an empty file, or one with :data:`APPLICATION_ID` (or none, as 0.1.0 wrote),
         exactly our tables, this kind and this schema version.
         """
-        where = self.path
+        where, facts = self.path, {}
         try:
-            tables = {str(row[0]) for row in db.execute(_TABLE_NAMES)}
+            tables = {row[0] for row in db.execute(_TABLE_NAMES)}
             application_id = int(db.execute("PRAGMA application_id").fetchone()[0])
-            facts = dict(db.execute(_FACTS).fetchall()) if tables == _TABLES else {}
+            if tables == _TABLES:
+                facts = dict(db.execute("SELECT name, value FROM facts").fetchall())
         except sqlite3.DatabaseError as exc:
             raise self.error(f"{where}: not an SQLite file this SDK wrote ({exc})") from None
         if not tables and application_id == 0:
@@ -257,10 +261,6 @@ class SqliteStore(Generic[EntryT]):
     def synchronous(self) -> int:
         """SQLite's ``synchronous`` level in force (2 = FULL, 3 = EXTRA)."""
         return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
-
-    @property
-    def journal_mode(self) -> str:
-        return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
 
     def now_ms(self) -> int:
         """The store's clock (epoch ms; injectable for tests)."""
@@ -332,7 +332,8 @@ class SqliteStore(Generic[EntryT]):
             entries.append(self.entry_type(**{k: v for k, v in item.items() if k in fields}))
         return entries
 
-    def _find(self, key: str) -> EntryT | None:
+    def entry(self, key: str) -> EntryT | None:
+        """One item by key (``None`` if absent)."""
         found = self._items("WHERE key = ?", (key,))
         return found[0] if found else None
 
@@ -372,13 +373,12 @@ class SqliteStore(Generic[EntryT]):
         """Put ``failed`` items back to ``pending`` (an operator's retry); returns how many."""
         now = self.now_ms()
         with self._write() as db:
-            keys = [r[0] for r in db.execute("SELECT key FROM items WHERE outcome = 'failed'")]
-            for key in keys:
-                db.execute(
-                    "UPDATE items SET state = 'pending', outcome = NULL, updated_ms = ?"
-                    " WHERE key = ?",
-                    (now, key),
-                )
+            keys = db.execute(
+                "UPDATE items SET state = 'pending', outcome = NULL, updated_ms = ?"
+                " WHERE outcome = 'failed' RETURNING key",
+                (now,),
+            ).fetchall()
+            for (key,) in keys:
                 self._log(db, key, now, "retry-failed", None)
             return len(keys)
 
@@ -419,14 +419,15 @@ class SqliteStore(Generic[EntryT]):
                     f"{self.item_word} {key}: cannot go from {row[1] or row[0]} to {target}"
                 )
             try:
-                db.execute(
-                    f"UPDATE items SET state = ?, {', '.join(sets)}, updated_ms = ? WHERE key = ?",
+                (attempts,) = db.execute(
+                    f"UPDATE items SET state = ?, {', '.join(sets)}, updated_ms = ? WHERE key = ?"
+                    " RETURNING attempts",
                     (state, *values, now, key),
-                )
+                ).fetchone()
             except sqlite3.IntegrityError as exc:
                 raise self.error(f"{self.item_word} {key}: {exc}") from None
             self._log(db, key, now, event, detail)
-            return int(db.execute("SELECT attempts FROM items WHERE key = ?", (key,)).fetchone()[0])
+            return int(attempts)
 
     def events(self, key: str | None = None) -> list[StoreEvent]:
         """The event log, oldest first; of one item if ``key`` is given."""
@@ -443,9 +444,3 @@ class SqliteStore(Generic[EntryT]):
             "INSERT INTO events (key, at_ms, event, detail) VALUES (?, ?, ?, ?)",
             (key, now, event, _clean(detail)),
         )
-
-
-_TABLE_NAMES: Final = (
-    "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-)
-_FACTS: Final = "SELECT name, value FROM facts WHERE name IN ('kind', 'schema')"

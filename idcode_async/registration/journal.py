@@ -148,9 +148,6 @@ class SqliteJournal(SqliteStore[JournalEntry]):
     def entries(self) -> dict[str, JournalEntry]:
         return {entry.key: entry for entry in self._items()}
 
-    def entry(self, key: str) -> JournalEntry | None:
-        return self._find(key)
-
     def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
         with self._write() as db:
             for key, row, name, name_key, login_name in rows:

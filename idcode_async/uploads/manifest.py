@@ -47,18 +47,19 @@ field names are checked against the batch's deny-list, and messages pass through
 :func:`~idcode_async._logging.redact`.
 """
 
+from __future__ import annotations
+
 import enum
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from functools import partial
-from typing import ClassVar, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 
 from ..durable.sqlite import SqliteStore
 from ..durable.store import StoreError, StoreLockedError
-from .plan import CodeFile, CodeList, FixedLengthRange, PrefixRange, UploadRequest
+from .plan import CodeList, FixedLengthRange, PrefixRange, UploadRequest
 
 __all__ = [
     "EntryState",
@@ -141,45 +142,34 @@ class ManifestEntry(RequestRecord):
 
 def request_key(request: UploadRequest) -> str:
     """The stable key of a plan request (see the module docstring)."""
-    parts: list[object]
-    if isinstance(request, FixedLengthRange):
-        parts = [5014, request.prefix_str, request.start_num, request.end_num, request.length]
-    elif isinstance(request, PrefixRange):
-        parts = [5013, request.prefix_str, request.start_num, request.end_num]
-    elif isinstance(request, CodeList):
-        parts = [5012, _sha256_text(request.code_list_str), request.count]
-        parts += [request.first_code, request.last_code]
-    else:
-        parts = [5011, request.sha256, request.count, request.first_code, request.last_code]
-    return json.dumps(parts, ensure_ascii=True, separators=(",", ":"))
-
-
-def _sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return describe_request(request, 0).key
 
 
 def describe_request(request: UploadRequest, seq: int) -> RequestRecord:
     """The manifest's record of ``request``, the ``seq``-th of its plan."""
-    record = partial(
-        RequestRecord,
-        key=request_key(request),
+    what: dict[str, Any]
+    if isinstance(request, PrefixRange | FixedLengthRange):
+        length = request.length if isinstance(request, FixedLengthRange) else None
+        what = {"prefix_str": request.prefix_str, "length": length, "size": 0}
+        what |= {"start_num": request.start_num, "end_num": request.end_num}
+        parts: list[Any] = [request.endpoint, request.prefix_str, request.start_num]
+        parts += [request.end_num] if length is None else [request.end_num, length]
+    else:
+        if isinstance(request, CodeList):
+            text = request.code_list_str
+            sha256, size = hashlib.sha256(text.encode()).hexdigest(), len(text)
+        else:
+            sha256, size = request.sha256, request.size
+        what = {"sha256": sha256, "size": size}
+        parts = [request.endpoint, sha256, request.count, request.first_code, request.last_code]
+    return RequestRecord(
+        key=json.dumps(parts, ensure_ascii=True, separators=(",", ":")),
         seq=seq,
         endpoint=request.endpoint,
         count=request.count,
         first_code=request.first_code,
         last_code=request.last_code,
-    )
-    if isinstance(request, CodeFile):
-        return record(size=request.size, sha256=request.sha256)
-    if isinstance(request, CodeList):
-        text = request.code_list_str
-        return record(size=len(text), sha256=_sha256_text(text))
-    return record(
-        size=0,
-        prefix_str=request.prefix_str,
-        start_num=request.start_num,
-        end_num=request.end_num,
-        length=request.length if isinstance(request, FixedLengthRange) else None,
+        **what,
     )
 
 
@@ -264,7 +254,7 @@ class UploadManifest(SqliteStore[ManifestEntry]):
         return self._items()
 
     def entry(self, key: str) -> ManifestEntry:
-        found = self._find(key)
+        found = super().entry(key)
         if found is None:
             raise ManifestError(f"request {key} is not in the manifest")
         return found

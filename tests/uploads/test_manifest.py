@@ -59,7 +59,7 @@ def test_file_keys_carry_sha256_count_and_first_last():
 def test_a_new_manifest_is_wal_with_full_sync_and_locked(tmp_path: Path):
     path = tmp_path / "m.db"
     with UploadManifest(path) as manifest:
-        assert manifest.journal_mode == "wal"
+        assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert manifest.synchronous == 2  # FULL: every commit is fsynced before it returns
         with pytest.raises(StoreLockedError):
             UploadManifest(path)

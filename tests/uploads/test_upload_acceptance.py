@@ -89,7 +89,8 @@ def manifest_states(path: Path) -> dict[str, int]:
     except sqlite3.OperationalError:
         return {}
     try:
-        return dict(db.execute("SELECT COALESCE(outcome, state), COUNT(*) FROM items GROUP BY 1").fetchall())
+        rows = db.execute("SELECT COALESCE(outcome, state), COUNT(*) FROM items GROUP BY 1")
+        return dict(rows.fetchall())
     except sqlite3.OperationalError:
         return {}
     finally:
