@@ -142,8 +142,8 @@ class SqliteStore(Generic[EntryT]):
     """One store file held by one run: its lock, its connection, its items, events and facts.
 
     A kind (:class:`~idcode_async.registration.SqliteJournal`,
-    :class:`~idcode_async.uploads.UploadManifest`) names itself, its errors and the states
-    each transition may start from, and says how an item decodes (:meth:`_decode`); every step
+    :class:`~idcode_async.uploads.UploadManifest`) names itself, its errors, its entry type and
+    the states each transition may start from (:attr:`allowed_from`); every step
     is written here once.  Methods are synchronous and hold ``_mutex``: the engine calls them
     from worker threads, so that an fsync never stalls the event loop.  ``path=None``: in
     memory (tests, ``--plan-only``), where durability settings do not apply.

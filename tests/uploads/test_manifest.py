@@ -191,3 +191,16 @@ def test_no_secret_is_ever_stored(tmp_path: Path):
     assert "J7X4LuOOfURXeAAEAAAAAABSK" not in text
     blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert b"J7X4LuOOfURXeAAEAAAAAABSK" not in blob
+
+
+def test_one_upload_id_belongs_to_one_request(tmp_path: Path):
+    first, second = request_key(RANGE), request_key(FIXED)
+    with UploadManifest(tmp_path / "m.db") as manifest:
+        manifest.adopt_plan(records(RANGE, FIXED))
+        for key in (first, second):
+            manifest.mark_intent(key)
+        manifest.mark_accepted(first, "10030000000000000001")
+        with pytest.raises(ManifestError, match="UNIQUE"):
+            manifest.mark_accepted(second, "10030000000000000001")
+        assert manifest.entry(second).state is EntryState.INTENT  # nothing was written
+        assert [e.event for e in manifest.events(second)] == ["planned", "intent"]
