@@ -222,7 +222,7 @@ class SqliteStore(Generic[EntryT]):
                 facts = dict(db.execute("SELECT name, value FROM facts").fetchall())
         except sqlite3.DatabaseError as exc:
             raise self.error(f"{where}: not an SQLite file this SDK wrote ({exc})") from None
-        if not tables and application_id == 0:
+        if not tables and application_id in (0, APPLICATION_ID):
             return
         if application_id in (0, APPLICATION_ID) and tables in _OLD_TABLES:
             raise self.error(
