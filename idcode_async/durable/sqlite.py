@@ -373,11 +373,12 @@ class SqliteStore(Generic[EntryT]):
         """Put ``failed`` items back to ``pending`` (an operator's retry); returns how many."""
         now = self.now_ms()
         with self._write() as db:
-            keys = db.execute(
+            keys = db.execute("SELECT key FROM items WHERE outcome = 'failed'").fetchall()
+            db.execute(
                 "UPDATE items SET state = 'pending', outcome = NULL, updated_ms = ?"
-                " WHERE outcome = 'failed' RETURNING key",
+                " WHERE outcome = 'failed'",
                 (now,),
-            ).fetchall()
+            )
             for (key,) in keys:
                 self._log(db, key, now, "retry-failed", None)
             return len(keys)
@@ -406,11 +407,10 @@ class SqliteStore(Generic[EntryT]):
         if intent:
             sets += ["attempts = attempts + 1", "intent_ms = ?"]
             values.append(now)
-        if data:
-            sets.append("data = json_patch(data, ?)")
-            values.append(self._data(data))
         with self._write() as db:
-            row = db.execute("SELECT state, outcome FROM items WHERE key = ?", (key,)).fetchone()
+            row = db.execute(
+                "SELECT state, outcome, data FROM items WHERE key = ?", (key,)
+            ).fetchone()
             if row is None:
                 raise self.error(f"{self.item_word} {key} is not in the {self.kind}")
             allowed = self.allowed_from.get(target)
@@ -418,14 +418,17 @@ class SqliteStore(Generic[EntryT]):
                 raise self.error(
                     f"{self.item_word} {key}: cannot go from {row[1] or row[0]} to {target}"
                 )
+            if data:
+                sets.append("data = ?")
+                values.append(self._data({**json.loads(row[2]), **data}))
             try:
-                (attempts,) = db.execute(
-                    f"UPDATE items SET state = ?, {', '.join(sets)}, updated_ms = ? WHERE key = ?"
-                    " RETURNING attempts",
+                db.execute(
+                    f"UPDATE items SET state = ?, {', '.join(sets)}, updated_ms = ? WHERE key = ?",
                     (state, *values, now, key),
-                ).fetchone()
+                )
             except sqlite3.IntegrityError as exc:
                 raise self.error(f"{self.item_word} {key}: {exc}") from None
+            (attempts,) = db.execute("SELECT attempts FROM items WHERE key = ?", (key,)).fetchone()
             self._log(db, key, now, event, detail)
             return int(attempts)
 
