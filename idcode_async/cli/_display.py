@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Generic, Self, TextIO, TypeVar
 
-from ._library import Progress, UploadProgress
+from ..registration import Progress
+from ..uploads import UploadProgress
 
 __all__ = ["Display", "format_duration", "registration_display", "upload_display"]
 

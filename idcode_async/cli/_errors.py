@@ -23,17 +23,11 @@ from .._errors import (
     UsageError,
     ValidationError,
 )
+from ..durable.store import StoreError, StoreLockedError
+from ..registration import BatchAbortedError, InputFormatError
 from ..scale._lazy import MissingExtraError
+from ..uploads import ManifestMismatchError, UnresolvedUploadError, UploadAbortedError
 from ._exit import EXIT_ABORTED, EXIT_USAGE, CommandError
-from ._library import (
-    BatchAbortedError,
-    InputFormatError,
-    ManifestMismatchError,
-    StoreError,
-    StoreLockedError,
-    UnresolvedUploadError,
-    UploadAbortedError,
-)
 
 __all__ = ["as_command_error", "innermost"]
 
