@@ -63,20 +63,8 @@ async def product_categories(call: Call) -> JsonObject:
 
 
 ROUTES = (
-    ApiRoute(number=201, path="/sp/idcode/codeuse", methods=get_post, handler=code_uses),
-    ApiRoute(
-        number=202, path="/sp/idcode/industrycategory", methods=get_post, handler=all_categories
-    ),
-    ApiRoute(
-        number=203,
-        path="/sp/idcode/industrycategory/parent/id",
-        methods=get_post,
-        handler=categories_by_parent,
-    ),
-    ApiRoute(
-        number=204,
-        path="/sp/idcode/industrycategory/product",
-        methods=get_post,
-        handler=product_categories,
-    ),
+    ApiRoute(201, "/sp/idcode/codeuse", get_post, code_uses),
+    ApiRoute(202, "/sp/idcode/industrycategory", get_post, all_categories),
+    ApiRoute(203, "/sp/idcode/industrycategory/parent/id", get_post, categories_by_parent),
+    ApiRoute(204, "/sp/idcode/industrycategory/product", get_post, product_categories),
 )

@@ -141,32 +141,20 @@ async def authen_pic(call: Call) -> JsonObject:
 
 
 ROUTES = (
+    ApiRoute(603, "/sp/idcode/codepic", get_post, code_pic, ("code",)),
     ApiRoute(
-        number=603,
-        path="/sp/idcode/codepic",
-        methods=get_post,
-        handler=code_pic,
-        required=("code",),
+        604,
+        "/sp/idcode/codepic/withmargin",
+        post_only,
+        code_pic_with_margin,
+        ("code", "is_margin", "qrcode_size", "color"),
     ),
     ApiRoute(
-        number=604,
-        path="/sp/idcode/codepic/withmargin",
-        methods=post_only,
-        handler=code_pic_with_margin,
-        required=("code", "is_margin", "qrcode_size", "color"),
+        605,
+        "/sp/idcode/codepic/authen",
+        post_only,
+        authen_code_pic,
+        ("company_idcode", "code", "use_logo", "margin_type", "code_type", "code_size"),
     ),
-    ApiRoute(
-        number=605,
-        path="/sp/idcode/codepic/authen",
-        methods=post_only,
-        handler=authen_code_pic,
-        required=("company_idcode", "code", "use_logo", "margin_type", "code_type", "code_size"),
-    ),
-    ApiRoute(
-        number=701,
-        path="/sp/idcode/authenpic",
-        methods=get_post,
-        handler=authen_pic,
-        required=("bgimage", "ismarkname"),
-    ),
+    ApiRoute(701, "/sp/idcode/authenpic", get_post, authen_pic, ("bgimage", "ismarkname")),
 )

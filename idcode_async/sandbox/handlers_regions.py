@@ -74,21 +74,11 @@ async def unit_types(call: Call) -> JsonObject:
 
 
 ROUTES = (
-    ApiRoute(number=101, path="/sp/idcode/addresses", methods=get_post, handler=addresses),
+    ApiRoute(101, "/sp/idcode/addresses", get_post, addresses),
     ApiRoute(
-        number=102,
-        path="/sp/idcode/addresses/parent/id",
-        methods=get_post,
-        handler=addresses_by_parent,
-        required=("address_id_parent",),
+        102, "/sp/idcode/addresses/parent/id", get_post, addresses_by_parent, ("address_id_parent",)
     ),
-    ApiRoute(number=103, path="/sp/idcode/trades", methods=get_post, handler=trades),
-    ApiRoute(
-        number=104,
-        path="/sp/idcode/trades/parent/id",
-        methods=get_post,
-        handler=trades_by_parent,
-        required=("trade_id_parent",),
-    ),
-    ApiRoute(number=105, path="/sp/idcode/unittypes", methods=get_post, handler=unit_types),
+    ApiRoute(103, "/sp/idcode/trades", get_post, trades),
+    ApiRoute(104, "/sp/idcode/trades/parent/id", get_post, trades_by_parent, ("trade_id_parent",)),
+    ApiRoute(105, "/sp/idcode/unittypes", get_post, unit_types),
 )

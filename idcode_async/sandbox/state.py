@@ -16,6 +16,7 @@ import weakref
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -118,7 +119,35 @@ class State:
         """Make the area's next main code ``i.86.<area>.<serial + 1>`` (the seeded state)."""
         self._area_serials[area_id] = max(self._area_serials[area_id], serial)
 
-    def add_unit(self, unit: Unit) -> Unit:
+    def add_unit(
+        self,
+        *,
+        name: str,
+        login_name: str,
+        region: tuple[int, int, int],
+        via: int,
+        registered_ms: int,
+        review_started_ms: int | None,
+        idcode: str | None = None,
+        **details: Any,
+    ) -> Unit:
+        """Enter a unit registered by ``via`` (301 or 309) in ``region`` (province, city,
+        area): the next unit ID and, unless ``idcode`` is given, the area's next main code.
+        ``details`` are the other :class:`~.records.Unit` fields."""
+        province, city, area = region
+        unit = Unit(
+            organunit_id=self.next_id("unit"),
+            idcode=idcode or self.new_unit_code(area),
+            login_name=login_name,
+            organunit_name=name,
+            province_id=province,
+            city_id=city,
+            area_id=area,
+            registered_via=via,
+            registered_ms=registered_ms,
+            review_started_ms=review_started_ms,
+            **details,
+        )
         self.units[unit.idcode] = unit
         return unit
 
