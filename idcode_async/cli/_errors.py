@@ -25,7 +25,7 @@ from .._errors import (
 )
 from ..durable.store import StoreError, StoreLockedError
 from ..registration import BatchAbortedError, InputFormatError
-from ..scale._lazy import MissingExtraError
+from ..scale import MissingExtraError
 from ..uploads import ManifestMismatchError, UnresolvedUploadError, UploadAbortedError
 from ._exit import EXIT_ABORTED, EXIT_USAGE, CommandError
 
