@@ -80,6 +80,8 @@ def is_loopback(host: str) -> bool:
 
 def run_server(settings: ServeSettings) -> None:
     """Check the address is free, say where and with which key, then serve until stopped."""
+    # The sandbox extra (starlette, uvicorn) is not the cli extra: imported once it is known
+    # to be there, so that every other command works without it.
     from ..sandbox import Sandbox
     from ..sandbox.config import TEST_ACCESS_TOKEN, TEST_AUTH_CODE
     from ..sandbox.serve import serve
