@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
-from ._exit import EXIT_USAGE
+from ._exit import EXIT_OK, EXIT_USAGE
 
 __all__ = ["main"]
 
@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         if words == ["--version"]:  # answers on a core install too, as packagers check it
             print(f"idcode-async {__version__}")
-            return 0
+            return EXIT_OK
         print(
             f"error: the idcode command needs the 'cli' extra ({', '.join(missing)})",
             file=sys.stderr,

@@ -14,7 +14,7 @@ import sqlite3
 
 import click
 
-from .._env import ENV_AUTH_CODE, ENV_TOKEN
+from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
 from .._errors import (
     ApiError,
     AuthError,
@@ -95,7 +95,7 @@ def as_command_error(exc: BaseException, *, base_url: str | None = None) -> Comm
         return CommandError(
             f"Redis at the given URL: {type(exc).__name__}: {exc}",
             code=EXIT_ABORTED,
-            hint="check --redis / IDCODE_REDIS_URL and that the server is up",
+            hint=f"check --redis / {ENV_REDIS_URL} and that the server is up",
         )
     if isinstance(exc, MissingExtraError):
         return CommandError(str(exc), code=EXIT_USAGE)
