@@ -121,7 +121,6 @@ async def register_1(call: Call) -> JsonObject:
         region=region,
         via=301,
         registered_ms=state.now_ms(),
-        review_started_ms=None,
         password=call.require("login_password"),
         unittype_id=unittype,
         rejected=state.rejected(name),
@@ -261,15 +260,12 @@ async def register_2(call: Call) -> JsonObject:
         raise CentreError(10007, "unit name exists")
     if state.unit_with_login(login_name):
         raise CentreError(10008, "login name exists")
-    now = state.now_ms()
     unit = state.add_unit(
         name=name,
         login_name=login_name,
         region=region,
         via=309,
-        registered_ms=now,
-        review_started_ms=now,
-        password=login_name[-6:],
+        registered_ms=state.now_ms(),
         unittype_id=unittype,
         rejected=state.rejected(name),
         text={n: call.text(n) for n in ("email", "linkman", "linkphone") if call.text(n)},

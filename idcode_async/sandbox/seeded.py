@@ -96,7 +96,7 @@ def add_unit(
     10008).
     """
     now = state.now_ms()
-    started = now - state.delay_ms if approved else now
+    registered = now - state.delay_ms if approved else now
     fields: dict[str, Any] = {
         "text": {"organunit_address": "示例路 1 号", "linkman": "张三", "linkphone": "13800000000"},
         "trade_id": 1,
@@ -107,10 +107,8 @@ def add_unit(
         login_name=login_name,
         region=region,
         via=309,
-        registered_ms=started,
-        review_started_ms=started,
+        registered_ms=registered,
         idcode=idcode,
-        password=login_name[-6:],
         unittype_id=1,
         **fields,
     )

@@ -127,25 +127,30 @@ class State:
         region: tuple[int, int, int],
         via: int,
         registered_ms: int,
-        review_started_ms: int | None,
         idcode: str | None = None,
+        password: str | None = None,
         **details: Any,
     ) -> Unit:
         """Enter a unit registered by ``via`` (301 or 309) in ``region`` (province, city,
         area): the next unit ID and, unless ``idcode`` is given, the area's next main code.
-        ``details`` are the other :class:`~.records.Unit` fields."""
+
+        A 309 unit's review starts at once; a 301 unit's when 305 completes it.  309 takes no
+        password: it is the login name's last six characters (309's answer, seed §八:
+        默认营业执照注册号后六位为密码).  ``details`` are the other :class:`~.records.Unit` fields.
+        """
         province, city, area = region
         unit = Unit(
             organunit_id=self.next_id("unit"),
             idcode=idcode or self.new_unit_code(area),
             login_name=login_name,
+            password=login_name[-6:] if password is None else password,
             organunit_name=name,
             province_id=province,
             city_id=city,
             area_id=area,
             registered_via=via,
             registered_ms=registered_ms,
-            review_started_ms=review_started_ms,
+            review_started_ms=registered_ms if via == 309 else None,
             **details,
         )
         self.units[unit.idcode] = unit
