@@ -16,20 +16,21 @@ The run, in order:
 3. **Baseline**: before the manifest's very first request, the category's existing upload
    batches are listed (502, category from 403 unless given), so that batches appearing later
    can be told apart from older ones if an answer is lost.
-4. **Reconcile**: requests an earlier run left ``intent`` or ``unknown`` (killed mid-request,
-   answer lost) are looked for on the centre (:mod:`.reconcile`): found → accepted without a
-   request; absent → sent again; undecidable → left alone, and the run ends with
-   :class:`UnresolvedUploadError` saying what to check, after uploading everything else.
+4. **Reconcile**: a request an earlier run left ``intent`` or ``unknown`` (killed mid-request,
+   answer lost) is looked for on the centre (:mod:`.reconcile`) in its turn, before any send:
+   found → accepted without a request; absent → sent again; undecidable → left alone, and the
+   run ends with :class:`UnresolvedUploadError` saying what to check, after uploading
+   everything else.
    ``assume_not_uploaded=True`` is the operator's word that the undecidable ones were not
    uploaded (what the records can decide is still decided by them).
-5. **Send**, in plan order, one request at a time: the intent is committed (fsynced) before
-   the request, the answer after.  Success → ``accepted`` with the ``uploadcode_id``
-   (version "2.0", the default, so that every batch can be checked with 503 later).  Busy (-1)
-   and connect-phase errors are retried by the client; if they persist, the request is
-   ``pending`` again and retried here with a jittered backoff.  An error after which the
-   request may have arrived (read timeout, dropped connection, HTML 502, 5xx) → ``unknown``
-   and reconciled at once, before any resend.  A refusal (59999, 40002, …) → ``failed``;
-   10003/50003 (unknown unit or registration) and 10001/10002 (key refused) stop the run.
+5. **Send**, in plan order, one request at a time, on the exactly-once engine
+   (:mod:`idcode_async.durable.engine`: paced, intent committed before the request, the
+   client's retries off, backoff here).  What this module adds is the uploads'
+   :class:`~idcode_async.durable.engine.Workflow`: success → ``accepted`` with the
+   ``uploadcode_id`` (version "2.0", the default, so that every batch can be checked with 503
+   later); a lost answer → looked up as in step 4 before any resend; a refusal (59999, 40002,
+   …) → ``failed``; 10003/50003 (unknown unit or registration) stop the run.  Nothing 5011–5014
+   answers means "already there", so no refusal settles a request as done.
 
 5011 chunks are passed to :class:`~idcode_async.endpoints.UploadCodeFile` as paths: the
 client opens each file and httpx streams it in 64 KiB reads, so memory does not grow with the
@@ -48,9 +49,8 @@ import os
 import random
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol, TypeVar
+from typing import Any, Final, Literal, Protocol, TypedDict, TypeVar, Unpack
 
 import anyio
 import anyio.to_thread
@@ -61,7 +61,17 @@ from .._errors import ApiError, IdcodeError, ValidationError
 from .._logging import logger, redact
 from .._retry import RetryPolicy
 from .._spec import Endpoint
-from ..durable.engine import DEFAULT_RETRY, Engine, Leave, LookUp, NotThere, Settled, write
+from ..durable.engine import (
+    DEFAULT_RETRY,
+    Engine,
+    Job,
+    Leave,
+    LookUp,
+    NotThere,
+    Settled,
+    opened,
+    write,
+)
 from ..durable.outcome import ErrorKind
 from ..endpoints import (
     UploadCodeFile,
@@ -87,7 +97,6 @@ from .plan import (
     CodeList,
     DuplicateReport,
     FixedLengthRange,
-    PrefixRange,
     RejectedReport,
     UploadPlan,
     UploadRequest,
@@ -313,51 +322,30 @@ class UnresolvedUploadError(UploadAbortedError):
         super().__init__(f"{reason}; {text}" if reason else text, result)
 
 
-def build_spec(
-    request: UploadRequest,
-    *,
-    company_idcode: str,
-    category_reg_id: str,
-    generate_type: GenerateType | None,
-    version: Version | None,
-) -> Endpoint[UploadCodeResponse]:
+class _Target(TypedDict):
+    company_idcode: str
+    category_reg_id: str
+    generate_type: GenerateType | None
+    version: Version | None
+
+
+def build_spec(request: UploadRequest, **target: Unpack[_Target]) -> Endpoint[UploadCodeResponse]:
     """The 5011–5014 spec of a plan request (5011 gets the chunk's path: streamed)."""
     if isinstance(request, CodeFile):
-        return UploadCodeFile(
-            company_idcode=company_idcode,
-            category_reg_id=category_reg_id,
-            code_file=request.path,
-            generate_type=generate_type,
-            version=version,
-        )
+        return UploadCodeFile(code_file=request.path, **target)
     if isinstance(request, CodeList):
-        return UploadCodeList(
-            company_idcode=company_idcode,
-            category_reg_id=category_reg_id,
-            code_list_str=request.code_list_str,
-            generate_type=generate_type,
-            version=version,
-        )
+        return UploadCodeList(code_list_str=request.code_list_str, **target)
+    prefix = request.prefix_str or None
     if isinstance(request, FixedLengthRange):
         return UploadCodeFixedLength(
-            company_idcode=company_idcode,
-            category_reg_id=category_reg_id,
-            prefix_str=request.prefix_str or None,
+            prefix_str=prefix,
             start_num=request.start_num,
             end_num=request.end_num,
             length=request.length,
-            generate_type=generate_type,
-            version=version,
+            **target,
         )
-    assert isinstance(request, PrefixRange)
     return UploadCodePrefix(
-        company_idcode=company_idcode,
-        category_reg_id=category_reg_id,
-        prefix_str=request.prefix_str or None,
-        start_num=request.start_num,
-        end_num=request.end_num,
-        generate_type=generate_type,
-        version=version,
+        prefix_str=prefix, start_num=request.start_num, end_num=request.end_num, **target
     )
 
 
@@ -411,79 +399,61 @@ async def upload_codes(
             raise ValidationError(name, "is required and must not be blank")
     options = options if options is not None else PlanOptions()
     started = anyio.current_time()
-    store, owned, spool, cleanup = await _open_manifest(manifest, spool_dir)
-    try:
-        await anyio.to_thread.run_sync(
-            store.bind,
-            {
-                "base_url": str(client.base_url),
-                "company_idcode": company_idcode,
-                "category_reg_id": category_reg_id,
-                "version": version or "(not sent)",
-                "generate_type": generate_type or "(not sent)",
-                "options": _options_text(options),
-            },
-        )
-        if on_progress is not None:
-            on_progress(UploadProgress(phase="planning"))
-        plan = await plan_upload_async(codes, options=options, spool_dir=spool)
-        plan_seconds = anyio.current_time() - started
-        with plan:
-            run = UploadSession(
-                client=client,
-                manifest=store,
-                plan=plan,
-                company_idcode=company_idcode,
-                category_reg_id=category_reg_id,
-                generate_type=generate_type,
-                version=version,
-                category=category,
-                assume_not_uploaded=assume_not_uploaded,
-                grace=reconcile_grace,
-                retry=retry,
-                rng=rng if rng is not None else random.Random(),
-                on_progress=on_progress,
-                started=started,
+    async with opened(manifest, UploadManifest) as store:
+        spool: str | os.PathLike[str] | None = spool_dir
+        if spool is None and isinstance(manifest, str | os.PathLike):
+            spool = Path(f"{os.fspath(manifest)}.spool")
+            await anyio.to_thread.run_sync(_clear_spool, spool)
+        try:
+            await write(
+                store.bind,
+                {
+                    "base_url": str(client.base_url),
+                    "company_idcode": company_idcode,
+                    "category_reg_id": category_reg_id,
+                    "version": version or "(not sent)",
+                    "generate_type": generate_type or "(not sent)",
+                    "options": _options_text(options),
+                },
             )
-            await run.prepare(retry_failed=retry_failed)
-            await run.take_baseline()
-            await run.reconcile_left_over()
-            await run.send_all(stop)
-            result = await run.result(plan_seconds, interrupted=stop is not None and stop.is_set())
-        if run.unresolved:
-            raise UnresolvedUploadError(run.unresolved, result, run.abort_reason or "")
-        if run.abort_reason is not None:
-            raise UploadAbortedError(run.abort_reason, result)
-        return result
-    finally:
-        if cleanup is not None:
-            cleanup()  # while the lock is held: the next run may be creating it again
-        if owned:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(store.close)
+            if on_progress is not None:
+                on_progress(UploadProgress(phase="planning"))
+            with await plan_upload_async(codes, options=options, spool_dir=spool) as plan:
+                plan_seconds = anyio.current_time() - started
+                run = UploadSession(
+                    client=client,
+                    manifest=store,
+                    plan=plan,
+                    company_idcode=company_idcode,
+                    category_reg_id=category_reg_id,
+                    generate_type=generate_type,
+                    version=version,
+                    category=category,
+                    assume_not_uploaded=assume_not_uploaded,
+                    grace=reconcile_grace,
+                    retry=retry,
+                    rng=rng if rng is not None else random.Random(),
+                    on_progress=on_progress,
+                    started=started,
+                )
+                await run.prepare(retry_failed=retry_failed)
+                await run.take_baseline()
+                await run.send_all(stop)
+                interrupted = stop is not None and stop.is_set()
+                result = await run.result(plan_seconds, interrupted=interrupted)
+        finally:
+            if spool is not None and spool_dir is None:
+                # While the lock is held: the next run may be creating it again.
+                with contextlib.suppress(OSError):
+                    os.rmdir(spool)
+    if run.unresolved:
+        raise UnresolvedUploadError(run.unresolved, result, run.abort_reason or "")
+    if run.abort_reason is not None:
+        raise UploadAbortedError(run.abort_reason, result)
+    return result
 
 
-async def _open_manifest(
-    manifest: ManifestArg, spool_dir: str | os.PathLike[str] | None
-) -> tuple[UploadManifest, bool, str | os.PathLike[str] | None, Callable[[], None] | None]:
-    """The manifest, whether we own it, where to spool, and how to tidy the spool after."""
-    if manifest is None:
-        return UploadManifest(None), True, spool_dir, None
-    if isinstance(manifest, UploadManifest):
-        return manifest, False, spool_dir, None
-    store = await anyio.to_thread.run_sync(UploadManifest, manifest)
-    if spool_dir is not None:
-        return store, True, spool_dir, None
-    spool = Path(f"{os.fspath(manifest)}.spool")
-    try:
-        await anyio.to_thread.run_sync(_private_spool, spool)
-    except BaseException:
-        store.close()
-        raise
-    return store, True, spool, partial(_remove_if_empty, spool)
-
-
-def _private_spool(spool: Path) -> None:
+def _clear_spool(spool: Path) -> None:
     """Create ``<manifest>.spool`` and remove what a killed run left there.
 
     Safe because the manifest's lock is held: no other run can be using this directory.
@@ -491,11 +461,6 @@ def _private_spool(spool: Path) -> None:
     spool.mkdir(exist_ok=True)
     for child in spool.glob("idcode-plan-*"):
         shutil.rmtree(child, ignore_errors=True)
-
-
-def _remove_if_empty(spool: Path) -> None:
-    with contextlib.suppress(OSError):
-        spool.rmdir()
 
 
 class UploadSession:
@@ -548,7 +513,6 @@ class UploadSession:
             rng=rng,
             name="upload",
         )
-        self.specs: dict[str, Endpoint[UploadCodeResponse]] = {}
         self.on_progress = on_progress
         self.started = started
         self.requests: dict[str, UploadRequest] = (
@@ -565,9 +529,6 @@ class UploadSession:
         self.current: str | None = None
 
     # -- bookkeeping ------------------------------------------------------------------------
-
-    async def _write(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await write(func, *args, **kwargs)
 
     @property
     def abort_reason(self) -> str | None:
@@ -608,10 +569,10 @@ class UploadSession:
     async def prepare(self, *, retry_failed: bool) -> None:
         assert self.plan is not None, "prepare() needs the whole plan"
         records = [describe_request(r, seq) for seq, r in enumerate(self.plan.requests, 1)]
-        new = await self._write(self.manifest.adopt_plan, records)
+        new = await write(self.manifest.adopt_plan, records)
         if new:
             plan = self.plan
-            await self._write(
+            await write(
                 self.manifest.set_fact,
                 "plan",
                 {
@@ -624,7 +585,7 @@ class UploadSession:
                 },
             )
         if retry_failed:
-            await self._write(self.manifest.reset_failed)
+            await write(self.manifest.reset_failed)
         entries = await self._entries()
         self.totals = (
             len(entries),
@@ -677,7 +638,7 @@ class UploadSession:
         else:
             resolved = found
         self.category_problem = None
-        await self._write(self.manifest.set_fact, "category", attrs.asdict(resolved))
+        await write(self.manifest.set_fact, "category", attrs.asdict(resolved))
         self.category = resolved
         return resolved
 
@@ -700,18 +661,7 @@ class UploadSession:
             logger.warning("upload: no baseline: 502 failed: %s", redact(str(exc)))
             return
         ids = [r.uploadcode_id for r in records if r.uploadcode_id is not None]
-        await self._write(self.manifest.set_baseline, ids)
-
-    async def reconcile_left_over(self) -> None:
-        """Settle what earlier runs left ``intent``/``unknown`` before sending anything."""
-        maybe = [e for e in await self._entries() if e.maybe_sent]
-        if not maybe:
-            return
-        self.phase = "reconciling"
-        self._progress()
-        await self.reconcile(maybe)
-        self.phase = "uploading"
-        self._progress()
+        await write(self.manifest.set_baseline, ids)
 
     async def reconcile(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
         """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all).
@@ -727,7 +677,7 @@ class UploadSession:
                 if decision.others:
                     note += f"; the centre holds these codes also in {', '.join(decision.others)}"
                     logger.warning("upload: request #%d: %s", entry.seq, note)
-                await self._write(
+                await write(
                     self.manifest.mark_accepted,
                     entry.key,
                     decision.uploadcode_id,
@@ -738,14 +688,14 @@ class UploadSession:
                 self._count_done(entry)
                 self._progress()
             elif isinstance(decision, Absent):
-                await self._write(
+                await write(
                     self.manifest.mark_pending,
                     entry.key,
                     "not on the centre after a lost answer (502/505): safe to send",
                     event="reconciled-absent",
                 )
             elif self.assume_not_uploaded:
-                await self._write(
+                await write(
                     self.manifest.mark_pending,
                     entry.key,
                     f"undecidable ({decision.reason}); the operator asserted it was not "
@@ -813,34 +763,24 @@ class UploadSession:
     # -- sending ----------------------------------------------------------------------------
 
     async def send_all(self, stop: anyio.Event | None) -> None:
-        async with anyio.create_task_group() as group:
-            if stop is not None:
-                group.start_soon(self.engine.relay, stop)
-            for entry in await self._entries():
-                if self.halt.is_set() or (stop is not None and stop.is_set()):
-                    break
-                if entry.state is EntryState.PENDING:
-                    await self.settle(entry)
-            group.cancel_scope.cancel()
+        """Settle the plan's unsettled requests in order (one an earlier run may have sent is
+        looked up first: step 4 of the module docstring)."""
+        entries = await self._entries()
+        unsettled = (e for e in entries if e.state is EntryState.PENDING or e.maybe_sent)
+        await self.engine.drain(map(self._job, unsettled), stop=stop)
         self.current = None
         self.phase = "done"
         self._progress()
 
     async def settle(self, entry: ManifestEntry) -> EntryState | None:
         """Drive one request to ``accepted``/``failed``, or leave it for the next run."""
-        self.specs[entry.key] = build_spec(
-            self.requests[entry.key],
-            company_idcode=self.company_idcode,
-            category_reg_id=self.category_reg_id,
-            generate_type=self.generate_type,
-            version=self.version,
-        )
+        job = self._job(entry)
+        return await self.engine.settle(entry, look_first=job.look_first, maybe_sent=job.maybe_sent)
+
+    def _job(self, entry: ManifestEntry) -> Job[ManifestEntry]:
         self.current = f"#{entry.seq}/{self.totals[0]} {entry.endpoint} {entry.count} codes"
         self._progress()
-        try:
-            return await self.engine.settle(entry)
-        finally:
-            del self.specs[entry.key]
+        return Job(entry, look_first=entry.maybe_sent, maybe_sent=entry.maybe_sent)
 
     # -- the workflow: what 5011–5014 add to the engine ---------------------------------------
 
@@ -855,12 +795,21 @@ class UploadSession:
         return item.key
 
     def spec(self, item: ManifestEntry) -> Endpoint[UploadCodeResponse]:
-        return self.specs[item.key]
+        return build_spec(
+            self.requests[item.key],
+            company_idcode=self.company_idcode,
+            category_reg_id=self.category_reg_id,
+            generate_type=self.generate_type,
+            version=self.version,
+        )
 
     async def look_up(self, item: ManifestEntry, *, maybe_sent: bool) -> LookUp[EntryState]:
         """502/505 (:mod:`.reconcile`): found, absent, or left for the next run."""
+        self.phase = "reconciling"
+        self._progress()
         fresh = await anyio.to_thread.run_sync(self.manifest.entry, item.key)
         decision = (await self.reconcile([fresh]))[item.key]
+        self.phase = "uploading"
         if isinstance(decision, Found):
             return Settled(EntryState.ACCEPTED)
         if isinstance(decision, Absent):
@@ -868,7 +817,7 @@ class UploadSession:
         return Leave()
 
     async def accepted(self, item: ManifestEntry, answer: UploadCodeResponse) -> EntryState:
-        await self._write(self.manifest.mark_accepted, item.key, answer.uploadcode_id)
+        await write(self.manifest.mark_accepted, item.key, answer.uploadcode_id)
         self._count_done(item)
         self._progress()
         return EntryState.ACCEPTED
@@ -876,7 +825,7 @@ class UploadSession:
     async def refused(
         self, item: ManifestEntry, error: ApiError, kind: ErrorKind, *, maybe_sent: bool
     ) -> EntryState:
-        await self._write(self.manifest.mark_failed, item.key, error.code, redact(str(error)))
+        await write(self.manifest.mark_failed, item.key, error.code, redact(str(error)))
         if error.code in STOP_CODES:
             self.engine.abort(f"the centre refused the target ({error.code}: {error.message})")
         return EntryState.FAILED
