@@ -55,7 +55,7 @@ from .inputs import SourceRow
 from .journal import Journal, JournalEntry, RowState, SqliteJournal
 from .outcomes import BatchSummary, RowOutcome, Status
 from .progress import Progress, ProgressTracker
-from .reconcile import Settle, decide, find_unit
+from .reconcile import find_unit
 from .records import UnitRegistration
 from .validation import Preflight, ValidRow, check_rows
 
@@ -277,7 +277,9 @@ class RegistrationSession:
         return item.spec
 
     async def look_up(self, item: ValidRow, *, maybe_sent: bool) -> LookUp[RowOutcome]:
-        """307 by unit name (:mod:`.reconcile`): settled, or safe to send."""
+        """307 by unit name (:mod:`.reconcile`): not there → safe to send; there → settled,
+        ``registered`` if a request of ours for the name may have arrived (``maybe_sent``: it
+        was us), ``existing`` otherwise; either way with the unit's main code."""
         try:
             unit = await find_unit(self.client, item.record.organunit_name)
         except AuthError as exc:
@@ -285,19 +287,19 @@ class RegistrationSession:
             return Leave()
         except IdcodeError as exc:
             return LookupFailed(exc)
-        decision = decide(unit, ours=maybe_sent)
-        if isinstance(decision, Settle):
-            self.reconciled += 1
-            return Settled(
-                await self._finish(
-                    item,
-                    decision.status,
-                    organunit_idcode=decision.organunit_idcode,
-                    message=decision.message,
-                    reconciled=True,
-                )
-            )
-        return NotThere()
+        if unit is None:
+            return NotThere()
+        self.reconciled += 1
+        outcome = await self._finish(
+            item,
+            "registered" if maybe_sent else "existing",
+            organunit_idcode=unit.organunit_oid,
+            message="the answer was lost; 307 shows the unit was created"
+            if maybe_sent
+            else "307 shows the unit name is already registered",
+            reconciled=True,
+        )
+        return Settled(outcome)
 
     async def accepted(self, item: ValidRow, answer: UnitRegistResponse) -> RowOutcome:
         idcode = answer.organunit_idcode or None
