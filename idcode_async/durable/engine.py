@@ -174,28 +174,20 @@ async def opened(
             await anyio.to_thread.run_sync(owned.close)
 
 
+@attrs.define(eq=False)
 class Engine(Generic[ItemT, AnswerT, OutcomeT]):
     """Drives items of one workflow to outcomes; one instance per run (or worker)."""
 
-    def __init__(
-        self,
-        client: IdcodeClient,
-        workflow: Workflow[ItemT, AnswerT, OutcomeT],
-        *,
-        pacer: Pacer,
-        retry: RetryPolicy,
-        rng: random.Random,
-        name: str,
-    ) -> None:
-        self.client = client
-        self.workflow = workflow
-        self.pacer = pacer
-        self.retry = retry
-        self.rng = rng
-        self.name = name
-        self.halt = anyio.Event()
-        self.abort_reason: str | None = None
-        self.sent = 0
+    client: IdcodeClient
+    workflow: Workflow[ItemT, AnswerT, OutcomeT]
+    pacer: Pacer = attrs.field(kw_only=True)
+    retry: RetryPolicy = attrs.field(kw_only=True)
+    rng: random.Random = attrs.field(kw_only=True)
+    name: str = attrs.field(kw_only=True)
+    halt: anyio.Event = attrs.field(init=False, factory=anyio.Event)
+    abort_reason: str | None = attrs.field(init=False, default=None)
+    sent: int = attrs.field(init=False, default=0)
+    """Attempts started by this engine (intents recorded), resends included."""
 
     def abort(self, reason: str) -> None:
         """Stop the run: no new attempt starts; ``reason`` is kept for the caller."""

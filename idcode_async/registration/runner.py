@@ -26,9 +26,10 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import AsyncIterable, Callable, Iterable
-from typing import Final
+from typing import ClassVar, Final
 
 import anyio
+import attrs
 
 from .._client import IdcodeClient
 from .._errors import ApiError, AuthError, IdcodeError
@@ -170,35 +171,31 @@ async def _collect(rows: Iterable[RowInput] | AsyncIterable[RowInput]) -> list[S
     ]
 
 
+@attrs.define(kw_only=True, eq=False)
 class RegistrationSession:
     """309's workflow for one run: the plans, the counts, and the one journal/pacer/client."""
 
-    def __init__(
-        self,
-        *,
-        client: IdcodeClient,
-        pacer: Pacer,
-        preflight: Preflight,
-        retry: RetryPolicy,
-        rng: random.Random,
-        on_progress: Callable[[Progress], object] | None,
-        on_outcome: Callable[[RowOutcome], object] | None,
-        abort_after: int,
-        started: float,
-    ) -> None:
-        self.client = client
-        self.journal: Journal | None = None
-        self.pacer = pacer
-        self.preflight = preflight
-        self.engine = Engine(client, self, pacer=pacer, retry=retry, rng=rng, name="batch")
-        self.on_progress = on_progress
-        self.on_outcome = on_outcome
-        self.abort_after = abort_after
-        self.started = started
-        self.tracker = ProgressTracker(preflight.total, clock=anyio.current_time)
-        self.reconciled = 0
-        self.unanswered_streak = 0
-        self.plans: list[Job[ValidRow]] = []
+    client: IdcodeClient
+    pacer: Pacer
+    preflight: Preflight
+    retry: RetryPolicy
+    rng: random.Random
+    on_progress: Callable[[Progress], object] | None
+    on_outcome: Callable[[RowOutcome], object] | None
+    abort_after: int
+    started: float
+    journal: Journal | None = attrs.field(init=False, default=None)
+    engine: Engine[ValidRow, UnitRegistResponse, RowOutcome] = attrs.field(init=False)
+    tracker: ProgressTracker = attrs.field(init=False)
+    reconciled: int = attrs.field(init=False, default=0)
+    unanswered_streak: int = attrs.field(init=False, default=0)
+    plans: list[Job[ValidRow]] = attrs.field(init=False, factory=list)
+
+    def __attrs_post_init__(self) -> None:
+        self.engine = Engine(
+            self.client, self, pacer=self.pacer, retry=self.retry, rng=self.rng, name="batch"
+        )
+        self.tracker = ProgressTracker(self.preflight.total, clock=anyio.current_time)
 
     # -- pre-flight -------------------------------------------------------------------------
 
@@ -262,7 +259,7 @@ class RegistrationSession:
 
     # -- the workflow: what 309 adds to the engine --------------------------------------------
 
-    exists_codes: Final = EXISTING_CODES
+    exists_codes: ClassVar = EXISTING_CODES
 
     @property
     def store(self) -> Journal:

@@ -50,7 +50,7 @@ import random
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol, TypedDict, TypeVar, Unpack
+from typing import Any, ClassVar, Final, Literal, Protocol, TypedDict, TypeVar, Unpack
 
 import anyio
 import anyio.to_thread
@@ -463,72 +463,57 @@ def _clear_spool(spool: Path) -> None:
         shutil.rmtree(child, ignore_errors=True)
 
 
+def _no_pause(pacer: Pacer | None) -> Pacer:
+    return pacer if pacer is not None else LocalPacer(0.0, 0.0)
+
+
+@attrs.define(kw_only=True, eq=False)
 class UploadSession:
     """One upload's sending and settling against a manifest (SQLite or, for workers, Redis).
 
     :func:`upload_codes` drives it over a whole plan; a scale-out worker drives it request by
-    request as it claims them, so both share the same exactly-once decisions.
+    request as it claims them, so both share the same exactly-once decisions.  ``plan`` is the
+    whole plan (one process); a shared-run worker passes ``None`` and its own ``requests``
+    mapping instead, filled with the requests it claims.  ``pacer``: around every attempt
+    (default: one at a time, no pause; 309's pause is 309's).
     """
 
-    def __init__(
-        self,
-        *,
-        client: IdcodeClient,
-        manifest: ManifestStore,
-        plan: UploadPlan | None,
-        company_idcode: str,
-        category_reg_id: str,
-        generate_type: GenerateType | None,
-        version: Version | None,
-        category: CategoryRef | None,
-        assume_not_uploaded: bool,
-        grace: float,
-        retry: RetryPolicy,
-        rng: random.Random,
-        on_progress: Callable[[UploadProgress], object] | None,
-        started: float,
-        requests: dict[str, UploadRequest] | None = None,
-        pacer: Pacer | None = None,
-    ) -> None:
-        """``plan`` is the whole plan (one process); a shared-run worker passes ``None`` and
-        its own ``requests`` mapping instead, filled with the requests it claims.  ``pacer``:
-        around every attempt (default: one at a time, no pause; 309's pause is 309's)."""
-        self.client = client
-        self.manifest = manifest
-        self.plan = plan
-        self.company_idcode = company_idcode
-        self.category_reg_id = category_reg_id
-        self.generate_type = generate_type
-        self.version = version
-        self.given_category = category
-        self.category: CategoryRef | None = None
-        self.category_problem: str | None = None
-        self.assume_not_uploaded = assume_not_uploaded
-        self.grace = grace
-        self.engine = Engine(
-            client,
-            self,
-            pacer=pacer if pacer is not None else LocalPacer(0.0, 0.0),
-            retry=retry,
-            rng=rng,
-            name="upload",
-        )
-        self.on_progress = on_progress
-        self.started = started
-        self.requests: dict[str, UploadRequest] = (
-            requests
-            if requests is not None
-            else {request_key(r): r for r in (plan.requests if plan is not None else ())}
-        )
-        self.resumed: set[str] = set()
-        self.reconciled = 0
-        self.unresolved: list[UnresolvedRequest] = []
-        self.totals = (0, 0, 0)
-        self.done = {"requests": 0, "codes": 0, "bytes": 0}
-        self.phase: Phase = "planning"
-        self.current: str | None = None
+    client: IdcodeClient
+    manifest: ManifestStore
+    plan: UploadPlan | None
+    company_idcode: str
+    category_reg_id: str
+    generate_type: GenerateType | None
+    version: Version | None
+    given_category: CategoryRef | None = attrs.field(alias="category")
+    assume_not_uploaded: bool
+    grace: float
+    retry: RetryPolicy
+    rng: random.Random
+    on_progress: Callable[[UploadProgress], object] | None
+    started: float
+    given_requests: dict[str, UploadRequest] | None = attrs.field(default=None, alias="requests")
+    pacer: Pacer = attrs.field(default=None, converter=_no_pause)
+    requests: dict[str, UploadRequest] = attrs.field(init=False)
+    engine: Engine[ManifestEntry, UploadCodeResponse, EntryState] = attrs.field(init=False)
+    category: CategoryRef | None = attrs.field(init=False, default=None)
+    category_problem: str | None = attrs.field(init=False, default=None)
+    resumed: set[str] = attrs.field(init=False, factory=set)
+    reconciled: int = attrs.field(init=False, default=0)
+    unresolved: list[UnresolvedRequest] = attrs.field(init=False, factory=list)
+    totals: tuple[int, int, int] = attrs.field(init=False, default=(0, 0, 0))
+    done: dict[str, int] = attrs.field(
+        init=False, factory=lambda: {"requests": 0, "codes": 0, "bytes": 0}
+    )
+    phase: Phase = attrs.field(init=False, default="planning")
+    current: str | None = attrs.field(init=False, default=None)
 
-    # -- bookkeeping ------------------------------------------------------------------------
+    def __attrs_post_init__(self) -> None:
+        planned = {request_key(r): r for r in (self.plan.requests if self.plan else ())}
+        self.requests = self.given_requests if self.given_requests is not None else planned
+        self.engine = Engine(
+            self.client, self, pacer=self.pacer, retry=self.retry, rng=self.rng, name="upload"
+        )
 
     @property
     def abort_reason(self) -> str | None:
@@ -784,7 +769,7 @@ class UploadSession:
 
     # -- the workflow: what 5011–5014 add to the engine ---------------------------------------
 
-    exists_codes: Final = frozenset[int]()
+    exists_codes: ClassVar = frozenset[int]()
     """No answer of 5011–5014 means "these codes are there already": every refusal fails."""
 
     @property
