@@ -50,7 +50,7 @@ import random
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal, Protocol, TypedDict, TypeVar, Unpack
+from typing import Any, ClassVar, Final, Literal, Protocol, TypedDict, Unpack
 
 import anyio
 import anyio.to_thread
@@ -128,8 +128,6 @@ __all__ = [
     "upload_codes",
 ]
 
-T = TypeVar("T")
-
 DEFAULT_GRACE: Final = 10.0
 """Seconds after a request's intent before "not on the centre" is believed (see reconcile)."""
 
@@ -198,7 +196,6 @@ class UploadResult:
     """Requests this run settled from the centre's records instead of an answer."""
     elapsed: float
     plan_seconds: float
-    manifest_path: Path | None
     interrupted: bool = False
 
     @property
@@ -246,9 +243,6 @@ class ManifestStore(Protocol):
     or the shared manifest of a multi-worker upload (``idcode_async.scale``), whose fenced
     writes refuse a worker that lost its claim.  One protocol, so that both settle requests
     and reconcile lost answers with the same code (this module's and :mod:`.reconcile`)."""
-
-    @property
-    def path(self) -> Path | None: ...
 
     def adopt_plan(self, records: Sequence[RequestRecord]) -> bool: ...
     def set_fact(self, name: str, value: Any) -> None: ...
@@ -858,6 +852,5 @@ class UploadSession:
             reconciled=self.reconciled,
             elapsed=anyio.current_time() - self.started,
             plan_seconds=plan_seconds,
-            manifest_path=self.manifest.path,
             interrupted=interrupted,
         )
