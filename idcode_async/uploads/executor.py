@@ -548,21 +548,7 @@ class UploadSession:
     async def prepare(self, *, retry_failed: bool) -> None:
         assert self.plan is not None, "prepare() needs the whole plan"
         records = [describe_request(r, seq) for seq, r in enumerate(self.plan.requests, 1)]
-        new = await write(self.manifest.adopt_plan, records)
-        if new:
-            plan = self.plan
-            await write(
-                self.manifest.set_fact,
-                "plan",
-                {
-                    "count": plan.count,
-                    "lines": plan.lines,
-                    "blank_lines": plan.blank_lines,
-                    "duplicates": plan.duplicates.count,
-                    "rejected": plan.rejected.count,
-                    "requests": len(plan.requests),
-                },
-            )
+        await write(self.manifest.adopt_plan, records)
         if retry_failed:
             await write(self.manifest.reset_failed)
         entries = await self._entries()
