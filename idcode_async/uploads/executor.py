@@ -178,6 +178,10 @@ class RequestOutcome:
     message: str | None = None
 
 
+_ENTRY_FIELDS: Final = tuple(f.name for f in attrs.fields(RequestOutcome) if f.name != "resumed")
+"""What a :class:`RequestOutcome` copies from its :class:`ManifestEntry` (same names)."""
+
+
 @attrs.frozen(kw_only=True)
 class UploadResult:
     """The outcome of :func:`upload_codes` (also carried by its errors, as far as it got)."""
@@ -812,19 +816,8 @@ class UploadSession:
         return UploadResult(
             requests=tuple(
                 RequestOutcome(
-                    seq=e.seq,
-                    key=e.key,
-                    endpoint=e.endpoint,
-                    count=e.count,
-                    first_code=e.first_code,
-                    last_code=e.last_code,
-                    size=e.size,
-                    state=e.state,
-                    uploadcode_id=e.uploadcode_id,
-                    attempts=e.attempts,
-                    reconciled=e.reconciled,
+                    **{name: getattr(e, name) for name in _ENTRY_FIELDS},
                     resumed=e.key in self.resumed,
-                    message=e.message,
                 )
                 for e in entries
             ),
