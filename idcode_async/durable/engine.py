@@ -38,7 +38,7 @@ import os
 import random
 from collections.abc import AsyncIterator, Callable, Iterable
 from functools import partial
-from typing import Any, Final, Generic, Protocol, TypeVar, cast, runtime_checkable
+from typing import Any, Final, Generic, Protocol, TypeVar, cast
 
 import anyio
 import anyio.to_thread
@@ -150,7 +150,6 @@ async def write(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await anyio.to_thread.run_sync(partial(func, *args, **kwargs))
 
 
-@runtime_checkable
 class Closable(Protocol):
     def close(self) -> None: ...
 
@@ -163,7 +162,7 @@ async def opened(
     ``store`` says (a path; ``None`` for a store that takes it as "in memory"): off the event
     loop, since opening locks and may fsync, and closed on the way out even when the run is
     cancelled."""
-    if isinstance(store, Closable):
+    if store is not None and not isinstance(store, str | os.PathLike):
         yield store
         return
     owned = await anyio.to_thread.run_sync(open_path, cast(WhereT, store))
