@@ -73,6 +73,7 @@ from ..durable.engine import (
     write,
 )
 from ..durable.outcome import ErrorKind
+from ..durable.store import IntentStore
 from ..endpoints import (
     UploadCodeFile,
     UploadCodeFixedLength,
@@ -242,11 +243,12 @@ class UploadResult:
         )
 
 
-class ManifestStore(Protocol):
+class ManifestStore(IntentStore, Protocol):
     """The manifest as the executor uses it: :class:`UploadManifest` (SQLite, one process),
     or the shared manifest of a multi-worker upload (``idcode_async.scale``), whose fenced
-    writes refuse a worker that lost its claim.  One protocol, so that both settle requests
-    and reconcile lost answers with the same code (this module's and :mod:`.reconcile`)."""
+    writes refuse a worker that lost its claim.  The engine's store protocol plus what the
+    uploads read back, so that both settle requests and reconcile lost answers with the same
+    code (this module's and :mod:`.reconcile`)."""
 
     def adopt_plan(self, records: Sequence[RequestRecord]) -> bool: ...
     def set_fact(self, name: str, value: Any) -> None: ...
@@ -256,7 +258,6 @@ class ManifestStore(Protocol):
     def entries(self) -> list[ManifestEntry]: ...
     def entry(self, key: str) -> ManifestEntry: ...
     def reset_failed(self) -> int: ...
-    def mark_intent(self, key: str) -> int: ...
     def mark_accepted(
         self,
         key: str,
@@ -265,7 +266,6 @@ class ManifestStore(Protocol):
         reconciled: bool = False,
         message: str | None = None,
     ) -> None: ...
-    def mark_unknown(self, key: str, message: str) -> None: ...
     def mark_pending(self, key: str, message: str, *, event: str = "not-applied") -> None: ...
     def mark_failed(self, key: str, code: int | None, message: str) -> None: ...
     def now_ms(self) -> int: ...
