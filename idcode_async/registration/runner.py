@@ -97,7 +97,6 @@ async def register_units(
     on_outcome: Callable[[RowOutcome], object] | None = None,
     regions: RegionDirectory | None = None,
     check_regions: bool = True,
-    workers: int | None = None,
     retry: RetryPolicy = DEFAULT_RETRY,
     retry_failed: bool = False,
     dry_run: bool = False,
@@ -112,9 +111,9 @@ async def register_units(
     row number is its position, from 1.  ``journal`` is a :class:`Journal` or the path of a
     SQLite journal (created if missing); running again with the same journal and input
     resumes.  ``pacer`` defaults to a :class:`LocalPacer` with the document's 0.5–1 s pause;
-    ``workers`` (default: the pacer's ``concurrency``, else 1) is how many rows are in progress
-    at once.  ``on_outcome`` receives every row's :class:`RowOutcome` (invalid rows and rows
-    settled by earlier runs included; hand it a results writer's ``write``), ``on_progress`` a
+    as many rows are in progress at once as the pacer's ``concurrency`` (else 1).
+    ``on_outcome`` receives every row's :class:`RowOutcome` (invalid rows and rows settled by
+    earlier runs included; hand it a results writer's ``write``), ``on_progress`` a
     :class:`Progress` after each.  ``regions`` replaces the 101 lookup; ``check_regions=False``
     skips it.  ``retry`` bounds tries per row and run and sets their backoff.
     ``retry_failed`` sends rows again that an earlier run recorded as ``failed``.  ``dry_run``
@@ -150,8 +149,8 @@ async def register_units(
     async with opened(journal, SqliteJournal) as store:
         await run.prepare(store, retry_failed=retry_failed and not dry_run, dry_run=dry_run)
         if not dry_run:
-            count = workers if workers is not None else getattr(run.pacer, "concurrency", 1)
-            await run.engine.drain(run.plans, workers=int(count), stop=stop, on_outcome=run.emit)
+            workers = int(getattr(run.pacer, "concurrency", 1))
+            await run.engine.drain(run.plans, workers=workers, stop=stop, on_outcome=run.emit)
     summary = run.summary(dry_run=dry_run, interrupted=stop is not None and stop.is_set())
     if run.engine.abort_reason is not None:
         raise BatchAbortedError(run.engine.abort_reason, summary)
