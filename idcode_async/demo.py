@@ -11,9 +11,9 @@ with ``IDCODE_ACCESS_TOKEN`` / ``IDCODE_AUTH_CODE``) it runs the read-only steps
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import attrs
@@ -21,6 +21,7 @@ import attrs
 from ._client import IdcodeClient
 from ._errors import ValidationError
 from ._logging import redact
+from ._spec import Endpoint, Response
 from .domain.idcode import IDCode
 from .domain.resolve import scan_target
 from .endpoints import (
@@ -47,12 +48,15 @@ from .endpoints import (
     UploadCodeFixedLength,
     UploadCodeList,
     UploadCodePrefix,
+    UploadCodeResponse,
     UploadedCodes,
 )
 
 __all__ = ["DemoStep", "print_summary", "sandbox_demo", "walk_flows"]
 
-T = TypeVar("T")
+R = TypeVar("R", bound=Response)
+
+_FILE_CODES = b"".join(f"BOX{n:05d}\n".encode() for n in (7, 19, 23, 42, 99))
 
 LANDING = "https://sp.example.com/scan.aspx?id="
 """The demo's resolve URL: a scan lands at ``…?id=<code>`` (seed §十三, example 2)."""
@@ -69,12 +73,21 @@ class DemoStep:
 
 @attrs.define
 class _Recorder:
+    """Calls the centre and notes one summary line per call."""
+
+    client: IdcodeClient
     steps: list[DemoStep] = attrs.field(factory=list)
 
-    async def run(
-        self, endpoint: str, action: str, call: Awaitable[T], describe: Callable[[T], str]
-    ) -> T:
-        result = await call
+    async def call(
+        self,
+        endpoint: str,
+        action: str,
+        spec: Endpoint[R],
+        describe: Callable[[R], str],
+        *,
+        retries: int | None = None,
+    ) -> R:
+        result = await self.client.call(spec, retries=retries)
         self.steps.append(DemoStep(endpoint, action, describe(result)))
         return result
 
@@ -95,15 +108,15 @@ async def walk_flows(
     ``advance_review`` moves the sandbox's clock past its review delay; against a real centre
     review is a person's work, so the demo reports the state it finds instead.
     """
-    rec = _Recorder()
-    await _dictionaries(client, rec)
+    rec = _Recorder(client)
+    await _dictionaries(rec)
     if not writes:
         if company_idcode:
-            await _read_unit(client, rec, company_idcode)
+            await _read_unit(rec, company_idcode)
         return rec.steps
-    unit = await _register_unit(client, rec, advance_review)
-    category = await _register_categories(client, rec, unit)
-    await _upload_codes(client, rec, unit, category, out_dir)
+    unit = await _register_unit(rec, advance_review)
+    category = await _register_categories(rec, unit)
+    await _upload_codes(rec, unit, category, out_dir)
     url = client.page_url(
         CategoryApplyPage(
             company_idcode=unit,
@@ -116,17 +129,17 @@ async def walk_flows(
     return rec.steps
 
 
-async def _dictionaries(client: IdcodeClient, rec: _Recorder) -> None:
-    await rec.run(
+async def _dictionaries(rec: _Recorder) -> None:
+    await rec.call(
         "101",
         "all regions",
-        client.call(Addresses()),
+        Addresses(),
         lambda r: f"{len(r.address_list)} regions, e.g. {_first_region(r.address_list)}",
     )
-    await rec.run(
+    await rec.call(
         "105",
         "unit types",
-        client.call(UnitTypes()),
+        UnitTypes(),
         lambda r: (
             f"{len(r.unit_type_list)} types, e.g. "
             + (
@@ -136,16 +149,16 @@ async def _dictionaries(client: IdcodeClient, rec: _Recorder) -> None:
             )
         ),
     )
-    await rec.run(
+    await rec.call(
         "201",
         "code uses (people, things, events)",
-        client.call(CodeUses()),
+        CodeUses(),
         lambda r: f"{len(r.codeuse_list)} uses",
     )
-    await rec.run(
+    await rec.call(
         "202",
         "industry categories",
-        client.call(IndustryCategories()),
+        IndustryCategories(),
         lambda r: f"{len(r.industrycategory_list)} categories",
     )
 
@@ -155,75 +168,69 @@ def _first_region(regions: list[AddressInfo]) -> str:
     return f"{named[0].address_id} {named[0].address_name}" if named else "none"
 
 
-async def _read_unit(client: IdcodeClient, rec: _Recorder, company_idcode: str) -> None:
-    await rec.run(
+async def _read_unit(rec: _Recorder, company_idcode: str) -> None:
+    await rec.call(
         "306",
         f"unit {company_idcode}",
-        client.call(CompanyInfoBase(company_idcode=company_idcode)),
+        CompanyInfoBase(company_idcode=company_idcode),
         lambda r: f"{r.organunit_name} (status {r.status_id})",
     )
-    await rec.run(
+    await rec.call(
         "308",
         "unit status",
-        client.call(OrganUnitStatus(company_idcode=company_idcode)),
+        OrganUnitStatus(company_idcode=company_idcode),
         lambda r: f"is_authen={r.is_authen} is_audit={r.is_audit}",
     )
-    await rec.run(
+    await rec.call(
         "404",
         "registered categories",
-        client.call(IdcodeInfoSearch(company_idcode=company_idcode)),
+        IdcodeInfoSearch(company_idcode=company_idcode),
         lambda r: f"{len(r.base_idcode_list)} categories",
     )
 
 
-async def _register_unit(
-    client: IdcodeClient, rec: _Recorder, advance_review: Callable[[float], None] | None
-) -> str:
+async def _register_unit(rec: _Recorder, advance_review: Callable[[float], None] | None) -> str:
     licence = "91110105MA" + secrets.token_hex(4).upper()
-    registered = await rec.run(
+    registered = await rec.call(
         "309",
         "register a unit (Beijing, Chaoyang)",
-        client.call(
-            UnitRegist(
-                login_name=licence,
-                organunit_name=f"北京演示科技有限公司{licence[-4:]}",
-                code=1,
-                province_id=110000,
-                city_id=110000,
-                area_id=110105,
-                linkman="张三",
-                linkphone="13800138000",
-                gotourl=LANDING,
-            ),
-            retries=0,
+        UnitRegist(
+            login_name=licence,
+            organunit_name=f"北京演示科技有限公司{licence[-4:]}",
+            code=1,
+            province_id=110000,
+            city_id=110000,
+            area_id=110105,
+            linkman="张三",
+            linkphone="13800138000",
+            gotourl=LANDING,
         ),
         lambda r: f"main code {r.organunit_idcode}, login {r.login_name}",
+        retries=0,  # a write: never resent blindly
     )
     unit = registered.organunit_idcode or ""
     status = OrganUnitStatus(company_idcode=unit)
-    await rec.run("308", "review state", client.call(status), lambda r: f"is_audit={r.is_audit}")
+    await rec.call("308", "review state", status, lambda r: f"is_audit={r.is_audit}")
     if advance_review is not None:
         advance_review(24 * 3600)
         rec.note("--", "sandbox clock", "advanced one day (the review delay)")
-    await rec.run("308", "review state", client.call(status), lambda r: f"is_audit={r.is_audit}")
-    await rec.run(
+    await rec.call("308", "review state", status, lambda r: f"is_audit={r.is_audit}")
+    await rec.call(
         "608",
         "unit review record",
-        client.call(ExamineRecord(company_idcode=unit, type=1)),
+        ExamineRecord(company_idcode=unit, type=1),
         lambda r: f"status {r.examine_status}: {r.examine_content}",
     )
-    trades = await client.call(Trades())
+    trades = await rec.client.call(Trades())
     trade_id = next((t.trade_id for t in trades.trade_list if t.trade_id), 1)
-    await rec.run(
+    await rec.call(
         "305",
         "complete the unit's details",
-        client.call(
-            CompanyModify(
-                company_idcode=unit,
-                trade_id=trade_id,
-                organunit_address="北京市朝阳区建国路 1 号",
-                unit_size_type=1,
-            )
+        CompanyModify(
+            company_idcode=unit,
+            trade_id=trade_id,
+            organunit_address="北京市朝阳区建国路 1 号",
+            unit_size_type=1,
         ),
         lambda r: r.result_msg or "ok",
     )
@@ -241,27 +248,25 @@ class _Category:
         return self.code.rstrip("/")
 
 
-async def _register_categories(client: IdcodeClient, rec: _Recorder, unit: str) -> _Category:
-    categories = await client.call(IndustryCategories())
+async def _register_categories(rec: _Recorder, unit: str) -> _Category:
+    categories = await rec.client.call(IndustryCategories())
     product = (
         next((c for c in categories.industrycategory_list if c.codeuse_id == 10), None)
         or categories.industrycategory_list[0]
     )
     model_code = "BW" + secrets.token_hex(2).upper()
-    registered = await rec.run(
+    registered = await rec.call(
         "406",
         f"register a product category ({product.industrycategory_name})",
-        client.call(
-            ProductCategoryRegister(
-                company_idcode=unit,
-                industrycategory_id=product.industrycategory_id or 0,
-                category_code=product.industrycategory_code or "",
-                model_number="保温杯 500ml",
-                model_number_code=model_code,
-                code_pay_type="2",
-                gotourl=LANDING,
-                sample_url=LANDING + "demo",
-            )
+        ProductCategoryRegister(
+            company_idcode=unit,
+            industrycategory_id=product.industrycategory_id or 0,
+            category_code=product.industrycategory_code or "",
+            model_number="保温杯 500ml",
+            model_number_code=model_code,
+            code_pay_type="2",
+            gotourl=LANDING,
+            sample_url=LANDING + "demo",
         ),
         lambda r: f"category {r.organunit_idcode}, reg id {r.category_reg_id}",
     )
@@ -277,10 +282,10 @@ async def _register_categories(client: IdcodeClient, rec: _Recorder, unit: str) 
         )
         for size in (350, 750)
     ]
-    await rec.run(
+    await rec.call(
         "402",
         "register two more models in one batch",
-        client.call(CategoryBatchRegist(company_idcode=unit, category_reg_list=batch)),
+        CategoryBatchRegist(company_idcode=unit, category_reg_list=batch),
         lambda r: "reg ids " + ", ".join(str(x.category_reg_id) for x in r.batch_regist_list),
     )
     return _Category(
@@ -288,93 +293,61 @@ async def _register_categories(client: IdcodeClient, rec: _Recorder, unit: str) 
     )
 
 
-async def _upload_codes(
-    client: IdcodeClient, rec: _Recorder, unit: str, category: _Category, out_dir: Path
-) -> None:
-    reg_id = category.reg_id
-    codes_file = b"".join(f"BOX{n:05d}\n".encode() for n in (7, 19, 23, 42, 99))
-    by_file = await rec.run(
-        "5011",
-        "upload a TXT file of 5 codes",
-        client.call(
-            UploadCodeFile(
-                company_idcode=unit, category_reg_id=reg_id, code_file=codes_file, version="2.0"
-            )
+async def _upload_codes(rec: _Recorder, unit: str, category: _Category, out_dir: Path) -> None:
+    target: dict[str, Any] = {
+        "company_idcode": unit,
+        "category_reg_id": category.reg_id,
+        "version": "2.0",
+    }
+    uploads: list[tuple[str, str, Endpoint[UploadCodeResponse]]] = [
+        ("5011", "upload a TXT file of 5 codes", UploadCodeFile(code_file=_FILE_CODES, **target)),
+        (
+            "5012",
+            "upload a list of 3 codes",
+            UploadCodeList(code_list_str="A1001,A1002,A1003", **target),
         ),
-        lambda r: f"upload id {r.uploadcode_id}",
-    )
-    await rec.run(
-        "5012",
-        "upload a list of 3 codes",
-        client.call(
-            UploadCodeList(
-                company_idcode=unit,
-                category_reg_id=reg_id,
-                code_list_str="A1001,A1002,A1003",
-                version="2.0",
-            )
+        (
+            "5013",
+            "upload the range SN1…SN1000000",
+            UploadCodePrefix(prefix_str="SN", start_num=1, end_num=1_000_000, **target),
         ),
-        lambda r: f"upload id {r.uploadcode_id}",
-    )
-    by_range = await rec.run(
-        "5013",
-        "upload the range SN1…SN1000000",
-        client.call(
-            UploadCodePrefix(
-                company_idcode=unit,
-                category_reg_id=reg_id,
-                prefix_str="SN",
-                start_num=1,
-                end_num=1_000_000,
-                version="2.0",
-            )
+        (
+            "5014",
+            "upload LOT000001…LOT000500 (zero-padded)",
+            UploadCodeFixedLength(prefix_str="LOT", start_num=1, end_num=500, length=6, **target),
         ),
-        lambda r: f"upload id {r.uploadcode_id}",
-    )
-    await rec.run(
-        "5014",
-        "upload LOT000001…LOT000500 (zero-padded)",
-        client.call(
-            UploadCodeFixedLength(
-                company_idcode=unit,
-                category_reg_id=reg_id,
-                prefix_str="LOT",
-                start_num=1,
-                end_num=500,
-                length=6,
-                version="2.0",
-            )
-        ),
-        lambda r: f"upload id {r.uploadcode_id}",
-    )
-    await rec.run(
+    ]
+    ids = [
+        (
+            await rec.call(endpoint, action, spec, lambda r: f"upload id {r.uploadcode_id}")
+        ).uploadcode_id
+        or ""
+        for endpoint, action, spec in uploads
+    ]
+    await rec.call(
         "502",
         "upload records of the category",
-        client.call(
-            CodeRecordByCategory(
-                company_idcode=unit,
-                idcode_of_category=category.catalog_root,
-                model_number_code=category.model_number_code,
-            )
+        CodeRecordByCategory(
+            company_idcode=unit,
+            idcode_of_category=category.catalog_root,
+            model_number_code=category.model_number_code,
         ),
         lambda r: f"{len(r.records)} records, {sum(x.code_num or 0 for x in r.records)} codes",
     )
-    await rec.run(
+    await rec.call(
         "503",
         "the range upload by its id",
-        client.call(
-            CodeRecordById(company_idcode=unit, uploadcode_id=by_range.uploadcode_id or "")
-        ),
+        CodeRecordById(company_idcode=unit, uploadcode_id=ids[2]),
         lambda r: f"{r.records[0].code_num if r.records else 0} codes",
     )
-    codes = await rec.run(
+    codes = await rec.call(
         "505",
         "codes of the TXT upload",
-        client.call(UploadedCodes(company_idcode=unit, uploadcode_id=by_file.uploadcode_id or "")),
+        UploadedCodes(company_idcode=unit, uploadcode_id=ids[0]),
         lambda r: ", ".join(r.data[:3]) + (" …" if len(r.data) > 3 else ""),
     )
     first = _as_code(codes.data[0] if codes.data else "", category)
-    picture = await client.call(
+    picture = await rec.client.call(
         CodePicWithMargin(code=first.content_url(), is_margin=1, qrcode_size=400, color=0)
     )
     image = picture.image_bytes()

@@ -20,14 +20,25 @@ classified (:func:`~.outcome.classify`):
 Stopping: set ``stop`` (or call :meth:`Engine.abort`) and no new attempt starts; the one in
 flight finishes.  Cancelling instead journals the in-flight item ``unknown`` (shielded) before
 the cancellation propagates.
+
+**A third exactly-once workflow** is one module and its CLI command.  The module implements
+:class:`Workflow` (``store``, ``exists_codes``, ``key``, ``spec``, ``look_up``, ``accepted``,
+``refused``, ``exhausted``) over a store with the :class:`~.store.IntentStore` writes (the
+SQLite base in :mod:`.sqlite` gives them), opens that store with :func:`opened`, and hands its
+items to :meth:`Engine.drain` as :class:`Job` values (``look_first`` for an item an earlier run
+may have sent).  Pacing, retries, backoff, the intent/unknown journaling, cancellation, the
+stop relay and the worker pool are all here; ``registration/runner.py`` (309) and
+``uploads/executor.py`` (5011–5014) are the two examples.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from functools import partial
-from typing import Any, Final, Generic, Protocol, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar, cast
 
 import anyio
 import anyio.to_thread
@@ -45,12 +56,14 @@ from .store import IntentStore
 __all__ = [
     "DEFAULT_RETRY",
     "Engine",
+    "Job",
     "Leave",
     "LookUp",
     "LookupFailed",
     "NotThere",
     "Settled",
     "Workflow",
+    "opened",
     "write",
 ]
 
@@ -61,6 +74,8 @@ DEFAULT_RETRY: Final = RetryPolicy(max_retries=5, backoff_base=1.0, backoff_max=
 ItemT = TypeVar("ItemT", contravariant=True)
 AnswerT = TypeVar("AnswerT", bound=Response)
 OutcomeT = TypeVar("OutcomeT")
+StoreT = TypeVar("StoreT", bound="Closable")
+WhereT = TypeVar("WhereT", bound="str | os.PathLike[str] | None")
 
 
 @attrs.frozen
@@ -88,6 +103,16 @@ class Leave:
 
 
 LookUp = Settled[OutcomeT] | NotThere | LookupFailed | Leave
+
+
+@attrs.frozen
+class Job(Generic[T]):
+    """An item to settle; ``look_first``: an earlier attempt may have reached the centre, so
+    the workflow looks it up before any send; ``maybe_sent``: a request *of ours* may have."""
+
+    item: T
+    look_first: bool = False
+    maybe_sent: bool = False
 
 
 class Workflow(Protocol[ItemT, AnswerT, OutcomeT]):
@@ -125,28 +150,43 @@ async def write(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await anyio.to_thread.run_sync(partial(func, *args, **kwargs))
 
 
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+@contextlib.asynccontextmanager
+async def opened(
+    store: StoreT | str | os.PathLike[str] | None, open_path: Callable[[WhereT], StoreT]
+) -> AsyncIterator[StoreT]:
+    """``store`` as it is (its caller owns it), or the store ``open_path`` opens where
+    ``store`` says (a path; ``None`` for a store that takes it as "in memory"): off the event
+    loop, since opening locks and may fsync, and closed on the way out even when the run is
+    cancelled."""
+    if store is not None and not isinstance(store, str | os.PathLike):
+        yield store
+        return
+    owned = await anyio.to_thread.run_sync(open_path, cast(WhereT, store))
+    try:
+        yield owned
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(owned.close)
+
+
+@attrs.define(eq=False)
 class Engine(Generic[ItemT, AnswerT, OutcomeT]):
     """Drives items of one workflow to outcomes; one instance per run (or worker)."""
 
-    def __init__(
-        self,
-        client: IdcodeClient,
-        workflow: Workflow[ItemT, AnswerT, OutcomeT],
-        *,
-        pacer: Pacer,
-        retry: RetryPolicy,
-        rng: random.Random,
-        name: str,
-    ) -> None:
-        self.client = client
-        self.workflow = workflow
-        self.pacer = pacer
-        self.retry = retry
-        self.rng = rng
-        self.name = name
-        self.halt = anyio.Event()
-        self.abort_reason: str | None = None
-        self.sent = 0
+    client: IdcodeClient
+    workflow: Workflow[ItemT, AnswerT, OutcomeT]
+    pacer: Pacer = attrs.field(kw_only=True)
+    retry: RetryPolicy = attrs.field(kw_only=True)
+    rng: random.Random = attrs.field(kw_only=True)
+    name: str = attrs.field(kw_only=True)
+    halt: anyio.Event = attrs.field(init=False, factory=anyio.Event)
+    abort_reason: str | None = attrs.field(init=False, default=None)
+    sent: int = attrs.field(init=False, default=0)
+    """Attempts started by this engine (intents recorded), resends included."""
 
     def abort(self, reason: str) -> None:
         """Stop the run: no new attempt starts; ``reason`` is kept for the caller."""
@@ -159,6 +199,40 @@ class Engine(Generic[ItemT, AnswerT, OutcomeT]):
         """Halt when ``stop`` is set (run it in a task group, cancelled at the end)."""
         await stop.wait()
         self.halt.set()
+
+    async def drain(
+        self,
+        jobs: Iterable[Job[ItemT]],
+        *,
+        workers: int = 1,
+        stop: anyio.Event | None = None,
+        on_outcome: Callable[[OutcomeT], object] | None = None,
+    ) -> None:
+        """Settle ``jobs`` in order with ``workers`` at a time (each attempt still takes a
+        pacer slot), until they run out or the run halts; hand each outcome to ``on_outcome``.
+
+        ``jobs`` is read lazily, one job per free worker, so a generator may prepare each item
+        just before it is settled.
+        """
+        queue = iter(jobs)
+
+        async def worker() -> None:
+            for job in queue:
+                if self.halt.is_set() or (stop is not None and stop.is_set()):
+                    return
+                outcome = await self.settle(
+                    job.item, look_first=job.look_first, maybe_sent=job.maybe_sent
+                )
+                if outcome is not None and on_outcome is not None:
+                    on_outcome(outcome)
+
+        async with anyio.create_task_group() as outer:
+            if stop is not None:
+                outer.start_soon(self.relay, stop)
+            async with anyio.create_task_group() as inner:
+                for _ in range(max(1, workers)):
+                    inner.start_soon(worker)
+            outer.cancel_scope.cancel()
 
     async def settle(
         self, item: ItemT, *, look_first: bool = False, maybe_sent: bool = False

@@ -49,14 +49,15 @@ class ProgressTracker:
         self.total = total
         self._clock = clock
         self._started = clock()
-        self._counts = collections.Counter[str]()
-        self._resumed = 0
+        self.counts = collections.Counter[str]()
+        """Outcomes by status, earlier runs' included: the run's summary reads them too."""
+        self.resumed = 0
         self._recent: collections.deque[float] = collections.deque([self._started], window + 1)
 
     def record(self, outcome: RowOutcome) -> None:
-        self._counts[outcome.status] += 1
+        self.counts[outcome.status] += 1
         if outcome.resumed:
-            self._resumed += 1
+            self.resumed += 1
         elif outcome.status != "invalid":
             self._recent.append(self._clock())
 
@@ -65,15 +66,15 @@ class ProgressTracker:
         completions = len(self._recent) - 1
         span = now - self._recent[0]
         rate = completions / span if completions and span > 0 else None
-        done = sum(self._counts.values())
+        done = sum(self.counts.values())
         eta = (self.total - done) / rate if rate else None
         return Progress(
             total=self.total,
-            registered=self._counts["registered"],
-            existing=self._counts["existing"],
-            invalid=self._counts["invalid"],
-            failed=self._counts["failed"],
-            resumed=self._resumed,
+            registered=self.counts["registered"],
+            existing=self.counts["existing"],
+            invalid=self.counts["invalid"],
+            failed=self.counts["failed"],
+            resumed=self.resumed,
             elapsed=now - self._started,
             rate=rate,
             eta=eta,

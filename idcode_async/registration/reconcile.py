@@ -17,33 +17,13 @@ collapsed) counts, whatever the centre's idea of "exact" is.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
-
-import attrs
 
 from .._client import IdcodeClient
 from .._errors import NotFoundError
 from ..endpoints import CompanySearch, OrganUnitInfo
 from .records import normalise_name
 
-__all__ = ["RESEND", "Resend", "Settle", "decide", "find_unit", "pick_unit"]
-
-
-@attrs.frozen
-class Settle:
-    """The row needs no (further) request: its outcome is known."""
-
-    status: Literal["registered", "existing"]
-    organunit_idcode: str | None
-    message: str
-
-
-@attrs.frozen
-class Resend:
-    """The centre has no such unit: sending is safe."""
-
-
-RESEND = Resend()
+__all__ = ["find_unit", "pick_unit"]
 
 
 async def find_unit(client: IdcodeClient, name: str) -> OrganUnitInfo | None:
@@ -66,24 +46,3 @@ def pick_unit(units: Iterable[OrganUnitInfo], name: str) -> OrganUnitInfo | None
     with_code = [u for u in matches if u.organunit_oid]
     best = with_code or matches
     return best[0] if best else None
-
-
-def decide(unit: OrganUnitInfo | None, *, ours: bool) -> Settle | Resend:
-    """What to do with a row whose earlier request may or may not have arrived.
-
-    ``ours`` says that a request of ours for this unit name may have reached the centre, so a
-    unit found now was created by it.
-    """
-    if unit is None:
-        return RESEND
-    if ours:
-        return Settle(
-            "registered",
-            unit.organunit_oid,
-            "the answer was lost; 307 shows the unit was created",
-        )
-    return Settle(
-        "existing",
-        unit.organunit_oid,
-        "307 shows the unit name is already registered",
-    )

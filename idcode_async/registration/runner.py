@@ -1,39 +1,32 @@
-"""``register_units``: the batch runner for 309, paced, resumable and exactly-once.
+"""``register_units``: the 309 workflow on the exactly-once engine, paced and resumable.
 
 The run has two phases.  *Pre-flight* reads every row, checks it (:mod:`.validation`; regions
 against 101, fetched once) and enters the valid ones in the journal; nothing is sent before
-every row has been checked.  *Submission* then takes the rows the journal does not mark done,
-in input order, and settles each one:
+every row has been checked.  *Submission* hands the rows the journal does not mark done, in
+input order, to :class:`~idcode_async.durable.engine.Engine`, which paces, journals the intent,
+sends with the client's retries off, classifies, backs off and looks lost answers up.  What
+this module adds is 309's :class:`~idcode_async.durable.engine.Workflow`:
 
-1. A row whose earlier request may have reached the centre (journal ``in_flight`` after a
-   crash, or ``unknown`` after a lost answer), or whose unit name an earlier run of the journal
-   sent under another row, is first looked up with 307 (:mod:`.reconcile`).  Found: settled,
-   without a request.  Not found: it is sent.
-2. Sending takes a pacer slot; inside it the intent is journaled (fsynced) and then 309 is
-   called with the client's own retries off, so that *every* attempt is paced and decided here.
-3. The answer decides (:func:`classify`): success → ``registered``; 10007/10008 → ``existing``
-   (main code looked up with 307); busy (-1) or a connection never made → the request had no
-   effect, try again after a jittered backoff; an error after which the request may have
-   arrived (read timeout, dropped connection, HTML 502, 5xx) → ``unknown``, and back to step 1
-   before any resend; any other refusal → ``failed`` with the centre's code and message;
-   10001/10002 (the access token itself refused) stop the whole run.
+- *look up first*: a row whose earlier request may have reached the centre (journal
+  ``in_flight`` after a crash, ``unknown`` after a lost answer), or whose unit name an earlier
+  run of the journal sent under another row, is looked up with 307 (:mod:`.reconcile`) before
+  any send: found → settled without a request; not found → sent;
+- *already done*: 10007/10008 → ``existing`` (or ``registered`` after a lost answer of ours),
+  main code looked up with 307; any other refusal → ``failed`` with the centre's code;
+- *no answer*: a row out of tries is ``failed`` for this run and picked up by the next;
+  ``abort_after`` such rows in a row stop the run (the centre is unreachable).
 
 "Exactly once" is therefore: each valid row is settled by at most one successful 309 request,
 and a request is only ever repeated when the previous one provably did not create the unit
 (the centre said busy, the connection was never made, or 307 does not know the name).
-
-Stopping: set ``stop`` and the run lets the in-flight request finish, journals its outcome, and
-returns with ``interrupted=True``; cancelling the run instead journals the in-flight row as
-``unknown`` (shielded from the cancellation) before the cancellation propagates.
 """
 
 from __future__ import annotations
 
 import os
 import random
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator
-from functools import partial
-from typing import Any, Final, TypeVar
+from collections.abc import AsyncIterable, Callable, Iterable
+from typing import ClassVar, Final
 
 import anyio
 import attrs
@@ -47,11 +40,13 @@ from ..domain.regions import RegionDirectory
 from ..durable.engine import (
     DEFAULT_RETRY,
     Engine,
+    Job,
     Leave,
     LookUp,
     LookupFailed,
     NotThere,
     Settled,
+    opened,
     write,
 )
 from ..durable.outcome import ErrorKind
@@ -61,7 +56,7 @@ from .inputs import SourceRow
 from .journal import Journal, JournalEntry, RowState, SqliteJournal
 from .outcomes import BatchSummary, RowOutcome, Status
 from .progress import Progress, ProgressTracker
-from .reconcile import Settle, decide, find_unit
+from .reconcile import find_unit
 from .records import UnitRegistration
 from .validation import Preflight, ValidRow, check_rows
 
@@ -71,9 +66,6 @@ __all__ = [
     "BatchAbortedError",
     "register_units",
 ]
-
-T = TypeVar("T")
-
 
 EXISTING_CODES: Final = frozenset({10007, 10008, 10009})
 """Unit name exists (10007, and 10009 elsewhere in the document), user name exists (10008)."""
@@ -105,7 +97,6 @@ async def register_units(
     on_outcome: Callable[[RowOutcome], object] | None = None,
     regions: RegionDirectory | None = None,
     check_regions: bool = True,
-    workers: int | None = None,
     retry: RetryPolicy = DEFAULT_RETRY,
     retry_failed: bool = False,
     dry_run: bool = False,
@@ -120,9 +111,9 @@ async def register_units(
     row number is its position, from 1.  ``journal`` is a :class:`Journal` or the path of a
     SQLite journal (created if missing); running again with the same journal and input
     resumes.  ``pacer`` defaults to a :class:`LocalPacer` with the document's 0.5–1 s pause;
-    ``workers`` (default: the pacer's ``concurrency``, else 1) is how many rows are in progress
-    at once.  ``on_outcome`` receives every row's :class:`RowOutcome` (invalid rows and rows
-    settled by earlier runs included; hand it a results writer's ``write``), ``on_progress`` a
+    as many rows are in progress at once as the pacer's ``concurrency`` (else 1).
+    ``on_outcome`` receives every row's :class:`RowOutcome` (invalid rows and rows settled by
+    earlier runs included; hand it a results writer's ``write``), ``on_progress`` a
     :class:`Progress` after each.  ``regions`` replaces the 101 lookup; ``check_regions=False``
     skips it.  ``retry`` bounds tries per row and run and sets their backoff.
     ``retry_failed`` sends rows again that an earlier run recorded as ``failed``.  ``dry_run``
@@ -140,39 +131,30 @@ async def register_units(
         len(preflight.valid),
         len(preflight.invalid),
     )
-    owned: SqliteJournal | None = None
-    if isinstance(journal, str | os.PathLike):
-        if dry_run and not await anyio.Path(journal).exists():
-            store: Journal | None = None
-        else:
-            store = owned = await anyio.to_thread.run_sync(SqliteJournal, journal)
-    else:
-        store = journal
-    try:
-        run = RegistrationSession(
-            client=client,
-            journal=store,
-            pacer=pacer if pacer is not None else LocalPacer(),
-            preflight=preflight,
-            retry=retry,
-            rng=rng if rng is not None else random.Random(),
-            on_progress=on_progress,
-            on_outcome=on_outcome,
-            abort_after=abort_after,
-            started=started,
-        )
-        await run.prepare(retry_failed=retry_failed and not dry_run, dry_run=dry_run)
+    run = RegistrationSession(
+        client=client,
+        pacer=pacer if pacer is not None else LocalPacer(),
+        preflight=preflight,
+        retry=retry,
+        rng=rng if rng is not None else random.Random(),
+        on_progress=on_progress,
+        on_outcome=on_outcome,
+        abort_after=abort_after,
+        started=started,
+    )
+    path = journal if isinstance(journal, str | os.PathLike) else None
+    if dry_run and path is not None and not await anyio.Path(path).exists():
+        await run.prepare(None, retry_failed=False, dry_run=True)  # and creates no journal
+        return run.summary(dry_run=True, interrupted=False)
+    async with opened(journal, SqliteJournal) as store:
+        await run.prepare(store, retry_failed=retry_failed and not dry_run, dry_run=dry_run)
         if not dry_run:
-            count = workers if workers is not None else getattr(run.pacer, "concurrency", 1)
-            await run.submit_all(max(1, int(count)), stop)
-        summary = run.summary(dry_run=dry_run, interrupted=stop is not None and stop.is_set())
-        if run.engine.abort_reason is not None:
-            raise BatchAbortedError(run.engine.abort_reason, summary)
-        return summary
-    finally:
-        if owned is not None:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(owned.close)
+            workers = int(getattr(run.pacer, "concurrency", 1))
+            await run.engine.drain(run.plans, workers=workers, stop=stop, on_outcome=run.emit)
+    summary = run.summary(dry_run=dry_run, interrupted=stop is not None and stop.is_set())
+    if run.engine.abort_reason is not None:
+        raise BatchAbortedError(run.engine.abort_reason, summary)
+    return summary
 
 
 async def _collect(rows: Iterable[RowInput] | AsyncIterable[RowInput]) -> list[SourceRow]:
@@ -188,61 +170,49 @@ async def _collect(rows: Iterable[RowInput] | AsyncIterable[RowInput]) -> list[S
     ]
 
 
-@attrs.frozen
-class _Plan:
-    """A valid row still to settle, with what the journal says about its unit name."""
-
-    item: ValidRow
-    needs_lookup: bool
-    ours: bool
-
-
+@attrs.define(kw_only=True, eq=False)
 class RegistrationSession:
-    """The state of one run: the plans, the counters, and the one journal/pacer/client."""
+    """309's workflow for one run: the plans, the counts, and the one journal/pacer/client."""
 
-    def __init__(
-        self,
-        *,
-        client: IdcodeClient,
-        journal: Journal | None,
-        pacer: Pacer,
-        preflight: Preflight,
-        retry: RetryPolicy,
-        rng: random.Random,
-        on_progress: Callable[[Progress], object] | None,
-        on_outcome: Callable[[RowOutcome], object] | None,
-        abort_after: int,
-        started: float,
-    ) -> None:
-        self.client = client
-        self.journal = journal
-        self.pacer = pacer
-        self.preflight = preflight
-        self.engine = Engine(client, self, pacer=pacer, retry=retry, rng=rng, name="batch")
-        self.on_progress = on_progress
-        self.on_outcome = on_outcome
-        self.abort_after = abort_after
-        self.started = started
-        self.tracker = ProgressTracker(preflight.total, clock=anyio.current_time)
-        self.counts: dict[Status, int] = dict.fromkeys(
-            ("registered", "existing", "invalid", "failed"), 0
+    client: IdcodeClient
+    pacer: Pacer
+    preflight: Preflight
+    retry: RetryPolicy
+    rng: random.Random
+    on_progress: Callable[[Progress], object] | None
+    on_outcome: Callable[[RowOutcome], object] | None
+    abort_after: int
+    started: float
+    journal: Journal | None = attrs.field(init=False, default=None)
+    engine: Engine[ValidRow, UnitRegistResponse, RowOutcome] = attrs.field(init=False)
+    tracker: ProgressTracker = attrs.field(init=False)
+    reconciled: int = attrs.field(init=False, default=0)
+    unanswered_streak: int = attrs.field(init=False, default=0)
+    plans: list[Job[ValidRow]] = attrs.field(init=False, factory=list)
+
+    def __attrs_post_init__(self) -> None:
+        self.engine = Engine(
+            self.client, self, pacer=self.pacer, retry=self.retry, rng=self.rng, name="batch"
         )
-        self.resumed = 0
-        self.reconciled = 0
-        self.unanswered_streak = 0
-        self.plans: list[_Plan] = []
+        self.tracker = ProgressTracker(self.preflight.total, clock=anyio.current_time)
 
     # -- pre-flight -------------------------------------------------------------------------
 
-    async def prepare(self, *, retry_failed: bool, dry_run: bool) -> None:
-        journal = self.journal
+    async def prepare(self, journal: Journal | None, *, retry_failed: bool, dry_run: bool) -> None:
+        """Enter the valid rows in ``journal``; report what is settled, plan the rest.
+
+        A row is looked up before any send when its own request may have arrived, or when
+        another row of the journal with its unit name was sent or settled (``look_first``);
+        a unit found then is ours (``maybe_sent``) if a request for that name may have arrived.
+        """
+        self.journal = journal
         entries: dict[str, JournalEntry] = {}
         if journal is not None:
-            await self._write(journal.bind, str(self.client.base_url))
+            await write(journal.bind, str(self.client.base_url))
             if retry_failed:
-                await self._write(journal.reset_failed)
+                await write(journal.reset_failed)
             if not dry_run:
-                await self._write(
+                await write(
                     journal.add_pending,
                     [
                         (
@@ -274,48 +244,27 @@ class RegistrationSession:
         for item in self.preflight.valid:
             entry = entries.get(item.key)
             if entry is not None and entry.settled:
-                self.resumed += 1
                 self.emit(_from_journal(item, entry))
                 continue
             same_name = by_name.get(item.record.name_key, [])
             ours = any(e.maybe_sent or e.outcome == "registered" for e in same_name)
             others = [e for e in same_name if e.key != item.key]
-            needs_lookup = (entry is not None and entry.maybe_sent) or any(
+            look_first = (entry is not None and entry.maybe_sent) or any(
                 e.maybe_sent or e.outcome in ("registered", "existing") for e in others
             )
-            self.plans.append(_Plan(item, needs_lookup, ours))
-        if not self.preflight.invalid and not self.resumed:
+            self.plans.append(Job(item, look_first, ours))
+        if not self.preflight.invalid and not self.tracker.resumed:
             self.progress()  # the first snapshot, before any outcome
-
-    # -- submission -------------------------------------------------------------------------
-
-    async def submit_all(self, workers: int, stop: anyio.Event | None) -> None:
-        queue = iter(self.plans)
-        async with anyio.create_task_group() as outer:
-            if stop is not None:
-                outer.start_soon(self.engine.relay, stop)
-            async with anyio.create_task_group() as inner:
-                for _ in range(workers):
-                    inner.start_soon(self._worker, queue)
-            outer.cancel_scope.cancel()
-
-    async def _worker(self, queue: Iterator[_Plan]) -> None:
-        for plan in queue:
-            if self.engine.halt.is_set():
-                return
-            outcome = await self.engine.settle(
-                plan.item, look_first=plan.needs_lookup, maybe_sent=plan.ours
-            )
-            if outcome is not None:
-                self.emit(outcome)
 
     # -- the workflow: what 309 adds to the engine --------------------------------------------
 
-    exists_codes: Final = EXISTING_CODES
+    exists_codes: ClassVar = EXISTING_CODES
 
     @property
     def store(self) -> Journal:
-        return self._journal()
+        if self.journal is None:  # pragma: no cover - only a dry run has no journal
+            raise RuntimeError("no journal")
+        return self.journal
 
     def key(self, item: ValidRow) -> str:
         return item.key
@@ -324,7 +273,9 @@ class RegistrationSession:
         return item.spec
 
     async def look_up(self, item: ValidRow, *, maybe_sent: bool) -> LookUp[RowOutcome]:
-        """307 by unit name (:mod:`.reconcile`): settled, or safe to send."""
+        """307 by unit name (:mod:`.reconcile`): not there → safe to send; there → settled,
+        ``registered`` if a request of ours for the name may have arrived (``maybe_sent``: it
+        was us), ``existing`` otherwise; either way with the unit's main code."""
         try:
             unit = await find_unit(self.client, item.record.organunit_name)
         except AuthError as exc:
@@ -332,19 +283,19 @@ class RegistrationSession:
             return Leave()
         except IdcodeError as exc:
             return LookupFailed(exc)
-        decision = decide(unit, ours=maybe_sent)
-        if isinstance(decision, Settle):
-            self.reconciled += 1
-            return Settled(
-                await self._finish(
-                    item,
-                    decision.status,
-                    organunit_idcode=decision.organunit_idcode,
-                    message=decision.message,
-                    reconciled=True,
-                )
-            )
-        return NotThere()
+        if unit is None:
+            return NotThere()
+        self.reconciled += 1
+        outcome = await self._finish(
+            item,
+            "registered" if maybe_sent else "existing",
+            organunit_idcode=unit.organunit_oid,
+            message="the answer was lost; 307 shows the unit was created"
+            if maybe_sent
+            else "307 shows the unit name is already registered",
+            reconciled=True,
+        )
+        return Settled(outcome)
 
     async def accepted(self, item: ValidRow, answer: UnitRegistResponse) -> RowOutcome:
         idcode = answer.organunit_idcode or None
@@ -425,24 +376,22 @@ class RegistrationSession:
         reconciled: bool = False,
     ) -> RowOutcome:
         with anyio.CancelScope(shield=True):
-            await self._write(
-                partial(
-                    self._journal().finish,
-                    item.key,
-                    status,
-                    organunit_idcode=organunit_idcode,
-                    login_name=login_name,
-                    code=code,
-                    message=message,
-                    reconciled=reconciled,
-                )
+            await write(
+                self.store.finish,
+                item.key,
+                status,
+                organunit_idcode=organunit_idcode,
+                login_name=login_name,
+                code=code,
+                message=message,
+                reconciled=reconciled,
             )
             entry = await anyio.to_thread.run_sync(self._entry, item.key)
         self.unanswered_streak = 0
         return _from_journal(item, entry, resumed=False)
 
     def _entry(self, key: str) -> JournalEntry:
-        found = self._journal().entry(key)
+        found = self.store.entry(key)
         if found is None:  # pragma: no cover - finish() just wrote it
             raise RuntimeError(f"journal lost row {key}")
         return found
@@ -471,16 +420,7 @@ class RegistrationSession:
 
     # -- bookkeeping ------------------------------------------------------------------------
 
-    def _journal(self) -> Journal:
-        if self.journal is None:  # pragma: no cover - only a dry run has no journal
-            raise RuntimeError("no journal")
-        return self.journal
-
-    async def _write(self, func: Callable[..., T], *args: Any) -> T:
-        return await write(func, *args)
-
     def emit(self, outcome: RowOutcome) -> None:
-        self.counts[outcome.status] += 1
         self.tracker.record(outcome)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
@@ -491,15 +431,16 @@ class RegistrationSession:
             self.on_progress(self.tracker.snapshot())
 
     def summary(self, *, dry_run: bool, interrupted: bool) -> BatchSummary:
-        pending = self.preflight.total - sum(self.counts.values())
+        counts = self.tracker.counts
+        pending = self.preflight.total - sum(counts.values())
         return BatchSummary(
             total=self.preflight.total,
-            registered=self.counts["registered"],
-            existing=self.counts["existing"],
-            invalid=self.counts["invalid"],
-            failed=self.counts["failed"],
+            registered=counts["registered"],
+            existing=counts["existing"],
+            invalid=counts["invalid"],
+            failed=counts["failed"],
             pending=pending,
-            resumed=self.resumed,
+            resumed=self.tracker.resumed,
             submissions=self.engine.sent,
             reconciled=self.reconciled,
             elapsed=anyio.current_time() - self.started,

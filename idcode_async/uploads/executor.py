@@ -16,20 +16,21 @@ The run, in order:
 3. **Baseline**: before the manifest's very first request, the category's existing upload
    batches are listed (502, category from 403 unless given), so that batches appearing later
    can be told apart from older ones if an answer is lost.
-4. **Reconcile**: requests an earlier run left ``intent`` or ``unknown`` (killed mid-request,
-   answer lost) are looked for on the centre (:mod:`.reconcile`): found → accepted without a
-   request; absent → sent again; undecidable → left alone, and the run ends with
-   :class:`UnresolvedUploadError` saying what to check, after uploading everything else.
+4. **Reconcile**: a request an earlier run left ``intent`` or ``unknown`` (killed mid-request,
+   answer lost) is looked for on the centre (:mod:`.reconcile`) in its turn, before any send:
+   found → accepted without a request; absent → sent again; undecidable → left alone, and the
+   run ends with :class:`UnresolvedUploadError` saying what to check, after uploading
+   everything else.
    ``assume_not_uploaded=True`` is the operator's word that the undecidable ones were not
    uploaded (what the records can decide is still decided by them).
-5. **Send**, in plan order, one request at a time: the intent is committed (fsynced) before
-   the request, the answer after.  Success → ``accepted`` with the ``uploadcode_id``
-   (version "2.0", the default, so that every batch can be checked with 503 later).  Busy (-1)
-   and connect-phase errors are retried by the client; if they persist, the request is
-   ``pending`` again and retried here with a jittered backoff.  An error after which the
-   request may have arrived (read timeout, dropped connection, HTML 502, 5xx) → ``unknown``
-   and reconciled at once, before any resend.  A refusal (59999, 40002, …) → ``failed``;
-   10003/50003 (unknown unit or registration) and 10001/10002 (key refused) stop the run.
+5. **Send**, in plan order, one request at a time, on the exactly-once engine
+   (:mod:`idcode_async.durable.engine`: paced, intent committed before the request, the
+   client's retries off, backoff here).  What this module adds is the uploads'
+   :class:`~idcode_async.durable.engine.Workflow`: success → ``accepted`` with the
+   ``uploadcode_id`` (version "2.0", the default, so that every batch can be checked with 503
+   later); a lost answer → looked up as in step 4 before any resend; a refusal (59999, 40002,
+   …) → ``failed``; 10003/50003 (unknown unit or registration) stop the run.  Nothing 5011–5014
+   answers means "already there", so no refusal settles a request as done.
 
 5011 chunks are passed to :class:`~idcode_async.endpoints.UploadCodeFile` as paths: the
 client opens each file and httpx streams it in 64 KiB reads, so memory does not grow with the
@@ -48,9 +49,8 @@ import os
 import random
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol, TypeVar
+from typing import Any, ClassVar, Final, Literal, Protocol, TypedDict, Unpack
 
 import anyio
 import anyio.to_thread
@@ -61,8 +61,19 @@ from .._errors import ApiError, IdcodeError, ValidationError
 from .._logging import logger, redact
 from .._retry import RetryPolicy
 from .._spec import Endpoint
-from ..durable.engine import DEFAULT_RETRY, Engine, Leave, LookUp, NotThere, Settled, write
+from ..durable.engine import (
+    DEFAULT_RETRY,
+    Engine,
+    Job,
+    Leave,
+    LookUp,
+    NotThere,
+    Settled,
+    opened,
+    write,
+)
 from ..durable.outcome import ErrorKind
+from ..durable.store import IntentStore
 from ..endpoints import (
     UploadCodeFile,
     UploadCodeFixedLength,
@@ -87,7 +98,6 @@ from .plan import (
     CodeList,
     DuplicateReport,
     FixedLengthRange,
-    PrefixRange,
     RejectedReport,
     UploadPlan,
     UploadRequest,
@@ -118,8 +128,6 @@ __all__ = [
     "build_spec",
     "upload_codes",
 ]
-
-T = TypeVar("T")
 
 DEFAULT_GRACE: Final = 10.0
 """Seconds after a request's intent before "not on the centre" is believed (see reconcile)."""
@@ -171,6 +179,10 @@ class RequestOutcome:
     message: str | None = None
 
 
+_ENTRY_FIELDS: Final = tuple(f.name for f in attrs.fields(RequestOutcome) if f.name != "resumed")
+"""What a :class:`RequestOutcome` copies from its :class:`ManifestEntry` (same names)."""
+
+
 @attrs.frozen(kw_only=True)
 class UploadResult:
     """The outcome of :func:`upload_codes` (also carried by its errors, as far as it got)."""
@@ -189,7 +201,6 @@ class UploadResult:
     """Requests this run settled from the centre's records instead of an answer."""
     elapsed: float
     plan_seconds: float
-    manifest_path: Path | None
     interrupted: bool = False
 
     @property
@@ -232,14 +243,12 @@ class UploadResult:
         )
 
 
-class ManifestStore(Protocol):
+class ManifestStore(IntentStore, Protocol):
     """The manifest as the executor uses it: :class:`UploadManifest` (SQLite, one process),
     or the shared manifest of a multi-worker upload (``idcode_async.scale``), whose fenced
-    writes refuse a worker that lost its claim.  One protocol, so that both settle requests
-    and reconcile lost answers with the same code (this module's and :mod:`.reconcile`)."""
-
-    @property
-    def path(self) -> Path | None: ...
+    writes refuse a worker that lost its claim.  The engine's store protocol plus what the
+    uploads read back, so that both settle requests and reconcile lost answers with the same
+    code (this module's and :mod:`.reconcile`)."""
 
     def adopt_plan(self, records: Sequence[RequestRecord]) -> bool: ...
     def set_fact(self, name: str, value: Any) -> None: ...
@@ -249,7 +258,6 @@ class ManifestStore(Protocol):
     def entries(self) -> list[ManifestEntry]: ...
     def entry(self, key: str) -> ManifestEntry: ...
     def reset_failed(self) -> int: ...
-    def mark_intent(self, key: str) -> int: ...
     def mark_accepted(
         self,
         key: str,
@@ -258,7 +266,6 @@ class ManifestStore(Protocol):
         reconciled: bool = False,
         message: str | None = None,
     ) -> None: ...
-    def mark_unknown(self, key: str, message: str) -> None: ...
     def mark_pending(self, key: str, message: str, *, event: str = "not-applied") -> None: ...
     def mark_failed(self, key: str, code: int | None, message: str) -> None: ...
     def now_ms(self) -> int: ...
@@ -313,51 +320,30 @@ class UnresolvedUploadError(UploadAbortedError):
         super().__init__(f"{reason}; {text}" if reason else text, result)
 
 
-def build_spec(
-    request: UploadRequest,
-    *,
-    company_idcode: str,
-    category_reg_id: str,
-    generate_type: GenerateType | None,
-    version: Version | None,
-) -> Endpoint[UploadCodeResponse]:
+class _Target(TypedDict):
+    company_idcode: str
+    category_reg_id: str
+    generate_type: GenerateType | None
+    version: Version | None
+
+
+def build_spec(request: UploadRequest, **target: Unpack[_Target]) -> Endpoint[UploadCodeResponse]:
     """The 5011–5014 spec of a plan request (5011 gets the chunk's path: streamed)."""
     if isinstance(request, CodeFile):
-        return UploadCodeFile(
-            company_idcode=company_idcode,
-            category_reg_id=category_reg_id,
-            code_file=request.path,
-            generate_type=generate_type,
-            version=version,
-        )
+        return UploadCodeFile(code_file=request.path, **target)
     if isinstance(request, CodeList):
-        return UploadCodeList(
-            company_idcode=company_idcode,
-            category_reg_id=category_reg_id,
-            code_list_str=request.code_list_str,
-            generate_type=generate_type,
-            version=version,
-        )
+        return UploadCodeList(code_list_str=request.code_list_str, **target)
+    prefix = request.prefix_str or None
     if isinstance(request, FixedLengthRange):
         return UploadCodeFixedLength(
-            company_idcode=company_idcode,
-            category_reg_id=category_reg_id,
-            prefix_str=request.prefix_str or None,
+            prefix_str=prefix,
             start_num=request.start_num,
             end_num=request.end_num,
             length=request.length,
-            generate_type=generate_type,
-            version=version,
+            **target,
         )
-    assert isinstance(request, PrefixRange)
     return UploadCodePrefix(
-        company_idcode=company_idcode,
-        category_reg_id=category_reg_id,
-        prefix_str=request.prefix_str or None,
-        start_num=request.start_num,
-        end_num=request.end_num,
-        generate_type=generate_type,
-        version=version,
+        prefix_str=prefix, start_num=request.start_num, end_num=request.end_num, **target
     )
 
 
@@ -411,79 +397,61 @@ async def upload_codes(
             raise ValidationError(name, "is required and must not be blank")
     options = options if options is not None else PlanOptions()
     started = anyio.current_time()
-    store, owned, spool, cleanup = await _open_manifest(manifest, spool_dir)
-    try:
-        await anyio.to_thread.run_sync(
-            store.bind,
-            {
-                "base_url": str(client.base_url),
-                "company_idcode": company_idcode,
-                "category_reg_id": category_reg_id,
-                "version": version or "(not sent)",
-                "generate_type": generate_type or "(not sent)",
-                "options": _options_text(options),
-            },
-        )
-        if on_progress is not None:
-            on_progress(UploadProgress(phase="planning"))
-        plan = await plan_upload_async(codes, options=options, spool_dir=spool)
-        plan_seconds = anyio.current_time() - started
-        with plan:
-            run = UploadSession(
-                client=client,
-                manifest=store,
-                plan=plan,
-                company_idcode=company_idcode,
-                category_reg_id=category_reg_id,
-                generate_type=generate_type,
-                version=version,
-                category=category,
-                assume_not_uploaded=assume_not_uploaded,
-                grace=reconcile_grace,
-                retry=retry,
-                rng=rng if rng is not None else random.Random(),
-                on_progress=on_progress,
-                started=started,
+    async with opened(manifest, UploadManifest) as store:
+        spool: str | os.PathLike[str] | None = spool_dir
+        if spool is None and isinstance(manifest, str | os.PathLike):
+            spool = Path(f"{os.fspath(manifest)}.spool")
+            await anyio.to_thread.run_sync(_clear_spool, spool)
+        try:
+            await write(
+                store.bind,
+                {
+                    "base_url": str(client.base_url),
+                    "company_idcode": company_idcode,
+                    "category_reg_id": category_reg_id,
+                    "version": version or "(not sent)",
+                    "generate_type": generate_type or "(not sent)",
+                    "options": _options_text(options),
+                },
             )
-            await run.prepare(retry_failed=retry_failed)
-            await run.take_baseline()
-            await run.reconcile_left_over()
-            await run.send_all(stop)
-            result = await run.result(plan_seconds, interrupted=stop is not None and stop.is_set())
-        if run.unresolved:
-            raise UnresolvedUploadError(run.unresolved, result, run.abort_reason or "")
-        if run.abort_reason is not None:
-            raise UploadAbortedError(run.abort_reason, result)
-        return result
-    finally:
-        if cleanup is not None:
-            cleanup()  # while the lock is held: the next run may be creating it again
-        if owned:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(store.close)
+            if on_progress is not None:
+                on_progress(UploadProgress(phase="planning"))
+            with await plan_upload_async(codes, options=options, spool_dir=spool) as plan:
+                plan_seconds = anyio.current_time() - started
+                run = UploadSession(
+                    client=client,
+                    manifest=store,
+                    plan=plan,
+                    company_idcode=company_idcode,
+                    category_reg_id=category_reg_id,
+                    generate_type=generate_type,
+                    version=version,
+                    category=category,
+                    assume_not_uploaded=assume_not_uploaded,
+                    grace=reconcile_grace,
+                    retry=retry,
+                    rng=rng if rng is not None else random.Random(),
+                    on_progress=on_progress,
+                    started=started,
+                )
+                await run.prepare(retry_failed=retry_failed)
+                await run.take_baseline()
+                await run.send_all(stop)
+                interrupted = stop is not None and stop.is_set()
+                result = await run.result(plan_seconds, interrupted=interrupted)
+        finally:
+            if spool is not None and spool_dir is None:
+                # While the lock is held: the next run may be creating it again.
+                with contextlib.suppress(OSError):
+                    os.rmdir(spool)
+    if run.unresolved:
+        raise UnresolvedUploadError(run.unresolved, result, run.abort_reason or "")
+    if run.abort_reason is not None:
+        raise UploadAbortedError(run.abort_reason, result)
+    return result
 
 
-async def _open_manifest(
-    manifest: ManifestArg, spool_dir: str | os.PathLike[str] | None
-) -> tuple[UploadManifest, bool, str | os.PathLike[str] | None, Callable[[], None] | None]:
-    """The manifest, whether we own it, where to spool, and how to tidy the spool after."""
-    if manifest is None:
-        return UploadManifest(None), True, spool_dir, None
-    if isinstance(manifest, UploadManifest):
-        return manifest, False, spool_dir, None
-    store = await anyio.to_thread.run_sync(UploadManifest, manifest)
-    if spool_dir is not None:
-        return store, True, spool_dir, None
-    spool = Path(f"{os.fspath(manifest)}.spool")
-    try:
-        await anyio.to_thread.run_sync(_private_spool, spool)
-    except BaseException:
-        store.close()
-        raise
-    return store, True, spool, partial(_remove_if_empty, spool)
-
-
-def _private_spool(spool: Path) -> None:
+def _clear_spool(spool: Path) -> None:
     """Create ``<manifest>.spool`` and remove what a killed run left there.
 
     Safe because the manifest's lock is held: no other run can be using this directory.
@@ -493,81 +461,57 @@ def _private_spool(spool: Path) -> None:
         shutil.rmtree(child, ignore_errors=True)
 
 
-def _remove_if_empty(spool: Path) -> None:
-    with contextlib.suppress(OSError):
-        spool.rmdir()
+def _no_pause(pacer: Pacer | None) -> Pacer:
+    return pacer if pacer is not None else LocalPacer(0.0, 0.0)
 
 
+@attrs.define(kw_only=True, eq=False)
 class UploadSession:
     """One upload's sending and settling against a manifest (SQLite or, for workers, Redis).
 
     :func:`upload_codes` drives it over a whole plan; a scale-out worker drives it request by
-    request as it claims them, so both share the same exactly-once decisions.
+    request as it claims them, so both share the same exactly-once decisions.  ``plan`` is the
+    whole plan (one process); a shared-run worker passes ``None`` and its own ``requests``
+    mapping instead, filled with the requests it claims.  ``pacer``: around every attempt
+    (default: one at a time, no pause; 309's pause is 309's).
     """
 
-    def __init__(
-        self,
-        *,
-        client: IdcodeClient,
-        manifest: ManifestStore,
-        plan: UploadPlan | None,
-        company_idcode: str,
-        category_reg_id: str,
-        generate_type: GenerateType | None,
-        version: Version | None,
-        category: CategoryRef | None,
-        assume_not_uploaded: bool,
-        grace: float,
-        retry: RetryPolicy,
-        rng: random.Random,
-        on_progress: Callable[[UploadProgress], object] | None,
-        started: float,
-        requests: dict[str, UploadRequest] | None = None,
-        pacer: Pacer | None = None,
-    ) -> None:
-        """``plan`` is the whole plan (one process); a shared-run worker passes ``None`` and
-        its own ``requests`` mapping instead, filled with the requests it claims.  ``pacer``:
-        around every attempt (default: one at a time, no pause; 309's pause is 309's)."""
-        self.client = client
-        self.manifest = manifest
-        self.plan = plan
-        self.company_idcode = company_idcode
-        self.category_reg_id = category_reg_id
-        self.generate_type = generate_type
-        self.version = version
-        self.given_category = category
-        self.category: CategoryRef | None = None
-        self.category_problem: str | None = None
-        self.assume_not_uploaded = assume_not_uploaded
-        self.grace = grace
+    client: IdcodeClient
+    manifest: ManifestStore
+    plan: UploadPlan | None
+    company_idcode: str
+    category_reg_id: str
+    generate_type: GenerateType | None
+    version: Version | None
+    given_category: CategoryRef | None = attrs.field(alias="category")
+    assume_not_uploaded: bool
+    grace: float
+    retry: RetryPolicy
+    rng: random.Random
+    on_progress: Callable[[UploadProgress], object] | None
+    started: float
+    given_requests: dict[str, UploadRequest] | None = attrs.field(default=None, alias="requests")
+    pacer: Pacer = attrs.field(default=None, converter=_no_pause)
+    requests: dict[str, UploadRequest] = attrs.field(init=False)
+    engine: Engine[ManifestEntry, UploadCodeResponse, EntryState] = attrs.field(init=False)
+    category: CategoryRef | None = attrs.field(init=False, default=None)
+    category_problem: str | None = attrs.field(init=False, default=None)
+    resumed: set[str] = attrs.field(init=False, factory=set)
+    reconciled: int = attrs.field(init=False, default=0)
+    unresolved: list[UnresolvedRequest] = attrs.field(init=False, factory=list)
+    totals: tuple[int, int, int] = attrs.field(init=False, default=(0, 0, 0))
+    done: dict[str, int] = attrs.field(
+        init=False, factory=lambda: {"requests": 0, "codes": 0, "bytes": 0}
+    )
+    phase: Phase = attrs.field(init=False, default="planning")
+    current: str | None = attrs.field(init=False, default=None)
+
+    def __attrs_post_init__(self) -> None:
+        planned = {request_key(r): r for r in (self.plan.requests if self.plan else ())}
+        self.requests = self.given_requests if self.given_requests is not None else planned
         self.engine = Engine(
-            client,
-            self,
-            pacer=pacer if pacer is not None else LocalPacer(0.0, 0.0),
-            retry=retry,
-            rng=rng,
-            name="upload",
+            self.client, self, pacer=self.pacer, retry=self.retry, rng=self.rng, name="upload"
         )
-        self.specs: dict[str, Endpoint[UploadCodeResponse]] = {}
-        self.on_progress = on_progress
-        self.started = started
-        self.requests: dict[str, UploadRequest] = (
-            requests
-            if requests is not None
-            else {request_key(r): r for r in (plan.requests if plan is not None else ())}
-        )
-        self.resumed: set[str] = set()
-        self.reconciled = 0
-        self.unresolved: list[UnresolvedRequest] = []
-        self.totals = (0, 0, 0)
-        self.done = {"requests": 0, "codes": 0, "bytes": 0}
-        self.phase: Phase = "planning"
-        self.current: str | None = None
-
-    # -- bookkeeping ------------------------------------------------------------------------
-
-    async def _write(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await write(func, *args, **kwargs)
 
     @property
     def abort_reason(self) -> str | None:
@@ -608,23 +552,9 @@ class UploadSession:
     async def prepare(self, *, retry_failed: bool) -> None:
         assert self.plan is not None, "prepare() needs the whole plan"
         records = [describe_request(r, seq) for seq, r in enumerate(self.plan.requests, 1)]
-        new = await self._write(self.manifest.adopt_plan, records)
-        if new:
-            plan = self.plan
-            await self._write(
-                self.manifest.set_fact,
-                "plan",
-                {
-                    "count": plan.count,
-                    "lines": plan.lines,
-                    "blank_lines": plan.blank_lines,
-                    "duplicates": plan.duplicates.count,
-                    "rejected": plan.rejected.count,
-                    "requests": len(plan.requests),
-                },
-            )
+        await write(self.manifest.adopt_plan, records)
         if retry_failed:
-            await self._write(self.manifest.reset_failed)
+            await write(self.manifest.reset_failed)
         entries = await self._entries()
         self.totals = (
             len(entries),
@@ -677,7 +607,7 @@ class UploadSession:
         else:
             resolved = found
         self.category_problem = None
-        await self._write(self.manifest.set_fact, "category", attrs.asdict(resolved))
+        await write(self.manifest.set_fact, "category", attrs.asdict(resolved))
         self.category = resolved
         return resolved
 
@@ -700,18 +630,7 @@ class UploadSession:
             logger.warning("upload: no baseline: 502 failed: %s", redact(str(exc)))
             return
         ids = [r.uploadcode_id for r in records if r.uploadcode_id is not None]
-        await self._write(self.manifest.set_baseline, ids)
-
-    async def reconcile_left_over(self) -> None:
-        """Settle what earlier runs left ``intent``/``unknown`` before sending anything."""
-        maybe = [e for e in await self._entries() if e.maybe_sent]
-        if not maybe:
-            return
-        self.phase = "reconciling"
-        self._progress()
-        await self.reconcile(maybe)
-        self.phase = "uploading"
-        self._progress()
+        await write(self.manifest.set_baseline, ids)
 
     async def reconcile(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
         """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all).
@@ -727,7 +646,7 @@ class UploadSession:
                 if decision.others:
                     note += f"; the centre holds these codes also in {', '.join(decision.others)}"
                     logger.warning("upload: request #%d: %s", entry.seq, note)
-                await self._write(
+                await write(
                     self.manifest.mark_accepted,
                     entry.key,
                     decision.uploadcode_id,
@@ -738,14 +657,14 @@ class UploadSession:
                 self._count_done(entry)
                 self._progress()
             elif isinstance(decision, Absent):
-                await self._write(
+                await write(
                     self.manifest.mark_pending,
                     entry.key,
                     "not on the centre after a lost answer (502/505): safe to send",
                     event="reconciled-absent",
                 )
             elif self.assume_not_uploaded:
-                await self._write(
+                await write(
                     self.manifest.mark_pending,
                     entry.key,
                     f"undecidable ({decision.reason}); the operator asserted it was not "
@@ -813,38 +732,28 @@ class UploadSession:
     # -- sending ----------------------------------------------------------------------------
 
     async def send_all(self, stop: anyio.Event | None) -> None:
-        async with anyio.create_task_group() as group:
-            if stop is not None:
-                group.start_soon(self.engine.relay, stop)
-            for entry in await self._entries():
-                if self.halt.is_set() or (stop is not None and stop.is_set()):
-                    break
-                if entry.state is EntryState.PENDING:
-                    await self.settle(entry)
-            group.cancel_scope.cancel()
+        """Settle the plan's unsettled requests in order (one an earlier run may have sent is
+        looked up first: step 4 of the module docstring)."""
+        entries = await self._entries()
+        unsettled = (e for e in entries if e.state is EntryState.PENDING or e.maybe_sent)
+        await self.engine.drain(map(self._job, unsettled), stop=stop)
         self.current = None
         self.phase = "done"
         self._progress()
 
     async def settle(self, entry: ManifestEntry) -> EntryState | None:
         """Drive one request to ``accepted``/``failed``, or leave it for the next run."""
-        self.specs[entry.key] = build_spec(
-            self.requests[entry.key],
-            company_idcode=self.company_idcode,
-            category_reg_id=self.category_reg_id,
-            generate_type=self.generate_type,
-            version=self.version,
-        )
+        job = self._job(entry)
+        return await self.engine.settle(entry, look_first=job.look_first, maybe_sent=job.maybe_sent)
+
+    def _job(self, entry: ManifestEntry) -> Job[ManifestEntry]:
         self.current = f"#{entry.seq}/{self.totals[0]} {entry.endpoint} {entry.count} codes"
         self._progress()
-        try:
-            return await self.engine.settle(entry)
-        finally:
-            del self.specs[entry.key]
+        return Job(entry, look_first=entry.maybe_sent, maybe_sent=entry.maybe_sent)
 
     # -- the workflow: what 5011–5014 add to the engine ---------------------------------------
 
-    exists_codes: Final = frozenset[int]()
+    exists_codes: ClassVar = frozenset[int]()
     """No answer of 5011–5014 means "these codes are there already": every refusal fails."""
 
     @property
@@ -855,12 +764,21 @@ class UploadSession:
         return item.key
 
     def spec(self, item: ManifestEntry) -> Endpoint[UploadCodeResponse]:
-        return self.specs[item.key]
+        return build_spec(
+            self.requests[item.key],
+            company_idcode=self.company_idcode,
+            category_reg_id=self.category_reg_id,
+            generate_type=self.generate_type,
+            version=self.version,
+        )
 
     async def look_up(self, item: ManifestEntry, *, maybe_sent: bool) -> LookUp[EntryState]:
         """502/505 (:mod:`.reconcile`): found, absent, or left for the next run."""
+        self.phase = "reconciling"
+        self._progress()
         fresh = await anyio.to_thread.run_sync(self.manifest.entry, item.key)
         decision = (await self.reconcile([fresh]))[item.key]
+        self.phase = "uploading"
         if isinstance(decision, Found):
             return Settled(EntryState.ACCEPTED)
         if isinstance(decision, Absent):
@@ -868,7 +786,7 @@ class UploadSession:
         return Leave()
 
     async def accepted(self, item: ManifestEntry, answer: UploadCodeResponse) -> EntryState:
-        await self._write(self.manifest.mark_accepted, item.key, answer.uploadcode_id)
+        await write(self.manifest.mark_accepted, item.key, answer.uploadcode_id)
         self._count_done(item)
         self._progress()
         return EntryState.ACCEPTED
@@ -876,7 +794,7 @@ class UploadSession:
     async def refused(
         self, item: ManifestEntry, error: ApiError, kind: ErrorKind, *, maybe_sent: bool
     ) -> EntryState:
-        await self._write(self.manifest.mark_failed, item.key, error.code, redact(str(error)))
+        await write(self.manifest.mark_failed, item.key, error.code, redact(str(error)))
         if error.code in STOP_CODES:
             self.engine.abort(f"the centre refused the target ({error.code}: {error.message})")
         return EntryState.FAILED
@@ -898,19 +816,8 @@ class UploadSession:
         return UploadResult(
             requests=tuple(
                 RequestOutcome(
-                    seq=e.seq,
-                    key=e.key,
-                    endpoint=e.endpoint,
-                    count=e.count,
-                    first_code=e.first_code,
-                    last_code=e.last_code,
-                    size=e.size,
-                    state=e.state,
-                    uploadcode_id=e.uploadcode_id,
-                    attempts=e.attempts,
-                    reconciled=e.reconciled,
+                    **{name: getattr(e, name) for name in _ENTRY_FIELDS},
                     resumed=e.key in self.resumed,
-                    message=e.message,
                 )
                 for e in entries
             ),
@@ -924,6 +831,5 @@ class UploadSession:
             reconciled=self.reconciled,
             elapsed=anyio.current_time() - self.started,
             plan_seconds=plan_seconds,
-            manifest_path=self.manifest.path,
             interrupted=interrupted,
         )

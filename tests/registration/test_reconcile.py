@@ -6,7 +6,7 @@ import pytest
 
 from idcode_async import BusyError
 from idcode_async.endpoints import OrganUnitInfo
-from idcode_async.registration.reconcile import RESEND, Settle, decide, find_unit, pick_unit
+from idcode_async.registration.reconcile import find_unit, pick_unit
 
 NAME = "北京测试科技有限公司1"
 
@@ -23,18 +23,6 @@ def test_pick_unit_wants_the_exact_name():
     assert pick_unit([info(NAME, None), info(NAME, "z")], NAME).organunit_oid == "z"
     assert pick_unit([info(NAME, None)], NAME).organunit_oid is None
     assert pick_unit([], NAME) is None
-
-
-def test_decide():
-    assert decide(None, ours=True) is RESEND
-    assert decide(None, ours=False) is RESEND
-    found = info(NAME)
-    assert decide(found, ours=True) == Settle(
-        "registered", "i.86.110105.1", "the answer was lost; 307 shows the unit was created"
-    )
-    settled = decide(found, ours=False)
-    assert isinstance(settled, Settle)
-    assert settled.status == "existing"
 
 
 async def test_find_unit_asks_307_for_the_exact_name(client, centre):

@@ -257,6 +257,16 @@ async def test_an_edited_row_of_a_registered_unit_is_not_sent_again(client, cent
     assert centre.count("/unit/regist") == 1
 
 
+async def test_an_edited_row_of_an_existing_unit_is_settled_existing_by_307(client, centre, db):
+    centre.add_unit(unit(1).organunit_name, "someone-else")  # registered before our runs
+    _, first = await run(client, [unit(1)], db)
+    assert first[1].status == "existing"
+    _, outcomes = await run(client, [unit(1, linkphone="13900139000")], db)
+    assert (outcomes[1].status, outcomes[1].reconciled) == ("existing", True)
+    assert outcomes[1].message == "307 shows the unit name is already registered"
+    assert centre.count("/unit/regist") == 1
+
+
 async def test_stop_lets_the_request_in_flight_finish_and_journals_it(client, centre, db):
     stop = anyio.Event()
     centre.on_309 = lambda name: stop.set()
