@@ -40,8 +40,8 @@ from idcode_async.registration import UnitRegistration
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 from idcode_async.scale import load_run
-from idcode_async.scale._keys import PaceKeys
 from idcode_async.scale._redis import connect_sync
+from idcode_async.scale.keys import PaceKeys
 from idcode_async.scale.local import local_redis
 from idcode_async.scale.redis_pacer import pace_log
 

@@ -23,7 +23,7 @@ from .._errors import (
     UsageError,
     ValidationError,
 )
-from ..scale._lazy import MissingExtraError
+from ..scale import MissingExtraError
 from ._exit import EXIT_ABORTED, EXIT_USAGE, CommandError
 from ._library import (
     BatchAbortedError,

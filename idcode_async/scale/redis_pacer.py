@@ -65,8 +65,8 @@ import anyio
 import attrs
 
 from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval, check_concurrency
-from ._keys import PaceKeys
 from ._redis import ResponseError, Script, SyncRedis, run_sync
+from .keys import PaceKeys
 
 if TYPE_CHECKING:
     from ..pacing import Pacer

@@ -34,8 +34,8 @@ from idcode_async.registration import SourceRow, read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 from idcode_async.scale import RedisJournal, enqueue_registration, load_run
-from idcode_async.scale._keys import PaceKeys
 from idcode_async.scale._redis import connect_sync
+from idcode_async.scale.keys import PaceKeys
 from idcode_async.scale.redis_pacer import pace_log
 
 from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
@@ -167,7 +167,7 @@ def held_in_flight(client, journal: RedisJournal, pid: int) -> bool:
     keys = client.zrange(journal.keys.held, 0, -1)
     pipe = client.pipeline(transaction=False)
     for key in keys:
-        pipe.hmget(journal.keys.row(key), "holder", "state")
+        pipe.hmget(journal.keys.item(key), "holder", "state")
     return any(
         holder and f"/{pid}/" in holder and state == "in_flight" for holder, state in pipe.execute()
     )

@@ -30,7 +30,8 @@ from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
 from idcode_async.scale import RedisUploadManifest
 from idcode_async.scale._redis import connect_sync
-from idcode_async.scale.uploads import prepare_upload, upload_progress, verify_upload_run
+from idcode_async.scale.runs import progress
+from idcode_async.scale.uploads import prepare_upload, verify_upload_run
 from idcode_async.uploads import PlanOptions
 
 from ..uploads.target import Target, register_target
@@ -104,7 +105,7 @@ def test_four_workers_one_killed_upload_every_request_exactly_once(served, redis
     # given worker may start too late to claim any of the twelve)
     def holds_intent(worker: subprocess.Popen[bytes]) -> bool:
         return any(
-            f"/{worker.pid}/" in (client.hget(store.keys.request(e.key), "holder") or "")
+            f"/{worker.pid}/" in (client.hget(store.keys.item(e.key), "holder") or "")
             for e in store.entries()
             if e.state.value == "intent"
         )
@@ -123,7 +124,7 @@ def test_four_workers_one_killed_upload_every_request_exactly_once(served, redis
     survivors = [w for w in workers if w is not victim]
     assert [w.returncode for w in survivors] == [0, 0, 0], errors
 
-    state = anyio.run(upload_progress, redis_url, "accept-up")
+    state = anyio.run(progress, redis_url, "accept-up")
     assert (state.complete, state.accepted_codes) == (True, 10_000), state.describe()
     taken = [e for e in store.events() if e["event"] == "lease-expired"]
     assert any(f"/{victim.pid}/" in e["detail"] and "state intent" in e["detail"] for e in taken)
