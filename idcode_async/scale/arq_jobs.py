@@ -125,10 +125,8 @@ def worker_settings(
     """arq ``Worker`` keyword arguments for the scale-out job.
 
     ``max_jobs=1``: one job per process; with one shared pace a second job in the same
-    process would only wait for the same slots.  ``burst``: run at most ``max_jobs`` jobs,
-    then exit (at once if the queue is empty).  Not "until the queue is empty", arq's own
-    burst rule: a crashed worker's job stays in the queue until arq's in-progress timeout (the
-    job timeout, a day), and its items are taken over by the jobs still running anyway.
+    process would only wait for the same slots.  ``burst``: exit once the queue is empty
+    (:func:`serve` also exits after ``max_jobs`` jobs).
     """
     return {
         "functions": _FUNCTIONS,
@@ -136,7 +134,6 @@ def worker_settings(
         "queue_name": queue_name,
         "max_jobs": max_jobs,
         "burst": burst,
-        "max_burst_jobs": max_jobs if burst else -1,
         "job_timeout": JOB_TIMEOUT,
         "keep_result": timedelta(days=1),
         "on_startup": _startup,
@@ -178,9 +175,26 @@ def serve(redis_url: str, **options: Any) -> ServeResult:
     """Run an arq worker for the scale-out job until it is stopped (SIGINT/SIGTERM, two
     stages), or, with ``burst``, until its jobs are done; ``options`` are
     :func:`worker_settings`'."""
-    wait = int(JOB_TIMEOUT.total_seconds())
+    settings = worker_settings(redis_url, **options)
+    limit, started = settings["max_jobs"], 0
+
+    async def own_jobs(ctx: dict[Any, Any]) -> None:
+        """With ``burst``: exit after this worker's own ``max_jobs`` jobs, not only when the
+        queue is empty (arq's rule): a crashed worker's job stays in the queue until arq's
+        in-progress timeout (the job timeout, a day), while its items are taken over by the
+        jobs still running.  arq's ``max_burst_jobs`` is set once the jobs have started: set
+        before, it also makes arq read only that many job ids from the queue, the first ones,
+        which other workers hold."""
+        nonlocal started
+        started += 1
+        if started >= limit:
+            worker.max_burst_jobs = limit
+
     worker = Worker(
-        **worker_settings(redis_url, **options), handle_signals=False, job_completion_wait=wait
+        **settings,
+        handle_signals=False,
+        job_completion_wait=int(JOB_TIMEOUT.total_seconds()),
+        on_job_start=own_jobs if settings["burst"] else None,
     )
     stopper = _TwoStageStop(worker)
     previous = {sig: signal.signal(sig, stopper) for sig in (signal.SIGINT, signal.SIGTERM)}

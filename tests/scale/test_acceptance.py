@@ -3,7 +3,7 @@
 - Four arq worker processes, 300 rows: the sandbox's own log of 309 arrivals shows no two starts
   closer than the minimum pause, and the mean start-to-start interval within 5 % of the pauses
   drawn plus the service time (and of the configured mean); every valid row registered once.
-- Four ``idcode worker --run`` processes, one killed with SIGKILL while a request of its is in
+- Four ``idcode worker --burst`` processes, one killed with SIGKILL while a request of its is in
   flight: its rows are taken over after the lease, settled with 307 first, and nothing is lost
   or registered twice.
 
@@ -33,7 +33,7 @@ from idcode_async.domain.regions import RegionDirectory
 from idcode_async.registration import SourceRow, read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
-from idcode_async.scale import RedisJournal, enqueue_registration, load_run
+from idcode_async.scale import RedisJournal, enqueue_jobs, enqueue_registration, load_run
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.keys import PaceKeys
 from idcode_async.scale.redis_pacer import pace_log
@@ -193,7 +193,8 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(served, re
         slot_lease=2.0,
         timeout=1.5,
     )
-    workers = start_workers(redis_url, 4, "--run", "killed")
+    assert len(anyio.run(enqueue_jobs, redis_url, "killed", 4)) == 4
+    workers = start_workers(redis_url, 4, "--burst")
     victim = workers[1]
     client = connect_sync(redis_url)
     journal = RedisJournal(client, "killed", worker="test")

@@ -41,9 +41,6 @@ def test_worker_settings_run_one_job_per_process_on_our_own_queue(redis_url):
         1,
         True,
     )
-    # burst: this worker's own jobs, then exit (a crashed worker's job stays queued for a day)
-    assert settings["max_burst_jobs"] == 1
-    assert worker_settings(redis_url)["max_burst_jobs"] == -1
     assert settings["redis_settings"].port == int(redis_url.rsplit(":", 1)[1].split("/")[0])
     assert settings["ctx"] == {CTX_REDIS_URL: redis_url}
     assert [f.name for f in WorkerSettings.functions] == [DRAIN_JOB]

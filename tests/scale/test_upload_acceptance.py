@@ -28,7 +28,7 @@ import redis
 from idcode_async import IdcodeClient, RetryPolicy
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
-from idcode_async.scale import RedisUploadManifest
+from idcode_async.scale import RedisUploadManifest, enqueue_jobs
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.runs import progress
 from idcode_async.scale.uploads import prepare_upload, verify_upload_run
@@ -93,7 +93,8 @@ def test_four_workers_one_killed_upload_every_request_exactly_once(served, redis
         "IDCODE_AUTH_CODE": TEST_AUTH_CODE,
         "IDCODE_REDIS_URL": redis_url,
     }
-    command = [sys.executable, "-m", "idcode_async", "worker", "--run", "accept-up"]
+    assert len(anyio.run(enqueue_jobs, redis_url, "accept-up", 4)) == 4
+    command = [sys.executable, "-m", "idcode_async", "worker", "--burst"]
     workers = [
         subprocess.Popen([*command, "--log-level", "warning"], env=env, stderr=subprocess.PIPE)
         for _ in range(4)
