@@ -24,6 +24,7 @@ __all__ = [
     "Script",
     "SyncRedis",
     "connect_sync",
+    "microseconds",
     "run_sync",
 ]
 
@@ -42,3 +43,8 @@ def connect_sync(url: str) -> redis.Redis:
 def run_sync(script: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
     """Run a Lua script (EVALSHA, loading it if the server does not know it)."""
     return script(keys=list(keys), args=list(args))
+
+
+def microseconds(seconds: float) -> int:
+    """Durations go to the scripts in whole microseconds, the unit of Redis ``TIME``."""
+    return round(seconds * 1_000_000)

@@ -41,7 +41,7 @@ from .._denylist import check_no_secret_names
 from .._logging import redact
 from ..durable.store import LeaseLostError, StoreError
 from ..registration.progress import Progress
-from ._redis import ResponseError, SyncRedis, run_sync
+from ._redis import ResponseError, SyncRedis, microseconds, run_sync
 from .keys import StoreKeys
 
 __all__ = [
@@ -55,7 +55,6 @@ __all__ = [
     "RunCounts",
     "clean_text",
     "decode",
-    "microseconds",
 ]
 
 DEFAULT_LEASE: Final = 60.0
@@ -348,11 +347,6 @@ redis.call('HDEL', meta, 'halted')
 return {requeued, retried}
 """
 )
-
-
-def microseconds(seconds: float) -> int:
-    """Durations go to the scripts in whole microseconds, the unit of Redis ``TIME``."""
-    return round(seconds * 1_000_000)
 
 
 @attrs.frozen
