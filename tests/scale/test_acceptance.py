@@ -237,3 +237,50 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(served, re
         f"(attempts {row.attempts}, reconciled {row.reconciled}); taken over "
         f"{takeover:.2f} s after the kill, {time.monotonic() - killed_at:.1f} s to the end"
     )
+
+
+def in_flight_rows(journal: RedisJournal) -> list[str]:
+    return [k for k, e in journal.entries().items() if e.state.value == "in_flight"]
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_the_worker_stops_in_two_stages(served, redis_url, tmp_path, signals):
+    """First SIGTERM: the request in flight finishes and is recorded, nothing new starts.
+    Second: the request in flight is abandoned, recorded as possibly sent (never as pending)."""
+    sandbox, base_url = served
+    sandbox.faults.latency_seconds = 1.5  # every 309 takes a while: the signal lands mid-request
+    sandbox.faults.endpoints = frozenset({309})
+    load_run(
+        redis_url,
+        source_rows(tmp_path, valid_rows(4, prefix="停止单位")),
+        "stop",
+        access_token=TEST_ACCESS_TOKEN,
+        base_url=base_url,
+        check_regions=False,
+        min_interval=0.0,
+        max_interval=0.0,
+    )
+    assert len(anyio.run(enqueue_jobs, redis_url, "stop", 1)) == 1
+    [worker] = start_workers(redis_url, 1, "--burst")
+    client = connect_sync(redis_url)
+    journal = RedisJournal(client, "stop", worker="test")
+    deadline = time.monotonic() + 30
+    while not in_flight_rows(journal):
+        assert time.monotonic() < deadline, "nothing was sent"
+        assert worker.poll() is None
+        time.sleep(0.01)
+    [key] = in_flight_rows(journal)
+    for _ in range(signals):
+        worker.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+    wait_all([worker], timeout=30)
+    assert worker.returncode == 130
+    row = journal.entry(key)
+    assert row is not None
+    if signals == 1:
+        assert row.outcome == "registered"  # finished and recorded
+    else:
+        assert row.state.value in ("in_flight", "unknown")  # may be on the centre: looked up
+    counts = journal.counts()
+    assert (counts.held, counts.pending) == (0, 3)  # nothing new started, the leases released
+    client.close()
