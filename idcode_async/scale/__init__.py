@@ -29,34 +29,37 @@ from typing import TYPE_CHECKING, Any
 
 from ._lazy import MissingExtraError
 
-if TYPE_CHECKING:
-    from .arq_jobs import (
-        Enqueued,
-        ServeResult,
-        WorkerSettings,
-        drain_run_job,
-        enqueue_jobs,
-        enqueue_registration,
-        enqueue_upload,
-        serve,
-        worker_settings,
-    )
-    from .claims import DrainSummary
-    from .drain import drain_run
-    from .leased_store import RunCounts
-    from .redis_journal import ClaimView, LeaseLostError, RedisJournal
-    from .redis_pacer import PaceConflictError, RedisPacer, SlotRecord
-    from .redis_uploads import RedisUploadManifest
-    from .runs import (
-        LoadReport,
-        RunConfig,
-        ScaleError,
-        load_run,
-        normalise_base_url,
-        progress,
-        run_results,
-    )
-    from .uploads import UploadLoadReport, load_upload, prepare_upload, verify_upload_run
+if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
+    from .arq_jobs import Enqueued as Enqueued
+    from .arq_jobs import ServeResult as ServeResult
+    from .arq_jobs import WorkerSettings as WorkerSettings
+    from .arq_jobs import drain_run_job as drain_run_job
+    from .arq_jobs import enqueue_jobs as enqueue_jobs
+    from .arq_jobs import enqueue_registration as enqueue_registration
+    from .arq_jobs import enqueue_upload as enqueue_upload
+    from .arq_jobs import serve as serve
+    from .arq_jobs import worker_settings as worker_settings
+    from .claims import DrainSummary as DrainSummary
+    from .drain import drain_run as drain_run
+    from .leased_store import RunCounts as RunCounts
+    from .redis_journal import ClaimView as ClaimView
+    from .redis_journal import LeaseLostError as LeaseLostError
+    from .redis_journal import RedisJournal as RedisJournal
+    from .redis_pacer import PaceConflictError as PaceConflictError
+    from .redis_pacer import RedisPacer as RedisPacer
+    from .redis_pacer import SlotRecord as SlotRecord
+    from .redis_uploads import RedisUploadManifest as RedisUploadManifest
+    from .runs import LoadReport as LoadReport
+    from .runs import RunConfig as RunConfig
+    from .runs import ScaleError as ScaleError
+    from .runs import load_run as load_run
+    from .runs import normalise_base_url as normalise_base_url
+    from .runs import progress as progress
+    from .runs import run_results as run_results
+    from .uploads import UploadLoadReport as UploadLoadReport
+    from .uploads import load_upload as load_upload
+    from .uploads import prepare_upload as prepare_upload
+    from .uploads import verify_upload_run as verify_upload_run
 
 _MODULES = {
     "arq_jobs": (
@@ -89,39 +92,7 @@ _MODULES = {
 }
 _HOMES = {name: module for module, names in _MODULES.items() for name in names}
 
-__all__ = [
-    "ClaimView",
-    "DrainSummary",
-    "Enqueued",
-    "LeaseLostError",
-    "LoadReport",
-    "MissingExtraError",
-    "PaceConflictError",
-    "RedisJournal",
-    "RedisPacer",
-    "RedisUploadManifest",
-    "RunConfig",
-    "RunCounts",
-    "ScaleError",
-    "ServeResult",
-    "SlotRecord",
-    "UploadLoadReport",
-    "WorkerSettings",
-    "drain_run",
-    "drain_run_job",
-    "enqueue_jobs",
-    "enqueue_registration",
-    "enqueue_upload",
-    "load_run",
-    "load_upload",
-    "normalise_base_url",
-    "prepare_upload",
-    "progress",
-    "run_results",
-    "serve",
-    "verify_upload_run",
-    "worker_settings",
-]
+__all__ = ["MissingExtraError", *_HOMES]
 
 
 def __getattr__(name: str) -> Any:

@@ -252,22 +252,6 @@ return num(redis.call('HGET', rk, 'attempts'))
 """
 )
 
-_SET_ASIDE: Final = (
-    _PRELUDE
-    + """
--- ARGV[A..]: worker, id, reason; only the holder may set its item aside
-local worker, id, reason = ARGV[A], ARGV[A + 1], ARGV[A + 2]
-local rk = prefix .. id
-if redis.call('HGET', rk, 'holder') ~= worker then return 0 end
-redis.call('HSET', rk, 'holder', '', 'lease_until', 0, 'stuck_reason', reason)
-redis.call('ZREM', held, id)
-redis.call('ZREM', todo, id)
-redis.call('ZADD', stuck, redis.call('ZSCORE', order, id), id)
-event(id, 'stuck', reason, worker)
-return 1
-"""
-)
-
 _RENEW: Final = (
     _PRELUDE
     + """
@@ -292,17 +276,24 @@ return {redis.call('HGET', meta, 'halted') or '', lost}
 _RELEASE: Final = (
     _PRELUDE
     + """
--- ARGV[A..]: worker, why, item ids; unsettled items go back to the queue at once
-local worker, why = ARGV[A], ARGV[A + 1]
+-- ARGV[A..]: worker, why, aside ('1': set the items aside as stuck), item ids; only the
+-- holder's items; unsettled ones go back to the queue at once, or to the stuck set
+local worker, why, aside = ARGV[A], ARGV[A + 1], ARGV[A + 2] == '1'
 local released = 0
-for i = A + 2, #ARGV do
+for i = A + 3, #ARGV do
   local id = ARGV[i]
   local rk = prefix .. id
   local f = redis.call('HMGET', rk, 'holder', 'state')
   if f[1] == worker then
     redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
     redis.call('ZREM', held, id)
-    if not settled(f[2]) then
+    if aside then
+      redis.call('HSET', rk, 'stuck_reason', why)
+      redis.call('ZREM', todo, id)
+      redis.call('ZADD', stuck, redis.call('ZSCORE', order, id), id)
+      event(id, 'stuck', why, worker)
+      released = released + 1
+    elseif not settled(f[2]) then
       requeue(id)
       event(id, 'released', why .. ', state ' .. f[2], worker)
       released = released + 1
@@ -561,7 +552,6 @@ class LeasedStore(Generic[ItemT]):
                 ("load", _LOAD),
                 ("claim", _CLAIM),
                 ("transition", _TRANSITION),
-                ("set_aside", _SET_ASIDE),
                 ("renew", _RENEW),
                 ("release", _RELEASE),
                 ("requeue", _REQUEUE),
@@ -617,12 +607,12 @@ class LeasedStore(Generic[ItemT]):
         ids = [self.keys.ident(key) for key in keys]
         if not ids:
             return 0
-        return int(self._script("release", [self.worker, reason.replace(" ", "-"), *ids]))
+        return int(self._script("release", [self.worker, reason.replace(" ", "-"), "0", *ids]))
 
     def set_aside(self, key: str, reason: str) -> bool:
         """Stop claiming an item that may be on the centre but cannot be settled."""
-        ident = self.keys.ident(key)
-        return bool(self._script("set_aside", [self.worker, ident, redact(reason)]))
+        args = [self.worker, redact(reason), "1", self.keys.ident(key)]
+        return bool(self._script("release", args))
 
     def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
         """A new run: stuck items back in the queue, fresh claim counts, the halt lifted, and

@@ -40,7 +40,7 @@ from ..registration.outcomes import RowOutcome
 from ..registration.records import UnitRegistration
 from ..registration.validation import InvalidRow, check_rows
 from ..uploads.executor import DEFAULT_GRACE
-from ._redis import SyncRedis, connect_sync
+from ._redis import SyncRedis, connection
 from .keys import StoreKeys, check_run_id, token_id
 from .leased_store import DEFAULT_BATCH, DEFAULT_LEASE, DEFAULT_MAX_CLAIMS, RunCounts
 from .redis_journal import RedisJournal
@@ -277,17 +277,13 @@ def load_run(
         for position, item in enumerate(rows, start=1)
     ]
     preflight = check_rows(sources, regions if check_regions else None)
-    client = connect_sync(redis) if isinstance(redis, str) else redis
-    journal = RedisJournal(client, run_id, worker=loader_id())
-    try:
+    with connection(redis) as client:
+        journal = RedisJournal(client, run_id, worker=loader_id())
         record_config(journal, config, error=JournalError)
         journal.bind(config.target)
         new = journal.load([(item.row, item.record) for item in preflight.valid])
         _store_invalid(client, journal.keys, preflight.invalid)
         requeued, retried = journal.requeue(retry_failed=retry_failed)
-    finally:
-        if isinstance(redis, str):
-            client.close()
     return LoadReport(
         run_id=run_id,
         total=preflight.total,
@@ -326,11 +322,8 @@ async def progress(redis_url: str, run_id: str) -> RunCounts:
     """The counts of ``run_id`` (either kind), read from Redis (any machine may ask)."""
 
     def read() -> RunCounts:
-        client = connect_sync(redis_url)
-        try:
+        with connection(redis_url) as client:
             return open_store(client, read_config(client, run_id), run_id, "progress").counts()
-        finally:
-            client.close()
 
     return await anyio.to_thread.run_sync(read)
 
@@ -338,14 +331,10 @@ async def progress(redis_url: str, run_id: str) -> RunCounts:
 def run_results(redis: SyncRedis | str, run_id: str) -> list[RowOutcome]:
     """Every row's outcome, by row number: settled rows, invalid rows, and rows still
     unsettled (as ``failed``, with the state they are in and what to do)."""
-    client = connect_sync(redis) if isinstance(redis, str) else redis
-    try:
+    with connection(redis) as client:
         journal = RedisJournal(client, run_id, worker="results")
         lines = cast(list[str], client.lrange(journal.keys.invalid, 0, -1))
         entries = journal.entries().values()
-    finally:
-        if isinstance(redis, str):
-            client.close()
     outcomes = [RowOutcome(**json.loads(line)) for line in lines]
     for entry in entries:
         common: dict[str, Any] = {

@@ -61,7 +61,7 @@ from ..uploads.plan import (
 from ..uploads.planner import plan_upload_async
 from ..uploads.reconcile import CategoryRef, remembered_category
 from ..uploads.spool import Workspace
-from ._redis import SyncRedis, connect_sync
+from ._redis import SyncRedis, connection
 from .claims import ClaimLoop, DrainSummary
 from .keys import check_run_id, token_id
 from .leased_store import Claim
@@ -129,8 +129,7 @@ def load_upload(
             f"{max(r.size for r in big)}): plan with smaller chunks (max_file_bytes) or raise "
             "max_chunk_bytes; every chunk is held in Redis until it is accepted"
         )
-    client = connect_sync(redis) if isinstance(redis, str) else redis
-    try:
+    with connection(redis) as client:
         store = RedisUploadManifest(client, run_id, worker=loader_id())
         same = ("target", "company_idcode", "category_reg_id", "version")
         earlier = record_config(store, config, same, ManifestMismatchError)
@@ -159,9 +158,6 @@ def load_upload(
             duplicates=plan.duplicates.count,
             rejected=plan.rejected.count,
         )
-    finally:
-        if isinstance(redis, str):
-            client.close()
 
 
 async def prepare_upload(
@@ -205,8 +201,7 @@ async def prepare_upload(
         report = await anyio.to_thread.run_sync(
             lambda: load_upload(redis_url, plan, run_id, config, max_chunk_bytes=max_chunk_bytes)
         )
-        sync = connect_sync(redis_url)
-        try:
+        with connection(redis_url) as sync:
             store = RedisUploadManifest(sync, run_id, worker=loader_id())
             async with client_for(config, access_token, auth_code) as client:
                 run = upload_session(client, store, config, plan=plan, category=category)
@@ -215,8 +210,6 @@ async def prepare_upload(
                 lambda: store.requeue(retry_failed=retry_failed)
             )
             await anyio.to_thread.run_sync(sync.hset, store.keys.meta, "ready", "1")
-        finally:
-            sync.close()
     return attrs.evolve(report, requeued=requeued, retried=retried)
 
 
@@ -398,18 +391,10 @@ async def verify_upload_run(
     ``uploadcode_id`` (whichever worker recorded it), and 502 for batches no request owns."""
 
     def read() -> tuple[list[ManifestEntry], frozenset[str] | None, CategoryRef | None, str]:
-        sync = connect_sync(redis_url)
-        try:
+        with connection(redis_url) as sync:
             store = RedisUploadManifest(sync, run_id, worker="verify")
-            config = read_config(sync, run_id)
-            return (
-                store.entries(),
-                store.baseline(),
-                remembered_category(store),
-                config.company_idcode,
-            )
-        finally:
-            sync.close()
+            company = read_config(sync, run_id).company_idcode
+            return store.entries(), store.baseline(), remembered_category(store), company
 
     entries, baseline, remembered, company = await anyio.to_thread.run_sync(read)
     return await compare_with_centre(client, company, entries, baseline, category or remembered)
