@@ -22,19 +22,7 @@ from ._exit import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError
 from ._options import Credentials, credential_options, json_option, require_credentials
 from ._runtime import Output
 
-__all__ = ["WorkerSettings", "run_worker", "worker"]
-
-
-@attrs.frozen(kw_only=True)
-class WorkerSettings:
-    """What ``idcode worker`` was asked to do, checked."""
-
-    redis_url: str
-    credentials: Credentials
-    burst: bool = False
-    max_jobs: int = 1
-    queue: str = "arq:idcode"
-    log_level: str = "info"
+__all__ = ["run_worker", "worker"]
 
 
 @click.command("worker", short_help="a scale-out worker: serve the drain jobs of shared runs")
@@ -78,32 +66,28 @@ def worker(**options: Any) -> int:
     """
     if not options["redis_url"]:
         raise CommandError(f"give --redis URL or set {ENV_REDIS_URL}", code=EXIT_USAGE)
-    settings = WorkerSettings(
-        redis_url=options["redis_url"],
-        credentials=require_credentials(options["access_token"], options["auth_code"]),
-        burst=options["burst"],
-        max_jobs=options["max_jobs"],
-        queue=options["queue"],
-        log_level=options["log_level"],
-    )
-    return run_worker(settings, Output(as_json=options["as_json"]))
-
-
-def run_worker(settings: WorkerSettings, output: Output) -> int:
-    """Serve the jobs until stopped (or, with ``burst``, until this worker's jobs are done)."""
+    credentials = require_credentials(options["access_token"], options["auth_code"])
     logging.basicConfig(
-        level=settings.log_level.upper(),
+        level=options["log_level"].upper(),
         format=f"%(asctime)s worker[{os.getpid()}] %(levelname)s %(name)s: %(message)s",
     )
-    # The jobs read the credentials from this process's environment, never from Redis.
-    os.environ[ENV_TOKEN] = settings.credentials.access_token
-    os.environ[ENV_AUTH_CODE] = settings.credentials.auth_code
-    served = scale.serve(
-        settings.redis_url,
-        queue_name=settings.queue,
-        max_jobs=settings.max_jobs,
-        burst=settings.burst,
+    return run_worker(
+        options["redis_url"],
+        credentials,
+        Output(as_json=options["as_json"]),
+        queue_name=options["queue"],
+        max_jobs=options["max_jobs"],
+        burst=options["burst"],
     )
+
+
+def run_worker(redis_url: str, credentials: Credentials, output: Output, **settings: Any) -> int:
+    """Serve the jobs until stopped (or, with ``burst``, until this worker's jobs are done);
+    ``settings`` are :func:`~idcode_async.scale.arq_jobs.worker_settings`'."""
+    # The jobs read the credentials from this process's environment, never from Redis.
+    os.environ[ENV_TOKEN] = credentials.access_token
+    os.environ[ENV_AUTH_CODE] = credentials.auth_code
+    served = scale.serve(redis_url, **settings)
     code = EXIT_INTERRUPTED if served.signals else EXIT_OK
     output.summary({"command": "worker", **attrs.asdict(served), "exit_code": code})
     return code

@@ -206,23 +206,12 @@ def serve(redis_url: str, **options: Any) -> ServeResult:
     return ServeResult(worker.jobs_complete, worker.jobs_failed, stopper.signals)
 
 
-class WorkerSettings:
-    """For ``arq idcode_async.scale.arq_jobs.WorkerSettings``: Redis from ``IDCODE_REDIS_URL``.
-
-    Add :func:`drain_run_job` to an existing arq deployment's ``functions`` instead, if you
-    have one (and enqueue into its queue with ``queue_name=``).  arq's own signal handling
-    applies there (one stage: jobs are cancelled); ``idcode worker`` stops in two.
-    """
-
-    functions: Final = _FUNCTIONS
-    redis_settings: Final = RedisSettings.from_dsn(
-        os.environ.get(ENV_REDIS_URL, "redis://127.0.0.1:6379/0")
-    )
-    queue_name: Final = DEFAULT_QUEUE
-    max_jobs: Final = 1
-    job_timeout: Final = JOB_TIMEOUT
-    keep_result: Final = timedelta(days=1)
-    on_startup: Final = _startup
+WorkerSettings: Final = worker_settings(os.environ.get(ENV_REDIS_URL, "redis://127.0.0.1:6379/0"))
+"""For ``arq idcode_async.scale.arq_jobs.WorkerSettings`` (arq takes a mapping as well as a
+class): Redis from ``IDCODE_REDIS_URL``.  Add :func:`drain_run_job` to an existing arq
+deployment's ``functions`` instead, if you have one (and enqueue into its queue with
+``queue_name=``).  arq's own signal handling applies there (one stage: jobs are cancelled);
+``idcode worker`` stops in two."""
 
 
 ReportT = TypeVar("ReportT", LoadReport, UploadLoadReport)

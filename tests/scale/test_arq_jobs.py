@@ -43,8 +43,8 @@ def test_worker_settings_run_one_job_per_process_on_our_own_queue(redis_url):
     )
     assert settings["redis_settings"].port == int(redis_url.rsplit(":", 1)[1].split("/")[0])
     assert settings["ctx"] == {CTX_REDIS_URL: redis_url}
-    assert [f.name for f in WorkerSettings.functions] == [DRAIN_JOB]
-    assert WorkerSettings.queue_name == DEFAULT_QUEUE
+    assert [f.name for f in WorkerSettings["functions"]] == [DRAIN_JOB]
+    assert WorkerSettings["queue_name"] == DEFAULT_QUEUE
 
 
 async def test_a_worker_without_credentials_fails_at_start(monkeypatch):
