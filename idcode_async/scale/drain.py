@@ -26,6 +26,7 @@ import anyio
 import anyio.to_thread
 
 from .._client import IdcodeClient
+from .._env import ENV_TOKEN
 from ..domain.regions import RegionDirectory
 from ..durable.store import LeaseLostError
 from ..pacing import Pacer
@@ -68,7 +69,7 @@ async def drain_run(
         if token_id(access_token) != config.token_id:
             raise ScaleError(
                 f"run {run_id} was loaded for another access token than this worker's "
-                "IDCODE_ACCESS_TOKEN: its pace and its items belong to that token"
+                f"{ENV_TOKEN}: its pace and its items belong to that token"
             )
         store = open_store(sync, config, run_id, worker or default_worker_id())
         async with client_for(config, access_token, auth_code) as client:
