@@ -56,9 +56,12 @@ __all__ = ["run_worker", "worker"]
 @json_option
 @credential_options
 def worker(**options: Any) -> int:
-    """Serves the drain jobs of shared runs in Redis (``enqueue_registration``,
-    ``enqueue_upload``, ``--redis`` runs), with the same pace as every other worker of the
-    access token.
+    """The one way to run a scale-out worker: an arq worker (the same as `arq
+    idcode_async.scale.arq_jobs.WorkerSettings`) on the queue arq:idcode.  Each job drains
+    one shared run, registration or upload (enqueue_registration, enqueue_upload,
+    enqueue_jobs, or register-units/upload-codes --redis), with the same pace as every other
+    worker of the access token.  Start as many as you like, on any machine that reaches the
+    Redis.
 
     Ctrl-C or SIGTERM once: stop claiming, let the request in flight finish and be recorded,
     release the leases, exit (130).  Twice: abandon the request in flight (it stays recorded
