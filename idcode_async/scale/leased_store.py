@@ -29,6 +29,7 @@ the run only.  Nothing here names a credential: the facades check the fields the
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import math
 import typing
@@ -479,27 +480,33 @@ EntryT = TypeVar("EntryT")
 def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT:
     """An entry (``JournalEntry``, ``ManifestEntry``) from its item hash, field by field after
     the entry's annotations: ``1`` is true, an empty text is ``None`` where that is allowed."""
-    hints = typing.get_type_hints(cls)
     values = dict(given)
-    for field in attrs.fields(cast(Any, cls)):
-        if field.name in values:
+    for name, kind, optional in _layout(cast(type[Any], cls)):
+        if name in values:
             continue
-        raw, kind = fields.get(field.name, ""), hints[field.name]
-        args = typing.get_args(kind)
-        if type(None) in args:
-            if not raw:
-                values[field.name] = None
-                continue
-            kind = next(arg for arg in args if arg is not type(None))
-        if kind is bool:
-            values[field.name] = raw == "1"
+        raw = fields.get(name, "")
+        if optional and not raw:
+            values[name] = None
+        elif kind is bool:
+            values[name] = raw == "1"
         elif kind is int:
-            values[field.name] = int(raw or 0)
-        elif isinstance(kind, type) and issubclass(kind, enum.Enum):
-            values[field.name] = kind(raw)
+            values[name] = int(raw or 0)
         else:
-            values[field.name] = raw
+            values[name] = kind(raw) if isinstance(kind, enum.EnumType) else raw
     return cls(**values)
+
+
+@functools.cache
+def _layout(cls: type[Any]) -> tuple[tuple[str, Any, bool], ...]:
+    """Each attrs field of ``cls``: its name, its type (``X`` of ``X | None``), optional."""
+    hints = typing.get_type_hints(cls)
+    layout = []
+    for field in attrs.fields(cls):
+        args = typing.get_args(hints[field.name])
+        optional = type(None) in args
+        kind = next(a for a in args if a is not type(None)) if optional else hints[field.name]
+        layout.append((field.name, kind, optional))
+    return tuple(layout)
 
 
 class LeasedStore(Generic[ItemT]):
