@@ -29,7 +29,6 @@ the run only.  Nothing here names a credential: the facades check the fields the
 from __future__ import annotations
 
 import enum
-import functools
 import json
 import math
 import typing
@@ -481,7 +480,7 @@ def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT
     """An entry (``JournalEntry``, ``ManifestEntry``) from its item hash, field by field after
     the entry's annotations: ``1`` is true, an empty text is ``None`` where that is allowed."""
     values = dict(given)
-    for name, kind, optional in _layout(cast(type[Any], cls)):
+    for name, kind, optional in _layout(cls):
         if name in values:
             continue
         raw = fields.get(name, "")
@@ -496,17 +495,22 @@ def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT
     return cls(**values)
 
 
-@functools.cache
-def _layout(cls: type[Any]) -> tuple[tuple[str, Any, bool], ...]:
+_Layout = tuple[tuple[str, Any, bool], ...]
+_LAYOUTS: dict[type[Any], _Layout] = {}
+
+
+def _layout(cls: type[Any]) -> _Layout:
     """Each attrs field of ``cls``: its name, its type (``X`` of ``X | None``), optional."""
-    hints = typing.get_type_hints(cls)
-    layout = []
-    for field in attrs.fields(cls):
-        args = typing.get_args(hints[field.name])
-        optional = type(None) in args
-        kind = next(a for a in args if a is not type(None)) if optional else hints[field.name]
-        layout.append((field.name, kind, optional))
-    return tuple(layout)
+    if cls not in _LAYOUTS:
+        hints = typing.get_type_hints(cls)
+        layout = []
+        for field in attrs.fields(cls):
+            args = typing.get_args(hints[field.name])
+            optional = type(None) in args
+            kind = next(a for a in args if a is not type(None)) if optional else hints[field.name]
+            layout.append((field.name, kind, optional))
+        _LAYOUTS[cls] = tuple(layout)
+    return _LAYOUTS[cls]
 
 
 class LeasedStore(Generic[ItemT]):
