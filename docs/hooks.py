@@ -28,6 +28,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
+
+from idcode_async._errors import RESULT_CODES
+from idcode_async.cli.app import cli
+from idcode_async.sandbox import messages
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 ARRIVING = frozenset({"testing.md"})
@@ -118,10 +124,7 @@ def _section_pages(file: str) -> dict[str, str]:
 
 def result_code_rows() -> Iterator[tuple[int, str, str]]:
     """(code, exception class, the document's message) for every documented code."""
-    from idcode_async import _errors
-    from idcode_async.sandbox import messages
-
-    for code, family in sorted(_errors._FAMILIES.items(), key=lambda item: abs(item[0])):
+    for code, family in sorted(RESULT_CODES.items(), key=lambda item: abs(item[0])):
         yield code, family.__name__, messages.message(0, code)
 
 
@@ -163,10 +166,6 @@ def exit_code_table(lang: str = "en") -> str:
 
 def cli_help(command: str) -> str:
     """``idcode COMMAND --help`` as click prints it (80 columns)."""
-    from click.testing import CliRunner
-
-    from idcode_async.cli.app import cli
-
     words = command.split() if command else []
     result = CliRunner().invoke(cli, [*words, "--help"], terminal_width=80, env={"COLUMNS": "80"})
     if result.exit_code != 0:

@@ -8,9 +8,11 @@ passwords and the authorisation code are kept out of every text built here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final
 
 __all__ = [
+    "RESULT_CODES",
     "ApiError",
     "AuthError",
     "BusyError",
@@ -182,44 +184,48 @@ class UploadError(ApiError):
     """50004–50007/50013/59999: code upload or download problems."""
 
 
-_FAMILIES: dict[int, type[ApiError]] = {
-    -1: BusyError,
-    10000: InvalidParameterError,
-    10001: AuthError,
-    10002: AuthError,
-    10003: NotFoundError,
-    10004: UnitStateError,
-    10005: LoginError,
-    10006: NotFoundError,
-    10007: DuplicateError,
-    10008: DuplicateError,
-    10009: DuplicateError,
-    10010: UnitStateError,
-    20001: VerificationCodeError,
-    20002: VerificationCodeError,
-    20003: VerificationCodeError,
-    30001: ResolveUrlError,
-    30002: ResolveUrlError,
-    30005: ResolveUrlError,
-    40001: FileError,
-    40002: FileError,
-    40003: FileError,
-    40004: FileError,
-    40005: FileError,
-    50001: DuplicateError,
-    50002: DuplicateError,
-    50003: NotFoundError,
-    50004: UploadError,
-    50005: UploadError,
-    50006: UploadError,
-    50007: UploadError,
-    50013: UploadError,
-    59999: UploadError,
-}
+RESULT_CODES: Final[Mapping[int, type[ApiError]]] = MappingProxyType(
+    {
+        -1: BusyError,
+        10000: InvalidParameterError,
+        10001: AuthError,
+        10002: AuthError,
+        10003: NotFoundError,
+        10004: UnitStateError,
+        10005: LoginError,
+        10006: NotFoundError,
+        10007: DuplicateError,
+        10008: DuplicateError,
+        10009: DuplicateError,
+        10010: UnitStateError,
+        20001: VerificationCodeError,
+        20002: VerificationCodeError,
+        20003: VerificationCodeError,
+        30001: ResolveUrlError,
+        30002: ResolveUrlError,
+        30005: ResolveUrlError,
+        40001: FileError,
+        40002: FileError,
+        40003: FileError,
+        40004: FileError,
+        40005: FileError,
+        50001: DuplicateError,
+        50002: DuplicateError,
+        50003: NotFoundError,
+        50004: UploadError,
+        50005: UploadError,
+        50006: UploadError,
+        50007: UploadError,
+        50013: UploadError,
+        59999: UploadError,
+    }
+)
+"""Each result code the endpoints' tables list (返回值代码说明, seed §六 on) → its exception
+class; read-only, and the table the documentation's result-code page is generated from."""
 
 
 def error_for_code(
     code: int, message: str, endpoint: int, body: Mapping[str, Any] | None = None
 ) -> ApiError:
     """The exception for a result code; undocumented codes (0, 2, …) give a plain ApiError."""
-    return _FAMILIES.get(code, ApiError)(code, message, endpoint, body)
+    return RESULT_CODES.get(code, ApiError)(code, message, endpoint, body)

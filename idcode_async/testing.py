@@ -126,7 +126,7 @@ def register_unit(
     ``approval_delay`` (see :func:`finish_reviews`).  ``login_name`` defaults to one derived
     from the unit's number; the password is its last six characters, as for 309.
     """
-    from .sandbox.seeded import add_unit
+    from .sandbox.seeded import add_unit  # the sandbox extra: this plugin loads without it
 
     state = sandbox.state
     login = login_name or f"TEST{len(state.units) + 1:014d}"
@@ -151,6 +151,7 @@ def register_category(
     洗衣液); the code use is the category's.  ``model_number_code`` empty numbers the
     category 1, 2, … as the centre does.  E.g. ``i.86.110105.1/10.232324.1/``.
     """
+    # The sandbox extra: the plugin itself loads on a core install, as pytest loads it.
     from .sandbox.reference_data import category_by_id
     from .sandbox.registrations import RegistrationRequest
     from .sandbox.seeded import add_category

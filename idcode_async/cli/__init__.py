@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
-from ._exit import EXIT_USAGE
+from ._exit import EXIT_OK, EXIT_USAGE
 
 __all__ = ["main"]
 
@@ -21,13 +21,18 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``idcode`` script and ``python -m idcode_async``; the exit code."""
     words = list(sys.argv[1:] if argv is None else argv)
-    if importlib.util.find_spec("click") is None:
+    missing = [name for name in ("click", "rich") if importlib.util.find_spec(name) is None]
+    if missing:
         if words == ["--version"]:  # answers on a core install too, as packagers check it
             print(f"idcode-async {__version__}")
-            return 0
-        print("error: the idcode command needs the 'cli' extra (click)", file=sys.stderr)
+            return EXIT_OK
+        print(
+            f"error: the idcode command needs the 'cli' extra ({', '.join(missing)})",
+            file=sys.stderr,
+        )
         print("hint: pip install 'idcode-async[cli]'", file=sys.stderr)
         return EXIT_USAGE
+    # The commands import click and rich (the cli extra): only now is it known they are there.
     from .app import main as run
 
     return run(argv)

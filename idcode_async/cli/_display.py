@@ -10,7 +10,14 @@ from __future__ import annotations
 import sys
 from typing import Any, Generic, Self, TextIO, TypeVar
 
-from ._library import Progress, UploadProgress
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from ..registration import Progress
+from ..uploads import UploadProgress
 
 __all__ = ["Display", "format_duration", "registration_display", "upload_display"]
 
@@ -67,9 +74,6 @@ class _Live(Display[T]):
     """A rich ``Live`` of progress bars and text lines on stderr (stdout is for results)."""
 
     def __init__(self, render: Any) -> None:
-        from rich.console import Console
-        from rich.live import Live
-
         self._render = render
         self._live = Live(console=Console(stderr=True), refresh_per_second=8, transient=False)
 
@@ -88,10 +92,7 @@ def _choose(kind: str, live: Any, plain: Display[T]) -> Display[T]:
     if kind == "none":
         return Display()
     if kind == "bar" or (kind == "auto" and sys.stderr.isatty()):
-        try:
-            return _Live(live)
-        except ImportError:  # pragma: no cover - rich is in the cli extra
-            pass
+        return _Live(live)
     return plain
 
 
@@ -114,11 +115,6 @@ def describe_registration(progress: Progress) -> str:
 
 
 def _render_registration(progress: Progress) -> Any:
-    from rich.console import Group
-    from rich.progress_bar import ProgressBar
-    from rich.table import Table
-    from rich.text import Text
-
     head = Table.grid(expand=True, padding=(0, 1))
     head.add_column(width=3)
     head.add_column(ratio=1)
@@ -160,11 +156,6 @@ def describe_upload(progress: UploadProgress) -> str:
 
 
 def _render_upload(progress: UploadProgress) -> Any:
-    from rich.console import Group
-    from rich.progress_bar import ProgressBar
-    from rich.table import Table
-    from rich.text import Text
-
     if progress.phase == "planning":
         return Text(describe_upload(progress))
     grid = Table.grid(expand=True, padding=(0, 1))

@@ -14,7 +14,7 @@ import sqlite3
 
 import click
 
-from .._env import ENV_AUTH_CODE, ENV_TOKEN
+from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
 from .._errors import (
     ApiError,
     AuthError,
@@ -23,17 +23,11 @@ from .._errors import (
     UsageError,
     ValidationError,
 )
+from ..durable.store import StoreError, StoreLockedError
+from ..registration import BatchAbortedError, InputFormatError
 from ..scale import MissingExtraError
+from ..uploads import ManifestMismatchError, UnresolvedUploadError, UploadAbortedError
 from ._exit import EXIT_ABORTED, EXIT_USAGE, CommandError
-from ._library import (
-    BatchAbortedError,
-    InputFormatError,
-    ManifestMismatchError,
-    StoreError,
-    StoreLockedError,
-    UnresolvedUploadError,
-    UploadAbortedError,
-)
 
 __all__ = ["as_command_error", "innermost"]
 
@@ -101,7 +95,7 @@ def as_command_error(exc: BaseException, *, base_url: str | None = None) -> Comm
         return CommandError(
             f"Redis at the given URL: {type(exc).__name__}: {exc}",
             code=EXIT_ABORTED,
-            hint="check --redis / IDCODE_REDIS_URL and that the server is up",
+            hint=f"check --redis / {ENV_REDIS_URL} and that the server is up",
         )
     if isinstance(exc, MissingExtraError):
         return CommandError(str(exc), code=EXIT_USAGE)

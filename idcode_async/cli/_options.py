@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 import attrs
 import click
+import httpx
 
-from .._client import TEST_BASE_URL
+from .._client import TEST_BASE_URL, UPLOAD_TIMEOUT, IdcodeClient
 from .._env import ENV_AUTH_CODE, ENV_BASE_URL, ENV_TOKEN
 from ._exit import EXIT_USAGE, CommandError
 
@@ -24,11 +25,16 @@ __all__ = [
     "ClientSettings",
     "Credentials",
     "client_options",
+    "client_settings",
+    "count_option",
     "credential_options",
     "json_option",
     "progress_option",
     "require_credentials",
+    "run_options",
+    "scale_options",
     "seconds",
+    "seconds_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,6 +74,72 @@ class ClientSettings:
     base_url: str
     timeout: float
 
+    def open(
+        self, credentials: Credentials | None, *, upload_timeout: float | None = None
+    ) -> IdcodeClient:
+        """A client with these settings (``upload_timeout`` for 5011-5014 when given); a
+        connection may take at most 10 s to open."""
+        assert credentials is not None, "the settings require credentials when sending"
+        return IdcodeClient(
+            access_token=credentials.access_token,
+            auth_code=credentials.auth_code,
+            base_url=self.base_url,
+            timeout=_capped(self.timeout),
+            upload_timeout=UPLOAD_TIMEOUT if upload_timeout is None else _capped(upload_timeout),
+        )
+
+
+def _capped(timeout: float) -> httpx.Timeout:
+    return httpx.Timeout(timeout, connect=min(10.0, timeout))
+
+
+def count_option(flag: str, *, default: int, help: str, minimum: int = 1) -> Callable[[F], F]:
+    """An integer option of at least ``minimum`` (a usage error below it)."""
+    return click.option(
+        flag, type=click.IntRange(min=minimum), default=default, show_default=True, help=help
+    )
+
+
+def seconds_option(
+    flag: str,
+    *,
+    help: str,
+    default: float | None = None,
+    minimum: float = 0.0,
+    inclusive: bool = False,
+) -> Callable[[F], F]:
+    """An option in seconds, checked by :func:`seconds`."""
+    return click.option(
+        flag,
+        **seconds(minimum, inclusive=inclusive),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
+def scale_options(what: str, *, named_by: str) -> Callable[[F], F]:
+    """``--redis`` (``what`` is shared through Redis under the name ``named_by`` gives),
+    ``--workers`` and ``--lease``: the options of a command that can run distributed."""
+
+    def decorate(func: F) -> F:
+        func = seconds_option(
+            "--lease", help="with --redis: seconds a worker's claim outlives it  [default: 60]"
+        )(func)
+        func = count_option(
+            "--workers", default=1, minimum=0, help="with --redis: local worker processes"
+        )(func)
+        return click.option(
+            "--redis",
+            metavar="URL",
+            is_flag=False,
+            flag_value="",
+            help=f"share {what} through Redis (the redis extra); {named_by} names it there "
+            "(see docs/scale-out.md)",
+        )(func)
+
+    return decorate
+
 
 def credential_options(func: F) -> F:
     """``--access-token`` / ``--auth-code``, defaulting to the ``IDCODE_*`` variables."""
@@ -87,13 +159,7 @@ def credential_options(func: F) -> F:
 
 def client_options(func: F) -> F:
     """``--base-url`` and ``--timeout`` of the requests."""
-    func = click.option(
-        "--timeout",
-        **seconds(),
-        default=30.0,
-        show_default=True,
-        help="request timeout, seconds",
-    )(func)
+    func = seconds_option("--timeout", default=30.0, help="request timeout, seconds")(func)
     return click.option(
         "--base-url",
         envvar=ENV_BASE_URL,
@@ -121,6 +187,24 @@ def json_option(func: F) -> F:
         is_flag=True,
         help="print one JSON summary object on stdout (messages stay on stderr)",
     )(func)
+
+
+def run_options(what: str, *, named_by: str) -> Callable[[F], F]:
+    """The options of a long run that sends: ``--progress``, ``--json``, the client's and
+    the credentials, and :func:`scale_options`."""
+
+    def decorate(func: F) -> F:
+        func = scale_options(what, named_by=named_by)(func)
+        for option in (credential_options, client_options, json_option, progress_option):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def client_settings(options: dict[str, Any]) -> ClientSettings:
+    """``--base-url`` and ``--timeout`` (:func:`client_options`) as settings."""
+    return ClientSettings(options["base_url"], options["timeout"])
 
 
 def require_credentials(access_token: str | None, auth_code: str | None) -> Credentials:

@@ -20,7 +20,7 @@ import click
 from click.core import ParameterSource
 
 from .._env import ENV_REDIS_URL
-from ._exit import CommandError
+from ._exit import EXIT_INTERRUPTED, CommandError
 
 __all__ = ["Output", "redis_url", "resume_command", "watch_signals"]
 
@@ -47,6 +47,12 @@ class Output:
         """With ``--json``: the one JSON object on stdout."""
         if self.as_json:
             click.echo(json.dumps(data, ensure_ascii=False, sort_keys=True))
+
+    def interrupted(self, message: str, resume: str) -> int:
+        """Say what an interruption left behind and how to resume; the exit code."""
+        self.notice(message)
+        self.notice(f"resume with: {resume}")
+        return EXIT_INTERRUPTED
 
 
 def resume_command(ctx: click.Context) -> str:

@@ -28,10 +28,11 @@ from .. import scale
 from .._client import IdcodeClient
 from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
 from ..domain.regions import RegionDirectory
+from ..registration import SourceRow, open_results
 from ..scale.keys import check_run_id
+from ..uploads import UploadProgress
 from ._display import registration_display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
-from ._library import SourceRow, UploadProgress, open_results
 from ._runtime import Output
 from ._settings import RegisterSettings, UploadSettings
 

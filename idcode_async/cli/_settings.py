@@ -7,32 +7,59 @@ nothing below the click layer sees an option or a namespace.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import attrs
 
 from .._client import UPLOAD_TIMEOUT
+from ..registration import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL
+from ..registration.runner import DEFAULT_RETRY
+from ..uploads import CategoryRef, PlanOptions
+from ..uploads.executor import DEFAULT_GRACE
 from ._exit import CommandError
-from ._library import (
-    DEFAULT_GRACE,
-    DEFAULT_MAX_INTERVAL,
-    DEFAULT_MIN_INTERVAL,
-    DEFAULT_RETRY,
-    CategoryRef,
-    PlanOptions,
-)
 from ._options import ClientSettings, Credentials
+from ._runtime import redis_url
 
-__all__ = ["RedisSettings", "RedisUpload", "RegisterSettings", "UploadSettings"]
+__all__ = [
+    "RedisSettings",
+    "RedisUpload",
+    "RegisterSettings",
+    "UploadSettings",
+    "copied",
+    "redis_settings",
+]
+
+R = TypeVar("R", bound="RedisSettings")
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RedisSettings:
     """``--redis``: the run is shared through Redis; ``--journal`` names it there."""
 
     url: str
     workers: int = 1
     lease: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RedisUpload(RedisSettings):
+    """``--redis``: the upload is shared through Redis under the name ``run``."""
+
+    run: str
+
+
+def copied(options: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The options that become settings of the same name, unchanged."""
+    return {name: options[name] for name in names}
+
+
+def redis_settings(options: dict[str, Any], kind: type[R], **extra: Any) -> R | None:
+    """The ``--redis``/``--workers``/``--lease`` options as ``kind``, or None without
+    ``--redis`` (``--redis`` alone: the URL in the variable)."""
+    if options["redis"] is None:
+        return None
+    url = redis_url(options["redis"])
+    return kind(url=url, workers=options["workers"], lease=options["lease"], **extra)
 
 
 @attrs.frozen(kw_only=True)
@@ -66,16 +93,6 @@ class RegisterSettings:
                 f"--max-interval ({self.max_interval:g}) is shorter than --min-interval "
                 f"({self.min_interval:g})"
             )
-
-
-@attrs.frozen
-class RedisUpload:
-    """``--redis``: the upload is shared through Redis under the name ``run``."""
-
-    url: str
-    run: str
-    workers: int = 1
-    lease: float | None = None
 
 
 @attrs.frozen(kw_only=True)

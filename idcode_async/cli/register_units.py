@@ -15,37 +15,34 @@ import anyio
 import attrs
 import click
 
-from .._client import IdcodeClient
 from .._env import ENV_TOKEN
 from ..domain.regions import RegionDirectory
-from ._display import registration_display
-from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
-from ._library import (
+from ..registration import (
     DEFAULT_MAX_INTERVAL,
     DEFAULT_MIN_INTERVAL,
-    DEFAULT_RETRY,
-    FIELDS,
     BatchAbortedError,
     BatchSummary,
     LocalPacer,
     SourceRow,
-    check_rows,
     open_results,
     read_units,
     register_units,
 )
+from ..registration.records import FIELDS
+from ..registration.runner import DEFAULT_RETRY
+from ..registration.validation import check_rows
+from ._display import registration_display
+from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
 from ._options import (
-    ClientSettings,
-    client_options,
-    credential_options,
-    json_option,
-    progress_option,
+    client_settings,
+    count_option,
     require_credentials,
-    seconds,
+    run_options,
+    seconds_option,
 )
-from ._runtime import Output, redis_url, resume_command, watch_signals
+from ._runtime import Output, resume_command, watch_signals
 from ._scale import register_distributed
-from ._settings import RedisSettings, RegisterSettings
+from ._settings import RedisSettings, RegisterSettings, copied, redis_settings
 
 __all__ = ["Finding", "RegisterSettings", "register_units_command", "run_register_units"]
 
@@ -77,70 +74,39 @@ class Finding:
     help="input encoding; auto reads UTF-8 (BOM or not), else GB18030 and says so",
 )
 @click.option("--strict-columns", is_flag=True, help="refuse columns/keys that are not 309's")
-@click.option(
+@seconds_option(
     "--min-interval",
-    **seconds(0, inclusive=True),
     default=DEFAULT_MIN_INTERVAL,
-    show_default=True,
+    inclusive=True,
     help="shortest pause between submissions, seconds",
 )
-@click.option(
+@seconds_option(
     "--max-interval",
-    **seconds(0, inclusive=True),
     default=DEFAULT_MAX_INTERVAL,
-    show_default=True,
+    inclusive=True,
     help="longest pause between submissions, seconds",
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="submissions at once; 1 unless the centre has allowed more",
+@count_option(
+    "--concurrency", default=1, help="submissions at once; 1 unless the centre has allowed more"
 )
-@click.option(
+@count_option(
     "--max-retries",
-    type=click.IntRange(min=0),
     default=DEFAULT_RETRY.max_retries,
-    show_default=True,
+    minimum=0,
     help="further tries per row after busy answers or lost connections",
 )
 @click.option(
     "--dry-run", is_flag=True, help="check the rows and show the invalid ones; send nothing"
 )
-@click.option(
+@count_option(
     "--show",
-    type=click.IntRange(min=0),
     default=20,
-    show_default=True,
+    minimum=0,
     help="--dry-run: invalid rows listed before a count of the rest",
 )
 @click.option("--retry-failed", is_flag=True, help="send rows an earlier run recorded as failed")
 @click.option("--no-region-check", is_flag=True, help="do not check regions against 101")
-@progress_option
-@json_option
-@client_options
-@credential_options
-@click.option(
-    "--redis",
-    metavar="URL",
-    is_flag=False,
-    flag_value="",
-    help="share the run through Redis (the redis extra); --journal names the run there "
-    "(see docs/scale-out.md)",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="with --redis: local worker processes",
-)
-@click.option(
-    "--lease",
-    **seconds(),
-    help="with --redis: seconds a worker's claim on rows outlives it  [default: 60]",
-)
+@run_options("the run", named_by="--journal")
 @click.pass_context
 def register_units_command(ctx: click.Context, /, **options: Any) -> int:
     """Checks every row first (309's rules, regions against 101), then registers the valid
@@ -159,28 +125,17 @@ def settings_from(options: dict[str, Any], *, resume: str) -> RegisterSettings:
     credentials = (
         None if dry_local else require_credentials(options["access_token"], options["auth_code"])
     )
-    redis = None
-    if options["redis"] is not None:
-        options["redis"] = redis_url(options["redis"])
-        redis = RedisSettings(options["redis"], options["workers"], options["lease"])
     return RegisterSettings(
-        input=options["input"],
-        journal=options["journal"],
-        out=options["out"],
-        encoding=options["encoding"],
-        strict_columns=options["strict_columns"],
-        min_interval=options["min_interval"],
-        max_interval=options["max_interval"],
-        concurrency=options["concurrency"],
-        max_retries=options["max_retries"],
-        dry_run=options["dry_run"],
-        show=options["show"],
-        retry_failed=options["retry_failed"],
+        **copied(
+            options,
+            *("input", "journal", "out", "encoding", "strict_columns", "min_interval"),
+            *("max_interval", "concurrency", "max_retries", "dry_run", "show", "retry_failed"),
+            "progress",
+        ),
         check_regions=not options["no_region_check"],
-        progress=options["progress"],
-        client=ClientSettings(options["base_url"], options["timeout"]),
+        client=client_settings(options),
         credentials=credentials,
-        redis=redis,
+        redis=redis_settings(options, RedisSettings),
         resume=resume,
     )
 
@@ -216,16 +171,6 @@ def _input_name(settings: RegisterSettings) -> str:
     return "standard input" if settings.input == "-" else settings.input
 
 
-def _client(settings: RegisterSettings) -> IdcodeClient:
-    assert settings.credentials is not None
-    return IdcodeClient(
-        access_token=settings.credentials.access_token,
-        auth_code=settings.credentials.auth_code,
-        base_url=settings.client.base_url,
-        timeout=settings.client.timeout,
-    )
-
-
 def findings(rows: list[SourceRow], regions: RegionDirectory | None) -> tuple[int, list[Finding]]:
     """The number of valid rows and a finding per invalid one (309's rules, regions)."""
     preflight = check_rows(rows, regions)
@@ -243,7 +188,7 @@ async def dry_run(settings: RegisterSettings, rows: list[SourceRow], output: Out
     """Check every row and show the invalid ones; no journal is opened, nothing is sent."""
     regions = None
     if settings.check_regions:
-        async with _client(settings) as client:
+        async with settings.client.open(settings.credentials) as client:
             regions = await RegionDirectory.load(client)
     valid, found = findings(rows, regions)
     for finding in found[: settings.show]:
@@ -277,7 +222,8 @@ async def register(settings: RegisterSettings, rows: list[SourceRow], output: Ou
     summary: BatchSummary | None = None
     aborted: BatchAbortedError | None = None
     try:
-        async with _client(settings) as client, anyio.create_task_group() as group:
+        client = settings.client.open(settings.credentials)
+        async with client, anyio.create_task_group() as group:
             run_scope = anyio.CancelScope()
             group.start_soon(watch_signals, stop, run_scope, "request")
             with run_scope, display:
@@ -305,12 +251,11 @@ async def register(settings: RegisterSettings, rows: list[SourceRow], output: Ou
         if writer is not None:
             writer.close()
     if run_scope.cancelled_caught or summary is None:
-        output.notice(
+        return output.interrupted(
             "interrupted: a request in flight was abandoned; the journal marks its row for a "
-            "307 check before any resend"
+            "307 check before any resend",
+            settings.resume,
         )
-        output.notice(f"resume with: {settings.resume}")
-        return EXIT_INTERRUPTED
     return report(settings, summary, aborted, output)
 
 
@@ -351,8 +296,7 @@ def report(
             hint=f"{cause}, then resume with: {settings.resume}",
         )
     if code == EXIT_INTERRUPTED:
-        output.notice(f"interrupted: {summary.pending} rows not yet settled")
-        output.notice(f"resume with: {settings.resume}")
+        output.interrupted(f"interrupted: {summary.pending} rows not yet settled", settings.resume)
     return code
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 import click
 
+from .._env import ENV_AUTH_CODE, ENV_TOKEN
 from ._exit import EXIT_OK, EXIT_USAGE, CommandError
 from ._extras import SANDBOX_MODULES, require_extra
 
@@ -80,6 +81,8 @@ def is_loopback(host: str) -> bool:
 
 def run_server(settings: ServeSettings) -> None:
     """Check the address is free, say where and with which key, then serve until stopped."""
+    # The sandbox extra (starlette, uvicorn) is not the cli extra: imported once it is known
+    # to be there, so that every other command works without it.
     from ..sandbox import Sandbox
     from ..sandbox.config import TEST_ACCESS_TOKEN, TEST_AUTH_CODE
     from ..sandbox.serve import serve
@@ -100,7 +103,7 @@ def run_server(settings: ServeSettings) -> None:
         caps["max_body_bytes"] = settings.max_body_bytes
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     click.echo(f"sandbox: http://{host}:{settings.port}")
-    click.echo(f"  test key: IDCODE_ACCESS_TOKEN={TEST_ACCESS_TOKEN}")
-    click.echo(f"            IDCODE_AUTH_CODE={TEST_AUTH_CODE}")
+    click.echo(f"  test key: {ENV_TOKEN}={TEST_ACCESS_TOKEN}")
+    click.echo(f"            {ENV_AUTH_CODE}={TEST_AUTH_CODE}")
     click.echo("  Ctrl-C stops it", err=True)
     serve(Sandbox(seeded=settings.seeded, **caps), port=settings.port, host=settings.host)

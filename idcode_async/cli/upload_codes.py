@@ -14,14 +14,9 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import click
-import httpx
 
-from .._client import UPLOAD_TIMEOUT, IdcodeClient
-from ._codes import CodeReader
-from ._display import Display, upload_display
-from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
-from ._library import (
-    DEFAULT_GRACE,
+from .._client import UPLOAD_TIMEOUT
+from ..uploads import (
     CategoryRef,
     EntryState,
     PlanOptions,
@@ -33,22 +28,24 @@ from ._library import (
     UploadProgress,
     UploadResult,
     plan_upload_async,
-    problems_text,
     upload_codes,
     verify_upload,
 )
+from ..uploads.executor import DEFAULT_GRACE
+from ..uploads.followups import problems_text
+from ._codes import CodeReader
+from ._display import Display, upload_display
+from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
 from ._options import (
-    ClientSettings,
-    client_options,
-    credential_options,
-    json_option,
-    progress_option,
+    client_settings,
+    count_option,
     require_credentials,
-    seconds,
+    run_options,
+    seconds_option,
 )
-from ._runtime import Output, redis_url, resume_command, watch_signals
+from ._runtime import Output, resume_command, watch_signals
 from ._scale import upload_distributed
-from ._settings import RedisUpload, UploadSettings
+from ._settings import RedisUpload, UploadSettings, copied, redis_settings
 
 __all__ = ["UploadSettings", "plan_lines", "run_upload_codes", "upload_codes_command"]
 
@@ -85,20 +82,12 @@ _ENDPOINT_NAMES = {
     type=click.Choice(["0", "1"]),
     help="short codes: 1 in sequence, 0 at random (not sent by default: the centre's 1)",
 )
-@click.option(
+@count_option(
     "--min-run",
-    type=click.IntRange(min=1),
     default=PlanOptions().min_run_length,
-    show_default=True,
     help="shortest run of consecutive numbers sent as a range",
 )
-@click.option(
-    "--chunk-codes",
-    type=click.IntRange(min=1),
-    default=PlanOptions().max_file_codes,
-    show_default=True,
-    help="codes per 5011 file",
-)
+@count_option("--chunk-codes", default=PlanOptions().max_file_codes, help="codes per 5011 file")
 @click.option("--verify", is_flag=True, help="check the centre's counts (503) afterwards")
 @click.option(
     "--idcode-of-category",
@@ -111,40 +100,19 @@ _ENDPOINT_NAMES = {
     help="send requests whose fate could not be settled (you checked they are absent)",
 )
 @click.option("--retry-failed", is_flag=True, help="send requests the centre refused again")
-@click.option(
+@seconds_option(
     "--reconcile-grace",
-    **seconds(0, inclusive=True),
     default=DEFAULT_GRACE,
-    show_default=True,
+    inclusive=True,
     help="seconds a batch may take to show in 502 after its request",
 )
-@click.option(
+@seconds_option(
     "--upload-timeout",
-    **seconds(),
     default=UPLOAD_TIMEOUT.read,
-    show_default=True,
     help="timeout of the upload requests, seconds",
 )
-@progress_option
-@json_option
-@client_options
-@credential_options
-@click.option(
-    "--redis",
-    metavar="URL",
-    is_flag=False,
-    flag_value="",
-    help="share the upload through Redis (the redis extra); --run names it there",
-)
+@run_options("the upload", named_by="--run")
 @click.option("--run", "run_name", help="with --redis: the upload run's name (required)")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="with --redis: local worker processes",
-)
-@click.option("--lease", **seconds(), help="with --redis: seconds a worker's claim outlives it")
 @click.pass_context
 def upload_codes_command(ctx: click.Context, /, **options: Any) -> int:
     """Plans the codes (runs of consecutive numbers become 5013/5014 ranges, the rest 5011
@@ -186,33 +154,22 @@ def settings_from(options: dict[str, Any], *, resume: str) -> UploadSettings:
         if missing:
             raise CommandError(f"{' and '.join(missing)} required to upload")
         credentials = require_credentials(options["access_token"], options["auth_code"])
-    redis = None
-    if options["redis"] is not None:
-        options["redis"] = redis_url(options["redis"])
-        if not options["run_name"]:
-            raise CommandError("--redis needs --run RUN (the run's name)")
-        redis = RedisUpload(
-            options["redis"], options["run_name"], options["workers"], options["lease"]
-        )
+    if options["redis"] is not None and not options["run_name"]:
+        raise CommandError("--redis needs --run RUN (the run's name)")
     return UploadSettings(
         codes=codes,
         manifest=manifest,
         options=plan_options,
-        plan_only=options["plan_only"],
-        company_idcode=options["company_idcode"],
-        category_reg_id=options["category_reg_id"],
-        interface_version=options["interface_version"],
-        generate_type=options["generate_type"],
-        verify=options["verify"],
+        **copied(
+            options,
+            *("plan_only", "company_idcode", "category_reg_id", "interface_version", "verify"),
+            *("generate_type", "assume_not_uploaded", "retry_failed", "reconcile_grace"),
+            *("upload_timeout", "progress"),
+        ),
         category=category,
-        assume_not_uploaded=options["assume_not_uploaded"],
-        retry_failed=options["retry_failed"],
-        reconcile_grace=options["reconcile_grace"],
-        upload_timeout=options["upload_timeout"],
-        progress=options["progress"],
-        client=ClientSettings(options["base_url"], options["timeout"]),
+        client=client_settings(options),
         credentials=credentials,
-        redis=redis,
+        redis=redis_settings(options, RedisUpload, run=options["run_name"]),
         resume=resume,
     )
 
@@ -345,20 +302,6 @@ def _manifest_counts(path: Path) -> dict[EntryState, int] | None:
         store.close()
 
 
-def _client(settings: UploadSettings) -> IdcodeClient:
-    assert settings.credentials is not None
-    timeout = settings.client.timeout
-    return IdcodeClient(
-        access_token=settings.credentials.access_token,
-        auth_code=settings.credentials.auth_code,
-        base_url=settings.client.base_url,
-        timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-        upload_timeout=httpx.Timeout(
-            settings.upload_timeout, connect=min(10.0, settings.upload_timeout)
-        ),
-    )
-
-
 async def upload(settings: UploadSettings, output: Output) -> int:
     """The local run, then ``--verify``; Ctrl-C handled in two steps."""
     assert settings.company_idcode is not None
@@ -368,7 +311,8 @@ async def upload(settings: UploadSettings, output: Output) -> int:
     result: UploadResult | None = None
     failure: UploadAbortedError | UnresolvedUploadError | None = None
     verified: Any = None
-    async with _client(settings) as client, anyio.create_task_group() as group:
+    client = settings.client.open(settings.credentials, upload_timeout=settings.upload_timeout)
+    async with client, anyio.create_task_group() as group:
         run_scope = anyio.CancelScope()
         group.start_soon(watch_signals, stop, run_scope, "request")
         with run_scope, display:
@@ -402,14 +346,12 @@ async def upload(settings: UploadSettings, output: Output) -> int:
                 client, settings.company_idcode, settings.manifest, category=settings.category
             )
         group.cancel_scope.cancel()
-    if result is None and not run_scope.cancelled_caught:
-        output.notice("interrupted while planning: nothing was sent")
-        output.notice(f"resume with: {settings.resume}")
-        return EXIT_INTERRUPTED
-    if run_scope.cancelled_caught or result is None:
-        output.notice("interrupted: the request in flight was recorded as unknown")
-        output.notice(f"resume with: {settings.resume}")
-        return EXIT_INTERRUPTED
+    if run_scope.cancelled_caught:
+        return output.interrupted(
+            "interrupted: the request in flight was recorded as unknown", settings.resume
+        )
+    if result is None:
+        return output.interrupted("interrupted while planning: nothing was sent", settings.resume)
     return report(settings, result, failure, verified, output)
 
 
@@ -465,8 +407,7 @@ def report(
             str(failure), code=EXIT_ABORTED, hint=f"then resume with: {settings.resume}"
         )
     if code == EXIT_INTERRUPTED:
-        output.notice("interrupted: no new request was started")
-        output.notice(f"resume with: {settings.resume}")
+        output.interrupted("interrupted: no new request was started", settings.resume)
     return code
 
 

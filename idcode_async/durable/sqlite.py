@@ -1,66 +1,105 @@
-"""Durable local stores: SQLite files that survive a crash, one run at a time.
+"""Durable local stores: one SQLite file per run, one item table for every item kind.
 
-The batch journal (309) and the upload manifest (5011–5014) both record an intent *before* a
-request and its outcome *after*, so that a killed process resumes without sending anything
-twice.  That needs the same four things from SQLite, kept here once: WAL mode with a
-``synchronous`` level that makes every commit durable, ``BEGIN IMMEDIATE`` transactions, an OS
-lock so that two runs never share a file, and a refusal of any SQLite file that is not one of
-ours *before* anything in it is changed.  No column may be named like a secret.
+The registration journal (309) and the upload manifest (5011–5014) both record an item's
+*intent* before its request and its outcome after, so that a killed process resumes without
+sending anything twice.  They share everything here: WAL mode with a ``synchronous`` level that
+makes every commit durable, ``BEGIN IMMEDIATE`` transactions, an OS lock so that two runs never
+share a file, a refusal of any file that is not this kind of store *before* anything in it is
+changed, and one schema:
+
+* ``items``: one row per item, the engine's columns (state ``pending`` → ``intent`` →
+  ``unknown`` → ``done`` with an ``outcome``, attempts, result code, message, the centre's
+  ``receipt`` for it, unique in a store) and ``data``, a JSON object the kind fills with what
+  describes its item (a unit's name, a request's range);
+* ``events``: the append-only log of every transition;
+* ``facts``: JSON values about the run (kind, schema version, target binding, baseline …).
 
 The lock belongs to the file's identity (``st_dev``, ``st_ino``), not to the path string: a
-symlink, a hard link or a relative path to the same journal reaches the same lock, so a second
-run is refused however it names the file.
+symlink, a hard link or a relative path to the same store reaches the same lock, so a second
+run is refused however it names the file.  No column, data field or fact may be named like a
+secret (:mod:`idcode_async._denylist`); messages are redacted.
 """
 
 from __future__ import annotations
 
+import contextlib
+import enum
+import json
 import os
-import re
 import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, ClassVar, Literal, Self
+from typing import IO, Any, ClassVar, Final, Generic, Literal, Self, TypeVar
+
+import attrs
+from attrs import AttrsInstance
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from .store import StoreEvent
+from .store import StoreError, StoreEvent, StoreLockedError
 
 __all__ = [
     "APPLICATION_ID",
+    "SCHEMA_VERSION",
     "SqliteStore",
     "Synchronous",
-    "Transaction",
     "acquire_run_lock",
-    "clean_message",
-    "open_store",
 ]
 
 Synchronous = Literal["FULL", "EXTRA", "NORMAL"]
-ErrorFactory = Callable[[str], Exception]
+EntryT = TypeVar("EntryT", bound=AttrsInstance)
 
-APPLICATION_ID = 0x1DC0DE01
+APPLICATION_ID: Final = 0x1DC0DE01
 """Written into every store this SDK creates (``PRAGMA application_id``), so that a foreign
 SQLite file is recognised before anything in it is touched."""
 
+SCHEMA_VERSION: Final = 2
+"""Version 1 (idcode-async 0.1.0) kept a table per kind (``rows``, ``requests``, ``meta``)."""
 
-class Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (or ``ROLLBACK`` on error): one durable step."""
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS facts (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL CHECK (json_valid(value))
+);
+CREATE TABLE IF NOT EXISTS items (
+    key TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'intent', 'unknown', 'done')),
+    outcome TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reconciled INTEGER NOT NULL DEFAULT 0,
+    code INTEGER,
+    message TEXT,
+    receipt TEXT UNIQUE,
+    intent_ms INTEGER,
+    data TEXT NOT NULL CHECK (json_valid(data)),
+    updated_ms INTEGER NOT NULL,
+    CHECK ((state = 'done') = (outcome IS NOT NULL)),
+    CHECK (receipt IS NULL OR state = 'done')
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL REFERENCES items (key) ON DELETE CASCADE,
+    at_ms INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    detail TEXT
+);
+"""
+_TABLES: Final = frozenset({"facts", "items", "events"})
+_OLD_TABLES: Final = (
+    frozenset({"meta", "rows", "events"}),
+    frozenset({"meta", "requests", "events"}),
+)
+_TABLE_NAMES: Final = (
+    "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+)
+_NAMES: Final = "key, seq, state, outcome, attempts, reconciled, code, message, receipt, intent_ms"
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
 
-    def __enter__(self) -> sqlite3.Connection:
-        self._db.execute("BEGIN IMMEDIATE")
-        return self._db
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
-
-
-def acquire_run_lock(path: Path, locked: ErrorFactory) -> IO[bytes] | None:
+def acquire_run_lock(path: Path, locked: Callable[[str], Exception]) -> IO[bytes] | None:
     """An exclusive, non-blocking OS lock on the identity of the file at ``path``.
 
     The file is created (empty, which SQLite reads as a new database) if it does not exist, so
@@ -90,99 +129,117 @@ def acquire_run_lock(path: Path, locked: ErrorFactory) -> IO[bytes] | None:
     return stream
 
 
-def open_store(
-    path: Path | None,
-    schema: str,
-    *,
-    synchronous: Synchronous = "FULL",
-    error: ErrorFactory,
-) -> sqlite3.Connection:
-    """Open (or create) a store: WAL, ``synchronous``, foreign keys, ``schema``, no secrets.
-
-    ``path=None`` gives an in-memory store (tests, ``--plan-only``), where durability settings
-    do not apply.  ``error`` builds the caller's own exception type for refusals.
-    """
-    if synchronous not in ("FULL", "EXTRA", "NORMAL"):
-        raise error(f"synchronous must be FULL, EXTRA or NORMAL, not {synchronous!r}")
-    db = sqlite3.connect(
-        ":memory:" if path is None else path,
-        isolation_level=None,
-        check_same_thread=False,
-        timeout=30.0,
-    )
-    try:
-        _refuse_foreign(db, path, schema, error)
-        if path is not None:
-            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise error(f"{path}: SQLite refused WAL mode here (got {mode!r})")
-            db.execute(f"PRAGMA synchronous={synchronous}")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.executescript(schema)
-        db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-        check_no_secret_names(_column_names(db), where=str(path or "in-memory store"))
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-def clean_message(text: str | None) -> str | None:
+def _clean(text: str | None) -> str | None:
     """A message as a store keeps it: secrets redacted, at most 2,000 characters."""
     return None if text is None else redact(text)[:2000]
 
 
-class SqliteStore:
-    """One store file held by one run: its lock, its connection, its schema version, its items.
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
-    The journal (309) and the manifest (5011–5014) are this with their own item table (named
-    by :attr:`table`, keyed by :attr:`key_column`, read as :attr:`columns`) and an event log
-    ``events``; the steps every kind shares (a fenced state transition with its event, the
-    event log, failed items sent again) are written here once.  Methods are synchronous and
-    hold ``_mutex``: the engine calls them from worker threads, so that an fsync never stalls
-    the event loop.  ``path=None``: in memory.
+
+class SqliteStore(Generic[EntryT]):
+    """One store file held by one run: its lock, its connection, its items, events and facts.
+
+    A kind (:class:`~idcode_async.registration.SqliteJournal`,
+    :class:`~idcode_async.uploads.UploadManifest`) names itself, its errors, its entry type and
+    the states each transition may start from (:attr:`allowed_from`); every step
+    is written here once.  Methods are synchronous and hold ``_mutex``: the engine calls them
+    from worker threads, so that an fsync never stalls the event loop.  ``path=None``: in
+    memory (tests, ``--plan-only``), where durability settings do not apply.
     """
 
     kind: ClassVar[str]
     item_word: ClassVar[str]
-    table: ClassVar[str]
-    key_column: ClassVar[str]
-    columns: ClassVar[str]
-    schema: ClassVar[str]
-    schema_version: ClassVar[int]
-    error: ClassVar[type[Exception]]
-    locked_error: ClassVar[type[Exception]]
+    error: ClassVar[type[StoreError]]
+    locked_error: ClassVar[type[StoreLockedError]]
+    mismatch_error: ClassVar[type[StoreError]]
+    intent_event: ClassVar[str] = "intent"
+    pending_event: ClassVar[str] = "not-applied"
+    entry_type: type[EntryT]
+    renames: ClassVar[Mapping[str, str]] = {}
+    """Entry fields named otherwise than the item's column (``seq`` → ``row``)."""
+    allowed_from: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """Per transition (``intent``, ``unknown``, ``pending``, an outcome), the states (or
+    outcomes) an item may leave for it; a transition not named here is allowed from any."""
 
     def __init__(
         self,
-        path: Path | None,
+        path: str | os.PathLike[str] | None = None,
         *,
         synchronous: Synchronous = "FULL",
         lock: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.path = path
+        if synchronous not in ("FULL", "EXTRA", "NORMAL"):
+            raise self.error(f"synchronous must be FULL, EXTRA or NORMAL, not {synchronous!r}")
+        self.path = None if path is None else Path(path)
+        if self.path is not None and not lock and not self.path.exists():
+            raise self.error(f"{self.path}: no such {self.kind}")
         self._clock = clock
         self._mutex = threading.Lock()
         self._lock_file: IO[bytes] | None = None
-        if path is not None and lock:
-            self._lock_file = acquire_run_lock(path, self.locked_error)
+        if self.path is not None and lock:
+            self._lock_file = acquire_run_lock(self.path, self.locked_error)
         try:
-            self._db = open_store(path, self.schema, synchronous=synchronous, error=self.error)
-            self._check_schema()
+            self._db = self._open(synchronous)
         except BaseException:
             self._release_lock()
             raise
 
-    def _check_schema(self) -> None:
-        with Transaction(self._db) as db:
-            row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(self.schema_version),))
-            elif int(row[0]) != self.schema_version:
-                raise self.error(
-                    f"{self.path}: {self.kind} schema {row[0]}, expected {self.schema_version}"
-                )
+    def _open(self, synchronous: Synchronous) -> sqlite3.Connection:
+        where = self.path or ":memory:"
+        db = sqlite3.connect(where, isolation_level=None, check_same_thread=False, timeout=30.0)
+        try:
+            self._refuse_foreign(db)
+            if self.path is not None:
+                mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise self.error(f"{where}: SQLite refused WAL mode here (got {mode!r})")
+                db.execute(f"PRAGMA synchronous={synchronous}")
+            db.execute("PRAGMA foreign_keys=ON")
+            facts = f"('kind', '{_json(self.kind)}'), ('schema', '{SCHEMA_VERSION}')"
+            db.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA} INSERT OR IGNORE INTO facts VALUES {facts}; COMMIT;"
+            )
+            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _refuse_foreign(self, db: sqlite3.Connection) -> None:
+        """Refuse a file that is not this kind of store, reading only: nothing is written first.
+
+        Ours is an empty file, or one with :data:`APPLICATION_ID` (or none, as 0.1.0 wrote),
+        exactly our tables, this kind and this schema version.
+        """
+        where, facts = self.path, {}
+        try:
+            tables = {row[0] for row in db.execute(_TABLE_NAMES)}
+            application_id = int(db.execute("PRAGMA application_id").fetchone()[0])
+            if tables == _TABLES:
+                facts = dict(db.execute("SELECT name, value FROM facts").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise self.error(f"{where}: not an SQLite file this SDK wrote ({exc})") from None
+        if not tables and application_id in (0, APPLICATION_ID):
+            return
+        if application_id in (0, APPLICATION_ID) and tables in _OLD_TABLES:
+            raise self.error(
+                f"{where} was written by an older version (idcode-async 0.1.0, schema 1); "
+                f"finish its run with idcode-async 0.1.0, or start a new {self.kind}"
+            )
+        kind = json.loads(facts.get("kind", "null"))
+        if application_id not in (0, APPLICATION_ID) or tables != _TABLES or kind != self.kind:
+            what = f"a {kind}" if isinstance(kind, str) else f"tables {sorted(tables)}"
+            raise self.error(
+                f"{where}: an SQLite file of another kind ({what}); refused without changing "
+                "it - give a new file or one written by the same command"
+            )
+        if json.loads(facts.get("schema", "null")) != SCHEMA_VERSION:
+            raise self.error(
+                f"{where}: {self.kind} schema {facts.get('schema')}, expected {SCHEMA_VERSION}"
+            )
 
     def __enter__(self) -> Self:
         return self
@@ -195,133 +252,198 @@ class SqliteStore:
             self._db.close()
             self._release_lock()
 
-    @property
-    def synchronous(self) -> int:
-        """SQLite's ``synchronous`` level in force (2 = FULL, 3 = EXTRA)."""
-        return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
-
-    @property
-    def journal_mode(self) -> str:
-        return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
-
-    def now_ms(self) -> int:
-        """The store's clock (epoch ms; injectable for tests)."""
-        return int(self._clock() * 1000)
-
-    def _transaction(self) -> Transaction:
-        return Transaction(self._db)
-
-    # -- items --------------------------------------------------------------------------------
-
-    def _select(self, where: str = "", params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        query = f"SELECT {self.columns} FROM {self.table} {where}"
-        with self._mutex:
-            return self._db.execute(query, params).fetchall()
-
-    def events(self, key: str | None = None) -> list[StoreEvent]:
-        """The event log, oldest first; of one item if ``key`` is given."""
-        query = f"SELECT {self.key_column}, at_ms, event, detail FROM events"
-        params: tuple[str, ...] = ()
-        if key is not None:
-            query += f" WHERE {self.key_column} = ?"
-            params = (key,)
-        with self._mutex:
-            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
-        return [StoreEvent(key=r[0], at_ms=r[1], event=r[2], detail=r[3]) for r in rows]
-
-    def _step(
-        self,
-        key: str,
-        state: str,
-        assignments: str,
-        values: tuple[Any, ...],
-        event: str,
-        detail: str | None,
-        *,
-        allowed: tuple[str, ...] | None = None,
-    ) -> int:
-        """Move ``key`` to ``state`` (from an ``allowed`` state), set ``assignments``, log
-        ``event``: one durable commit.  Returns the item's attempts."""
-        table, column = self.table, self.key_column
-        now = self.now_ms()
-        with self._mutex, self._transaction() as db:
-            row = db.execute(
-                f"SELECT state, attempts FROM {table} WHERE {column} = ?", (key,)
-            ).fetchone()
-            if row is None:
-                raise self.error(f"{self.item_word} {key} is not in the {self.kind}")
-            if allowed is not None and row[0] not in allowed:
-                raise self.error(f"{self.item_word} {key}: cannot go from {row[0]} to {state}")
-            db.execute(
-                f"UPDATE {table} SET state = ?, {assignments}, updated_ms = ? WHERE {column} = ?",
-                (state, *values, now, key),
-            )
-            self._log(db, key, now, event, detail)
-            return int(
-                db.execute(f"SELECT attempts FROM {table} WHERE {column} = ?", (key,)).fetchone()[0]
-            )
-
-    def _reset(self, where: str, clear: str = "") -> int:
-        """Items matching ``where`` (failed ones) back to ``pending``, ``clear`` set too (an
-        operator's retry); returns how many."""
-        now = self.now_ms()
-        assignments = "state = 'pending', " + (f"{clear}, " if clear else "")
-        with self._mutex, self._transaction() as db:
-            keys = [
-                r[0]
-                for r in db.execute(f"SELECT {self.key_column} FROM {self.table} WHERE {where}")
-            ]
-            for key in keys:
-                db.execute(
-                    f"UPDATE {self.table} SET {assignments}updated_ms = ?"
-                    f" WHERE {self.key_column} = ?",
-                    (now, key),
-                )
-                self._log(db, key, now, "retry-failed", None)
-            return len(keys)
-
-    def _log(
-        self, db: sqlite3.Connection, key: str, now: int, event: str, detail: str | None
-    ) -> None:
-        db.execute(
-            f"INSERT INTO events ({self.key_column}, at_ms, event, detail) VALUES (?, ?, ?, ?)",
-            (key, now, event, clean_message(detail)),
-        )
-
     def _release_lock(self) -> None:
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None
 
+    @property
+    def synchronous(self) -> int:
+        """SQLite's ``synchronous`` level in force (2 = FULL, 3 = EXTRA)."""
+        return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
 
-def _refuse_foreign(
-    db: sqlite3.Connection, path: Path | None, schema: str, error: ErrorFactory
-) -> None:
-    """Refuse a file that is not this kind of store, reading only: nothing is written first.
+    def now_ms(self) -> int:
+        """The store's clock (epoch ms; injectable for tests)."""
+        return int(self._clock() * 1000)
 
-    A store is ours if it is empty, or carries :data:`APPLICATION_ID` (or none, as stores
-    written before the id existed did) and holds exactly the tables ``schema`` creates.
-    """
-    try:
-        tables = {str(row[0]) for row in db.execute(_TABLES)}
-        application_id = int(db.execute("PRAGMA application_id").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
-        raise error(f"{path}: not an SQLite file this SDK wrote ({exc})") from None
-    if not tables and application_id == 0:
-        return
-    expected = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", schema))
-    if application_id not in (0, APPLICATION_ID) or tables != expected:
-        raise error(
-            f"{path}: an SQLite file of another kind (tables {sorted(tables)}); "
-            "refused without changing it - give a new file or one written by the same command"
+    def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._mutex:
+            return self._db.execute(query, params).fetchall()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): one durable step."""
+        with self._mutex:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- facts ---------------------------------------------------------------------------------
+
+    def get_fact(self, name: str) -> Any:
+        """A JSON value the run keeps (plan summary, category, baseline …), or ``None``."""
+        rows = self._read("SELECT value FROM facts WHERE name = ?", (name,))
+        return json.loads(rows[0][0]) if rows else None
+
+    def set_fact(self, name: str, value: Any) -> None:
+        check_no_secret_names([name], where=str(self.path or self.kind))
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?)", (name, _json(value)))
+
+    def bind(self, target: str | Mapping[str, str]) -> None:
+        """Tie the store to one target (a base URL, or an upload's centre, unit, category,
+        options …); a later run with any different value is refused: what the store settled
+        against one target says nothing about another."""
+        values = {"base_url": target} if isinstance(target, str) else target
+        with self._write() as db:
+            for name, value in sorted(values.items()):
+                row = db.execute("SELECT value FROM facts WHERE name = ?", (f"target.{name}",))
+                found = row.fetchone()
+                if found is None:
+                    db.execute("INSERT INTO facts VALUES (?, ?)", (f"target.{name}", _json(value)))
+                elif (old := json.loads(found[0])) != value:
+                    raise self.mismatch_error(
+                        f"{self.path or f'the {self.kind}'} records a run with {name} {old!r}, "
+                        f"not {value!r}: what it settled says nothing about this one; use "
+                        f"another {self.kind} (or the same settings)"
+                    )
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def _state(self, state: str, outcome: str | None) -> enum.StrEnum:
+        """The kind's state of an item in ``state`` with ``outcome``."""
+        raise NotImplementedError
+
+    def _items(self, where: str = "", params: tuple[Any, ...] = ()) -> list[EntryT]:
+        """Entries decoded by name: the item's data, then its columns (renamed as the kind's
+        entry calls them), whatever the entry has a field for."""
+        names = [n.strip() for n in _NAMES.split(",")]
+        fields = attrs.fields_dict(self.entry_type)
+        entries = []
+        for row in self._read(f"SELECT {_NAMES}, data FROM items {where} ORDER BY seq", params):
+            item = {self.renames.get(n, n): value for n, value in zip(names, row, strict=False)}
+            item |= json.loads(row[-1])
+            item["state"] = self._state(item["state"], item["outcome"])
+            item["reconciled"] = bool(item["reconciled"])
+            entries.append(self.entry_type(**{k: v for k, v in item.items() if k in fields}))
+        return entries
+
+    def entry(self, key: str) -> EntryT | None:
+        """One item by key (``None`` if absent)."""
+        found = self._items("WHERE key = ?", (key,))
+        return found[0] if found else None
+
+    def _insert(
+        self, db: sqlite3.Connection, key: str, seq: int, data: dict[str, Any], event: str
+    ) -> None:
+        """Add an item as ``pending`` (logging ``event``); an item already there keeps its
+        state and only follows a new position."""
+        now = self.now_ms()
+        added = db.execute(
+            "INSERT INTO items (key, seq, state, data, updated_ms) VALUES (?, ?, 'pending', ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET seq = excluded.seq WHERE seq != excluded.seq",
+            (key, seq, self._data(data), now),
+        ).rowcount
+        if added:
+            self._log(db, key, now, event, f"#{seq}")
+
+    def _data(self, data: dict[str, Any]) -> str:
+        """An item's data as stored: JSON, no field named like a secret."""
+        check_no_secret_names(data, where=str(self.path or self.kind))
+        return _json(data)
+
+    def mark_intent(self, key: str) -> int:
+        """Record the intent to send ``key`` now (durably, before the request); returns the
+        item's attempt count."""
+        return self._move(key, "intent", self.intent_event, None, intent=True)
+
+    def mark_unknown(self, key: str, message: str) -> None:
+        """The request may have arrived; its answer was lost."""
+        self._move(key, "unknown", "unknown", message, message=message)
+
+    def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
+        """The request provably had no effect (busy, no connection, absent on the centre)."""
+        self._move(key, "pending", event or self.pending_event, message, message=message)
+
+    def reset_failed(self) -> int:
+        """Put ``failed`` items back to ``pending`` (an operator's retry); returns how many."""
+        now = self.now_ms()
+        with self._write() as db:
+            keys = db.execute("SELECT key FROM items WHERE outcome = 'failed'").fetchall()
+            db.execute(
+                "UPDATE items SET state = 'pending', outcome = NULL, updated_ms = ?"
+                " WHERE outcome = 'failed'",
+                (now,),
+            )
+            for (key,) in keys:
+                self._log(db, key, now, "retry-failed", None)
+            return len(keys)
+
+    def _move(
+        self,
+        key: str,
+        state: str,
+        event: str,
+        detail: str | None,
+        *,
+        intent: bool = False,
+        data: dict[str, Any] | None = None,
+        **columns: Any,
+    ) -> int:
+        """Move ``key`` to ``state`` (or ``done`` with ``outcome=``), set ``columns``, merge
+        ``data`` into the item's, log ``event``: one durable commit.  Returns the attempts."""
+        now = self.now_ms()
+        target = columns.get("outcome") or state
+        if "message" in columns:
+            columns["message"] = _clean(columns["message"])
+        sets = [f"{name} = ?" for name in columns if name != "reconciled"]
+        values: list[Any] = [value for name, value in columns.items() if name != "reconciled"]
+        if columns.get("reconciled"):
+            sets.append("reconciled = 1")
+        if intent:
+            sets += ["attempts = attempts + 1", "intent_ms = ?"]
+            values.append(now)
+        with self._write() as db:
+            row = db.execute(
+                "SELECT state, outcome, data FROM items WHERE key = ?", (key,)
+            ).fetchone()
+            if row is None:
+                raise self.error(f"{self.item_word} {key} is not in the {self.kind}")
+            allowed = self.allowed_from.get(target)
+            if allowed is not None and (row[1] or row[0]) not in allowed:
+                raise self.error(
+                    f"{self.item_word} {key}: cannot go from {row[1] or row[0]} to {target}"
+                )
+            if data:
+                sets.append("data = ?")
+                values.append(self._data({**json.loads(row[2]), **data}))
+            try:
+                db.execute(
+                    f"UPDATE items SET state = ?, {', '.join(sets)}, updated_ms = ? WHERE key = ?",
+                    (state, *values, now, key),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise self.error(f"{self.item_word} {key}: {exc}") from None
+            (attempts,) = db.execute("SELECT attempts FROM items WHERE key = ?", (key,)).fetchone()
+            self._log(db, key, now, event, detail)
+            return int(attempts)
+
+    def events(self, key: str | None = None) -> list[StoreEvent]:
+        """The event log, oldest first; of one item if ``key`` is given."""
+        where, params = ("WHERE key = ?", (key,)) if key is not None else ("", ())
+        rows = self._read(
+            f"SELECT key, at_ms, event, detail FROM events {where} ORDER BY id", params
         )
+        return [StoreEvent(key=r[0], at_ms=r[1], event=r[2], detail=r[3]) for r in rows]
 
-
-_TABLES = "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-
-
-def _column_names(db: sqlite3.Connection) -> Iterator[str]:
-    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-    for table in tables:
-        for column in db.execute(f"PRAGMA table_info({table})"):
-            yield str(column[1])
+    def _log(
+        self, db: sqlite3.Connection, key: str, now: int, event: str, detail: str | None
+    ) -> None:
+        db.execute(
+            "INSERT INTO events (key, at_ms, event, detail) VALUES (?, ?, ?, ?)",
+            (key, now, event, _clean(detail)),
+        )

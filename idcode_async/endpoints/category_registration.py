@@ -296,10 +296,9 @@ class IdcodeInfoResponse(Response):
     base_idcode_list: list[BaseIdcodeInfo] = attrs.field(factory=list)
 
 
-@endpoint(403, "/sp/idcode/idcodeinfo/base", "GET/POST", writes=False)
-@attrs.frozen(kw_only=True)
-class IdcodeInfoBase(Endpoint[IdcodeInfoResponse]):
-    """403: a unit's category registrations, matched exactly on the optional filters."""
+@attrs.frozen(kw_only=True, slots=False)
+class _ExactMatch:
+    """403/409's parameters: a unit and the filters its registrations must match exactly."""
 
     company_idcode: str = attrs.field(validator=non_blank)
     """The unit's main code (单位主码)."""
@@ -310,15 +309,26 @@ class IdcodeInfoBase(Endpoint[IdcodeInfoResponse]):
     """The registration's key (主键 ID), as text (a String in this table)."""
 
 
-@endpoint(404, "/sp/idcode/idcodeinfo/search", "GET/POST", writes=False)
-@attrs.frozen(kw_only=True)
-class IdcodeInfoSearch(Endpoint[IdcodeInfoResponse]):
-    """404: every category registration of a unit, optionally only those registered or recorded."""
+@attrs.frozen(kw_only=True, slots=False)
+class _ByType:
+    """404/410's parameters: a unit and which of its registrations to list."""
 
     company_idcode: str = attrs.field(validator=non_blank)
     """The unit's main code (单位主码)."""
     search_type: Literal[0, 1, 2] | None = None
     """0 all (the centre's default), 1 registered (注册), 2 recorded (备案)."""
+
+
+@endpoint(403, "/sp/idcode/idcodeinfo/base", "GET/POST", writes=False)
+@attrs.frozen(kw_only=True)
+class IdcodeInfoBase(_ExactMatch, Endpoint[IdcodeInfoResponse]):
+    """403: a unit's category registrations, matched exactly on the optional filters."""
+
+
+@endpoint(404, "/sp/idcode/idcodeinfo/search", "GET/POST", writes=False)
+@attrs.frozen(kw_only=True)
+class IdcodeInfoSearch(_ByType, Endpoint[IdcodeInfoResponse]):
+    """404: every category registration of a unit, optionally only those registered or recorded."""
 
 
 @attrs.frozen(kw_only=True)
@@ -338,27 +348,14 @@ class IdcodeInfo2Response(Response):
 
 @endpoint(409, "/sp/idcode/idcodeinfo/base2", "GET/POST", writes=False)
 @attrs.frozen(kw_only=True)
-class IdcodeInfoBase2(Endpoint[IdcodeInfo2Response]):
+class IdcodeInfoBase2(_ExactMatch, Endpoint[IdcodeInfo2Response]):
     """409: 403 with the application type refined (``regist_type``)."""
-
-    company_idcode: str = attrs.field(validator=non_blank)
-    """The unit's main code (单位主码)."""
-    idcode_of_category: str | None = None
-    """The category code (品类编码)."""
-    model_number_code: str | None = None
-    category_reg_id: str | None = None
-    """The registration's key (主键 ID), as text (a String in this table)."""
 
 
 @endpoint(410, "/sp/idcode/idcodeinfo/search2", "GET/POST", writes=False)
 @attrs.frozen(kw_only=True)
-class IdcodeInfoSearch2(Endpoint[IdcodeInfo2Response]):
+class IdcodeInfoSearch2(_ByType, Endpoint[IdcodeInfo2Response]):
     """410: 404 with the application type refined (``regist_type``)."""
-
-    company_idcode: str = attrs.field(validator=non_blank)
-    """The unit's main code (单位主码)."""
-    search_type: Literal[0, 1, 2] | None = None
-    """0 all (the centre's default), 1 registered (注册), 2 recorded (备案)."""
 
 
 # --- 405 / 406 / 407: one category, for products or anything else --------------------------

@@ -15,10 +15,10 @@ is known:
 A resumed run skips ``done`` rows and settles ``in_flight``/``unknown`` ones with a 307 lookup
 before any resend (:mod:`.reconcile`).
 
-Storage is SQLite in WAL mode with ``synchronous=FULL``: each commit is on disk before it
-returns, so no intent can be lost to a crash, and a reader (a progress monitor, a test) can look
-at the file while a run writes it.  One run at a time may use a journal: a second one is
-refused (an OS file lock, released by the kernel when the holder dies, even by SIGKILL).
+Storage is the one SQLite store of :mod:`idcode_async.durable.sqlite` (WAL,
+``synchronous=FULL``: each commit is on disk before it returns, so no intent can be lost to a
+crash; one run per file by an OS lock the kernel releases even on SIGKILL).  This module only
+says what a row is: its item data (unit name, name key, login name, main code) and its states.
 
 What is stored: the row key, row number, unit name and user name, state, outcome, main code,
 result code and message, and an append-only event log.  Never the access token, the
@@ -29,32 +29,24 @@ fields (phone, e-mail, logo) are not needed to resume and are not stored either.
 from __future__ import annotations
 
 import enum
-import os
-import time
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any, Final, Protocol, cast
+from collections.abc import Iterable, Mapping
+from typing import ClassVar, Protocol
 
 import attrs
 
-from .._logging import redact
-from ..durable.sqlite import SqliteStore, Synchronous, clean_message
-from ..durable.store import StoreError, StoreEvent, StoreLockedError
+from ..durable.sqlite import SqliteStore
+from ..durable.store import IntentStore, StoreError, StoreLockedError
 from .outcomes import Status
 
 __all__ = [
-    "SCHEMA_VERSION",
     "Journal",
     "JournalEntry",
     "JournalError",
-    "JournalEvent",
     "JournalLockedError",
     "RowState",
     "SqliteJournal",
     "outcome_detail",
 ]
-
-SCHEMA_VERSION: Final = 1
 
 
 class JournalError(StoreError):
@@ -100,15 +92,9 @@ class JournalEntry:
         return self.state in (RowState.IN_FLIGHT, RowState.UNKNOWN)
 
 
-JournalEvent = StoreEvent
-"""One transition in the append-only event log (every store's :class:`StoreEvent`)."""
-
-
-class Journal(Protocol):
-    """What the runner needs from a journal; :class:`SqliteJournal` is the implementation.
-
-    Every method that changes a row commits durably before it returns.
-    """
+class Journal(IntentStore, Protocol):
+    """What the runner needs from a journal: :class:`SqliteJournal`, or the shared
+    ``RedisJournal``.  Every method that changes a row commits durably before it returns."""
 
     def bind(self, target: str) -> None:
         """Tie the journal to one centre (base URL); refuse a different one later."""
@@ -121,15 +107,6 @@ class Journal(Protocol):
 
     def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
         """Record (key, row, organunit_name, name_key, login_name) rows not yet journaled."""
-
-    def mark_intent(self, key: str) -> int:
-        """Record the intent to send ``key`` now; returns the row's attempt count."""
-
-    def mark_unknown(self, key: str, message: str) -> None:
-        """The request may have arrived; its answer was lost."""
-
-    def mark_pending(self, key: str, message: str) -> None:
-        """The request provably had no effect (busy answer, connection never made)."""
 
     def finish(
         self,
@@ -151,44 +128,7 @@ class Journal(Protocol):
     def close(self) -> None: ...
 
 
-_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS meta (
-    name TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS rows (
-    row_key TEXT PRIMARY KEY,
-    row_number INTEGER NOT NULL,
-    organunit_name TEXT NOT NULL,
-    name_key TEXT NOT NULL,
-    login_name TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'in_flight', 'unknown', 'done')),
-    outcome TEXT CHECK (outcome IN ('registered', 'existing', 'failed')),
-    organunit_idcode TEXT,
-    result_code INTEGER,
-    message TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    reconciled INTEGER NOT NULL DEFAULT 0,
-    updated_ms INTEGER NOT NULL,
-    CHECK ((state = 'done') = (outcome IS NOT NULL))
-);
-CREATE INDEX IF NOT EXISTS rows_by_name ON rows (name_key);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    row_key TEXT NOT NULL REFERENCES rows (row_key),
-    at_ms INTEGER NOT NULL,
-    event TEXT NOT NULL,
-    detail TEXT
-);
-"""
-
-_COLUMNS: Final = (
-    "row_key, row_number, organunit_name, name_key, login_name, state, outcome, "
-    "organunit_idcode, result_code, message, attempts, reconciled"
-)
-
-
-class SqliteJournal(SqliteStore):
+class SqliteJournal(SqliteStore[JournalEntry]):
     """The journal in one SQLite file (WAL, ``synchronous=FULL`` by default).
 
     Methods are synchronous and thread-safe: the runner calls them from a worker thread so that
@@ -197,65 +137,22 @@ class SqliteJournal(SqliteStore):
 
     kind = "journal"
     item_word = "row"
-    table = "rows"
-    key_column = "row_key"
-    columns = _COLUMNS
-    schema = _SCHEMA
-    schema_version = SCHEMA_VERSION
+    entry_type = JournalEntry
+    renames: ClassVar[Mapping[str, str]] = {"seq": "row"}
     error = JournalError
     locked_error = JournalLockedError
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        synchronous: Synchronous = "FULL",
-        lock: bool = True,
-        clock: Any = time.time,
-    ) -> None:
-        super().__init__(Path(path), synchronous=synchronous, lock=lock, clock=clock)
-        self.path: Path = Path(path)
-
-    def bind(self, target: str) -> None:
-        with self._mutex, self._transaction() as db:
-            row = db.execute("SELECT value FROM meta WHERE name = 'target'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('target', ?)", (target,))
-            elif row[0] != target:
-                raise JournalError(
-                    f"{self.path} records a batch against {row[0]}, not {target}: its 'done' "
-                    "rows say nothing about this centre; use another journal"
-                )
+    mismatch_error = JournalError
+    intent_event = "sending"
+    pending_event = "not-sent"
 
     def entries(self) -> dict[str, JournalEntry]:
-        return {entry.key: entry for entry in map(_entry, self._select())}
-
-    def entry(self, key: str) -> JournalEntry | None:
-        rows = self._select("WHERE row_key = ?", (key,))
-        return _entry(rows[0]) if rows else None
+        return {entry.key: entry for entry in self._items()}
 
     def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
-        now = self.now_ms()
-        with self._mutex, self._transaction() as db:
+        with self._write() as db:
             for key, row, name, name_key, login_name in rows:
-                inserted = db.execute(
-                    "INSERT INTO rows (row_key, row_number, organunit_name, name_key, login_name,"
-                    " state, updated_ms) VALUES (?, ?, ?, ?, ?, 'pending', ?)"
-                    " ON CONFLICT (row_key) DO UPDATE SET row_number = excluded.row_number"
-                    " WHERE row_number != excluded.row_number",
-                    (key, row, name, name_key, login_name, now),
-                ).rowcount
-                if inserted:
-                    self._log(db, key, now, "row", f"row {row}")
-
-    def mark_intent(self, key: str) -> int:
-        return self._step(key, "in_flight", "attempts = attempts + 1", (), "sending", None)
-
-    def mark_unknown(self, key: str, message: str) -> None:
-        self._step(key, "unknown", "message = ?", (redact(message),), "unknown", message)
-
-    def mark_pending(self, key: str, message: str) -> None:
-        self._step(key, "pending", "message = ?", (redact(message),), "not-sent", message)
+                data = {"organunit_name": name, "name_key": name_key, "login_name": login_name}
+                self._insert(db, key, row, data, "row")
 
     def finish(
         self,
@@ -269,18 +166,23 @@ class SqliteJournal(SqliteStore):
         reconciled: bool = False,
     ) -> None:
         detail = outcome_detail(outcome, organunit_idcode, code, reconciled)
-        self._step(
+        data: dict[str, str | None] = {"organunit_idcode": organunit_idcode}
+        if login_name is not None:
+            data["login_name"] = login_name
+        self._move(
             key,
             "done",
-            "outcome = ?, organunit_idcode = ?, login_name = COALESCE(?, login_name), "
-            "result_code = ?, message = ?, reconciled = reconciled OR ?",
-            (outcome, organunit_idcode, login_name, code, clean_message(message), reconciled),
             outcome,
             detail or None,
+            data=data,
+            outcome=outcome,
+            code=code,
+            message=message,
+            reconciled=reconciled,
         )
 
-    def reset_failed(self) -> int:
-        return self._reset("outcome = 'failed'", "outcome = NULL")
+    def _state(self, state: str, outcome: str | None) -> RowState:
+        return RowState.IN_FLIGHT if state == "intent" else RowState(state)
 
 
 def outcome_detail(
@@ -295,20 +197,3 @@ def outcome_detail(
         "reconciled" if reconciled else None,
     )
     return " ".join(part for part in parts if part)
-
-
-def _entry(row: tuple[Any, ...]) -> JournalEntry:
-    return JournalEntry(
-        key=row[0],
-        row=row[1],
-        organunit_name=row[2],
-        name_key=row[3],
-        login_name=row[4],
-        state=RowState(row[5]),
-        outcome=cast(Status | None, row[6]),
-        organunit_idcode=row[7],
-        code=row[8],
-        message=row[9],
-        attempts=row[10],
-        reconciled=bool(row[11]),
-    )

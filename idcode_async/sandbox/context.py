@@ -76,9 +76,10 @@ Handler = Callable[[Call], Awaitable[JsonObject | Response]]
 """Returns the documented output fields (the envelope is added), or a whole response."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen
 class ApiRoute:
-    """One endpoint of the document."""
+    """One endpoint of the document: a row of a handler module's ``ROUTES`` table, in the
+    order number, path, methods, handler, required parameters."""
 
     number: int
     path: str
@@ -86,9 +87,9 @@ class ApiRoute:
     handler: Handler
     required: tuple[str, ...] = ()
     """Parameters whose absence (or emptiness) is 10000, checked before the handler."""
-    error_fields: Mapping[str, JsonValue] = attrs.field(factory=dict)
+    error_fields: Mapping[str, JsonValue] = attrs.field(factory=dict, kw_only=True)
     """Members an error answer carries besides the envelope (301: both set to null)."""
-    token_in_json: bool = False
+    token_in_json: bool = attrs.field(default=False, kw_only=True)
     """402: the access token is inside ``json_str``."""
 
 

@@ -5,42 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .context import ApiRoute, Call, get_post
-from .jsontypes import JsonObject, JsonValue
+from .jsontypes import JsonObject
 from .reference_data import CODE_USES, INDUSTRY_CATEGORIES, PRODUCT_CODEUSE_ID, IndustryCategory
+from .serialize import reference_list
 
 __all__ = ["ROUTES"]
 
 
 def _categories(categories: Iterable[IndustryCategory]) -> JsonObject:
-    entries: list[JsonValue] = [
-        {
-            "industrycategory_id": c.industrycategory_id,
-            "industrycategory_name": c.industrycategory_name,
-            "industrycategory_id_parent": c.industrycategory_id_parent,
-            "industrycategory_level": c.industrycategory_level,
-            "industrycategory_code": c.industrycategory_code,
-            "codeuse_id": c.codeuse_id,
-            "industrycategory_isdel": c.industrycategory_isdel,
-            "type_id": c.type_id,
-            "check_format": c.check_format,
-        }
-        for c in categories
-    ]
-    return {"industrycategory_list": entries}
+    return {"industrycategory_list": reference_list(categories)}
 
 
 async def code_uses(call: Call) -> JsonObject:
     """201: every use of codes for people, matters and things."""
-    uses: list[JsonValue] = [
-        {
-            "codeuse_id": u.codeuse_id,
-            "codeuse_name": u.codeuse_name,
-            "codeuse_code": u.codeuse_code,
-            "type_id": u.type_id,
-        }
-        for u in CODE_USES
-    ]
-    return {"codeuse_list": uses}
+    return {"codeuse_list": reference_list(CODE_USES)}
 
 
 async def all_categories(call: Call) -> JsonObject:
@@ -63,20 +41,8 @@ async def product_categories(call: Call) -> JsonObject:
 
 
 ROUTES = (
-    ApiRoute(number=201, path="/sp/idcode/codeuse", methods=get_post, handler=code_uses),
-    ApiRoute(
-        number=202, path="/sp/idcode/industrycategory", methods=get_post, handler=all_categories
-    ),
-    ApiRoute(
-        number=203,
-        path="/sp/idcode/industrycategory/parent/id",
-        methods=get_post,
-        handler=categories_by_parent,
-    ),
-    ApiRoute(
-        number=204,
-        path="/sp/idcode/industrycategory/product",
-        methods=get_post,
-        handler=product_categories,
-    ),
+    ApiRoute(201, "/sp/idcode/codeuse", get_post, code_uses),
+    ApiRoute(202, "/sp/idcode/industrycategory", get_post, all_categories),
+    ApiRoute(203, "/sp/idcode/industrycategory/parent/id", get_post, categories_by_parent),
+    ApiRoute(204, "/sp/idcode/industrycategory/product", get_post, product_categories),
 )

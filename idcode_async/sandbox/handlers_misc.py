@@ -79,32 +79,14 @@ async def examine_record(call: Call) -> JsonObject:
 
 
 ROUTES = (
+    ApiRoute(601, "/sp/idcode/loginverify", post_only, login_verify, ("login_name", "login_pswd")),
+    ApiRoute(602, "/sp/idcode/category/gotourl", post_only, change_gotourl, ("company_idcode",)),
+    ApiRoute(606, "/sp/idcode/category/gotourl/whitelist", post_only, whitelist, ("sample_url",)),
     ApiRoute(
-        number=601,
-        path="/sp/idcode/loginverify",
-        methods=post_only,
-        handler=login_verify,
-        required=("login_name", "login_pswd"),
-    ),
-    ApiRoute(
-        number=602,
-        path="/sp/idcode/category/gotourl",
-        methods=post_only,
-        handler=change_gotourl,
-        required=("company_idcode",),
-    ),
-    ApiRoute(
-        number=606,
-        path="/sp/idcode/category/gotourl/whitelist",
-        methods=post_only,
-        handler=whitelist,
-        required=("sample_url",),
-    ),
-    ApiRoute(
-        number=608,
-        path="/sp/idcode/examinerecord",
-        methods=frozenset({"GET"}),
-        handler=examine_record,
-        required=("company_idcode", "type"),
+        608,
+        "/sp/idcode/examinerecord",
+        frozenset({"GET"}),
+        examine_record,
+        ("company_idcode", "type"),
     ),
 )

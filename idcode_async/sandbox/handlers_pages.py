@@ -146,32 +146,14 @@ def page_submit_endpoint(state: State) -> Callable[[Request], Awaitable[Response
 _CATEGORY_PAGE_REQUIRED = ("company_idcode", "sample_url", "callback_url")
 
 ROUTES = (
+    ApiRoute(401, "/sp/idcode/category/apply", get_post, apply_page, _CATEGORY_PAGE_REQUIRED),
     ApiRoute(
-        number=401,
-        path="/sp/idcode/category/apply",
-        methods=get_post,
-        handler=apply_page,
-        required=_CATEGORY_PAGE_REQUIRED,
+        405,
+        "/sp/idcode/category/apply/product",
+        post_only,
+        product_page,
+        (*_CATEGORY_PAGE_REQUIRED, "industrycategory_id", "code_pay_type"),
     ),
-    ApiRoute(
-        number=405,
-        path="/sp/idcode/category/apply/product",
-        methods=post_only,
-        handler=product_page,
-        required=(*_CATEGORY_PAGE_REQUIRED, "industrycategory_id", "code_pay_type"),
-    ),
-    ApiRoute(
-        number=408,
-        path="/sp/idcode/category/record",
-        methods=get_post,
-        handler=record_page,
-        required=_CATEGORY_PAGE_REQUIRED,
-    ),
-    ApiRoute(
-        number=607,
-        path="/sp/idcode/idcodelogin",
-        methods=get_post,
-        handler=login_page,
-        required=("callback_url",),
-    ),
+    ApiRoute(408, "/sp/idcode/category/record", get_post, record_page, _CATEGORY_PAGE_REQUIRED),
+    ApiRoute(607, "/sp/idcode/idcodelogin", get_post, login_page, ("callback_url",)),
 )

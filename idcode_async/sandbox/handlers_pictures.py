@@ -25,22 +25,25 @@ from urllib.parse import urlencode
 from .context import ApiRoute, Call, get_post, post_only
 from .errors import CentreError
 from .jsontypes import JsonObject
-from .pictures import Frame, decode_base64_image, qr_png, to_base64
+from .pictures import (
+    DARK_GREY,
+    GREEN,
+    IDCODE_BLUE,
+    ORANGE,
+    PURPLE,
+    RED,
+    TEAL,
+    Frame,
+    decode_base64_image,
+    qr_png,
+    to_base64,
+)
 
 __all__ = ["ROUTES", "code_picture", "pixel_size"]
 
-_IDCODE_BLUE: Final = (0, 82, 165)
-_SQUARE_FRAMES: Final = (
-    (0, 82, 165),
-    (200, 30, 45),
-    (40, 160, 70),
-    (240, 130, 30),
-    (130, 60, 170),
-    (90, 90, 90),
-    (0, 150, 160),
-)
+_SQUARE_FRAMES: Final = (IDCODE_BLUE, RED, GREEN, ORANGE, PURPLE, DARK_GREY, TEAL)
 """605 ``margin_type`` 20, ``margin_type_lv2`` 1–7."""
-_ROUND_FRAMES: Final = ((0, 82, 165), (40, 160, 70), (90, 90, 90), (200, 30, 45))
+_ROUND_FRAMES: Final = (IDCODE_BLUE, GREEN, DARK_GREY, RED)
 """605 ``margin_type`` 10, ``category_id`` 1–4 (traceability, display, internal, e-ticket)."""
 _HEX_COLOUR: Final = re.compile(r"^[0-9A-Fa-f]{6}$")
 _CM_PIXELS: Final = {3: 354, 5: 591, 10: 1181}
@@ -86,8 +89,8 @@ async def code_pic_with_margin(call: Call) -> JsonObject:
     picture = qr_png(
         content,
         size,
-        dark=_IDCODE_BLUE if colour else (0, 0, 0),
-        frame=Frame(_IDCODE_BLUE if colour else (0, 0, 0)) if margin else None,
+        dark=IDCODE_BLUE if colour else (0, 0, 0),
+        frame=Frame(IDCODE_BLUE if colour else (0, 0, 0)) if margin else None,
         logo=bool(icon),
     )
     return {"code_pic_base64str": to_base64(picture)}
@@ -141,32 +144,20 @@ async def authen_pic(call: Call) -> JsonObject:
 
 
 ROUTES = (
+    ApiRoute(603, "/sp/idcode/codepic", get_post, code_pic, ("code",)),
     ApiRoute(
-        number=603,
-        path="/sp/idcode/codepic",
-        methods=get_post,
-        handler=code_pic,
-        required=("code",),
+        604,
+        "/sp/idcode/codepic/withmargin",
+        post_only,
+        code_pic_with_margin,
+        ("code", "is_margin", "qrcode_size", "color"),
     ),
     ApiRoute(
-        number=604,
-        path="/sp/idcode/codepic/withmargin",
-        methods=post_only,
-        handler=code_pic_with_margin,
-        required=("code", "is_margin", "qrcode_size", "color"),
+        605,
+        "/sp/idcode/codepic/authen",
+        post_only,
+        authen_code_pic,
+        ("company_idcode", "code", "use_logo", "margin_type", "code_type", "code_size"),
     ),
-    ApiRoute(
-        number=605,
-        path="/sp/idcode/codepic/authen",
-        methods=post_only,
-        handler=authen_code_pic,
-        required=("company_idcode", "code", "use_logo", "margin_type", "code_type", "code_size"),
-    ),
-    ApiRoute(
-        number=701,
-        path="/sp/idcode/authenpic",
-        methods=get_post,
-        handler=authen_pic,
-        required=("bgimage", "ismarkname"),
-    ),
+    ApiRoute(701, "/sp/idcode/authenpic", get_post, authen_pic, ("bgimage", "ismarkname")),
 )

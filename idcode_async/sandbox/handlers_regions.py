@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .context import ApiRoute, Call, get_post
 from .errors import CentreError
-from .jsontypes import JsonObject, JsonValue
-from .reference_data import REGIONS, TRADES, UNIT_TYPES, Region, Trade
+from .jsontypes import JsonObject
+from .reference_data import REGIONS, TRADES, UNIT_TYPES, Region
+from .serialize import reference_list
 
 __all__ = ["ROUTES"]
 
 
-def _region(region: Region) -> JsonValue:
-    return {
-        "address_id": region.address_id,
-        "address_name": region.address_name,
-        "address_level": region.address_level,
-        "address_id_parent": region.address_id_parent,
-        "address_code": region.address_code,
-    }
-
-
-def _trade(trade: Trade) -> JsonValue:
-    return {
-        "trade_id": trade.trade_id,
-        "trade_name": trade.trade_name,
-        "trade_level": trade.trade_level,
-        "trade_id_parent": trade.trade_id_parent,
-    }
+def _regions(regions: Iterable[Region]) -> JsonObject:
+    return {"address_list": reference_list(regions, address_code=lambda r: r.address_code)}
 
 
 async def addresses(call: Call) -> JsonObject:
     """101: every region at every level."""
-    return {"address_list": [_region(r) for r in REGIONS]}
+    return _regions(REGIONS)
 
 
 async def addresses_by_parent(call: Call) -> JsonObject:
@@ -49,12 +37,12 @@ async def addresses_by_parent(call: Call) -> JsonObject:
     ]
     if not found:
         raise CentreError(10006, f"no regions under {parent}")
-    return {"address_list": [_region(r) for r in found]}
+    return _regions(found)
 
 
 async def trades(call: Call) -> JsonObject:
     """103: every trade at every level."""
-    return {"trade_list": [_trade(t) for t in TRADES]}
+    return {"trade_list": reference_list(TRADES)}
 
 
 async def trades_by_parent(call: Call) -> JsonObject:
@@ -63,32 +51,20 @@ async def trades_by_parent(call: Call) -> JsonObject:
     found = [t for t in TRADES if t.trade_id_parent == parent]
     if not found:
         raise CentreError(10006, f"no trades under {parent}")
-    return {"trade_list": [_trade(t) for t in found]}
+    return {"trade_list": reference_list(found)}
 
 
 async def unit_types(call: Call) -> JsonObject:
     """105: unit types; ``code`` is what 301/309 take."""
-    return {
-        "unit_type_list": [{"unit_type_name": u.unit_type_name, "code": u.code} for u in UNIT_TYPES]
-    }
+    return {"unit_type_list": reference_list(UNIT_TYPES)}
 
 
 ROUTES = (
-    ApiRoute(number=101, path="/sp/idcode/addresses", methods=get_post, handler=addresses),
+    ApiRoute(101, "/sp/idcode/addresses", get_post, addresses),
     ApiRoute(
-        number=102,
-        path="/sp/idcode/addresses/parent/id",
-        methods=get_post,
-        handler=addresses_by_parent,
-        required=("address_id_parent",),
+        102, "/sp/idcode/addresses/parent/id", get_post, addresses_by_parent, ("address_id_parent",)
     ),
-    ApiRoute(number=103, path="/sp/idcode/trades", methods=get_post, handler=trades),
-    ApiRoute(
-        number=104,
-        path="/sp/idcode/trades/parent/id",
-        methods=get_post,
-        handler=trades_by_parent,
-        required=("trade_id_parent",),
-    ),
-    ApiRoute(number=105, path="/sp/idcode/unittypes", methods=get_post, handler=unit_types),
+    ApiRoute(103, "/sp/idcode/trades", get_post, trades),
+    ApiRoute(104, "/sp/idcode/trades/parent/id", get_post, trades_by_parent, ("trade_id_parent",)),
+    ApiRoute(105, "/sp/idcode/unittypes", get_post, unit_types),
 )

@@ -101,7 +101,7 @@ async def register_1(call: Call) -> JsonObject:
     unittype = call.require_int("code")
     if unittype not in _UNIT_TYPE_CODES:
         raise CentreError(10000, f"unknown unit type code {unittype}")
-    province, city, area = _region(call)
+    region = _region(call)
     phone = call.require("linkphone")
     state.check_verify_code(phone, call.require("sms_verify_code"))
     name, login_name = call.require("organunit_name"), call.require("login_name")
@@ -115,24 +115,16 @@ async def register_1(call: Call) -> JsonObject:
         raise CentreError(
             10008, "login name exists", {"organunit_result_info": _duplicate_info(existing)}
         )
-    now = state.now_ms()
     unit = state.add_unit(
-        Unit(
-            organunit_id=state.next_id("unit"),
-            idcode=state.new_unit_code(area),
-            login_name=login_name,
-            password=call.require("login_password"),
-            organunit_name=name,
-            unittype_id=unittype,
-            province_id=province,
-            city_id=city,
-            area_id=area,
-            registered_via=301,
-            registered_ms=now,
-            review_started_ms=None,
-            rejected=state.rejected(name),
-            text={n: call.text(n) for n in UNIT_TEXT_FIELDS if call.text(n)},
-        )
+        name=name,
+        login_name=login_name,
+        region=region,
+        via=301,
+        registered_ms=state.now_ms(),
+        password=call.require("login_password"),
+        unittype_id=unittype,
+        rejected=state.rejected(name),
+        text={n: call.text(n) for n in UNIT_TEXT_FIELDS if call.text(n)},
     )
     return {"organunit_idcode": unit.idcode, "organunit_result_info": None}
 
@@ -257,7 +249,7 @@ async def register_2(call: Call) -> JsonObject:
     unittype = call.require_int("code")
     if unittype not in _UNIT_TYPE_CODES:
         raise CentreError(10000, f"unknown unit type code {unittype}")
-    province, city, area = _region(call)
+    region = _region(call)
     colour = call.integer("qrcode_color", default=0, allowed=(0, 1)) == 0
     with_logo = call.integer("qrcode_logo", default=0, allowed=(0, 1)) == 1
     size = call.integer("qrcode_size", default=1, allowed=(1, 2, 3)) or 1
@@ -268,30 +260,21 @@ async def register_2(call: Call) -> JsonObject:
         raise CentreError(10007, "unit name exists")
     if state.unit_with_login(login_name):
         raise CentreError(10008, "login name exists")
-    now = state.now_ms()
     unit = state.add_unit(
-        Unit(
-            organunit_id=state.next_id("unit"),
-            idcode=state.new_unit_code(area),
-            login_name=login_name,
-            password=login_name[-6:],
-            organunit_name=name,
-            unittype_id=unittype,
-            province_id=province,
-            city_id=city,
-            area_id=area,
-            registered_via=309,
-            registered_ms=now,
-            review_started_ms=now,
-            rejected=state.rejected(name),
-            text={n: call.text(n) for n in ("email", "linkman", "linkphone") if call.text(n)},
-            gotourl=gotourl,
-            colour=colour,
-            qrcode_logo=with_logo,
-            qrcode_size=size,
-            logo=logo,
-            logo_name="unit_icon.png" if logo else "",
-        )
+        name=name,
+        login_name=login_name,
+        region=region,
+        via=309,
+        registered_ms=state.now_ms(),
+        unittype_id=unittype,
+        rejected=state.rejected(name),
+        text={n: call.text(n) for n in ("email", "linkman", "linkphone") if call.text(n)},
+        gotourl=gotourl,
+        colour=colour,
+        qrcode_logo=with_logo,
+        qrcode_size=size,
+        logo=logo,
+        logo_name="unit_icon.png" if logo else "",
     )
     return {
         "organunit_idcode": unit.idcode,
@@ -344,74 +327,44 @@ _REGISTER_1_REQUIRED = (
 
 ROUTES = (
     ApiRoute(
-        number=301,
-        path="/sp/idcode/companyinfo/reg",
-        methods=post_only,
-        handler=register_1,
-        required=_REGISTER_1_REQUIRED,
+        301,
+        "/sp/idcode/companyinfo/reg",
+        post_only,
+        register_1,
+        _REGISTER_1_REQUIRED,
         error_fields={"organunit_idcode": None, "organunit_result_info": None},
     ),
+    ApiRoute(302, "/sp/idcode/verifycode", get_post, verify_code_for_sp, ("phone_code",)),
+    ApiRoute(303, "/sp/idcode/verifycode/send", get_post, verify_code_sent, ("phone_code",)),
     ApiRoute(
-        number=302,
-        path="/sp/idcode/verifycode",
-        methods=get_post,
-        handler=verify_code_for_sp,
-        required=("phone_code",),
+        304,
+        "/sp/idcode/companyinfo/verify",
+        post_only,
+        authenticate,
+        ("company_idcode", "code_pay_type", "organization_code"),
     ),
     ApiRoute(
-        number=303,
-        path="/sp/idcode/verifycode/send",
-        methods=get_post,
-        handler=verify_code_sent,
-        required=("phone_code",),
+        305,
+        "/sp/idcode/companyinfo/modify",
+        post_only,
+        complete,
+        ("company_idcode", "trade_id", "organunit_address"),
+    ),
+    ApiRoute(306, "/sp/idcode/companyinfo/base", get_post, base_info, ("company_idcode",)),
+    ApiRoute(307, "/sp/idcode/companyinfo/search", get_post, search, ("company_name",)),
+    ApiRoute(308, "/sp/idcode/organunit/status", get_post, status, ("company_idcode",)),
+    ApiRoute(
+        309,
+        "/sp/idcode/unit/regist",
+        post_only,
+        register_2,
+        ("login_name", "organunit_name", "code", "province_id", "city_id", "area_id"),
     ),
     ApiRoute(
-        number=304,
-        path="/sp/idcode/companyinfo/verify",
-        methods=post_only,
-        handler=authenticate,
-        required=("company_idcode", "code_pay_type", "organization_code"),
-    ),
-    ApiRoute(
-        number=305,
-        path="/sp/idcode/companyinfo/modify",
-        methods=post_only,
-        handler=complete,
-        required=("company_idcode", "trade_id", "organunit_address"),
-    ),
-    ApiRoute(
-        number=306,
-        path="/sp/idcode/companyinfo/base",
-        methods=get_post,
-        handler=base_info,
-        required=("company_idcode",),
-    ),
-    ApiRoute(
-        number=307,
-        path="/sp/idcode/companyinfo/search",
-        methods=get_post,
-        handler=search,
-        required=("company_name",),
-    ),
-    ApiRoute(
-        number=308,
-        path="/sp/idcode/organunit/status",
-        methods=get_post,
-        handler=status,
-        required=("company_idcode",),
-    ),
-    ApiRoute(
-        number=309,
-        path="/sp/idcode/unit/regist",
-        methods=post_only,
-        handler=register_2,
-        required=("login_name", "organunit_name", "code", "province_id", "city_id", "area_id"),
-    ),
-    ApiRoute(
-        number=310,
-        path="/sp/idcode/companyidcode/gotourl",
-        methods=post_only,
-        handler=change_logo_or_url,
-        required=("login_name", "login_pwd"),
+        310,
+        "/sp/idcode/companyidcode/gotourl",
+        post_only,
+        change_logo_or_url,
+        ("login_name", "login_pwd"),
     ),
 )

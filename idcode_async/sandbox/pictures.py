@@ -26,7 +26,15 @@ import attrs
 import segno
 
 __all__ = [
+    "AUTHEN_BACKGROUNDS",
+    "DARK_GREY",
+    "GREEN",
+    "IDCODE_BLUE",
     "IMAGE_EXTENSIONS",
+    "ORANGE",
+    "PURPLE",
+    "RED",
+    "TEAL",
     "Frame",
     "authen_png",
     "decode_base64_image",
@@ -51,18 +59,18 @@ _MAGIC: Final = (
 
 _WHITE: Final[Rgb] = (255, 255, 255)
 _BLACK: Final[Rgb] = (0, 0, 0)
+IDCODE_BLUE: Final[Rgb] = (0, 82, 165)
+RED: Final[Rgb] = (200, 30, 45)
+GREEN: Final[Rgb] = (40, 160, 70)
+ORANGE: Final[Rgb] = (240, 130, 30)
+PURPLE: Final[Rgb] = (130, 60, 170)
+DARK_GREY: Final[Rgb] = (90, 90, 90)
+TEAL: Final[Rgb] = (0, 150, 160)
+"""The colours the sandbox's pictures share (frames of 604/605, backgrounds of 701)."""
 
 AUTHEN_BACKGROUNDS: Final[tuple[Rgb, ...]] = (
-    (173, 216, 230),
-    (200, 30, 45),
-    (245, 200, 40),
-    (240, 130, 30),
-    (30, 90, 200),
-    (40, 160, 70),
-    (200, 200, 200),
-    (90, 90, 90),
-    (60, 60, 70),
-    (130, 60, 170),
+    *((173, 216, 230), RED, (245, 200, 40), ORANGE, (30, 90, 200), GREEN),
+    *((200, 200, 200), DARK_GREY, (60, 60, 70), PURPLE),
 )
 """701 ``bgimage`` 0–9: light blue, red, yellow, orange, blue, green, light grey, dark grey,
 dark grey 2, purple (the document's table)."""

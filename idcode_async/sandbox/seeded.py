@@ -23,7 +23,7 @@ approved.  The document names neither the unit nor its login; :data:`SEEDED_NAME
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from .records import Registration, Unit
 from .registrations import RegistrationRequest
@@ -96,29 +96,21 @@ def add_unit(
     10008).
     """
     now = state.now_ms()
-    started = now - state.delay_ms if approved else now
-    province, city, area = region
-    fields: dict[str, object] = {
+    registered = now - state.delay_ms if approved else now
+    fields: dict[str, Any] = {
         "text": {"organunit_address": "示例路 1 号", "linkman": "张三", "linkphone": "13800000000"},
         "trade_id": 1,
         **details,
     }
     return state.add_unit(
-        Unit(
-            organunit_id=state.next_id("unit"),
-            idcode=idcode or state.new_unit_code(area),
-            login_name=login_name,
-            password=login_name[-6:],
-            organunit_name=name,
-            unittype_id=1,
-            province_id=province,
-            city_id=city,
-            area_id=area,
-            registered_via=309,
-            registered_ms=started,
-            review_started_ms=started,
-            **fields,  # type: ignore[arg-type]
-        )
+        name=name,
+        login_name=login_name,
+        region=region,
+        via=309,
+        registered_ms=registered,
+        idcode=idcode,
+        unittype_id=1,
+        **fields,
     )
 
 

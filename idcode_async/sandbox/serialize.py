@@ -9,13 +9,26 @@ prints (``" is_authen"``, ``"batch_regist _list"``) are typesetting, not protoco
 
 from __future__ import annotations
 
-from .jsontypes import JsonObject
+from typing import Any
+
+import attrs
+
+from .jsontypes import JsonObject, JsonValue
 from .records import Registration, Unit
 from .review import APPROVED, beijing_time, unit_status_id
 from .state import State
 from .uploads import Upload
 
-__all__ = ["base_idcode_info", "code_record", "unit_info"]
+__all__ = ["base_idcode_info", "code_record", "reference_list", "unit_info"]
+
+
+def reference_list(records: Any, **computed: Any) -> list[JsonValue]:
+    """Reference records (1xx, 2xx) as the document prints them: their fields are named as on
+    the wire; ``computed`` adds members worked out from a record (``name=function``)."""
+    return [
+        {**attrs.asdict(record), **{key: get(record) for key, get in computed.items()}}
+        for record in records
+    ]
 
 
 def unit_info(state: State, unit: Unit) -> JsonObject:

@@ -16,6 +16,7 @@ import weakref
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -118,7 +119,40 @@ class State:
         """Make the area's next main code ``i.86.<area>.<serial + 1>`` (the seeded state)."""
         self._area_serials[area_id] = max(self._area_serials[area_id], serial)
 
-    def add_unit(self, unit: Unit) -> Unit:
+    def add_unit(
+        self,
+        *,
+        name: str,
+        login_name: str,
+        region: tuple[int, int, int],
+        via: int,
+        registered_ms: int,
+        idcode: str | None = None,
+        password: str | None = None,
+        **details: Any,
+    ) -> Unit:
+        """Enter a unit registered by ``via`` (301 or 309) in ``region`` (province, city,
+        area): the next unit ID and, unless ``idcode`` is given, the area's next main code.
+
+        A 309 unit's review starts at once; a 301 unit's when 305 completes it.  309 takes no
+        password: it is the login name's last six characters (309's answer, seed §八:
+        默认营业执照注册号后六位为密码).  ``details`` are the other :class:`~.records.Unit` fields.
+        """
+        province, city, area = region
+        unit = Unit(
+            organunit_id=self.next_id("unit"),
+            idcode=idcode or self.new_unit_code(area),
+            login_name=login_name,
+            password=login_name[-6:] if password is None else password,
+            organunit_name=name,
+            province_id=province,
+            city_id=city,
+            area_id=area,
+            registered_via=via,
+            registered_ms=registered_ms,
+            review_started_ms=registered_ms if via == 309 else None,
+            **details,
+        )
         self.units[unit.idcode] = unit
         return unit
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 from idcode_async import IdcodeClient
 from idcode_async._env import ENV_AUTH_CODE, ENV_BASE_URL, ENV_REDIS_URL, ENV_TOKEN
-from idcode_async.cli import demo, register_units, upload_codes
+from idcode_async.cli import _options, demo
 from idcode_async.cli.app import cli
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 
@@ -74,7 +74,7 @@ def sandbox(monkeypatch: pytest.MonkeyPatch, credentials: None) -> Iterator[Sand
     """A sandbox every command's client reaches in-process, with the test key set."""
     with Sandbox(approval_delay=0) as box:
         client = partial(IdcodeClient, transport=box.transport())
-        for module in (register_units, upload_codes, demo):
+        for module in (_options, demo):
             monkeypatch.setattr(module, "IdcodeClient", client)
         yield box
 

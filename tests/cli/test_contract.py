@@ -137,7 +137,7 @@ def test_a_journal_that_cannot_be_used_is_a_usage_error(tmp_path, sandbox, damag
             db.execute("CREATE TABLE accounts (name TEXT)")
     elif damage == "schema":
         with sqlite3.connect(journal) as db:
-            db.execute("UPDATE meta SET value = '99' WHERE name = 'schema'")
+            db.execute("UPDATE facts SET value = '99' WHERE name = 'schema'")
     else:
         args = ["--base-url", "https://other.example"]
     before = journal.read_bytes() if journal.is_file() else None

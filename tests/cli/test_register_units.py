@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from idcode_async import IdcodeClient
-from idcode_async.cli import register_units as register_module
+from idcode_async.cli import _options as options_module
 from idcode_async.cli._exit import EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, EXIT_USAGE
 from idcode_async.registration import SqliteJournal
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
@@ -190,7 +190,7 @@ def test_ctrl_c_once_finishes_the_row_and_prints_a_complete_resume_command(
     tmp_path, sandbox, monkeypatch
 ):
     transport = _interrupting(sandbox, 1, 0.1)
-    monkeypatch.setattr(register_module, "IdcodeClient", partial(IdcodeClient, transport=transport))
+    monkeypatch.setattr(options_module, "IdcodeClient", partial(IdcodeClient, transport=transport))
     monkeypatch.setenv("IDCODE_BASE_URL", "https://apitest.example")
     source = units_csv(tmp_path, *GOOD)
     journal, out = tmp_path / "r.db", tmp_path / "r.csv"
@@ -214,7 +214,7 @@ def test_ctrl_c_once_finishes_the_row_and_prints_a_complete_resume_command(
             "pending",
         ]
     monkeypatch.setattr(
-        register_module, "IdcodeClient", partial(IdcodeClient, transport=sandbox.transport())
+        options_module, "IdcodeClient", partial(IdcodeClient, transport=sandbox.transport())
     )
     again = invoke(*words[1:])
     assert again.exit_code == EXIT_OK, again.stderr
@@ -223,7 +223,7 @@ def test_ctrl_c_once_finishes_the_row_and_prints_a_complete_resume_command(
 
 def test_ctrl_c_twice_abandons_the_request_and_journals_it_unknown(tmp_path, sandbox, monkeypatch):
     transport = _interrupting(sandbox, 2, 30)
-    monkeypatch.setattr(register_module, "IdcodeClient", partial(IdcodeClient, transport=transport))
+    monkeypatch.setattr(options_module, "IdcodeClient", partial(IdcodeClient, transport=transport))
     source = units_csv(tmp_path, *GOOD)
     result = invoke("register-units", source, "--journal", tmp_path / "r.db", *FAST)
     assert result.exit_code == EXIT_INTERRUPTED

@@ -91,3 +91,47 @@ def test_a_file_that_is_not_sqlite_is_refused_unchanged(tmp_path: Path):
     with pytest.raises(JournalError, match="not an SQLite file"):
         SqliteJournal(path)
     assert _digest(path) == before
+
+
+_SCHEMA_0_1_0 = {
+    "journal": "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE rows (row_key TEXT PRIMARY KEY, state TEXT NOT NULL);"
+    "CREATE TABLE events (id INTEGER PRIMARY KEY, row_key TEXT, event TEXT);"
+    "INSERT INTO meta VALUES ('schema', '1');",
+    "manifest": "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE requests (request_key TEXT PRIMARY KEY, state TEXT NOT NULL);"
+    "CREATE TABLE events (id INTEGER PRIMARY KEY, request_key TEXT, event TEXT);"
+    "INSERT INTO meta VALUES ('schema', '1');",
+}
+
+
+@pytest.mark.parametrize(
+    ("store", "error", "kind"),
+    [
+        pytest.param(SqliteJournal, JournalError, "journal", id="journal"),
+        pytest.param(UploadManifest, ManifestError, "manifest", id="manifest"),
+    ],
+)
+def test_a_store_written_by_0_1_0_is_refused_unchanged_with_advice(
+    tmp_path: Path, store: Store, error: type[Exception], kind: str
+):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(_SCHEMA_0_1_0[kind])
+    db.execute(f"PRAGMA application_id={0x1DC0DE01}")
+    db.close()
+    before = _digest(path)
+    with pytest.raises(error, match=r"older version \(idcode-async 0\.1\.0.*finish its run"):
+        store(path)
+    assert _digest(path) == before
+
+
+def test_another_schema_version_is_refused(tmp_path: Path):
+    path = tmp_path / "j.db"
+    SqliteJournal(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE facts SET value = '99' WHERE name = 'schema'")
+    db.commit()
+    db.close()
+    with pytest.raises(JournalError, match="journal schema 99, expected 2"):
+        SqliteJournal(path)

@@ -96,7 +96,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
 def journal_states(path: Path) -> dict[str, int]:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return dict(db.execute("SELECT state, COUNT(*) FROM rows GROUP BY state").fetchall())
+        return dict(db.execute("SELECT state, COUNT(*) FROM items GROUP BY state").fetchall())
     except sqlite3.OperationalError:  # the schema is not there yet
         return {}
     finally:
@@ -150,7 +150,7 @@ def test_sigkill_at_random_points_then_resume_registers_every_row_exactly_once(s
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.communicate(timeout=30)
-        in_flight_at_kill += journal_states(journal).get("in_flight", 0)
+        in_flight_at_kill += journal_states(journal).get("intent", 0)
     final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert final.returncode == 1, final.stderr  # 1: the invalid rows are reported
     assert kills >= 5, f"seed {seed}: only {kills} kills landed"
@@ -172,7 +172,7 @@ def test_sigkill_at_random_points_then_resume_registers_every_row_exactly_once(s
     )
     db = sqlite3.connect(journal)
     reconciled, resent = db.execute(
-        "SELECT SUM(reconciled), SUM(attempts > 1) FROM rows WHERE state = 'done'"
+        "SELECT SUM(reconciled), SUM(attempts > 1) FROM items WHERE state = 'done'"
     ).fetchone()
     db.close()
     print(
@@ -190,10 +190,10 @@ def test_a_kill_while_the_request_is_in_flight_is_settled_before_any_resend(serv
     journal, out = tmp_path / "run.db", tmp_path / "results.jsonl"
     command, env = cli_command(source, journal, out), cli_env(base_url)
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    wait_for(lambda: journal.exists() and journal_states(journal).get("in_flight", 0) == 1)
+    wait_for(lambda: journal.exists() and journal_states(journal).get("intent", 0) == 1)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)
-    assert journal_states(journal).get("in_flight") == 1
+    assert journal_states(journal).get("intent") == 1
     sandbox.faults.latency_seconds = 0.0
     final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert final.returncode == 0, final.stderr
@@ -216,7 +216,7 @@ def test_sigint_finishes_the_row_in_flight_and_exits_130_with_a_resume_hint(serv
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    wait_for(lambda: journal.exists() and journal_states(journal).get("in_flight", 0) == 1)
+    wait_for(lambda: journal.exists() and journal_states(journal).get("intent", 0) == 1)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr

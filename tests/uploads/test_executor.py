@@ -179,7 +179,9 @@ async def test_attempts_per_request_are_the_options_not_a_product_of_two_loops(
 def _crash_leftover(manifest: Path, seq: int) -> None:
     """Put request ``seq`` back as a killed run would leave it: intent recorded, no answer."""
     db = sqlite3.connect(manifest)
-    db.execute("UPDATE requests SET state = 'intent', uploadcode_id = NULL WHERE seq = ?", (seq,))
+    db.execute(
+        "UPDATE items SET state = 'intent', outcome = NULL, receipt = NULL WHERE seq = ?", (seq,)
+    )
     db.commit()
     db.close()
 

@@ -90,7 +90,7 @@ async def test_verify_reports_a_count_that_differs_and_raises(sandbox_client, ta
     await upload_list(sandbox_client, target, ["V1x", "V2x"], manifest=manifest)
     assert (await verify_upload(sandbox_client, target.company_idcode, manifest)).ok
     db = sqlite3.connect(manifest)
-    db.execute("UPDATE requests SET code_count = 3")
+    db.execute("UPDATE items SET data = json_set(data, '$.count', 3)")
     db.commit()
     db.close()
     report = await verify_upload(sandbox_client, target.company_idcode, manifest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def test_file_keys_carry_sha256_count_and_first_last():
 def test_a_new_manifest_is_wal_with_full_sync_and_locked(tmp_path: Path):
     path = tmp_path / "m.db"
     with UploadManifest(path) as manifest:
-        assert manifest.journal_mode == "wal"
+        assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert manifest.synchronous == 2  # FULL: every commit is fsynced before it returns
         with pytest.raises(StoreLockedError):
             UploadManifest(path)
@@ -93,7 +94,7 @@ def test_binding_refuses_another_target(tmp_path: Path):
         manifest.bind({"company_idcode": "i.86.1", "category_reg_id": "7"})
         with pytest.raises(ManifestMismatchError, match="category_reg_id '7', not '8'"):
             manifest.bind({"company_idcode": "i.86.1", "category_reg_id": "8"})
-        assert manifest.target() == {"company_idcode": "i.86.1", "category_reg_id": "7"}
+        assert manifest.get_fact("target.category_reg_id") == "7"
 
 
 def test_transitions_and_event_log(tmp_path: Path):
@@ -178,12 +179,28 @@ def test_no_secret_is_ever_stored(tmp_path: Path):
     db = sqlite3.connect(path)
     columns = [
         row[1]
-        for table in ("meta", "requests", "events")
+        for table in ("facts", "items", "events")
         for row in db.execute(f"PRAGMA table_info({table})")
     ]
-    text = "\n".join(str(row) for row in db.execute("SELECT * FROM events"))
+    fields = [name for (data,) in db.execute("SELECT data FROM items") for name in json.loads(data)]
+    text = "\n".join(
+        str(row) for table in ("events", "items") for row in db.execute(f"SELECT * FROM {table}")
+    )
     db.close()
-    assert not {"access_token", "auth_code", "hash", "password"} & set(columns)
+    assert not {"access_token", "auth_code", "hash", "password"} & {*columns, *fields}
     assert "J7X4LuOOfURXeAAEAAAAAABSK" not in text
     blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert b"J7X4LuOOfURXeAAEAAAAAABSK" not in blob
+
+
+def test_one_upload_id_belongs_to_one_request(tmp_path: Path):
+    first, second = request_key(RANGE), request_key(FIXED)
+    with UploadManifest(tmp_path / "m.db") as manifest:
+        manifest.adopt_plan(records(RANGE, FIXED))
+        for key in (first, second):
+            manifest.mark_intent(key)
+        manifest.mark_accepted(first, "10030000000000000001")
+        with pytest.raises(ManifestError, match="UNIQUE"):
+            manifest.mark_accepted(second, "10030000000000000001")
+        assert manifest.entry(second).state is EntryState.INTENT  # nothing was written
+        assert [e.event for e in manifest.events(second)] == ["planned", "intent"]

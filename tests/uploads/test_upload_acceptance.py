@@ -75,7 +75,9 @@ def chunk_batches(sandbox: Sandbox, target: Target) -> Counter[str]:
 def manifest_chunks(path: Path) -> list[str]:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = db.execute("SELECT sha256 FROM requests WHERE endpoint = 5011 ORDER BY seq")
+        rows = db.execute(
+            "SELECT data ->> 'sha256' FROM items WHERE data ->> 'endpoint' = 5011 ORDER BY seq"
+        )
         return [row[0] for row in rows]
     finally:
         db.close()
@@ -87,7 +89,8 @@ def manifest_states(path: Path) -> dict[str, int]:
     except sqlite3.OperationalError:
         return {}
     try:
-        return dict(db.execute("SELECT state, COUNT(*) FROM requests GROUP BY state").fetchall())
+        rows = db.execute("SELECT COALESCE(outcome, state), COUNT(*) FROM items GROUP BY 1")
+        return dict(rows.fetchall())
     except sqlite3.OperationalError:
         return {}
     finally:
@@ -349,7 +352,7 @@ def test_sigkill_at_random_points_then_resume_uploads_each_chunk_exactly_once(se
     assert stats["signature_failures"] == 0
     db = sqlite3.connect(manifest)
     reconciled, resent = db.execute(
-        "SELECT SUM(reconciled), SUM(attempts > 1) FROM requests"
+        "SELECT SUM(reconciled), SUM(attempts > 1) FROM items"
     ).fetchone()
     db.close()
     print(
