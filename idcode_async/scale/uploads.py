@@ -332,7 +332,7 @@ class UploadDrain(ClaimLoop):
         for entry in claim.items:
             try:
                 self.requests[entry.key] = await self._call(
-                    materialise, entry, self.store, self.workspace, self.config.newline
+                    materialise, entry, self.manifest, self.workspace, self.config.newline
                 )
                 usable.append(entry)
             except _UnusableError as exc:
