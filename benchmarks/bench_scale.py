@@ -3,9 +3,10 @@
 The centre's pause between submissions applies to the access token.  With the shared
 :class:`~idcode_async.scale.RedisPacer`, adding workers must not add throughput (the pace is
 the limit) and must never break the pace.  This starts a throwaway ``redis-server`` and the
-sandbox on 127.0.0.1, loads a run per scenario, starts N ``idcode worker --run`` processes and
-reads what the *server* saw (``/_sandbox/stats`` ``submission_starts_ms``) and the pace log
-(grant, end and drawn pause of every slot, on Redis's clock).
+sandbox on 127.0.0.1, loads a run per scenario, enqueues N jobs, starts N ``idcode worker
+--burst`` processes and reads what the *server* saw (``/_sandbox/stats``
+``submission_starts_ms``) and the pace log (grant, end and drawn pause of every slot, on
+Redis's clock).
 
 Per scenario:
 
@@ -39,9 +40,9 @@ from idcode_async.domain.regions import RegionDirectory
 from idcode_async.registration import UnitRegistration
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
-from idcode_async.scale import load_run
-from idcode_async.scale._keys import PaceKeys
+from idcode_async.scale import enqueue_jobs, load_run
 from idcode_async.scale._redis import connect_sync
+from idcode_async.scale.keys import PaceKeys
 from idcode_async.scale.local import local_redis
 from idcode_async.scale.redis_pacer import pace_log
 
@@ -102,7 +103,8 @@ def scenario(
         "IDCODE_AUTH_CODE": TEST_AUTH_CODE,
         "IDCODE_REDIS_URL": redis_url,
     }
-    command = [sys.executable, "-m", "idcode_async", "worker", "--run", run_id]
+    anyio.run(enqueue_jobs, redis_url, run_id, workers)
+    command = [sys.executable, "-m", "idcode_async", "worker", "--burst"]
     started = time.monotonic()
     processes = [
         subprocess.Popen([*command, "--log-level", "warning"], env=env) for _ in range(workers)

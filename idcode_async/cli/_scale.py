@@ -1,12 +1,13 @@
 """The ``--redis`` runs of ``register-units`` and ``upload-codes``: load, start, follow.
 
-The command loads the run into Redis, starts ``--workers`` local worker processes (``idcode
-worker --run RUN``: the credentials travel in their environment, never their arguments),
-shows the progress read back from Redis like a local run, and reports when the run is
-settled, with the local run's exit codes.  Workers on other machines may join at any time.
+The command loads the run into Redis, enqueues one drain job per local worker (at least one,
+for remote workers), starts ``--workers`` local worker processes (``idcode worker --burst``:
+the credentials travel in their environment, never their arguments), shows the progress read
+back from Redis like a local run, and reports when the run is settled, with the local run's
+exit codes.  Workers on other machines (``idcode worker``) may join at any time.
 
-redis and arq are the optional ``redis`` extra: the scale modules are imported when a
-``--redis`` run starts, so that ``idcode --help`` works on the core install.
+redis and arq are the optional ``redis`` extra: :mod:`idcode_async.scale` loads them on first
+use of a name, so that ``idcode --help`` works on the core install.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ import anyio.abc
 import anyio.to_thread
 import attrs
 
+from .. import scale
 from .._client import IdcodeClient
 from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
 from ..domain.regions import RegionDirectory
 from ..registration import SourceRow, open_results
+from ..scale.keys import check_run_id
 from ..uploads import UploadProgress
 from ._display import registration_display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
@@ -41,18 +44,9 @@ __all__ = ["StopForwarder", "register_distributed", "upload_distributed", "worke
 POLL: Final = 0.5
 
 
-def worker_command(run_id: str) -> list[str]:
-    """The command line of a local worker draining ``run_id``."""
-    return [
-        sys.executable,
-        "-m",
-        "idcode_async",
-        "worker",
-        "--run",
-        run_id,
-        "--log-level",
-        "warning",
-    ]
+def worker_command() -> list[str]:
+    """The command line of a local worker: it takes one drain job, then exits."""
+    return [sys.executable, "-m", "idcode_async", "worker", "--burst", "--log-level", "warning"]
 
 
 def _worker_env(url: str, credentials: Credentials) -> dict[str, str]:
@@ -67,10 +61,12 @@ def _worker_env(url: str, credentials: Credentials) -> dict[str, str]:
 async def _start_workers(
     count: int, run_id: str, url: str, credentials: Credentials
 ) -> list[anyio.abc.Process]:
+    """Enqueue a job per local worker (one for remote workers if none), start the workers."""
+    await scale.enqueue_jobs(url, run_id, max(count, 1))
     env = _worker_env(url, credentials)
     return [
         await anyio.open_process(
-            worker_command(run_id), env=env, stdin=subprocess.DEVNULL, stdout=None, stderr=None
+            worker_command(), env=env, stdin=subprocess.DEVNULL, stdout=None, stderr=None
         )
         for _ in range(count)
     ]
@@ -109,8 +105,6 @@ def _rate(samples: collections.deque[tuple[float, int]]) -> float | None:
 
 
 def _run_id(name: str) -> str:
-    from ..scale._keys import check_run_id
-
     try:
         return check_run_id(name)
     except ValueError as exc:
@@ -125,8 +119,6 @@ def register_distributed(settings: RegisterSettings, rows: list[SourceRow], outp
     assert settings.redis is not None
     assert settings.journal is not None
     assert settings.credentials is not None
-    from ..scale.runs import RunConfig, normalise_base_url
-
     run_id = _run_id(settings.journal)
     config: dict[str, Any] = {
         "min_interval": settings.min_interval,
@@ -138,7 +130,7 @@ def register_distributed(settings: RegisterSettings, rows: list[SourceRow], outp
     if settings.redis.lease is not None:
         config["lease"] = settings.redis.lease
     try:
-        RunConfig(target=normalise_base_url(settings.client.base_url), token_id="-", **config)
+        scale.RunConfig(target=settings.client.base_url, token_id="-", **config)
     except (TypeError, ValueError) as exc:
         raise CommandError(str(exc)) from None
     return anyio.run(_register, settings, rows, run_id, config, output)
@@ -151,10 +143,6 @@ async def _register(
     config: dict[str, Any],
     output: Output,
 ) -> int:
-    from ..scale._redis import connect_sync
-    from ..scale.redis_journal import RedisJournal
-    from ..scale.runs import load_run, run_progress, run_results
-
     assert settings.redis is not None
     assert settings.credentials is not None
     url, credentials = settings.redis.url, settings.credentials
@@ -169,7 +157,7 @@ async def _register(
             regions = await RegionDirectory.load(client)
 
     def load() -> Any:
-        return load_run(
+        return scale.load_run(
             url,
             rows,
             run_id,
@@ -180,15 +168,6 @@ async def _register(
             retry_failed=settings.retry_failed,
             **config,
         )
-
-    def read(report: bool) -> Any:
-        client = connect_sync(url)
-        try:
-            journal = RedisJournal(client, run_id, worker="report" if report else "progress")
-            state = run_progress(journal)
-            return (state, run_results(journal)) if report else state
-        finally:
-            client.close()
 
     loaded = await anyio.to_thread.run_sync(load)
     output.notice(
@@ -204,9 +183,9 @@ async def _register(
         group.start_soon(stopper.forward, workers)
         with display:
             while True:
-                state = await anyio.to_thread.run_sync(read, False)
+                state = await scale.progress(url, run_id)
                 now = anyio.current_time()
-                samples.append((now, state.counts.done))
+                samples.append((now, state.done))
                 display.update(state.as_progress(elapsed=now - started, rate=_rate(samples)))
                 if all(w.returncode is not None for w in workers) and (
                     workers or state.finished or stopper.signals
@@ -218,7 +197,8 @@ async def _register(
         await worker.aclose()
         if worker.returncode not in (0, EXIT_ABORTED, EXIT_INTERRUPTED):
             output.notice(f"worker {number} ended with {worker.returncode}")
-    state, outcomes = await anyio.to_thread.run_sync(read, True)
+    state = await scale.progress(url, run_id)
+    outcomes = await anyio.to_thread.run_sync(scale.run_results, url, run_id)
     if settings.out:
         writer = open_results(settings.out)
         try:
@@ -227,10 +207,10 @@ async def _register(
         finally:
             writer.close()
     output.result(f"{state.describe()} in {anyio.current_time() - started:.1f} s")
-    resume = f"{settings.resume} (or join workers: idcode worker --run {run_id})"
+    resume = f"{settings.resume} (or join workers: idcode worker)"
     if state.halted:
         code = EXIT_ABORTED
-    elif state.counts.unsettled:
+    elif state.unsettled:
         code = EXIT_INTERRUPTED if stopper.signals else EXIT_ROWS
     else:
         code = EXIT_OK if state.complete and not state.invalid else EXIT_ROWS
@@ -238,10 +218,8 @@ async def _register(
         {
             "command": "register-units",
             "run": run_id,
+            **attrs.asdict(state),
             "total": state.total,
-            "invalid": state.invalid,
-            **attrs.asdict(state.counts),
-            "halted": state.halted,
             "exit_code": code,
             "resume": None if code == EXIT_OK else resume,
         }
@@ -252,8 +230,8 @@ async def _register(
             code=EXIT_ABORTED,
             hint=f"resume with: {resume}",
         )
-    if state.counts.unsettled:
-        output.notice(f"{state.counts.unsettled} rows not yet settled; resume with: {resume}")
+    if state.unsettled:
+        output.notice(f"{state.unsettled} rows not yet settled; resume with: {resume}")
     return code
 
 
@@ -268,8 +246,6 @@ def upload_distributed(settings: UploadSettings, output: Output) -> int:
 
 
 async def _upload(settings: UploadSettings, output: Output) -> int:
-    from ..scale.uploads import prepare_upload, upload_progress, verify_upload_run
-
     redis, credentials = settings.redis, settings.credentials
     assert redis is not None
     assert credentials is not None
@@ -283,7 +259,7 @@ async def _upload(settings: UploadSettings, output: Output) -> int:
     }
     if redis.lease is not None:
         config["lease"] = redis.lease
-    report = await prepare_upload(
+    report = await scale.prepare_upload(
         redis.url,
         settings.company_idcode,
         settings.category_reg_id,
@@ -312,13 +288,13 @@ async def _upload(settings: UploadSettings, output: Output) -> int:
         group.start_soon(stopper.forward, workers)
         with display:
             while True:
-                state = await upload_progress(redis.url, redis.run)
+                state = await scale.progress(redis.url, redis.run)
                 finished = workers or state.finished or stopper.signals
                 done = all(w.returncode is not None for w in workers) and finished
                 display.update(
                     UploadProgress(
                         phase="done" if done else "uploading",
-                        requests=state.requests,
+                        requests=state.items,
                         requests_done=state.accepted,
                         codes=state.codes,
                         codes_done=state.accepted_codes,
@@ -331,7 +307,7 @@ async def _upload(settings: UploadSettings, output: Output) -> int:
         group.cancel_scope.cancel()
     for worker in workers:
         await worker.aclose()
-    state = await upload_progress(redis.url, redis.run)
+    state = await scale.progress(redis.url, redis.run)
     output.result(state.describe())
     if state.halted:
         code = EXIT_ABORTED
@@ -346,7 +322,7 @@ async def _upload(settings: UploadSettings, output: Output) -> int:
             auth_code=credentials.auth_code,
             base_url=settings.client.base_url,
         ) as client:
-            verified = await verify_upload_run(
+            verified = await scale.verify_upload_run(
                 client, redis.url, redis.run, category=settings.category
             )
         output.result(verified.describe())

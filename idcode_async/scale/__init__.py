@@ -1,21 +1,20 @@
-"""Scale-out: batch registration across workers and machines, one shared pace (arq + Redis).
+"""Scale-out: registration and code uploads across workers and machines (arq + Redis).
 
 Large service providers run one access token from several workers.  The centre's pause between
 submissions (309: 0.5–1 s) applies to the token, so the workers must share one pace and one
-exactly-once journal.  This package provides them on Redis, and runs the single-machine batch
-runner (:func:`idcode_async.registration.register_units`) unchanged inside each worker:
+exactly-once store.  This package provides them on Redis, and runs the single-machine
+workflows unchanged inside each worker:
 
-- :mod:`.redis_pacer`: :class:`RedisPacer`, the batch ``Pacer`` with its state in Redis (one
-  atomic Lua script per step, Redis time, leases), keyed by a hash of the access token;
-- :mod:`.redis_journal`: :class:`RedisJournal`, the batch ``Journal`` with rows claimed under
-  leases, so that a crashed worker's rows are taken over (and reconciled with 307 first);
-- :mod:`.runs`: a run's settings, loading rows (:func:`load_run`), :func:`progress`, results;
-- :mod:`.drain`: one worker's loop (:func:`drain_run`);
-- :mod:`.redis_uploads`, :mod:`.uploads`: code uploads (5011–5014) on several workers, with
-  the same claims and the upload executor's reconciliation (:func:`enqueue_upload`);
-- :mod:`.arq_jobs`: arq worker functions, settings, :func:`enqueue_registration` and
-  :func:`enqueue_upload`;
-- :mod:`.cli`: ``idcode register-units --redis URL --workers N`` and ``idcode worker``;
+- :mod:`.keys`: where everything lives in Redis (the access token only as a hash);
+- :mod:`.leased_store`: the one leased store (claims, fencing and leases in Lua on Redis's
+  clock), with :class:`RedisJournal` (rows, 309) and :class:`RedisUploadManifest` (requests,
+  5011–5014) as its two item kinds;
+- :mod:`.redis_pacer`: :class:`RedisPacer`, the token's one pace (anyio: asyncio and trio);
+- :mod:`.runs`, :mod:`.uploads`: a run's settings, loading it (:func:`load_run`,
+  :func:`prepare_upload`), :func:`progress` and results;
+- :mod:`.claims`, :mod:`.drain`: one worker's loop (:func:`drain_run`, either kind);
+- :mod:`.arq_jobs`: the arq job, the worker (``idcode worker``), :func:`enqueue_registration`
+  and :func:`enqueue_upload`;
 - :mod:`.local`: a throwaway ``redis-server`` on 127.0.0.1 for tests and trials.
 
 Redis is the ``redis`` extra (``pip install "idcode-async[redis]"``).  Importing this package
@@ -30,107 +29,70 @@ from typing import TYPE_CHECKING, Any
 
 from ._lazy import MissingExtraError
 
-if TYPE_CHECKING:
-    from .arq_jobs import (
-        EnqueuedRun,
-        EnqueuedUpload,
-        WorkerSettings,
-        enqueue_registration,
-        enqueue_upload,
-        register_units_job,
-        upload_chunks_job,
-        worker_settings,
-    )
-    from .drain import DrainSummary, ScaleError, drain_run
-    from .redis_journal import ClaimView, LeaseLostError, RedisJournal, RunCounts
-    from .redis_pacer import PaceConflictError, RedisPacer, SlotRecord
-    from .redis_uploads import RedisUploadManifest, UploadCounts
-    from .runs import LoadReport, RunConfig, RunProgress, load_run, progress, run_results
-    from .uploads import (
-        UploadDrainSummary,
-        UploadLoadReport,
-        UploadRunConfig,
-        drain_upload,
-        load_upload,
-        prepare_upload,
-        upload_progress,
-        verify_upload_run,
-    )
+if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
+    from .arq_jobs import Enqueued as Enqueued
+    from .arq_jobs import ServeResult as ServeResult
+    from .arq_jobs import WorkerSettings as WorkerSettings
+    from .arq_jobs import drain_run_job as drain_run_job
+    from .arq_jobs import enqueue_jobs as enqueue_jobs
+    from .arq_jobs import enqueue_registration as enqueue_registration
+    from .arq_jobs import enqueue_upload as enqueue_upload
+    from .arq_jobs import serve as serve
+    from .arq_jobs import worker_settings as worker_settings
+    from .claims import DrainSummary as DrainSummary
+    from .drain import drain_run as drain_run
+    from .leased_store import RunCounts as RunCounts
+    from .redis_journal import ClaimView as ClaimView
+    from .redis_journal import LeaseLostError as LeaseLostError
+    from .redis_journal import RedisJournal as RedisJournal
+    from .redis_pacer import PaceConflictError as PaceConflictError
+    from .redis_pacer import RedisPacer as RedisPacer
+    from .redis_pacer import SlotRecord as SlotRecord
+    from .redis_uploads import RedisUploadManifest as RedisUploadManifest
+    from .runs import LoadReport as LoadReport
+    from .runs import RunConfig as RunConfig
+    from .runs import ScaleError as ScaleError
+    from .runs import load_run as load_run
+    from .runs import normalise_base_url as normalise_base_url
+    from .runs import progress as progress
+    from .runs import run_results as run_results
+    from .uploads import UploadLoadReport as UploadLoadReport
+    from .uploads import load_upload as load_upload
+    from .uploads import prepare_upload as prepare_upload
+    from .uploads import verify_upload_run as verify_upload_run
 
-__all__ = [
-    "ClaimView",
-    "DrainSummary",
-    "EnqueuedRun",
-    "EnqueuedUpload",
-    "LeaseLostError",
-    "LoadReport",
-    "MissingExtraError",
-    "PaceConflictError",
-    "RedisJournal",
-    "RedisPacer",
-    "RedisUploadManifest",
-    "RunConfig",
-    "RunCounts",
-    "RunProgress",
-    "ScaleError",
-    "SlotRecord",
-    "UploadCounts",
-    "UploadDrainSummary",
-    "UploadLoadReport",
-    "UploadRunConfig",
-    "WorkerSettings",
-    "drain_run",
-    "drain_upload",
-    "enqueue_registration",
-    "enqueue_upload",
-    "load_run",
-    "load_upload",
-    "prepare_upload",
-    "progress",
-    "register_units_job",
-    "run_results",
-    "upload_chunks_job",
-    "upload_progress",
-    "verify_upload_run",
-    "worker_settings",
-]
-
-_HOMES = {
-    "EnqueuedRun": "arq_jobs",
-    "EnqueuedUpload": "arq_jobs",
-    "enqueue_upload": "arq_jobs",
-    "upload_chunks_job": "arq_jobs",
-    "RedisUploadManifest": "redis_uploads",
-    "UploadCounts": "redis_uploads",
-    "UploadDrainSummary": "uploads",
-    "UploadLoadReport": "uploads",
-    "UploadRunConfig": "uploads",
-    "drain_upload": "uploads",
-    "load_upload": "uploads",
-    "prepare_upload": "uploads",
-    "upload_progress": "uploads",
-    "verify_upload_run": "uploads",
-    "WorkerSettings": "arq_jobs",
-    "enqueue_registration": "arq_jobs",
-    "register_units_job": "arq_jobs",
-    "worker_settings": "arq_jobs",
-    "DrainSummary": "drain",
-    "ScaleError": "drain",
-    "drain_run": "drain",
-    "ClaimView": "redis_journal",
-    "LeaseLostError": "redis_journal",
-    "RedisJournal": "redis_journal",
-    "RunCounts": "redis_journal",
-    "PaceConflictError": "redis_pacer",
-    "RedisPacer": "redis_pacer",
-    "SlotRecord": "redis_pacer",
-    "LoadReport": "runs",
-    "RunConfig": "runs",
-    "RunProgress": "runs",
-    "load_run": "runs",
-    "progress": "runs",
-    "run_results": "runs",
+_MODULES = {
+    "arq_jobs": (
+        "Enqueued",
+        "ServeResult",
+        "WorkerSettings",
+        "drain_run_job",
+        "enqueue_jobs",
+        "enqueue_registration",
+        "enqueue_upload",
+        "serve",
+        "worker_settings",
+    ),
+    "claims": ("DrainSummary",),
+    "drain": ("drain_run",),
+    "leased_store": ("RunCounts",),
+    "redis_journal": ("ClaimView", "LeaseLostError", "RedisJournal"),
+    "redis_pacer": ("PaceConflictError", "RedisPacer", "SlotRecord"),
+    "redis_uploads": ("RedisUploadManifest",),
+    "runs": (
+        "LoadReport",
+        "RunConfig",
+        "ScaleError",
+        "load_run",
+        "normalise_base_url",
+        "progress",
+        "run_results",
+    ),
+    "uploads": ("UploadLoadReport", "load_upload", "prepare_upload", "verify_upload_run"),
 }
+_HOMES = {name: module for module, names in _MODULES.items() for name in names}
+
+__all__ = ["MissingExtraError", *_HOMES]
 
 
 def __getattr__(name: str) -> Any:

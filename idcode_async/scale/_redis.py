@@ -7,7 +7,8 @@ is checked strictly.  Every connection decodes replies as UTF-8 text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from ._lazy import require
@@ -24,6 +25,8 @@ __all__ = [
     "Script",
     "SyncRedis",
     "connect_sync",
+    "connection",
+    "microseconds",
     "run_sync",
 ]
 
@@ -39,6 +42,24 @@ def connect_sync(url: str) -> redis.Redis:
     return client
 
 
+@contextmanager
+def connection(redis: redis.Redis | str) -> Iterator[redis.Redis]:
+    """``redis`` itself, or a client for the URL ``redis``, closed at the end of the block."""
+    if not isinstance(redis, str):
+        yield redis
+        return
+    client = connect_sync(redis)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 def run_sync(script: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
     """Run a Lua script (EVALSHA, loading it if the server does not know it)."""
     return script(keys=list(keys), args=list(args))
+
+
+def microseconds(seconds: float) -> int:
+    """Durations go to the scripts in whole microseconds, the unit of Redis ``TIME``."""
+    return round(seconds * 1_000_000)

@@ -1,12 +1,13 @@
-"""The scale-out on arq: worker functions, worker settings and the enqueue helper.
+"""The scale-out on arq: the one job, the worker (:func:`serve`) and the enqueue helpers.
 
-arq (asyncio, Redis) is the engine: an operator loads a run and enqueues N jobs; N worker
-processes, on any machines that reach the Redis, pick one job each; every job drains the run
-(:func:`~.drain.drain_run`) with the shared pace and journal, and ends when nothing is left.
-A job is therefore not "rows 1-50" but "a worker's share of the run", so that a crashed
-worker's rows are taken over by the jobs still running (after their lease), not by arq's
-retry.  arq still retries a job that was cancelled (SIGTERM) or timed out; a job started on a
-finished run returns at once.
+arq (asyncio, Redis) is the job host, and the only way to run a worker: an operator loads a
+run and enqueues N jobs; N worker processes (``idcode worker``, or ``arq
+idcode_async.scale.arq_jobs.WorkerSettings``), on any machines that reach the Redis, pick one
+job each; every job drains the run (:func:`~.drain.drain_run`, either kind) with the shared
+pace and store, and ends when nothing is left.  A job is therefore not "rows 1-50" but "a
+worker's share of the run", so that a crashed worker's items are taken over by the jobs still
+running (after their lease), not by arq's retry; a job started on a finished run returns at
+once.
 
 Deployment::
 
@@ -18,19 +19,18 @@ Deployment::
     await enqueue_registration(url, read_units("units.csv"), "units-2024-05", access_token=…,
                                regions=…, jobs=4)
     print((await progress(url, "units-2024-05")).describe())
-
-Code uploads (5011–5014) work the same way: :func:`enqueue_upload` plans the codes once, loads
-the plan (5011 chunks included) into an upload run and enqueues N :func:`upload_chunks_job`
-jobs; each drains the run (:func:`~.uploads.drain_upload`).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any, Final
+from types import FrameType
+from typing import Any, Final, Generic, TypeVar
 
+import anyio
 import anyio.to_thread
 import attrs
 
@@ -41,44 +41,44 @@ from ..registration.inputs import SourceRow
 from ..registration.records import UnitRegistration
 from ..uploads.codes_input import AsyncCodeSource
 from ._lazy import require
-from .drain import ScaleError, default_worker_id, drain_run
-from .runs import LoadReport, load_run, progress
-from .uploads import UploadLoadReport, drain_upload, prepare_upload
+from .claims import default_worker_id
+from .drain import drain_run
+from .runs import LoadReport, ScaleError, load_run
+from .uploads import UploadLoadReport, prepare_upload
 
 require("arq")
 
 from arq.connections import RedisSettings, create_pool  # noqa: E402
-from arq.worker import Function, func, run_worker  # noqa: E402
+from arq.worker import Function, Worker, func  # noqa: E402
 
 __all__ = [
     "CTX_REDIS_URL",
+    "CTX_STOP",
     "DEFAULT_QUEUE",
-    "ENV_REDIS_URL",
+    "DRAIN_JOB",
     "JOB_TIMEOUT",
-    "REGISTER_UNITS_JOB",
-    "UPLOAD_CHUNKS_JOB",
-    "EnqueuedRun",
-    "EnqueuedUpload",
+    "Enqueued",
+    "ServeResult",
     "WorkerSettings",
+    "drain_run_job",
+    "enqueue_jobs",
     "enqueue_registration",
     "enqueue_upload",
-    "progress",
-    "register_units_job",
     "serve",
-    "upload_chunks_job",
     "worker_settings",
 ]
 
 DEFAULT_QUEUE: Final = "arq:idcode"
 """The arq queue of the scale-out jobs (not arq's default, so that it mixes with no other)."""
 
-REGISTER_UNITS_JOB: Final = "register_units_job"
-UPLOAD_CHUNKS_JOB: Final = "upload_chunks_job"
+DRAIN_JOB: Final = "drain_run_job"
 
 JOB_TIMEOUT: Final = timedelta(hours=24)
 """How long one job may drain a run (arq cancels it then; a job resumes the run)."""
 
 CTX_REDIS_URL: Final = "idcode_redis_url"
+CTX_STOP: Final = "idcode_stop"
+"""The worker's stop event in the job context: set by the first Ctrl-C/SIGTERM."""
 
 
 def credentials_from_env() -> tuple[str, str]:
@@ -89,106 +89,139 @@ def credentials_from_env() -> tuple[str, str]:
     return token, auth_code
 
 
-async def register_units_job(ctx: dict[Any, Any], run_id: str) -> dict[str, Any]:
-    """arq job: drain the registration run ``run_id`` with this worker's credentials."""
+async def drain_run_job(ctx: dict[Any, Any], run_id: str) -> dict[str, Any]:
+    """arq job: drain the run ``run_id`` (registration or upload) with this worker's
+    credentials; a first stop signal lets the request in flight finish, then returns."""
     url = ctx.get(CTX_REDIS_URL) or os.environ.get(ENV_REDIS_URL)
     if not url:
         raise ScaleError(f"the worker does not know its Redis URL (set {ENV_REDIS_URL})")
     token, auth_code = credentials_from_env()
-    job = ctx.get("job_id", "job")
     summary = await drain_run(
-        str(url), run_id, access_token=token, auth_code=auth_code, worker=_worker_id(job)
+        str(url),
+        run_id,
+        access_token=token,
+        auth_code=auth_code,
+        worker=f"{default_worker_id()}/{str(ctx.get('job_id', 'job'))[-8:]}",
+        stop=ctx.get(CTX_STOP),
     )
     return summary.as_dict()
-
-
-async def upload_chunks_job(ctx: dict[Any, Any], run_id: str) -> dict[str, Any]:
-    """arq job: drain the upload run ``run_id`` (5011–5014 requests) with this worker's
-    credentials; a job started on a finished run returns at once."""
-    url = ctx.get(CTX_REDIS_URL) or os.environ.get(ENV_REDIS_URL)
-    if not url:
-        raise ScaleError(f"the worker does not know its Redis URL (set {ENV_REDIS_URL})")
-    token, auth_code = credentials_from_env()
-    job = ctx.get("job_id", "job")
-    summary = await drain_upload(
-        str(url), run_id, access_token=token, auth_code=auth_code, worker=_worker_id(job)
-    )
-    return summary.as_dict()
-
-
-def _worker_id(job: object) -> str:
-    return f"{default_worker_id()}/{str(job)[-8:]}"
 
 
 async def _startup(ctx: dict[Any, Any]) -> None:
     """Fail at start, not at the first job, when the worker lacks its credentials."""
     credentials_from_env()
     ctx.setdefault(CTX_REDIS_URL, os.environ.get(ENV_REDIS_URL))
+    ctx[CTX_STOP] = anyio.Event()
 
 
-def _functions(job_timeout: timedelta) -> list[Function]:
-    return [
-        func(register_units_job, name=REGISTER_UNITS_JOB, timeout=job_timeout, max_tries=5),
-        func(upload_chunks_job, name=UPLOAD_CHUNKS_JOB, timeout=job_timeout, max_tries=5),
-    ]
+_FUNCTIONS: Final[list[Function]] = [
+    func(drain_run_job, name=DRAIN_JOB, timeout=JOB_TIMEOUT, max_tries=5)
+]
 
 
 def worker_settings(
-    redis_url: str,
-    *,
-    queue_name: str = DEFAULT_QUEUE,
-    max_jobs: int = 1,
-    burst: bool = False,
-    job_timeout: timedelta = JOB_TIMEOUT,
+    redis_url: str, *, queue_name: str = DEFAULT_QUEUE, max_jobs: int = 1, burst: bool = False
 ) -> dict[str, Any]:
-    """arq ``Worker`` keyword arguments for the scale-out jobs (``arq.worker.run_worker``).
+    """arq ``Worker`` keyword arguments for the scale-out job.
 
     ``max_jobs=1``: one job per process; with one shared pace a second job in the same
     process would only wait for the same slots.  ``burst``: exit once the queue is empty
-    (every job of it finished).
+    (:func:`serve` also exits after ``max_jobs`` jobs).
     """
     return {
-        "functions": _functions(job_timeout),
+        "functions": _FUNCTIONS,
         "redis_settings": RedisSettings.from_dsn(redis_url),
         "queue_name": queue_name,
         "max_jobs": max_jobs,
         "burst": burst,
-        "job_timeout": job_timeout,
+        "job_timeout": JOB_TIMEOUT,
         "keep_result": timedelta(days=1),
         "on_startup": _startup,
         "ctx": {CTX_REDIS_URL: redis_url},
     }
 
 
-def serve(redis_url: str, **options: Any) -> None:
-    """Run an arq worker for the scale-out jobs until it is stopped (SIGINT/SIGTERM), or, in
-    burst mode, until the queue is empty; ``options`` are :func:`worker_settings`'."""
-    run_worker(worker_settings(redis_url, **options))
+@attrs.define
+class _TwoStageStop:
+    """Ctrl-C/SIGTERM for the worker.  First: stop claiming, let the requests in flight finish
+    and be recorded, release the leases, exit.  Second: cancel what is in flight (it stays
+    journaled as sent, to be reconciled before any resend)."""
 
+    worker: Worker
+    signals: int = 0
 
-class WorkerSettings:
-    """For ``arq idcode_async.scale.arq_jobs.WorkerSettings``: Redis from ``IDCODE_REDIS_URL``.
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.worker.loop.call_soon_threadsafe(self._step, signal.Signals(signum))
 
-    Add :func:`register_units_job` to an existing arq deployment's ``functions`` instead, if
-    you have one (and enqueue into its queue with ``queue_name=``).
-    """
-
-    functions: Final = _functions(JOB_TIMEOUT)
-    redis_settings: Final = RedisSettings.from_dsn(
-        os.environ.get(ENV_REDIS_URL, "redis://127.0.0.1:6379/0")
-    )
-    queue_name: Final = DEFAULT_QUEUE
-    max_jobs: Final = 1
-    job_timeout: Final = JOB_TIMEOUT
-    keep_result: Final = timedelta(days=1)
-    on_startup: Final = _startup
+    def _step(self, signum: signal.Signals) -> None:
+        self.signals += 1
+        if self.signals == 1:
+            stop = self.worker.ctx.get(CTX_STOP)
+            if stop is not None:
+                stop.set()
+            self.worker.handle_sig_wait_for_completion(signum)
+        else:
+            self.worker.handle_sig(signum)
 
 
 @attrs.frozen
-class EnqueuedRun:
+class ServeResult:
+    jobs_complete: int
+    jobs_failed: int
+    signals: int
+
+
+def serve(redis_url: str, **options: Any) -> ServeResult:
+    """Run an arq worker for the scale-out job until it is stopped (SIGINT/SIGTERM, two
+    stages), or, with ``burst``, until its jobs are done; ``options`` are
+    :func:`worker_settings`'."""
+    settings = worker_settings(redis_url, **options)
+    limit, started = settings["max_jobs"], 0
+
+    async def own_jobs(ctx: dict[Any, Any]) -> None:
+        """With ``burst``: exit after this worker's own ``max_jobs`` jobs, not only when the
+        queue is empty (arq's rule): a crashed worker's job stays in the queue until arq's
+        in-progress timeout (the job timeout, a day), while its items are taken over by the
+        jobs still running.  arq's ``max_burst_jobs`` is set once the jobs have started: set
+        before, it also makes arq read only that many job ids from the queue, the first ones,
+        which other workers hold."""
+        nonlocal started
+        started += 1
+        if started >= limit:
+            worker.max_burst_jobs = limit
+
+    worker = Worker(
+        **settings,
+        handle_signals=False,
+        job_completion_wait=int(JOB_TIMEOUT.total_seconds()),
+        on_job_start=own_jobs if settings["burst"] else None,
+    )
+    stopper = _TwoStageStop(worker)
+    previous = {sig: signal.signal(sig, stopper) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        worker.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return ServeResult(worker.jobs_complete, worker.jobs_failed, stopper.signals)
+
+
+WorkerSettings: Final = worker_settings(os.environ.get(ENV_REDIS_URL, "redis://127.0.0.1:6379/0"))
+"""For ``arq idcode_async.scale.arq_jobs.WorkerSettings`` (arq takes a mapping as well as a
+class): Redis from ``IDCODE_REDIS_URL``.  Add :func:`drain_run_job` to an existing arq
+deployment's ``functions`` instead, if you have one (and enqueue into its queue with
+``queue_name=``).  arq's own signal handling applies there (one stage: jobs are cancelled);
+``idcode worker`` stops in two."""
+
+
+ReportT = TypeVar("ReportT", LoadReport, UploadLoadReport)
+
+
+@attrs.frozen
+class Enqueued(Generic[ReportT]):
     """A run loaded and its jobs enqueued."""
 
-    load: LoadReport
+    load: ReportT
     job_ids: tuple[str, ...]
 
 
@@ -205,18 +238,15 @@ async def enqueue_registration(
     retry_failed: bool = False,
     queue_name: str = DEFAULT_QUEUE,
     **settings: Any,
-) -> EnqueuedRun:
-    """Check ``rows``, load the valid ones into the run ``run_id``, and enqueue ``jobs`` jobs.
+) -> Enqueued[LoadReport]:
+    """Check ``rows``, load the valid ones into the run ``run_id`` (:func:`~.runs.load_run`),
+    and enqueue ``jobs`` jobs (one per worker process that may drain the run at once).
 
-    ``jobs`` is how many workers may drain the run at once (one job per worker process).
     ``access_token`` is only hashed (to name the run's pace and check the workers' token).
-    ``regions`` (``await RegionDirectory.load(client)``) checks regions against 101, as the
-    single-machine batch does; ``check_regions=False`` skips it.  ``settings``: the run's
-    :class:`~.runs.RunConfig` (``min_interval``, ``max_interval``, ``concurrency``, ``lease``,
-    ``batch_size``, ``timeout`` …).  Enqueueing the same run again resumes it.
+    ``settings``: the run's :class:`~.runs.RunConfig` (``min_interval``, ``max_interval``,
+    ``concurrency``, ``lease``, ``batch_size``, ``timeout`` …).  Enqueueing again resumes.
     """
-    if jobs < 0:
-        raise ValueError(f"jobs must be 0 or more, got {jobs}")
+    _check_jobs(jobs)
     report = await anyio.to_thread.run_sync(
         lambda: load_run(
             redis_url,
@@ -230,16 +260,7 @@ async def enqueue_registration(
             **settings,
         )
     )
-    job_ids = await _enqueue(redis_url, REGISTER_UNITS_JOB, run_id, jobs, queue_name)
-    return EnqueuedRun(load=report, job_ids=job_ids)
-
-
-@attrs.frozen
-class EnqueuedUpload:
-    """An upload run loaded (its baseline taken) and its jobs enqueued."""
-
-    load: UploadLoadReport
-    job_ids: tuple[str, ...]
+    return Enqueued(report, await enqueue_jobs(redis_url, run_id, jobs, queue_name=queue_name))
 
 
 async def enqueue_upload(
@@ -255,17 +276,13 @@ async def enqueue_upload(
     base_url: str = TEST_BASE_URL,
     queue_name: str = DEFAULT_QUEUE,
     **settings: Any,
-) -> EnqueuedUpload:
+) -> Enqueued[UploadLoadReport]:
     """Plan ``codes`` once, load the plan as the upload run ``run_id`` and enqueue ``jobs``
-    :func:`upload_chunks_job` jobs (one per worker that may drain the run at once).
-
-    The credentials are used here only for the 502 baseline (403 for the category); Redis gets
-    a hash of the token.  ``settings``: :func:`~.uploads.prepare_upload`'s (``options``,
-    ``category``, ``max_chunk_bytes``, ``retry_failed``, ``lease``, ``grace`` …).
-    Enqueueing the same run again resumes it.
+    jobs (:func:`~.uploads.prepare_upload`; its ``settings``: ``options``, ``category``,
+    ``max_chunk_bytes``, ``retry_failed``, ``lease``, ``grace`` …).  The credentials are used
+    here only for the 502 baseline (403 for the category); Redis gets a hash of the token.
     """
-    if jobs < 0:
-        raise ValueError(f"jobs must be 0 or more, got {jobs}")
+    _check_jobs(jobs)
     report = await prepare_upload(
         redis_url,
         company_idcode,
@@ -277,20 +294,24 @@ async def enqueue_upload(
         base_url=base_url,
         **settings,
     )
-    return EnqueuedUpload(
-        load=report, job_ids=await _enqueue(redis_url, UPLOAD_CHUNKS_JOB, run_id, jobs, queue_name)
-    )
+    return Enqueued(report, await enqueue_jobs(redis_url, run_id, jobs, queue_name=queue_name))
 
 
-async def _enqueue(
-    redis_url: str, name: str, run_id: str, jobs: int, queue_name: str
+def _check_jobs(jobs: int) -> None:
+    if jobs < 0:
+        raise ValueError(f"jobs must be 0 or more, got {jobs}")
+
+
+async def enqueue_jobs(
+    redis_url: str, run_id: str, jobs: int, *, queue_name: str = DEFAULT_QUEUE
 ) -> tuple[str, ...]:
+    """Enqueue ``jobs`` drain jobs of a loaded run (more workers may join a run at any time)."""
     job_ids: list[str] = []
     if jobs:
         pool = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=queue_name)
         try:
             for _ in range(jobs):
-                job = await pool.enqueue_job(name, run_id, _queue_name=queue_name)
+                job = await pool.enqueue_job(DRAIN_JOB, run_id, _queue_name=queue_name)
                 if job is not None:
                     job_ids.append(job.job_id)
         finally:

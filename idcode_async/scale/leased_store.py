@@ -2,8 +2,8 @@
 
 Every shared run (registration rows, 309; upload requests, 5011–5014) keeps its items the same
 way; only what an item carries differs, and that is a flat record of text fields the kind's
-facade (:mod:`.redis_journal`, :mod:`.redis_uploads`) writes and reads.  Each step is one
-atomic Lua script on Redis's clock (``TIME``), written once here:
+facade (:mod:`.redis_journal`, :mod:`.redis_uploads`) writes and reads (:func:`decode`).
+Each step is one atomic Lua script on Redis's clock (``TIME``), written once here:
 
 1. **load**: new items enter as ``pending`` in the *todo* queue (ordered by their row or plan
    position); an item already in the run keeps its state.
@@ -28,36 +28,43 @@ the run only.  Nothing here names a credential: the facades check the fields the
 
 from __future__ import annotations
 
+import enum
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast
+import math
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar, cast
 
 import attrs
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
 from ..durable.store import LeaseLostError, StoreError
-from ._keys import StoreKeys
-from ._leased import (
-    DEFAULT_BATCH,
-    DEFAULT_LEASE,
-    DEFAULT_MAX_CLAIMS,
-    Renewal,
-    check_claim_settings,
-    microseconds,
-)
-from ._redis import ResponseError, SyncRedis, run_sync
+from ..registration.progress import Progress
+from ._redis import ResponseError, SyncRedis, microseconds, run_sync
+from .keys import StoreKeys
 
 __all__ = [
     "DEFAULT_BATCH",
     "DEFAULT_LEASE",
     "DEFAULT_MAX_CLAIMS",
     "EVENT_CAP",
-    "ItemClaim",
+    "Claim",
     "LeasedStore",
-    "RawClaim",
+    "Renewal",
+    "RunCounts",
     "clean_text",
+    "decode",
 ]
+
+DEFAULT_LEASE: Final = 60.0
+"""Seconds a claim lasts without renewal; longer than the default request timeout (30 s)."""
+
+DEFAULT_BATCH: Final = 10
+"""Items a worker claims at a time."""
+
+DEFAULT_MAX_CLAIMS: Final = 5
+"""Claims of one item without an outcome before it is set aside as stuck."""
 
 EVENT_CAP: Final = 10_000
 """Events kept per run (the oldest are dropped)."""
@@ -245,22 +252,6 @@ return num(redis.call('HGET', rk, 'attempts'))
 """
 )
 
-_SET_ASIDE: Final = (
-    _PRELUDE
-    + """
--- ARGV[A..]: worker, id, reason; only the holder may set its item aside
-local worker, id, reason = ARGV[A], ARGV[A + 1], ARGV[A + 2]
-local rk = prefix .. id
-if redis.call('HGET', rk, 'holder') ~= worker then return 0 end
-redis.call('HSET', rk, 'holder', '', 'lease_until', 0, 'stuck_reason', reason)
-redis.call('ZREM', held, id)
-redis.call('ZREM', todo, id)
-redis.call('ZADD', stuck, redis.call('ZSCORE', order, id), id)
-event(id, 'stuck', reason, worker)
-return 1
-"""
-)
-
 _RENEW: Final = (
     _PRELUDE
     + """
@@ -285,17 +276,24 @@ return {redis.call('HGET', meta, 'halted') or '', lost}
 _RELEASE: Final = (
     _PRELUDE
     + """
--- ARGV[A..]: worker, why, item ids; unsettled items go back to the queue at once
-local worker, why = ARGV[A], ARGV[A + 1]
+-- ARGV[A..]: worker, why, aside ('1': set the items aside as stuck), item ids; only the
+-- holder's items; unsettled ones go back to the queue at once, or to the stuck set
+local worker, why, aside = ARGV[A], ARGV[A + 1], ARGV[A + 2] == '1'
 local released = 0
-for i = A + 2, #ARGV do
+for i = A + 3, #ARGV do
   local id = ARGV[i]
   local rk = prefix .. id
   local f = redis.call('HMGET', rk, 'holder', 'state')
   if f[1] == worker then
     redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
     redis.call('ZREM', held, id)
-    if not settled(f[2]) then
+    if aside then
+      redis.call('HSET', rk, 'stuck_reason', why)
+      redis.call('ZREM', todo, id)
+      redis.call('ZADD', stuck, redis.call('ZSCORE', order, id), id)
+      event(id, 'stuck', why, worker)
+      released = released + 1
+    elseif not settled(f[2]) then
       requeue(id)
       event(id, 'released', why .. ', state ' .. f[2], worker)
       released = released + 1
@@ -342,11 +340,23 @@ return {requeued, retried}
 )
 
 
-ItemT = TypeVar("ItemT")
+@attrs.frozen
+class Renewal:
+    lost: tuple[str, ...] = ()
+    """Items this worker held and holds no more (another worker claimed them)."""
+    halted: str | None = None
+
+
+class _Keyed(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+ItemT = TypeVar("ItemT", bound=_Keyed)
 
 
 @attrs.frozen
-class ItemClaim(Generic[ItemT]):
+class Claim(Generic[ItemT]):
     """What one claim returned: the claimed items (in queue order) and the run's state."""
 
     items: tuple[ItemT, ...] = ()
@@ -362,39 +372,160 @@ class ItemClaim(Generic[ItemT]):
     """``False`` while the operator is still loading a gated run."""
 
     @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(item.key for item in self.items)
+
+    @property
     def finished(self) -> bool:
         """Nothing to claim and nothing held: every item is settled or stuck."""
-        return (
-            self.ready
-            and not self.items
-            and self.halted is None
-            and self.held == 0
-            and self.todo == 0
-        )
-
-    @classmethod
-    def carrying(cls, raw: ItemClaim[str], items: Iterable[ItemT]) -> Self:
-        """The claim ``raw`` (of item ids) with the items the kind read for them."""
-        return cls(tuple(items), raw.held, raw.todo, raw.next_expiry, raw.halted, raw.ready)
+        return self.ready and not self.items and self.halted is None and not self.held + self.todo
 
 
-RawClaim = ItemClaim[str]
-"""A claim of item ids, before the kind's facade reads the items."""
+@attrs.frozen(kw_only=True)
+class RunCounts:
+    """A run as its store shows it, from any machine: items by bucket, claims, halt.
 
-
-class LeasedStore:
-    """The leased run of one item kind, as worker ``worker`` sees and writes it.
-
-    A kind's facade sets the class attributes: its key layout, its settled states, the field
-    that orders its items, whether claims wait for the run to be ready, its unique field and
-    the error its refusals raise.  ``redis`` is a blocking client (:func:`~._redis.
-    connect_sync`): the engine calls its store from worker threads.  ``lease`` (seconds) must
-    exceed the request timeout: a worker cut off from Redis then has its answer (or its
-    timeout) before anyone else may claim the item.
+    One type for both kinds of run; the buckets a kind does not use stay 0 (rows are
+    ``registered``/``existing``, requests ``accepted``; rows in flight are ``in_flight``,
+    requests ``intent``).
     """
 
-    keys: StoreKeys
-    layout: ClassVar[type[StoreKeys]]
+    run_id: str
+    kind: str
+    """``run`` (registration rows) or ``upload`` (upload requests)."""
+    items: int = 0
+    pending: int = 0
+    in_flight: int = 0
+    intent: int = 0
+    unknown: int = 0
+    registered: int = 0
+    existing: int = 0
+    accepted: int = 0
+    failed: int = 0
+    held: int = 0
+    stuck: int = 0
+    todo: int = 0
+    invalid: int = 0
+    """Rows the pre-flight check refused (never in the store's items)."""
+    codes: int = 0
+    accepted_codes: int = 0
+    submissions: int = 0
+    """Intents recorded over the run's life (every attempt, resends included)."""
+    halted: str | None = None
+
+    @property
+    def total(self) -> int:
+        return self.items + self.invalid
+
+    @property
+    def done(self) -> int:
+        return self.registered + self.existing + self.accepted + self.failed
+
+    @property
+    def unsettled(self) -> int:
+        return self.pending + self.in_flight + self.intent + self.unknown
+
+    @property
+    def finished(self) -> bool:
+        """No item is held or waiting for a claim: each is settled or stuck, or the run halted."""
+        return self.held == 0 and (self.todo == 0 or self.halted is not None)
+
+    @property
+    def complete(self) -> bool:
+        """Every item has an outcome that needs no further run."""
+        return self.unsettled == 0 and self.failed == 0
+
+    def as_progress(
+        self, *, elapsed: float = 0.0, rate: float | None = None, resumed: int = 0
+    ) -> Progress:
+        """The batch's :class:`~idcode_async.registration.Progress`, for its displays."""
+        return Progress(
+            total=self.total,
+            registered=self.registered,
+            existing=self.existing,
+            invalid=self.invalid,
+            failed=self.failed,
+            resumed=resumed,
+            elapsed=elapsed,
+            rate=rate,
+            eta=self.unsettled / rate if rate else None,
+        )
+
+    def describe(self) -> str:
+        unsettled = f"{self.unsettled} not settled ({self.held} claimed, {self.stuck} stuck)"
+        if self.kind == "upload":
+            text = (
+                f"{self.accepted_codes}/{self.codes} codes accepted; {self.items} requests: "
+                f"{self.accepted} accepted, {self.failed} failed, {unsettled}; "
+                f"{self.submissions} submissions"
+            )
+        else:
+            parts = [
+                f"{self.total} rows",
+                f"{self.registered} registered",
+                f"{self.existing} existing",
+                f"{self.invalid} invalid",
+                f"{self.failed} failed",
+                *([unsettled] if self.unsettled else []),
+                f"{self.submissions} submissions",
+            ]
+            text = ", ".join(parts)
+        return text + (f"; halted: {self.halted}" if self.halted else "")
+
+
+EntryT = TypeVar("EntryT")
+
+
+def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT:
+    """An entry (``JournalEntry``, ``ManifestEntry``) from its item hash, field by field after
+    the entry's annotations: ``1`` is true, an empty text is ``None`` where that is allowed."""
+    values = dict(given)
+    for name, kind, optional in _layout(cls):
+        if name in values:
+            continue
+        raw = fields.get(name, "")
+        if optional and not raw:
+            values[name] = None
+        elif kind is bool:
+            values[name] = raw == "1"
+        elif kind is int:
+            values[name] = int(raw or 0)
+        else:
+            values[name] = kind(raw) if isinstance(kind, enum.EnumType) else raw
+    return cls(**values)
+
+
+_Layout = tuple[tuple[str, Any, bool], ...]
+_LAYOUTS: dict[type[Any], _Layout] = {}
+
+
+def _layout(cls: type[Any]) -> _Layout:
+    """Each attrs field of ``cls``: its name, its type (``X`` of ``X | None``), optional."""
+    if cls not in _LAYOUTS:
+        hints = typing.get_type_hints(cls)
+        layout = []
+        for field in attrs.fields(cls):
+            args = typing.get_args(hints[field.name])
+            optional = type(None) in args
+            kind = next(a for a in args if a is not type(None)) if optional else hints[field.name]
+            layout.append((field.name, kind, optional))
+        _LAYOUTS[cls] = tuple(layout)
+    return _LAYOUTS[cls]
+
+
+class LeasedStore(Generic[ItemT]):
+    """The leased run of one item kind, as worker ``worker`` sees and writes it.
+
+    A kind's facade sets the class attributes: its key namespace, its settled states, the
+    field that orders its items, whether claims wait for the run to be ready, its unique
+    field and the error its refusals raise, and reads its items (:meth:`_items`).  ``redis``
+    is a blocking client (:func:`~._redis.connect_sync`): the engine calls its store from
+    worker threads.  ``lease`` (seconds) must exceed the request timeout: a worker cut off
+    from Redis then has its answer (or its timeout) before anyone else may claim the item.
+    """
+
+    namespace: ClassVar[str]
+    hashed: ClassVar[bool] = False
     settled_states: ClassVar[tuple[str, ...]]
     order_field: ClassVar[str]
     load_event: ClassVar[str]
@@ -413,27 +544,36 @@ class LeasedStore:
         max_claims: int = DEFAULT_MAX_CLAIMS,
         owns_connection: bool = False,
     ) -> None:
-        check_claim_settings(lease=lease, max_claims=max_claims, worker=worker)
-        self.keys = self.layout.for_run(run_id)
+        if not 0 < lease < math.inf:
+            raise ValueError(f"lease must be a positive number of seconds, got {lease}")
+        if max_claims < 1:
+            raise ValueError(f"max_claims must be at least 1, got {max_claims}")
+        if not worker or " " in worker:
+            raise ValueError("worker must be a non-empty id without spaces")
+        self.keys = StoreKeys.for_run(self.namespace, run_id, hashed=self.hashed)
         self.run_id = run_id
         self.worker = worker
         self.lease = float(lease)
         self.max_claims = max_claims
         self._redis = redis
         self._owns = owns_connection
-        self._load = redis.register_script(_LOAD)
-        self._claim = redis.register_script(_CLAIM)
-        self._transition = redis.register_script(_TRANSITION)
-        self._set_aside = redis.register_script(_SET_ASIDE)
-        self._renew = redis.register_script(_RENEW)
-        self._release = redis.register_script(_RELEASE)
-        self._requeue = redis.register_script(_REQUEUE)
+        self._scripts = {
+            name: redis.register_script(text)
+            for name, text in (
+                ("load", _LOAD),
+                ("claim", _CLAIM),
+                ("transition", _TRANSITION),
+                ("renew", _RENEW),
+                ("release", _RELEASE),
+                ("requeue", _REQUEUE),
+            )
+        }
 
     def __repr__(self) -> str:
         name = type(self).__name__
         return f"{name}(run_id={self.run_id!r}, worker={self.worker!r}, lease={self.lease})"
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> typing.Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -451,10 +591,26 @@ class LeasedStore:
 
     # -- the lease steps ----------------------------------------------------------------------
 
+    def claim(self, limit: int = DEFAULT_BATCH) -> Claim[ItemT]:
+        """Claim up to ``limit`` items for this worker (expired leases first go back to todo)."""
+        args = [self.worker, limit, microseconds(self.lease), self.max_claims]
+        reply = self._script("claim", [*args, "1" if self.gated else "0"])
+        if reply[0] == "halted":
+            return Claim(halted=str(reply[1]))
+        if reply[0] == "not-ready":
+            return Claim(ready=False)
+        wait = int(reply[4])
+        return Claim(
+            items=tuple(self._items([str(i) for i in reply[1]])),
+            held=int(reply[2]),
+            todo=int(reply[3]),
+            next_expiry=None if wait < 0 else wait / 1_000_000,
+        )
+
     def renew(self, keys: Iterable[str]) -> Renewal:
         """Extend this worker's leases on ``keys``; report items taken over and a halt."""
         ids = [self.keys.ident(key) for key in keys]
-        reply = self._script(self._renew, [self.worker, microseconds(self.lease), *ids])
+        reply = self._script("renew", [self.worker, microseconds(self.lease), *ids])
         return Renewal(tuple(str(i) for i in reply[1]), str(reply[0]) or None)
 
     def release(self, keys: Iterable[str], reason: str = "released") -> int:
@@ -462,17 +618,17 @@ class LeasedStore:
         ids = [self.keys.ident(key) for key in keys]
         if not ids:
             return 0
-        return int(self._script(self._release, [self.worker, reason.replace(" ", "-"), *ids]))
+        return int(self._script("release", [self.worker, reason.replace(" ", "-"), "0", *ids]))
 
     def set_aside(self, key: str, reason: str) -> bool:
         """Stop claiming an item that may be on the centre but cannot be settled."""
-        ident = self.keys.ident(key)
-        return bool(self._script(self._set_aside, [self.worker, ident, redact(reason)]))
+        args = [self.worker, redact(reason), "1", self.keys.ident(key)]
+        return bool(self._script("release", args))
 
     def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
         """A new run: stuck items back in the queue, fresh claim counts, the halt lifted, and
         with ``retry_failed`` failed items pending again.  Returns (requeued, retried)."""
-        reply = self._script(self._requeue, ["1" if retry_failed else "0"])
+        reply = self._script("requeue", ["1" if retry_failed else "0"])
         return int(reply[0]), int(reply[1])
 
     def reset_failed(self) -> int:
@@ -493,7 +649,40 @@ class LeasedStore:
         ident = None if key is None else self.keys.ident(key)
         return [e for e in decoded if ident is None or e.get("key") == ident]
 
+    def counts(self) -> RunCounts:
+        """Items by bucket, the queue's sizes and the halt, read in one transaction."""
+        keys = self.keys
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hgetall(keys.counts)
+        for name in (keys.order, keys.held, keys.stuck, keys.todo):
+            pipe.zcard(name)
+        pipe.hget(keys.meta, "halted")
+        pipe.llen(keys.invalid)
+        counts, items, held, stuck, todo, halted, invalid = pipe.execute()
+        values = {name: int(value) for name, value in counts.items()}
+        buckets = ("pending", "in_flight", "intent", "unknown", "registered", "existing")
+        return RunCounts(
+            run_id=self.run_id,
+            kind=self.namespace,
+            items=int(items),
+            held=int(held),
+            stuck=int(stuck),
+            todo=int(todo),
+            invalid=int(invalid),
+            halted=str(halted) if halted else None,
+            codes=values.get("weight", 0),
+            accepted_codes=values.get("settled_weight", 0),
+            **{
+                name: values.get(name, 0)
+                for name in (*buckets, "accepted", "failed", "submissions")
+            },
+        )
+
     # -- for the facades ----------------------------------------------------------------------
+
+    def _items(self, ids: Sequence[str]) -> list[ItemT]:
+        """The kind's items for the ids claimed (in claim order)."""
+        raise NotImplementedError
 
     def _load_items(
         self, items: Sequence[tuple[str, int, dict[str, str], str]]
@@ -505,25 +694,10 @@ class LeasedStore:
             for ident, order, fields, blob in items[start : start + _LOAD_CHUNK]:
                 check_no_secret_names(fields, where=f"run {self.run_id}")
                 args += [ident, order, json.dumps(fields, ensure_ascii=False), blob]
-            reply = self._script(self._load, args)
+            reply = self._script("load", args)
             created += int(reply[0])
             states += [str(state) for state in reply[1]]
         return created, states
-
-    def _claim_ids(self, limit: int) -> RawClaim:
-        args = [self.worker, limit, microseconds(self.lease), self.max_claims]
-        reply = self._script(self._claim, [*args, "1" if self.gated else "0"])
-        if reply[0] == "halted":
-            return RawClaim(halted=str(reply[1]))
-        if reply[0] == "not-ready":
-            return RawClaim(ready=False)
-        wait = int(reply[4])
-        return RawClaim(
-            items=tuple(str(i) for i in reply[1]),
-            held=int(reply[2]),
-            todo=int(reply[3]),
-            next_expiry=None if wait < 0 else wait / 1_000_000,
-        )
 
     def _step(
         self,
@@ -553,7 +727,7 @@ class LeasedStore:
         ]
         where = f"{self.item_word} {key} of run {self.run_id}"
         try:
-            return int(self._script(self._transition, args))
+            return int(self._script("transition", args))
         except ResponseError as exc:
             kind, _, text = str(exc).partition(" ")
             if kind == "IDCODE_LEASE_LOST":
@@ -564,11 +738,11 @@ class LeasedStore:
                 raise self.error(f"{where}: {text}") from None
             raise
 
-    def _script(self, script: Any, args: Sequence[Any]) -> Any:
+    def _script(self, name: str, args: Sequence[Any]) -> Any:
         keys = self.keys
         ends = " ".join(self.settled_states)
         fixed = [keys.item_prefix, keys.blob_prefix, EVENT_CAP, ends, self.item_word]
-        return run_sync(script, keys.script_keys, [*fixed, *args])
+        return run_sync(self._scripts[name], keys.script_keys, [*fixed, *args])
 
     def _hashes(self, ids: Sequence[str]) -> list[dict[str, str]]:
         found: list[dict[str, str]] = []
@@ -578,18 +752,6 @@ class LeasedStore:
                 pipe.hgetall(self.keys.item_prefix + ident)
             found += cast(list[dict[str, str]], pipe.execute())
         return found
-
-    def _counts(self) -> tuple[dict[str, int], int, int, int, int, str | None]:
-        """The counts hash by bucket, and the sizes of order, held, stuck, todo; the halt."""
-        keys = self.keys
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.hgetall(keys.counts)
-        for name in (keys.order, keys.held, keys.stuck, keys.todo):
-            pipe.zcard(name)
-        pipe.hget(keys.meta, "halted")
-        counts, order, held, stuck, todo, halted = pipe.execute()
-        values = {name: int(value) for name, value in counts.items()}
-        return values, int(order), int(held), int(stuck), int(todo), str(halted) if halted else None
 
 
 def clean_text(text: str | None) -> str:

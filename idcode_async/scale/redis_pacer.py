@@ -2,50 +2,31 @@
 
 The centre's pause between submissions (309) applies to the access token, not to a process:
 four workers that each pace themselves submit four times too fast.  :class:`RedisPacer` is the
-batch :class:`~idcode_async.registration.Pacer` with its state in Redis, so that every process using
-the token draws its slots from the same lanes.
+batch :class:`~idcode_async.pacing.Pacer` with its state in Redis: one hash per token (keyed by
+:func:`~.keys.token_id`, never by the token) holding, per lane (``concurrency`` lanes, 1 by
+default), when the lane may next start (``r<i>``: the end of its last submission plus the pause
+drawn for it), its holder and lease expiry (``h<i>``/``x<i>``) and when it was granted
+(``g<i>``).
 
-**The state** (one hash per token, keyed by :func:`~._keys.token_id`, never by the token) holds,
-per lane (``concurrency`` lanes, 1 by default: "one at a time"):
+**One Lua script per step, each atomic**, so that no two processes can both see a lane free:
+*acquire* expires holders whose lease ran out (the process crashed, or lost Redis: its
+submission ended by the expiry at the latest, so the lane's next start is no earlier than the
+expiry), then takes the free lane that is ready soonest, or answers how long to wait; *renew*
+extends the holder's lease every third of it while the body runs; *release* sets the lane's
+next start to *now + pause* and logs the slot.
 
-- ``r<i>``: when the lane may next start a submission: the end of its last submission plus the
-  pause drawn for it;
-- ``h<i>``/``x<i>``: the holder of the lane and its lease expiry; ``g<i>``: when it was granted.
+**Clocks.**  Every time in the state is Redis's own (``TIME``, read inside the scripts); a
+worker only ever receives *durations* ("wait 412 ms") and sleeps them with ``anyio.sleep``, so
+its own clock never matters and a start is at most one wake-up and one round trip late, never
+early.  **The pause** is drawn on the client by the one interval rule
+(:class:`~idcode_async.pacing.Interval`), with an injectable ``rng``: Redis's Lua
+``math.random`` is deterministic by design, the opposite of jitter.  A waiter for a held lane
+polls every ``poll`` seconds (a quarter of the minimum pause, 5–100 ms), which costs no pace:
+the release puts the next start a whole pause ahead.  Every process of a token must use the
+same ``concurrency`` (a conflict is an error while a lane is held) and pause bounds.
 
-**One script per step, each atomic** (Redis runs a Lua script to completion before any other
-command), so that no two processes can both see a lane free and both take it:
-
-- *acquire*: expire holders whose lease ran out (the process crashed, or lost Redis, and
-  stopped renewing: its submission ended by the expiry at the latest, so the lane's next start
-  is no earlier than the expiry); pick the free lane that is ready soonest; if it is ready, take
-  it (holder, lease) and say so; else answer how long to wait: until the lane is ready, or one
-  poll interval if every lane is held;
-- *renew*: while the body runs, the holder extends its lease every third of it;
-- *release*: the lane's next start becomes *now + pause*; the slot is logged.
-
-**Clocks.**  Every time in the state is Redis's own (``TIME``, microseconds), read inside the
-scripts.  The machines' clocks never enter: a worker whose clock is minutes off still waits
-exactly as long as the state says, because it only ever receives *durations* ("wait 412 ms").
-The waiting itself is ``anyio.sleep`` on the worker, so the achieved start is at most one
-event-loop wake-up and one Redis round trip later than the state allows, never earlier.
-
-**The pause** is drawn on the client, ``rng.uniform(min, max)``, and passed to *release*: the
-same draw as :class:`~idcode_async.pacing.LocalPacer` (the rule of
-:class:`~idcode_async.pacing.Interval`); an injectable ``rng`` makes tests exact, and Redis's
-Lua ``math.random`` is deterministic by design (seeded identically for every script
-call, for replication), which is the opposite of jitter.
-
-**Waiting for a held lane** polls every ``poll`` seconds (default a quarter of the minimum
-pause, 5–100 ms).  That costs no pace: the release sets the next start a whole pause (at least
-``min_interval``) ahead, and a waiter learns of it within one poll, then sleeps the exact rest.
-
-Every process that submits with the token must use the same ``concurrency`` (a conflict is an
-error while a lane is held) and the same pause bounds (the run's settings give them to every
-worker).
-
-**anyio, so trio too.**  The pacer talks to Redis through redis-py's blocking client, one
-script call at a time in a worker thread (``anyio.to_thread``), and waits with ``anyio.sleep``:
-it runs under asyncio (arq's loop) and trio alike.
+**anyio, so trio too.**  Each script call runs in a worker thread (``anyio.to_thread``) on
+redis-py's blocking client, and waiting is ``anyio.sleep``: asyncio (arq's loop) and trio alike.
 """
 
 from __future__ import annotations
@@ -58,15 +39,15 @@ import random
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import anyio
 import attrs
 
 from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval, check_concurrency
-from ._keys import PaceKeys
-from ._redis import ResponseError, Script, SyncRedis, run_sync
+from ._redis import ResponseError, Script, SyncRedis, microseconds, run_sync
+from .keys import PaceKeys
 
 if TYPE_CHECKING:
     from ..pacing import Pacer
@@ -258,11 +239,8 @@ class RedisPacer:
     def mean_interval(self) -> float:
         return self.interval.mean
 
-    def slot(self) -> AbstractAsyncContextManager[None]:
-        return self._slot()
-
     @asynccontextmanager
-    async def _slot(self) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncIterator[None]:
         holder = f"{self._holder_prefix}:{next(self._serial)}"
         lane = await self._acquire(holder)
         try:
@@ -284,7 +262,13 @@ class RedisPacer:
 
     async def _acquire(self, holder: str) -> int:
         """Wait for a lane and take it; returns the lane.  Cancelled while waiting: no lane."""
-        args = [holder, self.concurrency, _us(self.lease), _us(self.poll), _KEEP_US]
+        args = [
+            holder,
+            self.concurrency,
+            microseconds(self.lease),
+            microseconds(self.poll),
+            _KEEP_US,
+        ]
         while True:
             # Shielded: a cancellation arriving while the script runs must not lose a granted
             # lane (it would stay held until its lease ran out).
@@ -308,7 +292,7 @@ class RedisPacer:
                 kept = await self._run(
                     self._renew_script,
                     [self.keys.state],
-                    [lane, holder, _us(self.lease), _KEEP_US],
+                    [lane, holder, microseconds(self.lease), _KEEP_US],
                 )
             except Exception as exc:  # a blip: the next renewal may succeed within the lease
                 logger.warning("pace: renewing the slot lease failed: %s", type(exc).__name__)
@@ -325,7 +309,7 @@ class RedisPacer:
         mine = await self._run(
             self._release_script,
             [self.keys.state, self.keys.log],
-            [lane, holder, _us(pause), _KEEP_US, self.history_size],
+            [lane, holder, microseconds(pause), _KEEP_US, self.history_size],
         )
         if not int(mine):
             logger.warning("pace: released a slot whose lease had expired")
@@ -355,10 +339,6 @@ def pace_log(lines: list[Any]) -> list[SlotRecord]:
             )
         )
     return records
-
-
-def _us(seconds: float) -> int:
-    return round(seconds * 1_000_000)
 
 
 if TYPE_CHECKING:

@@ -1,14 +1,16 @@
 """A shared run: its settings, loading its rows, and reading its progress and results.
 
-A *run* is one batch of unit registrations in Redis under a name (the run id): its settings
-(:class:`RunConfig`, the same for every worker), its rows (:class:`~.redis_journal.RedisJournal`)
-and the rows the pre-flight check refused.  :func:`load_run` checks rows exactly as the batch
-runner does (309's rules, regions against 101, duplicate names) and loads the valid ones;
-workers (:mod:`.drain`, :mod:`.arq_jobs`) then settle them; :func:`run_progress` and
-:func:`run_results` read what happened, from the journal alone, so that any machine can watch.
+A *run* is one batch of items in Redis under a name (the run id): registration rows (309,
+:class:`~.redis_journal.RedisJournal`) or upload requests (5011–5014,
+:class:`~.redis_uploads.RedisUploadManifest`), with its settings (:class:`RunConfig`, the same
+for every worker) stored beside them.  :func:`load_run` checks rows exactly as the batch runner
+does (309's rules, regions against 101, duplicate names) and loads the valid ones (uploads:
+:func:`~.uploads.prepare_upload`); workers (:mod:`.drain`, :mod:`.arq_jobs`) then settle
+them; :func:`progress` and :func:`run_results` read what happened, from Redis alone, so that
+any machine can watch.
 
-Loading the same rows into the same run again resumes it: rows keep their states, stuck rows
-get fresh claims, a halt is lifted (the operator's "run the same command again").
+Loading the same items into the same run again resumes it: items keep their states, stuck
+items get fresh claims, a halt is lifted (the operator's "run the same command again").
 """
 
 from __future__ import annotations
@@ -17,45 +19,61 @@ import json
 import os
 import socket
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, cast
+from typing import Any, Final, Literal, cast
 
 import anyio.to_thread
 import attrs
 import httpx
 
-from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL
+from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL, IdcodeClient
 from .._denylist import check_no_secret_names
+from .._errors import IdcodeError
+from .._retry import RetryPolicy
 from ..domain.regions import RegionDirectory
+from ..durable.engine import DEFAULT_RETRY
+from ..durable.store import StoreError
+from ..endpoints.codes import GenerateType, Version
 from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval
 from ..registration.inputs import SourceRow
 from ..registration.journal import JournalError, RowState
 from ..registration.outcomes import RowOutcome
-from ..registration.progress import Progress
 from ..registration.records import UnitRegistration
 from ..registration.validation import InvalidRow, check_rows
-from ._keys import RunKeys, check_run_id, token_id
-from ._leased import RunSettings, positive
-from ._redis import SyncRedis, connect_sync
-from .redis_journal import (
-    DEFAULT_LEASE,
-    RedisJournal,
-    RunCounts,
-)
+from ..uploads.executor import DEFAULT_GRACE
+from ._redis import SyncRedis, connection
+from .keys import StoreKeys, check_run_id, token_id
+from .leased_store import DEFAULT_BATCH, DEFAULT_LEASE, DEFAULT_MAX_CLAIMS, RunCounts
+from .redis_journal import RedisJournal
 from .redis_pacer import DEFAULT_SLOT_LEASE
+from .redis_uploads import RedisUploadManifest
 
 __all__ = [
+    "DEFAULT_UPLOAD_LEASE",
     "LoadReport",
     "RunConfig",
-    "RunProgress",
+    "ScaleError",
+    "client_for",
     "load_run",
+    "loader_id",
     "normalise_base_url",
+    "open_store",
     "progress",
     "read_config",
-    "run_progress",
+    "record_config",
     "run_results",
 ]
 
+Kind = Literal["run", "upload"]
+
 _REQUEST_TIMEOUT: Final = float(DEFAULT_TIMEOUT.read or 30.0)
+
+DEFAULT_UPLOAD_TIMEOUT: Final = 300.0
+DEFAULT_UPLOAD_LEASE: Final = 360.0
+"""Seconds an upload claim lasts without renewal: longer than the upload timeout (300 s)."""
+
+
+class ScaleError(IdcodeError):
+    """A worker cannot take part in a run (wrong access token, no such run)."""
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -67,28 +85,142 @@ def normalise_base_url(base_url: str) -> str:
     return str(url)
 
 
-@attrs.frozen(kw_only=True)
-class RunConfig(RunSettings):
-    """The settings every worker of a registration run uses (stored with the run)."""
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value}")
 
+
+def _default_lease(config: RunConfig) -> float:
+    return DEFAULT_UPLOAD_LEASE if config.kind == "upload" else DEFAULT_LEASE
+
+
+@attrs.frozen(kw_only=True)
+class RunConfig:
+    """What every worker of a run uses, stored with the run so that all of them agree.
+
+    The access token is not among them: workers read it from their own environment
+    (``IDCODE_ACCESS_TOKEN``), and ``token_id`` (its hash) lets them check it is the run's.
+    The pace settings serve registration runs (309's pause); the upload target and timeouts
+    serve upload runs.
+    """
+
+    kind: Kind = "run"
+    target: str
+    """The centre's base URL (normalised); every worker binds to it."""
+    token_id: str
+    batch_size: int = attrs.field(default=DEFAULT_BATCH, validator=attrs.validators.ge(1))
+    max_claims: int = attrs.field(default=DEFAULT_MAX_CLAIMS, validator=attrs.validators.ge(1))
+    max_retries: int = DEFAULT_RETRY.max_retries
+    backoff_base: float = DEFAULT_RETRY.backoff_base
+    backoff_max: float = DEFAULT_RETRY.backoff_max
+    lease: float = attrs.field(
+        default=attrs.Factory(_default_lease, takes_self=True), validator=_positive
+    )
+    """Seconds a claim lasts without renewal: longer than the request timeouts (see below)."""
+    timeout: float = attrs.field(default=_REQUEST_TIMEOUT, validator=_positive)
+    # registration (309)
     min_interval: float = DEFAULT_MIN_INTERVAL
     max_interval: float = DEFAULT_MAX_INTERVAL
     concurrency: int = attrs.field(default=1, validator=attrs.validators.ge(1))
-    lease: float = attrs.field(default=DEFAULT_LEASE, validator=positive)
-    """Seconds a row's claim lasts without renewal: longer than ``timeout`` (see below)."""
-    slot_lease: float = attrs.field(default=DEFAULT_SLOT_LEASE, validator=positive)
+    slot_lease: float = attrs.field(default=DEFAULT_SLOT_LEASE, validator=_positive)
     check_regions: bool = True
-    timeout: float = attrs.field(default=_REQUEST_TIMEOUT, validator=positive)
     abort_after: int = 5
+    # uploads (5011–5014)
+    company_idcode: str = ""
+    category_reg_id: str = ""
+    version: Version | None = "2.0"
+    generate_type: GenerateType | None = None
+    newline: str = "\r\n"
+    upload_timeout: float = attrs.field(default=DEFAULT_UPLOAD_TIMEOUT, validator=_positive)
+    grace: float = DEFAULT_GRACE
+    assume_not_uploaded: bool = False
 
     def __attrs_post_init__(self) -> None:
         Interval(self.min_interval, self.max_interval)  # the pacing rule's own check
-        if self.lease <= self.timeout:
+        longest = max(self.timeout, self.upload_timeout if self.kind == "upload" else 0)
+        if self.lease <= longest:
             raise ValueError(
-                f"the row lease ({self.lease} s) must be longer than the request timeout "
-                f"({self.timeout} s): a worker cut off from Redis must have its answer before "
-                "another worker may take its rows over"
+                f"the lease ({self.lease} s) must be longer than the request timeout "
+                f"({longest} s): a worker cut off from Redis must have its answer before "
+                "another worker may take its items over"
             )
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(attrs.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, kind: Kind) -> RunConfig:
+        """The stored settings; names this version does not know are ignored."""
+        values = {**json.loads(text), "kind": kind}
+        known = {field.name for field in attrs.fields(cls)}
+        return cls(**{name: value for name, value in values.items() if name in known})
+
+
+def read_config(redis: SyncRedis, run_id: str) -> RunConfig:
+    """The settings of ``run_id``, of either kind; :class:`ScaleError` if there is no such run."""
+    kinds: tuple[Kind, ...] = ("run", "upload")
+    for kind in kinds:
+        text = redis.hget(StoreKeys.for_run(kind, run_id).meta, "config")
+        if text:
+            return RunConfig.from_json(str(text), kind)
+    raise ScaleError(f"there is no run {run_id!r} in this Redis (load it first)")
+
+
+def open_store(
+    redis: SyncRedis, config: RunConfig, run_id: str, worker: str
+) -> RedisJournal | RedisUploadManifest:
+    """The run's leased store of the config's kind, for ``worker``."""
+    kind = RedisUploadManifest if config.kind == "upload" else RedisJournal
+    return kind(redis, run_id, worker=worker, lease=config.lease, max_claims=config.max_claims)
+
+
+def loader_id() -> str:
+    return f"loader/{socket.gethostname()}/{os.getpid()}"
+
+
+def record_config(
+    store: RedisJournal | RedisUploadManifest,
+    config: RunConfig,
+    same: Sequence[str] = (),
+    error: type[StoreError] = StoreError,
+) -> RunConfig | None:
+    """Store ``config`` with the run; returns the earlier one.  A run keeps its kind, its
+    access token and the settings named in ``same`` (refused with ``error``)."""
+    redis, run_id = store.redis, store.run_id
+    other = "run" if config.kind == "upload" else "upload"
+    if redis.hexists(StoreKeys.for_run(other, run_id).meta, "config"):
+        raise ScaleError(f"{run_id} names a run of another kind in this Redis: use another run id")
+    earlier = redis.hget(store.keys.meta, "config")
+    before = None if not earlier else RunConfig.from_json(str(earlier), config.kind)
+    for name in ("token_id", *same):
+        if before is not None and getattr(before, name) != getattr(config, name):
+            what = "access token" if name == "token_id" else name
+            raise error(f"run {run_id} was loaded for another {what}: use another run id")
+    redis.hset(store.keys.meta, "config", config.to_json())
+    return before
+
+
+def client_for(config: RunConfig, access_token: str, auth_code: str) -> IdcodeClient:
+    """A client bound to the run's centre, with the run's timeouts."""
+    connect = min(10.0, config.timeout)
+    return IdcodeClient(
+        access_token=access_token,
+        auth_code=auth_code,
+        base_url=config.target,
+        timeout=httpx.Timeout(config.timeout, connect=connect),
+        upload_timeout=httpx.Timeout(config.upload_timeout, connect=connect),
+    )
+
+
+# -- registration runs ----------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)
@@ -106,14 +238,6 @@ class LoadReport:
     """Rows set aside as stuck by an earlier run, given fresh claims."""
     retried: int = 0
     """Failed rows put back to pending (``retry_failed``)."""
-
-
-def read_config(redis: SyncRedis, run_id: str) -> RunConfig:
-    """The settings of ``run_id``; :class:`JournalError` if the run does not exist."""
-    text = redis.hget(RunKeys.for_run(run_id).meta, "config")
-    if not text:
-        raise JournalError(f"there is no run {run_id!r} in this Redis (load it first)")
-    return RunConfig.from_json(str(text))
 
 
 def load_run(
@@ -153,25 +277,13 @@ def load_run(
         for position, item in enumerate(rows, start=1)
     ]
     preflight = check_rows(sources, regions if check_regions else None)
-    client = connect_sync(redis) if isinstance(redis, str) else redis
-    journal = RedisJournal(client, run_id, worker=f"loader/{socket.gethostname()}/{os.getpid()}")
-    try:
-        keys = journal.keys
-        earlier = client.hget(keys.meta, "config")
-        if earlier:
-            before = RunConfig.from_json(str(earlier))
-            if before.token_id != config.token_id:
-                raise JournalError(
-                    f"run {run_id} was loaded for another access token: use another run id"
-                )
+    with connection(redis) as client:
+        journal = RedisJournal(client, run_id, worker=loader_id())
+        record_config(journal, config, error=JournalError)
         journal.bind(config.target)
-        client.hset(keys.meta, "config", config.to_json())
         new = journal.load([(item.row, item.record) for item in preflight.valid])
-        _store_invalid(client, keys, preflight.invalid)
+        _store_invalid(client, journal.keys, preflight.invalid)
         requeued, retried = journal.requeue(retry_failed=retry_failed)
-    finally:
-        if isinstance(redis, str):
-            client.close()
     return LoadReport(
         run_id=run_id,
         total=preflight.total,
@@ -183,7 +295,7 @@ def load_run(
     )
 
 
-def _store_invalid(redis: SyncRedis, keys: RunKeys, invalid: Sequence[InvalidRow]) -> None:
+def _store_invalid(redis: SyncRedis, keys: StoreKeys, invalid: Sequence[InvalidRow]) -> None:
     """The rows the pre-flight check refused, for the results; replaced by every load."""
     records = []
     for item in invalid:
@@ -206,117 +318,41 @@ def _store_invalid(redis: SyncRedis, keys: RunKeys, invalid: Sequence[InvalidRow
     pipe.execute()
 
 
-@attrs.frozen(kw_only=True)
-class RunProgress:
-    """A run as the journal shows it, from any machine."""
+async def progress(redis_url: str, run_id: str) -> RunCounts:
+    """The counts of ``run_id`` (either kind), read from Redis (any machine may ask)."""
 
-    run_id: str
-    counts: RunCounts
-    invalid: int
-    todo: int
-    halted: str | None = None
-
-    @property
-    def total(self) -> int:
-        return self.counts.rows + self.invalid
-
-    @property
-    def finished(self) -> bool:
-        """No row is held or waiting for a claim: every row is settled, stuck or the run halted."""
-        return self.counts.held == 0 and (self.todo == 0 or self.halted is not None)
-
-    @property
-    def complete(self) -> bool:
-        """Every valid row has an outcome that needs no further run."""
-        return self.counts.unsettled == 0 and self.counts.failed == 0
-
-    def as_progress(
-        self, *, elapsed: float = 0.0, rate: float | None = None, resumed: int = 0
-    ) -> Progress:
-        """The batch's :class:`~idcode_async.registration.Progress`, for its displays."""
-        counts = self.counts
-        remaining = counts.unsettled
-        return Progress(
-            total=self.total,
-            registered=counts.registered,
-            existing=counts.existing,
-            invalid=self.invalid,
-            failed=counts.failed,
-            resumed=resumed,
-            elapsed=elapsed,
-            rate=rate,
-            eta=remaining / rate if rate else None,
-        )
-
-    def describe(self) -> str:
-        c = self.counts
-        parts = [
-            f"{self.total} rows",
-            f"{c.registered} registered",
-            f"{c.existing} existing",
-            f"{self.invalid} invalid",
-            f"{c.failed} failed",
-        ]
-        if c.unsettled:
-            parts.append(f"{c.unsettled} not settled ({c.held} claimed, {c.stuck} stuck)")
-        parts.append(f"{c.submissions} submissions")
-        return ", ".join(parts)
-
-
-def run_progress(journal: RedisJournal) -> RunProgress:
-    """Counts of the run, its waiting rows and its halt, from the journal (a few reads)."""
-    redis = journal.redis
-    keys = journal.keys
-    counts = journal.counts()
-    pipe = redis.pipeline(transaction=True)
-    pipe.llen(keys.invalid)
-    pipe.zcard(keys.todo)
-    pipe.hget(keys.meta, "halted")
-    invalid, todo, halted = pipe.execute()
-    return RunProgress(
-        run_id=journal.run_id,
-        counts=counts,
-        invalid=int(invalid),
-        todo=int(todo),
-        halted=str(halted) if halted else None,
-    )
-
-
-async def progress(redis_url: str, run_id: str) -> RunProgress:
-    """The progress of ``run_id``, read from the shared journal (any machine may ask)."""
-
-    def read() -> RunProgress:
-        client = connect_sync(redis_url)
-        try:
-            return run_progress(RedisJournal(client, run_id, worker="progress"))
-        finally:
-            client.close()
+    def read() -> RunCounts:
+        with connection(redis_url) as client:
+            return open_store(client, read_config(client, run_id), run_id, "progress").counts()
 
     return await anyio.to_thread.run_sync(read)
 
 
-def run_results(journal: RedisJournal) -> list[RowOutcome]:
+def run_results(redis: SyncRedis | str, run_id: str) -> list[RowOutcome]:
     """Every row's outcome, by row number: settled rows, invalid rows, and rows still
     unsettled (as ``failed``, with the state they are in and what to do)."""
-    redis = journal.redis
-    outcomes = [
-        RowOutcome(**json.loads(line))
-        for line in cast(list[str], redis.lrange(journal.keys.invalid, 0, -1))
-    ]
-    for entry in journal.entries().values():
+    with connection(redis) as client:
+        journal = RedisJournal(client, run_id, worker="results")
+        lines = cast(list[str], client.lrange(journal.keys.invalid, 0, -1))
+        entries = journal.entries().values()
+    outcomes = [RowOutcome(**json.loads(line)) for line in lines]
+    for entry in entries:
+        common: dict[str, Any] = {
+            "row": entry.row,
+            "organunit_name": entry.organunit_name,
+            "login_name": entry.login_name,
+            "attempts": entry.attempts,
+            "key": entry.key,
+        }
         if entry.state is RowState.DONE and entry.outcome is not None:
             outcomes.append(
                 RowOutcome(
-                    row=entry.row,
                     status=entry.outcome,
-                    organunit_name=entry.organunit_name,
-                    login_name=entry.login_name,
                     organunit_idcode=entry.organunit_idcode,
                     code=entry.code,
                     message=entry.message,
-                    attempts=entry.attempts,
                     reconciled=entry.reconciled,
-                    key=entry.key,
+                    **common,
                 )
             )
             continue
@@ -325,15 +361,6 @@ def run_results(journal: RedisJournal) -> list[RowOutcome]:
             if entry.maybe_sent
             else "nothing was registered: the next run sends it"
         )
-        outcomes.append(
-            RowOutcome(
-                row=entry.row,
-                status="failed",
-                organunit_name=entry.organunit_name,
-                login_name=entry.login_name,
-                message=f"not settled ({entry.state}); {then}",
-                attempts=entry.attempts,
-                key=entry.key,
-            )
-        )
+        message = f"not settled ({entry.state}); {then}"
+        outcomes.append(RowOutcome(status="failed", message=message, **common))
     return sorted(outcomes, key=lambda outcome: outcome.row)

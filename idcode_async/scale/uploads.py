@@ -1,20 +1,12 @@
 """Code uploads (5011–5014, seed §十) on several workers: load a plan once, drain it anywhere.
 
-The operator plans the codes once (:func:`~idcode_async.uploads.plan_upload`) and loads the
-plan into Redis as an *upload run* (:func:`load_upload`, or :func:`enqueue_upload` which also
-takes the 502 baseline and enqueues arq jobs).  Workers (:func:`drain_upload`) claim requests
-under leases (:class:`~.redis_uploads.RedisUploadManifest`) and settle each with the upload
-executor's own code (:mod:`idcode_async.uploads.executor`: intent before send, lost answers
-reconciled through 502/505 before any resend), so that the single-machine rules hold unchanged:
-
-- **intent before send**: the intent is a fenced Redis write, accepted only while the
-  worker's lease runs (Redis's clock); the request leaves only after it;
-- **takeover**: a crashed worker's requests return to the queue when their lease runs out; a
-  request found in ``intent``/``unknown`` is reconciled (found → accepted without a request;
-  absent → sent; undecidable → set aside as *stuck* with the reason, never sent blindly);
-- **one holder**: a worker that lost its claim cannot record anything (``LeaseLostError``);
-  the lease is longer than the upload timeout, so a worker cut off from Redis has its answer
-  (or its timeout) before another may take the request over.
+The operator plans the codes once and loads the plan into Redis as an upload run
+(:func:`prepare_upload`, or :func:`~.arq_jobs.enqueue_upload`, which also enqueues the jobs);
+the 502 baseline is taken then, once, before any worker may claim.  Workers settle each claimed
+request with the upload executor's own code (:mod:`idcode_async.uploads.executor`: intent
+before send, lost answers reconciled through 502/505 before any resend); a request found in
+``intent``/``unknown`` after a takeover is reconciled first, and one the centre's records cannot
+decide is set aside as *stuck*, never sent blindly.
 
 **How the chunks reach the workers: in Redis.**  A 5011 chunk's bytes (and a 5012 list's
 ``code_list_str``) are stored in a blob key beside their request, and deleted when the request
@@ -28,7 +20,7 @@ Redis's own limit for a value is 512 MiB).  A worker verifies each chunk's SHA-2
 against the plan before sending it; a mismatch sets the request aside (nothing is sent).
 
 **Pace.**  The document gives no pause rule for 5011–5014 (only for 309), so uploads are not
-paced; :func:`drain_upload` takes an optional ``pacer`` (the batch ``Pacer`` protocol, e.g. a
+paced; :func:`~.drain.drain_run` takes an optional ``pacer`` (the batch ``Pacer`` protocol, e.g. a
 :class:`~.redis_pacer.RedisPacer`) should the centre start throttling uploads.
 """
 
@@ -36,22 +28,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import random
-import socket
 from typing import Any, Final
 
 import anyio
 import anyio.to_thread
 import attrs
-import httpx
 
 from .._client import TEST_BASE_URL, IdcodeClient
 from ..durable.store import LeaseLostError
 from ..endpoints.codes import GenerateType, Version
 from ..pacing import Pacer
 from ..uploads.codes_input import AsyncCodeSource
-from ..uploads.executor import DEFAULT_GRACE, UploadSession
+from ..uploads.executor import UploadSession
 from ..uploads.followups import VerifyReport, compare_with_centre
 from ..uploads.manifest import (
     EntryState,
@@ -72,25 +61,19 @@ from ..uploads.plan import (
 from ..uploads.planner import plan_upload_async
 from ..uploads.reconcile import CategoryRef, remembered_category
 from ..uploads.spool import Workspace
-from ._keys import check_run_id, token_id
-from ._leased import ClaimLoop, RunSettings, WorkerSummary, positive
-from ._redis import SyncRedis, connect_sync
-from .drain import ScaleError, default_worker_id, serve_run
-from .redis_uploads import RedisUploadManifest, UploadClaim, UploadCounts, UploadKeys
-from .runs import normalise_base_url
+from ._redis import SyncRedis, connection
+from .claims import ClaimLoop, DrainSummary
+from .keys import check_run_id, token_id
+from .leased_store import Claim
+from .redis_uploads import RedisUploadManifest
+from .runs import RunConfig, client_for, loader_id, normalise_base_url, read_config, record_config
 
 __all__ = [
     "DEFAULT_MAX_CHUNK_BYTES",
-    "DEFAULT_UPLOAD_LEASE",
-    "UploadDrainSummary",
+    "UploadDrain",
     "UploadLoadReport",
-    "UploadRunConfig",
-    "drain_upload",
-    "is_upload_run",
     "load_upload",
     "prepare_upload",
-    "read_upload_config",
-    "upload_progress",
     "verify_upload_run",
 ]
 
@@ -98,46 +81,6 @@ logger = logging.getLogger("idcode_async.scale")
 
 DEFAULT_MAX_CHUNK_BYTES: Final = 16 * 1024 * 1024
 """Largest 5011 chunk (bytes) a run accepts into Redis; the planner's default is 4 MiB."""
-
-DEFAULT_UPLOAD_TIMEOUT: Final = 300.0
-DEFAULT_UPLOAD_LEASE: Final = 360.0
-"""Seconds a claim lasts without renewal: longer than the upload timeout (300 s)."""
-
-
-@attrs.frozen(kw_only=True)
-class UploadRunConfig(RunSettings):
-    """What every worker of an upload run uses (stored with the run)."""
-
-    company_idcode: str
-    category_reg_id: str
-    version: Version | None = "2.0"
-    generate_type: GenerateType | None = None
-    newline: str = "\r\n"
-    lease: float = attrs.field(default=DEFAULT_UPLOAD_LEASE, validator=positive)
-    timeout: float = attrs.field(default=30.0, validator=positive)
-    upload_timeout: float = attrs.field(default=DEFAULT_UPLOAD_TIMEOUT, validator=positive)
-    grace: float = DEFAULT_GRACE
-    assume_not_uploaded: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        if self.lease <= max(self.timeout, self.upload_timeout):
-            raise ValueError(
-                f"the lease ({self.lease} s) must be longer than the request timeouts "
-                f"({self.timeout} s, uploads {self.upload_timeout} s): a worker cut off from "
-                "Redis must have its answer before another worker may take its requests over"
-            )
-
-
-def read_upload_config(redis: SyncRedis, run_id: str) -> UploadRunConfig:
-    text = redis.hget(UploadKeys.for_run(run_id).meta, "config")
-    if not text:
-        raise ScaleError(f"there is no upload run {run_id!r} in this Redis (load it first)")
-    return UploadRunConfig.from_json(str(text))
-
-
-def is_upload_run(redis: SyncRedis, run_id: str) -> bool:
-    """Whether ``run_id`` names an upload run (``idcode worker --run`` serves both kinds)."""
-    return bool(redis.hexists(UploadKeys.for_run(run_id).meta, "config"))
 
 
 @attrs.frozen(kw_only=True)
@@ -170,14 +113,13 @@ def load_upload(
     redis: SyncRedis | str,
     plan: UploadPlan,
     run_id: str,
-    config: UploadRunConfig,
+    config: RunConfig,
     *,
     max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
 ) -> UploadLoadReport:
-    """Store ``plan`` as the upload run ``run_id`` (not yet claimable: :func:`open_run`).
-
-    A run loaded again with the same plan resumes: accepted requests stay accepted (their
-    blobs are not stored again).  Another plan, target or token is refused.
+    """Store ``plan`` as the upload run ``run_id`` (claimable once :func:`prepare_upload` has
+    taken the baseline).  A run loaded again with the same plan resumes: accepted requests stay
+    accepted (their blobs are not stored again).  Another plan, target or token is refused.
     """
     check_run_id(run_id)
     big = [r for r in plan.requests if isinstance(r, CodeFile) and r.size > max_chunk_bytes]
@@ -187,34 +129,22 @@ def load_upload(
             f"{max(r.size for r in big)}): plan with smaller chunks (max_file_bytes) or raise "
             "max_chunk_bytes; every chunk is held in Redis until it is accepted"
         )
-    client = connect_sync(redis) if isinstance(redis, str) else redis
-    try:
-        store = RedisUploadManifest(client, run_id, worker=_loader_id())
-        keys = store.keys
-        earlier = client.hget(keys.meta, "config")
-        if earlier:
-            before = UploadRunConfig.from_json(str(earlier))
-            for name in ("target", "token_id", "company_idcode", "category_reg_id", "version"):
-                if getattr(before, name) != getattr(config, name):
-                    raise ManifestMismatchError(
-                        f"upload run {run_id} was loaded with another {name}: use another run id"
-                    )
+    with connection(redis) as client:
+        store = RedisUploadManifest(client, run_id, worker=loader_id())
+        same = ("target", "company_idcode", "category_reg_id", "version")
+        earlier = record_config(store, config, same, ManifestMismatchError)
+        if earlier is not None:
             wanted = sorted(request_key(r) for r in plan.requests)
-            have = sorted(e.key for e in store.entries())
-            if wanted != have:
+            if wanted != sorted(e.key for e in store.entries()):
                 raise ManifestMismatchError(
                     f"upload run {run_id} holds another plan (the codes or the planning "
                     "options changed): use another run id"
                 )
-        client.hset(keys.meta, "config", config.to_json())
         new = accepted = blob_bytes = 0
         for seq, request in enumerate(plan.requests, start=1):
-            record = describe_request(request, seq)
             payload = _payload(request)
-            if not earlier:
-                new += 1
-            state = store.load(record, payload)
-            if state is EntryState.ACCEPTED:
+            new += earlier is None
+            if store.load(describe_request(request, seq), payload) is EntryState.ACCEPTED:
                 accepted += 1
             else:
                 blob_bytes += len(payload)
@@ -228,13 +158,6 @@ def load_upload(
             duplicates=plan.duplicates.count,
             rejected=plan.rejected.count,
         )
-    finally:
-        if isinstance(redis, str):
-            client.close()
-
-
-def _loader_id() -> str:
-    return f"loader/{socket.gethostname()}/{os.getpid()}"
 
 
 async def prepare_upload(
@@ -260,10 +183,11 @@ async def prepare_upload(
     The baseline (the category's batches before the run's first request, which tells a lost
     answer's batch from older ones) is taken here, once, by the operator, before any worker can
     claim: a worker taking it could list a batch another worker had just uploaded.
-    ``settings`` are :class:`UploadRunConfig`'s (``lease``, ``batch_size``, ``grace`` …).
+    ``settings`` are :class:`~.runs.RunConfig`'s (``lease``, ``batch_size``, ``grace`` …).
     """
     options = options if options is not None else PlanOptions()
-    config = UploadRunConfig(
+    config = RunConfig(
+        kind="upload",
         target=normalise_base_url(base_url),
         token_id=token_id(access_token),
         company_idcode=company_idcode,
@@ -277,41 +201,29 @@ async def prepare_upload(
         report = await anyio.to_thread.run_sync(
             lambda: load_upload(redis_url, plan, run_id, config, max_chunk_bytes=max_chunk_bytes)
         )
-        sync = connect_sync(redis_url)
-        try:
-            store = RedisUploadManifest(sync, run_id, worker=_loader_id())
-            async with _client(config, access_token, auth_code) as client:
-                run = _executor(client, store, config, plan=plan, category=category)
+        with connection(redis_url) as sync:
+            store = RedisUploadManifest(sync, run_id, worker=loader_id())
+            async with client_for(config, access_token, auth_code) as client:
+                run = upload_session(client, store, config, plan=plan, category=category)
                 await run.take_baseline()
             requeued, retried = await anyio.to_thread.run_sync(
                 lambda: store.requeue(retry_failed=retry_failed)
             )
             await anyio.to_thread.run_sync(sync.hset, store.keys.meta, "ready", "1")
-        finally:
-            sync.close()
     return attrs.evolve(report, requeued=requeued, retried=retried)
 
 
-def _client(config: UploadRunConfig, access_token: str, auth_code: str) -> IdcodeClient:
-    return IdcodeClient(
-        access_token=access_token,
-        auth_code=auth_code,
-        base_url=config.target,
-        timeout=httpx.Timeout(config.timeout, connect=min(10.0, config.timeout)),
-        upload_timeout=httpx.Timeout(config.upload_timeout, connect=min(10.0, config.timeout)),
-    )
-
-
-def _executor(
+def upload_session(
     client: IdcodeClient,
     store: RedisUploadManifest,
-    config: UploadRunConfig,
+    config: RunConfig,
     *,
     plan: UploadPlan | None = None,
     requests: dict[str, UploadRequest] | None = None,
     category: CategoryRef | None = None,
     pacer: Pacer | None = None,
 ) -> UploadSession:
+    """The upload executor on the shared manifest, with the run's settings."""
     return UploadSession(
         client=client,
         manifest=store,
@@ -333,16 +245,6 @@ def _executor(
 
 
 # -- the worker ----------------------------------------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class UploadDrainSummary(WorkerSummary):
-    """What one worker did for an upload run."""
-
-    requests: int = 0
-    accepted: int = 0
-    sent: int = 0
-    stuck: int = 0
 
 
 class _UnusableError(Exception):
@@ -392,85 +294,45 @@ def materialise(
     return request
 
 
-async def drain_upload(
-    redis_url: str,
-    run_id: str,
-    *,
-    access_token: str,
-    auth_code: str,
-    worker: str | None = None,
-    stop: anyio.Event | None = None,
-    pacer: Pacer | None = None,
-) -> UploadDrainSummary:
-    """Settle requests of the upload run ``run_id`` until none is left (one worker's share).
-
-    ``stop``: once set, no new request starts; held requests are released.  ``pacer``: an
-    optional pace around each upload request (uploads are not paced by default).
-    """
-
-    async def work(sync: SyncRedis, config: UploadRunConfig) -> UploadDrainSummary:
-        store = RedisUploadManifest(
-            sync,
-            run_id,
-            worker=worker or default_worker_id(),
-            lease=config.lease,
-            max_claims=config.max_claims,
-        )
-        async with _client(config, access_token, auth_code) as client:
-            return await _UploadDrain(store, config, client, stop, pacer).run()
-
-    return await serve_run(redis_url, run_id, access_token, read_upload_config, work)
-
-
-class _UploadDrain(ClaimLoop[UploadClaim]):
-    item_count = "requests"
+class UploadDrain(ClaimLoop):
+    """One worker's share of an upload run: each claimed request rebuilt from Redis (its chunk
+    checked against the plan) and settled by the upload executor."""
 
     def __init__(
         self,
         store: RedisUploadManifest,
-        config: UploadRunConfig,
+        config: RunConfig,
         client: IdcodeClient,
         stop: anyio.Event | None,
         pacer: Pacer | None,
     ) -> None:
-        super().__init__(
-            store,
-            batch_size=config.batch_size,
-            lease=config.lease,
-            label=f"upload run {store.run_id} ({store.worker})",
-            stop=stop,
-            counters=("accepted", "failed", "stuck"),
-        )
-        self.store = store
+        super().__init__(store, batch_size=config.batch_size, stop=stop)
+        self.manifest = store
         self.config = config
         self.requests: dict[str, UploadRequest] = {}
-        self.executor = _executor(client, store, config, requests=self.requests, pacer=pacer)
+        self.executor = upload_session(client, store, config, requests=self.requests, pacer=pacer)
         self.workspace = Workspace()
 
     async def _call(self, func: Any, *args: Any) -> Any:
         return await anyio.to_thread.run_sync(func, *args)
 
-    async def run(self) -> UploadDrainSummary:
+    async def run(self) -> DrainSummary:
         try:
             await self.loop()
         finally:
             self.workspace.cleanup()
-        return UploadDrainSummary(
-            run_id=self.store.run_id,
-            worker=self.store.worker,
-            **self.summary(sent=self.executor.engine.sent, reconciled=self.executor.reconciled),
-        )
+        return self.summary(sent=self.executor.engine.sent, reconciled=self.executor.reconciled)
 
     def stopping(self) -> None:
         super().stopping()
         self.executor.halt.set()
 
-    async def settle_claim(self, claim: UploadClaim) -> None:
+    async def settle_claim(self, claim: Claim[Any]) -> None:
         usable: list[ManifestEntry] = []
-        for entry in claim.entries:
+        for entry in claim.items:
             try:
                 self.requests[entry.key] = await self._call(
-                    materialise, entry, self.store, self.workspace, self.config.newline
+                    materialise, entry, self.manifest, self.workspace, self.config.newline
                 )
                 usable.append(entry)
             except _UnusableError as exc:
@@ -484,11 +346,11 @@ class _UploadDrain(ClaimLoop[UploadClaim]):
         for entry in usable:
             if self.stop.is_set() or self.executor.halt.is_set():
                 break
-            fresh = await self._call(self.store.entry, entry.key)
+            fresh = await self._call(self.manifest.entry, entry.key)
             if fresh.state is EntryState.PENDING:
                 await self._guard(self.executor.settle(fresh))
                 await self._unresolved()
-            final = await self._call(self.store.entry, entry.key)
+            final = await self._call(self.manifest.entry, entry.key)
             if final.state is EntryState.ACCEPTED:
                 self.counts["accepted"] += 1
             elif final.state is EntryState.FAILED:
@@ -513,26 +375,13 @@ class _UploadDrain(ClaimLoop[UploadClaim]):
 
     async def _set_aside(self, entry: ManifestEntry, reason: str) -> None:
         logger.error(
-            "upload run %s: request #%d set aside: %s", self.store.run_id, entry.seq, reason
+            "upload run %s: request #%d set aside: %s", self.manifest.run_id, entry.seq, reason
         )
-        if await self._call(self.store.set_aside, entry.key, reason):
+        if await self._call(self.manifest.set_aside, entry.key, reason):
             self.counts["stuck"] += 1
 
 
 # -- watching and checking -----------------------------------------------------------------------
-
-
-async def upload_progress(redis_url: str, run_id: str) -> UploadCounts:
-    """The upload run's requests by state and its accepted codes, from any machine."""
-
-    def read() -> UploadCounts:
-        client = connect_sync(redis_url)
-        try:
-            return RedisUploadManifest(client, run_id, worker="progress").counts()
-        finally:
-            client.close()
-
-    return await anyio.to_thread.run_sync(read)
 
 
 async def verify_upload_run(
@@ -542,18 +391,10 @@ async def verify_upload_run(
     ``uploadcode_id`` (whichever worker recorded it), and 502 for batches no request owns."""
 
     def read() -> tuple[list[ManifestEntry], frozenset[str] | None, CategoryRef | None, str]:
-        sync = connect_sync(redis_url)
-        try:
+        with connection(redis_url) as sync:
             store = RedisUploadManifest(sync, run_id, worker="verify")
-            config = read_upload_config(sync, run_id)
-            return (
-                store.entries(),
-                store.baseline(),
-                remembered_category(store),
-                config.company_idcode,
-            )
-        finally:
-            sync.close()
+            company = read_config(sync, run_id).company_idcode
+            return store.entries(), store.baseline(), remembered_category(store), company
 
     entries, baseline, remembered, company = await anyio.to_thread.run_sync(read)
     return await compare_with_centre(client, company, entries, baseline, category or remembered)

@@ -3,7 +3,7 @@
 - Four arq worker processes, 300 rows: the sandbox's own log of 309 arrivals shows no two starts
   closer than the minimum pause, and the mean start-to-start interval within 5 % of the pauses
   drawn plus the service time (and of the configured mean); every valid row registered once.
-- Four ``idcode worker --run`` processes, one killed with SIGKILL while a request of its is in
+- Four ``idcode worker --burst`` processes, one killed with SIGKILL while a request of its is in
   flight: its rows are taken over after the lease, settled with 307 first, and nothing is lost
   or registered twice.
 
@@ -33,9 +33,9 @@ from idcode_async.domain.regions import RegionDirectory
 from idcode_async.registration import SourceRow, read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
-from idcode_async.scale import RedisJournal, enqueue_registration, load_run
-from idcode_async.scale._keys import PaceKeys
+from idcode_async.scale import RedisJournal, enqueue_jobs, enqueue_registration, load_run
 from idcode_async.scale._redis import connect_sync
+from idcode_async.scale.keys import PaceKeys
 from idcode_async.scale.redis_pacer import pace_log
 
 from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
@@ -167,7 +167,7 @@ def held_in_flight(client, journal: RedisJournal, pid: int) -> bool:
     keys = client.zrange(journal.keys.held, 0, -1)
     pipe = client.pipeline(transaction=False)
     for key in keys:
-        pipe.hmget(journal.keys.row(key), "holder", "state")
+        pipe.hmget(journal.keys.item(key), "holder", "state")
     return any(
         holder and f"/{pid}/" in holder and state == "in_flight" for holder, state in pipe.execute()
     )
@@ -193,7 +193,8 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(served, re
         slot_lease=2.0,
         timeout=1.5,
     )
-    workers = start_workers(redis_url, 4, "--run", "killed")
+    assert len(anyio.run(enqueue_jobs, redis_url, "killed", 4)) == 4
+    workers = start_workers(redis_url, 4, "--burst")
     victim = workers[1]
     client = connect_sync(redis_url)
     journal = RedisJournal(client, "killed", worker="test")
@@ -236,3 +237,50 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(served, re
         f"(attempts {row.attempts}, reconciled {row.reconciled}); taken over "
         f"{takeover:.2f} s after the kill, {time.monotonic() - killed_at:.1f} s to the end"
     )
+
+
+def in_flight_rows(journal: RedisJournal) -> list[str]:
+    return [k for k, e in journal.entries().items() if e.state.value == "in_flight"]
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_the_worker_stops_in_two_stages(served, redis_url, tmp_path, signals):
+    """First SIGTERM: the request in flight finishes and is recorded, nothing new starts.
+    Second: the request in flight is abandoned, recorded as possibly sent (never as pending)."""
+    sandbox, base_url = served
+    sandbox.faults.latency_seconds = 1.5  # every 309 takes a while: the signal lands mid-request
+    sandbox.faults.endpoints = frozenset({309})
+    load_run(
+        redis_url,
+        source_rows(tmp_path, valid_rows(4, prefix="停止单位")),
+        "stop",
+        access_token=TEST_ACCESS_TOKEN,
+        base_url=base_url,
+        check_regions=False,
+        min_interval=0.0,
+        max_interval=0.0,
+    )
+    assert len(anyio.run(enqueue_jobs, redis_url, "stop", 1)) == 1
+    [worker] = start_workers(redis_url, 1, "--burst")
+    client = connect_sync(redis_url)
+    journal = RedisJournal(client, "stop", worker="test")
+    deadline = time.monotonic() + 30
+    while not in_flight_rows(journal):
+        assert time.monotonic() < deadline, "nothing was sent"
+        assert worker.poll() is None
+        time.sleep(0.01)
+    [key] = in_flight_rows(journal)
+    for _ in range(signals):
+        worker.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+    wait_all([worker], timeout=30)
+    assert worker.returncode == 130
+    row = journal.entry(key)
+    assert row is not None
+    if signals == 1:
+        assert row.outcome == "registered"  # finished and recorded
+    else:
+        assert row.state.value in ("in_flight", "unknown")  # may be on the centre: looked up
+    counts = journal.counts()
+    assert (counts.held, counts.pending) == (0, 3)  # nothing new started, the leases released
+    client.close()

@@ -9,13 +9,13 @@ import redis
 
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
-from idcode_async.scale import ScaleError, enqueue_registration, progress, register_units_job
+from idcode_async.scale import ScaleError, drain_run_job, enqueue_registration, progress
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.arq_jobs import (
     CTX_REDIS_URL,
+    CTX_STOP,
     DEFAULT_QUEUE,
-    REGISTER_UNITS_JOB,
-    UPLOAD_CHUNKS_JOB,
+    DRAIN_JOB,
     WorkerSettings,
     _startup,
     worker_settings,
@@ -33,9 +33,9 @@ def served() -> Iterator[tuple[Sandbox, str]]:
 
 def test_worker_settings_run_one_job_per_process_on_our_own_queue(redis_url):
     settings = worker_settings(redis_url, burst=True)
-    register, upload = settings["functions"]
-    assert (register.name, upload.name) == (REGISTER_UNITS_JOB, UPLOAD_CHUNKS_JOB)
-    assert register.timeout_s == upload.timeout_s == 24 * 3600
+    [drain] = settings["functions"]
+    assert drain.name == DRAIN_JOB
+    assert drain.timeout_s == 24 * 3600
     assert (settings["queue_name"], settings["max_jobs"], settings["burst"]) == (
         DEFAULT_QUEUE,
         1,
@@ -43,14 +43,22 @@ def test_worker_settings_run_one_job_per_process_on_our_own_queue(redis_url):
     )
     assert settings["redis_settings"].port == int(redis_url.rsplit(":", 1)[1].split("/")[0])
     assert settings["ctx"] == {CTX_REDIS_URL: redis_url}
-    assert [f.name for f in WorkerSettings.functions] == [REGISTER_UNITS_JOB, UPLOAD_CHUNKS_JOB]
-    assert WorkerSettings.queue_name == DEFAULT_QUEUE
+    assert [f.name for f in WorkerSettings["functions"]] == [DRAIN_JOB]
+    assert WorkerSettings["queue_name"] == DEFAULT_QUEUE
 
 
 async def test_a_worker_without_credentials_fails_at_start(monkeypatch):
     monkeypatch.delenv("IDCODE_ACCESS_TOKEN", raising=False)
     with pytest.raises(ScaleError, match="IDCODE_ACCESS_TOKEN and IDCODE_AUTH_CODE"):
         await _startup({})
+
+
+async def test_the_worker_context_carries_a_stop_event(monkeypatch):
+    monkeypatch.setenv("IDCODE_ACCESS_TOKEN", "t")
+    monkeypatch.setenv("IDCODE_AUTH_CODE", "a")
+    ctx: dict[str, object] = {}
+    await _startup(ctx)
+    assert not ctx[CTX_STOP].is_set()
 
 
 async def test_enqueue_loads_the_run_and_queues_jobs_without_any_secret(served, redis_url):
@@ -98,7 +106,7 @@ async def test_the_job_drains_the_run_with_the_workers_credentials(served, redis
     )
     monkeypatch.setenv("IDCODE_ACCESS_TOKEN", TEST_ACCESS_TOKEN)
     monkeypatch.setenv("IDCODE_AUTH_CODE", TEST_AUTH_CODE)
-    result = await register_units_job({CTX_REDIS_URL: redis_url, "job_id": "0123456789"}, "job-run")
+    result = await drain_run_job({CTX_REDIS_URL: redis_url, "job_id": "0123456789"}, "job-run")
     assert result["registered"] == 4
     assert result["worker"].endswith("/23456789")
     assert len(sandbox.state.units) == 4

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 
@@ -167,15 +168,16 @@ def test_register_units_with_redis_in_process_resumes_a_run_and_follows_remote_w
     assert httpx.get(f"{base_url}/_sandbox/stats").json()["requests"]["309"] == 6
 
 
-def test_the_worker_command_drains_a_run_in_process(
+def test_the_worker_command_serves_the_drain_job_in_burst_mode(
     served, credentials, redis_url, tmp_path, capsys
 ):
     sandbox, base_url = served
-    from idcode_async.scale import load_run
+    from idcode_async.scale import enqueue_registration
 
-    load_run(
+    rows = read_units_csv(write_csv(tmp_path / "u.csv", valid_rows(4, prefix="工人单位")))
+    enqueue = enqueue_registration(
         redis_url,
-        list(read_units_csv(write_csv(tmp_path / "u.csv", valid_rows(4, prefix="工人单位")))),
+        list(rows),
         "by-worker",
         access_token=TEST_ACCESS_TOKEN,
         base_url=base_url,
@@ -183,13 +185,10 @@ def test_the_worker_command_drains_a_run_in_process(
         min_interval=0.0,
         max_interval=0.01,
     )
-    assert idcode_main(["worker", "--redis", redis_url, "--run", "by-worker", "--json"]) == 0
+    assert len(anyio.run(lambda: enqueue).job_ids) == 1
+    assert idcode_main(["worker", "--redis", redis_url, "--burst", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert (summary["command"], summary["run_id"], summary["registered"]) == (
-        "worker",
-        "by-worker",
-        4,
-    )
+    assert (summary["command"], summary["jobs_complete"], summary["signals"]) == ("worker", 1, 0)
     assert len(sandbox.state.units) == 4
 
 
@@ -218,23 +217,26 @@ def test_register_units_with_redis_and_no_url_is_a_usage_error(served, tmp_path)
     assert_failure(done.stderr, done.returncode, 2, "--redis needs a URL")
 
 
-def test_worker_needs_credentials_and_a_run_that_exists(redis_url):
-    base = [sys.executable, "-m", "idcode_async", "worker", "--redis", redis_url]
+def test_worker_needs_credentials(redis_url):
+    base = [sys.executable, "-m", "idcode_async", "worker", "--redis", redis_url, "--burst"]
     bare = {k: v for k, v in os.environ.items() if not k.startswith("IDCODE_")}
-    done = subprocess.run([*base, "--run", "r"], env=bare, capture_output=True, text=True)
+    done = subprocess.run(base, env=bare, capture_output=True, text=True)
     assert_failure(done.stderr, done.returncode, 2, "IDCODE_ACCESS_TOKEN and IDCODE_AUTH_CODE")
+
+
+def test_worker_help_documents_the_one_way_and_the_two_stage_stop():
     done = subprocess.run(
-        [*base, "--run", "missing"],
-        env={**bare, "IDCODE_ACCESS_TOKEN": "t", "IDCODE_AUTH_CODE": "a"},
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "idcode_async", "worker", "--help"], capture_output=True, text=True
     )
-    assert_failure(done.stderr, done.returncode, 2, "there is no run 'missing'")
+    assert done.returncode == 0
+    assert "--run" not in done.stdout
+    assert "--burst" in done.stdout
+    assert "Twice" in done.stdout
 
 
 def test_worker_without_a_redis_url_is_a_usage_error(capsys, monkeypatch):
     monkeypatch.delenv("IDCODE_REDIS_URL", raising=False)
-    code = idcode_main(["worker", "--run", "r"])
+    code = idcode_main(["worker", "--burst"])
     assert_failure(capsys.readouterr().err, code, 2, "--redis URL")
 
 

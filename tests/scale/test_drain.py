@@ -100,7 +100,7 @@ async def test_two_workers_settle_every_row_once_at_one_pace(served, redis_url, 
     assert state.complete
     assert state.describe().startswith(f"{40 + len(invalid_rows())} rows, 40 registered")
     client = connect_sync(redis_url)
-    outcomes = run_results(RedisJournal(client, "shared", worker="report"))
+    outcomes = run_results(client, "shared")
     client.close()
     assert len(outcomes) == 40 + len(invalid_rows())
     assert [o.status for o in outcomes].count("invalid") == len(invalid_rows())
@@ -129,7 +129,7 @@ async def test_a_dead_workers_rows_are_settled_with_307_before_any_resend(
         timeout=0.8,
     )
     dead = RedisJournal(connect_sync(redis_url), "shared", worker="dead", lease=1.0)
-    sent, unsent, untouched = dead.claim(3).rows
+    sent, unsent, untouched = dead.claim(3).items
     dead.mark_intent(sent.entry.key)
     async with IdcodeClient(
         access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, base_url=base_url
@@ -183,4 +183,4 @@ async def test_a_refused_token_halts_the_run_for_every_worker(redis_url, tmp_pat
     assert state.halted == first.halted
     assert state.finished
     assert not state.complete
-    assert state.counts.pending == 6  # nothing was registered, nothing lost
+    assert state.pending == 6  # nothing was registered, nothing lost

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from idcode_async.scale._keys import PaceKeys, RunKeys, check_run_id, token_id
+from idcode_async.scale.keys import PaceKeys, StoreKeys, check_run_id, token_id
 
 TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
 
@@ -85,6 +85,6 @@ def test_run_ids_are_plain_names(run_id):
 
 
 def test_every_key_of_a_run_shares_one_hash_tag():
-    keys = RunKeys.for_run("units-2024.05_a")
+    keys = StoreKeys.for_run("run", "units-2024.05_a")
     assert {key.split("}")[0] for key in keys.script_keys} == {"idcode:run:{units-2024.05_a"}
-    assert keys.row("ab").startswith("idcode:run:{units-2024.05_a}:row:")
+    assert keys.item("ab").startswith("idcode:run:{units-2024.05_a}:item:")

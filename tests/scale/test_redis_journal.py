@@ -45,25 +45,25 @@ def test_load_enters_rows_as_pending_once(loaded):
     assert {e.state for e in entries.values()} == {RowState.PENDING}
     assert entries[unit(3).key].organunit_name == unit(3).organunit_name
     counts = loader.counts()
-    assert (counts.rows, counts.pending, counts.held, counts.done) == (12, 12, 0, 0)
+    assert (counts.items, counts.pending, counts.held, counts.done) == (12, 12, 0, 0)
 
 
 def test_claims_go_in_row_order_and_never_to_two_workers(loaded):
     a, b = loaded("a"), loaded("b")
     first = a.claim(4)
     second = b.claim(4)
-    assert [r.entry.row for r in first.rows] == [2, 3, 4, 5]
-    assert [r.entry.row for r in second.rows] == [6, 7, 8, 9]
-    assert [r.record for r in first.rows] == [unit(n) for n in range(4)]
+    assert [r.entry.row for r in first.items] == [2, 3, 4, 5]
+    assert [r.entry.row for r in second.items] == [6, 7, 8, 9]
+    assert [r.record for r in first.items] == [unit(n) for n in range(4)]
     assert (second.held, second.todo) == (8, 2)
     assert 0 < (second.next_expiry or 0) <= a.lease
-    assert [r.entry.row for r in a.claim(10).rows] == [10, 11]
-    assert a.claim(10).rows == ()
+    assert [r.entry.row for r in a.claim(10).items] == [10, 11]
+    assert a.claim(10).items == ()
 
 
 def test_only_the_holder_may_write_a_row(loaded):
     a, b = loaded("a"), loaded("b")
-    key = a.claim(1).rows[0].entry.key
+    key = a.claim(1).items[0].entry.key
     with pytest.raises(LeaseLostError, match="held by a"):
         b.mark_intent(key)
     with pytest.raises(LeaseLostError):
@@ -83,7 +83,7 @@ def test_only_the_holder_may_write_a_row(loaded):
 
 def test_the_intent_needs_a_running_lease(loaded):
     a = loaded("a", lease=0.2)
-    key = a.claim(1).rows[0].entry.key
+    key = a.claim(1).items[0].entry.key
     time.sleep(0.3)
     with pytest.raises(LeaseLostError, match="expired"):
         a.mark_intent(key)
@@ -94,14 +94,14 @@ def test_the_intent_needs_a_running_lease(loaded):
 
 def test_a_crashed_workers_rows_are_taken_over_in_the_state_it_left_them(loaded):
     dead, alive = loaded("dead", lease=0.3), loaded("alive", lease=5)
-    rows = dead.claim(3).rows
+    rows = dead.claim(3).items
     sent, unsent = rows[0].entry.key, rows[1].entry.key
     dead.mark_intent(sent)  # intent recorded, request maybe sent, then SIGKILL
-    assert [r.entry.row for r in alive.claim(10).rows] == list(range(5, 12))  # not the dead's
+    assert [r.entry.row for r in alive.claim(10).items] == list(range(5, 12))  # not the dead's
     time.sleep(0.35)
     taken = alive.claim(10)
-    assert [r.entry.row for r in taken.rows] == [2, 3, 4]
-    by_key = {r.entry.key: r.entry for r in taken.rows}
+    assert [r.entry.row for r in taken.items] == [2, 3, 4]
+    by_key = {r.entry.key: r.entry for r in taken.items}
     assert by_key[sent].state is RowState.IN_FLIGHT
     assert by_key[sent].maybe_sent
     assert by_key[unsent].state is RowState.PENDING
@@ -117,26 +117,26 @@ def test_a_crashed_workers_rows_are_taken_over_in_the_state_it_left_them(loaded)
 
 def test_renewal_keeps_a_live_workers_rows(loaded):
     a, b = loaded("a", lease=0.3), loaded("b", lease=0.3)
-    keys = [r.entry.key for r in a.claim(10).rows]
+    keys = [r.entry.key for r in a.claim(10).items]
     for _ in range(6):
         time.sleep(0.1)
         assert a.renew(keys).lost == ()
-    assert b.claim(10).rows == ()
+    assert b.claim(10).items == ()
     time.sleep(0.35)
-    assert len(b.claim(10).rows) == 10
+    assert len(b.claim(10).items) == 10
     renewal = a.renew(keys)
     assert set(renewal.lost) == set(keys)
 
 
 def test_release_hands_back_unsettled_rows_at_once(loaded):
     a, b = loaded("a"), loaded("b")
-    rows = a.claim(3).rows
+    rows = a.claim(3).items
     a.finish(rows[0].entry.key, "existing", code=10007)
     a.mark_unknown(rows[1].entry.key, "read timeout")
     assert a.release([r.entry.key for r in rows], "out of tries") == 2
     again = b.claim(2)
-    assert [r.entry.key for r in again.rows] == [rows[1].entry.key, rows[2].entry.key]
-    assert again.rows[0].entry.state is RowState.UNKNOWN
+    assert [r.entry.key for r in again.items] == [rows[1].entry.key, rows[2].entry.key]
+    assert again.items[0].entry.state is RowState.UNKNOWN
     assert b.release([rows[0].entry.key]) == 0  # not b's, and done anyway
 
 
@@ -144,18 +144,18 @@ def test_a_row_claimed_too_often_is_stuck_until_the_run_is_loaded_again(loaded):
     a = loaded("a", max_claims=2)
     key = unit(0).key
     for _ in range(2):
-        assert a.claim(1).rows[0].entry.key == key
+        assert a.claim(1).items[0].entry.key == key
         a.release([key])
-    assert a.claim(1).rows[0].entry.key == unit(1).key  # row 2 was set aside
+    assert a.claim(1).items[0].entry.key == unit(1).key  # row 2 was set aside
     assert a.counts().stuck == 1
     assert a.requeue() == (1, 0)
     assert a.counts().stuck == 0
-    assert a.claim(1).rows[0].entry.key == key  # fresh claims
+    assert a.claim(1).items[0].entry.key == key  # fresh claims
 
 
 def test_failed_rows_come_back_only_when_asked(loaded):
     a = loaded("a")
-    key = a.claim(1).rows[0].entry.key
+    key = a.claim(1).items[0].entry.key
     a.finish(key, "failed", code=10000, message="bad phone")
     assert a.requeue() == (0, 0)
     assert a.entry(key).outcome == "failed"
@@ -167,7 +167,7 @@ def test_failed_rows_come_back_only_when_asked(loaded):
 
 def test_a_halt_stops_claims_and_shows_in_renewals(loaded):
     a, b = loaded("a"), loaded("b")
-    keys = [r.entry.key for r in a.claim(2).rows]
+    keys = [r.entry.key for r in a.claim(2).items]
     b.halt("the access token was refused (10002: key disabled)")
     assert b.claim(5).halted == "the access token was refused (10002: key disabled)"
     assert a.renew(keys).halted is not None
@@ -181,7 +181,7 @@ def test_the_claim_view_shows_the_claim_and_its_namesakes(loaded):
     loader.load([(20, renamed)])
     a = loaded("a")
     claim = a.claim(1)
-    view = a.view([claim.rows[0].entry.key])
+    view = a.view([claim.items[0].entry.key])
     assert set(view.entries()) == {unit(0).key, renamed.key}
     view.add_pending([(unit(0).key, 2, "", "", "")])  # present: fine
     with pytest.raises(JournalError, match="not in run"):
@@ -203,7 +203,7 @@ def test_counts_follow_every_transition(loaded):
     for _ in range(60):
         worker = rng.choice(workers)
         claim = worker.claim(rng.randint(1, 3))
-        for row in claim.rows:
+        for row in claim.items:
             key = row.entry.key
             step = rng.choice(["send", "unknown", "pending", "done", "release"])
             if step == "send":
@@ -215,7 +215,7 @@ def test_counts_follow_every_transition(loaded):
                 worker.mark_pending(key, "busy")
             elif step == "done":
                 worker.finish(key, rng.choice(["registered", "existing", "failed"]))
-        worker.release([r.entry.key for r in claim.rows])
+        worker.release([r.entry.key for r in claim.items])
         if rng.random() < 0.2:
             worker.requeue(retry_failed=rng.random() < 0.5)
         entries = worker.entries().values()
@@ -230,7 +230,7 @@ def test_counts_follow_every_transition(loaded):
 
 def test_nothing_in_redis_is_a_secret(loaded, sync_redis):
     a = loaded("a")
-    key = a.claim(1).rows[0].entry.key
+    key = a.claim(1).items[0].entry.key
     a.mark_intent(key)
     a.mark_unknown(key, "https://x/?access_token=J7X4LuOOfURXeAAEAAAAAABSK&hash=ABC timed out")
     for name in sync_redis.keys("*"):

@@ -14,8 +14,8 @@ import anyio
 import pytest
 
 from idcode_async.pacing import Pacer
-from idcode_async.scale._keys import PaceKeys, token_id
 from idcode_async.scale._redis import connect_sync
+from idcode_async.scale.keys import PaceKeys, token_id
 from idcode_async.scale.redis_pacer import PaceConflictError, RedisPacer, SlotRecord
 
 TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
@@ -59,7 +59,8 @@ async def test_redis_pacer_is_a_pacer(sync_redis):
     assert (pacer.min_interval, pacer.max_interval, pacer.concurrency) == (0.5, 1.0, 1)
     assert pacer.mean_interval == 0.75
     assert TOKEN not in repr(pacer)
-    assert pacer.keys == PaceKeys.for_token_id(token_id(TOKEN))
+    assert pacer.keys == PaceKeys.for_token(TOKEN)
+    assert token_id(TOKEN) in pacer.keys.state
 
 
 @pytest.mark.parametrize(

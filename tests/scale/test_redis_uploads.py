@@ -17,14 +17,13 @@ import pytest
 from idcode_async import IdcodeClient, RetryPolicy
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.scale import LeaseLostError, RedisUploadManifest
+from idcode_async.scale.drain import drain_run
+from idcode_async.scale.runs import RunConfig, progress
 from idcode_async.scale.uploads import (
-    UploadRunConfig,
     _UnusableError,
-    drain_upload,
     load_upload,
     materialise,
     prepare_upload,
-    upload_progress,
     verify_upload_run,
 )
 from idcode_async.uploads import EntryState, ManifestError, PlanOptions, plan_upload
@@ -42,12 +41,13 @@ def codes() -> list[str]:
     return [f"SEQ{n}" for n in range(1, 201)] + [f"PAD{n:05d}" for n in range(1, 121)] + scattered
 
 
-def config(base_url: str = "http://127.0.0.1:9/", **settings: object) -> UploadRunConfig:
-    from idcode_async.scale._keys import token_id
+def config(base_url: str = "http://127.0.0.1:9/", **settings: object) -> RunConfig:
+    from idcode_async.scale.keys import token_id
 
     values: dict[str, object] = {"lease": 2.0, "timeout": 1.5, "upload_timeout": 1.5}
     values.update(settings)
-    return UploadRunConfig(
+    return RunConfig(
+        kind="upload",
         target=base_url,
         token_id=token_id(TEST_ACCESS_TOKEN),
         company_idcode="i.86.110105.1",
@@ -68,21 +68,21 @@ def test_requests_are_claimable_only_once_the_run_is_opened_then_in_plan_order(s
     assert not store.claim(10).ready  # the baseline is not taken yet
     sync_redis.hset(store.keys.meta, "ready", "1")
     first = store.claim(3)
-    assert [e.seq for e in first.entries] == [1, 2, 3]
+    assert [e.seq for e in first.items] == [1, 2, 3]
     other = RedisUploadManifest(sync_redis, "up", worker="w2", lease=2.0)
     rest = other.claim(10)
-    assert [e.seq for e in rest.entries] == [4, 5]
+    assert [e.seq for e in rest.items] == [4, 5]
     assert (rest.held, rest.todo) == (5, 0)
-    assert other.claim(10).entries == ()
+    assert other.claim(10).items == ()
     counts = store.counts()
-    assert (counts.requests, counts.codes, counts.pending) == (5, 420, 5)
+    assert (counts.items, counts.codes, counts.pending) == (5, 420, 5)
 
 
 def test_only_the_holder_records_an_intent_and_only_while_its_lease_runs(sync_redis):
     store = loaded(sync_redis)
     sync_redis.hset(store.keys.meta, "ready", "1")
     short = RedisUploadManifest(sync_redis, "up", worker="w1", lease=0.2)
-    [entry] = short.claim(1).entries
+    [entry] = short.claim(1).items
     thief = RedisUploadManifest(sync_redis, "up", worker="w2", lease=2.0)
     with pytest.raises(LeaseLostError, match="held by w1"):
         thief.mark_intent(entry.key)
@@ -97,27 +97,25 @@ def test_a_crashed_workers_intent_is_taken_over_in_intent_state(sync_redis):
     store = loaded(sync_redis)
     sync_redis.hset(store.keys.meta, "ready", "1")
     dead = RedisUploadManifest(sync_redis, "up", worker="dead", lease=0.3)
-    [entry] = dead.claim(1).entries
+    [entry] = dead.claim(1).items
     assert dead.mark_intent(entry.key) == 1
     heir = RedisUploadManifest(sync_redis, "up", worker="heir", lease=2.0)
-    assert [e.seq for e in heir.claim(1).entries] == [2]  # still held by the dead worker
+    assert [e.seq for e in heir.claim(1).items] == [2]  # still held by the dead worker
     time.sleep(0.4)
-    [taken] = heir.claim(1).entries
+    [taken] = heir.claim(1).items
     assert (taken.key, taken.state, taken.attempts) == (entry.key, EntryState.INTENT, 1)
     assert taken.maybe_sent
     assert taken.intent_ms is not None
     with pytest.raises(LeaseLostError):
         dead.mark_accepted(entry.key, "123")  # the late answer is refused
-    events = [
-        e["event"] for e in heir.events() if e.get("key") == heir.keys.request(entry.key)[-32:]
-    ]
+    events = [e["event"] for e in heir.events() if e.get("key") == heir.keys.item(entry.key)[-32:]]
     assert events == ["request", "claimed", "intent", "lease-expired", "claimed"]
 
 
 def test_accepted_requests_drop_their_chunk_and_own_their_batch_id(sync_redis):
     store = loaded(sync_redis)
     sync_redis.hset(store.keys.meta, "ready", "1")
-    entries = store.claim(5).entries
+    entries = store.claim(5).items
     chunk, other = entries[2], entries[3]
     assert store.blob(chunk.key) is not None
     with pytest.raises(ManifestError, match="cannot go from pending to accepted"):
@@ -135,20 +133,20 @@ def test_accepted_requests_drop_their_chunk_and_own_their_batch_id(sync_redis):
 def test_an_undecidable_request_is_set_aside_until_the_run_is_loaded_again(sync_redis):
     store = loaded(sync_redis)
     sync_redis.hset(store.keys.meta, "ready", "1")
-    [entry] = store.claim(1).entries
+    [entry] = store.claim(1).items
     store.mark_intent(entry.key)
     assert store.set_aside(entry.key, "502 failed")
     assert [(e.seq, why) for e, why in store.stuck()] == [(1, "502 failed")]
-    assert all(e.seq != 1 for e in store.claim(10).entries)
+    assert all(e.seq != 1 for e in store.claim(10).items)
     assert store.requeue() == (1, 0)
     store.release([e.key for e in store.entries()])
-    assert [e.seq for e in store.claim(1).entries] == [1]
+    assert [e.seq for e in store.claim(1).items] == [1]
 
 
 def test_a_chunk_altered_in_redis_is_never_sent(sync_redis, tmp_path):
     store = loaded(sync_redis)
     sync_redis.hset(store.keys.meta, "ready", "1")
-    entries = store.claim(5).entries
+    entries = store.claim(5).items
     workspace = Workspace(tmp_path)
     request = materialise(entries[2], store, workspace, "\r\n")
     assert request.codes()
@@ -225,7 +223,7 @@ async def test_a_taken_over_intent_is_reconciled_before_any_resend(
 
     sync = connect_sync(redis_url)
     dead = RedisUploadManifest(sync, run, worker="dead", lease=0.5)
-    entries = dead.claim(5).entries
+    entries = dead.claim(5).items
     chunk = entries[2]
     dead.mark_intent(chunk.key)  # the intent, then the crash (before or after the request)
     if reached:
@@ -243,10 +241,10 @@ async def test_a_taken_over_intent_is_reconciled_before_any_resend(
                 )
             )
     await anyio.sleep(0.6)
-    summary = await drain_upload(
+    summary = await drain_run(
         redis_url, run, access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, worker="heir"
     )
-    state = await upload_progress(redis_url, run)
+    state = await progress(redis_url, run)
     assert (state.complete, state.accepted_codes) == (True, 420), state.describe()
     taken = dead.entry(chunk.key)
     assert (taken.attempts, taken.reconciled) == ((1, True) if reached else (2, False))
@@ -264,7 +262,7 @@ async def test_a_taken_over_intent_is_reconciled_before_any_resend(
 async def test_enqueue_upload_queues_jobs_and_the_job_drains_the_run(
     centre, redis_url, monkeypatch
 ):
-    from idcode_async.scale import enqueue_upload, upload_chunks_job
+    from idcode_async.scale import drain_run_job, enqueue_upload
     from idcode_async.scale.arq_jobs import CTX_REDIS_URL, DEFAULT_QUEUE
 
     sandbox, base_url, target = centre
@@ -292,8 +290,8 @@ async def test_enqueue_upload_queues_jobs_and_the_job_drains_the_run(
     sync.close()
     monkeypatch.setenv("IDCODE_ACCESS_TOKEN", TEST_ACCESS_TOKEN)
     monkeypatch.setenv("IDCODE_AUTH_CODE", TEST_AUTH_CODE)
-    result = await upload_chunks_job({CTX_REDIS_URL: redis_url, "job_id": "abcdef12"}, "queued-up")
+    result = await drain_run_job({CTX_REDIS_URL: redis_url, "job_id": "abcdef12"}, "queued-up")
     assert (result["accepted"], result["sent"], result["reconciled"]) == (5, 5, 0)
     assert sorted(held(sandbox, target)) == sorted(codes())
-    again = await upload_chunks_job({CTX_REDIS_URL: redis_url, "job_id": "x"}, "queued-up")
+    again = await drain_run_job({CTX_REDIS_URL: redis_url, "job_id": "x"}, "queued-up")
     assert again["sent"] == 0  # a job on a finished run returns at once

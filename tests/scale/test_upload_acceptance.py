@@ -28,9 +28,10 @@ import redis
 from idcode_async import IdcodeClient, RetryPolicy
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.sandbox.serve import running
-from idcode_async.scale import RedisUploadManifest
+from idcode_async.scale import RedisUploadManifest, enqueue_jobs
 from idcode_async.scale._redis import connect_sync
-from idcode_async.scale.uploads import prepare_upload, upload_progress, verify_upload_run
+from idcode_async.scale.runs import progress
+from idcode_async.scale.uploads import prepare_upload, verify_upload_run
 from idcode_async.uploads import PlanOptions
 
 from ..uploads.target import Target, register_target
@@ -92,7 +93,8 @@ def test_four_workers_one_killed_upload_every_request_exactly_once(served, redis
         "IDCODE_AUTH_CODE": TEST_AUTH_CODE,
         "IDCODE_REDIS_URL": redis_url,
     }
-    command = [sys.executable, "-m", "idcode_async", "worker", "--run", "accept-up"]
+    assert len(anyio.run(enqueue_jobs, redis_url, "accept-up", 4)) == 4
+    command = [sys.executable, "-m", "idcode_async", "worker", "--burst"]
     workers = [
         subprocess.Popen([*command, "--log-level", "warning"], env=env, stderr=subprocess.PIPE)
         for _ in range(4)
@@ -104,7 +106,7 @@ def test_four_workers_one_killed_upload_every_request_exactly_once(served, redis
     # given worker may start too late to claim any of the twelve)
     def holds_intent(worker: subprocess.Popen[bytes]) -> bool:
         return any(
-            f"/{worker.pid}/" in (client.hget(store.keys.request(e.key), "holder") or "")
+            f"/{worker.pid}/" in (client.hget(store.keys.item(e.key), "holder") or "")
             for e in store.entries()
             if e.state.value == "intent"
         )
@@ -123,7 +125,7 @@ def test_four_workers_one_killed_upload_every_request_exactly_once(served, redis
     survivors = [w for w in workers if w is not victim]
     assert [w.returncode for w in survivors] == [0, 0, 0], errors
 
-    state = anyio.run(upload_progress, redis_url, "accept-up")
+    state = anyio.run(progress, redis_url, "accept-up")
     assert (state.complete, state.accepted_codes) == (True, 10_000), state.describe()
     taken = [e for e in store.events() if e["event"] == "lease-expired"]
     assert any(f"/{victim.pid}/" in e["detail"] and "state intent" in e["detail"] for e in taken)
@@ -239,7 +241,9 @@ def test_ctrl_c_stops_the_local_workers_and_a_rerun_finishes_exactly_once(
     _, err = first.communicate(timeout=60)
     assert first.returncode == 130, err
     assert "resume with: idcode upload-codes" in err
-    assert "--redis --run sigint-up" in err  # the URL stays in the variable
+    assert "--run sigint-up" in err
+    assert "--redis " in err
+    assert redis_url not in err  # the URL stays in the variable
     sandbox.faults.latency_seconds = 0.0
     second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr
