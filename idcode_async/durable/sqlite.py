@@ -27,6 +27,7 @@ import enum
 import json
 import os
 import sqlite3
+import stat
 import tempfile
 import threading
 import time
@@ -47,6 +48,7 @@ __all__ = [
     "SqliteStore",
     "Synchronous",
     "acquire_run_lock",
+    "release_run_lock",
 ]
 
 Synchronous = Literal["FULL", "EXTRA", "NORMAL"]
@@ -106,27 +108,53 @@ def acquire_run_lock(path: Path, locked: Callable[[str], Exception]) -> IO[bytes
     that it has an identity; the lock lives in a per-user directory under the system's temporary
     directory, named ``<st_dev>-<st_ino>.lock``, so every path to one file meets one lock.
     ``flock`` is released by the kernel when the process dies, even by SIGKILL, so a crashed
-    run never leaves a stale lock behind.  ``None`` where ``flock`` does not exist (Windows:
-    one run at a time is then the user's care).
+    run never leaves a stale lock behind; :func:`release_run_lock` deletes the lock file while
+    it still holds the lock, so finished runs leave no files behind either.  ``None`` where
+    ``flock`` does not exist (Windows: one run at a time is then the user's care).
     """
     try:
-        import fcntl
+        import fcntl  # POSIX only: Windows has no flock (see above)
     except ImportError:  # pragma: no cover - Windows
         return None
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     identity = os.stat(path)
+    lock_path = _lock_folder(locked) / f"{identity.st_dev}-{identity.st_ino}.lock"
+    while True:
+        stream = open(lock_path, "ab")  # noqa: SIM115 - held for the run
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            stream.close()
+            raise locked(
+                f"{path} is in use by another run; wait for it to finish (one run per file)"
+            ) from exc
+        # A run that was finishing may have deleted the file between our open and our lock:
+        # then we hold a lock on a name nobody else can reach any more, and must start again.
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(lock_path).st_ino == os.fstat(stream.fileno()).st_ino:
+                return stream
+        stream.close()
+
+
+def release_run_lock(stream: IO[bytes]) -> None:
+    """Delete the lock file, then release the lock: whoever opened it meanwhile starts again."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(stream.name)
+    stream.close()
+
+
+def _lock_folder(locked: Callable[[str], Exception]) -> Path:
+    """The per-user lock directory, refused unless it is a private directory of this user: in a
+    shared temporary directory another user could otherwise create it first and hold or delete
+    our locks."""
     folder = Path(tempfile.gettempdir()) / f"idcode-async-locks-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    name = f"{identity.st_dev}-{identity.st_ino}.lock"
-    stream = open(folder / name, "ab")  # noqa: SIM115 - held for the run
-    try:
-        fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        stream.close()
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         raise locked(
-            f"{path} is in use by another run; wait for it to finish (one run per file)"
-        ) from exc
-    return stream
+            f"the lock directory {folder} is not a private directory of this user; remove it"
+        )
+    return folder
 
 
 def _clean(text: str | None) -> str | None:
@@ -254,7 +282,7 @@ class SqliteStore(Generic[EntryT]):
 
     def _release_lock(self) -> None:
         if self._lock_file is not None:
-            self._lock_file.close()
+            release_run_lock(self._lock_file)
             self._lock_file = None
 
     @property

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from idcode_async.durable.sqlite import acquire_run_lock, release_run_lock
 from idcode_async.durable.store import StoreLockedError
 from idcode_async.registration import JournalError, SqliteJournal
 from idcode_async.uploads import ManifestError, UploadManifest
@@ -135,3 +138,61 @@ def test_another_schema_version_is_refused(tmp_path: Path):
     db.close()
     with pytest.raises(JournalError, match="journal schema 99, expected 2"):
         SqliteJournal(path)
+
+
+def _lock_file_of(path: Path) -> Path:
+    identity = os.stat(path)
+    folder = Path(tempfile.gettempdir()) / f"idcode-async-locks-{os.getuid()}"
+    return folder / f"{identity.st_dev}-{identity.st_ino}.lock"
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_a_finished_run_leaves_no_lock_file_and_the_next_run_may_start(
+    tmp_path: Path, store: Store
+):
+    first = store(tmp_path / "run.db")
+    lock_file = _lock_file_of(tmp_path / "run.db")
+    assert lock_file.exists()
+    first.close()  # type: ignore[attr-defined]
+    assert not lock_file.exists()
+    second = store(tmp_path / "run.db")
+    try:
+        with pytest.raises(StoreLockedError):
+            store(tmp_path / "run.db")
+    finally:
+        second.close()  # type: ignore[attr-defined]
+
+
+def test_a_lock_taken_on_a_file_deleted_meanwhile_is_taken_again(tmp_path: Path, monkeypatch):
+    """A run finishing between another's open and lock deletes the file that one opened: the
+    newcomer must not keep a lock nobody else can see (two runs would then share the store)."""
+    target = tmp_path / "run.db"
+    real_flock = fcntl.flock
+    deleted: list[str] = []
+
+    def flock_after_a_release(fd: int, operation: int) -> None:
+        if not deleted:  # the first attempt: the file is deleted under it, as by a release
+            name = os.readlink(f"/proc/self/fd/{fd}")
+            os.unlink(name)
+            deleted.append(name)
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock_after_a_release)
+    stream = acquire_run_lock(target, StoreLockedError)
+    assert stream is not None
+    monkeypatch.setattr(fcntl, "flock", real_flock)
+    try:
+        assert os.path.exists(deleted[0]), "the lock was taken again on a file others can reach"
+        with pytest.raises(StoreLockedError):
+            acquire_run_lock(target, StoreLockedError)
+    finally:
+        release_run_lock(stream)
+
+
+def test_a_lock_directory_others_may_write_is_refused(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"idcode-async-locks-{os.getuid()}"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    with pytest.raises(StoreLockedError, match="not a private directory"):
+        SqliteJournal(tmp_path / "run.db")
