@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import AsyncIterable, Callable, Iterable
+from contextlib import nullcontext
 from typing import ClassVar, Final
 
 import anyio
@@ -122,31 +123,32 @@ async def register_units(
     """
     started = anyio.current_time()
     sources = await _collect(rows)
-    if check_regions and regions is None:
-        regions = await RegionDirectory.load(client)
-    preflight = check_rows(sources, regions if check_regions else None)
-    logger.info(
-        "batch: %d rows, %d valid, %d invalid",
-        preflight.total,
-        len(preflight.valid),
-        len(preflight.invalid),
-    )
-    run = RegistrationSession(
-        client=client,
-        pacer=pacer if pacer is not None else LocalPacer(),
-        preflight=preflight,
-        retry=retry,
-        rng=rng if rng is not None else random.Random(),
-        on_progress=on_progress,
-        on_outcome=on_outcome,
-        abort_after=abort_after,
-        started=started,
-    )
     path = journal if isinstance(journal, str | os.PathLike) else None
-    if dry_run and path is not None and not await anyio.Path(path).exists():
-        await run.prepare(None, retry_failed=False, dry_run=True)  # and creates no journal
-        return run.summary(dry_run=True, interrupted=False)
-    async with opened(journal, SqliteJournal) as store:
+    no_journal = dry_run and path is not None and not await anyio.Path(path).exists()
+    # The journal is opened (locked, its kind checked) before the 101 lookup, so that a journal
+    # in use or not ours is refused at once, not after a round trip to the centre.
+    store_of_run = nullcontext(None) if no_journal else opened(journal, SqliteJournal)
+    async with store_of_run as store:
+        if check_regions and regions is None:
+            regions = await RegionDirectory.load(client)
+        preflight = check_rows(sources, regions if check_regions else None)
+        logger.info(
+            "batch: %d rows, %d valid, %d invalid",
+            preflight.total,
+            len(preflight.valid),
+            len(preflight.invalid),
+        )
+        run = RegistrationSession(
+            client=client,
+            pacer=pacer if pacer is not None else LocalPacer(),
+            preflight=preflight,
+            retry=retry,
+            rng=rng if rng is not None else random.Random(),
+            on_progress=on_progress,
+            on_outcome=on_outcome,
+            abort_after=abort_after,
+            started=started,
+        )
         await run.prepare(store, retry_failed=retry_failed and not dry_run, dry_run=dry_run)
         if not dry_run:
             workers = int(getattr(run.pacer, "concurrency", 1))

@@ -25,6 +25,7 @@ from idcode_async import (
 from idcode_async.durable.outcome import ErrorKind, classify
 from idcode_async.registration import (
     BatchAbortedError,
+    JournalLockedError,
     LocalPacer,
     RowOutcome,
     RowState,
@@ -99,6 +100,16 @@ async def test_101_is_fetched_once_per_client(client, centre, tmp_path):
     await run(client, [unit(1)], tmp_path / "a.db")
     await run(client, [unit(2)], tmp_path / "b.db")
     assert centre.count("/addresses") == 1
+
+
+async def test_a_journal_in_use_is_refused_before_any_request(client, centre, db):
+    holder = SqliteJournal(db)
+    try:
+        with pytest.raises(JournalLockedError, match="in use by another run"):
+            await run(client, [unit(1)], db)
+    finally:
+        holder.close()
+    assert centre.calls == [], "the 101 lookup ran although the journal could not be used"
 
 
 async def test_every_attempt_takes_a_pacer_slot_and_busy_is_retried(client, centre, db):
