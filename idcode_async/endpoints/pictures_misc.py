@@ -128,6 +128,12 @@ class CodePicWithMargin(Endpoint[CodePicBase64Response]):
             raise fail(self, "qrcode_size", "must be 400, 600 or 800 when is_margin is 1")
 
 
+def _square_frame_default(spec: CodePicAuthen) -> int | None:
+    """605's ``margin_type_lv2`` is required with a square frame (``margin_type`` 20) and
+    defaults to 1 (seed, 605: 当 margin_type 等于 20 时必填；默认值：1): send the default then."""
+    return 1 if spec.margin_type == 20 else None
+
+
 @endpoint(605, "/sp/idcode/codepic/authen", "POST", writes=False)
 @attrs.frozen(kw_only=True)
 class CodePicAuthen(Endpoint[CodePicBase64Response]):
@@ -135,8 +141,8 @@ class CodePicAuthen(Endpoint[CodePicBase64Response]):
 
     ``margin_type``: 0 none, 10 round frame (needs ``category_id``: 1 product traceability,
     2 information display, 3 internal control, 4 e-ticket), 20 square frame (style
-    ``margin_type_lv2`` 1–7, the centre's default 1).  ``code_type``: 1 QR, 2 Lonbar, 3 DM,
-    4 Han Xin, 5 GM.  ``code_size`` is in centimetres.
+    ``margin_type_lv2`` 1–7, default 1, sent with every square frame).  ``code_type``: 1 QR,
+    2 Lonbar, 3 DM, 4 Han Xin, 5 GM.  ``code_size`` is in centimetres.
 
     ``code_color`` (six hex digits, no ``#``) only colours QR codes; every other symbology is
     always black.  A colour asked for a non-QR code is refused rather than silently dropped by
@@ -149,7 +155,9 @@ class CodePicAuthen(Endpoint[CodePicBase64Response]):
     unit_logo: str | None = attrs.field(default=None, validator=base64_text, repr=blob_repr)
     margin_type: Literal[0, 10, 20]
     category_id: Literal[1, 2, 3, 4] | None = None
-    margin_type_lv2: int | None = attrs.field(default=None, validator=int_range(1, 7))
+    margin_type_lv2: int | None = attrs.field(
+        default=attrs.Factory(_square_frame_default, takes_self=True), validator=int_range(1, 7)
+    )
     code_type: Literal[1, 2, 3, 4, 5]
     code_size: Literal[3, 5, 10]
     code_color: str | None = attrs.field(default=None, validator=hex_colour)

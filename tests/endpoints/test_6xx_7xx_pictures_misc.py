@@ -141,6 +141,21 @@ WIRE_CASES = [
     ),
     (
         CodePicAuthen(
+            company_idcode=UNIT, code=UNIT, use_logo=0, margin_type=20, code_type=1, code_size=5
+        ),
+        "/sp/idcode/codepic/authen",
+        {
+            "company_idcode": UNIT,
+            "code": UNIT,
+            "use_logo": "0",
+            "margin_type": "20",
+            "margin_type_lv2": "1",
+            "code_type": "1",
+            "code_size": "5",
+        },
+    ),
+    (
+        CodePicAuthen(
             company_idcode=UNIT,
             code=UNIT,
             use_logo=0,
@@ -530,7 +545,7 @@ def test_605_rules(parameter, changes):
 
 def test_605_accepts_documented_combinations():
     square = CodePicAuthen(**{**AUTHEN, "margin_type": 20})
-    assert square.margin_type_lv2 is None  # the centre's default style is 1
+    assert square.margin_type_lv2 == 1  # required with margin_type 20; the document's default
     round_ = CodePicAuthen(**{**AUTHEN, "margin_type": 10, "category_id": 2})
     assert round_.category_id == 2
     lonbar = CodePicAuthen(**{**AUTHEN, "code_type": 2})
