@@ -168,10 +168,10 @@ def _open_stream(stream: Any, default_name: str, max_bytes: int | None) -> Uploa
         if _first_bytes_problem(stream):
             raise FileRefusedError("is a stream that does not return bytes: open it with mode 'rb'")
         if _seekable(stream):
-            here = stream.tell()
-            end = stream.seek(0, os.SEEK_END)
-            stream.seek(here)
-            return UploadFile(filename, stream, end - here)
+            # measured whole, from its start, wherever it stands: that is what goes out (the
+            # multipart encoder seeks to 0), so a stream left at its end by an earlier call is
+            # sent whole again and a large file cannot pass a size limit by being half read
+            return UploadFile(filename, stream, stream.seek(0, os.SEEK_END))
         data = _read_bounded(stream, max_bytes)
         return UploadFile(filename, data, len(data))
     except (OSError, ValueError) as exc:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import IO, Any, TypeAlias
 
 import attrs
 
 from ._denylist import is_secret_name
 
-__all__ = ["FileInput", "UploadFile", "WireParams", "as_upload_file"]
+__all__ = ["FileInput", "UploadFile", "WireParams"]
 
 FileInput: TypeAlias = bytes | str | os.PathLike[str] | IO[bytes]
 """A file parameter: raw bytes, a path, or an open binary file (streamed, not read whole)."""
@@ -43,18 +42,6 @@ class UploadFile:
             self.content.seek(0)
 
 
-def as_upload_file(value: FileInput, default_name: str) -> UploadFile:
-    """Normalise a file parameter; a path is opened here and closed by :meth:`WireParams.close`."""
-    if isinstance(value, bytes):
-        return UploadFile(default_name, value, len(value))
-    if isinstance(value, str | os.PathLike):
-        path = Path(value)
-        return UploadFile(path.name, path.open("rb"), path.stat().st_size, owned=True)
-    name = getattr(value, "name", None)
-    filename = Path(name).name if isinstance(name, str) and name else default_name
-    return UploadFile(filename, value, _stream_size(value))
-
-
 def _masked(value: Any) -> Any:
     """``value`` with the value of every secret-named key replaced by ``'***'``, at any depth."""
     if isinstance(value, Mapping):
@@ -62,15 +49,6 @@ def _masked(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_masked(item) for item in value]
     return value
-
-
-def _stream_size(stream: IO[bytes]) -> int:
-    if not stream.seekable():
-        return -1
-    here = stream.tell()
-    end = stream.seek(0, os.SEEK_END)
-    stream.seek(here)
-    return end - here
 
 
 @attrs.frozen(repr=False)

@@ -20,7 +20,7 @@ from idcode_async import ValidationError
 from idcode_async.endpoints.codes import UploadCodeFile
 from idcode_async.endpoints.units import CompanyModify, CompanyVerify
 
-from ..wire import assert_signed, exchange
+from ..wire import assert_signed, exchange, read_request
 
 FIVE_MB = 5 * 1024 * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
@@ -227,3 +227,48 @@ async def test_5011_unseekable_stream_is_buffered_and_sent(client, router):
     )
     wire, _ = await exchange(client, router, spec, OK)
     assert wire.files["code_file"] == ("codes.txt", content)
+
+
+async def test_a_stream_left_at_its_end_by_an_earlier_call_is_sent_whole_again(
+    client, router, tmp_path
+):
+    """The multipart encoder sends a seekable stream from its start: a second call with the same
+    spec sends the same file, and the size checked is the size sent."""
+    path = tmp_path / "licence.png"
+    path.write_bytes(PNG)
+    route = router.route(path=CompanyVerify.path).mock(return_value=httpx.Response(200, json=OK))
+    with path.open("rb") as stream:
+        spec = verify_304(stream)
+        await client.call(spec)
+        assert stream.tell() == len(PNG)
+        await client.call(spec)
+    sent = [read_request(call.request).files["file1"] for call in route.calls]
+    assert sent == [("licence.png", PNG), ("licence.png", PNG)]
+
+
+async def test_a_large_stream_cannot_pass_the_limit_by_being_half_read(client, router, tmp_path):
+    path = tmp_path / "licence.png"
+    path.write_bytes(PNG + bytes(6 * 1024 * 1024))
+    with path.open("rb") as stream:
+        stream.seek(-1024, os.SEEK_END)  # 1 KiB left to read, 6 MiB that would be sent
+        await refused(client, router, lambda: verify_304(stream), "file1", "at most 5242880")
+
+
+async def test_a_retried_attempt_sends_the_stream_whole_again(client, router, tmp_path):
+    path = tmp_path / "codes.txt"
+    content = b"i.86.120103.1021/10.232324.11/000001\n" * 50
+    path.write_bytes(content)
+    sent: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(read_request(request).files["code_file"][1])
+        if len(sent) == 1:
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json={**OK, "upload_id": "u1"})
+
+    router.route(path=UploadCodeFile.path).mock(side_effect=answer)
+    with path.open("rb") as stream:
+        await client.call(
+            UploadCodeFile(company_idcode=UNIT, category_reg_id="1", code_file=stream)
+        )
+    assert sent == [content, content]
