@@ -14,6 +14,10 @@ Directives (HTML comments, so the Markdown sources read normally on their own):
   ``idcode_async.cli._exit`` (values and their docstrings).
 * ``<!-- cli-help: register-units -->`` — that command's ``--help``, from the click command.
 
+Docstrings cross-reference with Sphinx roles (``:class:`~idcode_async.x.Name```), which
+mkdocstrings leaves as text: :func:`on_page_content` shows each as the code name it points
+to (the last part, as ``~`` asks, or the whole path).
+
 ``ARRIVING`` pages (written on other branches) are dropped from the nav until they exist.
 """
 
@@ -236,6 +240,18 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
             f"{page.file.src_uri}: result-code table out of date: python docs/hooks.py"
         )
     return expand(markdown, page.file.src_uri)
+
+
+_ROLE = re.compile(r":(?:class|func|meth|mod|attr|exc|data|obj|const):<code>(~?)([^<]+)</code>")
+
+
+def _role_as_code(match: re.Match[str]) -> str:
+    target = match.group(2).lstrip(".")
+    return f"<code>{target.rsplit('.', 1)[-1] if match.group(1) else target}</code>"
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    return _ROLE.sub(_role_as_code, html)
 
 
 def main() -> None:

@@ -140,3 +140,14 @@ def test_pages_with_awaiting_snippets_say_where_they_run() -> None:
     assert zh.startswith("!!! note\n    本页中含 `await`")
     codes = hooks.expand("<!-- include: README.md#Development -->", "development.md")
     assert "!!! note" not in codes
+
+
+def test_sphinx_roles_in_docstrings_show_as_code_names() -> None:
+    html = (
+        "see :class:<code>~idcode_async.registration.SqliteJournal</code>, "
+        ":func:<code>idcode_async.upload_codes</code> and :mod:<code>.verifier</code>"
+    )
+    assert hooks.on_page_content(html, None, None, None) == (
+        "see <code>SqliteJournal</code>, <code>idcode_async.upload_codes</code> and "
+        "<code>verifier</code>"
+    )
