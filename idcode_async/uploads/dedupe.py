@@ -342,6 +342,8 @@ class SuspectLog:
                 yield batch
 
     def close(self) -> None:
+        """Close and remove the file (the suspects are confirmed, or planning gave up)."""
         if self._file is not None:
             self._file.close()
             self._file = None
+        self._path.unlink(missing_ok=True)
