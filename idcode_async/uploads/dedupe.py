@@ -79,13 +79,14 @@ class HashSet64:
     """A set of non-zero 64-bit integers: a flat in-memory table, then sorted pages on disk.
 
     The table uses linear probing and doubles when half full; the slot is taken from the hash's
-    top bits, which are uniform for BLAKE2b output (and keep the table grouped by value).  With ``spill_dir`` (a callable giving a
-    private directory, created on demand) the table stops growing at ``2**max_bits`` slots:
-    when it is half full its hashes are merged into one sorted file and it starts empty again.
-    A lookup that misses the table then asks the disk: a one-bit-per-hash filter answers most
-    misses, the rest cost one 4 KiB ``pread`` (a sparse index of each page's first hash names
-    the page).  Answers are exactly those of an unbounded table; only memory and speed differ.
-    There is no removal: the planner never needs it.  :meth:`close` removes the file.
+    top bits, which are uniform for BLAKE2b output (and keep the table grouped by value).
+    With ``spill_dir`` (a callable giving a private directory, created on demand) the table
+    stops growing at ``2**max_bits`` slots: when it is half full its hashes are merged into
+    one sorted file and it starts empty again.  A lookup that misses the table then asks the
+    disk: a one-bit-per-hash filter answers most misses, the rest cost one 4 KiB ``pread`` (a
+    sparse index of each page's first hash names the page).  Answers are exactly those of an
+    unbounded table; only memory and speed differ.  There is no removal: the planner never
+    needs it.  :meth:`close` removes the file.
     """
 
     __slots__ = (
@@ -195,7 +196,8 @@ class HashSet64:
     def _on_disk(self, value: int) -> bool:
         """Exact membership among the spilled hashes (the filter is set once spilled)."""
         bit = (value >> _FILTER_SHIFT) & ((1 << _FILTER_BITS) - 1)
-        assert self._filter is not None and self._disk is not None
+        assert self._filter is not None
+        assert self._disk is not None
         if not self._filter[bit >> 3] & (1 << (bit & 7)):
             return False
         page = bisect_right(self._index, value) - 1

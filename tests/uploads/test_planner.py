@@ -380,7 +380,7 @@ def test_a_spilled_hash_table_finds_duplicates_across_spills(monkeypatch, tmp_pa
     source = tmp_path / "codes.txt"
     codes = [f"R{n}Z" for n in range(2000)] + [f"S{n * 7}" for n in range(1000)]
     lines = codes + codes[::3] + ["编码7", "A 1", "\ufeffB9"]
-    source.write_bytes("\n".join(lines).encode("utf-8") + "\n".encode() + "码".encode("gbk"))
+    source.write_bytes("\n".join(lines).encode("utf-8") + b"\n" + "码".encode("gbk"))
     with plan_upload(source) as plan:
         expected = _summary(plan)
         rejected = plan.rejected
