@@ -20,11 +20,11 @@ The set is fast but keeps every string (~110 bytes a code): too much next to a 1
 for the uploading process.  SQLite on disk is the only constant-memory option but is almost
 three times slower.  **This module's table of 64-bit BLAKE2b hashes** (open addressing, linear
 probing, load at most 1/2: 8–16 bytes a code) is the middle: twice SQLite's speed at a sixth of
-the set's memory.  In the planner the table is capped at :data:`MEMORY_BITS` (8 MiB): beyond
+the set's memory.  In the planner the table is capped at :data:`MEMORY_BITS` (4 MiB): beyond
 that its hashes spill to one sorted file on disk, merged one partition at a time, and lookups
-consult a small filter and, rarely, one disk page, so ten million codes *outside ranges* plan
-in the same memory as half a million, with the same answers (issue 13: the uploading process
-stays under 64 MiB).  Ranges (the normal case for such volumes) never reach this table.
+consult a 2 MiB filter and, rarely, one disk page, so ten million codes *outside ranges* plan
+in the memory of a quarter of a million, with the same answers (issue 13: the uploading
+process stays under 64 MiB).  Ranges (the normal case for such volumes) never reach it.
 
 A 64-bit hash can collide (for ten million codes the odds are about 1 in 370,000), and a
 collision must never drop a code.  Where the runs can tell exactly (a numbered code whose
@@ -52,14 +52,15 @@ __all__ = ["MEMORY_BITS", "HashSet64", "SeenFilter", "SuspectLog", "code_hash"]
 
 _blake2b = hashlib.blake2b
 
-MEMORY_BITS = 20
-"""log2 of the slots the planner's in-memory table may reach (8 MiB, up to 524,288 hashes)
+MEMORY_BITS = 19
+"""log2 of the slots the planner's in-memory table may reach (4 MiB, up to 262,144 hashes)
 before it spills to disk."""
 
 _PAGE = 512  # hashes in a disk page: 4 KiB, one pread
 _PAGE_BYTES = 8 * _PAGE
 _PARTITION_SHIFT = 56  # a spill is sorted and merged one top byte at a time (256 partitions)
 _FILTER_BITS = 24  # the filter over spilled hashes: 2 MiB, ~3 % false hits at 500,000 hashes
+_FILTER_MASK = (1 << _FILTER_BITS) - 1
 _FILTER_SHIFT = 8  # filter bits come from the low end of the hash (slots use the top bits)
 _ZERO_BLOCK = 65536
 
@@ -154,7 +155,7 @@ class HashSet64:
             if found == value:
                 return True
             if found == 0:
-                return self._filter is not None and self._on_disk(value)
+                return self._on_disk(value)
             slot = (slot + 1) & mask
 
     def add(self, value: int) -> bool:
@@ -168,8 +169,11 @@ class HashSet64:
             if found == 0:
                 break
             slot = (slot + 1) & mask
-        if self._filter is not None and self._on_disk(value):
-            return True
+        bits = self._filter
+        if bits is not None:  # the filter inline: most new hashes stop here
+            bit = (value >> _FILTER_SHIFT) & _FILTER_MASK
+            if bits[bit >> 3] & (1 << (bit & 7)) and self._on_disk(value):
+                return True
         table[slot] = value
         self._size += 1
         if self._size > self._limit:
@@ -194,10 +198,10 @@ class HashSet64:
         self._table, self._mask, self._shift, self._limit = table, mask, shift, size // 2
 
     def _on_disk(self, value: int) -> bool:
-        """Exact membership among the spilled hashes (the filter is set once spilled)."""
-        bit = (value >> _FILTER_SHIFT) & ((1 << _FILTER_BITS) - 1)
-        assert self._filter is not None
-        assert self._disk is not None
+        """Exact membership among the spilled hashes."""
+        if self._filter is None or self._disk is None:
+            return False
+        bit = (value >> _FILTER_SHIFT) & _FILTER_MASK
         if not self._filter[bit >> 3] & (1 << (bit & 7)):
             return False
         page = bisect_right(self._index, value) - 1
@@ -220,7 +224,7 @@ class HashSet64:
         assert self._directory is not None
         if self._filter is None:
             self._filter = bytearray(1 << (_FILTER_BITS - 3))
-        bits, filter_mask = self._filter, (1 << _FILTER_BITS) - 1
+        bits = self._filter
         table, shift = self._table, self._shift
         size = len(table)
         self._spills += 1
@@ -242,7 +246,7 @@ class HashSet64:
                 values.sort()
                 values = values[bisect_left(values, low) : bisect_left(values, high)]
                 for value in values:
-                    bit = (value >> _FILTER_SHIFT) & filter_mask
+                    bit = (value >> _FILTER_SHIFT) & _FILTER_MASK
                     bits[bit >> 3] |= 1 << (bit & 7)
                 start, end = self._bounds[partition], self._bounds[partition + 1]
                 if end > start and self._disk is not None:
