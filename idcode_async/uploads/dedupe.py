@@ -20,10 +20,10 @@ The set is fast but keeps every string (~110 bytes a code): too much next to a 1
 for the uploading process.  SQLite on disk is the only constant-memory option but is almost
 three times slower.  **This module's table of 64-bit BLAKE2b hashes** (open addressing, linear
 probing, load at most 1/2: 8–16 bytes a code) is the middle: twice SQLite's speed at a sixth of
-the set's memory.  In the planner the table is capped at :data:`MEMORY_BITS` (4 MiB): beyond
+the set's memory.  In the planner the table is capped at :data:`MEMORY_BITS` (2 MiB): beyond
 that its hashes spill to one sorted file on disk, merged one partition at a time, and lookups
 consult a 2 MiB filter and, rarely, one disk page, so ten million codes *outside ranges* plan
-in the memory of a quarter of a million, with the same answers (issue 13: the uploading
+in the memory of 130,000, with the same answers (issue 13: the uploading
 process stays under 64 MiB).  Ranges (the normal case for such volumes) never reach it.
 
 A 64-bit hash can collide (for ten million codes the odds are about 1 in 370,000), and a
@@ -52,13 +52,14 @@ __all__ = ["MEMORY_BITS", "HashSet64", "SeenFilter", "SuspectLog", "code_hash"]
 
 _blake2b = hashlib.blake2b
 
-MEMORY_BITS = 19
-"""log2 of the slots the planner's in-memory table may reach (4 MiB, up to 262,144 hashes)
+MEMORY_BITS = 18
+"""log2 of the slots the planner's in-memory table may reach (2 MiB, up to 131,072 hashes)
 before it spills to disk."""
 
 _PAGE = 512  # hashes in a disk page: 4 KiB, one pread
 _PAGE_BYTES = 8 * _PAGE
-_PARTITION_SHIFT = 56  # a spill is sorted and merged one top byte at a time (256 partitions)
+_PARTITIONS = 1024  # a spill is sorted and merged one partition (top 10 bits) at a time
+_PARTITION_SHIFT = 64 - 10
 _FILTER_BITS = 24  # the filter over spilled hashes: 2 MiB, ~3 % false hits at 500,000 hashes
 _FILTER_MASK = (1 << _FILTER_BITS) - 1
 _FILTER_SHIFT = 8  # filter bits come from the low end of the hash (slots use the top bits)
@@ -127,7 +128,7 @@ class HashSet64:
         self._path: Path | None = None
         self._spilled = 0
         self._spills = 0
-        self._bounds = _zeros(257)  # partition p spans hashes [bounds[p], bounds[p + 1])
+        self._bounds = _zeros(_PARTITIONS + 1)  # partition p: [bounds[p], bounds[p + 1])
         self._index = array("Q")  # the first hash of every page on disk
         self._filter: bytearray | None = None
 
@@ -219,7 +220,7 @@ class HashSet64:
         partition's hashes lie between its first slot and the first empty slot past its last
         (linear probing only moves a hash forward over occupied slots, wrapping from the last
         slot to the first).  Each slice is sorted and merged with the partition's part of the
-        old file (1/256 of everything), so memory stays near the table's own size.
+        old file (1/1024 of everything), so memory stays near the table's own size.
         """
         assert self._directory is not None
         if self._filter is None:
@@ -229,12 +230,12 @@ class HashSet64:
         size = len(table)
         self._spills += 1
         path = self._directory() / f"hashes-{self._spills}.bin"
-        bounds, index = _zeros(257), array("Q")
+        bounds, index = _zeros(_PARTITIONS + 1), array("Q")
         written = wrapped = 0
         while wrapped < size and table[wrapped]:  # the front cluster may hold wrapped hashes
             wrapped += 1
         with open(path, "wb") as out:
-            for partition in range(256):
+            for partition in range(_PARTITIONS):
                 low = partition << _PARTITION_SHIFT
                 high = low + (1 << _PARTITION_SHIFT)
                 first, last = low >> shift, high >> shift
@@ -290,12 +291,13 @@ class SeenFilter:
 
     The run tracker records here the keys of runs whose codes went to the remainder, so that a
     code extending a run needs no hash lookup unless its series ever lost codes that way.  A
-    false positive only costs one lookup.  CRC-32 keeps it deterministic and cheap.
+    false positive only costs one lookup.  CRC-32 keeps it deterministic and cheap.  2**21 bits
+    (256 KiB): 250,000 dropped series (a million random codes) leave one lookup in nine false.
     """
 
     __slots__ = ("_bits", "_mask")
 
-    def __init__(self, bits: int = 23) -> None:
+    def __init__(self, bits: int = 21) -> None:
         self._bits = bytearray(1 << max(bits - 3, 0))
         self._mask = (1 << bits) - 1
 
