@@ -40,11 +40,11 @@ on every run.
 from __future__ import annotations
 
 import hashlib
-import os
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
+from io import FileIO
 from pathlib import Path
 from typing import IO
 
@@ -56,7 +56,7 @@ MEMORY_BITS = 18
 """log2 of the slots the planner's in-memory table may reach (2 MiB, up to 131,072 hashes)
 before it spills to disk."""
 
-_PAGE = 512  # hashes in a disk page: 4 KiB, one pread
+_PAGE = 512  # hashes in a disk page: 4 KiB, one read
 _PAGE_BYTES = 8 * _PAGE
 _PARTITIONS = 1024  # a spill is sorted and merged one partition (top 10 bits) at a time
 _PARTITION_SHIFT = 64 - 10
@@ -85,7 +85,7 @@ class HashSet64:
     With ``spill_dir`` (a callable giving a private directory, created on demand) the table
     stops growing at ``2**max_bits`` slots: when it is half full its hashes are merged into
     one sorted file and it starts empty again.  A lookup that misses the table then asks the
-    disk: a one-bit-per-hash filter answers most misses, the rest cost one 4 KiB ``pread`` (a
+    disk: a one-bit-per-hash filter answers most misses, the rest cost one 4 KiB read (a
     sparse index of each page's first hash names the page).  Answers are exactly those of an
     unbounded table; only memory and speed differ.  There is no removal: the planner never
     needs it.  :meth:`close` removes the file.
@@ -124,7 +124,7 @@ class HashSet64:
         self._limit = (1 << initial_bits) // 2
         self._directory = spill_dir
         self._max_bits = max_bits
-        self._disk: int | None = None  # file descriptor of the sorted spill file
+        self._disk: FileIO | None = None  # the sorted spill file, unbuffered
         self._path: Path | None = None
         self._spilled = 0
         self._spills = 0
@@ -208,13 +208,14 @@ class HashSet64:
         page = bisect_right(self._index, value) - 1
         if page < 0:
             return False
+        self._disk.seek(page * _PAGE_BYTES)
         hashes = array("Q")
-        hashes.frombytes(os.pread(self._disk, _PAGE_BYTES, page * _PAGE_BYTES))
+        hashes.frombytes(self._disk.read(_PAGE_BYTES))
         i = bisect_left(hashes, value)
         return i < len(hashes) and hashes[i] == value
 
     def _spill(self) -> None:
-        """Merge the table into the sorted file, one partition (top byte) at a time.
+        """Merge the table into the sorted file, one partition (top 10 bits) at a time.
 
         Slots come from the top bits, so the table is already grouped by partition: a
         partition's hashes lie between its first slot and the first empty slot past its last
@@ -251,8 +252,9 @@ class HashSet64:
                     bits[bit >> 3] |= 1 << (bit & 7)
                 start, end = self._bounds[partition], self._bounds[partition + 1]
                 if end > start and self._disk is not None:
+                    self._disk.seek(8 * start)
                     old = array("Q")
-                    old.frombytes(os.pread(self._disk, 8 * (end - start), 8 * start))
+                    old.frombytes(self._disk.read(8 * (end - start)))
                     values.extend(old.tolist())
                     values.sort()
                 first_page = -(-written // _PAGE) * _PAGE
@@ -261,7 +263,7 @@ class HashSet64:
                 written += len(values)
                 bounds[partition + 1] = written
         self._drop_file()
-        self._disk = os.open(path, os.O_RDONLY)
+        self._disk = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in _drop_file()
         self._path = path
         self._bounds, self._index, self._spilled = bounds, index, written
         zero = _zeros(min(_ZERO_BLOCK, size))
@@ -271,7 +273,7 @@ class HashSet64:
 
     def _drop_file(self) -> None:
         if self._disk is not None:
-            os.close(self._disk)
+            self._disk.close()
             self._disk = None
         if self._path is not None:
             self._path.unlink(missing_ok=True)
