@@ -293,7 +293,8 @@ def plan_upload(
 ) -> UploadPlan:
     """Plan the upload of ``codes``: a path (``str`` or ``PathLike``) or an iterable of str.
 
-    Streams the input (nothing per code is kept but a 64-bit hash for codes outside ranges);
+    Streams the input (nothing per code is kept but a 64-bit hash for codes outside ranges,
+    on disk past the first 131,072: :mod:`.dedupe`);
     5011 chunks are written under ``spool_dir`` (default: the system temporary directory) and
     removed by ``plan.close()`` or at the end of a ``with`` block.  On error nothing is left
     behind.  Raises :class:`~idcode_async.UsageError` for an input that is not codes, and
