@@ -63,14 +63,15 @@ class PlanOptions:
         Line separator inside 5011 files; the last line has none.  The document does not say;
         CRLF is read correctly by ``readLine``, by ``split("\\r\\n")`` and by
         ``split("\\n")`` + trim alike, LF only by the first and the last.
-    ``max_open_runs`` (default 32,768)
+    ``max_open_runs`` (default 4,096)
         How many short runs (not yet ranges) are kept open for codes that arrive out of order.
         When more are open, the oldest goes to the remainder.  Sorted, reverse-sorted,
         interleaved and locally shuffled input merges fully; a run scattered over more than
         this window degrades to file lines (correct, only less compact).  An open run costs
-        ~600 bytes (random codes each open one), so a full window is ~19 MiB: room for 32,768
-        interleaved series, or a shuffle of blocks of ~100,000 consecutive codes (such a block
-        peaks at a quarter of its size in open runs).
+        ~550 bytes (random codes each open one), so a full window is ~2.2 MiB, a share the
+        uploading process can afford under its 64 MiB (issue 13): room for 4,096 interleaved
+        series, or a shuffle of blocks of ~16,000 consecutive codes (such a block peaks at a
+        quarter of its size in open runs).
     ``max_examples`` (default 100)
         How many duplicate and rejected lines the plan lists (counts are always complete).
     """
@@ -85,5 +86,5 @@ class PlanOptions:
     file_newline: Literal["\r\n", "\n"] = attrs.field(
         default="\r\n", validator=v.in_(("\r\n", "\n"))
     )
-    max_open_runs: int = attrs.field(default=32_768, validator=v.ge(1))
+    max_open_runs: int = attrs.field(default=4096, validator=v.ge(1))
     max_examples: int = attrs.field(default=100, validator=v.ge(0))

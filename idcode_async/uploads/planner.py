@@ -32,12 +32,13 @@ import heapq
 import os
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable
+from pathlib import Path
 
 import anyio.to_thread
 
 from .._errors import UsageError
 from .codes_input import AsyncCodeSource, CodeSource, aiter_batches, open_source, strip_marks
-from .dedupe import HashSet64, SuspectLog, code_hash
+from .dedupe import MEMORY_BITS, HashSet64, SuspectLog, code_hash
 from .numbering import split_code
 from .options import PlanOptions
 from .plan import (
@@ -75,7 +76,7 @@ class UploadPlanner:
     def __init__(self, options: PlanOptions | None = None, *, spool_dir: SpoolDir = None) -> None:
         self.options = options = options if options is not None else PlanOptions()
         self._workspace = Workspace(spool_dir)
-        self._hashes = HashSet64()
+        self._hashes = HashSet64(spill_dir=self._hash_dir, max_bits=MEMORY_BITS)
         self._spool = RemainderSpool(
             self._workspace,
             max_codes=options.max_file_codes,
@@ -96,6 +97,9 @@ class UploadPlanner:
         self._rejected: Counter[RejectReason] = Counter()
         self._rejected_examples: list[RejectedCode] = []
         self._done = False
+
+    def _hash_dir(self) -> Path:
+        return self._workspace.path
 
     def feed(self, lines: Iterable[object]) -> None:
         """Plan the codes of ``lines`` (str items; surrounding whitespace is ignored)."""
@@ -162,6 +166,7 @@ class UploadPlanner:
             raise UsageError("this planner has finished; start a new one")
         self._done = True
         self._tracker.finish()
+        self._hashes.close()  # only the runs and the remainder can confirm suspects
         self._confirm_suspects()
         requests: list[UploadRequest] = [
             range_request(r.prefix, r.start, r.end, r.length) for r in self._tracker.ranges()
@@ -186,6 +191,7 @@ class UploadPlanner:
     def abort(self) -> None:
         """Give up: remove every temporary file (safe to call at any time)."""
         self._done = True
+        self._hashes.close()
         if self._suspects is not None:
             self._suspects.close()
         self._spool.discard()
@@ -287,7 +293,8 @@ def plan_upload(
 ) -> UploadPlan:
     """Plan the upload of ``codes``: a path (``str`` or ``PathLike``) or an iterable of str.
 
-    Streams the input (nothing per code is kept but a 64-bit hash for codes outside ranges);
+    Streams the input (nothing per code is kept but a 64-bit hash for codes outside ranges,
+    on disk past the first 131,072: :mod:`.dedupe`);
     5011 chunks are written under ``spool_dir`` (default: the system temporary directory) and
     removed by ``plan.close()`` or at the end of a ``with`` block.  On error nothing is left
     behind.  Raises :class:`~idcode_async.UsageError` for an input that is not codes, and

@@ -102,7 +102,9 @@ class _Series:
 
     def __init__(self, spilled: bool) -> None:
         self.edges: dict[int, NumberRun] = {}
-        self.ranges: list[NumberRun] = []  # the runs that are ranges, sorted by start
+        # The runs that are ranges, sorted by start; None until the first (saves a list for
+        # each of the many series that never get one, e.g. random codes).
+        self.ranges: list[NumberRun] | None = None
         self.spilled = spilled  # some of this series' codes went to the remainder
 
     def link(self, run: NumberRun) -> None:
@@ -250,6 +252,7 @@ class RunTracker:
         if right.open:
             self._open -= 1
         else:
+            assert series.ranges is not None
             series.ranges.remove(right)
             if left.open:
                 self._promote(series, left)
@@ -259,6 +262,8 @@ class RunTracker:
         if run.open:
             run.open = False
             self._open -= 1
+        if series.ranges is None:
+            series.ranges = []
         bisect.insort(series.ranges, run, key=_start)
 
     def _evict(self) -> None:
@@ -322,9 +327,9 @@ class RunTracker:
     def covers(self, prefix: str, width: int, number: int) -> bool:
         """True if a range holds this code (after :meth:`finish`, every live run is one)."""
         series = self._series.get((prefix, width))
-        if series is None or not series.ranges:
+        ranges = None if series is None else series.ranges
+        if not ranges:
             return False
-        ranges = series.ranges
         i = bisect.bisect_right(ranges, number, key=_start) - 1
         return i >= 0 and ranges[i].end >= number
 
@@ -337,7 +342,7 @@ class RunTracker:
         """
         specs: list[RangeSpec] = []
         for (prefix, width), series in self._series.items():
-            for run in series.ranges:
+            for run in series.ranges or ():
                 if width == UNPADDED:
                     if self._below(run) is None:
                         specs.append(RangeSpec(prefix, run.start, run.end, None))

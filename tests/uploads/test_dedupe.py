@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import random
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from idcode_async.uploads.dedupe import HashSet64, SeenFilter, SuspectLog, code_hash
@@ -46,7 +48,7 @@ def test_hashset_behaves_like_a_set(values):
 
 def test_hashset_probes_past_colliding_slots():
     table = HashSet64(initial_bits=4)
-    same_slot = [1 + 16 * k for k in range(6)]  # identical low bits
+    same_slot = [1 + 16 * k for k in range(6)]  # identical top bits: one home slot
     for value in same_slot:
         table.add(value)
     assert all(v in table for v in same_slot)
@@ -70,3 +72,56 @@ def test_suspect_log_round_trip_in_batches(tmp_path):
     assert log.count == 3
     assert list(log.batches(2)) == [[(3, "A1"), (9, "B")], [(12, "A1")]]
     log.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=2**64 - 1)), st.integers(1, 5))
+def test_a_spilling_hashset_behaves_like_a_set(tmp_path_factory, values, max_bits):
+    directory = tmp_path_factory.mktemp("spill")
+    table = HashSet64(spill_dir=lambda: directory, max_bits=max_bits)
+    model: set[int] = set()
+    for value in values + values[::2]:  # repeats after the table spilled
+        assert table.add(value) == (value in model)
+        model.add(value)
+    assert len(table) == len(model)
+    assert all(v in table for v in model)
+    table.close()
+    assert list(directory.iterdir()) == []
+
+
+def test_spilled_hashes_are_found_in_every_partition_and_page(tmp_path):
+    # 20,000 hashes through a 64-slot table: hundreds of spills, a file of ~40 pages spread
+    # over all 1,024 partitions (top 10 bits); every hash must be found again, a miss misses
+    rng = random.Random(13)
+    values = [rng.getrandbits(64) | 1 for _ in range(20_000)]
+    values += [(top << 54) | 1 for top in range(1024)] + [2**64 - 1]  # partition edges
+    table = HashSet64(spill_dir=lambda: tmp_path, max_bits=6)
+    assert [table.add(v) for v in values] == [False] * len(values)
+    assert table.spills > 300
+    assert len(table) == len(values)
+    assert all(table.add(v) for v in values)
+    assert sum(rng.getrandbits(64) & ~1 in table for _ in range(2000)) == 0  # even: never added
+    assert [p.name for p in tmp_path.iterdir()] == [f"hashes-{table.spills}.bin"]
+    spilled = (tmp_path / f"hashes-{table.spills}.bin").stat().st_size // 8
+    assert len(values) - 32 <= spilled <= len(values)  # the rest is in the 64-slot table
+    table.close()
+    assert list(tmp_path.iterdir()) == []
+    assert len(table) == 0
+
+
+def test_a_spilling_hashset_holds_its_memory_bound(tmp_path):
+    table = HashSet64(spill_dir=lambda: tmp_path, max_bits=8)
+    for value in range(1, 5000):
+        table.add(value * 0x9E3779B97F4A7C15 % 2**64 or 1)
+    assert len(table._table) == 2**8  # never grown past max_bits
+    assert table.nbytes <= 8 * 2**8 + 2**21 + 8 * (5000 // 512 + 1025)
+
+
+def test_without_a_directory_the_table_just_grows():
+    table = HashSet64(initial_bits=2, max_bits=2)
+    for value in range(1, 100):
+        table.add(value << 40)
+    assert table.spills == 0
+    assert len(table) == 99
+    with pytest.raises(AttributeError):
+        table.no_such_slot = 1  # type: ignore[attr-defined]

@@ -367,3 +367,38 @@ def test_file_items_keep_their_files_when_the_plan_is_dropped(tmp_path):
     del requests
     gc.collect()
     assert list(tmp_path.iterdir()) == []  # the last reference gone, the directory goes too
+
+
+def _summary(plan):
+    return [(r.endpoint, r.count, tuple(r.codes())) for r in plan.requests], plan.duplicates
+
+
+def test_a_spilled_hash_table_finds_duplicates_across_spills(monkeypatch, tmp_path):
+    # 3,000 distinct codes through a table of 16 slots: its hashes go to disk every 8 codes, and
+    # every repeat (plain codes, numbered codes of spilled runs) is found there, exactly as an
+    # in-memory table finds it
+    source = tmp_path / "codes.txt"
+    codes = [f"R{n}Z" for n in range(2000)] + [f"S{n * 7}" for n in range(1000)]
+    lines = codes + codes[::3] + ["编码7", "A 1", "\ufeffB9"]
+    source.write_bytes("\n".join(lines).encode("utf-8") + b"\n" + "码".encode("gbk"))
+    with plan_upload(source) as plan:
+        expected = _summary(plan)
+        rejected = plan.rejected
+    assert expected[1].count == 1000
+    spills = []
+    real = planner.UploadPlanner.finish
+
+    def finish(self):
+        spills.append(self._hashes.spills)
+        return real(self)
+
+    monkeypatch.setattr(planner, "MEMORY_BITS", 4)
+    monkeypatch.setattr(planner.UploadPlanner, "finish", finish)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    with plan_upload(source, spool_dir=spool) as plan:
+        assert _summary(plan) == expected
+        assert plan.rejected == rejected  # GBK bytes and odd lines: reported the same way
+        kept = sorted(p.name for p in spool.glob("*/*"))
+        assert kept == ["codes-000001.txt"]  # the spill file went when planning ended
+    assert spills[0] > 300

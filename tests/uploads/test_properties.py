@@ -160,3 +160,13 @@ def test_any_order_of_two_series_is_covered_exactly(numbers, window):
     lines = [f"{prefix}{n:03d}" for prefix, n in numbers]
     opts = PlanOptions(min_run_length=3, max_open_runs=window, max_examples=10**6)
     check_plan(lines, opts)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(items, max_size=80), options)
+def test_a_hash_table_spilling_to_disk_gives_the_same_plan(lines, opts):
+    # a table of 4 slots spills after every third new hash: duplicates must still be found
+    # across spills (and across the partitions of the file), with the same plan
+    in_memory = check_plan(lines, opts)
+    with mock.patch.object(planner, "MEMORY_BITS", 2):
+        assert check_plan(lines, opts) == in_memory
