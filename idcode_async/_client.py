@@ -12,7 +12,7 @@ import html
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from typing import Any, Final, ParamSpec, TypeVar, overload
 
 import anyio
@@ -49,7 +49,7 @@ from ._spec import (
     require_spec,
     secret_values,
 )
-from ._transport import DEFAULT_LIMITS
+from ._transport import DEFAULT_LIMITS, pool_gate
 from ._wire import WireParams
 
 __all__ = [
@@ -174,6 +174,7 @@ class IdcodeClient(httpx.AsyncClient):
         checked_timeout(timeout)
         checked_timeout(upload_timeout, "upload_timeout")
         kwargs.setdefault("limits", DEFAULT_LIMITS)
+        self._gate = pool_gate(kwargs)
         super().__init__(
             base_url=credentials.base_url, auth=self._idcode_auth, timeout=timeout, **kwargs
         )
@@ -292,12 +293,15 @@ class IdcodeClient(httpx.AsyncClient):
         started = time.perf_counter()
         request = self._dispatched_request(spec, wire, timeout)
         with anyio.move_on_after(attempt_limit(timeout)) as scope:
-            response = await self._follow(request, self.follow_redirects, presigned=True)
-            try:
-                content = await read_capped(response, self.max_response_bytes, endpoint=spec.number)
-            finally:
-                with anyio.CancelScope(shield=True):  # close even when the bound cut the read
-                    await response.aclose()
+            async with self._slot(timeout):
+                response = await self._follow(request, self.follow_redirects, presigned=True)
+                try:
+                    content = await read_capped(
+                        response, self.max_response_bytes, endpoint=spec.number
+                    )
+                finally:
+                    with anyio.CancelScope(shield=True):  # close even when the bound cut it
+                        await response.aclose()
         if scope.cancelled_caught:
             raise TimeoutError("the attempt's timeout passed", endpoint=spec.number)
         result_code: int | str = "-"
@@ -322,6 +326,12 @@ class IdcodeClient(httpx.AsyncClient):
         with suppress(UnicodeEncodeError):
             return super().build_request(*args, **kwargs)
         raise ValidationError("request", _UNENCODABLE)
+
+    def _slot(self, timeout: httpx.Timeout | None) -> AbstractAsyncContextManager[None]:
+        """A place among the calls in flight on httpx's own pool (:class:`PoolGate`)."""
+        if self._gate is None:
+            return nullcontext()
+        return self._gate.slot(None if timeout is None else timeout.pool)
 
     def _dispatched_request(
         self, spec: Endpoint[Any], wire: WireParams, timeout: httpx.Timeout | None
