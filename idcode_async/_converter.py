@@ -69,24 +69,33 @@ def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
     only an answer that has a key to clean is parsed again with a cleaning hook, so clean
     answers pay nothing per object, and a stray-space answer decodes exactly as before.
     """
-    body = json.loads(content, parse_float=_bounded_decimal, parse_constant=_refuse_constant)
-    too_deep, dirty = _survey(body, max_depth)
+    small = len(content) < _SURVEY_KEYS_FROM
+    hook = _clean_object if small else None
+    body = _parse(content, hook)
+    too_deep, dirty = _survey(body, max_depth, keys=not small)
     if too_deep:
         raise NestingError(f"containers nested beyond {max_depth} levels")
-    if not dirty:
-        return body
+    return _parse(content, _clean_object) if dirty else body
+
+
+_SURVEY_KEYS_FROM = 64 * 1024
+"""Below this size an answer is parsed with the cleaning hook at once (one call per object
+costs less than a survey of keys and, for the document's stray-space keys, a second parse)."""
+
+
+def _parse(content: bytes, hook: Callable[[list[tuple[str, Any]]], Any] | None) -> Any:
     return json.loads(
         content,
         parse_float=_bounded_decimal,
         parse_constant=_refuse_constant,
-        object_pairs_hook=_clean_object,
+        object_pairs_hook=hook,
     )
 
 
 _CONTAINERS = (dict, list)
 
 
-def _survey(body: Any, max_depth: int | None) -> tuple[bool, bool]:
+def _survey(body: Any, max_depth: int | None, *, keys: bool = True) -> tuple[bool, bool]:
     """Whether ``body`` nests beyond ``max_depth``, and whether any key needs cleaning.
 
     Walks one depth at a time without recursion; each depth's keys and value types are
@@ -102,7 +111,7 @@ def _survey(body: Any, max_depth: int | None) -> tuple[bool, bool]:
             return True, dirty
         dicts = [value for value in containers if type(value) is dict]
         lists = [value for value in containers if type(value) is list]
-        if not dirty:
+        if keys and not dirty:
             dirty = any(_cleaned(key) != key for key in set(chain.from_iterable(dicts)))
         kinds = set(map(type, _children(dicts, lists)))
         if dict not in kinds and list not in kinds:

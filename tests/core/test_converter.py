@@ -160,11 +160,15 @@ def test_nesting_is_measured_at_every_depth_and_refused_past_the_bound():
         decode_json(b'{"a":' + b"[" * 32 + b"]" * 32 + b"}", max_depth=32)
 
 
-def test_a_stray_space_key_deep_in_a_long_list_is_cleaned():
-    records = [{"big_id": n} for n in range(1000)] + [{" big_id ": 5}]
-    body = decode_json(json.dumps({"result_code": 1, "items": records}).encode())
+@pytest.mark.parametrize("records", [10, 10_000], ids=["small", "surveyed"])
+def test_a_stray_space_key_deep_in_a_list_is_cleaned(records: int):
+    items = [{"big_id": n} for n in range(records)] + [{" big_id ": 5}]
+    body = decode_json(json.dumps({"ResultCode": 1, "items": items}).encode())
+    assert body["result_code"] == 1
     assert body["items"][-1] == {"big_id": 5}
 
 
-def test_duplicate_keys_after_cleaning_keep_the_last_in_document_order():
-    assert decode_json(b'{"a":1," a":2,"a":3}') == {"a": 3}
+@pytest.mark.parametrize("padding", [0, 100_000], ids=["small", "surveyed"])
+def test_duplicate_keys_after_cleaning_keep_the_last_in_document_order(padding: int):
+    raw = b'{"pad":"' + b"x" * padding + b'","a":1," a":2,"a":3}'
+    assert decode_json(raw)["a"] == 3
