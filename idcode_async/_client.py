@@ -440,7 +440,7 @@ class IdcodeClient(httpx.AsyncClient):
         return self._cookies
 
     @cookies.setter
-    def cookies(self, cookies: httpx._types.CookieTypes) -> None:
+    def cookies(self, cookies: Any) -> None:  # what httpx.Cookies() takes
         self._cookies = _AnswerCookies(cookies)
 
     def bind(self, spec_type: Callable[P, Endpoint[R]]) -> Callable[P, Awaitable[R]]:
