@@ -69,18 +69,37 @@ def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
     only an answer that has a key to clean is parsed again with a cleaning hook, so clean
     answers pay nothing per object, and a stray-space answer decodes exactly as before.
     """
-    small = len(content) < _SURVEY_KEYS_FROM
-    hook = _clean_object if small else None
-    body = _parse(content, hook)
-    too_deep, dirty = _survey(body, max_depth, keys=not small)
+    few_objects = _fewer_than(content, (b"{",), _HOOKED_OBJECTS)
+    body = _parse(content, _clean_object if few_objects else None)
+    if max_depth is not None and not _fewer_than(content, (b"[", b"{"), max_depth):
+        too_deep, dirty = _survey(body, max_depth, keys=not few_objects)
+    elif few_objects:  # keys cleaned by the hook, too few brackets to nest too deep
+        return body
+    else:
+        too_deep, dirty = _survey(body, None)
     if too_deep:
         raise NestingError(f"containers nested beyond {max_depth} levels")
     return _parse(content, _clean_object) if dirty else body
 
 
-_SURVEY_KEYS_FROM = 64 * 1024
-"""Below this size an answer is parsed with the cleaning hook at once (one call per object
-costs less than a survey of keys and, for the document's stray-space keys, a second parse)."""
+_HOOKED_OBJECTS = 1024
+"""An answer with fewer objects is parsed with the cleaning hook at once: a call per object
+costs less than a survey of keys (and, for the document's stray-space keys, a second parse).
+505's codes are one object; 502's records are one object each."""
+
+
+def _fewer_than(content: bytes, brackets: tuple[bytes, ...], limit: int) -> bool:
+    """Whether ``content`` holds fewer than ``limit`` of ``brackets``, found by memchr-speed
+    ``find`` and stopping at the limit (brackets inside strings count too: an upper bound)."""
+    seen = 0
+    for bracket in brackets:
+        position = content.find(bracket)
+        while position != -1:
+            seen += 1
+            if seen >= limit:
+                return False
+            position = content.find(bracket, position + 1)
+    return True
 
 
 def _parse(content: bytes, hook: Callable[[list[tuple[str, Any]]], Any] | None) -> Any:

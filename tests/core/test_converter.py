@@ -168,7 +168,16 @@ def test_a_stray_space_key_deep_in_a_list_is_cleaned(records: int):
     assert body["items"][-1] == {"big_id": 5}
 
 
-@pytest.mark.parametrize("padding", [0, 100_000], ids=["small", "surveyed"])
-def test_duplicate_keys_after_cleaning_keep_the_last_in_document_order(padding: int):
-    raw = b'{"pad":"' + b"x" * padding + b'","a":1," a":2,"a":3}'
+@pytest.mark.parametrize("objects", [0, 5000], ids=["hooked", "surveyed"])
+def test_duplicate_keys_after_cleaning_keep_the_last_in_document_order(objects: int):
+    raw = b'{"pad":[' + b"{}," * objects + b'{}],"a":1," a":2,"a":3}'
     assert decode_json(raw)["a"] == 3
+
+
+@pytest.mark.parametrize("objects", [0, 5000], ids=["hooked", "surveyed"])
+def test_nesting_past_the_bound_is_refused_whichever_way_the_answer_is_parsed(objects: int):
+    deep = b"[" * 32 + b"]" * 32
+    raw = b'{"pad":[' + b"{}," * objects + b'{}],"deep":' + deep + b"}"
+    with pytest.raises(NestingError):
+        decode_json(raw, max_depth=32)
+    assert decode_json(raw, max_depth=34)["deep"] == json.loads(deep)
