@@ -65,21 +65,25 @@ def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
     Raises ``ValueError`` (or ``RecursionError`` for absurd nesting) for anything that is not
     plain, bounded JSON, and :class:`NestingError` for containers nested beyond ``max_depth``.
     The hooks run only for decimals and constants, so ordinary answers parse at ``json.loads``
-    speed.  Keys are checked afterwards, once per distinct key at each depth (:func:`_survey`):
-    only an answer that has a key to clean is parsed again with a cleaning hook, so clean
-    answers pay nothing per object, and a stray-space answer decodes exactly as before.
+    speed.  An answer of many objects is parsed without a per-object hook and its keys are
+    checked afterwards, once per distinct key at each depth (:func:`_survey`); only objects
+    holding a key to clean are rebuilt, and only keys that clean to the same name (where the
+    document order decides) make it parse again with the hook.  Either way the keys come out
+    exactly as the hook makes them.
     """
     few_objects = _fewer_than(content, (b"{",), _HOOKED_OBJECTS)
     body = _parse(content, _clean_object if few_objects else None)
-    if max_depth is not None and not _fewer_than(content, (b"[", b"{"), max_depth):
-        too_deep, dirty = _survey(body, max_depth, keys=not few_objects)
-    elif few_objects:  # keys cleaned by the hook, too few brackets to nest too deep
+    shallow = max_depth is None or _fewer_than(content, (b"[", b"{"), max_depth)
+    if few_objects and shallow:  # keys cleaned by the hook, too few brackets to nest too deep
         return body
-    else:
-        too_deep, dirty = _survey(body, None)
-    if too_deep:
+    bound = None if shallow else max_depth
+    finding = _survey(body, bound, keys=not few_objects)
+    if finding == "collided":
+        body = _parse(content, _clean_object)
+        finding = _survey(body, bound, keys=False)
+    if finding == "deep":
         raise NestingError(f"containers nested beyond {max_depth} levels")
-    return _parse(content, _clean_object) if dirty else body
+    return body
 
 
 _HOOKED_OBJECTS = 1024
@@ -114,29 +118,46 @@ def _parse(content: bytes, hook: Callable[[list[tuple[str, Any]]], Any] | None) 
 _CONTAINERS = (dict, list)
 
 
-def _survey(body: Any, max_depth: int | None, *, keys: bool = True) -> tuple[bool, bool]:
-    """Whether ``body`` nests beyond ``max_depth``, and whether any key needs cleaning.
+def _survey(body: Any, max_depth: int | None, *, keys: bool) -> str | None:
+    """Check the nesting of ``body`` and, with ``keys``, clean its keys in place.
 
-    Walks one depth at a time without recursion; each depth's keys and value types are
-    gathered by C-level iteration (``set``, ``chain``, ``map``), so a list of 100,000 flat
-    records costs two passes at C speed rather than a Python call per record.
+    ``"deep"`` when containers nest beyond ``max_depth``; ``"collided"`` when two keys of one
+    object clean to the same name (the caller parses again with the hook, which knows their
+    order); otherwise ``None``.  Walks one depth at a time without recursion; each depth's keys
+    and value types are gathered by C-level iteration (``set``, ``chain``, ``map``), so a list
+    of 100,000 flat records costs a few passes at C speed rather than a Python call per record.
     """
     containers = [body] if type(body) in _CONTAINERS else []
     depth = 0
-    dirty = False
     while containers:
         depth += 1
         if max_depth is not None and depth > max_depth:
-            return True, dirty
+            return "deep"
         dicts = [value for value in containers if type(value) is dict]
         lists = [value for value in containers if type(value) is list]
-        if keys and not dirty:
-            dirty = any(_cleaned(key) != key for key in set(chain.from_iterable(dicts)))
+        if keys:
+            dirty = {key for key in set(chain.from_iterable(dicts)) if _clean_key(key) != key}
+            if dirty and _collided(dicts, dirty):
+                return "collided"
         kinds = set(map(type, _children(dicts, lists)))
         if dict not in kinds and list not in kinds:
             break
         containers = [child for child in _children(dicts, lists) if type(child) in _CONTAINERS]
-    return False, dirty
+    return None
+
+
+def _collided(dicts: list[dict[str, Any]], dirty: set[str]) -> bool:
+    """Clean the keys of each object holding one of ``dirty``, in place and in order; stop at
+    an object where two keys clean to one name."""
+    for value in dicts:
+        if dirty.isdisjoint(value):
+            continue
+        cleaned = {_clean_key(key): item for key, item in value.items()}
+        if len(cleaned) != len(value):
+            return True
+        value.clear()
+        value.update(cleaned)
+    return False
 
 
 def _children(dicts: list[dict[str, Any]], lists: list[list[Any]]) -> Iterator[Any]:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from idcode_async import registry
 from idcode_async._converter import (
     NestingError,
+    _clean_object,
     _fast_hook,
     converter,
     decode_json,
@@ -181,3 +182,21 @@ def test_nesting_past_the_bound_is_refused_whichever_way_the_answer_is_parsed(ob
     with pytest.raises(NestingError):
         decode_json(raw, max_depth=32)
     assert decode_json(raw, max_depth=34)["deep"] == json.loads(deep)
+
+
+keys = st.sampled_from(["a", " a", "a ", "b", "b c", "ResultCode", "result_code", "x"])
+json_trees = st.recursive(
+    st.one_of(st.none(), st.integers(), st.text(max_size=3)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tree=json_trees, many=st.booleans())
+def test_surveyed_keys_come_out_as_the_parsing_hook_makes_them(tree: Any, many: bool):
+    """Cleaned in place or parsed again, keys, values and their order match the hook's."""
+    pad = [{}] * 1100 if many else []
+    raw = json.dumps({"pad": pad, "tree": tree}).encode()
+    by_hook = json.loads(raw, object_pairs_hook=_clean_object)
+    assert json.dumps(decode_json(raw, max_depth=32)) == json.dumps(by_hook)
