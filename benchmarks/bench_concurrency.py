@@ -284,6 +284,12 @@ def report(walls: Rates, cpus: Rates, calls: int, rounds: int) -> None:
                 goal="<=",
                 target=1.3,
             )
+        record(
+            "concurrency",
+            f"raw httpx/aiohttp / raw aiohttp (httpx's own share, the floor), {tag}",
+            slower("raw httpx/aiohttp", "raw aiohttp"),
+            unit="x",
+        )
         record("concurrency", f"aiohttp transport speed-up over the default, {tag}", gain, unit="x")
         wall_gain = walls["sdk/aiohttp", concurrency] / walls["sdk", concurrency]
         record(
