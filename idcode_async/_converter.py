@@ -136,8 +136,9 @@ def _survey(body: Any, max_depth: int | None, *, keys: bool) -> str | None:
         dicts = [value for value in containers if type(value) is dict]
         lists = [value for value in containers if type(value) is list]
         if keys:
-            dirty = {key for key in set(chain.from_iterable(dicts)) if _clean_key(key) != key}
-            if dirty and _collided(dicts, dirty):
+            clean = {key: _clean_key(key) for key in set(chain.from_iterable(dicts))}
+            dirty = {key for key, cleaned in clean.items() if cleaned != key}
+            if dirty and _collided(dicts, dirty, clean):
                 return "collided"
         kinds = set(map(type, _children(dicts, lists)))
         if dict not in kinds and list not in kinds:
@@ -146,13 +147,14 @@ def _survey(body: Any, max_depth: int | None, *, keys: bool) -> str | None:
     return None
 
 
-def _collided(dicts: list[dict[str, Any]], dirty: set[str]) -> bool:
-    """Clean the keys of each object holding one of ``dirty``, in place and in order; stop at
-    an object where two keys clean to one name."""
+def _collided(dicts: list[dict[str, Any]], dirty: set[str], clean: dict[str, str]) -> bool:
+    """Clean the keys of each object holding one of ``dirty`` (``clean`` maps every key of this
+    depth), in place and in order; stop at an object where two keys clean to one name."""
+    rename = clean.__getitem__
     for value in dicts:
         if dirty.isdisjoint(value):
             continue
-        cleaned = {_clean_key(key): item for key, item in value.items()}
+        cleaned = dict(zip(map(rename, value), value.values(), strict=True))
         if len(cleaned) != len(value):
             return True
         value.clear()
@@ -333,6 +335,7 @@ _INLINE = {
     int | None: ("int", _optional_int),
 }
 """Field types tested inline: (the Python type that passes as it is, the hook for the rest)."""
+_OPTIONAL = (str | None, int | None)
 
 
 class _UnhandledError(Exception):
@@ -396,6 +399,16 @@ def _fast_class(cl: type) -> Callable[[Any], Any]:
         tp = field.type
         var = f"v{index}"
         default = field.default
+        if default is None and tp in _OPTIONAL:  # missing and null both give None: one get
+            kind, hook = _INLINE[tp]
+            names[f"h{index}"], names[f"t{index}"] = hook, tp
+            lines += [
+                f"    {var} = g({field.name!r})",
+                f"    if {var} is not None and type({var}) is not {kind}:",
+                f"        {var} = h{index}({var}, t{index})",
+            ]
+            arguments.append(f"{field.alias}={var}")
+            continue
         if default is attrs.NOTHING:
             lines += [
                 f"    {var} = g({field.name!r}, _M)",
@@ -424,7 +437,7 @@ def _fast_class(cl: type) -> Callable[[Any], Any]:
         if tp in _INLINE:
             kind, hook = _INLINE[tp]
             names[f"h{index}"], names[f"t{index}"] = hook, tp
-            none_ok = f"{var} is not None and " if tp in (str | None, int | None) else ""
+            none_ok = f"{var} is not None and " if tp in _OPTIONAL else ""
             lines += [
                 f"{indent}if {none_ok}type({var}) is not {kind}:",
                 f"{indent}    {var} = h{index}({var}, t{index})",
