@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Generator, Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
@@ -28,7 +29,13 @@ from ._scrub import Scrubber
 from ._signing import HASH_PARAM, TIME_PARAM, current_millis, sign
 from ._wire import UploadFile, WireParams
 
-__all__ = ["SIGNED_EXTENSION", "UNSIGNED_EXTENSION", "WIRE_EXTENSION", "IdcodeAuth"]
+__all__ = [
+    "SIGNED_EXTENSION",
+    "UNSIGNED_EXTENSION",
+    "WIRE_EXTENSION",
+    "IdcodeAuth",
+    "encoded_request",
+]
 
 WIRE_EXTENSION = "idcode.wire"
 """Request extension under which the dispatcher passes the unsigned :class:`WireParams`."""
@@ -103,6 +110,26 @@ class IdcodeAuth(httpx.Auth):
         fields[HASH_PARAM] = sign(path, fields, self._auth_code)
         return fields
 
+    def dispatched_request(
+        self,
+        method: str,
+        url: httpx.URL,
+        wire: WireParams,
+        headers: list[tuple[bytes, bytes]],
+        extensions: Mapping[str, Any],
+    ) -> httpx.Request:
+        """The signed request of one dispatched attempt, built once (no template to copy).
+
+        The client sends it past :meth:`auth_flow`; it is the request :meth:`auth_flow` would
+        make of ``build_request(method, url)`` carrying ``wire``.
+        """
+        if self.scope is not None and origin_of(url) != self.scope:
+            raise UsageError("an endpoint request may only be sent to the centre's origin")
+        fields = self.signed_fields(url.path, wire)
+        return encoded_request(
+            method, url, fields, wire.files, headers, {**extensions, WIRE_EXTENSION: wire}
+        )
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         wire = request.extensions.get(WIRE_EXTENSION)
         if not self.signs(request):
@@ -121,23 +148,34 @@ def signed_request(
     """Encode signed fields as the document wants: query (GET), form, or multipart with files."""
     headers = [(k, v) for k, v in template.headers.multi_items() if k.lower() not in _BODY_HEADERS]
     url = template.url.copy_with(query=None) if template.url.query else template.url
-    extensions = {**template.extensions, SIGNED_EXTENSION: True}
-    if template.method == "GET":
-        return httpx.Request("GET", url, params=fields, headers=headers, extensions=extensions)
+    return encoded_request(template.method, url, fields, files, headers, template.extensions)
+
+
+def encoded_request(
+    method: str,
+    url: httpx.URL,
+    fields: Mapping[str, str],
+    files: Mapping[str, UploadFile],
+    headers: list[tuple[str, str]] | list[tuple[bytes, bytes]],
+    extensions: Mapping[str, Any],
+) -> httpx.Request:
+    """One signed ``httpx.Request``: ``fields`` in the query of a GET, else a form, or a
+    multipart body when there are ``files``; marked :data:`SIGNED_EXTENSION`."""
+    marked = {**extensions, SIGNED_EXTENSION: True}
+    if method == "GET":
+        return httpx.Request("GET", url, params=fields, headers=headers, extensions=marked)
     if files:
         for upload in files.values():
             upload.rewind()
         return httpx.Request(
-            template.method,
+            method,
             url,
             data=dict(fields),
             files={name: (f.filename, f.content) for name, f in files.items()},
             headers=headers,
-            extensions=extensions,
+            extensions=marked,
         )
-    return httpx.Request(
-        template.method, url, data=dict(fields), headers=headers, extensions=extensions
-    )
+    return httpx.Request(method, url, data=dict(fields), headers=headers, extensions=marked)
 
 
 def _body_of(request: httpx.Request) -> bytes:

@@ -12,7 +12,7 @@ import html
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from typing import Any, Final, ParamSpec, TypeVar, overload
 
 import anyio
@@ -20,7 +20,7 @@ import attrs
 import httpx
 from httpx import USE_CLIENT_DEFAULT
 
-from ._auth import WIRE_EXTENSION, IdcodeAuth
+from ._auth import IdcodeAuth
 from ._body import ACCEPT_ENCODING, DEFAULT_MAX_RESPONSE_BYTES, read_capped
 from ._credentials import resolve_credentials
 from ._deadline import attempt_limit, checked_deadline, checked_retries, checked_timeout
@@ -49,7 +49,8 @@ from ._spec import (
     require_spec,
     secret_values,
 )
-from ._transport import DEFAULT_LIMITS
+from ._transport import DEFAULT_LIMITS, pool_gate
+from ._wire import WireParams
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -173,9 +174,11 @@ class IdcodeClient(httpx.AsyncClient):
         checked_timeout(timeout)
         checked_timeout(upload_timeout, "upload_timeout")
         kwargs.setdefault("limits", DEFAULT_LIMITS)
+        self._gate = pool_gate(kwargs)
         super().__init__(
             base_url=credentials.base_url, auth=self._idcode_auth, timeout=timeout, **kwargs
         )
+        self.cookies = self._cookies  # the jar as an _AnswerCookies (same cookies)
         self.upload_timeout = httpx.Timeout(upload_timeout)
         self.retry = retry if retry is not None else RetryPolicy()
         self.max_response_bytes = _checked_cap(max_response_bytes)
@@ -288,20 +291,17 @@ class IdcodeClient(httpx.AsyncClient):
         self, spec: Endpoint[Any], wire: Any, timeout: httpx.Timeout | None, attempt: int
     ) -> Response:
         started = time.perf_counter()
-        request = self.build_request(
-            spec.method,
-            self._endpoint_url(spec.path),
-            timeout=timeout,
-            extensions={WIRE_EXTENSION: wire},
-        )
-        request.headers["accept-encoding"] = ACCEPT_ENCODING
+        request = self._dispatched_request(spec, wire, timeout)
         with anyio.move_on_after(attempt_limit(timeout)) as scope:
-            response = await self.send(request, stream=True)
-            try:
-                content = await read_capped(response, self.max_response_bytes, endpoint=spec.number)
-            finally:
-                with anyio.CancelScope(shield=True):  # close even when the bound cut the read
-                    await response.aclose()
+            async with self._slot(timeout):
+                response = await self._follow(request, self.follow_redirects, presigned=True)
+                try:
+                    content = await read_capped(
+                        response, self.max_response_bytes, endpoint=spec.number
+                    )
+                finally:
+                    with anyio.CancelScope(shield=True):  # close even when the bound cut it
+                        await response.aclose()
         if scope.cancelled_caught:
             raise TimeoutError("the attempt's timeout passed", endpoint=spec.number)
         result_code: int | str = "-"
@@ -327,6 +327,33 @@ class IdcodeClient(httpx.AsyncClient):
             return super().build_request(*args, **kwargs)
         raise ValidationError("request", _UNENCODABLE)
 
+    def _slot(self, timeout: httpx.Timeout | None) -> AbstractAsyncContextManager[None]:
+        """A place among the calls in flight on httpx's own pool (:class:`PoolGate`)."""
+        if self._gate is None:
+            return nullcontext()
+        return self._gate.slot(None if timeout is None else timeout.pool)
+
+    def _dispatched_request(
+        self, spec: Endpoint[Any], wire: WireParams, timeout: httpx.Timeout | None
+    ) -> httpx.Request:
+        """The signed request of one attempt, built once: what ``build_request`` and the auth
+        hook would make of it together (the client's headers and cookies, the timeout, the
+        encodings :mod:`._body` decodes), without building and copying a template first."""
+        if self.is_closed:
+            raise UsageError("the client is closed; open a new IdcodeClient")
+        self._scope_signing()
+        url = self._endpoint_url(spec.path)
+        extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
+        with suppress(UnicodeEncodeError):
+            if self.cookies:  # httpx's own merge puts the Cookie header in its place
+                template = self.build_request(spec.method, url, extensions=extensions)
+                headers = template.headers.raw
+            else:
+                headers = self.headers.raw
+            headers = _with_accept_encoding(headers)
+            return self._idcode_auth.dispatched_request(spec.method, url, wire, headers, extensions)
+        raise ValidationError("request", _UNENCODABLE)
+
     async def send(
         self,
         request: httpx.Request,
@@ -346,12 +373,38 @@ class IdcodeClient(httpx.AsyncClient):
         follow = follow_redirects
         if follow_redirects is USE_CLIENT_DEFAULT:
             follow = self.follow_redirects
+        response = await self._follow(request, follow, auth=auth)
+        if not stream:
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
+        return response
+
+    async def _follow(
+        self,
+        request: httpx.Request,
+        follow: bool,
+        *,
+        auth: Any = USE_CLIENT_DEFAULT,
+        presigned: bool = False,
+    ) -> httpx.Response:
+        """Send ``request`` (streamed), following redirects one checked hop at a time.
+
+        A ``presigned`` request (the dispatcher's) goes out as it is; every hop after it passes
+        through httpx's ``send`` and so through the auth hook, which signs it afresh.
+        """
         history: list[httpx.Response] = []
         while True:
             with hostile_location(request):
-                response = await super().send(
-                    request, stream=True, auth=auth, follow_redirects=False
-                )
+                if presigned:
+                    response = await self._send_presigned(request)
+                    presigned = False
+                else:
+                    response = await super().send(
+                        request, stream=True, auth=auth, follow_redirects=False
+                    )
             if not follow or response.next_request is None:
                 break
             await response.aclose()  # a hop's body is never needed, and may be endless
@@ -360,13 +413,35 @@ class IdcodeClient(httpx.AsyncClient):
                 raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
             request = next_hop(response)
         response.history = history
-        if not stream:
-            try:
-                await response.aread()
-            except BaseException:
-                await response.aclose()
-                raise
         return response
+
+    async def _send_presigned(self, request: httpx.Request) -> httpx.Response:
+        """One hop of an already signed request: httpx's ``send`` without its auth generator
+        and redirect loop (both replaced here), keeping the users' event hooks, the transport
+        chosen for the URL (mounts, proxies), cookies, ``elapsed`` and httpx's request log."""
+        hooks = self.event_hooks
+        for hook in hooks["request"]:
+            await hook(request)
+        response = await self._send_single_request(request)
+        try:
+            for hook in hooks["response"]:
+                await hook(response)
+            if response.has_redirect_location:
+                response.next_request = self._build_redirect_request(request, response)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """httpx's cookie jar, which skips the (costly) jar update for an answer without
+        ``Set-Cookie``: the centre's answers set none."""
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:  # what httpx.Cookies() takes
+        self._cookies = _AnswerCookies(cookies)
 
     def bind(self, spec_type: Callable[P, Endpoint[R]]) -> Callable[P, Awaitable[R]]:
         """A coroutine function taking ``spec_type``'s own parameters (typed via ParamSpec).
@@ -421,6 +496,40 @@ class IdcodeClient(httpx.AsyncClient):
 
 
 _UNENCODABLE = "contains text that cannot be encoded as UTF-8 (e.g. a lone surrogate)"
+_ACCEPT_ENCODING = ACCEPT_ENCODING.encode("ascii")
+_BODY_HEADERS = frozenset({b"content-length", b"content-type", b"transfer-encoding"})
+
+
+def _with_accept_encoding(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The headers without body headers, ``accept-encoding`` set as ``Headers.__setitem__``
+    sets it (the first one replaced in its place, others dropped, else appended)."""
+    headers: list[tuple[bytes, bytes]] = []
+    placed = False
+    for name, value in raw:
+        lower = name.lower()
+        if lower in _BODY_HEADERS:
+            continue
+        if lower == b"accept-encoding":
+            if placed:
+                continue
+            value, placed = _ACCEPT_ENCODING, True
+        headers.append((name, value))
+    if not placed:
+        headers.append((b"accept-encoding", _ACCEPT_ENCODING))
+    return headers
+
+
+class _AnswerCookies(httpx.Cookies):
+    """``httpx.Cookies`` that reads an answer's cookies only when it sets any.
+
+    httpx builds urllib stand-ins of the request and the response for every answer before
+    the jar looks for ``Set-Cookie``: a tenth of a dispatched call's client time.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
 
 
 def _log_attempt(

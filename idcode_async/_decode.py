@@ -12,7 +12,7 @@ from typing import Any
 
 import cattrs
 
-from ._converter import decode_json, structure
+from ._converter import NestingError, decode_json, structure
 from ._errors import HttpStatusError, ResponseDecodeError, error_for_code
 from ._spec import Response
 
@@ -51,50 +51,15 @@ def _loads(content: bytes) -> Any:
     The parser's error (it may quote the body) is dropped.
     """
     try:
-        body = decode_json(content)
-    except RecursionError:  # nested beyond the parser's own limit
+        return decode_json(content, max_depth=MAX_DEPTH)
+    except (RecursionError, NestingError):  # beyond the parser's own limit, or ours
         return _TOO_DEEP
     except ValueError:
         return _INVALID
-    if _brackets_fewer_than(content, MAX_DEPTH):
-        return body  # too few brackets to nest that deep: no walk (505's codes)
-    return _TOO_DEEP if _deeper_than(body, MAX_DEPTH) else body
-
-
-def _brackets_fewer_than(content: bytes, limit: int) -> bool:
-    """Whether ``content`` holds fewer than ``limit`` opening brackets, found by memchr-speed
-    ``find`` and stopping at the limit (cheaper than counting every byte)."""
-    seen = 0
-    for bracket in (b"[", b"{"):
-        position = content.find(bracket)
-        while position != -1:
-            seen += 1
-            if seen >= limit:
-                return False
-            position = content.find(bracket, position + 1)
-    return True
 
 
 MAX_DEPTH = 32
 """Deepest nesting accepted; the document's answers are at most a few levels deep."""
-_CONTAINERS = (dict, list)
-
-
-def _deeper_than(body: Any, limit: int) -> bool:
-    """Whether ``body`` nests beyond ``limit``, walking containers only and without recursion.
-
-    A list of plain values (505's codes) is passed over at C speed by the type check.
-    """
-    stack: list[tuple[Any, int]] = [(body, 1)] if type(body) in _CONTAINERS else []
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value
-        kinds = set(map(type, children))
-        if dict in kinds or list in kinds:
-            if depth >= limit:
-                return True
-            stack.extend((child, depth + 1) for child in children if type(child) in _CONTAINERS)
-    return False
 
 
 def _parse(content: bytes, status: int, endpoint: int) -> dict[str, Any]:

@@ -8,11 +8,14 @@ httpcore under concurrency).  It needs the ``aiohttp`` extra and runs under asyn
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Final
 
+import anyio
 import httpx
 
-__all__ = ["DEFAULT_LIMITS", "aiohttp_transport"]
+__all__ = ["DEFAULT_LIMITS", "PoolGate", "aiohttp_transport", "pool_gate"]
 
 DEFAULT_LIMITS: Final = httpx.Limits(
     max_connections=10, max_keepalive_connections=10, keepalive_expiry=5.0
@@ -53,3 +56,43 @@ def aiohttp_transport(
     except ImportError as exc:
         raise ImportError(_INSTALL_HINT) from exc
     return IdcodeAiohttpTransport(limits=limits, verify=verify, trust_env=trust_env)
+
+
+class PoolGate:
+    """Queues dispatched calls in the SDK, at most ``size`` in httpcore's pool at once.
+
+    httpcore's pool does work linear in its waiting requests times its connections on every
+    request and every answer (``_assign_requests_to_connections``, with a readability check of
+    each idle socket), so 64 tasks queued on 10 connections spend most client time scheduling.
+    Waiting here instead (an anyio semaphore: FIFO, no work per waiter) leaves httpcore one
+    request per connection.  The wait counts as httpx's ``pool`` timeout: past it the call
+    fails with ``httpx.PoolTimeout`` (never sent, so a write may be retried).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._semaphore: anyio.Semaphore | None = None
+
+    @asynccontextmanager
+    async def slot(self, pool_timeout: float | None) -> AsyncIterator[None]:
+        if self._semaphore is None:  # made in the event loop, whatever anyio's version
+            self._semaphore = anyio.Semaphore(self.size)
+        semaphore = self._semaphore
+        with anyio.move_on_after(pool_timeout) as scope:
+            await semaphore.acquire()
+        if scope.cancelled_caught:
+            raise httpx.PoolTimeout("timed out waiting for a connection from the pool")
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+
+def pool_gate(kwargs: dict[str, Any]) -> PoolGate | None:
+    """The gate for a client made with these keyword arguments: only on httpx's own
+    transport (another transport, aiohttp's, schedules its own pool well)."""
+    if kwargs.get("transport") is not None or kwargs.get("mounts"):
+        return None
+    limits = kwargs.get("limits", DEFAULT_LIMITS)
+    size = limits.max_connections if isinstance(limits, httpx.Limits) else None
+    return None if size is None else PoolGate(size)

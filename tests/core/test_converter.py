@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+from typing import Any, get_args, get_origin
+
 import attrs
 import cattrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from idcode_async._converter import decode_json, normalise_keys, structure
-from idcode_async._spec import Response
+from idcode_async import registry
+from idcode_async._converter import (
+    NestingError,
+    _clean_object,
+    _fast_hook,
+    converter,
+    decode_json,
+    normalise_keys,
+    structure,
+)
+from idcode_async._spec import Endpoint, Response
 
 
 @attrs.frozen(kw_only=True)
@@ -71,3 +86,117 @@ def test_unknown_keys_are_ignored():
 def test_wrong_shapes_raise(raw: str):
     with pytest.raises((ValueError, cattrs.BaseValidationError)):
         decode(raw)
+
+
+# --- the generated fast path against cattrs' own structuring ----------------------------------
+
+RESPONSE_TYPES = sorted(
+    {cls.response_type for cls in registry.values() if issubclass(cls, Endpoint)},
+    key=lambda cls: cls.__qualname__,
+)
+field_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**25), max_value=10**25),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str).map(Decimal),
+    st.sampled_from(["", " ", "7", " 12 ", "+3", "x", "10030000000000001923"]),
+    st.text(max_size=6),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@st.composite
+def shaped_body(draw: st.DrawFn, cls: type, depth: int = 0) -> dict[str, Any]:
+    """An object with some of ``cls``'s fields: hostile scalars, nested records, lone objects."""
+    body: dict[str, Any] = {}
+    for field in attrs.fields(attrs.resolve_types(cls)):
+        if not draw(st.booleans()):
+            continue
+        item = get_args(field.type)[0] if get_origin(field.type) is list else None
+        if attrs.has(item) and depth < 2:
+            records = st.lists(shaped_body(item, depth + 1), max_size=3)
+            body[field.name] = draw(st.one_of(records, shaped_body(item, depth + 1), field_values))
+        elif item is str:
+            body[field.name] = draw(st.one_of(st.lists(st.text(max_size=4)), field_values))
+        else:
+            body[field.name] = draw(field_values)
+    return body
+
+
+def outcome(run: Any) -> tuple[str, Any]:
+    try:
+        return "ok", run()
+    except Exception as exc:
+        return "error", type(exc)
+
+
+@pytest.mark.parametrize("cls", RESPONSE_TYPES, ids=lambda cls: cls.__qualname__)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_fast_path_builds_what_cattrs_builds_or_defers_to_it(cls: type, data: st.DataObject):
+    body = data.draw(shaped_body(cls))
+    expected = outcome(lambda: converter.structure(body, cls))
+    assert outcome(lambda: structure(body, cls)) == expected
+    fast = outcome(lambda: _fast_hook(cls)(body))
+    assert fast == expected or fast[0] == "error"
+
+
+def test_documented_shapes_take_the_fast_path():
+    body = {"result_code": "1", "items": [{"big_id": 10030000000000001923, "count": " 3 "}]}
+    assert _fast_hook(Answer)(body) == Answer(items=[Item(big_id="10030000000000001923", count=3)])
+    assert _fast_hook(Answer)({"items": {"big_id": "1"}, "size": ""}) == Answer(
+        items=[Item(big_id="1")]
+    )
+
+
+def test_a_mismatch_still_names_the_field_through_the_detailed_path():
+    with pytest.raises(cattrs.BaseValidationError) as caught:
+        structure({"result_code": 1, "items": [{"count": "many"}]}, Answer)
+    assert "count" in "; ".join(cattrs.transform_error(caught.value))
+
+
+def test_nesting_is_measured_at_every_depth_and_refused_past_the_bound():
+    assert decode_json(b"[" * 32 + b"]" * 32, max_depth=32) == json.loads(b"[" * 32 + b"]" * 32)
+    with pytest.raises(NestingError):
+        decode_json(b'{"a":' + b"[" * 32 + b"]" * 32 + b"}", max_depth=32)
+
+
+@pytest.mark.parametrize("records", [10, 10_000], ids=["small", "surveyed"])
+def test_a_stray_space_key_deep_in_a_list_is_cleaned(records: int):
+    items = [{"big_id": n} for n in range(records)] + [{" big_id ": 5}]
+    body = decode_json(json.dumps({"ResultCode": 1, "items": items}).encode())
+    assert body["result_code"] == 1
+    assert body["items"][-1] == {"big_id": 5}
+
+
+@pytest.mark.parametrize("objects", [0, 5000], ids=["hooked", "surveyed"])
+def test_duplicate_keys_after_cleaning_keep_the_last_in_document_order(objects: int):
+    raw = b'{"pad":[' + b"{}," * objects + b'{}],"a":1," a":2,"a":3}'
+    assert decode_json(raw)["a"] == 3
+
+
+@pytest.mark.parametrize("objects", [0, 5000], ids=["hooked", "surveyed"])
+def test_nesting_past_the_bound_is_refused_whichever_way_the_answer_is_parsed(objects: int):
+    deep = b"[" * 32 + b"]" * 32
+    raw = b'{"pad":[' + b"{}," * objects + b'{}],"deep":' + deep + b"}"
+    with pytest.raises(NestingError):
+        decode_json(raw, max_depth=32)
+    assert decode_json(raw, max_depth=34)["deep"] == json.loads(deep)
+
+
+keys = st.sampled_from(["a", " a", "a ", "b", "b c", "ResultCode", "result_code", "x"])
+json_trees = st.recursive(
+    st.one_of(st.none(), st.integers(), st.text(max_size=3)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tree=json_trees, many=st.booleans())
+def test_surveyed_keys_come_out_as_the_parsing_hook_makes_them(tree: Any, many: bool):
+    """Cleaned in place or parsed again, keys, values and their order match the hook's."""
+    pad = [{}] * 1100 if many else []
+    raw = json.dumps({"pad": pad, "tree": tree}).encode()
+    by_hook = json.loads(raw, object_pairs_hook=_clean_object)
+    assert json.dumps(decode_json(raw, max_depth=32)) == json.dumps(by_hook)

@@ -274,3 +274,22 @@ async def test_bind_gives_a_typed_coroutine_with_the_specs_parameters():
     assert result.address_list[0].address_id == 1
     assert read_request(script.requests[0]).fields["level"] == "1"
     assert len(script.requests) == 1
+
+
+async def test_cookies_set_by_an_answer_are_kept_and_sent_back_on_the_next_call():
+    """The jar skips answers without Set-Cookie; one that sets a cookie still fills it."""
+    sent: list[str | None] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        headers = {"set-cookie": "sid=abc; Path=/"} if len(sent) == 1 else {}
+        return httpx.Response(200, json={"result_code": 1}, headers=headers)
+
+    async with IdcodeClient(
+        access_token=TEST_TOKEN, auth_code=TEST_AUTH_CODE, transport=httpx.MockTransport(serve)
+    ) as client:
+        await client.call(Addresses())
+        await client.call(Addresses())
+        client.cookies = {"other": "1"}
+        await client.call(Addresses())
+    assert sent == [None, "sid=abc", "other=1"]
