@@ -52,10 +52,9 @@ if TYPE_CHECKING:
         VerificationCodeError,
     )
     from ._origin import InsecureBaseUrlWarning
-    from ._registry import registry
     from ._retry import RetryPolicy
     from ._signing import canonical_string, sign
-    from ._spec import Endpoint, PageEndpoint, Response, Spec
+    from ._spec import Endpoint, PageEndpoint, Response, Spec, registry
     from ._sync import SyncIdcodeClient
     from ._transport import DEFAULT_LIMITS, aiohttp_transport
     from .domain.idcode import PRODUCTION_RESOLVER, TEST_RESOLVER, CodeKind, IDCode
@@ -171,7 +170,7 @@ _LAZY: dict[str, str] = {
     "read_units_csv": ".registration",
     "read_units_jsonl": ".registration",
     "register_units": ".registration",
-    "registry": "._registry",
+    "registry": "._spec",
     "scan_target": ".domain.resolve",
     "sign": "._signing",
     "upload_codes": ".uploads",

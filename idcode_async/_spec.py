@@ -14,6 +14,7 @@ import os
 import types
 import typing
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar, Final, Generic, Literal, TypeVar, get_args, get_origin
 from urllib.parse import urlencode
 
@@ -21,7 +22,6 @@ import attrs
 
 from ._errors import UsageError, ValidationError
 from ._file_params import FileRefusedError, file_shape_problem, open_file
-from ._registry import register
 from ._validators import int_problem, shown, text_problem
 from ._wire import FileInput, UploadFile, WireParams
 
@@ -38,6 +38,8 @@ __all__ = [
     "endpoint",
     "file_repr",
     "refuse_call_on_page",
+    "register",
+    "registry",
     "require_bindable",
     "require_spec",
     "secret",
@@ -489,3 +491,20 @@ def refuse_call_on_page(spec: Spec) -> None:
         raise UsageError(
             f"endpoint {spec.number} is a page interface: open client.page_url(spec) in a browser"
         )
+
+
+_SPECS: dict[int, type[Spec]] = {}
+
+registry: Mapping[int, type[Spec]] = MappingProxyType(_SPECS)
+"""Read-only mapping from endpoint number (``309``, ``5011``…) to its spec class, filled by
+:func:`endpoint` as the endpoint modules load."""
+
+
+def register(cls: type[Spec]) -> None:
+    """Enter a spec class; two classes may not claim one number."""
+    number = cls.number
+    if number in _SPECS and _SPECS[number] is not cls:
+        raise TypeError(
+            f"endpoint {number} declared twice: {_SPECS[number].__name__}, {cls.__name__}"
+        )
+    _SPECS[number] = cls
