@@ -26,11 +26,9 @@ from typing import TYPE_CHECKING, ClassVar, cast
 import attrs
 
 from .._denylist import check_no_secret_names
-from .._logging import redact
 from ..durable.store import LeaseLostError
 from ..registration.inputs import registration_from_mapping
-from ..registration.journal import JournalEntry, JournalError, outcome_detail
-from ..registration.outcomes import Status
+from ..registration.journal import JournalEntry, JournalError
 from ..registration.records import UnitRegistration
 from .leased_store import LeasedStore, decode
 
@@ -68,21 +66,18 @@ class RedisJournal(LeasedStore[ClaimedRow]):
     item_word: ClassVar = "row"
     error: ClassVar = JournalError
 
+    outcomes: ClassVar = ("registered", "existing", "failed")
+    receipt_field: ClassVar = "organunit_idcode"
+    code_field: ClassVar = "code"
+    intent_state: ClassVar = "in_flight"
+    intent_event: ClassVar = "sending"
+    pending_event: ClassVar = "not-sent"
+
     # -- the Journal protocol -----------------------------------------------------------------
 
-    def bind(self, target: str) -> None:
-        self._redis.hsetnx(self.keys.meta, "target", target)
-        bound = self._redis.hget(self.keys.meta, "target")
-        if bound != target:
-            raise JournalError(
-                f"run {self.run_id} records a batch against {bound}, not {target}: its 'done' "
-                "rows say nothing about this centre; use another run id"
-            )
-
-    def entries(self) -> dict[str, JournalEntry]:
-        """Every row of the run by key (row order); for reports, not for workers."""
-        keys = cast(list[str], self._redis.zrange(self.keys.order, 0, -1))
-        return {entry.key: entry for entry in self._entries(keys)}
+    def entries(self) -> list[JournalEntry]:
+        """Every row of the run (row order); for reports, not for workers."""
+        return self._entries(cast(list[str], self._redis.zrange(self.keys.order, 0, -1)))
 
     def entry(self, key: str) -> JournalEntry | None:
         found = self._entries([key])
@@ -103,41 +98,6 @@ class RedisJournal(LeasedStore[ClaimedRow]):
                 f"{len(missing)} row(s) are not in run {self.run_id} (first {missing[0][:12]}…): "
                 "load rows into a shared run with load_run / enqueue_registration"
             )
-
-    def mark_intent(self, key: str) -> int:
-        return self._step(key, "in_flight", intent=True, event="sending", detail=None, fields={})
-
-    def mark_unknown(self, key: str, message: str) -> None:
-        fields = {"outcome": "", "message": redact(message)}
-        self._step(key, "unknown", event="unknown", detail=message, fields=fields)
-
-    def mark_pending(self, key: str, message: str) -> None:
-        fields = {"outcome": "", "message": redact(message)}
-        self._step(key, "pending", event="not-sent", detail=message, fields=fields)
-
-    def finish(
-        self,
-        key: str,
-        outcome: Status,
-        *,
-        organunit_idcode: str | None = None,
-        login_name: str | None = None,
-        code: int | None = None,
-        message: str | None = None,
-        reconciled: bool = False,
-    ) -> None:
-        detail = outcome_detail(outcome, organunit_idcode, code, reconciled)
-        fields = {
-            "outcome": outcome,
-            "organunit_idcode": organunit_idcode or "",
-            "code": "" if code is None else str(code),
-            "message": "" if message is None else redact(message),
-        }
-        if reconciled:
-            fields["reconciled"] = "1"
-        if login_name:
-            fields["login_name"] = login_name
-        self._step(key, "done", bucket=outcome, event=outcome, detail=detail, fields=fields)
 
     # -- loading and claims ---------------------------------------------------------------------
 
@@ -209,8 +169,8 @@ class ClaimView(RedisJournal):
         self._owns = False
         self.claimed = tuple(keys)
 
-    def entries(self) -> dict[str, JournalEntry]:
-        return {entry.key: entry for entry in self._entries(self._siblings(self.claimed))}
+    def entries(self) -> list[JournalEntry]:
+        return self._entries(self._siblings(self.claimed))
 
 
 if TYPE_CHECKING:

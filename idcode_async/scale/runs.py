@@ -334,7 +334,7 @@ def run_results(redis: SyncRedis | str, run_id: str) -> list[RowOutcome]:
     with connection(redis) as client:
         journal = RedisJournal(client, run_id, worker="results")
         lines = cast(list[str], client.lrange(journal.keys.invalid, 0, -1))
-        entries = journal.entries().values()
+        entries = journal.entries()
     outcomes = [RowOutcome(**json.loads(line)) for line in lines]
     for entry in entries:
         common: dict[str, Any] = {

@@ -50,7 +50,7 @@ import random
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal, Protocol, TypedDict, Unpack
+from typing import ClassVar, Final, Literal, Protocol, TypedDict, Unpack
 
 import anyio
 import anyio.to_thread
@@ -73,7 +73,7 @@ from ..durable.engine import (
     write,
 )
 from ..durable.outcome import ErrorKind
-from ..durable.store import IntentStore
+from ..durable.store import Settlement, Store
 from ..endpoints import (
     UploadCodeFile,
     UploadCodeFixedLength,
@@ -87,6 +87,7 @@ from .codes_input import AsyncCodeSource
 from .manifest import (
     EntryState,
     ManifestEntry,
+    ManifestError,
     RequestRecord,
     UploadManifest,
     describe_request,
@@ -243,32 +244,17 @@ class UploadResult:
         )
 
 
-class ManifestStore(IntentStore, Protocol):
+class ManifestStore(Store[ManifestEntry], Protocol):
     """The manifest as the executor uses it: :class:`UploadManifest` (SQLite, one process),
     or the shared manifest of a multi-worker upload (``idcode_async.scale``), whose fenced
-    writes refuse a worker that lost its claim.  The engine's store protocol plus what the
-    uploads read back, so that both settle requests and reconcile lost answers with the same
-    code (this module's and :mod:`.reconcile`)."""
+    writes refuse a worker that lost its claim.  The store contract
+    (:class:`~idcode_async.durable.store.Store`) plus the plan and the baseline, so that both
+    settle requests and reconcile lost answers with the same code (this module's and
+    :mod:`.reconcile`)."""
 
     def adopt_plan(self, records: Sequence[RequestRecord]) -> bool: ...
-    def set_fact(self, name: str, value: Any) -> None: ...
-    def get_fact(self, name: str) -> Any: ...
     def baseline(self) -> frozenset[str] | None: ...
     def set_baseline(self, ids: Iterable[str]) -> None: ...
-    def entries(self) -> list[ManifestEntry]: ...
-    def entry(self, key: str) -> ManifestEntry: ...
-    def reset_failed(self) -> int: ...
-    def mark_accepted(
-        self,
-        key: str,
-        uploadcode_id: str | None,
-        *,
-        reconciled: bool = False,
-        message: str | None = None,
-    ) -> None: ...
-    def mark_pending(self, key: str, message: str, *, event: str = "not-applied") -> None: ...
-    def mark_failed(self, key: str, code: int | None, message: str) -> None: ...
-    def now_ms(self) -> int: ...
 
 
 class UploadAbortedError(IdcodeError):
@@ -521,7 +507,7 @@ class UploadSession:
     def halt(self) -> anyio.Event:
         return self.engine.halt
 
-    async def _entries(self) -> list[ManifestEntry]:
+    async def _entries(self) -> Sequence[ManifestEntry]:
         return await anyio.to_thread.run_sync(self.manifest.entries)
 
     def _progress(self) -> None:
@@ -646,13 +632,13 @@ class UploadSession:
                 if decision.others:
                     note += f"; the centre holds these codes also in {', '.join(decision.others)}"
                     logger.warning("upload: request #%d: %s", entry.seq, note)
-                await write(
-                    self.manifest.mark_accepted,
-                    entry.key,
-                    decision.uploadcode_id,
+                done = Settlement(
+                    outcome="accepted",
+                    receipt=decision.uploadcode_id,
                     reconciled=True,
                     message=note,
                 )
+                await write(self.manifest.settle, entry.key, done)
                 self.reconciled += 1
                 self._count_done(entry)
                 self._progress()
@@ -777,6 +763,8 @@ class UploadSession:
         self.phase = "reconciling"
         self._progress()
         fresh = await anyio.to_thread.run_sync(self.manifest.entry, item.key)
+        if fresh is None:  # pragma: no cover - the item came from this manifest
+            raise ManifestError(f"request {item.key} is not in the manifest")
         decision = (await self.reconcile([fresh]))[item.key]
         self.phase = "uploading"
         if isinstance(decision, Found):
@@ -786,7 +774,8 @@ class UploadSession:
         return Leave()
 
     async def accepted(self, item: ManifestEntry, answer: UploadCodeResponse) -> EntryState:
-        await write(self.manifest.mark_accepted, item.key, answer.uploadcode_id)
+        done = Settlement(outcome="accepted", receipt=answer.uploadcode_id)
+        await write(self.manifest.settle, item.key, done)
         self._count_done(item)
         self._progress()
         return EntryState.ACCEPTED
@@ -794,7 +783,8 @@ class UploadSession:
     async def refused(
         self, item: ManifestEntry, error: ApiError, kind: ErrorKind, *, maybe_sent: bool
     ) -> EntryState:
-        await write(self.manifest.mark_failed, item.key, error.code, redact(str(error)))
+        refused = Settlement(outcome="failed", code=error.code, message=redact(str(error)))
+        await write(self.manifest.settle, item.key, refused)
         if error.code in STOP_CODES:
             self.engine.abort(f"the centre refused the target ({error.code}: {error.message})")
         return EntryState.FAILED

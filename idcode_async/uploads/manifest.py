@@ -190,6 +190,8 @@ class UploadManifest(SqliteStore[ManifestEntry]):
     kind = "manifest"
     item_word = "request"
     entry_type = ManifestEntry
+    outcomes = ("accepted", "failed")
+    receipt_field = "uploadcode_id"
     renames: ClassVar[Mapping[str, str]] = {"code": "result_code", "receipt": "uploadcode_id"}
     error = ManifestError
     locked_error = ManifestLockedError
@@ -249,50 +251,11 @@ class UploadManifest(SqliteStore[ManifestEntry]):
                 self._insert(db, r.key, r.seq, data, "planned")
             return True
 
-    def entries(self) -> list[ManifestEntry]:
-        """Every request, in plan order."""
-        return self._items()
-
-    def entry(self, key: str) -> ManifestEntry:
-        found = super().entry(key)
-        if found is None:
-            raise ManifestError(f"request {key} is not in the manifest")
-        return found
-
     def counts(self) -> dict[EntryState, int]:
         """Requests by state (every state present, zeros included)."""
         rows = self._read("SELECT COALESCE(outcome, state), COUNT(*) FROM items GROUP BY 1")
         found = {EntryState(state): n for state, n in rows}
         return {state: found.get(state, 0) for state in EntryState}
-
-    def mark_accepted(
-        self,
-        key: str,
-        uploadcode_id: str | None,
-        *,
-        reconciled: bool = False,
-        message: str | None = None,
-    ) -> None:
-        """The centre holds the request's codes (as batch ``uploadcode_id`` when known)."""
-        detail = " ".join(
-            p for p in (uploadcode_id, "reconciled" if reconciled else None, message) if p
-        )
-        self._move(
-            key,
-            "done",
-            "accepted",
-            detail or None,
-            outcome="accepted",
-            receipt=uploadcode_id,
-            reconciled=reconciled,
-            code=None,
-            message=message,
-        )
-
-    def mark_failed(self, key: str, code: int | None, message: str) -> None:
-        """The centre refused the request (nothing was uploaded)."""
-        detail = f"code={code} {message}" if code is not None else message
-        self._move(key, "done", "failed", detail, outcome="failed", code=code, message=message)
 
     def _state(self, state: str, outcome: str | None) -> EntryState:
         return EntryState(outcome or state)
