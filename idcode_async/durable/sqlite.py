@@ -31,7 +31,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, ClassVar, Final, Generic, Literal, Self, TypeVar
 
@@ -388,6 +388,13 @@ class SqliteStore(Generic[EntryT]):
         ).rowcount
         if added:
             self._log(db, key, now, event, f"#{seq}")
+
+    def add_pending(self, items: Iterable[tuple[str, int, Mapping[str, str]]]) -> None:
+        """Enter (key, position, data) items not yet stored as ``pending``; one already there
+        keeps its state and only follows a new position."""
+        with self._write() as db:
+            for key, seq, data in items:
+                self._insert(db, key, seq, dict(data), self.item_word)
 
     def _data(self, data: dict[str, Any]) -> str:
         """An item's data as stored: JSON, no field named like a secret."""

@@ -4,13 +4,12 @@ A store (the SQLite journal or manifest, the leased Redis run of either) records
 before each attempt and what became of it after.  Every item kind (309 rows, 5011–5014
 requests) goes through the same writes: :class:`Store` names them once, generic over the
 kind's entry type, and each backend (:mod:`.sqlite`, ``idcode_async.scale.leased_store``)
-implements them once for every kind.  A workflow adds only how its items enter the store
-(rows added, a plan adopted).
+implements them once for every kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 import attrs
@@ -91,6 +90,12 @@ class Store(Protocol[EntryT_co]):
     def bind(self, target: str | Mapping[str, str]) -> None:
         """Tie the store to one target (a base URL, or an upload's centre, unit, category …);
         refuse a different one later."""
+        ...
+
+    def add_pending(self, items: Iterable[tuple[str, int, Mapping[str, str]]]) -> None:
+        """Enter (key, position, data) items not yet stored as ``pending``; one already there
+        keeps its state.  A shared run's items enter with their payloads when it is loaded:
+        there this only confirms that they are in it."""
         ...
 
     def mark_intent(self, key: str) -> int:

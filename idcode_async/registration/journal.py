@@ -29,14 +29,15 @@ fields (phone, e-mail, logo) are not needed to resume and are not stored either.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
-from typing import ClassVar, Protocol
+from collections.abc import Mapping
+from typing import ClassVar
 
 import attrs
 
 from ..durable.sqlite import SqliteStore
 from ..durable.store import Store, StoreError, StoreLockedError
 from .outcomes import Status
+from .records import UnitRegistration
 
 __all__ = [
     "Journal",
@@ -45,6 +46,7 @@ __all__ = [
     "JournalLockedError",
     "RowState",
     "SqliteJournal",
+    "journal_data",
 ]
 
 
@@ -91,12 +93,8 @@ class JournalEntry:
         return self.state in (RowState.IN_FLIGHT, RowState.UNKNOWN)
 
 
-class Journal(Store[JournalEntry], Protocol):
-    """The store a batch runs on: :class:`SqliteJournal`, or the shared ``RedisJournal``.
-    The store contract (:class:`~idcode_async.durable.store.Store`) plus how rows enter it."""
-
-    def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
-        """Record (key, row, organunit_name, name_key, login_name) rows not yet journaled."""
+Journal = Store[JournalEntry]
+"""The store a batch runs on: :class:`SqliteJournal`, or the shared ``RedisJournal``."""
 
 
 class SqliteJournal(SqliteStore[JournalEntry]):
@@ -118,11 +116,14 @@ class SqliteJournal(SqliteStore[JournalEntry]):
     intent_event = "sending"
     pending_event = "not-sent"
 
-    def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
-        with self._write() as db:
-            for key, row, name, name_key, login_name in rows:
-                data = {"organunit_name": name, "name_key": name_key, "login_name": login_name}
-                self._insert(db, key, row, data, "row")
-
     def _state(self, state: str, outcome: str | None) -> RowState:
         return RowState.IN_FLIGHT if state == "intent" else RowState(state)
+
+
+def journal_data(record: UnitRegistration) -> dict[str, str]:
+    """What a journal keeps of a row's record: enough to report and to resume, no secret."""
+    return {
+        "organunit_name": record.organunit_name,
+        "name_key": record.name_key,
+        "login_name": record.login_name,
+    }

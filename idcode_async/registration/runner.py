@@ -55,7 +55,7 @@ from ..durable.store import Settlement
 from ..endpoints import UnitRegistResponse
 from ..pacing import LocalPacer, Pacer
 from .inputs import SourceRow
-from .journal import Journal, JournalEntry, RowState, SqliteJournal
+from .journal import Journal, JournalEntry, RowState, SqliteJournal, journal_data
 from .outcomes import BatchSummary, RowOutcome
 from .progress import Progress, ProgressTracker
 from .reconcile import find_unit
@@ -217,16 +217,7 @@ class RegistrationSession:
             if not dry_run:
                 await write(
                     journal.add_pending,
-                    [
-                        (
-                            v.key,
-                            v.row,
-                            v.record.organunit_name,
-                            v.record.name_key,
-                            v.record.login_name,
-                        )
-                        for v in self.preflight.valid
-                    ],
+                    [(v.key, v.row, journal_data(v.record)) for v in self.preflight.valid],
                 )
             entries = {e.key: e for e in await anyio.to_thread.run_sync(journal.entries)}
         by_name: dict[str, list[JournalEntry]] = {}

@@ -629,6 +629,20 @@ class LeasedStore(Generic[ItemT]):
         seconds, micros = cast(tuple[int, int], self._redis.time())
         return int(seconds) * 1000 + int(micros) // 1000
 
+    def add_pending(self, items: Iterable[tuple[str, int, Mapping[str, str]]]) -> None:
+        """Items enter a shared run when it is loaded (with what workers need to send them);
+        here a worker only confirms that the items it was given are in the run."""
+        keys = [item[0] for item in items]
+        pipe = self._redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.exists(self.keys.item(key))
+        missing = [key for key, found in zip(keys, pipe.execute(), strict=True) if not found]
+        if missing:
+            raise self.error(
+                f"{len(missing)} {self.item_word}(s) are not in run {self.run_id} (first "
+                f"{missing[0][:12]}…): load a shared run with load_run / load_upload"
+            )
+
     def mark_intent(self, key: str) -> int:
         return self._step(key, self.intent_state, intent=True, event=self.intent_event)
 

@@ -28,7 +28,7 @@ import attrs
 from .._denylist import check_no_secret_names
 from ..durable.store import LeaseLostError
 from ..registration.inputs import registration_from_mapping
-from ..registration.journal import JournalEntry, JournalError
+from ..registration.journal import JournalEntry, JournalError, journal_data
 from ..registration.records import UnitRegistration
 from .leased_store import LeasedStore, decode
 
@@ -83,22 +83,6 @@ class RedisJournal(LeasedStore[ClaimedRow]):
         found = self._entries([key])
         return found[0] if found else None
 
-    def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
-        """Rows enter a shared run through :meth:`load` (which stores what workers need to send
-        them); here the runner only confirms that the rows it was given are in the run."""
-        keys = [row[0] for row in rows]
-        if not keys:
-            return
-        pipe = self._redis.pipeline(transaction=False)
-        for key in keys:
-            pipe.exists(self.keys.item(key))
-        missing = [key for key, found in zip(keys, pipe.execute(), strict=True) if not found]
-        if missing:
-            raise JournalError(
-                f"{len(missing)} row(s) are not in run {self.run_id} (first {missing[0][:12]}…): "
-                "load rows into a shared run with load_run / enqueue_registration"
-            )
-
     # -- loading and claims ---------------------------------------------------------------------
 
     def load(self, rows: Sequence[tuple[int, UnitRegistration]]) -> int:
@@ -112,11 +96,9 @@ class RedisJournal(LeasedStore[ClaimedRow]):
             values = record.wire_values()
             check_no_secret_names(values, where=f"run {self.run_id}")
             fields = {
+                **journal_data(record),
                 "row": str(row),
-                "organunit_name": record.organunit_name,
-                "name_key": record.name_key,
                 "group": record.name_key,
-                "login_name": record.login_name,
                 "record": json.dumps(values, ensure_ascii=False, separators=(",", ":")),
                 "reconciled": "0",
             }

@@ -14,7 +14,7 @@ sent blindly.  Nothing here names the access token or the authorisation code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, cast
 
@@ -56,22 +56,6 @@ class RedisUploadManifest(LeasedStore[ManifestEntry]):
     allowed_from: ClassVar = UploadManifest.allowed_from
 
     path: Path | None = None
-
-    def baseline(self) -> frozenset[str] | None:
-        ids = self.get_fact("baseline")
-        return None if ids is None else frozenset(str(i) for i in ids)
-
-    def set_baseline(self, ids: Iterable[str]) -> None:
-        """Record the baseline; refused once any request was attempted (it would hold ours)."""
-        if int(str(self._redis.hget(self.keys.counts, "submissions") or 0)):
-            raise ManifestError("a baseline must be taken before the first request is sent")
-        self.set_fact("baseline", sorted(ids))
-
-    # -- the plan -------------------------------------------------------------------------------
-
-    def adopt_plan(self, records: Sequence[RequestRecord]) -> bool:
-        """Requests enter a shared run through :meth:`load` (with their payloads)."""
-        raise ManifestError("load a shared upload run with load_upload / enqueue_upload")
 
     def load(self, record: RequestRecord, blob: str = "") -> EntryState:
         """Enter one request (and its 5011 chunk as text); returns its state in the run."""

@@ -48,9 +48,9 @@ import json
 import os
 import random
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar, Final, Literal, Protocol, TypedDict, Unpack
+from typing import ClassVar, Final, Literal, TypedDict, Unpack
 
 import anyio
 import anyio.to_thread
@@ -88,7 +88,6 @@ from .manifest import (
     EntryState,
     ManifestEntry,
     ManifestError,
-    RequestRecord,
     UploadManifest,
     describe_request,
     request_key,
@@ -110,10 +109,12 @@ from .reconcile import (
     Decision,
     Found,
     Undecidable,
+    baseline,
     category_records,
     decide,
     find_category,
     remembered_category,
+    set_baseline,
 )
 
 __all__ = [
@@ -242,19 +243,6 @@ class UploadResult:
             f"{self.sent} sent by this run; {self.duplicates.count} duplicate and "
             f"{self.rejected.count} rejected lines"
         )
-
-
-class ManifestStore(Store[ManifestEntry], Protocol):
-    """The manifest as the executor uses it: :class:`UploadManifest` (SQLite, one process),
-    or the shared manifest of a multi-worker upload (``idcode_async.scale``), whose fenced
-    writes refuse a worker that lost its claim.  The store contract
-    (:class:`~idcode_async.durable.store.Store`) plus the plan and the baseline, so that both
-    settle requests and reconcile lost answers with the same code (this module's and
-    :mod:`.reconcile`)."""
-
-    def adopt_plan(self, records: Sequence[RequestRecord]) -> bool: ...
-    def baseline(self) -> frozenset[str] | None: ...
-    def set_baseline(self, ids: Iterable[str]) -> None: ...
 
 
 class UploadAbortedError(IdcodeError):
@@ -404,6 +392,8 @@ async def upload_codes(
                 on_progress(UploadProgress(phase="planning"))
             with await plan_upload_async(codes, options=options, spool_dir=spool) as plan:
                 plan_seconds = anyio.current_time() - started
+                records = [describe_request(r, seq) for seq, r in enumerate(plan.requests, 1)]
+                await write(store.adopt_plan, records)
                 run = UploadSession(
                     client=client,
                     manifest=store,
@@ -463,7 +453,7 @@ class UploadSession:
     """
 
     client: IdcodeClient
-    manifest: ManifestStore
+    manifest: Store[ManifestEntry]
     plan: UploadPlan | None
     company_idcode: str
     category_reg_id: str
@@ -536,9 +526,7 @@ class UploadSession:
     # -- before sending ---------------------------------------------------------------------
 
     async def prepare(self, *, retry_failed: bool) -> None:
-        assert self.plan is not None, "prepare() needs the whole plan"
-        records = [describe_request(r, seq) for seq, r in enumerate(self.plan.requests, 1)]
-        await write(self.manifest.adopt_plan, records)
+        """Count the manifest's requests (its plan adopted), those earlier runs settled."""
         if retry_failed:
             await write(self.manifest.reset_failed)
         entries = await self._entries()
@@ -604,7 +592,7 @@ class UploadSession:
             e.state is EntryState.PENDING for e in entries
         ):
             return
-        if await anyio.to_thread.run_sync(self.manifest.baseline) is not None:
+        if await anyio.to_thread.run_sync(baseline, self.manifest) is not None:
             return
         category = await self._category()
         if category is None:
@@ -616,7 +604,7 @@ class UploadSession:
             logger.warning("upload: no baseline: 502 failed: %s", redact(str(exc)))
             return
         ids = [r.uploadcode_id for r in records if r.uploadcode_id is not None]
-        await write(self.manifest.set_baseline, ids)
+        await write(set_baseline, self.manifest, ids)
 
     async def reconcile(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
         """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all).
@@ -668,7 +656,7 @@ class UploadSession:
         if category is None:
             reason = f"the centre's records cannot be read: {self.category_problem}"
             return {e.key: Undecidable(reason) for e in entries}
-        baseline = await anyio.to_thread.run_sync(self.manifest.baseline)
+        before = await anyio.to_thread.run_sync(baseline, self.manifest)
         decisions: dict[str, Decision] = {}
         for round_ in (1, 2):
             try:
@@ -681,7 +669,7 @@ class UploadSession:
                 for e in await self._entries()
                 if e.accepted and e.uploadcode_id is not None
             }
-            known = claimed | set(baseline or ())
+            known = claimed | set(before or ())
             listed = {r.uploadcode_id for r in records}
             if known and not known & listed:
                 reason = (
@@ -697,7 +685,7 @@ class UploadSession:
                 entries,
                 self.requests,
                 records,
-                baseline=baseline,
+                baseline=before,
                 claimed=claimed,
             )
             now_ms = self.manifest.now_ms()
@@ -743,7 +731,7 @@ class UploadSession:
     """No answer of 5011–5014 means "these codes are there already": every refusal fails."""
 
     @property
-    def store(self) -> ManifestStore:
+    def store(self) -> Store[ManifestEntry]:
         return self.manifest
 
     def key(self, item: ManifestEntry) -> str:

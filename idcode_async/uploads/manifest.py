@@ -52,7 +52,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -206,17 +206,6 @@ class UploadManifest(SqliteStore[ManifestEntry]):
 
     def __repr__(self) -> str:
         return f"UploadManifest({str(self.path) if self.path else ':memory:'!r})"
-
-    def baseline(self) -> frozenset[str] | None:
-        """Upload IDs of the category before this manifest's first request, if known."""
-        ids = self.get_fact("baseline")
-        return None if ids is None else frozenset(str(i) for i in ids)
-
-    def set_baseline(self, ids: Iterable[str]) -> None:
-        """Record the baseline; refused once any request was attempted (it would hold ours)."""
-        if self._read("SELECT 1 FROM items WHERE attempts > 0 LIMIT 1"):
-            raise ManifestError("a baseline must be taken before the first request is sent")
-        self.set_fact("baseline", sorted(ids))
 
     def adopt_plan(self, records: Sequence[RequestRecord]) -> bool:
         """Enter the plan's requests; ``True`` if the manifest was new (or replaced).

@@ -13,7 +13,10 @@ import pytest
 from idcode_async.durable.store import Settlement
 from idcode_async.registration import JournalError, JournalLockedError, RowState, SqliteJournal
 
-ROWS = [("k1", 2, "甲公司", "甲公司", "L1"), ("k2", 3, "乙公司", "乙公司", "L2")]
+ROWS = [
+    ("k1", 2, {"organunit_name": "甲公司", "name_key": "甲公司", "login_name": "L1"}),
+    ("k2", 3, {"organunit_name": "乙公司", "name_key": "乙公司", "login_name": "L2"}),
+]
 
 
 @pytest.fixture
@@ -63,7 +66,12 @@ def test_states_from_pending_to_done(journal):
 
 def test_add_pending_is_idempotent_and_follows_moved_rows(journal):
     journal.mark_intent("k1")
-    journal.add_pending([("k1", 9, "甲公司", "甲公司", "L1"), ("k3", 4, "丙", "丙", "L3")])
+    journal.add_pending(
+        [
+            ("k1", 9, {"organunit_name": "甲公司", "name_key": "甲公司", "login_name": "L1"}),
+            ("k3", 4, {"organunit_name": "丙", "name_key": "丙", "login_name": "L3"}),
+        ]
+    )
     entries = {e.key: e for e in journal.entries()}
     assert set(entries) == {"k1", "k2", "k3"}
     assert entries["k1"].row == 9
@@ -120,7 +128,10 @@ CRASH = textwrap.dedent(
     from idcode_async.registration.journal import SqliteJournal
     from idcode_async.durable.store import Settlement
     j = SqliteJournal(sys.argv[1])
-    j.add_pending([("k1", 2, "甲公司", "甲公司", "L1"), ("k2", 3, "乙公司", "乙公司", "L2")])
+    names = (("k1", 2, "甲公司", "L1"), ("k2", 3, "乙公司", "L2"))
+    j.add_pending(
+        [(k, r, {"organunit_name": n, "name_key": n, "login_name": u}) for k, r, n, u in names]
+    )
     j.settle("k2", Settlement(outcome="registered", receipt="i.86.1.2"))
     j.mark_intent("k1")
     os.kill(os.getpid(), signal.SIGKILL)

@@ -186,9 +186,9 @@ def test_the_claim_view_shows_the_claim_and_its_namesakes(loaded):
     claim = a.claim(1)
     view = a.view([claim.items[0].entry.key])
     assert {e.key for e in view.entries()} == {unit(0).key, renamed.key}
-    view.add_pending([(unit(0).key, 2, "", "", "")])  # present: fine
+    view.add_pending([(unit(0).key, 2, {})])  # present: fine
     with pytest.raises(JournalError, match="not in run"):
-        view.add_pending([("f" * 64, 99, "", "", "")])
+        view.add_pending([("f" * 64, 99, {})])
 
 
 def test_the_run_is_bound_to_one_centre(loaded):

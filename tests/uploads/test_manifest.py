@@ -26,6 +26,7 @@ from idcode_async.uploads import (
     request_key,
 )
 from idcode_async.uploads.manifest import describe_request
+from idcode_async.uploads.reconcile import baseline, set_baseline
 
 
 def records(*requests):
@@ -142,12 +143,12 @@ def test_failed_requests_go_back_to_pending_only_when_asked(tmp_path: Path):
 def test_baseline_only_before_the_first_request(tmp_path: Path):
     with UploadManifest(tmp_path / "m.db") as manifest:
         manifest.adopt_plan(records(RANGE))
-        assert manifest.baseline() is None
-        manifest.set_baseline(["2", "1"])
-        assert manifest.baseline() == frozenset({"1", "2"})
+        assert baseline(manifest) is None
+        set_baseline(manifest, ["2", "1"])
+        assert baseline(manifest) == frozenset({"1", "2"})
         manifest.mark_intent(request_key(RANGE))
         with pytest.raises(ManifestError, match="before the first request"):
-            manifest.set_baseline([])
+            set_baseline(manifest, [])
 
 
 def test_an_intent_survives_sigkill(tmp_path: Path):
