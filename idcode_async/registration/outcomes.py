@@ -56,6 +56,14 @@ class RowOutcome:
 
 OUTCOME_FIELDS: Final = tuple(field.name for field in attrs.fields(RowOutcome))
 
+ROW_COUNTS: Final = ("registered", "existing", "invalid", "failed")
+"""The counts every report of a batch gives, in the order an operator reads them."""
+
+
+def describe_rows(counts: Any) -> list[str]:
+    """``"N rows"`` and :data:`ROW_COUNTS` of a summary, a progress or a shared run's counts."""
+    return [f"{counts.total} rows", *(f"{getattr(counts, n)} {n}" for n in ROW_COUNTS)]
+
 
 @attrs.frozen(kw_only=True)
 class BatchSummary:
@@ -85,13 +93,7 @@ class BatchSummary:
 
     def describe(self) -> str:
         """One line for people: the counts, in the order an operator reads them."""
-        parts = [
-            f"{self.total} rows",
-            f"{self.registered} registered",
-            f"{self.existing} existing",
-            f"{self.invalid} invalid",
-            f"{self.failed} failed",
-        ]
+        parts = describe_rows(self)
         if self.pending:
             parts.append(f"{self.pending} pending")
         if self.resumed:

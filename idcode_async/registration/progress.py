@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import attrs
 
-from .outcomes import RowOutcome
+from .outcomes import ROW_COUNTS, RowOutcome
 
 __all__ = ["Progress", "ProgressTracker"]
 
@@ -70,10 +70,7 @@ class ProgressTracker:
         eta = (self.total - done) / rate if rate else None
         return Progress(
             total=self.total,
-            registered=self.counts["registered"],
-            existing=self.counts["existing"],
-            invalid=self.counts["invalid"],
-            failed=self.counts["failed"],
+            **{name: self.counts[name] for name in ROW_COUNTS},
             resumed=self.resumed,
             elapsed=now - self._started,
             rate=rate,

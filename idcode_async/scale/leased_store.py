@@ -40,6 +40,7 @@ import attrs
 from .._denylist import check_no_secret_names
 from .._logging import redact
 from ..durable.store import LeaseLostError, Settlement, StoreError
+from ..registration.outcomes import ROW_COUNTS, describe_rows
 from ..registration.progress import Progress
 from ._redis import ResponseError, SyncRedis, microseconds, run_sync
 from .keys import StoreKeys
@@ -441,10 +442,7 @@ class RunCounts:
         """The batch's :class:`~idcode_async.registration.Progress`, for its displays."""
         return Progress(
             total=self.total,
-            registered=self.registered,
-            existing=self.existing,
-            invalid=self.invalid,
-            failed=self.failed,
+            **{name: getattr(self, name) for name in ROW_COUNTS},
             resumed=resumed,
             elapsed=elapsed,
             rate=rate,
@@ -461,11 +459,7 @@ class RunCounts:
             )
         else:
             parts = [
-                f"{self.total} rows",
-                f"{self.registered} registered",
-                f"{self.existing} existing",
-                f"{self.invalid} invalid",
-                f"{self.failed} failed",
+                *describe_rows(self),
                 *([unsettled] if self.unsettled else []),
                 f"{self.submissions} submissions",
             ]
