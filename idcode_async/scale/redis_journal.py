@@ -28,7 +28,7 @@ import attrs
 from .._denylist import check_no_secret_names
 from ..durable.store import LeaseLostError
 from ..registration.inputs import registration_from_mapping
-from ..registration.journal import JournalEntry, JournalError, journal_data
+from ..registration.journal import JournalEntry, JournalError, SqliteJournal, journal_data
 from ..registration.records import UnitRegistration
 from .leased_store import LeasedStore, decode
 
@@ -55,7 +55,7 @@ class RedisJournal(LeasedStore[ClaimedRow]):
 
     The batch runner calls it from worker threads, like
     :class:`~idcode_async.registration.SqliteJournal`; the writes it makes (``mark_*``,
-    ``finish``) are fenced: refused with :class:`LeaseLostError` unless this worker holds the
+    ``settle``) are fenced: refused with :class:`LeaseLostError` unless this worker holds the
     row.  A row's bucket is its outcome once ``done``.
     """
 
@@ -66,14 +66,14 @@ class RedisJournal(LeasedStore[ClaimedRow]):
     item_word: ClassVar = "row"
     error: ClassVar = JournalError
 
-    outcomes: ClassVar = ("registered", "existing", "failed")
-    receipt_field: ClassVar = "organunit_idcode"
+    outcomes: ClassVar = SqliteJournal.outcomes
+    receipt_field: ClassVar = SqliteJournal.receipt_field
     code_field: ClassVar = "code"
     intent_state: ClassVar = "in_flight"
-    intent_event: ClassVar = "sending"
-    pending_event: ClassVar = "not-sent"
+    intent_event: ClassVar = SqliteJournal.intent_event
+    pending_event: ClassVar = SqliteJournal.pending_event
 
-    # -- the Journal protocol -----------------------------------------------------------------
+    # -- reads ---------------------------------------------------------------------------------
 
     def entries(self) -> list[JournalEntry]:
         """Every row of the run (row order); for reports, not for workers."""

@@ -36,8 +36,9 @@ __all__ = ["LeaseLostError", "RedisUploadManifest"]
 class RedisUploadManifest(LeasedStore[ManifestEntry]):
     """The manifest of one shared upload run, as worker ``worker`` sees and writes it.
 
-    It has the methods of the executor's manifest protocol, so the upload executor's own
-    settling and reconciliation run on it; its writes are fenced by the worker's claims.
+    It implements the store contract (:class:`~idcode_async.durable.store.Store`), so the
+    upload executor's own settling and reconciliation run on it; its writes are fenced by the
+    worker's claims.
     """
 
     namespace: ClassVar = "upload"
