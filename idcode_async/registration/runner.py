@@ -224,17 +224,7 @@ class RegistrationSession:
         for known in entries.values():
             by_name.setdefault(known.name_key, []).append(known)
         for invalid in self.preflight.invalid:
-            record = invalid.record
-            self.emit(
-                RowOutcome(
-                    row=invalid.row,
-                    status="invalid",
-                    organunit_name=None if record is None else record.organunit_name,
-                    login_name=None if record is None else record.login_name,
-                    message=invalid.reason,
-                    key=None if record is None else record.key,
-                )
-            )
+            self.emit(invalid.outcome())
         for item in self.preflight.valid:
             entry = entries.get(item.key)
             if entry is not None and entry.settled:
