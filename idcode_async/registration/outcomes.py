@@ -19,7 +19,15 @@ import attrs
 
 from .._denylist import check_no_secret_names
 
-__all__ = ["OUTCOME_FIELDS", "BatchSummary", "RowOutcome", "Status"]
+__all__ = [
+    "OUTCOME_FIELDS",
+    "ROW_COUNTS",
+    "BatchSummary",
+    "RowCounts",
+    "RowOutcome",
+    "Status",
+    "describe_rows",
+]
 
 Status = Literal["registered", "existing", "invalid", "failed"]
 
@@ -56,7 +64,19 @@ class RowOutcome:
 
 OUTCOME_FIELDS: Final = tuple(field.name for field in attrs.fields(RowOutcome))
 
-ROW_COUNTS: Final = ("registered", "existing", "invalid", "failed")
+
+@attrs.frozen(kw_only=True)
+class RowCounts:
+    """The rows of a batch by outcome: what its summary and its progress both count."""
+
+    total: int
+    registered: int = 0
+    existing: int = 0
+    invalid: int = 0
+    failed: int = 0
+
+
+ROW_COUNTS: Final = tuple(f.name for f in attrs.fields(RowCounts) if f.name != "total")
 """The counts every report of a batch gives, in the order an operator reads them."""
 
 
@@ -66,14 +86,9 @@ def describe_rows(counts: Any) -> list[str]:
 
 
 @attrs.frozen(kw_only=True)
-class BatchSummary:
+class BatchSummary(RowCounts):
     """Counts of a run, over every row of the input (earlier runs' outcomes included)."""
 
-    total: int
-    registered: int = 0
-    existing: int = 0
-    invalid: int = 0
-    failed: int = 0
     pending: int = 0
     """Valid rows without an outcome yet: a dry run, an interrupted or aborted run."""
     resumed: int = 0
