@@ -23,7 +23,7 @@ the cancellation propagates.
 
 **A third exactly-once workflow** is one module and its CLI command.  The module implements
 :class:`Workflow` (``store``, ``exists_codes``, ``key``, ``spec``, ``look_up``, ``accepted``,
-``refused``, ``exhausted``) over a store with the :class:`~.store.IntentStore` writes (the
+``refused``, ``exhausted``) over a store with the :class:`~.store.Store` writes (the
 SQLite base in :mod:`.sqlite` gives them), opens that store with :func:`opened`, and hands its
 items to :meth:`Engine.drain` as :class:`Job` values (``look_first`` for an item an earlier run
 may have sent).  Pacing, retries, backoff, the intent/unknown journaling, cancellation, the
@@ -51,7 +51,7 @@ from .._retry import RetryPolicy
 from .._spec import Endpoint, Response
 from ..pacing import Pacer
 from .outcome import ErrorKind, classify
-from .store import IntentStore
+from .store import Store
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -126,7 +126,7 @@ class Workflow(Protocol[ItemT, AnswerT, OutcomeT]):
     def exists_codes(self) -> frozenset[int]: ...
 
     @property
-    def store(self) -> IntentStore: ...
+    def store(self) -> Store[Any]: ...
 
     def key(self, item: ItemT) -> str: ...
 

@@ -31,7 +31,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, ClassVar, Final, Generic, Literal, Self, TypeVar
 
@@ -40,7 +40,7 @@ from attrs import AttrsInstance
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from .store import StoreError, StoreEvent, StoreLockedError
+from .store import Settlement, StoreError, StoreEvent, StoreLockedError
 
 __all__ = [
     "APPLICATION_ID",
@@ -185,6 +185,12 @@ class SqliteStore(Generic[EntryT]):
     intent_event: ClassVar[str] = "intent"
     pending_event: ClassVar[str] = "not-applied"
     entry_type: type[EntryT]
+    outcomes: ClassVar[tuple[str, ...]]
+    """The kind's outcome words (:attr:`~.store.Settlement.outcome`)."""
+    receipt_field: ClassVar[str]
+    """The entry field a settlement's receipt fills: kept in the unique ``receipt`` column when
+    :attr:`renames` maps that column to it (an upload ID is one batch's), else in the item's
+    data (two rows of one unit name share a main code)."""
     renames: ClassVar[Mapping[str, str]] = {}
     """Entry fields named otherwise than the item's column (``seq`` → ``row``)."""
     allowed_from: ClassVar[Mapping[str, tuple[str, ...]]] = {}
@@ -365,6 +371,10 @@ class SqliteStore(Generic[EntryT]):
         found = self._items("WHERE key = ?", (key,))
         return found[0] if found else None
 
+    def entries(self) -> list[EntryT]:
+        """Every item, in order (row number, plan order)."""
+        return self._items()
+
     def _insert(
         self, db: sqlite3.Connection, key: str, seq: int, data: dict[str, Any], event: str
     ) -> None:
@@ -378,6 +388,13 @@ class SqliteStore(Generic[EntryT]):
         ).rowcount
         if added:
             self._log(db, key, now, event, f"#{seq}")
+
+    def add_pending(self, items: Iterable[tuple[str, int, Mapping[str, str]]]) -> None:
+        """Enter (key, position, data) items not yet stored as ``pending``; one already there
+        keeps its state and only follows a new position."""
+        with self._write() as db:
+            for key, seq, data in items:
+                self._insert(db, key, seq, dict(data), self.item_word)
 
     def _data(self, data: dict[str, Any]) -> str:
         """An item's data as stored: JSON, no field named like a secret."""
@@ -396,6 +413,29 @@ class SqliteStore(Generic[EntryT]):
     def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
         """The request provably had no effect (busy, no connection, absent on the centre)."""
         self._move(key, "pending", event or self.pending_event, message, message=message)
+
+    def settle(self, key: str, done: Settlement) -> None:
+        """Record the item's outcome (and the fields the answer corrects): it is ``done``."""
+        if done.outcome not in self.outcomes:
+            raise self.error(f"{done.outcome!r} is not a {self.kind} outcome")
+        data: dict[str, Any] = dict(done.data)
+        receipt: dict[str, Any] = {}
+        if self.renames.get("receipt") == self.receipt_field:
+            receipt["receipt"] = done.receipt
+        else:
+            data[self.receipt_field] = done.receipt
+        self._move(
+            key,
+            "done",
+            done.outcome,
+            done.detail or None,
+            data=data,
+            outcome=done.outcome,
+            code=done.code,
+            message=done.message,
+            reconciled=done.reconciled,
+            **receipt,
+        )
 
     def reset_failed(self) -> int:
         """Put ``failed`` items back to ``pending`` (an operator's retry); returns how many."""

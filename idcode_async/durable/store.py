@@ -1,25 +1,31 @@
-"""The store contract the engine writes through, and the errors every store raises.
+"""The one store contract the engine and both workflows write through, and its errors.
 
-A store (the SQLite journal or manifest, the leased Redis run) records an intent before each
-attempt and what became of it after; the engine needs only these three steps.  Each store adds
-what its workflow reads back (outcomes, upload IDs …).
+A store (the SQLite journal or manifest, the leased Redis run of either) records an intent
+before each attempt and what became of it after.  Every item kind (309 rows, 5011–5014
+requests) goes through the same writes: :class:`Store` names them once, generic over the
+kind's entry type, and each backend (:mod:`.sqlite`, ``idcode_async.scale.leased_store``)
+implements them once for every kind.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
 from .._errors import IdcodeError
 
 __all__ = [
-    "IntentStore",
     "LeaseLostError",
+    "Settlement",
+    "Store",
     "StoreError",
     "StoreEvent",
     "StoreLockedError",
 ]
+
+EntryT_co = TypeVar("EntryT_co", covariant=True)
 
 
 class StoreError(IdcodeError):
@@ -45,8 +51,52 @@ class StoreEvent:
     detail: str | None
 
 
-class IntentStore(Protocol):
-    """The engine's three writes; each is durable (or fenced) when it returns."""
+@attrs.frozen(kw_only=True)
+class Settlement:
+    """What became of an item, as every store records it: the item is settled.
+
+    ``outcome`` is the kind's word (``registered``/``existing``/``failed`` for 309 rows,
+    ``accepted``/``failed`` for upload requests); a store refuses a word not of its kind.
+    """
+
+    outcome: str
+    receipt: str | None = None
+    """What the centre gave for the item: the unit's main code (309), the ``uploadcode_id``."""
+    code: int | None = None
+    """The result code of a refusal (or of an "already there" answer)."""
+    message: str | None = None
+    reconciled: bool = False
+    """Settled from the centre's records after a lost answer, not from an answer."""
+    data: Mapping[str, str] = attrs.field(factory=dict)
+    """Item fields the answer corrects (the user name 309 answered)."""
+
+    @property
+    def detail(self) -> str:
+        """The event log's line for it."""
+        parts = (
+            self.receipt,
+            None if self.code is None else f"code={self.code}",
+            "reconciled" if self.reconciled else None,
+            self.message,
+        )
+        return " ".join(part for part in parts if part)
+
+
+class Store(Protocol[EntryT_co]):
+    """A store of one run's items of one kind; each write is durable (or fenced) when it
+    returns.  Methods are synchronous: the engine calls them from worker threads, so that an
+    fsync or a Redis round trip never stalls the event loop."""
+
+    def bind(self, target: str | Mapping[str, str]) -> None:
+        """Tie the store to one target (a base URL, or an upload's centre, unit, category …);
+        refuse a different one later."""
+        ...
+
+    def add_pending(self, items: Iterable[tuple[str, int, Mapping[str, str]]]) -> None:
+        """Enter (key, position, data) items not yet stored as ``pending``; one already there
+        keeps its state.  A shared run's items enter with their payloads when it is loaded:
+        there this only confirms that they are in it."""
+        ...
 
     def mark_intent(self, key: str) -> int:
         """The attempt is about to be sent; returns the attempt count."""
@@ -56,6 +106,34 @@ class IntentStore(Protocol):
         """The attempt may have reached the centre; its answer was lost."""
         ...
 
-    def mark_pending(self, key: str, message: str) -> None:
+    def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
         """The attempt provably had no effect; the item may be sent again."""
         ...
+
+    def settle(self, key: str, done: Settlement) -> None:
+        """Record the item's outcome."""
+        ...
+
+    def reset_failed(self) -> int:
+        """Put ``failed`` items back to ``pending`` (an operator's retry); returns how many."""
+        ...
+
+    def entry(self, key: str) -> EntryT_co | None:
+        """One item by key (``None`` if absent)."""
+        ...
+
+    def entries(self) -> Sequence[EntryT_co]:
+        """Every item, in order (row number, plan order)."""
+        ...
+
+    def get_fact(self, name: str) -> Any:
+        """A value the run recorded (the category looked up, the baseline …), or ``None``."""
+        ...
+
+    def set_fact(self, name: str, value: Any) -> None: ...
+
+    def now_ms(self) -> int:
+        """The store's clock (epoch ms), the one its ``intent_ms`` are recorded with."""
+        ...
+
+    def close(self) -> None: ...

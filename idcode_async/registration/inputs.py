@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, Final, Literal
+from typing import IO, Any, Final, Literal, TypedDict, Unpack
 
 import attrs
 
@@ -35,6 +35,7 @@ from .records import FIELDS, INT_FIELDS, REQUIRED_FIELDS, UnitRegistration
 
 __all__ = [
     "InputFormatError",
+    "ReadOptions",
     "SourceRow",
     "read_units",
     "read_units_csv",
@@ -65,23 +66,26 @@ Notice = Callable[[str], None]
 ignored): one line each."""
 
 
+class ReadOptions(TypedDict, total=False):
+    """What every reader takes (see the module docstring): ``encoding`` (default: UTF-8, else
+    GB18030), ``strict_columns`` (refuse columns that are not 309's rather than ignore them),
+    ``on_notice``."""
+
+    encoding: str
+    strict_columns: bool
+    on_notice: Notice | None
+
+
 def read_units(
     source: Source,
     *,
     kind: Literal["csv", "jsonl"] | None = None,
-    encoding: str = AUTO,
-    strict_columns: bool = False,
-    on_notice: Notice | None = None,
+    **options: Unpack[ReadOptions],
 ) -> Iterator[SourceRow]:
     """Read ``.csv`` or ``.jsonl``/``.ndjson`` by the file's suffix (or ``kind``).
 
     A stream without ``kind`` is JSON Lines when its first non-blank byte is ``{``.
     """
-    options: dict[str, Any] = {
-        "encoding": encoding,
-        "strict_columns": strict_columns,
-        "on_notice": on_notice,
-    }
     if kind is None and not isinstance(source, str | os.PathLike):
         raw = source.read()
         kind = "jsonl" if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
@@ -96,14 +100,9 @@ def read_units(
     raise InputFormatError(f"{_where(source)}: expected a .csv or .jsonl file")
 
 
-def read_units_csv(
-    source: Source,
-    *,
-    encoding: str = AUTO,
-    strict_columns: bool = False,
-    on_notice: Notice | None = None,
-) -> Iterator[SourceRow]:
+def read_units_csv(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
     """The rows of a CSV file whose header row names 309's parameters."""
+    encoding, strict_columns, on_notice = _options(options)
     where = _where(source)
     text = _decode(_read_bytes(source), where, encoding, on_notice)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -133,14 +132,9 @@ def read_units_csv(
         yield _source_row(row, values)
 
 
-def read_units_jsonl(
-    source: Source,
-    *,
-    encoding: str = AUTO,
-    strict_columns: bool = False,
-    on_notice: Notice | None = None,
-) -> Iterator[SourceRow]:
+def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
     """The rows of a JSON Lines file: one JSON object per line, keys = 309's parameters."""
+    encoding, strict_columns, on_notice = _options(options)
     where = _where(source)
     raw = _read_bytes(source)
     try:
@@ -184,6 +178,15 @@ def read_units_jsonl(
             on_notice(f"{where}: ignoring key(s) that are not 309's: {', '.join(unknown)}")
         ignored.update(unknown)
         yield _source_row(row, {key: item for key, item in value.items() if key in FIELDS})
+
+
+def _options(options: ReadOptions) -> tuple[str, bool, Notice | None]:
+    """The options with their defaults."""
+    return (
+        options.get("encoding", AUTO),
+        options.get("strict_columns", False),
+        options.get("on_notice"),
+    )
 
 
 def _where(source: Source) -> str:

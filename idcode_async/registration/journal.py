@@ -29,14 +29,15 @@ fields (phone, e-mail, logo) are not needed to resume and are not stored either.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
-from typing import ClassVar, Protocol
+from collections.abc import Mapping
+from typing import ClassVar
 
 import attrs
 
 from ..durable.sqlite import SqliteStore
-from ..durable.store import IntentStore, StoreError, StoreLockedError
+from ..durable.store import Store, StoreError, StoreLockedError
 from .outcomes import Status
+from .records import UnitRegistration
 
 __all__ = [
     "Journal",
@@ -45,7 +46,7 @@ __all__ = [
     "JournalLockedError",
     "RowState",
     "SqliteJournal",
-    "outcome_detail",
+    "journal_data",
 ]
 
 
@@ -92,40 +93,8 @@ class JournalEntry:
         return self.state in (RowState.IN_FLIGHT, RowState.UNKNOWN)
 
 
-class Journal(IntentStore, Protocol):
-    """What the runner needs from a journal: :class:`SqliteJournal`, or the shared
-    ``RedisJournal``.  Every method that changes a row commits durably before it returns."""
-
-    def bind(self, target: str) -> None:
-        """Tie the journal to one centre (base URL); refuse a different one later."""
-
-    def entries(self) -> dict[str, JournalEntry]:
-        """Every row of the journal by key."""
-
-    def entry(self, key: str) -> JournalEntry | None:
-        """One row by key."""
-
-    def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
-        """Record (key, row, organunit_name, name_key, login_name) rows not yet journaled."""
-
-    def finish(
-        self,
-        key: str,
-        outcome: Status,
-        *,
-        organunit_idcode: str | None = None,
-        login_name: str | None = None,
-        code: int | None = None,
-        message: str | None = None,
-        reconciled: bool = False,
-    ) -> None:
-        """Record the row's outcome (and the user name the centre answered); the row is
-        ``done``."""
-
-    def reset_failed(self) -> int:
-        """Put ``failed`` rows back to ``pending`` (an operator's retry); returns how many."""
-
-    def close(self) -> None: ...
+Journal = Store[JournalEntry]
+"""The store a batch runs on: :class:`SqliteJournal`, or the shared ``RedisJournal``."""
 
 
 class SqliteJournal(SqliteStore[JournalEntry]):
@@ -138,6 +107,8 @@ class SqliteJournal(SqliteStore[JournalEntry]):
     kind = "journal"
     item_word = "row"
     entry_type = JournalEntry
+    outcomes = ("registered", "existing", "failed")
+    receipt_field = "organunit_idcode"
     renames: ClassVar[Mapping[str, str]] = {"seq": "row"}
     error = JournalError
     locked_error = JournalLockedError
@@ -145,55 +116,14 @@ class SqliteJournal(SqliteStore[JournalEntry]):
     intent_event = "sending"
     pending_event = "not-sent"
 
-    def entries(self) -> dict[str, JournalEntry]:
-        return {entry.key: entry for entry in self._items()}
-
-    def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
-        with self._write() as db:
-            for key, row, name, name_key, login_name in rows:
-                data = {"organunit_name": name, "name_key": name_key, "login_name": login_name}
-                self._insert(db, key, row, data, "row")
-
-    def finish(
-        self,
-        key: str,
-        outcome: Status,
-        *,
-        organunit_idcode: str | None = None,
-        login_name: str | None = None,
-        code: int | None = None,
-        message: str | None = None,
-        reconciled: bool = False,
-    ) -> None:
-        detail = outcome_detail(outcome, organunit_idcode, code, reconciled)
-        data: dict[str, str | None] = {"organunit_idcode": organunit_idcode}
-        if login_name is not None:
-            data["login_name"] = login_name
-        self._move(
-            key,
-            "done",
-            outcome,
-            detail or None,
-            data=data,
-            outcome=outcome,
-            code=code,
-            message=message,
-            reconciled=reconciled,
-        )
-
     def _state(self, state: str, outcome: str | None) -> RowState:
         return RowState.IN_FLIGHT if state == "intent" else RowState(state)
 
 
-def outcome_detail(
-    outcome: str, organunit_idcode: str | None, code: int | None, reconciled: bool
-) -> str:
-    """The event detail of a row's outcome (checked first: only a journal outcome is one)."""
-    if outcome not in ("registered", "existing", "failed"):
-        raise JournalError(f"{outcome!r} is not a journal outcome")
-    parts = (
-        organunit_idcode,
-        None if code is None else f"code={code}",
-        "reconciled" if reconciled else None,
-    )
-    return " ".join(part for part in parts if part)
+def journal_data(record: UnitRegistration) -> dict[str, str]:
+    """What a journal keeps of a row's record: enough to report and to resume, no secret."""
+    return {
+        "organunit_name": record.organunit_name,
+        "name_key": record.name_key,
+        "login_name": record.login_name,
+    }

@@ -19,7 +19,15 @@ import attrs
 
 from .._denylist import check_no_secret_names
 
-__all__ = ["OUTCOME_FIELDS", "BatchSummary", "RowOutcome", "Status"]
+__all__ = [
+    "OUTCOME_FIELDS",
+    "ROW_COUNTS",
+    "BatchSummary",
+    "RowCounts",
+    "RowOutcome",
+    "Status",
+    "describe_rows",
+]
 
 Status = Literal["registered", "existing", "invalid", "failed"]
 
@@ -58,14 +66,29 @@ OUTCOME_FIELDS: Final = tuple(field.name for field in attrs.fields(RowOutcome))
 
 
 @attrs.frozen(kw_only=True)
-class BatchSummary:
-    """Counts of a run, over every row of the input (earlier runs' outcomes included)."""
+class RowCounts:
+    """The rows of a batch by outcome: what its summary and its progress both count."""
 
     total: int
     registered: int = 0
     existing: int = 0
     invalid: int = 0
     failed: int = 0
+
+
+ROW_COUNTS: Final = tuple(f.name for f in attrs.fields(RowCounts) if f.name != "total")
+"""The counts every report of a batch gives, in the order an operator reads them."""
+
+
+def describe_rows(counts: Any) -> list[str]:
+    """``"N rows"`` and :data:`ROW_COUNTS` of a summary, a progress or a shared run's counts."""
+    return [f"{counts.total} rows", *(f"{getattr(counts, n)} {n}" for n in ROW_COUNTS)]
+
+
+@attrs.frozen(kw_only=True)
+class BatchSummary(RowCounts):
+    """Counts of a run, over every row of the input (earlier runs' outcomes included)."""
+
     pending: int = 0
     """Valid rows without an outcome yet: a dry run, an interrupted or aborted run."""
     resumed: int = 0
@@ -85,13 +108,7 @@ class BatchSummary:
 
     def describe(self) -> str:
         """One line for people: the counts, in the order an operator reads them."""
-        parts = [
-            f"{self.total} rows",
-            f"{self.registered} registered",
-            f"{self.existing} existing",
-            f"{self.invalid} invalid",
-            f"{self.failed} failed",
-        ]
+        parts = describe_rows(self)
         if self.pending:
             parts.append(f"{self.pending} pending")
         if self.resumed:

@@ -12,20 +12,15 @@ from collections.abc import Callable
 
 import attrs
 
-from .outcomes import RowOutcome
+from .outcomes import ROW_COUNTS, RowCounts, RowOutcome
 
 __all__ = ["Progress", "ProgressTracker"]
 
 
 @attrs.frozen(kw_only=True)
-class Progress:
+class Progress(RowCounts):
     """A snapshot of a batch."""
 
-    total: int
-    registered: int = 0
-    existing: int = 0
-    invalid: int = 0
-    failed: int = 0
     resumed: int = 0
     elapsed: float = 0.0
     rate: float | None = None
@@ -70,10 +65,7 @@ class ProgressTracker:
         eta = (self.total - done) / rate if rate else None
         return Progress(
             total=self.total,
-            registered=self.counts["registered"],
-            existing=self.counts["existing"],
-            invalid=self.counts["invalid"],
-            failed=self.counts["failed"],
+            **{name: self.counts[name] for name in ROW_COUNTS},
             resumed=self.resumed,
             elapsed=now - self._started,
             rate=rate,

@@ -51,11 +51,12 @@ from ..durable.engine import (
     write,
 )
 from ..durable.outcome import ErrorKind
+from ..durable.store import Settlement
 from ..endpoints import UnitRegistResponse
 from ..pacing import LocalPacer, Pacer
 from .inputs import SourceRow
-from .journal import Journal, JournalEntry, RowState, SqliteJournal
-from .outcomes import BatchSummary, RowOutcome, Status
+from .journal import Journal, JournalEntry, RowState, SqliteJournal, journal_data
+from .outcomes import BatchSummary, RowOutcome
 from .progress import Progress, ProgressTracker
 from .reconcile import find_unit
 from .records import UnitRegistration
@@ -216,33 +217,14 @@ class RegistrationSession:
             if not dry_run:
                 await write(
                     journal.add_pending,
-                    [
-                        (
-                            v.key,
-                            v.row,
-                            v.record.organunit_name,
-                            v.record.name_key,
-                            v.record.login_name,
-                        )
-                        for v in self.preflight.valid
-                    ],
+                    [(v.key, v.row, journal_data(v.record)) for v in self.preflight.valid],
                 )
-            entries = await anyio.to_thread.run_sync(journal.entries)
+            entries = {e.key: e for e in await anyio.to_thread.run_sync(journal.entries)}
         by_name: dict[str, list[JournalEntry]] = {}
         for known in entries.values():
             by_name.setdefault(known.name_key, []).append(known)
         for invalid in self.preflight.invalid:
-            record = invalid.record
-            self.emit(
-                RowOutcome(
-                    row=invalid.row,
-                    status="invalid",
-                    organunit_name=None if record is None else record.organunit_name,
-                    login_name=None if record is None else record.login_name,
-                    message=invalid.reason,
-                    key=None if record is None else record.key,
-                )
-            )
+            self.emit(invalid.outcome())
         for item in self.preflight.valid:
             entry = entries.get(item.key)
             if entry is not None and entry.settled:
@@ -290,12 +272,14 @@ class RegistrationSession:
         self.reconciled += 1
         outcome = await self._finish(
             item,
-            "registered" if maybe_sent else "existing",
-            organunit_idcode=unit.organunit_oid,
-            message="the answer was lost; 307 shows the unit was created"
-            if maybe_sent
-            else "307 shows the unit name is already registered",
-            reconciled=True,
+            Settlement(
+                outcome="registered" if maybe_sent else "existing",
+                receipt=unit.organunit_oid,
+                message="the answer was lost; 307 shows the unit was created"
+                if maybe_sent
+                else "307 shows the unit name is already registered",
+                reconciled=True,
+            ),
         )
         return Settled(outcome)
 
@@ -308,10 +292,12 @@ class RegistrationSession:
             message = f"309 returned no main code{note}"
         return await self._finish(
             item,
-            "registered",
-            organunit_idcode=idcode,
-            login_name=answer.login_name or None,
-            message=message,
+            Settlement(
+                outcome="registered",
+                receipt=idcode,
+                data={"login_name": answer.login_name} if answer.login_name else {},
+                message=message,
+            ),
         )
 
     async def refused(
@@ -320,7 +306,10 @@ class RegistrationSession:
         if kind is ErrorKind.EXISTS:
             return await self._existing(item, error, ours=maybe_sent)
         return await self._finish(
-            item, "failed", code=error.code, message=error.message or redact(str(error))
+            item,
+            Settlement(
+                outcome="failed", code=error.code, message=error.message or redact(str(error))
+            ),
         )
 
     async def exhausted(
@@ -339,17 +328,22 @@ class RegistrationSession:
         if ours:
             return await self._finish(
                 item,
-                "registered",
-                organunit_idcode=idcode,
-                message=f"{error.code} after a lost answer: the earlier request created it{note}",
-                reconciled=True,
+                Settlement(
+                    outcome="registered",
+                    receipt=idcode,
+                    message=f"{error.code} after a lost answer: the earlier request created "
+                    f"it{note}",
+                    reconciled=True,
+                ),
             )
         return await self._finish(
             item,
-            "existing",
-            organunit_idcode=idcode,
-            code=error.code,
-            message=f"{error.message or 'already registered'}{note}",
+            Settlement(
+                outcome="existing",
+                receipt=idcode,
+                code=error.code,
+                message=f"{error.message or 'already registered'}{note}",
+            ),
         )
 
     async def _main_code(self, item: ValidRow) -> tuple[str | None, str]:
@@ -366,28 +360,11 @@ class RegistrationSession:
             return None, "; 307 did not find the unit name"
         return unit.organunit_oid, "; main code from 307"
 
-    async def _finish(
-        self,
-        item: ValidRow,
-        status: Status,
-        *,
-        organunit_idcode: str | None = None,
-        login_name: str | None = None,
-        code: int | None = None,
-        message: str | None = None,
-        reconciled: bool = False,
-    ) -> RowOutcome:
+    async def _finish(self, item: ValidRow, done: Settlement) -> RowOutcome:
+        """Record the row's outcome (``receipt``: the unit's main code; ``data``: the user
+        name 309 answered)."""
         with anyio.CancelScope(shield=True):
-            await write(
-                self.store.finish,
-                item.key,
-                status,
-                organunit_idcode=organunit_idcode,
-                login_name=login_name,
-                code=code,
-                message=message,
-                reconciled=reconciled,
-            )
+            await write(self.store.settle, item.key, done)
             entry = await anyio.to_thread.run_sync(self._entry, item.key)
         self.unanswered_streak = 0
         return _from_journal(item, entry, resumed=False)

@@ -18,6 +18,7 @@ from .._errors import IdcodeError, ValidationError
 from ..domain.regions import RegionDirectory
 from ..endpoints import UnitRegist
 from .inputs import SourceRow
+from .outcomes import RowOutcome
 from .records import UnitRegistration
 
 __all__ = ["InvalidRow", "Preflight", "PreflightError", "ValidRow", "check_rows"]
@@ -44,6 +45,18 @@ class InvalidRow:
     row: int
     record: UnitRegistration | None
     reason: str
+
+    def outcome(self) -> RowOutcome:
+        """The row's ``invalid`` outcome, as the runner and a shared run's results give it."""
+        record = self.record
+        return RowOutcome(
+            row=self.row,
+            status="invalid",
+            organunit_name=None if record is None else record.organunit_name,
+            login_name=None if record is None else record.login_name,
+            message=self.reason,
+            key=None if record is None else record.key,
+        )
 
 
 @attrs.frozen

@@ -28,7 +28,7 @@ import anyio.to_thread
 from .._client import IdcodeClient
 from .._env import ENV_TOKEN
 from ..domain.regions import RegionDirectory
-from ..durable.store import LeaseLostError
+from ..durable.store import LeaseLostError, Settlement
 from ..pacing import Pacer
 from ..registration.inputs import SourceRow
 from ..registration.outcomes import BatchSummary, RowOutcome
@@ -141,7 +141,8 @@ class _RowDrain(ClaimLoop):
         for outcome in self.outcomes:
             if outcome.status == "invalid" and outcome.key is not None:
                 message = f"invalid: {outcome.message}"
-                finish = partial(self.journal.finish, outcome.key, "failed", message=message)
+                failed = Settlement(outcome="failed", message=message)
+                finish = partial(self.journal.settle, outcome.key, failed)
                 try:
                     await anyio.to_thread.run_sync(finish)
                 except LeaseLostError:

@@ -39,7 +39,8 @@ import attrs
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from ..durable.store import LeaseLostError, StoreError
+from ..durable.store import LeaseLostError, Settlement, StoreError
+from ..registration.outcomes import ROW_COUNTS, describe_rows
 from ..registration.progress import Progress
 from ._redis import ResponseError, SyncRedis, microseconds, run_sync
 from .keys import StoreKeys
@@ -441,10 +442,7 @@ class RunCounts:
         """The batch's :class:`~idcode_async.registration.Progress`, for its displays."""
         return Progress(
             total=self.total,
-            registered=self.registered,
-            existing=self.existing,
-            invalid=self.invalid,
-            failed=self.failed,
+            **{name: getattr(self, name) for name in ROW_COUNTS},
             resumed=resumed,
             elapsed=elapsed,
             rate=rate,
@@ -461,11 +459,7 @@ class RunCounts:
             )
         else:
             parts = [
-                f"{self.total} rows",
-                f"{self.registered} registered",
-                f"{self.existing} existing",
-                f"{self.invalid} invalid",
-                f"{self.failed} failed",
+                *describe_rows(self),
                 *([unsettled] if self.unsettled else []),
                 f"{self.submissions} submissions",
             ]
@@ -533,6 +527,17 @@ class LeasedStore(Generic[ItemT]):
     error: ClassVar[type[StoreError]]
     gated: ClassVar[bool] = False
     unique_field: ClassVar[str] = ""
+    intent_state: ClassVar[str] = "intent"
+    intent_event: ClassVar[str] = "intent"
+    pending_event: ClassVar[str] = "not-applied"
+    outcomes: ClassVar[tuple[str, ...]]
+    """The kind's outcome words; one in :attr:`settled_states` is also the item's state, any
+    other settles it as ``done`` (a row's outcome is then its bucket)."""
+    receipt_field: ClassVar[str]
+    code_field: ClassVar[str]
+    allowed_from: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """Per transition (a state or an outcome), the states an item may leave for it; a
+    transition not named here is allowed from any."""
 
     def __init__(
         self,
@@ -588,6 +593,80 @@ class LeasedStore(Generic[ItemT]):
     def redis(self) -> SyncRedis:
         """The client (for reads beside the store's own: progress, results)."""
         return self._redis
+
+    # -- the store contract (idcode_async.durable.store.Store) ---------------------------------
+
+    def bind(self, target: str | Mapping[str, str]) -> None:
+        """Tie the run to one target; a worker bound to another is refused: what the run
+        settled against one centre says nothing about another."""
+        values = {"base_url": target} if isinstance(target, str) else target
+        for name, value in sorted(values.items()):
+            self._redis.hsetnx(self.keys.meta, f"target.{name}", value)
+            bound = self._redis.hget(self.keys.meta, f"target.{name}")
+            if bound != value:
+                raise self.error(
+                    f"run {self.run_id} records {name} {bound!r}, not {value!r}: what it "
+                    "settled says nothing about this one; use another run id"
+                )
+
+    def get_fact(self, name: str) -> Any:
+        text = self._redis.hget(self.keys.meta, f"fact.{name}")
+        return None if text is None else json.loads(str(text))
+
+    def set_fact(self, name: str, value: Any) -> None:
+        check_no_secret_names([name], where=f"run {self.run_id}")
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        self._redis.hset(self.keys.meta, f"fact.{name}", text)
+
+    def now_ms(self) -> int:
+        """Redis's clock: the one ``intent_ms`` is recorded with, on every worker alike."""
+        seconds, micros = cast(tuple[int, int], self._redis.time())
+        return int(seconds) * 1000 + int(micros) // 1000
+
+    def add_pending(self, items: Iterable[tuple[str, int, Mapping[str, str]]]) -> None:
+        """Items enter a shared run when it is loaded (with what workers need to send them);
+        here a worker only confirms that the items it was given are in the run."""
+        keys = [item[0] for item in items]
+        pipe = self._redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.exists(self.keys.item(key))
+        missing = [key for key, found in zip(keys, pipe.execute(), strict=True) if not found]
+        if missing:
+            raise self.error(
+                f"{len(missing)} {self.item_word}(s) are not in run {self.run_id} (first "
+                f"{missing[0][:12]}…): load a shared run with load_run / load_upload"
+            )
+
+    def mark_intent(self, key: str) -> int:
+        return self._step(key, self.intent_state, intent=True, event=self.intent_event)
+
+    def mark_unknown(self, key: str, message: str) -> None:
+        self._step(key, "unknown", event="unknown", detail=message, message=message)
+
+    def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
+        self._step(
+            key, "pending", event=event or self.pending_event, detail=message, message=message
+        )
+
+    def settle(self, key: str, done: Settlement) -> None:
+        if done.outcome not in self.outcomes:
+            raise self.error(f"{done.outcome!r} is not an outcome of {self.item_word}s")
+        fields = {
+            self.receipt_field: done.receipt or "",
+            self.code_field: "" if done.code is None else str(done.code),
+            "reconciled": "1" if done.reconciled else "0",
+            **done.data,
+        }
+        state = done.outcome if done.outcome in self.settled_states else "done"
+        self._step(
+            key,
+            state,
+            bucket=done.outcome,
+            event=done.outcome,
+            detail=done.detail,
+            message=done.message,
+            fields=fields,
+        )
 
     # -- the lease steps ----------------------------------------------------------------------
 
@@ -705,24 +784,29 @@ class LeasedStore(Generic[ItemT]):
         state: str,
         *,
         bucket: str | None = None,
-        allowed: tuple[str, ...] = (),
         intent: bool = False,
         event: str,
-        detail: str | None,
-        fields: dict[str, str],
+        detail: str | None = None,
+        message: str | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> int:
-        """Move the item to ``state`` (fenced by this worker's claim); returns its attempts."""
+        """Move the item to ``state`` (fenced by this worker's claim) from the states
+        :attr:`allowed_from` names for it; returns its attempts.  ``message``: an answer's
+        text, kept redacted (an intent leaves the previous one)."""
+        written = dict(fields or {})
+        if not intent:
+            written |= {"outcome": bucket or "", "message": clean_text(message)}
         args = [
             self.worker,
             self.keys.ident(key),
             state,
             bucket or state,
-            " ".join(allowed),
+            " ".join(self.allowed_from.get(bucket or state, ())),
             "1" if intent else "0",
             microseconds(self.lease),
             event,
             clean_text(detail),
-            json.dumps(fields, ensure_ascii=False),
+            json.dumps(written, ensure_ascii=False),
             self.unique_field,
         ]
         where = f"{self.item_word} {key} of run {self.run_id}"

@@ -26,11 +26,9 @@ from typing import TYPE_CHECKING, ClassVar, cast
 import attrs
 
 from .._denylist import check_no_secret_names
-from .._logging import redact
 from ..durable.store import LeaseLostError
 from ..registration.inputs import registration_from_mapping
-from ..registration.journal import JournalEntry, JournalError, outcome_detail
-from ..registration.outcomes import Status
+from ..registration.journal import JournalEntry, JournalError, SqliteJournal, journal_data
 from ..registration.records import UnitRegistration
 from .leased_store import LeasedStore, decode
 
@@ -57,7 +55,7 @@ class RedisJournal(LeasedStore[ClaimedRow]):
 
     The batch runner calls it from worker threads, like
     :class:`~idcode_async.registration.SqliteJournal`; the writes it makes (``mark_*``,
-    ``finish``) are fenced: refused with :class:`LeaseLostError` unless this worker holds the
+    ``settle``) are fenced: refused with :class:`LeaseLostError` unless this worker holds the
     row.  A row's bucket is its outcome once ``done``.
     """
 
@@ -68,76 +66,22 @@ class RedisJournal(LeasedStore[ClaimedRow]):
     item_word: ClassVar = "row"
     error: ClassVar = JournalError
 
-    # -- the Journal protocol -----------------------------------------------------------------
+    outcomes: ClassVar = SqliteJournal.outcomes
+    receipt_field: ClassVar = SqliteJournal.receipt_field
+    code_field: ClassVar = "code"
+    intent_state: ClassVar = "in_flight"
+    intent_event: ClassVar = SqliteJournal.intent_event
+    pending_event: ClassVar = SqliteJournal.pending_event
 
-    def bind(self, target: str) -> None:
-        self._redis.hsetnx(self.keys.meta, "target", target)
-        bound = self._redis.hget(self.keys.meta, "target")
-        if bound != target:
-            raise JournalError(
-                f"run {self.run_id} records a batch against {bound}, not {target}: its 'done' "
-                "rows say nothing about this centre; use another run id"
-            )
+    # -- reads ---------------------------------------------------------------------------------
 
-    def entries(self) -> dict[str, JournalEntry]:
-        """Every row of the run by key (row order); for reports, not for workers."""
-        keys = cast(list[str], self._redis.zrange(self.keys.order, 0, -1))
-        return {entry.key: entry for entry in self._entries(keys)}
+    def entries(self) -> list[JournalEntry]:
+        """Every row of the run (row order); for reports, not for workers."""
+        return self._entries(cast(list[str], self._redis.zrange(self.keys.order, 0, -1)))
 
     def entry(self, key: str) -> JournalEntry | None:
         found = self._entries([key])
         return found[0] if found else None
-
-    def add_pending(self, rows: Iterable[tuple[str, int, str, str, str]]) -> None:
-        """Rows enter a shared run through :meth:`load` (which stores what workers need to send
-        them); here the runner only confirms that the rows it was given are in the run."""
-        keys = [row[0] for row in rows]
-        if not keys:
-            return
-        pipe = self._redis.pipeline(transaction=False)
-        for key in keys:
-            pipe.exists(self.keys.item(key))
-        missing = [key for key, found in zip(keys, pipe.execute(), strict=True) if not found]
-        if missing:
-            raise JournalError(
-                f"{len(missing)} row(s) are not in run {self.run_id} (first {missing[0][:12]}…): "
-                "load rows into a shared run with load_run / enqueue_registration"
-            )
-
-    def mark_intent(self, key: str) -> int:
-        return self._step(key, "in_flight", intent=True, event="sending", detail=None, fields={})
-
-    def mark_unknown(self, key: str, message: str) -> None:
-        fields = {"outcome": "", "message": redact(message)}
-        self._step(key, "unknown", event="unknown", detail=message, fields=fields)
-
-    def mark_pending(self, key: str, message: str) -> None:
-        fields = {"outcome": "", "message": redact(message)}
-        self._step(key, "pending", event="not-sent", detail=message, fields=fields)
-
-    def finish(
-        self,
-        key: str,
-        outcome: Status,
-        *,
-        organunit_idcode: str | None = None,
-        login_name: str | None = None,
-        code: int | None = None,
-        message: str | None = None,
-        reconciled: bool = False,
-    ) -> None:
-        detail = outcome_detail(outcome, organunit_idcode, code, reconciled)
-        fields = {
-            "outcome": outcome,
-            "organunit_idcode": organunit_idcode or "",
-            "code": "" if code is None else str(code),
-            "message": "" if message is None else redact(message),
-        }
-        if reconciled:
-            fields["reconciled"] = "1"
-        if login_name:
-            fields["login_name"] = login_name
-        self._step(key, "done", bucket=outcome, event=outcome, detail=detail, fields=fields)
 
     # -- loading and claims ---------------------------------------------------------------------
 
@@ -152,11 +96,9 @@ class RedisJournal(LeasedStore[ClaimedRow]):
             values = record.wire_values()
             check_no_secret_names(values, where=f"run {self.run_id}")
             fields = {
+                **journal_data(record),
                 "row": str(row),
-                "organunit_name": record.organunit_name,
-                "name_key": record.name_key,
                 "group": record.name_key,
-                "login_name": record.login_name,
                 "record": json.dumps(values, ensure_ascii=False, separators=(",", ":")),
                 "reconciled": "0",
             }
@@ -209,8 +151,8 @@ class ClaimView(RedisJournal):
         self._owns = False
         self.claimed = tuple(keys)
 
-    def entries(self) -> dict[str, JournalEntry]:
-        return {entry.key: entry for entry in self._entries(self._siblings(self.claimed))}
+    def entries(self) -> list[JournalEntry]:
+        return self._entries(self._siblings(self.claimed))
 
 
 if TYPE_CHECKING:

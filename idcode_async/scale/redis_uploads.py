@@ -14,29 +14,31 @@ sent blindly.  Nothing here names the access token or the authorisation code.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Final, cast
+from typing import ClassVar, cast
 
 import attrs
 
-from .._denylist import check_no_secret_names
 from ..durable.store import LeaseLostError
-from ..uploads.manifest import EntryState, ManifestEntry, ManifestError, RequestRecord
-from .leased_store import LeasedStore, clean_text, decode
+from ..uploads.manifest import (
+    EntryState,
+    ManifestEntry,
+    ManifestError,
+    RequestRecord,
+    UploadManifest,
+)
+from .leased_store import LeasedStore, decode
 
 __all__ = ["LeaseLostError", "RedisUploadManifest"]
-
-_SENT: Final = ("intent", "unknown")
-"""The states a request leaves with an answer (or a lookup)."""
 
 
 class RedisUploadManifest(LeasedStore[ManifestEntry]):
     """The manifest of one shared upload run, as worker ``worker`` sees and writes it.
 
-    It has the methods of the executor's manifest protocol, so the upload executor's own
-    settling and reconciliation run on it; its writes are fenced by the worker's claims.
+    It implements the store contract (:class:`~idcode_async.durable.store.Store`), so the
+    upload executor's own settling and reconciliation run on it; its writes are fenced by the
+    worker's claims.
     """
 
     namespace: ClassVar = "upload"
@@ -49,39 +51,12 @@ class RedisUploadManifest(LeasedStore[ManifestEntry]):
     gated: ClassVar = True
     unique_field: ClassVar = "uploadcode_id"
 
+    outcomes: ClassVar = UploadManifest.outcomes
+    receipt_field: ClassVar = UploadManifest.receipt_field
+    code_field: ClassVar = "result_code"
+    allowed_from: ClassVar = UploadManifest.allowed_from
+
     path: Path | None = None
-
-    # -- facts ----------------------------------------------------------------------------------
-
-    def get_fact(self, name: str) -> Any:
-        text = self._redis.hget(self.keys.meta, f"fact.{name}")
-        return None if text is None else json.loads(str(text))
-
-    def set_fact(self, name: str, value: Any) -> None:
-        check_no_secret_names([name], where=f"upload run {self.run_id}")
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        self._redis.hset(self.keys.meta, f"fact.{name}", text)
-
-    def baseline(self) -> frozenset[str] | None:
-        ids = self.get_fact("baseline")
-        return None if ids is None else frozenset(str(i) for i in ids)
-
-    def set_baseline(self, ids: Iterable[str]) -> None:
-        """Record the baseline; refused once any request was attempted (it would hold ours)."""
-        if int(str(self._redis.hget(self.keys.counts, "submissions") or 0)):
-            raise ManifestError("a baseline must be taken before the first request is sent")
-        self.set_fact("baseline", sorted(ids))
-
-    def now_ms(self) -> int:
-        """Redis's clock: the one ``intent_ms`` is recorded with, on every worker alike."""
-        seconds, micros = cast(tuple[int, int], self._redis.time())
-        return int(seconds) * 1000 + int(micros) // 1000
-
-    # -- the plan -------------------------------------------------------------------------------
-
-    def adopt_plan(self, records: Sequence[RequestRecord]) -> bool:
-        """Requests enter a shared run through :meth:`load` (with their payloads)."""
-        raise ManifestError("load a shared upload run with load_upload / enqueue_upload")
 
     def load(self, record: RequestRecord, blob: str = "") -> EntryState:
         """Enter one request (and its 5011 chunk as text); returns its state in the run."""
@@ -102,11 +77,9 @@ class RedisUploadManifest(LeasedStore[ManifestEntry]):
         """Every request, in plan order (the executor counts accepted IDs of all workers)."""
         return self._items(cast(list[str], self._redis.zrange(self.keys.order, 0, -1)))
 
-    def entry(self, key: str) -> ManifestEntry:
+    def entry(self, key: str) -> ManifestEntry | None:
         found = self._items([self.keys.ident(key)])
-        if not found:
-            raise ManifestError(f"request {key} is not in upload run {self.run_id}")
-        return found[0]
+        return found[0] if found else None
 
     def stuck(self) -> list[tuple[ManifestEntry, str]]:
         """Requests set aside, with the reason."""
@@ -115,50 +88,6 @@ class RedisUploadManifest(LeasedStore[ManifestEntry]):
 
     def _items(self, ids: Sequence[str]) -> list[ManifestEntry]:
         return [_entry(fields) for fields in self._hashes(ids) if fields]
-
-    # -- transitions (fenced: only the holder) -----------------------------------------------------
-
-    def mark_intent(self, key: str) -> int:
-        return self._step(
-            key, "intent", allowed=("pending",), intent=True, event="intent", detail=None, fields={}
-        )
-
-    def mark_accepted(
-        self,
-        key: str,
-        uploadcode_id: str | None,
-        *,
-        reconciled: bool = False,
-        message: str | None = None,
-    ) -> None:
-        detail = " ".join(
-            p for p in (uploadcode_id, "reconciled" if reconciled else None, message) if p
-        )
-        fields = {
-            "uploadcode_id": uploadcode_id or "",
-            "reconciled": "1" if reconciled else "0",
-            "result_code": "",
-            "message": clean_text(message),
-        }
-        self._settle(key, "accepted", detail, fields)
-
-    def mark_unknown(self, key: str, message: str) -> None:
-        fields = {"message": clean_text(message)}
-        self._step(key, "unknown", allowed=_SENT, event="unknown", detail=message, fields=fields)
-
-    def mark_pending(self, key: str, message: str, *, event: str = "not-applied") -> None:
-        fields = {"message": clean_text(message)}
-        allowed = (*_SENT, "pending")
-        self._step(key, "pending", allowed=allowed, event=event, detail=message, fields=fields)
-
-    def mark_failed(self, key: str, code: int | None, message: str) -> None:
-        fields = {"result_code": "" if code is None else str(code), "message": clean_text(message)}
-        self._settle(
-            key, "failed", f"code={code} {message}" if code is not None else message, fields
-        )
-
-    def _settle(self, key: str, state: str, detail: str, fields: dict[str, str]) -> None:
-        self._step(key, state, allowed=_SENT, event=state, detail=detail, fields=fields)
 
 
 def _entry(fields: dict[str, str]) -> ManifestEntry:

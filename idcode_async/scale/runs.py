@@ -26,7 +26,6 @@ import attrs
 import httpx
 
 from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL, IdcodeClient
-from .._denylist import check_no_secret_names
 from .._errors import IdcodeError
 from .._retry import RetryPolicy
 from ..domain.regions import RegionDirectory
@@ -297,20 +296,7 @@ def load_run(
 
 def _store_invalid(redis: SyncRedis, keys: StoreKeys, invalid: Sequence[InvalidRow]) -> None:
     """The rows the pre-flight check refused, for the results; replaced by every load."""
-    records = []
-    for item in invalid:
-        record = item.record
-        outcome = RowOutcome(
-            row=item.row,
-            status="invalid",
-            organunit_name=None if record is None else record.organunit_name,
-            login_name=None if record is None else record.login_name,
-            message=item.reason,
-            key=None if record is None else record.key,
-        )
-        fields = outcome.as_record()
-        check_no_secret_names(fields, where="invalid rows")
-        records.append(json.dumps(fields, ensure_ascii=False))
+    records = [json.dumps(item.outcome().as_record(), ensure_ascii=False) for item in invalid]
     pipe = redis.pipeline(transaction=True)
     pipe.delete(keys.invalid)
     if records:
@@ -334,7 +320,7 @@ def run_results(redis: SyncRedis | str, run_id: str) -> list[RowOutcome]:
     with connection(redis) as client:
         journal = RedisJournal(client, run_id, worker="results")
         lines = cast(list[str], client.lrange(journal.keys.invalid, 0, -1))
-        entries = journal.entries().values()
+        entries = journal.entries()
     outcomes = [RowOutcome(**json.loads(line)) for line in lines]
     for entry in entries:
         common: dict[str, Any] = {

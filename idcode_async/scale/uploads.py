@@ -59,7 +59,7 @@ from ..uploads.plan import (
     UploadRequest,
 )
 from ..uploads.planner import plan_upload_async
-from ..uploads.reconcile import CategoryRef, remembered_category
+from ..uploads.reconcile import CategoryRef, baseline, remembered_category
 from ..uploads.spool import Workspace
 from ._redis import SyncRedis, connection
 from .claims import ClaimLoop, DrainSummary
@@ -394,7 +394,7 @@ async def verify_upload_run(
         with connection(redis_url) as sync:
             store = RedisUploadManifest(sync, run_id, worker="verify")
             company = read_config(sync, run_id).company_idcode
-            return store.entries(), store.baseline(), remembered_category(store), company
+            return store.entries(), baseline(store), remembered_category(store), company
 
-    entries, baseline, remembered, company = await anyio.to_thread.run_sync(read)
-    return await compare_with_centre(client, company, entries, baseline, category or remembered)
+    entries, before, remembered, company = await anyio.to_thread.run_sync(read)
+    return await compare_with_centre(client, company, entries, before, category or remembered)

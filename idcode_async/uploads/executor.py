@@ -48,9 +48,9 @@ import json
 import os
 import random
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal, Protocol, TypedDict, Unpack
+from typing import ClassVar, Final, Literal, TypedDict, Unpack
 
 import anyio
 import anyio.to_thread
@@ -73,7 +73,7 @@ from ..durable.engine import (
     write,
 )
 from ..durable.outcome import ErrorKind
-from ..durable.store import IntentStore
+from ..durable.store import Settlement, Store
 from ..endpoints import (
     UploadCodeFile,
     UploadCodeFixedLength,
@@ -87,7 +87,7 @@ from .codes_input import AsyncCodeSource
 from .manifest import (
     EntryState,
     ManifestEntry,
-    RequestRecord,
+    ManifestError,
     UploadManifest,
     describe_request,
     request_key,
@@ -109,10 +109,12 @@ from .reconcile import (
     Decision,
     Found,
     Undecidable,
+    baseline,
     category_records,
     decide,
     find_category,
     remembered_category,
+    set_baseline,
 )
 
 __all__ = [
@@ -241,34 +243,6 @@ class UploadResult:
             f"{self.sent} sent by this run; {self.duplicates.count} duplicate and "
             f"{self.rejected.count} rejected lines"
         )
-
-
-class ManifestStore(IntentStore, Protocol):
-    """The manifest as the executor uses it: :class:`UploadManifest` (SQLite, one process),
-    or the shared manifest of a multi-worker upload (``idcode_async.scale``), whose fenced
-    writes refuse a worker that lost its claim.  The engine's store protocol plus what the
-    uploads read back, so that both settle requests and reconcile lost answers with the same
-    code (this module's and :mod:`.reconcile`)."""
-
-    def adopt_plan(self, records: Sequence[RequestRecord]) -> bool: ...
-    def set_fact(self, name: str, value: Any) -> None: ...
-    def get_fact(self, name: str) -> Any: ...
-    def baseline(self) -> frozenset[str] | None: ...
-    def set_baseline(self, ids: Iterable[str]) -> None: ...
-    def entries(self) -> list[ManifestEntry]: ...
-    def entry(self, key: str) -> ManifestEntry: ...
-    def reset_failed(self) -> int: ...
-    def mark_accepted(
-        self,
-        key: str,
-        uploadcode_id: str | None,
-        *,
-        reconciled: bool = False,
-        message: str | None = None,
-    ) -> None: ...
-    def mark_pending(self, key: str, message: str, *, event: str = "not-applied") -> None: ...
-    def mark_failed(self, key: str, code: int | None, message: str) -> None: ...
-    def now_ms(self) -> int: ...
 
 
 class UploadAbortedError(IdcodeError):
@@ -418,6 +392,8 @@ async def upload_codes(
                 on_progress(UploadProgress(phase="planning"))
             with await plan_upload_async(codes, options=options, spool_dir=spool) as plan:
                 plan_seconds = anyio.current_time() - started
+                records = [describe_request(r, seq) for seq, r in enumerate(plan.requests, 1)]
+                await write(store.adopt_plan, records)
                 run = UploadSession(
                     client=client,
                     manifest=store,
@@ -477,7 +453,7 @@ class UploadSession:
     """
 
     client: IdcodeClient
-    manifest: ManifestStore
+    manifest: Store[ManifestEntry]
     plan: UploadPlan | None
     company_idcode: str
     category_reg_id: str
@@ -521,7 +497,7 @@ class UploadSession:
     def halt(self) -> anyio.Event:
         return self.engine.halt
 
-    async def _entries(self) -> list[ManifestEntry]:
+    async def _entries(self) -> Sequence[ManifestEntry]:
         return await anyio.to_thread.run_sync(self.manifest.entries)
 
     def _progress(self) -> None:
@@ -550,9 +526,7 @@ class UploadSession:
     # -- before sending ---------------------------------------------------------------------
 
     async def prepare(self, *, retry_failed: bool) -> None:
-        assert self.plan is not None, "prepare() needs the whole plan"
-        records = [describe_request(r, seq) for seq, r in enumerate(self.plan.requests, 1)]
-        await write(self.manifest.adopt_plan, records)
+        """Count the manifest's requests (its plan adopted), those earlier runs settled."""
         if retry_failed:
             await write(self.manifest.reset_failed)
         entries = await self._entries()
@@ -618,7 +592,7 @@ class UploadSession:
             e.state is EntryState.PENDING for e in entries
         ):
             return
-        if await anyio.to_thread.run_sync(self.manifest.baseline) is not None:
+        if await anyio.to_thread.run_sync(baseline, self.manifest) is not None:
             return
         category = await self._category()
         if category is None:
@@ -630,7 +604,7 @@ class UploadSession:
             logger.warning("upload: no baseline: 502 failed: %s", redact(str(exc)))
             return
         ids = [r.uploadcode_id for r in records if r.uploadcode_id is not None]
-        await write(self.manifest.set_baseline, ids)
+        await write(set_baseline, self.manifest, ids)
 
     async def reconcile(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
         """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all).
@@ -646,13 +620,13 @@ class UploadSession:
                 if decision.others:
                     note += f"; the centre holds these codes also in {', '.join(decision.others)}"
                     logger.warning("upload: request #%d: %s", entry.seq, note)
-                await write(
-                    self.manifest.mark_accepted,
-                    entry.key,
-                    decision.uploadcode_id,
+                done = Settlement(
+                    outcome="accepted",
+                    receipt=decision.uploadcode_id,
                     reconciled=True,
                     message=note,
                 )
+                await write(self.manifest.settle, entry.key, done)
                 self.reconciled += 1
                 self._count_done(entry)
                 self._progress()
@@ -682,7 +656,7 @@ class UploadSession:
         if category is None:
             reason = f"the centre's records cannot be read: {self.category_problem}"
             return {e.key: Undecidable(reason) for e in entries}
-        baseline = await anyio.to_thread.run_sync(self.manifest.baseline)
+        before = await anyio.to_thread.run_sync(baseline, self.manifest)
         decisions: dict[str, Decision] = {}
         for round_ in (1, 2):
             try:
@@ -695,7 +669,7 @@ class UploadSession:
                 for e in await self._entries()
                 if e.accepted and e.uploadcode_id is not None
             }
-            known = claimed | set(baseline or ())
+            known = claimed | set(before or ())
             listed = {r.uploadcode_id for r in records}
             if known and not known & listed:
                 reason = (
@@ -711,7 +685,7 @@ class UploadSession:
                 entries,
                 self.requests,
                 records,
-                baseline=baseline,
+                baseline=before,
                 claimed=claimed,
             )
             now_ms = self.manifest.now_ms()
@@ -757,7 +731,7 @@ class UploadSession:
     """No answer of 5011–5014 means "these codes are there already": every refusal fails."""
 
     @property
-    def store(self) -> ManifestStore:
+    def store(self) -> Store[ManifestEntry]:
         return self.manifest
 
     def key(self, item: ManifestEntry) -> str:
@@ -777,6 +751,8 @@ class UploadSession:
         self.phase = "reconciling"
         self._progress()
         fresh = await anyio.to_thread.run_sync(self.manifest.entry, item.key)
+        if fresh is None:  # pragma: no cover - the item came from this manifest
+            raise ManifestError(f"request {item.key} is not in the manifest")
         decision = (await self.reconcile([fresh]))[item.key]
         self.phase = "uploading"
         if isinstance(decision, Found):
@@ -786,7 +762,8 @@ class UploadSession:
         return Leave()
 
     async def accepted(self, item: ManifestEntry, answer: UploadCodeResponse) -> EntryState:
-        await write(self.manifest.mark_accepted, item.key, answer.uploadcode_id)
+        done = Settlement(outcome="accepted", receipt=answer.uploadcode_id)
+        await write(self.manifest.settle, item.key, done)
         self._count_done(item)
         self._progress()
         return EntryState.ACCEPTED
@@ -794,7 +771,8 @@ class UploadSession:
     async def refused(
         self, item: ManifestEntry, error: ApiError, kind: ErrorKind, *, maybe_sent: bool
     ) -> EntryState:
-        await write(self.manifest.mark_failed, item.key, error.code, redact(str(error)))
+        refused = Settlement(outcome="failed", code=error.code, message=redact(str(error)))
+        await write(self.manifest.settle, item.key, refused)
         if error.code in STOP_CODES:
             self.engine.abort(f"the centre refused the target ({error.code}: {error.message})")
         return EntryState.FAILED

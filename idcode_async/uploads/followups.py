@@ -39,7 +39,7 @@ from ..endpoints import (
 )
 from ..endpoints.codes import CodeType
 from .manifest import EntryState, ManifestEntry, UploadManifest
-from .reconcile import CategoryRef, category_records, fits, remembered_category
+from .reconcile import CategoryRef, baseline, category_records, fits, remembered_category
 
 __all__ = [
     "FetchedCodes",
@@ -276,13 +276,13 @@ async def verify_upload(
         owned = True
     try:
         entries = await anyio.to_thread.run_sync(store.entries)
-        baseline = await anyio.to_thread.run_sync(store.baseline)
+        before = await anyio.to_thread.run_sync(baseline, store)
         if category is None:
             category = await anyio.to_thread.run_sync(remembered_category, store)
     finally:
         if owned:
             store.close()
-    return await compare_with_centre(client, company_idcode, entries, baseline, category)
+    return await compare_with_centre(client, company_idcode, entries, before, category)
 
 
 async def compare_with_centre(

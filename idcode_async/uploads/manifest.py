@@ -52,7 +52,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -190,6 +190,8 @@ class UploadManifest(SqliteStore[ManifestEntry]):
     kind = "manifest"
     item_word = "request"
     entry_type = ManifestEntry
+    outcomes = ("accepted", "failed")
+    receipt_field = "uploadcode_id"
     renames: ClassVar[Mapping[str, str]] = {"code": "result_code", "receipt": "uploadcode_id"}
     error = ManifestError
     locked_error = ManifestLockedError
@@ -204,17 +206,6 @@ class UploadManifest(SqliteStore[ManifestEntry]):
 
     def __repr__(self) -> str:
         return f"UploadManifest({str(self.path) if self.path else ':memory:'!r})"
-
-    def baseline(self) -> frozenset[str] | None:
-        """Upload IDs of the category before this manifest's first request, if known."""
-        ids = self.get_fact("baseline")
-        return None if ids is None else frozenset(str(i) for i in ids)
-
-    def set_baseline(self, ids: Iterable[str]) -> None:
-        """Record the baseline; refused once any request was attempted (it would hold ours)."""
-        if self._read("SELECT 1 FROM items WHERE attempts > 0 LIMIT 1"):
-            raise ManifestError("a baseline must be taken before the first request is sent")
-        self.set_fact("baseline", sorted(ids))
 
     def adopt_plan(self, records: Sequence[RequestRecord]) -> bool:
         """Enter the plan's requests; ``True`` if the manifest was new (or replaced).
@@ -249,50 +240,11 @@ class UploadManifest(SqliteStore[ManifestEntry]):
                 self._insert(db, r.key, r.seq, data, "planned")
             return True
 
-    def entries(self) -> list[ManifestEntry]:
-        """Every request, in plan order."""
-        return self._items()
-
-    def entry(self, key: str) -> ManifestEntry:
-        found = super().entry(key)
-        if found is None:
-            raise ManifestError(f"request {key} is not in the manifest")
-        return found
-
     def counts(self) -> dict[EntryState, int]:
         """Requests by state (every state present, zeros included)."""
         rows = self._read("SELECT COALESCE(outcome, state), COUNT(*) FROM items GROUP BY 1")
         found = {EntryState(state): n for state, n in rows}
         return {state: found.get(state, 0) for state in EntryState}
-
-    def mark_accepted(
-        self,
-        key: str,
-        uploadcode_id: str | None,
-        *,
-        reconciled: bool = False,
-        message: str | None = None,
-    ) -> None:
-        """The centre holds the request's codes (as batch ``uploadcode_id`` when known)."""
-        detail = " ".join(
-            p for p in (uploadcode_id, "reconciled" if reconciled else None, message) if p
-        )
-        self._move(
-            key,
-            "done",
-            "accepted",
-            detail or None,
-            outcome="accepted",
-            receipt=uploadcode_id,
-            reconciled=reconciled,
-            code=None,
-            message=message,
-        )
-
-    def mark_failed(self, key: str, code: int | None, message: str) -> None:
-        """The centre refused the request (nothing was uploaded)."""
-        detail = f"code={code} {message}" if code is not None else message
-        self._move(key, "done", "failed", detail, outcome="failed", code=code, message=message)
 
     def _state(self, state: str, outcome: str | None) -> EntryState:
         return EntryState(outcome or state)

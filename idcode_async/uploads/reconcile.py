@@ -49,28 +49,28 @@ What is not decidable, and the stance taken:
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from typing import Any, Protocol
 
 import attrs
 
 from .._client import IdcodeClient
 from .._errors import IdcodeError, NotFoundError
+from ..durable.store import Store
 from ..endpoints import (
     CodeRecord,
     CodeRecordByCategory,
     IdcodeInfoBase,
     UploadedCodes,
 )
-from .manifest import ManifestEntry
+from .manifest import ManifestEntry, ManifestError
 from .plan import CodeFile, CodeList, UploadRequest
 
 __all__ = [
     "Absent",
     "CategoryRef",
     "Decision",
-    "FactStore",
     "Found",
     "Undecidable",
+    "baseline",
     "candidates",
     "category_records",
     "decide",
@@ -78,6 +78,7 @@ __all__ = [
     "fits",
     "matches_content",
     "remembered_category",
+    "set_baseline",
     "strip_category",
 ]
 
@@ -117,14 +118,20 @@ class CategoryRef:
         )
 
 
-class FactStore(Protocol):
-    """Where a run keeps its facts: the SQLite :class:`~.manifest.UploadManifest`, or the
-    shared Redis manifest of a multi-worker upload (:mod:`idcode_async.scale`)."""
+def baseline(manifest: Store[ManifestEntry]) -> frozenset[str] | None:
+    """Upload IDs of the category before the manifest's first request, if known."""
+    ids = manifest.get_fact("baseline")
+    return None if ids is None else frozenset(str(i) for i in ids)
 
-    def get_fact(self, name: str) -> Any: ...
+
+def set_baseline(manifest: Store[ManifestEntry], ids: Iterable[str]) -> None:
+    """Record the baseline; refused once any request was attempted (it would hold ours)."""
+    if any(e.attempts for e in manifest.entries()):
+        raise ManifestError("a baseline must be taken before the first request is sent")
+    manifest.set_fact("baseline", sorted(ids))
 
 
-def remembered_category(manifest: FactStore) -> CategoryRef | None:
+def remembered_category(manifest: Store[ManifestEntry]) -> CategoryRef | None:
     """The category a run of ``manifest`` looked up (or was given), if any."""
     known = manifest.get_fact("category")
     if not isinstance(known, dict):

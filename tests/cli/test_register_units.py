@@ -208,7 +208,7 @@ def test_ctrl_c_once_finishes_the_row_and_prints_a_complete_resume_command(
     assert TEST_ACCESS_TOKEN not in hint
     assert TEST_AUTH_CODE not in hint
     with SqliteJournal(journal) as store:
-        assert sorted(e.state.value for e in store.entries().values()) == [
+        assert sorted(e.state.value for e in store.entries()) == [
             "done",
             "pending",
             "pending",
@@ -230,7 +230,7 @@ def test_ctrl_c_twice_abandons_the_request_and_journals_it_unknown(tmp_path, san
     assert "a request in flight was abandoned" in result.stderr
     assert "resume with: idcode register-units" in result.stderr
     with SqliteJournal(tmp_path / "r.db") as store:
-        states = sorted(e.state.value for e in store.entries().values())
+        states = sorted(e.state.value for e in store.entries())
     assert states == ["pending", "pending", "unknown"]
 
 

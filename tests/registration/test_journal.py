@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from idcode_async.durable.store import Settlement
 from idcode_async.registration import JournalError, JournalLockedError, RowState, SqliteJournal
 
-ROWS = [("k1", 2, "甲公司", "甲公司", "L1"), ("k2", 3, "乙公司", "乙公司", "L2")]
+ROWS = [
+    ("k1", 2, {"organunit_name": "甲公司", "name_key": "甲公司", "login_name": "L1"}),
+    ("k2", 3, {"organunit_name": "乙公司", "name_key": "乙公司", "login_name": "L2"}),
+]
 
 
 @pytest.fixture
@@ -45,7 +49,9 @@ def test_states_from_pending_to_done(journal):
     journal.mark_unknown("k1", "ReadTimeout")
     assert journal.entry("k1").maybe_sent
     journal.mark_intent("k1")
-    journal.finish("k1", "registered", organunit_idcode="i.86.110105.1", login_name="L1X")
+    journal.settle(
+        "k1", Settlement(outcome="registered", receipt="i.86.110105.1", data={"login_name": "L1X"})
+    )
     entry = journal.entry("k1")
     assert entry.settled
     assert (entry.outcome, entry.organunit_idcode, entry.login_name, entry.attempts) == (
@@ -60,8 +66,13 @@ def test_states_from_pending_to_done(journal):
 
 def test_add_pending_is_idempotent_and_follows_moved_rows(journal):
     journal.mark_intent("k1")
-    journal.add_pending([("k1", 9, "甲公司", "甲公司", "L1"), ("k3", 4, "丙", "丙", "L3")])
-    entries = journal.entries()
+    journal.add_pending(
+        [
+            ("k1", 9, {"organunit_name": "甲公司", "name_key": "甲公司", "login_name": "L1"}),
+            ("k3", 4, {"organunit_name": "丙", "name_key": "丙", "login_name": "L3"}),
+        ]
+    )
+    entries = {e.key: e for e in journal.entries()}
     assert set(entries) == {"k1", "k2", "k3"}
     assert entries["k1"].row == 9
     assert entries["k1"].state is RowState.IN_FLIGHT  # a re-read never resets a row
@@ -72,7 +83,7 @@ def test_unknown_rows_and_bad_outcomes_are_refused(journal):
     with pytest.raises(JournalError, match="not in the journal"):
         journal.mark_intent("nope")
     with pytest.raises(JournalError, match="not a journal outcome"):
-        journal.finish("k1", "invalid")
+        journal.settle("k1", Settlement(outcome="invalid"))
 
 
 def test_done_requires_an_outcome_at_the_schema_level(journal):
@@ -83,8 +94,8 @@ def test_done_requires_an_outcome_at_the_schema_level(journal):
 
 
 def test_reset_failed_puts_failed_rows_back(journal):
-    journal.finish("k1", "failed", code=30002, message="解析地址格式不正确")
-    journal.finish("k2", "existing", code=10007)
+    journal.settle("k1", Settlement(outcome="failed", code=30002, message="解析地址格式不正确"))
+    journal.settle("k2", Settlement(outcome="existing", code=10007))
     assert journal.reset_failed() == 1
     assert journal.entry("k1").state is RowState.PENDING
     assert journal.entry("k1").outcome is None
@@ -115,9 +126,13 @@ CRASH = textwrap.dedent(
     """
     import os, signal, sys
     from idcode_async.registration.journal import SqliteJournal
+    from idcode_async.durable.store import Settlement
     j = SqliteJournal(sys.argv[1])
-    j.add_pending([("k1", 2, "甲公司", "甲公司", "L1"), ("k2", 3, "乙公司", "乙公司", "L2")])
-    j.finish("k2", "registered", organunit_idcode="i.86.1.2")
+    names = (("k1", 2, "甲公司", "L1"), ("k2", 3, "乙公司", "L2"))
+    j.add_pending(
+        [(k, r, {"organunit_name": n, "name_key": n, "login_name": u}) for k, r, n, u in names]
+    )
+    j.settle("k2", Settlement(outcome="registered", receipt="i.86.1.2"))
     j.mark_intent("k1")
     os.kill(os.getpid(), signal.SIGKILL)
     """
@@ -129,7 +144,7 @@ def test_sigkill_after_intent_leaves_the_row_in_flight_and_the_lock_free(tmp_pat
     done = subprocess.run([sys.executable, "-c", CRASH, str(path)], check=False)
     assert done.returncode == -9
     with SqliteJournal(path) as journal:  # the kernel released the dead run's lock
-        entries = journal.entries()
+        entries = {e.key: e for e in journal.entries()}
     assert entries["k1"].state is RowState.IN_FLIGHT
     assert entries["k1"].attempts == 1
     assert entries["k2"].outcome == "registered"
@@ -142,7 +157,10 @@ def test_no_secret_reaches_the_file(tmp_path):
         journal.add_pending(ROWS)
         journal.mark_intent("k1")
         journal.mark_unknown("k1", f"POST /x?access_token={token}&hash=ABC&auth_code={auth_code}")
-        journal.finish("k2", "failed", message=f'{{"access_token": "{token}"}} login_pwd=123456')
+        journal.settle(
+            "k2",
+            Settlement(outcome="failed", message=f'{{"access_token": "{token}"}} login_pwd=123456'),
+        )
         assert "access_token=***" in journal.entry("k1").message
     content = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     for secret in (token, auth_code, "123456", "hash=ABC"):

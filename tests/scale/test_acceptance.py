@@ -240,7 +240,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(served, re
 
 
 def in_flight_rows(journal: RedisJournal) -> list[str]:
-    return [k for k, e in journal.entries().items() if e.state.value == "in_flight"]
+    return [e.key for e in journal.entries() if e.state.value == "in_flight"]
 
 
 @pytest.mark.parametrize("signals", [1, 2])

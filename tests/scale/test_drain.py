@@ -142,7 +142,7 @@ async def test_a_dead_workers_rows_are_settled_with_307_before_any_resend(
     assert summary.registered == 8
     assert summary.reconciled == 1
     assert_exactly_once(sandbox, base_url, [str(r["organunit_name"]) for r in valid])
-    entries = dead.entries()
+    entries = {e.key: e for e in dead.entries()}
     assert (entries[sent.entry.key].attempts, entries[sent.entry.key].reconciled) == (1, True)
     assert (entries[unsent.entry.key].attempts, entries[unsent.entry.key].reconciled) == (2, False)
     assert entries[untouched.entry.key].attempts == 1

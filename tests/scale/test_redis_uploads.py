@@ -15,6 +15,7 @@ import anyio
 import pytest
 
 from idcode_async import IdcodeClient, RetryPolicy
+from idcode_async.durable.store import Settlement
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
 from idcode_async.scale import LeaseLostError, RedisUploadManifest
 from idcode_async.scale.drain import drain_run
@@ -107,7 +108,9 @@ def test_a_crashed_workers_intent_is_taken_over_in_intent_state(sync_redis):
     assert taken.maybe_sent
     assert taken.intent_ms is not None
     with pytest.raises(LeaseLostError):
-        dead.mark_accepted(entry.key, "123")  # the late answer is refused
+        dead.settle(
+            entry.key, Settlement(outcome="accepted", receipt="123")
+        )  # the late answer is refused
     events = [e["event"] for e in heir.events() if e.get("key") == heir.keys.item(entry.key)[-32:]]
     assert events == ["request", "claimed", "intent", "lease-expired", "claimed"]
 
@@ -119,13 +122,13 @@ def test_accepted_requests_drop_their_chunk_and_own_their_batch_id(sync_redis):
     chunk, other = entries[2], entries[3]
     assert store.blob(chunk.key) is not None
     with pytest.raises(ManifestError, match="cannot go from pending to accepted"):
-        store.mark_accepted(chunk.key, "7")  # no intent, no answer
+        store.settle(chunk.key, Settlement(outcome="accepted", receipt="7"))  # no intent, no answer
     store.mark_intent(chunk.key)
-    store.mark_accepted(chunk.key, "7")
+    store.settle(chunk.key, Settlement(outcome="accepted", receipt="7"))
     assert store.blob(chunk.key) is None
     store.mark_intent(other.key)
     with pytest.raises(ManifestError, match="already another request's"):
-        store.mark_accepted(other.key, "7")
+        store.settle(other.key, Settlement(outcome="accepted", receipt="7"))
     counts = store.counts()
     assert (counts.accepted, counts.accepted_codes, counts.intent) == (1, chunk.count, 1)
 

@@ -31,6 +31,7 @@ from idcode_async.uploads import (
     verify_upload,
 )
 from idcode_async.uploads.manifest import describe_request
+from idcode_async.uploads.reconcile import set_baseline
 
 from .target import Target, register_target
 
@@ -211,7 +212,7 @@ async def test_a_request_killed_before_reaching_the_centre_is_sent_once(
     path = tmp_path / "m.db"
     with plan_upload(codes, options=OPTIONS) as plan, UploadManifest(path) as manifest:
         manifest.adopt_plan([describe_request(r, i) for i, r in enumerate(plan.requests, 1)])
-        manifest.set_baseline([])
+        set_baseline(manifest, [])
         intent = manifest.entries()[2]
         manifest.mark_intent(intent.key)  # then the process died: nothing was sent
     result = await upload(sandbox_client, target, codes, manifest=path)
@@ -227,7 +228,7 @@ async def test_undecidable_requests_stop_the_run_after_the_rest_is_uploaded(
     codes = mixed_codes()
     manifest = tmp_path / "m.db"
     with UploadManifest(manifest) as prepared:
-        prepared.set_baseline([])  # taken already: the next 502 is the reconciliation's
+        set_baseline(prepared, [])  # taken already: the next 502 is the reconciliation's
     sandbox.faults.schedule("drop_after", endpoint=5011, times=1)
     sandbox.faults.schedule("html_502", endpoint=502, times=FAST.max_retries + 1)
     with pytest.raises(UnresolvedUploadError) as caught:

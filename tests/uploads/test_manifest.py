@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from idcode_async.durable.store import StoreLockedError
+from idcode_async.durable.store import Settlement, StoreLockedError
 from idcode_async.uploads import (
     CodeFile,
     CodeList,
@@ -26,6 +26,7 @@ from idcode_async.uploads import (
     request_key,
 )
 from idcode_async.uploads.manifest import describe_request
+from idcode_async.uploads.reconcile import baseline, set_baseline
 
 
 def records(*requests):
@@ -106,7 +107,9 @@ def test_transitions_and_event_log(tmp_path: Path):
         manifest.mark_pending(key, "busy")
         assert manifest.mark_intent(key) == 2
         manifest.mark_unknown(key, "ReadTimeout")
-        manifest.mark_accepted(key, "10030000000000000001", reconciled=True)
+        manifest.settle(
+            key, Settlement(outcome="accepted", receipt="10030000000000000001", reconciled=True)
+        )
         entry = manifest.entry(key)
         assert (entry.state, entry.uploadcode_id, entry.attempts, entry.reconciled) == (
             EntryState.ACCEPTED,
@@ -131,7 +134,7 @@ def test_failed_requests_go_back_to_pending_only_when_asked(tmp_path: Path):
     with UploadManifest(tmp_path / "m.db") as manifest:
         manifest.adopt_plan(records(LIST))
         manifest.mark_intent(key)
-        manifest.mark_failed(key, 59999, "文件内容错误")
+        manifest.settle(key, Settlement(outcome="failed", code=59999, message="文件内容错误"))
         assert manifest.entry(key).result_code == 59999
         assert manifest.reset_failed() == 1
         assert manifest.entry(key).state is EntryState.PENDING
@@ -140,12 +143,12 @@ def test_failed_requests_go_back_to_pending_only_when_asked(tmp_path: Path):
 def test_baseline_only_before_the_first_request(tmp_path: Path):
     with UploadManifest(tmp_path / "m.db") as manifest:
         manifest.adopt_plan(records(RANGE))
-        assert manifest.baseline() is None
-        manifest.set_baseline(["2", "1"])
-        assert manifest.baseline() == frozenset({"1", "2"})
+        assert baseline(manifest) is None
+        set_baseline(manifest, ["2", "1"])
+        assert baseline(manifest) == frozenset({"1", "2"})
         manifest.mark_intent(request_key(RANGE))
         with pytest.raises(ManifestError, match="before the first request"):
-            manifest.set_baseline([])
+            set_baseline(manifest, [])
 
 
 def test_an_intent_survives_sigkill(tmp_path: Path):
@@ -199,8 +202,8 @@ def test_one_upload_id_belongs_to_one_request(tmp_path: Path):
         manifest.adopt_plan(records(RANGE, FIXED))
         for key in (first, second):
             manifest.mark_intent(key)
-        manifest.mark_accepted(first, "10030000000000000001")
+        manifest.settle(first, Settlement(outcome="accepted", receipt="10030000000000000001"))
         with pytest.raises(ManifestError, match="UNIQUE"):
-            manifest.mark_accepted(second, "10030000000000000001")
+            manifest.settle(second, Settlement(outcome="accepted", receipt="10030000000000000001"))
         assert manifest.entry(second).state is EntryState.INTENT  # nothing was written
         assert [e.event for e in manifest.events(second)] == ["planned", "intent"]
