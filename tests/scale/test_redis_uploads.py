@@ -217,15 +217,17 @@ async def test_a_taken_over_intent_is_reconciled_before_any_resend(
         auth_code=TEST_AUTH_CODE,
         base_url=base_url,
         options=OPTIONS,
-        lease=0.5,
-        timeout=0.4,
-        upload_timeout=0.4,
-        grace=0.2,
+        # timeouts well above a loaded machine's answer time: an attempt that timed out would
+        # be looked up and counted, and the counts below are exact
+        lease=2.0,
+        timeout=1.5,
+        upload_timeout=1.5,
+        grace=0.3,
     )
     from idcode_async.scale._redis import connect_sync
 
     sync = connect_sync(redis_url)
-    dead = RedisUploadManifest(sync, run, worker="dead", lease=0.5)
+    dead = RedisUploadManifest(sync, run, worker="dead", lease=2.0)
     entries = dead.claim(5).items
     chunk = entries[2]
     dead.mark_intent(chunk.key)  # the intent, then the crash (before or after the request)
@@ -243,7 +245,7 @@ async def test_a_taken_over_intent_is_reconciled_before_any_resend(
                     version="2.0",
                 )
             )
-    await anyio.sleep(0.6)
+    await anyio.sleep(2.1)  # the dead worker's lease runs out
     summary = await drain_run(
         redis_url, run, access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, worker="heir"
     )
