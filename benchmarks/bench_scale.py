@@ -44,7 +44,6 @@ from idcode_async.scale import enqueue_jobs, load_run
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.keys import PaceKeys
 from idcode_async.scale.local import local_redis
-from idcode_async.scale.redis_pacer import pace_log
 
 
 def units(count: int, batch: int) -> list[UnitRegistration]:
@@ -114,13 +113,14 @@ def scenario(
             raise SystemExit(f"a worker ended with {process.returncode}")
     wall = time.monotonic() - started
     starts = stats(base_url)["submission_starts_ms"]["309"][before:]
-    log = pace_log(client.lrange(PaceKeys.for_token(TEST_ACCESS_TOKEN).log, logged, -1))
+    lines = client.lrange(PaceKeys.for_token(TEST_ACCESS_TOKEN).log, logged, -1)
+    log = [[int(value) / 1e6 for value in line.split()] for line in lines]  # grant end pause lane
     client.close()
     if len(starts) != rows:
         raise SystemExit(f"expected {rows} submissions, the server saw {len(starts)}")
     intervals = [(b - a) / 1000 for a, b in itertools.pairwise(starts)]
-    service = statistics.fmean(r.service for r in log)
-    drawn = statistics.fmean(r.pause for r in log[:-1])
+    service = statistics.fmean(ended - granted for granted, ended, _, _ in log)
+    drawn = statistics.fmean(pause for _, _, pause, _ in log[:-1])
     expected = drawn + service
     mean = statistics.fmean(intervals)
     return {

@@ -33,7 +33,6 @@ __all__ = [
     "Interval",
     "LocalPacer",
     "Pacer",
-    "check_concurrency",
 ]
 
 DEFAULT_MIN_INTERVAL = 0.5
@@ -68,13 +67,6 @@ class Interval:
         return rng.uniform(self.minimum, self.maximum)
 
 
-def check_concurrency(concurrency: int) -> int:
-    """How many lanes a pace has: at least one."""
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
-    return concurrency
-
-
 @runtime_checkable
 class Pacer(Protocol):
     """Grants submission slots.
@@ -89,7 +81,40 @@ class Pacer(Protocol):
     def slot(self) -> AbstractAsyncContextManager[None]: ...
 
 
-class LocalPacer:
+class PacerSettings:
+    """What every pacer is configured with: the pause bounds (the rule of :class:`Interval`),
+    ``concurrency`` lanes (at least one), and the ``rng`` and ``sleep`` tests may inject."""
+
+    def __init__(
+        self,
+        min_interval: float,
+        max_interval: float,
+        concurrency: int,
+        rng: random.Random | None,
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        self.interval = Interval(float(min_interval), float(max_interval))
+        self.min_interval = self.interval.minimum
+        self.max_interval = self.interval.maximum
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        self.concurrency = concurrency
+        self._rng = rng if rng is not None else random.Random()
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(min_interval={self.min_interval}, "
+            f"max_interval={self.max_interval}, concurrency={self.concurrency})"
+        )
+
+    @property
+    def mean_interval(self) -> float:
+        """The mean pause between the end of a submission and the next start in its lane."""
+        return self.interval.mean
+
+
+class LocalPacer(PacerSettings):
     """An in-process pacer: ``concurrency`` lanes, each pausing uniform(min, max) between
     the end of one submission and the start of the next.
 
@@ -109,34 +134,15 @@ class LocalPacer:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self.interval = Interval(float(min_interval), float(max_interval))
-        self.min_interval = self.interval.minimum
-        self.max_interval = self.interval.maximum
-        self.concurrency = check_concurrency(concurrency)
+        super().__init__(min_interval, max_interval, concurrency, rng, sleep)
         self._clock = clock
-        self._sleep = sleep
-        self._rng = rng if rng is not None else random.Random()
         self._semaphore = anyio.Semaphore(concurrency)
         self._ready = [-math.inf] * concurrency
         """When each lane may next start a submission (clock seconds)."""
         self._free = list(range(concurrency))
 
-    def __repr__(self) -> str:
-        return (
-            f"LocalPacer(min_interval={self.min_interval}, max_interval={self.max_interval}, "
-            f"concurrency={self.concurrency})"
-        )
-
-    @property
-    def mean_interval(self) -> float:
-        """The mean pause between the end of a submission and the next start in its lane."""
-        return self.interval.mean
-
-    def slot(self) -> AbstractAsyncContextManager[None]:
-        return self._slot()
-
     @asynccontextmanager
-    async def _slot(self) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncIterator[None]:
         async with self._semaphore:
             lane = min(self._free, key=self._ready.__getitem__)
             self._free.remove(lane)

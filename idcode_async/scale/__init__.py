@@ -47,7 +47,6 @@ if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .redis_journal import RedisJournal as RedisJournal
     from .redis_pacer import PaceConflictError as PaceConflictError
     from .redis_pacer import RedisPacer as RedisPacer
-    from .redis_pacer import SlotRecord as SlotRecord
     from .redis_uploads import RedisUploadManifest as RedisUploadManifest
     from .runs import LoadReport as LoadReport
     from .runs import RunConfig as RunConfig
@@ -77,7 +76,7 @@ _MODULES = {
     "drain": ("drain_run",),
     "leased_store": ("RunCounts",),
     "redis_journal": ("ClaimView", "LeaseLostError", "RedisJournal"),
-    "redis_pacer": ("PaceConflictError", "RedisPacer", "SlotRecord"),
+    "redis_pacer": ("PaceConflictError", "RedisPacer"),
     "redis_uploads": ("RedisUploadManifest",),
     "runs": (
         "LoadReport",

@@ -13,7 +13,8 @@ drawn for it), its holder and lease expiry (``h<i>``/``x<i>``) and when it was g
 submission ended by the expiry at the latest, so the lane's next start is no earlier than the
 expiry), then takes the free lane that is ready soonest, or answers how long to wait; *renew*
 extends the holder's lease every third of it while the body runs; *release* sets the lane's
-next start to *now + pause* and logs the slot.
+next start to *now + pause* and logs the slot (``grant end pause lane`` in µs, the last
+``history`` slots of the token: for operators and the acceptance tests).
 
 **Clocks.**  Every time in the state is Redis's own (``TIME``, read inside the scripts); a
 worker only ever receives *durations* ("wait 412 ms") and sleeps them with ``anyio.sleep``, so
@@ -40,19 +41,15 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final
 
 import anyio
-import attrs
 
-from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval, check_concurrency
-from ._redis import ResponseError, Script, SyncRedis, microseconds, run_sync
+from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, PacerSettings
+from ._redis import ResponseError, SyncRedis, microseconds, run_sync
 from .keys import PaceKeys
 
-if TYPE_CHECKING:
-    from ..pacing import Pacer
-
-__all__ = ["DEFAULT_SLOT_LEASE", "PaceConflictError", "RedisPacer", "SlotRecord"]
+__all__ = ["DEFAULT_SLOT_LEASE", "PaceConflictError", "RedisPacer"]
 
 logger = logging.getLogger("idcode_async.scale")
 
@@ -62,26 +59,20 @@ DEFAULT_SLOT_LEASE: Final = 10.0
 _KEEP_US: Final = 60_000_000
 """How long the state outlives its last use (µs): far beyond any pause, so idle state expires."""
 
-_PRELUDE: Final = """
+_PRELUDE: Final = f"""
+local key, log, holder, lease = KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local function num(v) if v then return tonumber(v) end return 0 end
 local function fmt(x) return string.format('%.0f', x) end
-local function keep_for(key, us)
-  local want = math.floor(us / 1000)
+local function keep_for(us)
+  local want = math.floor((us + {_KEEP_US}) / 1000)
   if redis.call('PTTL', key) < want then redis.call('PEXPIRE', key, want) end
 end
 """
 
-_ACQUIRE: Final = (
-    _PRELUDE
-    + """
-local key = KEYS[1]
-local holder = ARGV[1]
-local lanes = tonumber(ARGV[2])
-local lease = tonumber(ARGV[3])
-local poll = tonumber(ARGV[4])
-local keep = tonumber(ARGV[5])
+_ACQUIRE: Final = """
+local lanes, poll = tonumber(ARGV[3]), tonumber(ARGV[4])
 local stored = num(redis.call('HGET', key, 'lanes'))
 if stored ~= lanes then
   -- first use, or the concurrency changed while no lane was held: start from the latest
@@ -120,33 +111,23 @@ end
 if best < 0 then return {0, poll} end
 if best_ready > now then return {0, best_ready - now} end
 redis.call('HSET', key, 'h' .. best, holder, 'x' .. best, fmt(now + lease), 'g' .. best, fmt(now))
-keep_for(key, lease + keep)
-return {1, best, now}
+keep_for(lease)
+return {1, best}
 """
-)
 
-_RENEW: Final = (
-    _PRELUDE
-    + """
-local key = KEYS[1]
-local lane, holder, lease, keep = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+_RENEW: Final = """
+local lane = ARGV[3]
 if redis.call('HGET', key, 'h' .. lane) ~= holder then return 0 end
 redis.call('HSET', key, 'x' .. lane, fmt(now + lease))
-keep_for(key, lease + keep)
+keep_for(lease)
 return 1
 """
-)
 
-_RELEASE: Final = (
-    _PRELUDE
-    + """
-local key, log = KEYS[1], KEYS[2]
-local lane, holder = ARGV[1], ARGV[2]
-local pause, keep, cap = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+_RELEASE: Final = """
+local lane, pause, cap = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local f = redis.call('HMGET', key, 'h' .. lane, 'r' .. lane, 'g' .. lane)
 -- max(): if the lease was lost and the lane granted again, never move its next start earlier
-local ready = math.max(num(f[2]), now + pause)
-redis.call('HSET', key, 'r' .. lane, fmt(ready))
+redis.call('HSET', key, 'r' .. lane, fmt(math.max(num(f[2]), now + pause)))
 local mine = 0
 if f[1] == holder then
   mine = 1
@@ -157,33 +138,16 @@ if f[1] == holder then
     redis.call('PEXPIRE', log, 86400000)
   end
 end
-keep_for(key, pause + keep)
+keep_for(pause)
 return mine
 """
-)
 
 
 class PaceConflictError(RuntimeError):
     """Another process uses this access token's pace with a different ``concurrency``."""
 
 
-@attrs.frozen
-class SlotRecord:
-    """One submission slot as the pace log keeps it (Redis time, seconds since the epoch)."""
-
-    granted: float
-    ended: float
-    pause: float
-    """The pause drawn at the end of this slot: the next start in its lane waits at least this."""
-    lane: int
-
-    @property
-    def service(self) -> float:
-        """How long the slot was held (intent journaled, request sent, answer read)."""
-        return self.ended - self.granted
-
-
-class RedisPacer:
+class RedisPacer(PacerSettings):
     """The batch pacer with its state in Redis, shared by every process of an access token.
 
     ``redis`` is a blocking client (:func:`~._redis.connect_sync`), called from worker threads.
@@ -210,34 +174,20 @@ class RedisPacer:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
-        self.interval = Interval(float(min_interval), float(max_interval))
-        self.concurrency = check_concurrency(concurrency)
+        super().__init__(min_interval, max_interval, concurrency, rng, sleep)
         if not 0 < lease < math.inf:
             raise ValueError(f"lease must be a positive number of seconds, got {lease}")
-        self.min_interval = self.interval.minimum
-        self.max_interval = self.interval.maximum
         self.lease = float(lease)
         self.poll = poll if poll is not None else min(0.1, max(0.005, min_interval / 4))
         self.history_size = history
         self.keys = PaceKeys.for_token(access_token)
         self._redis = redis
-        self._rng = rng if rng is not None else random.Random()
-        self._sleep = sleep
-        self._acquire_script = redis.register_script(_ACQUIRE)
-        self._renew_script = redis.register_script(_RENEW)
-        self._release_script = redis.register_script(_RELEASE)
+        self._scripts = {
+            name: redis.register_script(_PRELUDE + text)
+            for name, text in (("acquire", _ACQUIRE), ("renew", _RENEW), ("release", _RELEASE))
+        }
         self._holder_prefix = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         self._serial = itertools.count(1)
-
-    def __repr__(self) -> str:
-        return (
-            f"RedisPacer(min_interval={self.min_interval}, max_interval={self.max_interval}, "
-            f"concurrency={self.concurrency}, lease={self.lease})"
-        )
-
-    @property
-    def mean_interval(self) -> float:
-        return self.interval.mean
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -262,19 +212,13 @@ class RedisPacer:
 
     async def _acquire(self, holder: str) -> int:
         """Wait for a lane and take it; returns the lane.  Cancelled while waiting: no lane."""
-        args = [
-            holder,
-            self.concurrency,
-            microseconds(self.lease),
-            microseconds(self.poll),
-            _KEEP_US,
-        ]
         while True:
             # Shielded: a cancellation arriving while the script runs must not lose a granted
             # lane (it would stay held until its lease ran out).
             with anyio.CancelScope(shield=True):
                 try:
-                    reply = await self._run(self._acquire_script, [self.keys.state], args)
+                    poll = microseconds(self.poll)
+                    reply = await self._run("acquire", holder, self.concurrency, poll)
                 except ResponseError as exc:
                     if "IDCODE_PACE_CONCURRENCY" in str(exc):
                         raise PaceConflictError(str(exc).split(" ", 1)[1]) from None
@@ -289,11 +233,7 @@ class RedisPacer:
         while True:
             await anyio.sleep(self.lease / 3)
             try:
-                kept = await self._run(
-                    self._renew_script,
-                    [self.keys.state],
-                    [lane, holder, microseconds(self.lease), _KEEP_US],
-                )
+                kept = await self._run("renew", holder, lane)
             except Exception as exc:  # a blip: the next renewal may succeed within the lease
                 logger.warning("pace: renewing the slot lease failed: %s", type(exc).__name__)
                 continue
@@ -305,43 +245,13 @@ class RedisPacer:
                 return
 
     async def _release(self, lane: int, holder: str) -> None:
-        pause = self.interval.draw(self._rng)
-        mine = await self._run(
-            self._release_script,
-            [self.keys.state, self.keys.log],
-            [lane, holder, microseconds(pause), _KEEP_US, self.history_size],
-        )
-        if not int(mine):
+        pause = microseconds(self.interval.draw(self._rng))
+        if not int(await self._run("release", holder, lane, pause, self.history_size)):
             logger.warning("pace: released a slot whose lease had expired")
 
-    async def history(self) -> list[SlotRecord]:
-        """The pace log, oldest first: every slot of this token, from every process."""
-        lines = await anyio.to_thread.run_sync(self._redis.lrange, self.keys.log, 0, -1)
-        return pace_log(cast("list[str]", lines))
-
-    async def _run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
+    async def _run(self, name: str, holder: str, *args: Any) -> Any:
         """One Lua script call in a worker thread: the event loop (asyncio or trio) never
         blocks on Redis."""
-        return await anyio.to_thread.run_sync(run_sync, script, keys, args)
-
-
-def pace_log(lines: list[Any]) -> list[SlotRecord]:
-    """Parse the pace log's lines (``grant end pause lane``, µs)."""
-    records = []
-    for line in lines:
-        granted, ended, pause, lane = str(line).split()
-        records.append(
-            SlotRecord(
-                granted=int(granted) / 1_000_000,
-                ended=int(ended) / 1_000_000,
-                pause=int(pause) / 1_000_000,
-                lane=int(lane),
-            )
-        )
-    return records
-
-
-if TYPE_CHECKING:
-    # A batch pacer: mypy checks it against the protocol the runner uses.
-    def _conforms(pacer: RedisPacer) -> Pacer:
-        return pacer
+        keys, fixed = [self.keys.state, self.keys.log], [holder, microseconds(self.lease)]
+        script = self._scripts[name]
+        return await anyio.to_thread.run_sync(run_sync, script, keys, [*fixed, *args])

@@ -36,10 +36,10 @@ from idcode_async.sandbox.serve import running
 from idcode_async.scale import RedisJournal, enqueue_jobs, enqueue_registration, load_run
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.keys import PaceKeys
-from idcode_async.scale.redis_pacer import pace_log
 
 from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
 from ._kill import kill_if_still
+from ._pace import pace_log
 
 pytestmark = pytest.mark.slow
 

@@ -22,6 +22,7 @@ from idcode_async.scale.redis_pacer import RedisPacer
 from idcode_async.scale.runs import run_results
 
 from ..registration.sandbox_rows import invalid_rows, valid_rows, write_csv
+from ._pace import history
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ async def test_two_workers_settle_every_row_once_at_one_pace(served, redis_url, 
     assert [o.status for o in outcomes].count("invalid") == len(invalid_rows())
     assert [o.row for o in outcomes] == sorted(o.row for o in outcomes)
     pacer = RedisPacer(connect_sync(redis_url), TEST_ACCESS_TOKEN)
-    log = await pacer.history()
+    log = history(pacer)
     pacer._redis.close()
     assert len(log) == 40
     assert all(b.granted >= a.ended + a.pause for a, b in itertools.pairwise(log))

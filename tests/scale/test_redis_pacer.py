@@ -16,7 +16,9 @@ import pytest
 from idcode_async.pacing import Pacer
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.keys import PaceKeys, token_id
-from idcode_async.scale.redis_pacer import PaceConflictError, RedisPacer, SlotRecord
+from idcode_async.scale.redis_pacer import PaceConflictError, RedisPacer
+
+from ._pace import SlotRecord, history
 
 TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
 
@@ -78,7 +80,7 @@ async def test_one_lane_shared_by_four_processes_spaces_every_start(redis_url):
     async with anyio.create_task_group() as tasks:
         for pacer in group:
             tasks.start_soon(submit, pacer, 6, 0.005, live)
-    records = await group[0].history()
+    records = history(group[0])
     await close(group)
     assert len(records) == 24
     assert live[1] == 1  # one submission at a time, across the four
@@ -95,7 +97,7 @@ async def test_pauses_are_the_injected_random_draws(redis_url):
     for _ in range(5):
         async with pacer.slot():
             pass
-    records = await pacer.history()
+    records = history(pacer)
     await close([pacer])
     expected = random.Random(0)
     assert [r.pause for r in records] == pytest.approx(
@@ -110,7 +112,7 @@ async def test_concurrency_three_runs_three_at_once_each_lane_paced(redis_url):
     async with anyio.create_task_group() as tasks:
         for pacer in group:
             tasks.start_soon(submit, pacer, 5, 0.03, live)
-    records = await group[0].history()
+    records = history(group[0])
     await close(group)
     assert len(records) == 30
     assert live[1] == 3
@@ -160,7 +162,7 @@ async def test_a_wait_cancelled_takes_no_slot(redis_url):
                 pytest.fail("the slot was held by the first pacer")
     async with third.slot():
         pass
-    records = await third.history()
+    records = history(third)
     await close([first, second, third])
     assert len(records) == 2  # the first's and the third's: the cancelled wait left no trace
     assert records[1].granted - records[0].ended >= 0.05
@@ -228,7 +230,7 @@ def test_the_pacer_runs_under_asyncio_and_trio(redis_url, backend):
         async with anyio.create_task_group() as tasks:
             for pacer in group:
                 tasks.start_soon(submit, pacer, 4, 0.002, live)
-        records = await group[0].history()
+        records = history(group[0])
         await close(group)
         assert live[1] == 1
         return records
