@@ -28,7 +28,6 @@ the run only.  Nothing here names a credential: the facades check the fields the
 
 from __future__ import annotations
 
-import enum
 import json
 import math
 import typing
@@ -36,11 +35,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar, cast
 
 import attrs
+import cattrs
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from ..durable.store import LeaseLostError, Settlement, StoreError
-from ..registration.outcomes import ROW_COUNTS, describe_rows
+from ..durable.sqlite import SqliteStore
+from ..durable.store import LeaseLostError, Settlement
+from ..registration.outcomes import ROW_COUNTS, RowCounts, describe_rows
 from ..registration.progress import Progress
 from ._redis import ResponseError, SyncRedis, microseconds, run_sync
 from .keys import StoreKeys
@@ -76,8 +77,8 @@ _PRELUDE: Final = """
 local meta, order, todo, held, stuck, failed, groups, uniques, counts, events =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local prefix, blobs, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local ends, word = ' ' .. ARGV[4] .. ' ', ARGV[5]
-local A = 6
+local ends, word, worker, lease = ' ' .. ARGV[4] .. ' ', ARGV[5], ARGV[6], tonumber(ARGV[7])
+local A = 8
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now_ms = math.floor(now / 1000)
@@ -86,23 +87,39 @@ local function settled(state)
 end
 local function num(v) if v and v ~= '' then return tonumber(v) end return 0 end
 local function fmt(x) return string.format('%.0f', x) end
-local function event(id, name, detail, worker)
+local function event(id, name, detail, by)
   local entry = {key = id, at_ms = now_ms, event = name}
   if detail and detail ~= '' then entry.detail = detail end
-  if worker and worker ~= '' then entry.worker = worker end
+  if by and by ~= '' then entry.worker = by end
   redis.call('RPUSH', events, cjson.encode(entry))
   redis.call('LTRIM', events, -cap, -1)
 end
 local function requeue(id) redis.call('ZADD', todo, redis.call('ZSCORE', order, id), id) end
+local function hold(id)
+  redis.call('HSET', prefix .. id, 'holder', worker, 'lease_until', fmt(now + lease))
+  redis.call('ZADD', held, fmt(now + lease), id)
+end
+local function unhold(id)
+  redis.call('HSET', prefix .. id, 'holder', '', 'lease_until', 0)
+  redis.call('ZREM', held, id)
+end
+local function set_aside(id, why, by)
+  redis.call('ZREM', todo, id)
+  redis.call('ZADD', stuck, redis.call('ZSCORE', order, id), id)
+  redis.call('HSET', prefix .. id, 'stuck_reason', why)
+  event(id, 'stuck', why, by)
+end
+local function recount(from, to)
+  redis.call('HINCRBY', counts, from, -1)
+  redis.call('HINCRBY', counts, to, 1)
+end
 """
 
-_LOAD: Final = (
-    _PRELUDE
-    + """
--- ARGV[A]: the order field, ARGV[A+1]: the load event; then groups of id, order, fields, blob
-local order_field, name = ARGV[A], ARGV[A + 1]
+_LOAD: Final = """
+-- ARGV[A]: the order field; then groups of id, order, fields, blob
+local order_field = ARGV[A]
 local created, states = 0, {}
-for i = A + 2, #ARGV, 4 do
+for i = A + 1, #ARGV, 4 do
   local id, score, blob = ARGV[i], ARGV[i + 1], ARGV[i + 3]
   local rk = prefix .. id
   local f = redis.call('HMGET', rk, 'state', 'bucket')
@@ -130,13 +147,11 @@ for i = A + 2, #ARGV, 4 do
     local group = fields['group']
     if group and group ~= '' then
       local same = redis.call('HGET', groups, group)
-      if same then same = same .. ' ' .. id else same = id end
-      redis.call('HSET', groups, group, same)
+      redis.call('HSET', groups, group, (same and same .. ' ' .. id) or id)
     end
-    event(id, name, order_field .. ' ' .. score, '')
+    event(id, word, order_field .. ' ' .. score, '')
     created = created + 1
-    state = 'pending'
-    f[2] = 'pending'
+    state, f[2] = 'pending', 'pending'
   end
   if blob ~= '' and not (settled(state) and f[2] ~= 'failed') then
     redis.call('SET', blobs .. id, blob)
@@ -145,24 +160,17 @@ for i = A + 2, #ARGV, 4 do
 end
 return {created, states}
 """
-)
 
-_CLAIM: Final = (
-    _PRELUDE
-    + """
--- ARGV[A..]: worker, limit, lease (µs), max claims, gated ('1': wait for meta 'ready')
-local worker, limit = ARGV[A], tonumber(ARGV[A + 1])
-local lease, max_claims = tonumber(ARGV[A + 2]), tonumber(ARGV[A + 3])
+_CLAIM: Final = """
+-- ARGV[A..]: limit, max claims, gated ('1': wait for meta 'ready')
+local limit, max_claims = tonumber(ARGV[A]), tonumber(ARGV[A + 1])
 local halted = redis.call('HGET', meta, 'halted')
 if halted and halted ~= '' then return {'halted', halted} end
-if ARGV[A + 4] == '1' and redis.call('HGET', meta, 'ready') ~= '1' then return {'not-ready'} end
+if ARGV[A + 2] == '1' and redis.call('HGET', meta, 'ready') ~= '1' then return {'not-ready'} end
 -- leases that ran out: the holder stopped renewing (crashed, or cut off from Redis)
-local expired = redis.call('ZRANGEBYSCORE', held, '-inf', fmt(now), 'LIMIT', 0, 1000)
-for _, id in ipairs(expired) do
-  local rk = prefix .. id
-  local f = redis.call('HMGET', rk, 'holder', 'state')
-  redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
-  redis.call('ZREM', held, id)
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', held, '-inf', fmt(now), 'LIMIT', 0, 1000)) do
+  local f = redis.call('HMGET', prefix .. id, 'holder', 'state')
+  unhold(id)
   if not settled(f[2]) then requeue(id) end
   event(id, 'lease-expired', 'held by ' .. (f[1] or '?') .. ', state ' .. (f[2] or '?'), '')
 end
@@ -170,19 +178,16 @@ local claimed = {}
 while #claimed < limit do
   local top = redis.call('ZPOPMIN', todo, 1)
   if #top == 0 then break end
-  local id, score = top[1], top[2]
-  local rk = prefix .. id
-  local f = redis.call('HMGET', rk, 'claims', 'state')
+  local id = top[1]
+  local f = redis.call('HMGET', prefix .. id, 'claims', 'state')
   local claims = num(f[1])
   if settled(f[2]) then
     -- settled meanwhile (a resumed run): nothing to claim
   elseif claims >= max_claims then
-    redis.call('ZADD', stuck, score, id)
-    redis.call('HSET', rk, 'stuck_reason', claims .. ' claims without an outcome')
-    event(id, 'stuck', claims .. ' claims without an outcome', worker)
+    set_aside(id, claims .. ' claims without an outcome', worker)
   else
-    redis.call('HSET', rk, 'holder', worker, 'lease_until', fmt(now + lease), 'claims', claims + 1)
-    redis.call('ZADD', held, fmt(now + lease), id)
+    hold(id)
+    redis.call('HSET', prefix .. id, 'claims', claims + 1)
     local detail = 'state ' .. f[2]
     if claims > 0 then detail = detail .. ', claim ' .. (claims + 1) end
     event(id, 'claimed', detail, worker)
@@ -194,16 +199,12 @@ local first = redis.call('ZRANGE', held, 0, 0, 'WITHSCORES')
 if #first > 0 then wait = math.max(0, tonumber(first[2]) - now) end
 return {'ok', claimed, redis.call('ZCARD', held), redis.call('ZCARD', todo), wait}
 """
-)
 
-_TRANSITION: Final = (
-    _PRELUDE
-    + """
--- ARGV[A..]: worker, id, state, bucket, allowed states ('' for any), intent ('1'), lease (µs),
--- event, detail, fields (JSON object), the unique field ('' for none)
-local worker, id, state, bucket, allowed = ARGV[A], ARGV[A + 1], ARGV[A + 2], ARGV[A + 3],
-  ARGV[A + 4]
-local lease, unique = tonumber(ARGV[A + 6]), ARGV[A + 10]
+_TRANSITION: Final = """
+-- ARGV[A..]: id, state, bucket, allowed states ('' for any), intent ('1'), event, detail,
+-- fields (JSON object), the unique field ('' for none)
+local id, state, bucket, allowed = ARGV[A], ARGV[A + 1], ARGV[A + 2], ARGV[A + 3]
+local unique = ARGV[A + 8]
 local rk = prefix .. id
 if redis.call('EXISTS', rk) == 0 then return redis.error_reply('IDCODE_NO_ROW ' .. id) end
 local f = redis.call('HMGET', rk, 'holder', 'lease_until', 'state', 'bucket', 'weight')
@@ -213,14 +214,14 @@ end
 if allowed ~= '' and not string.find(' ' .. allowed .. ' ', ' ' .. f[3] .. ' ', 1, true) then
   return redis.error_reply('IDCODE_BAD_STATE cannot go from ' .. f[3] .. ' to ' .. state)
 end
-local fields = cjson.decode(ARGV[A + 9])
-if ARGV[A + 5] == '1' then
+local fields = cjson.decode(ARGV[A + 7])
+if ARGV[A + 4] == '1' then
   -- the intent is the point of no return: only a running lease may pass it
   if num(f[2]) <= now then return redis.error_reply('IDCODE_LEASE_LOST the lease expired') end
   redis.call('HINCRBY', rk, 'attempts', 1)
   redis.call('HINCRBY', counts, 'submissions', 1)
-  redis.call('HSET', rk, 'lease_until', fmt(now + lease), 'intent_ms', now_ms)
-  redis.call('ZADD', held, fmt(now + lease), id)
+  redis.call('HSET', rk, 'intent_ms', now_ms)
+  hold(id)
 end
 if unique ~= '' and fields[unique] and fields[unique] ~= '' then
   local owner = redis.call('HGET', uniques, fields[unique])
@@ -233,8 +234,7 @@ end
 for name, value in pairs(fields) do redis.call('HSET', rk, name, value) end
 redis.call('HSET', rk, 'state', state, 'bucket', bucket, 'updated_ms', now_ms)
 if settled(state) then
-  redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
-  redis.call('ZREM', held, id)
+  unhold(id)
   redis.call('ZREM', todo, id)
   if bucket == 'failed' then
     redis.call('ZADD', failed, redis.call('ZSCORE', order, id), id)
@@ -244,55 +244,37 @@ if settled(state) then
     redis.call('HINCRBY', counts, 'settled_weight', num(f[5]))
   end
 end
-if f[4] ~= bucket then
-  redis.call('HINCRBY', counts, f[4], -1)
-  redis.call('HINCRBY', counts, bucket, 1)
-end
-event(id, ARGV[A + 7], ARGV[A + 8], worker)
+if f[4] ~= bucket then recount(f[4], bucket) end
+event(id, ARGV[A + 5], ARGV[A + 6], worker)
 return num(redis.call('HGET', rk, 'attempts'))
 """
-)
 
-_RENEW: Final = (
-    _PRELUDE
-    + """
--- ARGV[A..]: worker, lease (µs), item ids; extends the worker's leases, reports the lost ones
-local worker, lease = ARGV[A], tonumber(ARGV[A + 1])
+_RENEW: Final = """
+-- ARGV[A..]: item ids; extends the worker's leases, reports the lost ones
 local lost = {}
-for i = A + 2, #ARGV do
-  local id = ARGV[i]
-  local rk = prefix .. id
-  local f = redis.call('HMGET', rk, 'holder', 'state')
+for i = A, #ARGV do
+  local f = redis.call('HMGET', prefix .. ARGV[i], 'holder', 'state')
   if f[1] == worker then
-    redis.call('HSET', rk, 'lease_until', fmt(now + lease))
-    redis.call('ZADD', held, fmt(now + lease), id)
+    hold(ARGV[i])
   elseif not settled(f[2]) then
-    table.insert(lost, id)
+    table.insert(lost, ARGV[i])
   end
 end
 return {redis.call('HGET', meta, 'halted') or '', lost}
 """
-)
 
-_RELEASE: Final = (
-    _PRELUDE
-    + """
--- ARGV[A..]: worker, why, aside ('1': set the items aside as stuck), item ids; only the
--- holder's items; unsettled ones go back to the queue at once, or to the stuck set
-local worker, why, aside = ARGV[A], ARGV[A + 1], ARGV[A + 2] == '1'
+_RELEASE: Final = """
+-- ARGV[A..]: why, aside ('1': set the items aside as stuck), item ids; only the holder's
+-- items; unsettled ones go back to the queue at once, or to the stuck set
+local why, aside = ARGV[A], ARGV[A + 1] == '1'
 local released = 0
-for i = A + 3, #ARGV do
+for i = A + 2, #ARGV do
   local id = ARGV[i]
-  local rk = prefix .. id
-  local f = redis.call('HMGET', rk, 'holder', 'state')
+  local f = redis.call('HMGET', prefix .. id, 'holder', 'state')
   if f[1] == worker then
-    redis.call('HSET', rk, 'holder', '', 'lease_until', 0)
-    redis.call('ZREM', held, id)
+    unhold(id)
     if aside then
-      redis.call('HSET', rk, 'stuck_reason', why)
-      redis.call('ZREM', todo, id)
-      redis.call('ZADD', stuck, redis.call('ZSCORE', order, id), id)
-      event(id, 'stuck', why, worker)
+      set_aside(id, why, worker)
       released = released + 1
     elseif not settled(f[2]) then
       requeue(id)
@@ -303,11 +285,8 @@ for i = A + 3, #ARGV do
 end
 return released
 """
-)
 
-_REQUEUE: Final = (
-    _PRELUDE
-    + """
+_REQUEUE: Final = """
 -- an operator's new run: stuck items back in todo with fresh claims, failed ones pending again
 -- if asked (ARGV[A] == '1'), the halt lifted
 local requeued, retried = 0, 0
@@ -324,8 +303,7 @@ if ARGV[A] == '1' then
   for i = 1, #rows, 2 do
     redis.call('HSET', prefix .. rows[i], 'state', 'pending', 'bucket', 'pending', 'outcome', '',
       'updated_ms', now_ms)
-    redis.call('HINCRBY', counts, 'failed', -1)
-    redis.call('HINCRBY', counts, 'pending', 1)
+    recount('failed', 'pending')
     redis.call('ZADD', todo, rows[i + 1], rows[i])
     event(rows[i], 'retry-failed', '', '')
     retried = retried + 1
@@ -338,7 +316,6 @@ end
 redis.call('HDEL', meta, 'halted')
 return {requeued, retried}
 """
-)
 
 
 @attrs.frozen
@@ -383,12 +360,13 @@ class Claim(Generic[ItemT]):
 
 
 @attrs.frozen(kw_only=True)
-class RunCounts:
+class RunCounts(RowCounts):
     """A run as its store shows it, from any machine: items by bucket, claims, halt.
 
     One type for both kinds of run; the buckets a kind does not use stay 0 (rows are
     ``registered``/``existing``, requests ``accepted``; rows in flight are ``in_flight``,
-    requests ``intent``).
+    requests ``intent``).  ``total`` counts the items and the ``invalid`` rows (rows the
+    pre-flight check refused, never in the store's items).
     """
 
     run_id: str
@@ -399,24 +377,15 @@ class RunCounts:
     in_flight: int = 0
     intent: int = 0
     unknown: int = 0
-    registered: int = 0
-    existing: int = 0
     accepted: int = 0
-    failed: int = 0
     held: int = 0
     stuck: int = 0
     todo: int = 0
-    invalid: int = 0
-    """Rows the pre-flight check refused (never in the store's items)."""
     codes: int = 0
     accepted_codes: int = 0
     submissions: int = 0
     """Intents recorded over the run's life (every attempt, resends included)."""
     halted: str | None = None
-
-    @property
-    def total(self) -> int:
-        return self.items + self.invalid
 
     @property
     def done(self) -> int:
@@ -469,75 +438,47 @@ class RunCounts:
 
 EntryT = TypeVar("EntryT")
 
+_TEXT: Final = cattrs.Converter()
+"""Item hashes hold text: ``1`` is true, and an empty text is ``None`` where that is allowed."""
+_TEXT.register_structure_hook(bool, lambda value, _: value == "1")
+_TEXT.register_structure_hook_func(
+    lambda kind: type(None) in typing.get_args(kind),
+    lambda value, kind: None if value in ("", None) else _TEXT.structure(value, _some(kind)),
+)
+
+
+def _some(kind: Any) -> Any:
+    """``X`` of ``X | None``."""
+    return next(arg for arg in typing.get_args(kind) if arg is not type(None))
+
 
 def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT:
-    """An entry (``JournalEntry``, ``ManifestEntry``) from its item hash, field by field after
-    the entry's annotations: ``1`` is true, an empty text is ``None`` where that is allowed."""
-    values = dict(given)
-    for name, kind, optional in _layout(cls):
-        if name in values:
-            continue
-        raw = fields.get(name, "")
-        if optional and not raw:
-            values[name] = None
-        elif kind is bool:
-            values[name] = raw == "1"
-        elif kind is int:
-            values[name] = int(raw or 0)
-        else:
-            values[name] = kind(raw) if isinstance(kind, enum.EnumType) else raw
-    return cls(**values)
-
-
-_Layout = tuple[tuple[str, Any, bool], ...]
-_LAYOUTS: dict[type[Any], _Layout] = {}
-
-
-def _layout(cls: type[Any]) -> _Layout:
-    """Each attrs field of ``cls``: its name, its type (``X`` of ``X | None``), optional."""
-    if cls not in _LAYOUTS:
-        hints = typing.get_type_hints(cls)
-        layout = []
-        for field in attrs.fields(cls):
-            args = typing.get_args(hints[field.name])
-            optional = type(None) in args
-            kind = next(a for a in args if a is not type(None)) if optional else hints[field.name]
-            layout.append((field.name, kind, optional))
-        _LAYOUTS[cls] = tuple(layout)
-    return _LAYOUTS[cls]
+    """An entry (``JournalEntry``, ``ManifestEntry``) from its item hash (fields it does not
+    name are left out), with ``given`` values taken as they are."""
+    return _TEXT.structure({**fields, **given}, cls)
 
 
 class LeasedStore(Generic[ItemT]):
     """The leased run of one item kind, as worker ``worker`` sees and writes it.
 
-    A kind's facade sets the class attributes: its key namespace, its settled states, the
-    field that orders its items, whether claims wait for the run to be ready, its unique
-    field and the error its refusals raise, and reads its items (:meth:`_items`).  ``redis``
+    A kind's facade sets the class attributes: its SQLite twin, its key namespace, its
+    settled states, whether claims wait for the run to be ready, and reads its items
+    (:meth:`_items`).  ``redis``
     is a blocking client (:func:`~._redis.connect_sync`): the engine calls its store from
     worker threads.  ``lease`` (seconds) must exceed the request timeout: a worker cut off
     from Redis then has its answer (or its timeout) before anyone else may claim the item.
     """
 
+    twin: ClassVar[type[SqliteStore[Any]]]
+    """The kind's SQLite store, whose item word, errors, outcomes, receipt and code fields,
+    event names and allowed transitions (``allowed_from``) this store shares."""
     namespace: ClassVar[str]
     hashed: ClassVar[bool] = False
     settled_states: ClassVar[tuple[str, ...]]
-    order_field: ClassVar[str]
-    load_event: ClassVar[str]
-    item_word: ClassVar[str]
-    error: ClassVar[type[StoreError]]
+    """States that end an item; an outcome not among them settles it as ``done`` (a row's
+    outcome is then its bucket)."""
     gated: ClassVar[bool] = False
-    unique_field: ClassVar[str] = ""
     intent_state: ClassVar[str] = "intent"
-    intent_event: ClassVar[str] = "intent"
-    pending_event: ClassVar[str] = "not-applied"
-    outcomes: ClassVar[tuple[str, ...]]
-    """The kind's outcome words; one in :attr:`settled_states` is also the item's state, any
-    other settles it as ``done`` (a row's outcome is then its bucket)."""
-    receipt_field: ClassVar[str]
-    code_field: ClassVar[str]
-    allowed_from: ClassVar[Mapping[str, tuple[str, ...]]] = {}
-    """Per transition (a state or an outcome), the states an item may leave for it; a
-    transition not named here is allowed from any."""
 
     def __init__(
         self,
@@ -562,17 +503,9 @@ class LeasedStore(Generic[ItemT]):
         self.max_claims = max_claims
         self._redis = redis
         self._owns = owns_connection
-        self._scripts = {
-            name: redis.register_script(text)
-            for name, text in (
-                ("load", _LOAD),
-                ("claim", _CLAIM),
-                ("transition", _TRANSITION),
-                ("renew", _RENEW),
-                ("release", _RELEASE),
-                ("requeue", _REQUEUE),
-            )
-        }
+        scripts = {"load": _LOAD, "claim": _CLAIM, "transition": _TRANSITION, "renew": _RENEW}
+        scripts |= {"release": _RELEASE, "requeue": _REQUEUE}
+        self._scripts = {name: redis.register_script(_PRELUDE + s) for name, s in scripts.items()}
 
     def __repr__(self) -> str:
         name = type(self).__name__
@@ -604,7 +537,7 @@ class LeasedStore(Generic[ItemT]):
             self._redis.hsetnx(self.keys.meta, f"target.{name}", value)
             bound = self._redis.hget(self.keys.meta, f"target.{name}")
             if bound != value:
-                raise self.error(
+                raise self.twin.error(
                     f"run {self.run_id} records {name} {bound!r}, not {value!r}: what it "
                     "settled says nothing about this one; use another run id"
                 )
@@ -632,28 +565,28 @@ class LeasedStore(Generic[ItemT]):
             pipe.exists(self.keys.item(key))
         missing = [key for key, found in zip(keys, pipe.execute(), strict=True) if not found]
         if missing:
-            raise self.error(
-                f"{len(missing)} {self.item_word}(s) are not in run {self.run_id} (first "
+            raise self.twin.error(
+                f"{len(missing)} {self.twin.item_word}(s) are not in run {self.run_id} (first "
                 f"{missing[0][:12]}…): load a shared run with load_run / load_upload"
             )
 
     def mark_intent(self, key: str) -> int:
-        return self._step(key, self.intent_state, intent=True, event=self.intent_event)
+        return self._step(key, self.intent_state, intent=True, event=self.twin.intent_event)
 
     def mark_unknown(self, key: str, message: str) -> None:
         self._step(key, "unknown", event="unknown", detail=message, message=message)
 
     def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
         self._step(
-            key, "pending", event=event or self.pending_event, detail=message, message=message
+            key, "pending", event=event or self.twin.pending_event, detail=message, message=message
         )
 
     def settle(self, key: str, done: Settlement) -> None:
-        if done.outcome not in self.outcomes:
-            raise self.error(f"{done.outcome!r} is not an outcome of {self.item_word}s")
+        if done.outcome not in self.twin.outcomes:
+            raise self.twin.error(f"{done.outcome!r} is not an outcome of {self.twin.item_word}s")
         fields = {
-            self.receipt_field: done.receipt or "",
-            self.code_field: "" if done.code is None else str(done.code),
+            self.twin.receipt_field: done.receipt or "",
+            self.twin.renames.get("code", "code"): "" if done.code is None else str(done.code),
             "reconciled": "1" if done.reconciled else "0",
             **done.data,
         }
@@ -672,8 +605,7 @@ class LeasedStore(Generic[ItemT]):
 
     def claim(self, limit: int = DEFAULT_BATCH) -> Claim[ItemT]:
         """Claim up to ``limit`` items for this worker (expired leases first go back to todo)."""
-        args = [self.worker, limit, microseconds(self.lease), self.max_claims]
-        reply = self._script("claim", [*args, "1" if self.gated else "0"])
+        reply = self._script("claim", [limit, self.max_claims, "1" if self.gated else "0"])
         if reply[0] == "halted":
             return Claim(halted=str(reply[1]))
         if reply[0] == "not-ready":
@@ -689,7 +621,7 @@ class LeasedStore(Generic[ItemT]):
     def renew(self, keys: Iterable[str]) -> Renewal:
         """Extend this worker's leases on ``keys``; report items taken over and a halt."""
         ids = [self.keys.ident(key) for key in keys]
-        reply = self._script("renew", [self.worker, microseconds(self.lease), *ids])
+        reply = self._script("renew", ids)
         return Renewal(tuple(str(i) for i in reply[1]), str(reply[0]) or None)
 
     def release(self, keys: Iterable[str], reason: str = "released") -> int:
@@ -697,12 +629,11 @@ class LeasedStore(Generic[ItemT]):
         ids = [self.keys.ident(key) for key in keys]
         if not ids:
             return 0
-        return int(self._script("release", [self.worker, reason.replace(" ", "-"), "0", *ids]))
+        return int(self._script("release", [reason.replace(" ", "-"), "0", *ids]))
 
     def set_aside(self, key: str, reason: str) -> bool:
         """Stop claiming an item that may be on the centre but cannot be settled."""
-        args = [self.worker, redact(reason), "1", self.keys.ident(key)]
-        return bool(self._script("release", args))
+        return bool(self._script("release", [redact(reason), "1", self.keys.ident(key)]))
 
     def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
         """A new run: stuck items back in the queue, fresh claim counts, the halt lifted, and
@@ -743,6 +674,7 @@ class LeasedStore(Generic[ItemT]):
         return RunCounts(
             run_id=self.run_id,
             kind=self.namespace,
+            total=int(items) + int(invalid),
             items=int(items),
             held=int(held),
             stuck=int(stuck),
@@ -769,7 +701,7 @@ class LeasedStore(Generic[ItemT]):
         """Enter items (id, order, fields, blob); returns how many were new and each state."""
         created, states = 0, []
         for start in range(0, len(items), _LOAD_CHUNK):
-            args: list[Any] = [self.order_field, self.load_event]
+            args: list[Any] = [self.twin.renames.get("seq", "seq")]
             for ident, order, fields, blob in items[start : start + _LOAD_CHUNK]:
                 check_no_secret_names(fields, where=f"run {self.run_id}")
                 args += [ident, order, json.dumps(fields, ensure_ascii=False), blob]
@@ -796,20 +728,11 @@ class LeasedStore(Generic[ItemT]):
         written = dict(fields or {})
         if not intent:
             written |= {"outcome": bucket or "", "message": clean_text(message)}
-        args = [
-            self.worker,
-            self.keys.ident(key),
-            state,
-            bucket or state,
-            " ".join(self.allowed_from.get(bucket or state, ())),
-            "1" if intent else "0",
-            microseconds(self.lease),
-            event,
-            clean_text(detail),
-            json.dumps(written, ensure_ascii=False),
-            self.unique_field,
-        ]
-        where = f"{self.item_word} {key} of run {self.run_id}"
+        bucket = bucket or state
+        allowed = " ".join(self.twin.allowed_from.get(bucket, ()))
+        args = [self.keys.ident(key), state, bucket, allowed, "1" if intent else "0", event]
+        args += [clean_text(detail), json.dumps(written, ensure_ascii=False), self._unique_field]
+        where = f"{self.twin.item_word} {key} of run {self.run_id}"
         try:
             return int(self._script("transition", args))
         except ResponseError as exc:
@@ -817,15 +740,22 @@ class LeasedStore(Generic[ItemT]):
             if kind == "IDCODE_LEASE_LOST":
                 raise LeaseLostError(f"{where}: {text}") from None
             if kind == "IDCODE_NO_ROW":
-                raise self.error(f"{where}: not in the run") from None
+                raise self.twin.error(f"{where}: not in the run") from None
             if kind == "IDCODE_BAD_STATE":
-                raise self.error(f"{where}: {text}") from None
+                raise self.twin.error(f"{where}: {text}") from None
             raise
 
+    @property
+    def _unique_field(self) -> str:
+        """The receipt, where it may be one item's only: the SQLite twin keeps it in its unique
+        ``receipt`` column (an upload ID is one batch's; two rows of a unit share a main code)."""
+        receipt = self.twin.receipt_field
+        return receipt if self.twin.renames.get("receipt") == receipt else ""
+
     def _script(self, name: str, args: Sequence[Any]) -> Any:
-        keys = self.keys
-        ends = " ".join(self.settled_states)
-        fixed = [keys.item_prefix, keys.blob_prefix, EVENT_CAP, ends, self.item_word]
+        keys, ends = self.keys, " ".join(self.settled_states)
+        fixed = [keys.item_prefix, keys.blob_prefix, EVENT_CAP, ends, self.twin.item_word]
+        fixed += [self.worker, microseconds(self.lease)]
         return run_sync(self._scripts[name], keys.script_keys, [*fixed, *args])
 
     def _hashes(self, ids: Sequence[str]) -> list[dict[str, str]]:

@@ -59,19 +59,10 @@ class RedisJournal(LeasedStore[ClaimedRow]):
     row.  A row's bucket is its outcome once ``done``.
     """
 
+    twin: ClassVar = SqliteJournal
     namespace: ClassVar = "run"
     settled_states: ClassVar = ("done",)
-    order_field: ClassVar = "row"
-    load_event: ClassVar = "row"
-    item_word: ClassVar = "row"
-    error: ClassVar = JournalError
-
-    outcomes: ClassVar = SqliteJournal.outcomes
-    receipt_field: ClassVar = SqliteJournal.receipt_field
-    code_field: ClassVar = "code"
     intent_state: ClassVar = "in_flight"
-    intent_event: ClassVar = SqliteJournal.intent_event
-    pending_event: ClassVar = SqliteJournal.pending_event
 
     # -- reads ---------------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ sent blindly.  Nothing here names the access token or the authorisation code.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import ClassVar, cast
 
 import attrs
@@ -24,7 +23,6 @@ from ..durable.store import LeaseLostError
 from ..uploads.manifest import (
     EntryState,
     ManifestEntry,
-    ManifestError,
     RequestRecord,
     UploadManifest,
 )
@@ -41,22 +39,11 @@ class RedisUploadManifest(LeasedStore[ManifestEntry]):
     worker's claims.
     """
 
+    twin: ClassVar = UploadManifest
     namespace: ClassVar = "upload"
     hashed: ClassVar = True
     settled_states: ClassVar = ("accepted", "failed")
-    order_field: ClassVar = "seq"
-    load_event: ClassVar = "request"
-    item_word: ClassVar = "request"
-    error: ClassVar = ManifestError
     gated: ClassVar = True
-    unique_field: ClassVar = "uploadcode_id"
-
-    outcomes: ClassVar = UploadManifest.outcomes
-    receipt_field: ClassVar = UploadManifest.receipt_field
-    code_field: ClassVar = "result_code"
-    allowed_from: ClassVar = UploadManifest.allowed_from
-
-    path: Path | None = None
 
     def load(self, record: RequestRecord, blob: str = "") -> EntryState:
         """Enter one request (and its 5011 chunk as text); returns its state in the run."""
