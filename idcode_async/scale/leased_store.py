@@ -454,8 +454,9 @@ def _some(kind: Any) -> Any:
 
 def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT:
     """An entry (``JournalEntry``, ``ManifestEntry``) from its item hash (fields it does not
-    name are left out), with ``given`` values taken as they are."""
-    return _TEXT.structure({**fields, **given}, cls)
+    name are left out), with ``given`` values taken as they are (a range's prefix may be
+    ``""``)."""
+    return attrs.evolve(_TEXT.structure({**fields, **given}, cls), **given)
 
 
 class LeasedStore(Generic[ItemT]):
@@ -463,10 +464,10 @@ class LeasedStore(Generic[ItemT]):
 
     A kind's facade sets the class attributes: its SQLite twin, its key namespace, its
     settled states, whether claims wait for the run to be ready, and reads its items
-    (:meth:`_items`).  ``redis``
-    is a blocking client (:func:`~._redis.connect_sync`): the engine calls its store from
-    worker threads.  ``lease`` (seconds) must exceed the request timeout: a worker cut off
-    from Redis then has its answer (or its timeout) before anyone else may claim the item.
+    (:meth:`_items`).  ``redis`` is a blocking client (:func:`~._redis.connect_sync`): the
+    engine calls its store from worker threads.  ``lease`` (seconds) must exceed the request
+    timeout: a worker cut off from Redis then has its answer (or its timeout) before anyone
+    else may claim the item.
     """
 
     twin: ClassVar[type[SqliteStore[Any]]]

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator
 
 import anyio
+import attrs
 import pytest
 
 from idcode_async import IdcodeClient, RetryPolicy
@@ -29,6 +30,7 @@ from idcode_async.scale.uploads import (
 )
 from idcode_async.uploads import EntryState, ManifestError, PlanOptions, plan_upload
 from idcode_async.uploads.executor import build_spec
+from idcode_async.uploads.manifest import RequestRecord
 from idcode_async.uploads.spool import Workspace
 
 from ..uploads.target import Target, register_target
@@ -62,6 +64,21 @@ def loaded(sync_redis, run: str = "up", **settings: object) -> RedisUploadManife
         assert [r.endpoint for r in plan.requests] == [5014, 5013, 5011, 5011, 5011]
         load_upload(sync_redis, plan, run, config(**settings))
     return RedisUploadManifest(sync_redis, run, worker="w1", lease=2.0)
+
+
+def test_entries_read_back_as_they_were_planned_an_empty_prefix_included(sync_redis):
+    """Hash fields are text: a range's empty prefix stays ``""``, an absent sha256 ``None``."""
+    store = loaded(sync_redis)
+    record = RequestRecord(
+        key='[5014,"",1,9]', seq=9, endpoint=5014, count=9, first_code="1", last_code="9", size=0
+    )
+    store.load(attrs.evolve(record, prefix_str="", start_num=1, end_num=9))
+    entry = store.entry(record.key)
+    assert entry is not None
+    assert (entry.prefix_str, entry.sha256, entry.start_num) == ("", None, 1)
+    assert entry.state is EntryState.PENDING
+    assert (entry.attempts, entry.reconciled, entry.result_code) == (0, False, None)
+    assert [e.prefix_str for e in store.entries()][:2] == ["PAD", "SEQ"]
 
 
 def test_requests_are_claimable_only_once_the_run_is_opened_then_in_plan_order(sync_redis):
