@@ -42,7 +42,6 @@ if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .claims import DrainSummary as DrainSummary
     from .drain import drain_run as drain_run
     from .leased_store import RunCounts as RunCounts
-    from .redis_journal import ClaimView as ClaimView
     from .redis_journal import LeaseLostError as LeaseLostError
     from .redis_journal import RedisJournal as RedisJournal
     from .redis_pacer import PaceConflictError as PaceConflictError
@@ -75,7 +74,7 @@ _MODULES = {
     "claims": ("DrainSummary",),
     "drain": ("drain_run",),
     "leased_store": ("RunCounts",),
-    "redis_journal": ("ClaimView", "LeaseLostError", "RedisJournal"),
+    "redis_journal": ("LeaseLostError", "RedisJournal"),
     "redis_pacer": ("PaceConflictError", "RedisPacer"),
     "redis_uploads": ("RedisUploadManifest",),
     "runs": (

@@ -6,7 +6,7 @@ machine that reaches the Redis.  It serves both kinds of run through the one cla
 
 - **registration rows** are settled with :func:`~idcode_async.registration.register_units`,
   unchanged: the journal it gets is the claim's view of the shared journal
-  (:class:`~.redis_journal.ClaimView`) and the pacer is the token's shared
+  (:meth:`~.redis_journal.RedisJournal.view`) and the pacer is the token's shared
   :class:`~.redis_pacer.RedisPacer`.  So every rule of the batch holds as on one machine:
   pre-flight check, intent before send, one paced slot per attempt, a 307 lookup before
   resending a row that may have reached the centre (a row taken over from a crashed worker

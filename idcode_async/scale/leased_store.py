@@ -456,7 +456,8 @@ def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT
     """An entry (``JournalEntry``, ``ManifestEntry``) from its item hash (fields it does not
     name are left out), with ``given`` values taken as they are (a range's prefix may be
     ``""``)."""
-    return attrs.evolve(_TEXT.structure({**fields, **given}, cls), **given)
+    entry: Any = _TEXT.structure({**fields, **given}, cls)
+    return cast(EntryT, attrs.evolve(entry, **given))
 
 
 class LeasedStore(Generic[ItemT]):

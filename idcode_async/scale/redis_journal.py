@@ -19,9 +19,10 @@ against the batch denylist).
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar, cast
 
 import attrs
 
@@ -32,10 +33,7 @@ from ..registration.journal import JournalEntry, JournalError, SqliteJournal, jo
 from ..registration.records import UnitRegistration
 from .leased_store import LeasedStore, decode
 
-if TYPE_CHECKING:
-    from ..registration.journal import Journal
-
-__all__ = ["ClaimView", "ClaimedRow", "LeaseLostError", "RedisJournal"]
+__all__ = ["ClaimedRow", "LeaseLostError", "RedisJournal"]
 
 
 @attrs.frozen
@@ -64,17 +62,29 @@ class RedisJournal(LeasedStore[ClaimedRow]):
     settled_states: ClassVar = ("done",)
     intent_state: ClassVar = "in_flight"
 
-    # -- reads ---------------------------------------------------------------------------------
+    claimed: tuple[str, ...] | None = None
+    """The claim this journal is a :meth:`view` of (``None``: the whole run)."""
 
     def entries(self) -> list[JournalEntry]:
-        """Every row of the run (row order); for reports, not for workers."""
+        """Every row of the run (row order), or, through a claim's :meth:`view`, what the batch
+        runner needs of it: the claimed rows and the rows that share a unit name with them (a
+        row whose name an earlier request of the run may have registered is looked up with 307
+        before it is sent).  Reading all of a large run for every claim would be waste."""
+        if self.claimed is not None:
+            return self._entries(self._siblings(self.claimed))
         return self._entries(cast(list[str], self._redis.zrange(self.keys.order, 0, -1)))
 
     def entry(self, key: str) -> JournalEntry | None:
         found = self._entries([key])
         return found[0] if found else None
 
-    # -- loading and claims ---------------------------------------------------------------------
+    def view(self, keys: Iterable[str]) -> RedisJournal:
+        """This journal as the runner sees it for one claim (see :meth:`entries`); every write
+        is the shared journal's own, fenced by the claim.  The view does not own the
+        connection."""
+        view = copy.copy(self)
+        view.claimed, view._owns = tuple(keys), False
+        return view
 
     def load(self, rows: Sequence[tuple[int, UnitRegistration]]) -> int:
         """Enter checked rows (row number, record) as ``pending``; returns how many were new.
@@ -95,10 +105,6 @@ class RedisJournal(LeasedStore[ClaimedRow]):
             }
             items.append((record.key, row, fields, ""))
         return self._load_items(items)[0]
-
-    def view(self, keys: Iterable[str]) -> ClaimView:
-        """This journal as the runner should see it for one claim (see :class:`ClaimView`)."""
-        return ClaimView(self, keys)
 
     def _entries(self, keys: Sequence[str]) -> list[JournalEntry]:
         pairs = zip(keys, self._hashes(keys), strict=True)
@@ -124,29 +130,3 @@ class RedisJournal(LeasedStore[ClaimedRow]):
             for key in (value or "").split():
                 found[key] = None
         return list(found)
-
-
-class ClaimView(RedisJournal):
-    """The shared journal seen through one claim: what the batch runner needs, and no more.
-
-    The runner reads ``entries()`` once per call to learn the state of the rows it was given
-    and of other rows with the same unit name (a row whose name an earlier request of the run
-    may have registered is looked up with 307 before it is sent).  Over a shared run that is
-    exactly: the claimed rows and their namesakes; reading all of a large run for every claim
-    would be waste.  Every other method is the shared journal's own, fenced by the claim; the
-    view does not own the connection.
-    """
-
-    def __init__(self, journal: RedisJournal, keys: Iterable[str]) -> None:
-        vars(self).update(vars(journal))
-        self._owns = False
-        self.claimed = tuple(keys)
-
-    def entries(self) -> list[JournalEntry]:
-        return self._entries(self._siblings(self.claimed))
-
-
-if TYPE_CHECKING:
-    # Both are batch journals: mypy checks them against the protocol the runner uses.
-    def _conforms(journal: RedisJournal, view: ClaimView) -> tuple[Journal, Journal]:
-        return journal, view

@@ -20,12 +20,7 @@ from typing import ClassVar, cast
 import attrs
 
 from ..durable.store import LeaseLostError
-from ..uploads.manifest import (
-    EntryState,
-    ManifestEntry,
-    RequestRecord,
-    UploadManifest,
-)
+from ..uploads.manifest import EntryState, ManifestEntry, RequestRecord, UploadManifest
 from .leased_store import LeasedStore, decode
 
 __all__ = ["LeaseLostError", "RedisUploadManifest"]
