@@ -1,13 +1,9 @@
-"""Typed doors to redis-py: connections from a URL and Lua scripts.
-
-redis-py's ``from_url`` and script calls are untyped (they return ``Any`` or
-``Awaitable[Any] | Any``); these helpers pin the types once, so that the rest of the package
-is checked strictly.  Every connection decodes replies as UTF-8 text.
-"""
+"""The doors to redis-py: the client (imported only with the ``redis`` extra) and connections
+from a URL, every one decoding replies as UTF-8 text."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,18 +12,15 @@ from ._lazy import require
 require("redis")
 
 import redis  # noqa: E402 - after the friendly check of the extra
-from redis.commands.core import Script  # noqa: E402
 from redis.exceptions import RedisError, ResponseError  # noqa: E402
 
 __all__ = [
     "RedisError",
     "ResponseError",
-    "Script",
     "SyncRedis",
     "connect_sync",
     "connection",
     "microseconds",
-    "run_sync",
 ]
 
 SyncRedis = redis.Redis
@@ -53,11 +46,6 @@ def connection(redis: redis.Redis | str) -> Iterator[redis.Redis]:
         yield client
     finally:
         client.close()
-
-
-def run_sync(script: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
-    """Run a Lua script (EVALSHA, loading it if the server does not know it)."""
-    return script(keys=list(keys), args=list(args))
 
 
 def microseconds(seconds: float) -> int:

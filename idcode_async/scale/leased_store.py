@@ -43,7 +43,7 @@ from ..durable.sqlite import SqliteStore
 from ..durable.store import LeaseLostError, Settlement
 from ..registration.outcomes import ROW_COUNTS, RowCounts, describe_rows
 from ..registration.progress import Progress
-from ._redis import ResponseError, SyncRedis, microseconds, run_sync
+from ._redis import ResponseError, SyncRedis, microseconds
 from .keys import StoreKeys
 
 __all__ = [
@@ -503,7 +503,8 @@ class LeasedStore(Generic[ItemT]):
         self.worker = worker
         self.lease = float(lease)
         self.max_claims = max_claims
-        self._redis = redis
+        self.redis = redis
+        """The client (also for reads beside the store's own: progress, results)."""
         self._owns = owns_connection
         scripts = {"load": _LOAD, "claim": _CLAIM, "transition": _TRANSITION, "renew": _RENEW}
         scripts |= {"release": _RELEASE, "requeue": _REQUEUE}
@@ -522,12 +523,7 @@ class LeasedStore(Generic[ItemT]):
     def close(self) -> None:
         """Close the connection if this store was given its own (``owns_connection``)."""
         if self._owns:
-            self._redis.close()
-
-    @property
-    def redis(self) -> SyncRedis:
-        """The client (for reads beside the store's own: progress, results)."""
-        return self._redis
+            self.redis.close()
 
     # -- the store contract (idcode_async.durable.store.Store) ---------------------------------
 
@@ -536,8 +532,8 @@ class LeasedStore(Generic[ItemT]):
         settled against one centre says nothing about another."""
         values = {"base_url": target} if isinstance(target, str) else target
         for name, value in sorted(values.items()):
-            self._redis.hsetnx(self.keys.meta, f"target.{name}", value)
-            bound = self._redis.hget(self.keys.meta, f"target.{name}")
+            self.redis.hsetnx(self.keys.meta, f"target.{name}", value)
+            bound = self.redis.hget(self.keys.meta, f"target.{name}")
             if bound != value:
                 raise self.twin.error(
                     f"run {self.run_id} records {name} {bound!r}, not {value!r}: what it "
@@ -545,24 +541,24 @@ class LeasedStore(Generic[ItemT]):
                 )
 
     def get_fact(self, name: str) -> Any:
-        text = self._redis.hget(self.keys.meta, f"fact.{name}")
+        text = self.redis.hget(self.keys.meta, f"fact.{name}")
         return None if text is None else json.loads(str(text))
 
     def set_fact(self, name: str, value: Any) -> None:
         check_no_secret_names([name], where=f"run {self.run_id}")
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        self._redis.hset(self.keys.meta, f"fact.{name}", text)
+        self.redis.hset(self.keys.meta, f"fact.{name}", text)
 
     def now_ms(self) -> int:
         """Redis's clock: the one ``intent_ms`` is recorded with, on every worker alike."""
-        seconds, micros = cast(tuple[int, int], self._redis.time())
+        seconds, micros = cast(tuple[int, int], self.redis.time())
         return int(seconds) * 1000 + int(micros) // 1000
 
     def add_pending(self, items: Iterable[tuple[str, int, Mapping[str, str]]]) -> None:
         """Items enter a shared run when it is loaded (with what workers need to send them);
         here a worker only confirms that the items it was given are in the run."""
         keys = [item[0] for item in items]
-        pipe = self._redis.pipeline(transaction=False)
+        pipe = self.redis.pipeline(transaction=False)
         for key in keys:
             pipe.exists(self.keys.item(key))
         missing = [key for key, found in zip(keys, pipe.execute(), strict=True) if not found]
@@ -648,15 +644,15 @@ class LeasedStore(Generic[ItemT]):
 
     def halt(self, reason: str) -> None:
         """Stop every worker of the run (the access token was refused, the centre is down)."""
-        self._redis.hset(self.keys.meta, "halted", redact(reason) or "halted")
+        self.redis.hset(self.keys.meta, "halted", redact(reason) or "halted")
 
     def halted(self) -> str | None:
-        reason = self._redis.hget(self.keys.meta, "halted")
+        reason = self.redis.hget(self.keys.meta, "halted")
         return str(reason) if reason else None
 
     def events(self, key: str | None = None) -> list[dict[str, Any]]:
         """The run's recent transitions, oldest first (of one item if ``key`` is given)."""
-        lines = cast(list[str], self._redis.lrange(self.keys.events, 0, -1))
+        lines = cast(list[str], self.redis.lrange(self.keys.events, 0, -1))
         decoded = [json.loads(line) for line in lines]
         ident = None if key is None else self.keys.ident(key)
         return [e for e in decoded if ident is None or e.get("key") == ident]
@@ -664,7 +660,7 @@ class LeasedStore(Generic[ItemT]):
     def counts(self) -> RunCounts:
         """Items by bucket, the queue's sizes and the halt, read in one transaction."""
         keys = self.keys
-        pipe = self._redis.pipeline(transaction=True)
+        pipe = self.redis.pipeline(transaction=True)
         pipe.hgetall(keys.counts)
         for name in (keys.order, keys.held, keys.stuck, keys.todo):
             pipe.zcard(name)
@@ -756,14 +752,14 @@ class LeasedStore(Generic[ItemT]):
 
     def _script(self, name: str, args: Sequence[Any]) -> Any:
         keys, ends = self.keys, " ".join(self.settled_states)
-        fixed = [keys.item_prefix, keys.blob_prefix, EVENT_CAP, ends, self.twin.item_word]
-        fixed += [self.worker, microseconds(self.lease)]
-        return run_sync(self._scripts[name], keys.script_keys, [*fixed, *args])
+        fixed: list[Any] = [keys.item_prefix, keys.blob_prefix, EVENT_CAP, ends]
+        fixed += [self.twin.item_word, self.worker, microseconds(self.lease)]
+        return self._scripts[name](keys=keys.script_keys, args=[*fixed, *args])
 
     def _hashes(self, ids: Sequence[str]) -> list[dict[str, str]]:
         found: list[dict[str, str]] = []
         for start in range(0, len(ids), 1000):
-            pipe = self._redis.pipeline(transaction=False)
+            pipe = self.redis.pipeline(transaction=False)
             for ident in ids[start : start + 1000]:
                 pipe.hgetall(self.keys.item_prefix + ident)
             found += cast(list[dict[str, str]], pipe.execute())

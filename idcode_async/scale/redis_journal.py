@@ -72,7 +72,7 @@ class RedisJournal(LeasedStore[ClaimedRow]):
         before it is sent).  Reading all of a large run for every claim would be waste."""
         if self.claimed is not None:
             return self._entries(self._siblings(self.claimed))
-        return self._entries(cast(list[str], self._redis.zrange(self.keys.order, 0, -1)))
+        return self._entries(cast(list[str], self.redis.zrange(self.keys.order, 0, -1)))
 
     def entry(self, key: str) -> JournalEntry | None:
         found = self._entries([key])
@@ -125,7 +125,7 @@ class RedisJournal(LeasedStore[ClaimedRow]):
         found = dict.fromkeys(keys)
         if not wanted:
             return list(found)
-        name_keys = cast(list[str | None], self._redis.hmget(self.keys.groups, wanted))
+        name_keys = cast(list[str | None], self.redis.hmget(self.keys.groups, wanted))
         for value in name_keys:
             for key in (value or "").split():
                 found[key] = None

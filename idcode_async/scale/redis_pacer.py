@@ -32,6 +32,7 @@ redis-py's blocking client, and waiting is ``anyio.sleep``: asyncio (arq's loop)
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -46,7 +47,7 @@ from typing import Any, Final
 import anyio
 
 from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, PacerSettings
-from ._redis import ResponseError, SyncRedis, microseconds, run_sync
+from ._redis import ResponseError, SyncRedis, microseconds
 from .keys import PaceKeys
 
 __all__ = ["DEFAULT_SLOT_LEASE", "PaceConflictError", "RedisPacer"]
@@ -252,6 +253,6 @@ class RedisPacer(PacerSettings):
     async def _run(self, name: str, holder: str, *args: Any) -> Any:
         """One Lua script call in a worker thread: the event loop (asyncio or trio) never
         blocks on Redis."""
-        keys, fixed = [self.keys.state, self.keys.log], [holder, microseconds(self.lease)]
-        script = self._scripts[name]
-        return await anyio.to_thread.run_sync(run_sync, script, keys, [*fixed, *args])
+        fixed: list[Any] = [holder, microseconds(self.lease), *args]
+        run = functools.partial(self._scripts[name], [self.keys.state, self.keys.log], fixed)
+        return await anyio.to_thread.run_sync(run)

@@ -50,14 +50,14 @@ class RedisUploadManifest(LeasedStore[ManifestEntry]):
         return EntryState(states[0])
 
     def blob(self, key: str) -> str | None:
-        value = self._redis.get(self.keys.blob(key))
+        value = self.redis.get(self.keys.blob(key))
         return None if value is None else str(value)
 
     # -- reads ------------------------------------------------------------------------------------
 
     def entries(self) -> list[ManifestEntry]:
         """Every request, in plan order (the executor counts accepted IDs of all workers)."""
-        return self._items(cast(list[str], self._redis.zrange(self.keys.order, 0, -1)))
+        return self._items(cast(list[str], self.redis.zrange(self.keys.order, 0, -1)))
 
     def entry(self, key: str) -> ManifestEntry | None:
         found = self._items([self.keys.ident(key)])
@@ -65,7 +65,7 @@ class RedisUploadManifest(LeasedStore[ManifestEntry]):
 
     def stuck(self) -> list[tuple[ManifestEntry, str]]:
         """Requests set aside, with the reason."""
-        hashes = self._hashes(cast(list[str], self._redis.zrange(self.keys.stuck, 0, -1)))
+        hashes = self._hashes(cast(list[str], self.redis.zrange(self.keys.stuck, 0, -1)))
         return [(_entry(f), f.get("stuck_reason", "")) for f in hashes if f]
 
     def _items(self, ids: Sequence[str]) -> list[ManifestEntry]:
