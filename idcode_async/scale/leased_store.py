@@ -72,6 +72,8 @@ EVENT_CAP: Final = 10_000
 """Events kept per run (the oldest are dropped)."""
 
 _LOAD_CHUNK: Final = 500
+_BUCKETS: Final = ("pending", "in_flight", "intent", "unknown", "registered", "existing")
+_BUCKETS_ALL: Final = (*_BUCKETS, "accepted", "failed", "submissions")
 
 _PRELUDE: Final = """
 local meta, order, todo, held, stuck, failed, groups, uniques, counts, events =
@@ -204,9 +206,10 @@ _TRANSITION: Final = """
 -- ARGV[A..]: id, state, bucket, allowed states ('' for any), intent ('1'), event, detail,
 -- fields (JSON object), the unique field ('' for none)
 local id, state, bucket, allowed = ARGV[A], ARGV[A + 1], ARGV[A + 2], ARGV[A + 3]
-local unique = ARGV[A + 8]
-local rk = prefix .. id
-if redis.call('EXISTS', rk) == 0 then return redis.error_reply('IDCODE_NO_ROW ' .. id) end
+local unique, rk = ARGV[A + 8], prefix .. id
+if redis.call('EXISTS', rk) == 0 then
+  return redis.error_reply('IDCODE_BAD_STATE not in the run')
+end
 local f = redis.call('HMGET', rk, 'holder', 'lease_until', 'state', 'bucket', 'weight')
 if f[1] ~= worker then
   return redis.error_reply('IDCODE_LEASE_LOST held by ' .. ((f[1] ~= '' and f[1]) or 'nobody'))
@@ -569,15 +572,13 @@ class LeasedStore(Generic[ItemT]):
             )
 
     def mark_intent(self, key: str) -> int:
-        return self._step(key, self.intent_state, intent=True, event=self.twin.intent_event)
+        return self._step(key, self.intent_state, self.twin.intent_event, intent=True)
 
     def mark_unknown(self, key: str, message: str) -> None:
-        self._step(key, "unknown", event="unknown", detail=message, message=message)
+        self._step(key, "unknown", "unknown", message)
 
     def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
-        self._step(
-            key, "pending", event=event or self.twin.pending_event, detail=message, message=message
-        )
+        self._step(key, "pending", event or self.twin.pending_event, message)
 
     def settle(self, key: str, done: Settlement) -> None:
         if done.outcome not in self.twin.outcomes:
@@ -589,15 +590,8 @@ class LeasedStore(Generic[ItemT]):
             **done.data,
         }
         state = done.outcome if done.outcome in self.settled_states else "done"
-        self._step(
-            key,
-            state,
-            bucket=done.outcome,
-            event=done.outcome,
-            detail=done.detail,
-            message=done.message,
-            fields=fields,
-        )
+        outcome, detail = done.outcome, done.detail
+        self._step(key, state, outcome, done.message, bucket=outcome, detail=detail, fields=fields)
 
     # -- the lease steps ----------------------------------------------------------------------
 
@@ -661,30 +655,23 @@ class LeasedStore(Generic[ItemT]):
         """Items by bucket, the queue's sizes and the halt, read in one transaction."""
         keys = self.keys
         pipe = self.redis.pipeline(transaction=True)
+        pipe.hget(keys.meta, "halted")
         pipe.hgetall(keys.counts)
         for name in (keys.order, keys.held, keys.stuck, keys.todo):
             pipe.zcard(name)
-        pipe.hget(keys.meta, "halted")
         pipe.llen(keys.invalid)
-        counts, items, held, stuck, todo, halted, invalid = pipe.execute()
-        values = {name: int(value) for name, value in counts.items()}
-        buckets = ("pending", "in_flight", "intent", "unknown", "registered", "existing")
+        halted, counts, *sizes = pipe.execute()
+        found = {name: int(value) for name, value in counts.items()}
+        values = {name: found.get(name, 0) for name in _BUCKETS_ALL}
+        values |= zip(("items", "held", "stuck", "todo", "invalid"), map(int, sizes), strict=True)
         return RunCounts(
             run_id=self.run_id,
             kind=self.namespace,
-            total=int(items) + int(invalid),
-            items=int(items),
-            held=int(held),
-            stuck=int(stuck),
-            todo=int(todo),
-            invalid=int(invalid),
+            total=values["items"] + values["invalid"],
             halted=str(halted) if halted else None,
-            codes=values.get("weight", 0),
-            accepted_codes=values.get("settled_weight", 0),
-            **{
-                name: values.get(name, 0)
-                for name in (*buckets, "accepted", "failed", "submissions")
-            },
+            codes=found.get("weight", 0),
+            accepted_codes=found.get("settled_weight", 0),
+            **values,
         )
 
     # -- for the facades ----------------------------------------------------------------------
@@ -712,21 +699,22 @@ class LeasedStore(Generic[ItemT]):
         self,
         key: str,
         state: str,
-        *,
-        bucket: str | None = None,
-        intent: bool = False,
         event: str,
-        detail: str | None = None,
         message: str | None = None,
+        *,
+        intent: bool = False,
+        bucket: str | None = None,
+        detail: str | None = None,
         fields: Mapping[str, str] | None = None,
     ) -> int:
         """Move the item to ``state`` (fenced by this worker's claim) from the states
-        :attr:`allowed_from` names for it; returns its attempts.  ``message``: an answer's
-        text, kept redacted (an intent leaves the previous one)."""
+        ``allowed_from`` names for it, writing ``fields``; returns its attempts.  ``message``:
+        an answer's text, kept redacted (an intent leaves the previous one); the event's
+        ``detail`` unless one is given."""
         written = dict(fields or {})
         if not intent:
             written |= {"outcome": bucket or "", "message": clean_text(message)}
-        bucket = bucket or state
+        detail, bucket = message if detail is None else detail, bucket or state
         allowed = " ".join(self.twin.allowed_from.get(bucket, ()))
         args = [self.keys.ident(key), state, bucket, allowed, "1" if intent else "0", event]
         args += [clean_text(detail), json.dumps(written, ensure_ascii=False), self._unique_field]
@@ -737,8 +725,6 @@ class LeasedStore(Generic[ItemT]):
             kind, _, text = str(exc).partition(" ")
             if kind == "IDCODE_LEASE_LOST":
                 raise LeaseLostError(f"{where}: {text}") from None
-            if kind == "IDCODE_NO_ROW":
-                raise self.twin.error(f"{where}: not in the run") from None
             if kind == "IDCODE_BAD_STATE":
                 raise self.twin.error(f"{where}: {text}") from None
             raise
