@@ -33,7 +33,7 @@ from typing import Final
 
 import attrs
 
-__all__ = ["PaceKeys", "StoreKeys", "check_run_id", "entry_id", "token_id"]
+__all__ = ["PaceKeys", "StoreKeys", "check_run_id", "token_id"]
 
 _TOKEN_DOMAIN: Final = b"idcode-async/access-token\x00"
 _RUN_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -55,12 +55,6 @@ def check_run_id(run_id: str) -> str:
             f"digit), got {run_id!r}"
         )
     return run_id
-
-
-def entry_id(key: str) -> str:
-    """An upload request's name in Redis: 32 hex digits of the SHA-256 of its manifest key (the
-    key itself is a JSON array, awkward in key names)."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 @attrs.frozen
@@ -100,8 +94,9 @@ class StoreKeys:
         return f"{self.base}:blob:"
 
     def ident(self, key: str) -> str:
-        """An item's id in key names."""
-        return entry_id(key) if self.hashed else key
+        """An item's id in key names: an upload request's is 32 hex digits of the SHA-256 of its
+        manifest key (the key itself is a JSON array, awkward in key names)."""
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] if self.hashed else key
 
     def item(self, key: str) -> str:
         return self.item_prefix + self.ident(key)

@@ -493,7 +493,6 @@ class LeasedStore(Generic[ItemT]):
         worker: str,
         lease: float = DEFAULT_LEASE,
         max_claims: int = DEFAULT_MAX_CLAIMS,
-        owns_connection: bool = False,
     ) -> None:
         if not 0 < lease < math.inf:
             raise ValueError(f"lease must be a positive number of seconds, got {lease}")
@@ -508,7 +507,6 @@ class LeasedStore(Generic[ItemT]):
         self.max_claims = max_claims
         self.redis = redis
         """The client (also for reads beside the store's own: progress, results)."""
-        self._owns = owns_connection
         scripts = {"load": _LOAD, "claim": _CLAIM, "transition": _TRANSITION, "renew": _RENEW}
         scripts |= {"release": _RELEASE, "requeue": _REQUEUE}
         self._scripts = {name: redis.register_script(_PRELUDE + s) for name, s in scripts.items()}
@@ -517,16 +515,8 @@ class LeasedStore(Generic[ItemT]):
         name = type(self).__name__
         return f"{name}(run_id={self.run_id!r}, worker={self.worker!r}, lease={self.lease})"
 
-    def __enter__(self) -> typing.Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def close(self) -> None:
-        """Close the connection if this store was given its own (``owns_connection``)."""
-        if self._owns:
-            self.redis.close()
+        """Nothing to close: the client is its giver's, shared by the stores and the pacer."""
 
     # -- the store contract (idcode_async.durable.store.Store) ---------------------------------
 

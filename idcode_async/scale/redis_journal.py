@@ -80,10 +80,9 @@ class RedisJournal(LeasedStore[ClaimedRow]):
 
     def view(self, keys: Iterable[str]) -> RedisJournal:
         """This journal as the runner sees it for one claim (see :meth:`entries`); every write
-        is the shared journal's own, fenced by the claim.  The view does not own the
-        connection."""
+        is the shared journal's own, fenced by the claim."""
         view = copy.copy(self)
-        view.claimed, view._owns = tuple(keys), False
+        view.claimed = tuple(keys)
         return view
 
     def load(self, rows: Sequence[tuple[int, UnitRegistration]]) -> int:

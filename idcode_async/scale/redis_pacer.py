@@ -14,7 +14,7 @@ submission ended by the expiry at the latest, so the lane's next start is no ear
 expiry), then takes the free lane that is ready soonest, or answers how long to wait; *renew*
 extends the holder's lease every third of it while the body runs; *release* sets the lane's
 next start to *now + pause* and logs the slot (``grant end pause lane`` in µs, the last
-``history`` slots of the token: for operators and the acceptance tests).
+1,000 slots of the token: for operators and the acceptance tests).
 
 **Clocks.**  Every time in the state is Redis's own (``TIME``, read inside the scripts); a
 worker only ever receives *durations* ("wait 412 ms") and sleeps them with ``anyio.sleep``, so
@@ -56,6 +56,9 @@ logger = logging.getLogger("idcode_async.scale")
 
 DEFAULT_SLOT_LEASE: Final = 10.0
 """Seconds a slot's holder may go without renewing before the slot is taken from it."""
+
+_LOG_SLOTS: Final = 1000
+"""Slots the pace log keeps."""
 
 _KEEP_US: Final = 60_000_000
 """How long the state outlives its last use (µs): far beyond any pause, so idle state expires."""
@@ -129,18 +132,13 @@ local lane, pause, cap = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local f = redis.call('HMGET', key, 'h' .. lane, 'r' .. lane, 'g' .. lane)
 -- max(): if the lease was lost and the lane granted again, never move its next start earlier
 redis.call('HSET', key, 'r' .. lane, fmt(math.max(num(f[2]), now + pause)))
-local mine = 0
-if f[1] == holder then
-  mine = 1
-  redis.call('HSET', key, 'h' .. lane, '')
-  if cap > 0 then
-    redis.call('RPUSH', log, fmt(num(f[3])) .. ' ' .. fmt(now) .. ' ' .. fmt(pause) .. ' ' .. lane)
-    redis.call('LTRIM', log, -cap, -1)
-    redis.call('PEXPIRE', log, 86400000)
-  end
-end
 keep_for(pause)
-return mine
+if f[1] ~= holder then return 0 end
+redis.call('HSET', key, 'h' .. lane, '')
+redis.call('RPUSH', log, fmt(num(f[3])) .. ' ' .. fmt(now) .. ' ' .. fmt(pause) .. ' ' .. lane)
+redis.call('LTRIM', log, -cap, -1)
+redis.call('PEXPIRE', log, 86400000)
+return 1
 """
 
 
@@ -156,9 +154,8 @@ class RedisPacer(PacerSettings):
     ``min_interval``/``max_interval`` bound the pause drawn after each submission (the rule of
     :class:`~idcode_async.pacing.Interval`); ``concurrency`` is how many submissions of the
     token may run at once, across all processes.  ``lease``: seconds after which a holder that
-    stopped renewing (crashed) loses its slot.  ``poll``: seconds between looks while every
-    lane is held.  ``history``: how many slots the pace log keeps (0: none).  ``rng`` and
-    ``sleep`` are injectable for tests.
+    stopped renewing (crashed) loses its slot.  ``rng`` and ``sleep`` are injectable for
+    tests.
     """
 
     def __init__(
@@ -170,8 +167,6 @@ class RedisPacer(PacerSettings):
         *,
         concurrency: int = 1,
         lease: float = DEFAULT_SLOT_LEASE,
-        poll: float | None = None,
-        history: int = 1000,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     ) -> None:
@@ -179,8 +174,7 @@ class RedisPacer(PacerSettings):
         if not 0 < lease < math.inf:
             raise ValueError(f"lease must be a positive number of seconds, got {lease}")
         self.lease = float(lease)
-        self.poll = poll if poll is not None else min(0.1, max(0.005, min_interval / 4))
-        self.history_size = history
+        self.poll = min(0.1, max(0.005, self.min_interval / 4))
         self.keys = PaceKeys.for_token(access_token)
         self._redis = redis
         self._scripts = {
@@ -247,7 +241,7 @@ class RedisPacer(PacerSettings):
 
     async def _release(self, lane: int, holder: str) -> None:
         pause = microseconds(self.interval.draw(self._rng))
-        if not int(await self._run("release", holder, lane, pause, self.history_size)):
+        if not int(await self._run("release", holder, lane, pause, _LOG_SLOTS)):
             logger.warning("pace: released a slot whose lease had expired")
 
     async def _run(self, name: str, holder: str, *args: Any) -> Any:

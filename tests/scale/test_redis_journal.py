@@ -19,7 +19,7 @@ TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
 
 
 def journal(url: str, worker: str, **options: object) -> RedisJournal:
-    return RedisJournal(connect_sync(url), "run-1", worker=worker, owns_connection=True, **options)
+    return RedisJournal(connect_sync(url), "run-1", worker=worker, **options)
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def loaded(redis_url):
     assert loader.load([(n + 2, unit(n)) for n in range(10)]) == 10
     yield open_journal
     for item in opened:
-        item.close()
+        item.redis.close()
 
 
 def test_load_enters_rows_as_pending_once(loaded):
