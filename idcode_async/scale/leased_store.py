@@ -252,41 +252,32 @@ event(id, ARGV[A + 5], ARGV[A + 6], worker)
 return num(redis.call('HGET', rk, 'attempts'))
 """
 
-_RENEW: Final = """
--- ARGV[A..]: item ids; extends the worker's leases, reports the lost ones
-local lost = {}
-for i = A, #ARGV do
-  local f = redis.call('HMGET', prefix .. ARGV[i], 'holder', 'state')
-  if f[1] == worker then
-    hold(ARGV[i])
-  elseif not settled(f[2]) then
-    table.insert(lost, ARGV[i])
-  end
-end
-return {redis.call('HGET', meta, 'halted') or '', lost}
-"""
-
-_RELEASE: Final = """
--- ARGV[A..]: why, aside ('1': set the items aside as stuck), item ids; only the holder's
--- items; unsettled ones go back to the queue at once, or to the stuck set
-local why, aside = ARGV[A], ARGV[A + 1] == '1'
-local released = 0
+_HANDBACK: Final = """
+-- ARGV[A..]: what ('renew' the leases, 'release' the items, set them 'aside' as stuck), why,
+-- item ids; only the holder's items: the others, unsettled, are reported lost.  Released
+-- items, unsettled, go back to the queue at once.
+local what, why = ARGV[A], ARGV[A + 1]
+local done, lost = 0, {}
 for i = A + 2, #ARGV do
   local id = ARGV[i]
   local f = redis.call('HMGET', prefix .. id, 'holder', 'state')
-  if f[1] == worker then
+  if f[1] ~= worker then
+    if not settled(f[2]) then table.insert(lost, id) end
+  elseif what == 'renew' then
+    hold(id)
+  else
     unhold(id)
-    if aside then
+    if what == 'aside' then
       set_aside(id, why, worker)
-      released = released + 1
+      done = done + 1
     elseif not settled(f[2]) then
       requeue(id)
       event(id, 'released', why .. ', state ' .. f[2], worker)
-      released = released + 1
+      done = done + 1
     end
   end
 end
-return released
+return {redis.call('HGET', meta, 'halted') or '', lost, done}
 """
 
 _REQUEUE: Final = """
@@ -507,8 +498,8 @@ class LeasedStore(Generic[ItemT]):
         self.max_claims = max_claims
         self.redis = redis
         """The client (also for reads beside the store's own: progress, results)."""
-        scripts = {"load": _LOAD, "claim": _CLAIM, "transition": _TRANSITION, "renew": _RENEW}
-        scripts |= {"release": _RELEASE, "requeue": _REQUEUE}
+        scripts = {"load": _LOAD, "claim": _CLAIM, "transition": _TRANSITION}
+        scripts |= {"handback": _HANDBACK, "requeue": _REQUEUE}
         self._scripts = {name: redis.register_script(_PRELUDE + s) for name, s in scripts.items()}
 
     def __repr__(self) -> str:
@@ -602,20 +593,16 @@ class LeasedStore(Generic[ItemT]):
 
     def renew(self, keys: Iterable[str]) -> Renewal:
         """Extend this worker's leases on ``keys``; report items taken over and a halt."""
-        ids = [self.keys.ident(key) for key in keys]
-        reply = self._script("renew", ids)
+        reply = self._handback("renew", "", keys)
         return Renewal(tuple(str(i) for i in reply[1]), str(reply[0]) or None)
 
     def release(self, keys: Iterable[str], reason: str = "released") -> int:
         """Hand back items this worker holds; unsettled ones are claimable again at once."""
-        ids = [self.keys.ident(key) for key in keys]
-        if not ids:
-            return 0
-        return int(self._script("release", [reason.replace(" ", "-"), "0", *ids]))
+        return int(self._handback("release", reason.replace(" ", "-"), keys)[2])
 
     def set_aside(self, key: str, reason: str) -> bool:
         """Stop claiming an item that may be on the centre but cannot be settled."""
-        return bool(self._script("release", [redact(reason), "1", self.keys.ident(key)]))
+        return bool(self._handback("aside", redact(reason), [key])[2])
 
     def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
         """A new run: stuck items back in the queue, fresh claim counts, the halt lifted, and
@@ -718,6 +705,9 @@ class LeasedStore(Generic[ItemT]):
             if kind == "IDCODE_BAD_STATE":
                 raise self.twin.error(f"{where}: {text}") from None
             raise
+
+    def _handback(self, what: str, why: str, keys: Iterable[str]) -> Any:
+        return self._script("handback", [what, why, *(self.keys.ident(key) for key in keys)])
 
     @property
     def _unique_field(self) -> str:
