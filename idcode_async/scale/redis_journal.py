@@ -1,13 +1,12 @@
 """The shared journal of a multi-worker registration run (309): rows claimed with leases.
 
-:class:`~idcode_async.registration.SqliteJournal` stays the single-machine default.  When several
-workers (processes, machines) share one batch, :class:`RedisJournal` keeps the batch journal's
-rows and states (``pending``, ``in_flight``, ``unknown``, ``done``) in the leased store
-(:mod:`.leased_store`: load, claim, renew, fenced transitions, release, all in Lua on Redis's
-clock).  A row taken over after its holder crashed may be ``in_flight`` or ``unknown``: the
-request may have reached the centre, and the batch runner already treats such rows with a 307
-lookup before any resend (:mod:`idcode_async.registration.reconcile`).  The claim only decides
-*who* does that.
+:class:`~idcode_async.registration.SqliteJournal` stays the single-machine default.  When
+several workers (processes, machines) share one batch, :class:`RedisJournal` keeps the batch
+journal's rows and states (``pending``, ``in_flight``, ``unknown``, ``done``) in the leased
+store (:mod:`.leased_store`).  A row taken over after its holder crashed may be ``in_flight`` or
+``unknown``: the request may have reached the centre, and the batch runner already treats such
+rows with a 307 lookup before any resend (:mod:`idcode_async.registration.reconcile`).  The
+claim only decides *who* does that.
 
 Durability: Redis acknowledges a write once it is applied in memory.  For the intent to
 survive a crash of Redis itself, run it with ``appendonly yes`` and ``appendfsync always``
@@ -49,13 +48,9 @@ class ClaimedRow:
 
 
 class RedisJournal(LeasedStore[ClaimedRow]):
-    """The batch journal of one run in Redis, with per-row claims for worker ``worker``.
-
-    The batch runner calls it from worker threads, like
-    :class:`~idcode_async.registration.SqliteJournal`; the writes it makes (``mark_*``,
-    ``settle``) are fenced: refused with :class:`LeaseLostError` unless this worker holds the
-    row.  A row's bucket is its outcome once ``done``.
-    """
+    """The batch journal of one run in Redis, as worker ``worker`` sees and writes it: its
+    writes are refused with :class:`LeaseLostError` unless this worker holds the row.  A row's
+    bucket is its outcome once ``done``."""
 
     twin: ClassVar = SqliteJournal
     namespace: ClassVar = "run"
