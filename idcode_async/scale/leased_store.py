@@ -3,20 +3,22 @@
 Every shared run (registration rows, 309; upload requests, 5011–5014) keeps its items the same
 way; only what an item carries differs, and that is a flat record of text fields the kind's
 facade (:mod:`.redis_journal`, :mod:`.redis_uploads`) writes and reads (:func:`decode`).
-Each step is one atomic Lua script on Redis's clock (``TIME``), written once here:
+Each step is one atomic Lua script on Redis's clock (``TIME``), written once here on one
+prelude (the keys, the clock, the event log, holding and releasing an item):
 
 1. **load**: new items enter as ``pending`` in the *todo* queue (ordered by their row or plan
    position); an item already in the run keeps its state.
 2. **claim**: expired leases go back to *todo* first (their holder stopped renewing: it
    crashed); then up to ``limit`` items are taken, each with ``holder = worker`` and a lease.
    An item claimed ``max_claims`` times without an outcome is set aside as *stuck*.
-3. **renew** / **release**: a live worker extends its leases every third of the lease; a
-   worker hands back items it could not settle, claimable again at once.
-4. **transition** (intent, outcome): allowed only to the holder, from the states the kind
+3. **transition** (intent, outcome): allowed only to the holder, from the states the kind
    allows; the intent also only while the lease runs, and it extends the lease.  A worker that
    lost its claim gets :class:`~idcode_async.durable.store.LeaseLostError`.
-5. **set aside** / **requeue**: an item that cannot be settled leaves the claims as *stuck*;
-   an operator's new run puts stuck items (and, if asked, failed ones) back in the queue.
+4. **hand back**: a live worker renews its leases every third of the lease, releases the items
+   it could not settle (claimable again at once) and sets aside as *stuck* an item that cannot
+   be settled.
+5. **requeue**: an operator's new run puts stuck items (and, if asked, failed ones) back in
+   the queue.
 
 Each item has a *state* (the kind's state machine, ``settled`` states end it) and a *bucket*
 (what it counts as: its state, or its outcome once settled); the run's counts are kept by
@@ -31,7 +33,7 @@ from __future__ import annotations
 import json
 import math
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar, cast
 
 import attrs
@@ -432,18 +434,16 @@ class RunCounts(RowCounts):
 
 EntryT = TypeVar("EntryT")
 
-_TEXT: Final = cattrs.Converter()
+_TEXT: Final = cattrs.Converter(detailed_validation=False)
 """Item hashes hold text: ``1`` is true, and an empty text is ``None`` where that is allowed."""
 _TEXT.register_structure_hook(bool, lambda value, _: value == "1")
-_TEXT.register_structure_hook_func(
-    lambda kind: type(None) in typing.get_args(kind),
-    lambda value, kind: None if value in ("", None) else _TEXT.structure(value, _some(kind)),
-)
 
 
-def _some(kind: Any) -> Any:
-    """``X`` of ``X | None``."""
-    return next(arg for arg in typing.get_args(kind) if arg is not type(None))
+@_TEXT.register_structure_hook_factory(lambda kind: type(None) in typing.get_args(kind))
+def _optional(kind: Any) -> Callable[[Any, Any], Any]:
+    some = next(arg for arg in typing.get_args(kind) if arg is not type(None))
+    inner = _TEXT.get_structure_hook(some)
+    return lambda value, _: None if value in ("", None) else inner(value, some)
 
 
 def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT:
@@ -451,7 +451,9 @@ def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT
     name are left out), with ``given`` values taken as they are (a range's prefix may be
     ``""``)."""
     entry: Any = _TEXT.structure({**fields, **given}, cls)
-    return cast(EntryT, attrs.evolve(entry, **given))
+    if any(getattr(entry, name) != value for name, value in given.items()):
+        entry = attrs.evolve(entry, **given)
+    return cast(EntryT, entry)
 
 
 class LeasedStore(Generic[ItemT]):
