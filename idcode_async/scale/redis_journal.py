@@ -117,10 +117,7 @@ class RedisJournal(LeasedStore[ClaimedRow]):
         """Keys of the rows that share a unit name with any of ``keys`` (``keys`` included)."""
         wanted = [f["group"] for f in self._hashes(keys) if f]
         found = dict.fromkeys(keys)
-        if not wanted:
-            return list(found)
-        name_keys = cast(list[str | None], self.redis.hmget(self.keys.groups, wanted))
-        for value in name_keys:
-            for key in (value or "").split():
-                found[key] = None
+        namesakes = self.redis.hmget(self.keys.groups, wanted) if wanted else []
+        for value in cast(list[str | None], namesakes):
+            found.update(dict.fromkeys((value or "").split()))
         return list(found)
