@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -43,8 +44,10 @@ from idcode_async.sandbox.serve import running
 from idcode_async.scale import enqueue_jobs, load_run
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.keys import PaceKeys
-from idcode_async.scale.local import local_redis
 from idcode_async.scale.redis_pacer import pace_log
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.redis_server import local_redis  # noqa: E402
 
 
 def units(count: int, batch: int) -> list[UnitRegistration]:

@@ -406,7 +406,7 @@ async def upload_codes(
                     assume_not_uploaded=assume_not_uploaded,
                     grace=reconcile_grace,
                     retry=retry,
-                    rng=rng if rng is not None else random.Random(),
+                    rng=rng or random.Random(),
                     on_progress=on_progress,
                     started=started,
                 )
@@ -454,18 +454,18 @@ class UploadSession:
 
     client: IdcodeClient
     manifest: Store[ManifestEntry]
-    plan: UploadPlan | None
     company_idcode: str
     category_reg_id: str
     generate_type: GenerateType | None
     version: Version | None
-    given_category: CategoryRef | None = attrs.field(alias="category")
-    assume_not_uploaded: bool
-    grace: float
-    retry: RetryPolicy
-    rng: random.Random
-    on_progress: Callable[[UploadProgress], object] | None
-    started: float
+    plan: UploadPlan | None = None
+    given_category: CategoryRef | None = attrs.field(default=None, alias="category")
+    assume_not_uploaded: bool = False
+    grace: float = DEFAULT_GRACE
+    retry: RetryPolicy = DEFAULT_RETRY
+    rng: random.Random = attrs.Factory(random.Random)
+    on_progress: Callable[[UploadProgress], object] | None = None
+    started: float = attrs.Factory(anyio.current_time)
     given_requests: dict[str, UploadRequest] | None = attrs.field(default=None, alias="requests")
     pacer: Pacer = attrs.field(default=None, converter=_no_pause)
     requests: dict[str, UploadRequest] = attrs.field(init=False)
