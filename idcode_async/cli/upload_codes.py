@@ -364,7 +364,7 @@ def report(
 ) -> int:
     """The result line(s) (or JSON object) and the exit code."""
     states = {s: sum(r.state is s for r in result.requests) for s in EntryState}
-    output.result(describe(result, states, stopped=failure is not None))
+    output.result(result.describe(stopped=failure is not None))
     for failed in result.failed:
         output.notice(f"  refused #{failed.seq} ({failed.endpoint}): {failed.message}")
     if failure is not None:
@@ -409,20 +409,3 @@ def report(
     if code == EXIT_INTERRUPTED:
         output.interrupted("interrupted: no new request was started", settings.resume)
     return code
-
-
-def describe(result: UploadResult, states: dict[EntryState, int], *, stopped: bool) -> str:
-    """One line for people; a stopped run does not count requests it could not deliver."""
-    endpoints = ", ".join(f"{e}×{n}" for e, (n, _) in sorted(result.by_endpoint().items()))
-    unresolved = states[EntryState.INTENT] + states[EntryState.UNKNOWN]
-    text = (
-        f"{result.count} codes in {len(result.requests)} requests ({endpoints or 'none'}): "
-        f"{states[EntryState.ACCEPTED]} accepted ({result.resumed} by earlier runs, "
-        f"{result.reconciled} reconciled), {states[EntryState.FAILED]} refused, "
-        f"{states[EntryState.PENDING]} not yet sent, {unresolved} unresolved"
-    )
-    if not stopped:
-        text += f"; {result.sent} sent by this run"
-    return text + (
-        f"; {result.duplicates.count} duplicate and {result.rejected.count} rejected lines"
-    )

@@ -36,7 +36,7 @@ from ..endpoints.codes import GenerateType, Version
 from ..pacing import Pacer
 from ..uploads.codes_input import AsyncCodeSource
 from ..uploads.executor import UploadSession
-from ..uploads.followups import VerifyReport, compare_with_centre
+from ..uploads.followups import VerifyReport, verify_upload
 from ..uploads.manifest import (
     EntryState,
     ManifestEntry,
@@ -54,7 +54,7 @@ from ..uploads.plan import (
     UploadRequest,
 )
 from ..uploads.planner import plan_upload_async
-from ..uploads.reconcile import CategoryRef, baseline, remembered_category
+from ..uploads.reconcile import CategoryRef
 from ..uploads.spool import Workspace
 from ._redis import SyncRedis, connection
 from .keys import check_run_id, token_id
@@ -276,12 +276,7 @@ async def verify_upload_run(
 ) -> VerifyReport:
     """:func:`~idcode_async.uploads.verify_upload` for a shared run: 503 per accepted
     ``uploadcode_id`` (whichever worker recorded it), and 502 for batches no request owns."""
-
-    def read() -> tuple[list[ManifestEntry], frozenset[str] | None, CategoryRef | None, str]:
-        with connection(redis_url) as sync:
-            store = RedisUploadManifest(sync, run_id, worker="verify")
-            company = read_config(sync, run_id).company_idcode
-            return store.entries(), baseline(store), remembered_category(store), company
-
-    entries, before, remembered, company = await anyio.to_thread.run_sync(read)
-    return await compare_with_centre(client, company, entries, before, category or remembered)
+    with connection(redis_url) as sync:
+        config = await anyio.to_thread.run_sync(read_config, sync, run_id)
+        store = RedisUploadManifest(sync, run_id, worker="verify")
+        return await verify_upload(client, config.company_idcode, store, category=category)

@@ -121,7 +121,6 @@ __all__ = [
     "DEFAULT_GRACE",
     "DEFAULT_RETRY",
     "STOP_CODES",
-    "RequestOutcome",
     "UnresolvedRequest",
     "UnresolvedUploadError",
     "UploadAbortedError",
@@ -162,34 +161,11 @@ class UploadProgress:
 
 
 @attrs.frozen(kw_only=True)
-class RequestOutcome:
-    """What became of one request of the plan."""
-
-    seq: int
-    key: str
-    endpoint: int
-    count: int
-    first_code: str
-    last_code: str
-    size: int
-    state: EntryState
-    uploadcode_id: str | None
-    attempts: int
-    reconciled: bool
-    resumed: bool
-    """Accepted by an earlier run of the manifest: skipped by this one."""
-    message: str | None = None
-
-
-_ENTRY_FIELDS: Final = tuple(f.name for f in attrs.fields(RequestOutcome) if f.name != "resumed")
-"""What a :class:`RequestOutcome` copies from its :class:`ManifestEntry` (same names)."""
-
-
-@attrs.frozen(kw_only=True)
 class UploadResult:
     """The outcome of :func:`upload_codes` (also carried by its errors, as far as it got)."""
 
-    requests: tuple[RequestOutcome, ...]
+    requests: tuple[ManifestEntry, ...]
+    """Every request of the plan, as the manifest holds it after the run."""
     count: int
     """Distinct accepted codes of the plan (what the requests cover)."""
     lines: int
@@ -199,6 +175,7 @@ class UploadResult:
     sent: int
     """Requests this run sent (intents recorded), resends included."""
     resumed: int
+    """Requests accepted by earlier runs of the manifest: skipped by this one."""
     reconciled: int
     """Requests this run settled from the centre's records instead of an answer."""
     elapsed: float
@@ -206,11 +183,11 @@ class UploadResult:
     interrupted: bool = False
 
     @property
-    def accepted(self) -> tuple[RequestOutcome, ...]:
+    def accepted(self) -> tuple[ManifestEntry, ...]:
         return tuple(r for r in self.requests if r.state is EntryState.ACCEPTED)
 
     @property
-    def failed(self) -> tuple[RequestOutcome, ...]:
+    def failed(self) -> tuple[ManifestEntry, ...]:
         return tuple(r for r in self.requests if r.state is EntryState.FAILED)
 
     @property
@@ -230,19 +207,21 @@ class UploadResult:
             summary[r.endpoint] = (requests + 1, codes + r.count)
         return summary
 
-    def describe(self) -> str:
-        """One line for people."""
+    def describe(self, *, stopped: bool = False) -> str:
+        """One line for people; a ``stopped`` run does not count what it sent (not all of it
+        may have been delivered)."""
         states = {s: sum(r.state is s for r in self.requests) for s in EntryState}
         endpoints = ", ".join(f"{e}×{n}" for e, (n, _) in sorted(self.by_endpoint().items()))
-        return (
+        unresolved = states[EntryState.INTENT] + states[EntryState.UNKNOWN]
+        text = (
             f"{self.count} codes in {len(self.requests)} requests ({endpoints or 'none'}): "
             f"{states[EntryState.ACCEPTED]} accepted ({self.resumed} by earlier runs, "
-            f"{self.reconciled} reconciled), {states[EntryState.FAILED]} failed, "
-            f"{states[EntryState.PENDING]} pending, "
-            f"{states[EntryState.INTENT] + states[EntryState.UNKNOWN]} unresolved; "
-            f"{self.sent} sent by this run; {self.duplicates.count} duplicate and "
-            f"{self.rejected.count} rejected lines"
+            f"{self.reconciled} reconciled), {states[EntryState.FAILED]} refused, "
+            f"{states[EntryState.PENDING]} not yet sent, {unresolved} unresolved"
         )
+        if not stopped:
+            text += f"; {self.sent} sent by this run"
+        return f"{text}; {self.duplicates.count} duplicate and {self.rejected.count} rejected lines"
 
 
 class UploadAbortedError(IdcodeError):
@@ -472,7 +451,7 @@ class UploadSession:
     engine: Engine[ManifestEntry, UploadCodeResponse, EntryState] = attrs.field(init=False)
     category: CategoryRef | None = attrs.field(init=False, default=None)
     category_problem: str | None = attrs.field(init=False, default=None)
-    resumed: set[str] = attrs.field(init=False, factory=set)
+    resumed: int = attrs.field(init=False, default=0)
     reconciled: int = attrs.field(init=False, default=0)
     unresolved: list[UnresolvedRequest] = attrs.field(init=False, factory=list)
     totals: tuple[int, int, int] = attrs.field(init=False, default=(0, 0, 0))
@@ -537,7 +516,7 @@ class UploadSession:
         )
         for entry in entries:
             if entry.accepted:
-                self.resumed.add(entry.key)
+                self.resumed += 1
                 self._count_done(entry)
         self.phase = "uploading"
         self._progress()
@@ -792,20 +771,14 @@ class UploadSession:
         plan = self.plan
         assert plan is not None, "result() needs the whole plan"
         return UploadResult(
-            requests=tuple(
-                RequestOutcome(
-                    **{name: getattr(e, name) for name in _ENTRY_FIELDS},
-                    resumed=e.key in self.resumed,
-                )
-                for e in entries
-            ),
+            requests=tuple(entries),
             count=plan.count,
             lines=plan.lines,
             blank_lines=plan.blank_lines,
             duplicates=plan.duplicates,
             rejected=plan.rejected,
             sent=self.engine.sent,
-            resumed=len(self.resumed),
+            resumed=self.resumed,
             reconciled=self.reconciled,
             elapsed=anyio.current_time() - self.started,
             plan_seconds=plan_seconds,
