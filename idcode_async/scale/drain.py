@@ -349,12 +349,12 @@ class _UploadDrain(ClaimLoop):
 
     def stopping(self) -> None:
         super().stopping()
-        self.session.halt.set()
+        self.session.engine.halt.set()
 
     async def settle_claim(self, claim: Claim[Any]) -> None:
         requests, session = self.session.requests, self.session
         for entry in claim.items:
-            if self.stop.is_set() or session.halt.is_set():
+            if self.stop.is_set() or session.engine.halt.is_set():
                 break
             rebuild = partial(materialise, entry, self.manifest, self.workspace)
             try:
@@ -377,8 +377,8 @@ class _UploadDrain(ClaimLoop):
             if isinstance(request, CodeFile):
                 request.path.unlink(missing_ok=True)
         self.counts["sent"], self.counts["reconciled"] = session.engine.sent, session.reconciled
-        if session.abort_reason is not None:
-            await self.halt_run(session.abort_reason)
+        if session.engine.abort_reason is not None:
+            await self.halt_run(session.engine.abort_reason)
 
     async def _set_aside(self, entry: ManifestEntry, reason: str) -> None:
         logger.error("%s: request #%d set aside: %s", self.label, entry.seq, reason)

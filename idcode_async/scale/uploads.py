@@ -217,7 +217,7 @@ def upload_session(
     """The upload executor on the shared manifest, with the run's settings."""
     return UploadSession(
         client=client,
-        manifest=store,
+        store=store,
         requests=requests,
         company_idcode=config.company_idcode,
         category_reg_id=config.category_reg_id,

@@ -50,7 +50,7 @@ import random
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar, Final, Literal, TypedDict, Unpack
+from typing import Any, ClassVar, Final, Literal, TypedDict, Unpack
 
 import anyio
 import anyio.to_thread
@@ -375,7 +375,7 @@ async def upload_codes(
                 await write(store.adopt_plan, records)
                 run = UploadSession(
                     client=client,
-                    manifest=store,
+                    store=store,
                     plan=plan,
                     company_idcode=company_idcode,
                     category_reg_id=category_reg_id,
@@ -399,10 +399,11 @@ async def upload_codes(
                 # While the lock is held: the next run may be creating it again.
                 with contextlib.suppress(OSError):
                     os.rmdir(spool)
+    reason = run.engine.abort_reason
     if run.unresolved:
-        raise UnresolvedUploadError(run.unresolved, result, run.abort_reason or "")
-    if run.abort_reason is not None:
-        raise UploadAbortedError(run.abort_reason, result)
+        raise UnresolvedUploadError(run.unresolved, result, reason or "")
+    if reason is not None:
+        raise UploadAbortedError(reason, result)
     return result
 
 
@@ -432,7 +433,7 @@ class UploadSession:
     """
 
     client: IdcodeClient
-    manifest: Store[ManifestEntry]
+    store: Store[ManifestEntry]
     company_idcode: str
     category_reg_id: str
     generate_type: GenerateType | None
@@ -454,12 +455,7 @@ class UploadSession:
     resumed: int = attrs.field(init=False, default=0)
     reconciled: int = attrs.field(init=False, default=0)
     unresolved: list[UnresolvedRequest] = attrs.field(init=False, factory=list)
-    totals: tuple[int, int, int] = attrs.field(init=False, default=(0, 0, 0))
-    done: dict[str, int] = attrs.field(
-        init=False, factory=lambda: {"requests": 0, "codes": 0, "bytes": 0}
-    )
-    phase: Phase = attrs.field(init=False, default="planning")
-    current: str | None = attrs.field(init=False, default=None)
+    progress: UploadProgress = attrs.field(init=False, default=UploadProgress(phase="planning"))
 
     def __attrs_post_init__(self) -> None:
         planned = {request_key(r): r for r in (self.plan.requests if self.plan else ())}
@@ -468,58 +464,37 @@ class UploadSession:
             self.client, self, pacer=self.pacer, retry=self.retry, rng=self.rng, name="upload"
         )
 
-    @property
-    def abort_reason(self) -> str | None:
-        return self.engine.abort_reason
-
-    @property
-    def halt(self) -> anyio.Event:
-        return self.engine.halt
-
     async def _entries(self) -> Sequence[ManifestEntry]:
-        return await anyio.to_thread.run_sync(self.manifest.entries)
+        return await anyio.to_thread.run_sync(self.store.entries)
 
-    def _progress(self) -> None:
-        if self.on_progress is None:
-            return
-        requests, codes, size = self.totals
-        self.on_progress(
-            UploadProgress(
-                phase=self.phase,
-                requests=requests,
-                requests_done=self.done["requests"],
-                codes=codes,
-                codes_done=self.done["codes"],
-                bytes=size,
-                bytes_done=self.done["bytes"],
-                elapsed=anyio.current_time() - self.started,
-                current=self.current,
-            )
+    def _report(self, **changes: Any) -> None:
+        """Update the progress snapshot and give it to ``on_progress``."""
+        elapsed = anyio.current_time() - self.started
+        self.progress = attrs.evolve(self.progress, elapsed=elapsed, **changes)
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
+
+    def _done(self, *entries: ManifestEntry, **changes: Any) -> None:
+        """Count ``entries`` as accepted in the progress snapshot, and report it."""
+        now = self.progress
+        self._report(
+            requests_done=now.requests_done + len(entries),
+            codes_done=now.codes_done + sum(e.count for e in entries),
+            bytes_done=now.bytes_done + sum(e.size for e in entries),
+            **changes,
         )
-
-    def _count_done(self, entry: ManifestEntry) -> None:
-        self.done["requests"] += 1
-        self.done["codes"] += entry.count
-        self.done["bytes"] += entry.size
 
     # -- before sending ---------------------------------------------------------------------
 
     async def prepare(self, *, retry_failed: bool) -> None:
         """Count the manifest's requests (its plan adopted), those earlier runs settled."""
         if retry_failed:
-            await write(self.manifest.reset_failed)
+            await write(self.store.reset_failed)
         entries = await self._entries()
-        self.totals = (
-            len(entries),
-            sum(e.count for e in entries),
-            sum(e.size for e in entries),
-        )
-        for entry in entries:
-            if entry.accepted:
-                self.resumed += 1
-                self._count_done(entry)
-        self.phase = "uploading"
-        self._progress()
+        accepted = [e for e in entries if e.accepted]
+        self.resumed = len(accepted)
+        codes, size = sum(e.count for e in entries), sum(e.size for e in entries)
+        self._done(*accepted, phase="uploading", requests=len(entries), codes=codes, bytes=size)
 
     async def _category(self) -> CategoryRef | None:
         """502's category: given (checked against 403), remembered by the manifest, or 403's.
@@ -531,7 +506,7 @@ class UploadSession:
             return self.category
         given = self.given_category
         if given is None:
-            remembered = await anyio.to_thread.run_sync(remembered_category, self.manifest)
+            remembered = await anyio.to_thread.run_sync(remembered_category, self.store)
             if remembered is not None:
                 self.category = remembered
                 return remembered
@@ -560,7 +535,7 @@ class UploadSession:
         else:
             resolved = found
         self.category_problem = None
-        await write(self.manifest.set_fact, "category", attrs.asdict(resolved))
+        await write(self.store.set_fact, "category", attrs.asdict(resolved))
         self.category = resolved
         return resolved
 
@@ -571,7 +546,7 @@ class UploadSession:
             e.state is EntryState.PENDING for e in entries
         ):
             return
-        if await anyio.to_thread.run_sync(baseline, self.manifest) is not None:
+        if await anyio.to_thread.run_sync(baseline, self.store) is not None:
             return
         category = await self._category()
         if category is None:
@@ -583,7 +558,7 @@ class UploadSession:
             logger.warning("upload: no baseline: 502 failed: %s", redact(str(exc)))
             return
         ids = [r.uploadcode_id for r in records if r.uploadcode_id is not None]
-        await write(set_baseline, self.manifest, ids)
+        await write(set_baseline, self.store, ids)
 
     async def reconcile(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
         """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all).
@@ -605,20 +580,19 @@ class UploadSession:
                     reconciled=True,
                     message=note,
                 )
-                await write(self.manifest.settle, entry.key, done)
+                await write(self.store.settle, entry.key, done)
                 self.reconciled += 1
-                self._count_done(entry)
-                self._progress()
+                self._done(entry)
             elif isinstance(decision, Absent):
                 await write(
-                    self.manifest.mark_pending,
+                    self.store.mark_pending,
                     entry.key,
                     "not on the centre after a lost answer (502/505): safe to send",
                     event="reconciled-absent",
                 )
             elif self.assume_not_uploaded:
                 await write(
-                    self.manifest.mark_pending,
+                    self.store.mark_pending,
                     entry.key,
                     f"undecidable ({decision.reason}); the operator asserted it was not "
                     "uploaded (--assume-not-uploaded)",
@@ -635,7 +609,7 @@ class UploadSession:
         if category is None:
             reason = f"the centre's records cannot be read: {self.category_problem}"
             return {e.key: Undecidable(reason) for e in entries}
-        before = await anyio.to_thread.run_sync(baseline, self.manifest)
+        before = await anyio.to_thread.run_sync(baseline, self.store)
         decisions: dict[str, Decision] = {}
         for round_ in (1, 2):
             try:
@@ -667,7 +641,7 @@ class UploadSession:
                 baseline=before,
                 claimed=claimed,
             )
-            now_ms = self.manifest.now_ms()
+            now_ms = self.store.now_ms()
             wait = max(
                 (
                     self.grace - (now_ms - e.intent_ms) / 1000
@@ -690,9 +664,7 @@ class UploadSession:
         entries = await self._entries()
         unsettled = (e for e in entries if e.state is EntryState.PENDING or e.maybe_sent)
         await self.engine.drain(map(self._job, unsettled), stop=stop)
-        self.current = None
-        self.phase = "done"
-        self._progress()
+        self._report(phase="done", current=None)
 
     async def settle(self, entry: ManifestEntry) -> EntryState | None:
         """Drive one request to ``accepted``/``failed``, or leave it for the next run."""
@@ -700,18 +672,14 @@ class UploadSession:
         return await self.engine.settle(entry, look_first=job.look_first, maybe_sent=job.maybe_sent)
 
     def _job(self, entry: ManifestEntry) -> Job[ManifestEntry]:
-        self.current = f"#{entry.seq}/{self.totals[0]} {entry.endpoint} {entry.count} codes"
-        self._progress()
+        current = f"#{entry.seq}/{self.progress.requests} {entry.endpoint} {entry.count} codes"
+        self._report(current=current)
         return Job(entry, look_first=entry.maybe_sent, maybe_sent=entry.maybe_sent)
 
     # -- the workflow: what 5011–5014 add to the engine ---------------------------------------
 
     exists_codes: ClassVar = frozenset[int]()
     """No answer of 5011–5014 means "these codes are there already": every refusal fails."""
-
-    @property
-    def store(self) -> Store[ManifestEntry]:
-        return self.manifest
 
     def key(self, item: ManifestEntry) -> str:
         return item.key
@@ -727,13 +695,12 @@ class UploadSession:
 
     async def look_up(self, item: ManifestEntry, *, maybe_sent: bool) -> LookUp[EntryState]:
         """502/505 (:mod:`.reconcile`): found, absent, or left for the next run."""
-        self.phase = "reconciling"
-        self._progress()
-        fresh = await anyio.to_thread.run_sync(self.manifest.entry, item.key)
+        self._report(phase="reconciling")
+        fresh = await anyio.to_thread.run_sync(self.store.entry, item.key)
         if fresh is None:  # pragma: no cover - the item came from this manifest
             raise ManifestError(f"request {item.key} is not in the manifest")
         decision = (await self.reconcile([fresh]))[item.key]
-        self.phase = "uploading"
+        self.progress = attrs.evolve(self.progress, phase="uploading")
         if isinstance(decision, Found):
             return Settled(EntryState.ACCEPTED)
         if isinstance(decision, Absent):
@@ -742,16 +709,15 @@ class UploadSession:
 
     async def accepted(self, item: ManifestEntry, answer: UploadCodeResponse) -> EntryState:
         done = Settlement(outcome="accepted", receipt=answer.uploadcode_id)
-        await write(self.manifest.settle, item.key, done)
-        self._count_done(item)
-        self._progress()
+        await write(self.store.settle, item.key, done)
+        self._done(item)
         return EntryState.ACCEPTED
 
     async def refused(
         self, item: ManifestEntry, error: ApiError, kind: ErrorKind, *, maybe_sent: bool
     ) -> EntryState:
         refused = Settlement(outcome="failed", code=error.code, message=redact(str(error)))
-        await write(self.manifest.settle, item.key, refused)
+        await write(self.store.settle, item.key, refused)
         if error.code in STOP_CODES:
             self.engine.abort(f"the centre refused the target ({error.code}: {error.message})")
         return EntryState.FAILED
