@@ -27,12 +27,12 @@ from ..uploads import (
     UploadPlan,
     UploadProgress,
     UploadResult,
+    VerifyReport,
     plan_upload_async,
     upload_codes,
     verify_upload,
 )
 from ..uploads.executor import DEFAULT_GRACE
-from ..uploads.followups import problems_text
 from ._codes import CodeReader
 from ._display import Display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
@@ -409,3 +409,18 @@ def report(
     if code == EXIT_INTERRUPTED:
         output.interrupted("interrupted: no new request was started", settings.resume)
     return code
+
+
+def problems_text(report: VerifyReport, limit: int = 20) -> list[str]:
+    """Lines describing a verification's problems, for people."""
+    lines = [
+        f"#{r.seq} {r.endpoint}: {r.status}; expected {r.expected}, centre "
+        f"{'-' if r.server_count is None else r.server_count}"
+        + (f" ({r.detail})" if r.detail else "")
+        for r in report.problems[:limit]
+    ]
+    lines.extend(
+        f"unexpected batch {r.uploadcode_id}: {r.code_num} codes, upload_type {r.upload_type}"
+        for r in report.unexpected[:limit]
+    )
+    return lines

@@ -9,16 +9,7 @@ worker's share of the run", so that a crashed worker's items are taken over by t
 running (after their lease), not by arq's retry; a job started on a finished run returns at
 once.
 
-Deployment::
-
-    # every worker machine: the token and auth code in its environment, never in Redis
-    export IDCODE_ACCESS_TOKEN=… IDCODE_AUTH_CODE=… IDCODE_REDIS_URL=redis://redis.lan:6379/0
-    idcode worker            # or: arq idcode_async.scale.arq_jobs.WorkerSettings
-
-    # the operator, once per batch
-    await enqueue_registration(url, read_units("units.csv"), "units-2024-05", access_token=…,
-                               regions=…, jobs=4)
-    print((await progress(url, "units-2024-05")).describe())
+Deployment (the credentials in each worker's environment, never in Redis): ``docs/scale-out.md``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
 from functools import partial
 from typing import Literal
 
@@ -336,18 +335,3 @@ async def verify_uploaded_request(
         return base(status="missing", detail="503 does not know the batch")
     status: VerifyStatus = "ok" if record.code_num == entry.count else "mismatch"
     return base(server_count=record.code_num, status=status)
-
-
-def problems_text(report: VerifyReport, limit: int = 20) -> Sequence[str]:
-    """Lines describing the report's problems, for people (the CLI prints them)."""
-    lines = [
-        f"#{r.seq} {r.endpoint}: {r.status}; expected {r.expected}, centre "
-        f"{'-' if r.server_count is None else r.server_count}"
-        + (f" ({r.detail})" if r.detail else "")
-        for r in report.problems[:limit]
-    ]
-    lines.extend(
-        f"unexpected batch {r.uploadcode_id}: {r.code_num} codes, upload_type {r.upload_type}"
-        for r in report.unexpected[:limit]
-    )
-    return lines
