@@ -560,101 +560,52 @@ class UploadSession:
         ids = [r.uploadcode_id for r in records if r.uploadcode_id is not None]
         await write(set_baseline, self.store, ids)
 
-    async def reconcile(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
-        """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all).
+    async def _decide(self, entry: ManifestEntry) -> Decision:
+        """Look for a maybe-sent ``entry`` among the category's batches (:mod:`.reconcile`).
 
-        ``assume_not_uploaded`` turns only *undecidable* requests into absent ones: whatever
-        the centre's records can tell is still asked first.
+        A batch may take up to ``grace`` seconds after its request to appear in 502: an entry
+        found absent that recently is looked for once more when the grace period is over.
         """
-        decisions = await self._look_up(entries)
-        for entry in entries:
-            decision = decisions[entry.key]
-            if isinstance(decision, Found):
-                note = "found on the centre after a lost answer (502/505)"
-                if decision.others:
-                    note += f"; the centre holds these codes also in {', '.join(decision.others)}"
-                    logger.warning("upload: request #%d: %s", entry.seq, note)
-                done = Settlement(
-                    outcome="accepted",
-                    receipt=decision.uploadcode_id,
-                    reconciled=True,
-                    message=note,
-                )
-                await write(self.store.settle, entry.key, done)
-                self.reconciled += 1
-                self._done(entry)
-            elif isinstance(decision, Absent):
-                await write(
-                    self.store.mark_pending,
-                    entry.key,
-                    "not on the centre after a lost answer (502/505): safe to send",
-                    event="reconciled-absent",
-                )
-            elif self.assume_not_uploaded:
-                await write(
-                    self.store.mark_pending,
-                    entry.key,
-                    f"undecidable ({decision.reason}); the operator asserted it was not "
-                    "uploaded (--assume-not-uploaded)",
-                    event="assumed-absent",
-                )
-                decisions[entry.key] = Absent()
-            else:
-                logger.error("upload: request #%d unresolved: %s", entry.seq, decision.reason)
-                self.unresolved.append(UnresolvedRequest(entry, decision.reason))
-        return decisions
-
-    async def _look_up(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
         category = await self._category()
         if category is None:
-            reason = f"the centre's records cannot be read: {self.category_problem}"
-            return {e.key: Undecidable(reason) for e in entries}
+            return Undecidable(f"the centre's records cannot be read: {self.category_problem}")
         before = await anyio.to_thread.run_sync(baseline, self.store)
-        decisions: dict[str, Decision] = {}
-        for round_ in (1, 2):
+        for again in (False, True):
             try:
                 records = await category_records(self.client, self.company_idcode, category)
             except IdcodeError as exc:
-                reason = f"502 failed ({redact(str(exc))})"
-                return {e.key: Undecidable(reason) for e in entries}
+                return Undecidable(f"502 failed ({redact(str(exc))})")
             claimed = {
                 e.uploadcode_id
                 for e in await self._entries()
                 if e.accepted and e.uploadcode_id is not None
             }
             known = claimed | set(before or ())
-            listed = {r.uploadcode_id for r in records}
-            if known and not known & listed:
-                reason = (
+            if known and not known & {r.uploadcode_id for r in records}:
+                return Undecidable(
                     f"502 lists none of the {len(known)} batches known to be in this category "
                     "(the baseline and the accepted requests): the category code or model "
                     "number code used for 502 is not this registration's"
                 )
-                return {e.key: Undecidable(reason) for e in entries}
-            decisions = await decide(
+            request = self.requests.get(entry.key)
+            decision = await decide(
                 self.client,
                 self.company_idcode,
                 category,
-                entries,
-                self.requests,
+                entry,
+                request,
                 records,
                 baseline=before,
                 claimed=claimed,
             )
-            now_ms = self.store.now_ms()
-            wait = max(
-                (
-                    self.grace - (now_ms - e.intent_ms) / 1000
-                    for e in entries
-                    if isinstance(decisions[e.key], Absent) and e.intent_ms is not None
-                ),
-                default=0.0,
-            )
-            if round_ == 2 or wait <= 0:
+            wait = 0.0
+            if isinstance(decision, Absent) and entry.intent_ms is not None:
+                wait = self.grace - (self.store.now_ms() - entry.intent_ms) / 1000
+            if again or wait <= 0:
                 break
             logger.info("upload: not found yet; looking again in %.1fs", wait)
             await anyio.sleep(wait)
-        return decisions
+        return decision
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -694,18 +645,44 @@ class UploadSession:
         )
 
     async def look_up(self, item: ManifestEntry, *, maybe_sent: bool) -> LookUp[EntryState]:
-        """502/505 (:mod:`.reconcile`): found, absent, or left for the next run."""
+        """502/505 (:mod:`.reconcile`): found → accepted without a resend; absent → sent;
+        undecidable → left for the next run (with :class:`UnresolvedRequest`'s advice).
+
+        ``assume_not_uploaded`` turns only *undecidable* requests into absent ones: whatever
+        the centre's records can tell is still asked first.
+        """
         self._report(phase="reconciling")
-        fresh = await anyio.to_thread.run_sync(self.store.entry, item.key)
-        if fresh is None:  # pragma: no cover - the item came from this manifest
+        entry = await anyio.to_thread.run_sync(self.store.entry, item.key)
+        if entry is None:  # pragma: no cover - the item came from this manifest
             raise ManifestError(f"request {item.key} is not in the manifest")
-        decision = (await self.reconcile([fresh]))[item.key]
+        decision = await self._decide(entry)
         self.progress = attrs.evolve(self.progress, phase="uploading")
         if isinstance(decision, Found):
+            note = "found on the centre after a lost answer (502/505)"
+            if decision.others:
+                note += f"; the centre holds these codes also in {', '.join(decision.others)}"
+                logger.warning("upload: request #%d: %s", entry.seq, note)
+            receipt = decision.uploadcode_id
+            done = Settlement(outcome="accepted", receipt=receipt, reconciled=True, message=note)
+            await write(self.store.settle, entry.key, done)
+            self.reconciled += 1
+            self._done(entry)
             return Settled(EntryState.ACCEPTED)
         if isinstance(decision, Absent):
-            return NotThere()
-        return Leave()
+            event = "reconciled-absent"
+            note = "not on the centre after a lost answer (502/505): safe to send"
+        elif self.assume_not_uploaded:
+            event = "assumed-absent"
+            note = (
+                f"undecidable ({decision.reason}); the operator asserted it was not uploaded "
+                "(--assume-not-uploaded)"
+            )
+        else:
+            logger.error("upload: request #%d unresolved: %s", entry.seq, decision.reason)
+            self.unresolved.append(UnresolvedRequest(entry, decision.reason))
+            return Leave()
+        await write(self.store.mark_pending, entry.key, note, event=event)
+        return NotThere()
 
     async def accepted(self, item: ManifestEntry, answer: UploadCodeResponse) -> EntryState:
         done = Settlement(outcome="accepted", receipt=answer.uploadcode_id)
