@@ -338,7 +338,7 @@ class _UploadDrain(ClaimLoop):
     ) -> None:
         super().__init__(manifest, config, stop)
         self.manifest = manifest
-        self.session = upload_session(client, manifest, config, requests={}, pacer=pacer)
+        self.session = upload_session(client, manifest, config, pacer=pacer)
         self.workspace = Workspace()
 
     async def run(self) -> DrainSummary:

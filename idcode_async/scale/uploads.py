@@ -210,15 +210,14 @@ def upload_session(
     store: RedisUploadManifest,
     config: RunConfig,
     *,
-    requests: dict[str, UploadRequest] | None = None,
     category: CategoryRef | None = None,
     pacer: Pacer | None = None,
 ) -> UploadSession:
-    """The upload executor on the shared manifest, with the run's settings."""
+    """The upload executor on the shared manifest, with the run's settings; a worker fills its
+    ``requests`` with the requests it claims."""
     return UploadSession(
         client=client,
         store=store,
-        requests=requests,
         company_idcode=config.company_idcode,
         category_reg_id=config.category_reg_id,
         generate_type=config.generate_type,

@@ -417,19 +417,14 @@ def _clear_spool(spool: Path) -> None:
         shutil.rmtree(child, ignore_errors=True)
 
 
-def _no_pause(pacer: Pacer | None) -> Pacer:
-    return pacer if pacer is not None else LocalPacer(0.0, 0.0)
-
-
 @attrs.define(kw_only=True, eq=False)
 class UploadSession:
     """One upload's sending and settling against a manifest (SQLite or, for workers, Redis).
 
     :func:`upload_codes` drives it over a whole plan; a scale-out worker drives it request by
     request as it claims them, so both share the same exactly-once decisions.  ``plan`` is the
-    whole plan (one process); a shared-run worker passes ``None`` and its own ``requests``
-    mapping instead, filled with the requests it claims.  ``pacer``: around every attempt
-    (default: one at a time, no pause; 309's pause is 309's).
+    whole plan (one process); a shared-run worker passes none and fills ``requests`` with the
+    requests it claims.  ``pacer``: around every attempt (default: one at a time, no pause).
     """
 
     client: IdcodeClient
@@ -446,9 +441,8 @@ class UploadSession:
     rng: random.Random = attrs.Factory(random.Random)
     on_progress: Callable[[UploadProgress], object] | None = None
     started: float = attrs.Factory(anyio.current_time)
-    given_requests: dict[str, UploadRequest] | None = attrs.field(default=None, alias="requests")
-    pacer: Pacer = attrs.field(default=None, converter=_no_pause)
-    requests: dict[str, UploadRequest] = attrs.field(init=False)
+    requests: dict[str, UploadRequest] = attrs.field(factory=dict)
+    pacer: Pacer | None = None
     engine: Engine[ManifestEntry, UploadCodeResponse, EntryState] = attrs.field(init=False)
     category: CategoryRef | None = attrs.field(init=False, default=None)
     category_problem: str | None = attrs.field(init=False, default=None)
@@ -458,10 +452,10 @@ class UploadSession:
     progress: UploadProgress = attrs.field(init=False, default=UploadProgress(phase="planning"))
 
     def __attrs_post_init__(self) -> None:
-        planned = {request_key(r): r for r in (self.plan.requests if self.plan else ())}
-        self.requests = self.given_requests if self.given_requests is not None else planned
+        self.requests.update((request_key(r), r) for r in (self.plan.requests if self.plan else ()))
+        pacer = self.pacer or LocalPacer(0.0, 0.0)  # 309's pause is 309's
         self.engine = Engine(
-            self.client, self, pacer=self.pacer, retry=self.retry, rng=self.rng, name="upload"
+            self.client, self, pacer=pacer, retry=self.retry, rng=self.rng, name="upload"
         )
 
     async def _entries(self) -> Sequence[ManifestEntry]:
