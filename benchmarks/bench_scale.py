@@ -47,7 +47,7 @@ from idcode_async.scale.keys import PaceKeys
 from idcode_async.scale.redis_pacer import pace_log
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.redis_server import local_redis  # noqa: E402
+from tests.redis_server import local_redis
 
 
 def units(count: int, batch: int) -> list[UnitRegistration]:

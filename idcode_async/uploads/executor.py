@@ -639,12 +639,8 @@ class UploadSession:
         )
 
     async def look_up(self, item: ManifestEntry, *, maybe_sent: bool) -> LookUp[EntryState]:
-        """502/505 (:mod:`.reconcile`): found → accepted without a resend; absent → sent;
-        undecidable → left for the next run (with :class:`UnresolvedRequest`'s advice).
-
-        ``assume_not_uploaded`` turns only *undecidable* requests into absent ones: whatever
-        the centre's records can tell is still asked first.
-        """
+        """502/505 (:mod:`.reconcile`), as in step 4 of the module docstring; an undecidable
+        request is left for the next run with :class:`UnresolvedRequest`'s advice."""
         self._report(phase="reconciling")
         entry = await anyio.to_thread.run_sync(self.store.entry, item.key)
         if entry is None:  # pragma: no cover - the item came from this manifest
