@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -43,7 +44,9 @@ from idcode_async.sandbox.serve import running
 from idcode_async.scale import enqueue_jobs, load_run
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.keys import PaceKeys
-from idcode_async.scale.local import local_redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.redis_server import local_redis
 
 
 def units(count: int, batch: int) -> list[UnitRegistration]:

@@ -27,12 +27,12 @@ from ..uploads import (
     UploadPlan,
     UploadProgress,
     UploadResult,
+    VerifyReport,
     plan_upload_async,
     upload_codes,
     verify_upload,
 )
 from ..uploads.executor import DEFAULT_GRACE
-from ..uploads.followups import problems_text
 from ._codes import CodeReader
 from ._display import Display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
@@ -364,7 +364,7 @@ def report(
 ) -> int:
     """The result line(s) (or JSON object) and the exit code."""
     states = {s: sum(r.state is s for r in result.requests) for s in EntryState}
-    output.result(describe(result, states, stopped=failure is not None))
+    output.result(result.describe(stopped=failure is not None))
     for failed in result.failed:
         output.notice(f"  refused #{failed.seq} ({failed.endpoint}): {failed.message}")
     if failure is not None:
@@ -411,18 +411,16 @@ def report(
     return code
 
 
-def describe(result: UploadResult, states: dict[EntryState, int], *, stopped: bool) -> str:
-    """One line for people; a stopped run does not count requests it could not deliver."""
-    endpoints = ", ".join(f"{e}×{n}" for e, (n, _) in sorted(result.by_endpoint().items()))
-    unresolved = states[EntryState.INTENT] + states[EntryState.UNKNOWN]
-    text = (
-        f"{result.count} codes in {len(result.requests)} requests ({endpoints or 'none'}): "
-        f"{states[EntryState.ACCEPTED]} accepted ({result.resumed} by earlier runs, "
-        f"{result.reconciled} reconciled), {states[EntryState.FAILED]} refused, "
-        f"{states[EntryState.PENDING]} not yet sent, {unresolved} unresolved"
+def problems_text(report: VerifyReport, limit: int = 20) -> list[str]:
+    """Lines describing a verification's problems, for people."""
+    lines = [
+        f"#{r.seq} {r.endpoint}: {r.status}; expected {r.expected}, centre "
+        f"{'-' if r.server_count is None else r.server_count}"
+        + (f" ({r.detail})" if r.detail else "")
+        for r in report.problems[:limit]
+    ]
+    lines.extend(
+        f"unexpected batch {r.uploadcode_id}: {r.code_num} codes, upload_type {r.upload_type}"
+        for r in report.unexpected[:limit]
     )
-    if not stopped:
-        text += f"; {result.sent} sent by this run"
-    return text + (
-        f"; {result.duplicates.count} duplicate and {result.rejected.count} rejected lines"
-    )
+    return lines

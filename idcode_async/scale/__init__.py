@@ -12,10 +12,9 @@ workflows unchanged inside each worker:
 - :mod:`.redis_pacer`: :class:`RedisPacer`, the token's one pace (anyio: asyncio and trio);
 - :mod:`.runs`, :mod:`.uploads`: a run's settings, loading it (:func:`load_run`,
   :func:`prepare_upload`), :func:`progress` and results;
-- :mod:`.claims`, :mod:`.drain`: one worker's loop (:func:`drain_run`, either kind);
+- :mod:`.drain`: one worker's claim loop (:func:`drain_run`, either kind);
 - :mod:`.arq_jobs`: the arq job, the worker (``idcode worker``), :func:`enqueue_registration`
-  and :func:`enqueue_upload`;
-- :mod:`.local`: a throwaway ``redis-server`` on 127.0.0.1 for tests and trials.
+  and :func:`enqueue_upload`.
 
 Redis is the ``redis`` extra (``pip install "idcode-async[redis]"``).  Importing this package
 imports neither redis nor arq; the names below are loaded on first use, and a missing extra
@@ -39,7 +38,7 @@ if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .arq_jobs import enqueue_upload as enqueue_upload
     from .arq_jobs import serve as serve
     from .arq_jobs import worker_settings as worker_settings
-    from .claims import DrainSummary as DrainSummary
+    from .drain import DrainSummary as DrainSummary
     from .drain import drain_run as drain_run
     from .leased_store import RunCounts as RunCounts
     from .redis_journal import LeaseLostError as LeaseLostError
@@ -59,36 +58,18 @@ if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .uploads import prepare_upload as prepare_upload
     from .uploads import verify_upload_run as verify_upload_run
 
-_MODULES = {
-    "arq_jobs": (
-        "Enqueued",
-        "ServeResult",
-        "WorkerSettings",
-        "drain_run_job",
-        "enqueue_jobs",
-        "enqueue_registration",
-        "enqueue_upload",
-        "serve",
-        "worker_settings",
-    ),
-    "claims": ("DrainSummary",),
-    "drain": ("drain_run",),
-    "leased_store": ("RunCounts",),
-    "redis_journal": ("LeaseLostError", "RedisJournal"),
-    "redis_pacer": ("PaceConflictError", "RedisPacer"),
-    "redis_uploads": ("RedisUploadManifest",),
-    "runs": (
-        "LoadReport",
-        "RunConfig",
-        "ScaleError",
-        "load_run",
-        "normalise_base_url",
-        "progress",
-        "run_results",
-    ),
-    "uploads": ("UploadLoadReport", "load_upload", "prepare_upload", "verify_upload_run"),
+_MODULES = {  # module: the names it gives this package, loaded on first use
+    "arq_jobs": "Enqueued ServeResult WorkerSettings drain_run_job enqueue_jobs "
+    "enqueue_registration enqueue_upload serve worker_settings",
+    "drain": "DrainSummary drain_run",
+    "leased_store": "RunCounts",
+    "redis_journal": "LeaseLostError RedisJournal",
+    "redis_pacer": "PaceConflictError RedisPacer",
+    "redis_uploads": "RedisUploadManifest",
+    "runs": "LoadReport RunConfig ScaleError load_run normalise_base_url progress run_results",
+    "uploads": "UploadLoadReport load_upload prepare_upload verify_upload_run",
 }
-_HOMES = {name: module for module, names in _MODULES.items() for name in names}
+_HOMES = {name: module for module, names in _MODULES.items() for name in names.split()}
 
 __all__ = ["MissingExtraError", *_HOMES]
 

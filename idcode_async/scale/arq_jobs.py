@@ -9,16 +9,7 @@ worker's share of the run", so that a crashed worker's items are taken over by t
 running (after their lease), not by arq's retry; a job started on a finished run returns at
 once.
 
-Deployment::
-
-    # every worker machine: the token and auth code in its environment, never in Redis
-    export IDCODE_ACCESS_TOKEN=… IDCODE_AUTH_CODE=… IDCODE_REDIS_URL=redis://redis.lan:6379/0
-    idcode worker            # or: arq idcode_async.scale.arq_jobs.WorkerSettings
-
-    # the operator, once per batch
-    await enqueue_registration(url, read_units("units.csv"), "units-2024-05", access_token=…,
-                               regions=…, jobs=4)
-    print((await progress(url, "units-2024-05")).describe())
+Deployment (the credentials in each worker's environment, never in Redis): ``docs/scale-out.md``.
 """
 
 from __future__ import annotations
@@ -27,6 +18,7 @@ import os
 import signal
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 from types import FrameType
 from typing import Any, Final, Generic, TypeVar
 
@@ -34,15 +26,12 @@ import anyio
 import anyio.to_thread
 import attrs
 
-from .._client import TEST_BASE_URL
 from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
-from ..domain.regions import RegionDirectory
 from ..registration.inputs import SourceRow
 from ..registration.records import UnitRegistration
 from ..uploads.codes_input import AsyncCodeSource
 from ._lazy import require
-from .claims import default_worker_id
-from .drain import drain_run
+from .drain import default_worker_id, drain_run
 from .runs import LoadReport, ScaleError, load_run
 from .uploads import UploadLoadReport, prepare_upload
 
@@ -141,29 +130,6 @@ def worker_settings(
     }
 
 
-@attrs.define
-class _TwoStageStop:
-    """Ctrl-C/SIGTERM for the worker.  First: stop claiming, let the requests in flight finish
-    and be recorded, release the leases, exit.  Second: cancel what is in flight (it stays
-    journaled as sent, to be reconciled before any resend)."""
-
-    worker: Worker
-    signals: int = 0
-
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
-        self.worker.loop.call_soon_threadsafe(self._step, signal.Signals(signum))
-
-    def _step(self, signum: signal.Signals) -> None:
-        self.signals += 1
-        if self.signals == 1:
-            stop = self.worker.ctx.get(CTX_STOP)
-            if stop is not None:
-                stop.set()
-            self.worker.handle_sig_wait_for_completion(signum)
-        else:
-            self.worker.handle_sig(signum)
-
-
 @attrs.frozen
 class ServeResult:
     jobs_complete: int
@@ -176,7 +142,7 @@ def serve(redis_url: str, **options: Any) -> ServeResult:
     stages), or, with ``burst``, until its jobs are done; ``options`` are
     :func:`worker_settings`'."""
     settings = worker_settings(redis_url, **options)
-    limit, started = settings["max_jobs"], 0
+    limit, started, signals = settings["max_jobs"], 0, 0
 
     async def own_jobs(ctx: dict[Any, Any]) -> None:
         """With ``burst``: exit after this worker's own ``max_jobs`` jobs, not only when the
@@ -190,20 +156,35 @@ def serve(redis_url: str, **options: Any) -> ServeResult:
         if started >= limit:
             worker.max_burst_jobs = limit
 
+    def stop(signum: signal.Signals) -> None:
+        """First signal: stop claiming, let the requests in flight finish and be recorded,
+        release the leases, exit.  Second: cancel what is in flight (it stays journaled as
+        sent, to be reconciled before any resend)."""
+        nonlocal signals
+        signals += 1
+        if signals > 1:
+            worker.handle_sig(signum)
+            return
+        if CTX_STOP in worker.ctx:
+            worker.ctx[CTX_STOP].set()
+        worker.handle_sig_wait_for_completion(signum)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        worker.loop.call_soon_threadsafe(stop, signal.Signals(signum))
+
     worker = Worker(
         **settings,
         handle_signals=False,
         job_completion_wait=int(JOB_TIMEOUT.total_seconds()),
         on_job_start=own_jobs if settings["burst"] else None,
     )
-    stopper = _TwoStageStop(worker)
-    previous = {sig: signal.signal(sig, stopper) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         worker.run()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return ServeResult(worker.jobs_complete, worker.jobs_failed, stopper.signals)
+    return ServeResult(worker.jobs_complete, worker.jobs_failed, signals)
 
 
 WorkerSettings: Final = worker_settings(os.environ.get(ENV_REDIS_URL, "redis://127.0.0.1:6379/0"))
@@ -232,34 +213,19 @@ async def enqueue_registration(
     *,
     access_token: str,
     jobs: int = 1,
-    base_url: str = TEST_BASE_URL,
-    regions: RegionDirectory | None = None,
-    check_regions: bool = True,
-    retry_failed: bool = False,
     queue_name: str = DEFAULT_QUEUE,
     **settings: Any,
 ) -> Enqueued[LoadReport]:
-    """Check ``rows``, load the valid ones into the run ``run_id`` (:func:`~.runs.load_run`),
-    and enqueue ``jobs`` jobs (one per worker process that may drain the run at once).
+    """Check ``rows``, load the valid ones into the run ``run_id`` and enqueue ``jobs`` jobs
+    (one per worker process that may drain the run at once); enqueueing again resumes.
 
+    ``settings`` are :func:`~.runs.load_run`'s (``base_url``, ``regions``, ``check_regions``,
+    ``retry_failed``) and the run's :class:`~.runs.RunConfig` (``min_interval``, ``lease`` …).
     ``access_token`` is only hashed (to name the run's pace and check the workers' token).
-    ``settings``: the run's :class:`~.runs.RunConfig` (``min_interval``, ``max_interval``,
-    ``concurrency``, ``lease``, ``batch_size``, ``timeout`` …).  Enqueueing again resumes.
     """
     _check_jobs(jobs)
-    report = await anyio.to_thread.run_sync(
-        lambda: load_run(
-            redis_url,
-            rows,
-            run_id,
-            access_token=access_token,
-            base_url=base_url,
-            regions=regions,
-            check_regions=check_regions,
-            retry_failed=retry_failed,
-            **settings,
-        )
-    )
+    load = partial(load_run, redis_url, rows, run_id, access_token=access_token, **settings)
+    report = await anyio.to_thread.run_sync(load)
     return Enqueued(report, await enqueue_jobs(redis_url, run_id, jobs, queue_name=queue_name))
 
 
@@ -270,29 +236,18 @@ async def enqueue_upload(
     codes: AsyncCodeSource,
     run_id: str,
     *,
-    access_token: str,
-    auth_code: str,
     jobs: int = 1,
-    base_url: str = TEST_BASE_URL,
     queue_name: str = DEFAULT_QUEUE,
     **settings: Any,
 ) -> Enqueued[UploadLoadReport]:
     """Plan ``codes`` once, load the plan as the upload run ``run_id`` and enqueue ``jobs``
-    jobs (:func:`~.uploads.prepare_upload`; its ``settings``: ``options``, ``category``,
-    ``max_chunk_bytes``, ``retry_failed``, ``lease``, ``grace`` …).  The credentials are used
-    here only for the 502 baseline (403 for the category); Redis gets a hash of the token.
+    jobs.  ``settings`` are :func:`~.uploads.prepare_upload`'s (``access_token`` and
+    ``auth_code``, used here only for the 502 baseline and 403; ``base_url``, ``options``,
+    ``category``, ``max_chunk_bytes``, ``retry_failed``, ``lease``, ``grace`` …).
     """
     _check_jobs(jobs)
     report = await prepare_upload(
-        redis_url,
-        company_idcode,
-        category_reg_id,
-        codes,
-        run_id,
-        access_token=access_token,
-        auth_code=auth_code,
-        base_url=base_url,
-        **settings,
+        redis_url, company_idcode, category_reg_id, codes, run_id, **settings
     )
     return Enqueued(report, await enqueue_jobs(redis_url, run_id, jobs, queue_name=queue_name))
 
@@ -306,14 +261,12 @@ async def enqueue_jobs(
     redis_url: str, run_id: str, jobs: int, *, queue_name: str = DEFAULT_QUEUE
 ) -> tuple[str, ...]:
     """Enqueue ``jobs`` drain jobs of a loaded run (more workers may join a run at any time)."""
-    job_ids: list[str] = []
-    if jobs:
-        pool = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=queue_name)
-        try:
-            for _ in range(jobs):
-                job = await pool.enqueue_job(DRAIN_JOB, run_id, _queue_name=queue_name)
-                if job is not None:
-                    job_ids.append(job.job_id)
-        finally:
-            await pool.aclose()
-    return tuple(job_ids)
+    if not jobs:
+        return ()
+    pool = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=queue_name)
+    try:
+        enqueue = partial(pool.enqueue_job, DRAIN_JOB, run_id, _queue_name=queue_name)
+        enqueued = [await enqueue() for _ in range(jobs)]
+    finally:
+        await pool.aclose()
+    return tuple(job.job_id for job in enqueued if job is not None)

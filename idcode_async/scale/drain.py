@@ -1,8 +1,11 @@
 """One worker's share of a shared run: claim items, settle them, repeat (:func:`drain_run`).
 
 :func:`drain_run` is the body of every worker: the arq job (:mod:`.arq_jobs`) runs it, on any
-machine that reaches the Redis.  It serves both kinds of run through the one claim loop
-(:class:`~.claims.ClaimLoop`):
+machine that reaches the Redis.  The leased store (:mod:`.leased_store`) grants, renews and
+releases leases in Lua on Redis's clock; what a worker does with them (renew every third of the
+lease, claim again, notice a halt, hand back what it could not settle) is the same for both
+kinds of run and lives here once (:class:`ClaimLoop`).  Each kind says only how to settle one
+claim:
 
 - **registration rows** are settled with :func:`~idcode_async.registration.register_units`,
   unchanged: the journal it gets is the claim's view of the shared journal
@@ -11,7 +14,10 @@ machine that reaches the Redis.  It serves both kinds of run through the one cla
   pre-flight check, intent before send, one paced slot per attempt, a 307 lookup before
   resending a row that may have reached the centre (a row taken over from a crashed worker
   in ``in_flight``/``unknown`` is such a row);
-- **upload requests** are settled by the upload executor (:mod:`.uploads`).
+- **upload requests** are rebuilt from Redis (:func:`~.uploads.materialise`, each chunk checked
+  against the plan) and settled by the upload executor's own session: a request taken over in
+  ``intent``/``unknown`` is looked up (502/505) before anything is sent, and one the centre's
+  records cannot decide is set aside as *stuck*, never sent blindly.
 
 A halt (the run stopped itself: the access token refused, the centre unreachable) is recorded
 in the run; every worker stops at its next claim or renewal, and loading the run again lifts it.
@@ -19,30 +25,77 @@ in the run; every worker stops at its next claim or renewal, and loading the run
 
 from __future__ import annotations
 
+import collections
+import os
+import socket
+import uuid
 from functools import partial
 from typing import Any
 
 import anyio
 import anyio.to_thread
+import attrs
 
 from .._client import IdcodeClient
 from .._env import ENV_TOKEN
+from .._logging import logger, redact
 from ..domain.regions import RegionDirectory
 from ..durable.store import LeaseLostError, Settlement
 from ..pacing import Pacer
 from ..registration.inputs import SourceRow
 from ..registration.outcomes import BatchSummary, RowOutcome
 from ..registration.runner import BatchAbortedError, register_units
-from ._redis import connect_sync
-from .claims import ClaimLoop, DrainSummary, default_worker_id
+from ..uploads.manifest import ManifestEntry
+from ..uploads.plan import CodeFile
+from ..uploads.spool import Workspace
+from ._redis import RedisError, connect_sync
 from .keys import token_id
-from .leased_store import Claim
+from .leased_store import Claim, LeasedStore, Renewal
 from .redis_journal import ClaimedRow, RedisJournal
 from .redis_pacer import RedisPacer
+from .redis_uploads import RedisUploadManifest
 from .runs import RunConfig, ScaleError, client_for, open_store, read_config
-from .uploads import UploadDrain
+from .uploads import UnusableError, materialise, upload_session
 
-__all__ = ["DrainSummary", "drain_run"]
+__all__ = ["IDLE_POLL", "ClaimLoop", "DrainSummary", "default_worker_id", "drain_run"]
+
+IDLE_POLL = 0.5
+"""Seconds between claims while every remaining item is in other workers' hands."""
+
+
+def default_worker_id() -> str:
+    """``host/pid/random``: unique per worker, readable in the run's events."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
+
+
+@attrs.frozen(kw_only=True)
+class DrainSummary:
+    """What one worker did for a run (an arq job's result, as :meth:`as_dict`)."""
+
+    run_id: str
+    worker: str
+    claims: int = 0
+    items: int = 0
+    """Items claimed (one taken over from a crashed worker counts for each claimer)."""
+    registered: int = 0
+    existing: int = 0
+    accepted: int = 0
+    failed: int = 0
+    """Items the centre refused (or, for rows, out of tries without an answer: released)."""
+    stuck: int = 0
+    """Requests set aside: undecidable from the centre's records, or their payload unusable."""
+    submissions: int = 0
+    sent: int = 0
+    reconciled: int = 0
+    """Items settled from the centre's records after a lost answer, without a resend."""
+    lease_lost: int = 0
+    """Claims in which an item was taken over by another worker while this one held it."""
+    halted: str | None = None
+    interrupted: bool = False
+    elapsed: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
 
 
 async def drain_run(
@@ -73,21 +126,143 @@ async def drain_run(
             )
         store = open_store(sync, config, run_id, worker or default_worker_id())
         async with client_for(config, access_token, auth_code) as client:
-            if isinstance(store, RedisJournal):
-                if pacer is None:
-                    pacer = RedisPacer(
-                        sync,
-                        access_token,
-                        config.min_interval,
-                        config.max_interval,
-                        concurrency=config.concurrency,
-                        lease=config.slot_lease,
-                    )
-                return await _RowDrain(store, config, client, stop, pacer).run()
-            return await UploadDrain(store, config, client, stop, pacer).run()
+            if isinstance(store, RedisUploadManifest):
+                return await _UploadDrain(store, config, client, stop, pacer).run()
+            if pacer is None:
+                pacer = RedisPacer(
+                    sync,
+                    access_token,
+                    config.min_interval,
+                    config.max_interval,
+                    concurrency=config.concurrency,
+                    lease=config.slot_lease,
+                )
+            return await _RowDrain(store, config, client, stop, pacer).run()
     finally:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(sync.close)
+
+
+class ClaimLoop:
+    """Claim a batch, settle it (:meth:`settle_claim`, the kind's), release what is left
+    unsettled, repeat until the run is finished, halted or ``stop`` is set.
+
+    Meanwhile :meth:`keep_leases` renews what is held.  When every remaining item is in other
+    workers' hands, wait for them, or for a lease to run out (a crashed worker's items come
+    back).  A lost lease ends the claim's settling (the new holder settles those items); a
+    halt is recorded in the run, and every worker stops at its next claim or renewal.
+    """
+
+    def __init__(self, store: LeasedStore[Any], config: RunConfig, stop: anyio.Event | None):
+        self.store = store
+        self.config = config
+        self.label = f"run {store.run_id} ({store.worker})"
+        self.outer_stop = stop
+        self.stop = anyio.Event()
+        self.held: set[str] = set()
+        self.halted: str | None = None
+        self.started = anyio.current_time()
+        self.counts: collections.Counter[str] = collections.Counter()
+
+    async def settle_claim(self, claim: Claim[Any]) -> None:
+        """Settle a claim's items (the kind's own way)."""
+        raise NotImplementedError
+
+    async def after_claim(self, claim: Claim[Any]) -> None:
+        """Last writes before the claim's items are released (shielded from cancellation)."""
+
+    def stopping(self) -> None:
+        """Called when the worker stops (a halt, or ``stop``): stop what is in flight too."""
+        self.stop.set()
+
+    async def run(self) -> DrainSummary:
+        await self.loop()
+        return DrainSummary(
+            run_id=self.store.run_id,
+            worker=self.store.worker,
+            halted=self.halted,
+            interrupted=self.stop.is_set() and self.halted is None,
+            elapsed=anyio.current_time() - self.started,
+            **self.counts,
+        )
+
+    def lost(self, exc: BaseException) -> None:
+        """This worker's claim on an item was taken over: count it; the new holder settles."""
+        self.counts["lease_lost"] += 1
+        logger.warning("%s lost a claim: %s", self.label, exc)
+
+    async def halt_run(self, reason: str) -> None:
+        """Stop the whole run (the access token was refused …): every worker stops."""
+        if self.halted is None:
+            self.halted = redact(reason)
+            await anyio.to_thread.run_sync(self.store.halt, reason)
+            logger.error("%s halted the run: %s", self.label, self.halted)
+        self.stop.set()
+
+    async def loop(self) -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(self.keep_leases)
+            if self.outer_stop is not None:
+                group.start_soon(self._relay, self.outer_stop)
+            while not self.stop.is_set():
+                claim = await anyio.to_thread.run_sync(self.store.claim, self.config.batch_size)
+                if claim.halted is not None:
+                    self.halted = claim.halted
+                    break
+                if not await self._settle(claim):
+                    if claim.finished:
+                        break
+                    wait = IDLE_POLL if claim.next_expiry is None else claim.next_expiry + 0.01
+                    with anyio.move_on_after(min(wait, IDLE_POLL)):
+                        await self.stop.wait()
+            group.cancel_scope.cancel()
+
+    async def keep_leases(self) -> None:
+        """Renew the leases held every third of the lease, and notice a halt of the run.
+
+        A Redis error is not fatal yet (the lease still runs, and the store's own writes fail
+        loudly); items taken over are logged (the new holder settles them, fenced by the lease).
+        """
+        while True:
+            await anyio.sleep(self.store.lease / 3)
+            keys = sorted(self.held)
+            try:
+                if keys:
+                    renewal = await anyio.to_thread.run_sync(self.store.renew, keys)
+                else:
+                    renewal = Renewal(halted=await anyio.to_thread.run_sync(self.store.halted))
+            except RedisError as exc:
+                logger.warning("%s: renewing leases failed: %s", self.label, exc)
+                continue
+            if renewal.lost:
+                logger.warning("%s: %d item(s) taken over", self.label, len(renewal.lost))
+            if renewal.halted and not self.stop.is_set():
+                self.halted = renewal.halted
+                logger.error("%s was halted: %s", self.label, renewal.halted)
+                self.stopping()
+
+    async def _settle(self, claim: Claim[Any]) -> bool:
+        """Settle a claim's items and release the rest; ``False`` if the claim held none."""
+        keys = claim.keys
+        if not keys:
+            return False
+        self.held.update(keys)
+        self.counts["claims"] += 1
+        self.counts["items"] += len(keys)
+        try:
+            await self.settle_claim(claim)
+        except* LeaseLostError as group:
+            self.lost(group.exceptions[0])
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.after_claim(claim)
+                await anyio.to_thread.run_sync(self.store.release, keys)
+            self.held.difference_update(keys)
+        return True
+
+    async def _relay(self, stop: anyio.Event) -> None:
+        await stop.wait()
+        self.stopping()
 
 
 class _RowDrain(ClaimLoop):
@@ -99,9 +274,8 @@ class _RowDrain(ClaimLoop):
         stop: anyio.Event | None,
         pacer: Pacer,
     ) -> None:
-        super().__init__(journal, batch_size=config.batch_size, stop=stop)
+        super().__init__(journal, config, stop)
         self.journal = journal
-        self.config = config
         self.client = client
         self.pacer = pacer
         self.outcomes: list[RowOutcome] = []
@@ -109,8 +283,7 @@ class _RowDrain(ClaimLoop):
     async def run(self) -> DrainSummary:
         check = self.config.check_regions
         self.regions = await RegionDirectory.load(self.client) if check else None
-        await self.loop()
-        return self.summary()
+        return await super().run()
 
     async def settle_claim(self, claim: Claim[Any]) -> None:
         rows: tuple[ClaimedRow, ...] = claim.items
@@ -152,3 +325,62 @@ class _RowDrain(ClaimLoop):
     def _count(self, summary: BatchSummary) -> None:
         for name in ("registered", "existing", "failed", "submissions", "reconciled"):
             self.counts[name] += getattr(summary, name)
+
+
+class _UploadDrain(ClaimLoop):
+    def __init__(
+        self,
+        manifest: RedisUploadManifest,
+        config: RunConfig,
+        client: IdcodeClient,
+        stop: anyio.Event | None,
+        pacer: Pacer | None,
+    ) -> None:
+        super().__init__(manifest, config, stop)
+        self.manifest = manifest
+        self.session = upload_session(client, manifest, config, pacer=pacer)
+        self.workspace = Workspace()
+
+    async def run(self) -> DrainSummary:
+        try:
+            return await super().run()
+        finally:
+            self.workspace.cleanup()
+
+    def stopping(self) -> None:
+        super().stopping()
+        self.session.engine.halt.set()
+
+    async def settle_claim(self, claim: Claim[Any]) -> None:
+        requests, session = self.session.requests, self.session
+        for entry in claim.items:
+            if self.stop.is_set() or session.engine.halt.is_set():
+                break
+            rebuild = partial(materialise, entry, self.manifest, self.workspace)
+            try:
+                requests[entry.key] = await anyio.to_thread.run_sync(rebuild, self.config.newline)
+            except UnusableError as exc:
+                await self._set_aside(entry, f"not sent: {exc}")
+                continue
+            try:  # one taken over in intent/unknown is looked up (502/505) before any send
+                state = await session.settle(entry)
+            except LeaseLostError as exc:
+                state = None
+                self.lost(exc)
+            if state is not None:  # accepted or failed
+                self.counts[str(state)] += 1
+            while session.unresolved:
+                item = session.unresolved.pop()
+                reason = f"may be on the centre, undecidable: {item.reason}"
+                await self._set_aside(item.entry, reason)
+            request = requests.pop(entry.key, None)
+            if isinstance(request, CodeFile):
+                request.path.unlink(missing_ok=True)
+        self.counts["sent"], self.counts["reconciled"] = session.engine.sent, session.reconciled
+        if session.engine.abort_reason is not None:
+            await self.halt_run(session.engine.abort_reason)
+
+    async def _set_aside(self, entry: ManifestEntry, reason: str) -> None:
+        logger.error("%s: request #%d set aside: %s", self.label, entry.seq, reason)
+        if await anyio.to_thread.run_sync(self.manifest.set_aside, entry.key, reason):
+            self.counts["stuck"] += 1

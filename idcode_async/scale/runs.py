@@ -25,7 +25,7 @@ import anyio.to_thread
 import attrs
 import httpx
 
-from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL, IdcodeClient
+from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL, UPLOAD_TIMEOUT, IdcodeClient
 from .._errors import IdcodeError
 from .._retry import RetryPolicy
 from ..domain.regions import RegionDirectory
@@ -66,7 +66,7 @@ Kind = Literal["run", "upload"]
 
 _REQUEST_TIMEOUT: Final = float(DEFAULT_TIMEOUT.read or 30.0)
 
-DEFAULT_UPLOAD_TIMEOUT: Final = 300.0
+DEFAULT_UPLOAD_TIMEOUT: Final = float(UPLOAD_TIMEOUT.read or 300.0)
 DEFAULT_UPLOAD_LEASE: Final = 360.0
 """Seconds an upload claim lasts without renewal: longer than the upload timeout (300 s)."""
 

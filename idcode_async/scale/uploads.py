@@ -2,11 +2,9 @@
 
 The operator plans the codes once and loads the plan into Redis as an upload run
 (:func:`prepare_upload`, or :func:`~.arq_jobs.enqueue_upload`, which also enqueues the jobs);
-the 502 baseline is taken then, once, before any worker may claim.  Workers settle each claimed
-request with the upload executor's own code (:mod:`idcode_async.uploads.executor`: intent
-before send, lost answers reconciled through 502/505 before any resend); a request found in
-``intent``/``unknown`` after a takeover is reconciled first, and one the centre's records cannot
-decide is set aside as *stuck*, never sent blindly.
+the 502 baseline is taken then, once, before any worker may claim.  Workers
+(:mod:`.drain`) rebuild each claimed request (:func:`materialise`) and settle it with the upload
+executor's own session (:func:`upload_session`).
 
 **How the chunks reach the workers: in Redis.**  A 5011 chunk's bytes (and a 5012 list's
 ``code_list_str``) are stored in a blob key beside their request, and deleted when the request
@@ -27,8 +25,6 @@ paced; :func:`~.drain.drain_run` takes an optional ``pacer`` (the batch ``Pacer`
 from __future__ import annotations
 
 import hashlib
-import logging
-import random
 from typing import Any, Final
 
 import anyio
@@ -36,12 +32,11 @@ import anyio.to_thread
 import attrs
 
 from .._client import TEST_BASE_URL, IdcodeClient
-from ..durable.store import LeaseLostError
 from ..endpoints.codes import GenerateType, Version
 from ..pacing import Pacer
 from ..uploads.codes_input import AsyncCodeSource
 from ..uploads.executor import UploadSession
-from ..uploads.followups import VerifyReport, compare_with_centre
+from ..uploads.followups import VerifyReport, verify_upload
 from ..uploads.manifest import (
     EntryState,
     ManifestEntry,
@@ -59,25 +54,23 @@ from ..uploads.plan import (
     UploadRequest,
 )
 from ..uploads.planner import plan_upload_async
-from ..uploads.reconcile import CategoryRef, baseline, remembered_category
+from ..uploads.reconcile import CategoryRef
 from ..uploads.spool import Workspace
 from ._redis import SyncRedis, connection
-from .claims import ClaimLoop, DrainSummary
 from .keys import check_run_id, token_id
-from .leased_store import Claim
 from .redis_uploads import RedisUploadManifest
 from .runs import RunConfig, client_for, loader_id, normalise_base_url, read_config, record_config
 
 __all__ = [
     "DEFAULT_MAX_CHUNK_BYTES",
-    "UploadDrain",
+    "UnusableError",
     "UploadLoadReport",
     "load_upload",
+    "materialise",
     "prepare_upload",
+    "upload_session",
     "verify_upload_run",
 ]
-
-logger = logging.getLogger("idcode_async.scale")
 
 DEFAULT_MAX_CHUNK_BYTES: Final = 16 * 1024 * 1024
 """Largest 5011 chunk (bytes) a run accepts into Redis; the planner's default is 4 MiB."""
@@ -204,8 +197,7 @@ async def prepare_upload(
         with connection(redis_url) as sync:
             store = RedisUploadManifest(sync, run_id, worker=loader_id())
             async with client_for(config, access_token, auth_code) as client:
-                run = upload_session(client, store, config, plan=plan, category=category)
-                await run.take_baseline()
+                await upload_session(client, store, config, category=category).take_baseline()
             requeued, retried = await anyio.to_thread.run_sync(
                 lambda: store.requeue(retry_failed=retry_failed)
             )
@@ -218,17 +210,14 @@ def upload_session(
     store: RedisUploadManifest,
     config: RunConfig,
     *,
-    plan: UploadPlan | None = None,
-    requests: dict[str, UploadRequest] | None = None,
     category: CategoryRef | None = None,
     pacer: Pacer | None = None,
 ) -> UploadSession:
-    """The upload executor on the shared manifest, with the run's settings."""
+    """The upload executor on the shared manifest, with the run's settings; a worker fills its
+    ``requests`` with the requests it claims."""
     return UploadSession(
         client=client,
-        manifest=store,
-        plan=plan,
-        requests=requests,
+        store=store,
         company_idcode=config.company_idcode,
         category_reg_id=config.category_reg_id,
         generate_type=config.generate_type,
@@ -237,18 +226,12 @@ def upload_session(
         assume_not_uploaded=config.assume_not_uploaded,
         grace=config.grace,
         retry=config.retry,
-        rng=random.Random(),
-        on_progress=None,
-        started=anyio.current_time(),
         pacer=pacer,
     )
 
 
-# -- the worker ----------------------------------------------------------------------------------
-
-
-class _UnusableError(Exception):
-    """A claimed request this worker cannot send (its payload is missing or altered)."""
+class UnusableError(Exception):
+    """A claimed request a worker cannot send (its payload is missing or altered)."""
 
 
 def materialise(
@@ -256,24 +239,17 @@ def materialise(
 ) -> UploadRequest:
     """The plan request of ``entry``, its 5011 chunk written to ``workspace`` and checked."""
     request: UploadRequest
-    if entry.endpoint == 5013:
-        assert entry.start_num is not None
-        assert entry.end_num is not None
-        request = PrefixRange(entry.prefix_str or "", entry.start_num, entry.end_num)
-    elif entry.endpoint == 5014:
-        assert entry.start_num is not None
-        assert entry.end_num is not None
-        assert entry.length is not None
-        request = FixedLengthRange(
-            entry.prefix_str or "", entry.start_num, entry.end_num, entry.length
-        )
+    if entry.endpoint in (5013, 5014):  # a wrong or missing number fails the key check below
+        bounds = (entry.prefix_str or "", entry.start_num or 0, entry.end_num or 0)
+        five_013 = entry.endpoint == 5013
+        request = PrefixRange(*bounds) if five_013 else FixedLengthRange(*bounds, entry.length or 0)
     else:
         text = store.blob(entry.key)
         if text is None:
-            raise _UnusableError("its payload is not in Redis (the run was loaded incompletely)")
+            raise UnusableError("its payload is not in Redis (the run was loaded incompletely)")
         data = text.encode("ascii")
         if len(data) != entry.size or hashlib.sha256(data).hexdigest() != entry.sha256:
-            raise _UnusableError("its payload in Redis does not match the plan (SHA-256 or size)")
+            raise UnusableError("its payload in Redis does not match the plan (SHA-256 or size)")
         if entry.endpoint == 5012:
             request = CodeList(tuple(text.split(",")))
         else:
@@ -290,98 +266,8 @@ def materialise(
                 workspace=workspace,
             )
     if request_key(request) != entry.key:
-        raise _UnusableError("the request rebuilt from Redis does not match its key")
+        raise UnusableError("the request rebuilt from Redis does not match its key")
     return request
-
-
-class UploadDrain(ClaimLoop):
-    """One worker's share of an upload run: each claimed request rebuilt from Redis (its chunk
-    checked against the plan) and settled by the upload executor."""
-
-    def __init__(
-        self,
-        store: RedisUploadManifest,
-        config: RunConfig,
-        client: IdcodeClient,
-        stop: anyio.Event | None,
-        pacer: Pacer | None,
-    ) -> None:
-        super().__init__(store, batch_size=config.batch_size, stop=stop)
-        self.manifest = store
-        self.config = config
-        self.requests: dict[str, UploadRequest] = {}
-        self.executor = upload_session(client, store, config, requests=self.requests, pacer=pacer)
-        self.workspace = Workspace()
-
-    async def _call(self, func: Any, *args: Any) -> Any:
-        return await anyio.to_thread.run_sync(func, *args)
-
-    async def run(self) -> DrainSummary:
-        try:
-            await self.loop()
-        finally:
-            self.workspace.cleanup()
-        return self.summary(sent=self.executor.engine.sent, reconciled=self.executor.reconciled)
-
-    def stopping(self) -> None:
-        super().stopping()
-        self.executor.halt.set()
-
-    async def settle_claim(self, claim: Claim[Any]) -> None:
-        usable: list[ManifestEntry] = []
-        for entry in claim.items:
-            try:
-                self.requests[entry.key] = await self._call(
-                    materialise, entry, self.manifest, self.workspace, self.config.newline
-                )
-                usable.append(entry)
-            except _UnusableError as exc:
-                await self._set_aside(entry, f"not sent: {exc}")
-        # Taken over in intent/unknown: the centre may hold it.  Settle from its records
-        # (502/505) before anything is sent; undecidable ones are set aside.
-        maybe = [e for e in usable if e.maybe_sent]
-        if maybe:
-            await self._guard(self.executor.reconcile(maybe))
-            await self._unresolved()
-        for entry in usable:
-            if self.stop.is_set() or self.executor.halt.is_set():
-                break
-            fresh = await self._call(self.manifest.entry, entry.key)
-            if fresh.state is EntryState.PENDING:
-                await self._guard(self.executor.settle(fresh))
-                await self._unresolved()
-            final = await self._call(self.manifest.entry, entry.key)
-            if final.state is EntryState.ACCEPTED:
-                self.counts["accepted"] += 1
-            elif final.state is EntryState.FAILED:
-                self.counts["failed"] += 1
-            request = self.requests.pop(entry.key, None)
-            if isinstance(request, CodeFile):
-                request.path.unlink(missing_ok=True)
-        if self.executor.abort_reason is not None:
-            await self.halt_run(self.executor.abort_reason)
-
-    async def _guard(self, step: Any) -> None:
-        """Run a settling step; a lost claim ends it (the new holder settles the request)."""
-        try:
-            await step
-        except LeaseLostError as exc:
-            self.lost(exc)
-
-    async def _unresolved(self) -> None:
-        while self.executor.unresolved:
-            item = self.executor.unresolved.pop()
-            await self._set_aside(item.entry, f"may be on the centre, undecidable: {item.reason}")
-
-    async def _set_aside(self, entry: ManifestEntry, reason: str) -> None:
-        logger.error(
-            "upload run %s: request #%d set aside: %s", self.manifest.run_id, entry.seq, reason
-        )
-        if await self._call(self.manifest.set_aside, entry.key, reason):
-            self.counts["stuck"] += 1
-
-
-# -- watching and checking -----------------------------------------------------------------------
 
 
 async def verify_upload_run(
@@ -389,12 +275,7 @@ async def verify_upload_run(
 ) -> VerifyReport:
     """:func:`~idcode_async.uploads.verify_upload` for a shared run: 503 per accepted
     ``uploadcode_id`` (whichever worker recorded it), and 502 for batches no request owns."""
-
-    def read() -> tuple[list[ManifestEntry], frozenset[str] | None, CategoryRef | None, str]:
-        with connection(redis_url) as sync:
-            store = RedisUploadManifest(sync, run_id, worker="verify")
-            company = read_config(sync, run_id).company_idcode
-            return store.entries(), baseline(store), remembered_category(store), company
-
-    entries, before, remembered, company = await anyio.to_thread.run_sync(read)
-    return await compare_with_centre(client, company, entries, before, category or remembered)
+    with connection(redis_url) as sync:
+        config = await anyio.to_thread.run_sync(read_config, sync, run_id)
+        store = RedisUploadManifest(sync, run_id, worker="verify")
+        return await verify_upload(client, config.company_idcode, store, category=category)

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 from .codes_input import AsyncCodeSource, CodeSource
 from .executor import (
-    RequestOutcome,
     UnresolvedRequest,
     UnresolvedUploadError,
     UploadAbortedError,
@@ -107,7 +106,6 @@ __all__ = [
     "RejectReason",
     "RejectedCode",
     "RejectedReport",
-    "RequestOutcome",
     "UnresolvedRequest",
     "UnresolvedUploadError",
     "UploadAbortedError",

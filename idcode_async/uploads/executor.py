@@ -50,7 +50,7 @@ import random
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar, Final, Literal, TypedDict, Unpack
+from typing import Any, ClassVar, Final, Literal, TypedDict, Unpack
 
 import anyio
 import anyio.to_thread
@@ -121,7 +121,6 @@ __all__ = [
     "DEFAULT_GRACE",
     "DEFAULT_RETRY",
     "STOP_CODES",
-    "RequestOutcome",
     "UnresolvedRequest",
     "UnresolvedUploadError",
     "UploadAbortedError",
@@ -162,34 +161,11 @@ class UploadProgress:
 
 
 @attrs.frozen(kw_only=True)
-class RequestOutcome:
-    """What became of one request of the plan."""
-
-    seq: int
-    key: str
-    endpoint: int
-    count: int
-    first_code: str
-    last_code: str
-    size: int
-    state: EntryState
-    uploadcode_id: str | None
-    attempts: int
-    reconciled: bool
-    resumed: bool
-    """Accepted by an earlier run of the manifest: skipped by this one."""
-    message: str | None = None
-
-
-_ENTRY_FIELDS: Final = tuple(f.name for f in attrs.fields(RequestOutcome) if f.name != "resumed")
-"""What a :class:`RequestOutcome` copies from its :class:`ManifestEntry` (same names)."""
-
-
-@attrs.frozen(kw_only=True)
 class UploadResult:
     """The outcome of :func:`upload_codes` (also carried by its errors, as far as it got)."""
 
-    requests: tuple[RequestOutcome, ...]
+    requests: tuple[ManifestEntry, ...]
+    """Every request of the plan, as the manifest holds it after the run."""
     count: int
     """Distinct accepted codes of the plan (what the requests cover)."""
     lines: int
@@ -199,6 +175,7 @@ class UploadResult:
     sent: int
     """Requests this run sent (intents recorded), resends included."""
     resumed: int
+    """Requests accepted by earlier runs of the manifest: skipped by this one."""
     reconciled: int
     """Requests this run settled from the centre's records instead of an answer."""
     elapsed: float
@@ -206,11 +183,11 @@ class UploadResult:
     interrupted: bool = False
 
     @property
-    def accepted(self) -> tuple[RequestOutcome, ...]:
+    def accepted(self) -> tuple[ManifestEntry, ...]:
         return tuple(r for r in self.requests if r.state is EntryState.ACCEPTED)
 
     @property
-    def failed(self) -> tuple[RequestOutcome, ...]:
+    def failed(self) -> tuple[ManifestEntry, ...]:
         return tuple(r for r in self.requests if r.state is EntryState.FAILED)
 
     @property
@@ -230,19 +207,21 @@ class UploadResult:
             summary[r.endpoint] = (requests + 1, codes + r.count)
         return summary
 
-    def describe(self) -> str:
-        """One line for people."""
+    def describe(self, *, stopped: bool = False) -> str:
+        """One line for people; a ``stopped`` run does not count what it sent (not all of it
+        may have been delivered)."""
         states = {s: sum(r.state is s for r in self.requests) for s in EntryState}
         endpoints = ", ".join(f"{e}×{n}" for e, (n, _) in sorted(self.by_endpoint().items()))
-        return (
+        unresolved = states[EntryState.INTENT] + states[EntryState.UNKNOWN]
+        text = (
             f"{self.count} codes in {len(self.requests)} requests ({endpoints or 'none'}): "
             f"{states[EntryState.ACCEPTED]} accepted ({self.resumed} by earlier runs, "
-            f"{self.reconciled} reconciled), {states[EntryState.FAILED]} failed, "
-            f"{states[EntryState.PENDING]} pending, "
-            f"{states[EntryState.INTENT] + states[EntryState.UNKNOWN]} unresolved; "
-            f"{self.sent} sent by this run; {self.duplicates.count} duplicate and "
-            f"{self.rejected.count} rejected lines"
+            f"{self.reconciled} reconciled), {states[EntryState.FAILED]} refused, "
+            f"{states[EntryState.PENDING]} not yet sent, {unresolved} unresolved"
         )
+        if not stopped:
+            text += f"; {self.sent} sent by this run"
+        return f"{text}; {self.duplicates.count} duplicate and {self.rejected.count} rejected lines"
 
 
 class UploadAbortedError(IdcodeError):
@@ -396,7 +375,7 @@ async def upload_codes(
                 await write(store.adopt_plan, records)
                 run = UploadSession(
                     client=client,
-                    manifest=store,
+                    store=store,
                     plan=plan,
                     company_idcode=company_idcode,
                     category_reg_id=category_reg_id,
@@ -406,7 +385,7 @@ async def upload_codes(
                     assume_not_uploaded=assume_not_uploaded,
                     grace=reconcile_grace,
                     retry=retry,
-                    rng=rng if rng is not None else random.Random(),
+                    rng=rng or random.Random(),
                     on_progress=on_progress,
                     started=started,
                 )
@@ -420,10 +399,11 @@ async def upload_codes(
                 # While the lock is held: the next run may be creating it again.
                 with contextlib.suppress(OSError):
                     os.rmdir(spool)
+    reason = run.engine.abort_reason
     if run.unresolved:
-        raise UnresolvedUploadError(run.unresolved, result, run.abort_reason or "")
-    if run.abort_reason is not None:
-        raise UploadAbortedError(run.abort_reason, result)
+        raise UnresolvedUploadError(run.unresolved, result, reason or "")
+    if reason is not None:
+        raise UploadAbortedError(reason, result)
     return result
 
 
@@ -437,110 +417,78 @@ def _clear_spool(spool: Path) -> None:
         shutil.rmtree(child, ignore_errors=True)
 
 
-def _no_pause(pacer: Pacer | None) -> Pacer:
-    return pacer if pacer is not None else LocalPacer(0.0, 0.0)
-
-
 @attrs.define(kw_only=True, eq=False)
 class UploadSession:
     """One upload's sending and settling against a manifest (SQLite or, for workers, Redis).
 
     :func:`upload_codes` drives it over a whole plan; a scale-out worker drives it request by
     request as it claims them, so both share the same exactly-once decisions.  ``plan`` is the
-    whole plan (one process); a shared-run worker passes ``None`` and its own ``requests``
-    mapping instead, filled with the requests it claims.  ``pacer``: around every attempt
-    (default: one at a time, no pause; 309's pause is 309's).
+    whole plan (one process); a shared-run worker passes none and fills ``requests`` with the
+    requests it claims.  ``pacer``: around every attempt (default: one at a time, no pause).
     """
 
     client: IdcodeClient
-    manifest: Store[ManifestEntry]
-    plan: UploadPlan | None
+    store: Store[ManifestEntry]
     company_idcode: str
     category_reg_id: str
     generate_type: GenerateType | None
     version: Version | None
-    given_category: CategoryRef | None = attrs.field(alias="category")
-    assume_not_uploaded: bool
-    grace: float
-    retry: RetryPolicy
-    rng: random.Random
-    on_progress: Callable[[UploadProgress], object] | None
-    started: float
-    given_requests: dict[str, UploadRequest] | None = attrs.field(default=None, alias="requests")
-    pacer: Pacer = attrs.field(default=None, converter=_no_pause)
-    requests: dict[str, UploadRequest] = attrs.field(init=False)
+    plan: UploadPlan | None = None
+    given_category: CategoryRef | None = attrs.field(default=None, alias="category")
+    assume_not_uploaded: bool = False
+    grace: float = DEFAULT_GRACE
+    retry: RetryPolicy = DEFAULT_RETRY
+    rng: random.Random = attrs.Factory(random.Random)
+    on_progress: Callable[[UploadProgress], object] | None = None
+    started: float = attrs.Factory(anyio.current_time)
+    requests: dict[str, UploadRequest] = attrs.field(factory=dict)
+    pacer: Pacer | None = None
     engine: Engine[ManifestEntry, UploadCodeResponse, EntryState] = attrs.field(init=False)
     category: CategoryRef | None = attrs.field(init=False, default=None)
     category_problem: str | None = attrs.field(init=False, default=None)
-    resumed: set[str] = attrs.field(init=False, factory=set)
+    resumed: int = attrs.field(init=False, default=0)
     reconciled: int = attrs.field(init=False, default=0)
     unresolved: list[UnresolvedRequest] = attrs.field(init=False, factory=list)
-    totals: tuple[int, int, int] = attrs.field(init=False, default=(0, 0, 0))
-    done: dict[str, int] = attrs.field(
-        init=False, factory=lambda: {"requests": 0, "codes": 0, "bytes": 0}
-    )
-    phase: Phase = attrs.field(init=False, default="planning")
-    current: str | None = attrs.field(init=False, default=None)
+    progress: UploadProgress = attrs.field(init=False, default=UploadProgress(phase="planning"))
 
     def __attrs_post_init__(self) -> None:
-        planned = {request_key(r): r for r in (self.plan.requests if self.plan else ())}
-        self.requests = self.given_requests if self.given_requests is not None else planned
+        self.requests.update((request_key(r), r) for r in (self.plan.requests if self.plan else ()))
+        pacer = self.pacer or LocalPacer(0.0, 0.0)  # 309's pause is 309's
         self.engine = Engine(
-            self.client, self, pacer=self.pacer, retry=self.retry, rng=self.rng, name="upload"
+            self.client, self, pacer=pacer, retry=self.retry, rng=self.rng, name="upload"
         )
-
-    @property
-    def abort_reason(self) -> str | None:
-        return self.engine.abort_reason
-
-    @property
-    def halt(self) -> anyio.Event:
-        return self.engine.halt
 
     async def _entries(self) -> Sequence[ManifestEntry]:
-        return await anyio.to_thread.run_sync(self.manifest.entries)
+        return await anyio.to_thread.run_sync(self.store.entries)
 
-    def _progress(self) -> None:
-        if self.on_progress is None:
-            return
-        requests, codes, size = self.totals
-        self.on_progress(
-            UploadProgress(
-                phase=self.phase,
-                requests=requests,
-                requests_done=self.done["requests"],
-                codes=codes,
-                codes_done=self.done["codes"],
-                bytes=size,
-                bytes_done=self.done["bytes"],
-                elapsed=anyio.current_time() - self.started,
-                current=self.current,
-            )
+    def _report(self, **changes: Any) -> None:
+        """Update the progress snapshot and give it to ``on_progress``."""
+        elapsed = anyio.current_time() - self.started
+        self.progress = attrs.evolve(self.progress, elapsed=elapsed, **changes)
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
+
+    def _done(self, *entries: ManifestEntry, **changes: Any) -> None:
+        """Count ``entries`` as accepted in the progress snapshot, and report it."""
+        now = self.progress
+        self._report(
+            requests_done=now.requests_done + len(entries),
+            codes_done=now.codes_done + sum(e.count for e in entries),
+            bytes_done=now.bytes_done + sum(e.size for e in entries),
+            **changes,
         )
-
-    def _count_done(self, entry: ManifestEntry) -> None:
-        self.done["requests"] += 1
-        self.done["codes"] += entry.count
-        self.done["bytes"] += entry.size
 
     # -- before sending ---------------------------------------------------------------------
 
     async def prepare(self, *, retry_failed: bool) -> None:
         """Count the manifest's requests (its plan adopted), those earlier runs settled."""
         if retry_failed:
-            await write(self.manifest.reset_failed)
+            await write(self.store.reset_failed)
         entries = await self._entries()
-        self.totals = (
-            len(entries),
-            sum(e.count for e in entries),
-            sum(e.size for e in entries),
-        )
-        for entry in entries:
-            if entry.accepted:
-                self.resumed.add(entry.key)
-                self._count_done(entry)
-        self.phase = "uploading"
-        self._progress()
+        accepted = [e for e in entries if e.accepted]
+        self.resumed = len(accepted)
+        codes, size = sum(e.count for e in entries), sum(e.size for e in entries)
+        self._done(*accepted, phase="uploading", requests=len(entries), codes=codes, bytes=size)
 
     async def _category(self) -> CategoryRef | None:
         """502's category: given (checked against 403), remembered by the manifest, or 403's.
@@ -552,7 +500,7 @@ class UploadSession:
             return self.category
         given = self.given_category
         if given is None:
-            remembered = await anyio.to_thread.run_sync(remembered_category, self.manifest)
+            remembered = await anyio.to_thread.run_sync(remembered_category, self.store)
             if remembered is not None:
                 self.category = remembered
                 return remembered
@@ -581,7 +529,7 @@ class UploadSession:
         else:
             resolved = found
         self.category_problem = None
-        await write(self.manifest.set_fact, "category", attrs.asdict(resolved))
+        await write(self.store.set_fact, "category", attrs.asdict(resolved))
         self.category = resolved
         return resolved
 
@@ -592,7 +540,7 @@ class UploadSession:
             e.state is EntryState.PENDING for e in entries
         ):
             return
-        if await anyio.to_thread.run_sync(baseline, self.manifest) is not None:
+        if await anyio.to_thread.run_sync(baseline, self.store) is not None:
             return
         category = await self._category()
         if category is None:
@@ -604,104 +552,54 @@ class UploadSession:
             logger.warning("upload: no baseline: 502 failed: %s", redact(str(exc)))
             return
         ids = [r.uploadcode_id for r in records if r.uploadcode_id is not None]
-        await write(set_baseline, self.manifest, ids)
+        await write(set_baseline, self.store, ids)
 
-    async def reconcile(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
-        """Decide and record the fate of maybe-sent ``entries`` (one 502 listing for all).
+    async def _decide(self, entry: ManifestEntry) -> Decision:
+        """Look for a maybe-sent ``entry`` among the category's batches (:mod:`.reconcile`).
 
-        ``assume_not_uploaded`` turns only *undecidable* requests into absent ones: whatever
-        the centre's records can tell is still asked first.
+        A batch may take up to ``grace`` seconds after its request to appear in 502: an entry
+        found absent that recently is looked for once more when the grace period is over.
         """
-        decisions = await self._look_up(entries)
-        for entry in entries:
-            decision = decisions[entry.key]
-            if isinstance(decision, Found):
-                note = "found on the centre after a lost answer (502/505)"
-                if decision.others:
-                    note += f"; the centre holds these codes also in {', '.join(decision.others)}"
-                    logger.warning("upload: request #%d: %s", entry.seq, note)
-                done = Settlement(
-                    outcome="accepted",
-                    receipt=decision.uploadcode_id,
-                    reconciled=True,
-                    message=note,
-                )
-                await write(self.manifest.settle, entry.key, done)
-                self.reconciled += 1
-                self._count_done(entry)
-                self._progress()
-            elif isinstance(decision, Absent):
-                await write(
-                    self.manifest.mark_pending,
-                    entry.key,
-                    "not on the centre after a lost answer (502/505): safe to send",
-                    event="reconciled-absent",
-                )
-            elif self.assume_not_uploaded:
-                await write(
-                    self.manifest.mark_pending,
-                    entry.key,
-                    f"undecidable ({decision.reason}); the operator asserted it was not "
-                    "uploaded (--assume-not-uploaded)",
-                    event="assumed-absent",
-                )
-                decisions[entry.key] = Absent()
-            else:
-                logger.error("upload: request #%d unresolved: %s", entry.seq, decision.reason)
-                self.unresolved.append(UnresolvedRequest(entry, decision.reason))
-        return decisions
-
-    async def _look_up(self, entries: Sequence[ManifestEntry]) -> dict[str, Decision]:
         category = await self._category()
         if category is None:
-            reason = f"the centre's records cannot be read: {self.category_problem}"
-            return {e.key: Undecidable(reason) for e in entries}
-        before = await anyio.to_thread.run_sync(baseline, self.manifest)
-        decisions: dict[str, Decision] = {}
-        for round_ in (1, 2):
+            return Undecidable(f"the centre's records cannot be read: {self.category_problem}")
+        before = await anyio.to_thread.run_sync(baseline, self.store)
+        for again in (False, True):
             try:
                 records = await category_records(self.client, self.company_idcode, category)
             except IdcodeError as exc:
-                reason = f"502 failed ({redact(str(exc))})"
-                return {e.key: Undecidable(reason) for e in entries}
+                return Undecidable(f"502 failed ({redact(str(exc))})")
             claimed = {
                 e.uploadcode_id
                 for e in await self._entries()
                 if e.accepted and e.uploadcode_id is not None
             }
             known = claimed | set(before or ())
-            listed = {r.uploadcode_id for r in records}
-            if known and not known & listed:
-                reason = (
+            if known and not known & {r.uploadcode_id for r in records}:
+                return Undecidable(
                     f"502 lists none of the {len(known)} batches known to be in this category "
                     "(the baseline and the accepted requests): the category code or model "
                     "number code used for 502 is not this registration's"
                 )
-                return {e.key: Undecidable(reason) for e in entries}
-            decisions = await decide(
+            request = self.requests.get(entry.key)
+            decision = await decide(
                 self.client,
                 self.company_idcode,
                 category,
-                entries,
-                self.requests,
+                entry,
+                request,
                 records,
                 baseline=before,
                 claimed=claimed,
             )
-            now_ms = self.manifest.now_ms()
-            wait = max(
-                (
-                    self.grace - (now_ms - e.intent_ms) / 1000
-                    for e in entries
-                    if isinstance(decisions[e.key], Absent) and e.intent_ms is not None
-                ),
-                default=0.0,
-            )
-            if round_ == 2 or wait <= 0:
+            wait = 0.0
+            if isinstance(decision, Absent) and entry.intent_ms is not None:
+                wait = self.grace - (self.store.now_ms() - entry.intent_ms) / 1000
+            if again or wait <= 0:
                 break
             logger.info("upload: not found yet; looking again in %.1fs", wait)
             await anyio.sleep(wait)
-        return decisions
+        return decision
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -711,9 +609,7 @@ class UploadSession:
         entries = await self._entries()
         unsettled = (e for e in entries if e.state is EntryState.PENDING or e.maybe_sent)
         await self.engine.drain(map(self._job, unsettled), stop=stop)
-        self.current = None
-        self.phase = "done"
-        self._progress()
+        self._report(phase="done", current=None)
 
     async def settle(self, entry: ManifestEntry) -> EntryState | None:
         """Drive one request to ``accepted``/``failed``, or leave it for the next run."""
@@ -721,18 +617,14 @@ class UploadSession:
         return await self.engine.settle(entry, look_first=job.look_first, maybe_sent=job.maybe_sent)
 
     def _job(self, entry: ManifestEntry) -> Job[ManifestEntry]:
-        self.current = f"#{entry.seq}/{self.totals[0]} {entry.endpoint} {entry.count} codes"
-        self._progress()
+        current = f"#{entry.seq}/{self.progress.requests} {entry.endpoint} {entry.count} codes"
+        self._report(current=current)
         return Job(entry, look_first=entry.maybe_sent, maybe_sent=entry.maybe_sent)
 
     # -- the workflow: what 5011–5014 add to the engine ---------------------------------------
 
     exists_codes: ClassVar = frozenset[int]()
     """No answer of 5011–5014 means "these codes are there already": every refusal fails."""
-
-    @property
-    def store(self) -> Store[ManifestEntry]:
-        return self.manifest
 
     def key(self, item: ManifestEntry) -> str:
         return item.key
@@ -747,32 +639,52 @@ class UploadSession:
         )
 
     async def look_up(self, item: ManifestEntry, *, maybe_sent: bool) -> LookUp[EntryState]:
-        """502/505 (:mod:`.reconcile`): found, absent, or left for the next run."""
-        self.phase = "reconciling"
-        self._progress()
-        fresh = await anyio.to_thread.run_sync(self.manifest.entry, item.key)
-        if fresh is None:  # pragma: no cover - the item came from this manifest
+        """502/505 (:mod:`.reconcile`), as in step 4 of the module docstring; an undecidable
+        request is left for the next run with :class:`UnresolvedRequest`'s advice."""
+        self._report(phase="reconciling")
+        entry = await anyio.to_thread.run_sync(self.store.entry, item.key)
+        if entry is None:  # pragma: no cover - the item came from this manifest
             raise ManifestError(f"request {item.key} is not in the manifest")
-        decision = (await self.reconcile([fresh]))[item.key]
-        self.phase = "uploading"
+        decision = await self._decide(entry)
+        self.progress = attrs.evolve(self.progress, phase="uploading")
         if isinstance(decision, Found):
+            note = "found on the centre after a lost answer (502/505)"
+            if decision.others:
+                note += f"; the centre holds these codes also in {', '.join(decision.others)}"
+                logger.warning("upload: request #%d: %s", entry.seq, note)
+            receipt = decision.uploadcode_id
+            done = Settlement(outcome="accepted", receipt=receipt, reconciled=True, message=note)
+            await write(self.store.settle, entry.key, done)
+            self.reconciled += 1
+            self._done(entry)
             return Settled(EntryState.ACCEPTED)
         if isinstance(decision, Absent):
-            return NotThere()
-        return Leave()
+            event = "reconciled-absent"
+            note = "not on the centre after a lost answer (502/505): safe to send"
+        elif self.assume_not_uploaded:
+            event = "assumed-absent"
+            note = (
+                f"undecidable ({decision.reason}); the operator asserted it was not uploaded "
+                "(--assume-not-uploaded)"
+            )
+        else:
+            logger.error("upload: request #%d unresolved: %s", entry.seq, decision.reason)
+            self.unresolved.append(UnresolvedRequest(entry, decision.reason))
+            return Leave()
+        await write(self.store.mark_pending, entry.key, note, event=event)
+        return NotThere()
 
     async def accepted(self, item: ManifestEntry, answer: UploadCodeResponse) -> EntryState:
         done = Settlement(outcome="accepted", receipt=answer.uploadcode_id)
-        await write(self.manifest.settle, item.key, done)
-        self._count_done(item)
-        self._progress()
+        await write(self.store.settle, item.key, done)
+        self._done(item)
         return EntryState.ACCEPTED
 
     async def refused(
         self, item: ManifestEntry, error: ApiError, kind: ErrorKind, *, maybe_sent: bool
     ) -> EntryState:
         refused = Settlement(outcome="failed", code=error.code, message=redact(str(error)))
-        await write(self.manifest.settle, item.key, refused)
+        await write(self.store.settle, item.key, refused)
         if error.code in STOP_CODES:
             self.engine.abort(f"the centre refused the target ({error.code}: {error.message})")
         return EntryState.FAILED
@@ -792,20 +704,14 @@ class UploadSession:
         plan = self.plan
         assert plan is not None, "result() needs the whole plan"
         return UploadResult(
-            requests=tuple(
-                RequestOutcome(
-                    **{name: getattr(e, name) for name in _ENTRY_FIELDS},
-                    resumed=e.key in self.resumed,
-                )
-                for e in entries
-            ),
+            requests=tuple(entries),
             count=plan.count,
             lines=plan.lines,
             blank_lines=plan.blank_lines,
             duplicates=plan.duplicates,
             rejected=plan.rejected,
             sent=self.engine.sent,
-            resumed=len(self.resumed),
+            resumed=self.resumed,
             reconciled=self.reconciled,
             elapsed=anyio.current_time() - self.started,
             plan_seconds=plan_seconds,

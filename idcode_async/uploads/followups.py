@@ -19,8 +19,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
 from functools import partial
 from typing import Literal
 
@@ -31,6 +31,7 @@ import attrs
 from .._client import IdcodeClient
 from .._errors import IdcodeError, InvalidParameterError, NotFoundError
 from .._logging import redact
+from ..durable.store import Store
 from ..endpoints import (
     CodeDownloadUrl,
     CodeRecord,
@@ -257,7 +258,7 @@ class UploadVerificationError(IdcodeError):
 async def verify_upload(
     client: IdcodeClient,
     company_idcode: str,
-    manifest: UploadManifest | str | os.PathLike[str],
+    manifest: Store[ManifestEntry] | str | os.PathLike[str],
     *,
     category: CategoryRef | None = None,
 ) -> VerifyReport:
@@ -265,66 +266,47 @@ async def verify_upload(
 
     A request that is not accepted, has no ID (version "1.0"), whose batch 503 does not know,
     or whose ``code_num`` differs from its count is a problem.  ``category`` (default: the one
-    the manifest remembers from its run) lets 502 look for a second copy of one of this
-    manifest's requests that no request owns; other uploads to the category are not looked at.
-    A path is opened without taking the run lock, so a run may be going on.
+    the manifest remembers from its run) lets 502 list batches that no request owns, were not
+    there before the upload began (the baseline), and have the shape of one of *this
+    manifest's* requests (count, ``upload_type``, range numbers): a second copy of one of ours.
+    Other uploads to the same category, before or after, are not this manifest's business.
+    A path is opened without taking the run lock, so a run may be going on; any other store
+    (a shared run's Redis manifest) is read as it is.
     """
-    if isinstance(manifest, UploadManifest):
-        store, owned = manifest, False
+    if isinstance(manifest, str | os.PathLike):
+        opened = partial(UploadManifest, manifest, lock=False)
+        store: Store[ManifestEntry] = await anyio.to_thread.run_sync(opened)
     else:
-        store = await anyio.to_thread.run_sync(partial(UploadManifest, manifest, lock=False))
-        owned = True
+        store = manifest
     try:
         entries = await anyio.to_thread.run_sync(store.entries)
         before = await anyio.to_thread.run_sync(baseline, store)
         if category is None:
             category = await anyio.to_thread.run_sync(remembered_category, store)
     finally:
-        if owned:
+        if store is not manifest:
             store.close()
-    return await compare_with_centre(client, company_idcode, entries, before, category)
-
-
-async def compare_with_centre(
-    client: IdcodeClient,
-    company_idcode: str,
-    entries: Sequence[ManifestEntry],
-    baseline: frozenset[str] | None,
-    category: CategoryRef | None,
-) -> VerifyReport:
-    """The verification proper, whatever store the entries came from (SQLite or Redis).
-
-    Each request is checked with 503; with a ``category`` and a ``baseline``, 502 also lists
-    batches that no request owns, were not there before the upload began, and have the shape
-    of one of *this manifest's* requests (count, ``upload_type``, range numbers): a second copy
-    of one of ours.  Other uploads to the same category, before or after, are not this
-    manifest's business and are not reported.
-    """
     checked = [await verify_uploaded_request(client, company_idcode, entry) for entry in entries]
     unexpected: tuple[CodeRecord, ...] = ()
-    extra_checked = False
-    if category is not None and baseline is not None:
+    records = None
+    if category is not None and before is not None:
         ours = {e.uploadcode_id for e in entries if e.uploadcode_id is not None}
-        try:
+        with contextlib.suppress(IdcodeError):
             records = await category_records(client, company_idcode, category)
-        except IdcodeError:
-            records = None
-        if records is not None:
-            extra_checked = True
-            unexpected = tuple(
-                r
-                for r in records
-                if r.uploadcode_id is not None
-                and r.uploadcode_id not in baseline
-                and r.uploadcode_id not in ours
-                and any(fits(r, entry) for entry in entries)
-            )
+        unexpected = tuple(
+            r
+            for r in records or ()
+            if r.uploadcode_id is not None
+            and r.uploadcode_id not in before
+            and r.uploadcode_id not in ours
+            and any(fits(r, entry) for entry in entries)
+        )
     return VerifyReport(
         requests=tuple(checked),
         expected_total=sum(e.count for e in entries),
         server_total=sum(r.server_count or 0 for r in checked if r.status in ("ok", "mismatch")),
         unexpected=unexpected,
-        extra_checked=extra_checked,
+        extra_checked=records is not None,
     )
 
 
@@ -353,18 +335,3 @@ async def verify_uploaded_request(
         return base(status="missing", detail="503 does not know the batch")
     status: VerifyStatus = "ok" if record.code_num == entry.count else "mismatch"
     return base(server_count=record.code_num, status=status)
-
-
-def problems_text(report: VerifyReport, limit: int = 20) -> Sequence[str]:
-    """Lines describing the report's problems, for people (the CLI prints them)."""
-    lines = [
-        f"#{r.seq} {r.endpoint}: {r.status}; expected {r.expected}, centre "
-        f"{'-' if r.server_count is None else r.server_count}"
-        + (f" ({r.detail})" if r.detail else "")
-        for r in report.problems[:limit]
-    ]
-    lines.extend(
-        f"unexpected batch {r.uploadcode_id}: {r.code_num} codes, upload_type {r.upload_type}"
-        for r in report.unexpected[:limit]
-    )
-    return lines

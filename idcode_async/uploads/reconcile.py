@@ -48,7 +48,7 @@ What is not decidable, and the stance taken:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 
 import attrs
 
@@ -272,51 +272,38 @@ async def decide(
     client: IdcodeClient,
     company_idcode: str,
     category: CategoryRef,
-    entries: Sequence[ManifestEntry],
-    requests: Mapping[str, UploadRequest],
+    entry: ManifestEntry,
+    request: UploadRequest | None,
     records: Sequence[CodeRecord],
     *,
     baseline: Container[str] | None,
-    claimed: set[str],
-) -> dict[str, Decision]:
-    """Decide each maybe-sent entry from the category's ``records`` (steps 2–4).
+    claimed: Container[str],
+) -> Decision:
+    """Decide a maybe-sent ``entry`` from the category's ``records`` (steps 2–4).
 
-    ``claimed`` holds the IDs of accepted requests and grows with every batch found here, so
-    that no batch is given to two requests.  505 is called once per candidate.
+    ``claimed`` holds the IDs of accepted requests, so that no batch is given to two requests.
+    505 is called once per candidate.
     """
-    decisions: dict[str, Decision] = {}
-    for entry in entries:
-        request = requests.get(entry.key)
-        if request is None:
-            decisions[entry.key] = Undecidable("the request is not in this run's plan")
-            continue
-        confirmed: list[str] = []
-        problem: str | None = None
-        for record in candidates(entry, records, baseline=baseline, claimed=claimed):
-            assert record.uploadcode_id is not None
-            try:
-                answer = await client.call(
-                    UploadedCodes(
-                        company_idcode=company_idcode,
-                        uploadcode_id=record.uploadcode_id,
-                        code_type="1",
-                    )
+    if request is None:
+        return Undecidable("the request is not in this run's plan")
+    confirmed: list[str] = []
+    for record in candidates(entry, records, baseline=baseline, claimed=claimed):
+        assert record.uploadcode_id is not None
+        try:
+            answer = await client.call(
+                UploadedCodes(
+                    company_idcode=company_idcode,
+                    uploadcode_id=record.uploadcode_id,
+                    code_type="1",
                 )
-            except IdcodeError as exc:
-                problem = f"505 could not read batch {record.uploadcode_id}: {exc}"
-                break
-            if matches_content(
-                answer.data,
-                request,
-                code_num=record.code_num or 0,
-                complete_code=category.complete_code,
-            ):
-                confirmed.append(record.uploadcode_id)
-        if problem is not None:
-            decisions[entry.key] = Undecidable(problem)
-        elif confirmed:
-            claimed.update(confirmed)
-            decisions[entry.key] = Found(confirmed[0], tuple(confirmed[1:]))
-        else:
-            decisions[entry.key] = Absent()
-    return decisions
+            )
+        except IdcodeError as exc:
+            return Undecidable(f"505 could not read batch {record.uploadcode_id}: {exc}")
+        if matches_content(
+            answer.data,
+            request,
+            code_num=record.code_num or 0,
+            complete_code=category.complete_code,
+        ):
+            confirmed.append(record.uploadcode_id)
+    return Found(confirmed[0], tuple(confirmed[1:])) if confirmed else Absent()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from idcode_async.scale.local import local_redis, redis_server_path
+from ..redis_server import local_redis, redis_server_path
 
 REQUIRE = os.environ.get("IDCODE_REQUIRE_REDIS") == "1"
 

@@ -19,7 +19,7 @@ def python(code: str) -> subprocess.CompletedProcess[str]:
 def test_importing_the_sdk_the_batch_the_cli_and_the_scale_package_imports_no_redis():
     done = python(
         "import sys, idcode_async, idcode_async.registration, idcode_async.scale\n"
-        "import idcode_async.cli.app, idcode_async.cli._scale, idcode_async.scale.local\n"
+        "import idcode_async.cli.app, idcode_async.cli._scale\n"
         "from click.testing import CliRunner\n"
         "assert CliRunner().invoke(idcode_async.cli.app.cli, ['worker', '--help']).exit_code == 0\n"
         "assert idcode_async.scale.MissingExtraError\n"

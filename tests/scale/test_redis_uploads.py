@@ -22,7 +22,7 @@ from idcode_async.scale import LeaseLostError, RedisUploadManifest
 from idcode_async.scale.drain import drain_run
 from idcode_async.scale.runs import RunConfig, progress
 from idcode_async.scale.uploads import (
-    _UnusableError,
+    UnusableError,
     load_upload,
     materialise,
     prepare_upload,
@@ -172,7 +172,7 @@ def test_a_chunk_altered_in_redis_is_never_sent(sync_redis, tmp_path):
     assert request.codes()
     assert request.count == 40
     sync_redis.set(store.keys.blob(entries[3].key), store.blob(entries[3].key).replace("X", "Y", 1))
-    with pytest.raises(_UnusableError, match="does not match"):
+    with pytest.raises(UnusableError, match="does not match"):
         materialise(entries[3], store, workspace, "\r\n")
 
 

@@ -1,7 +1,6 @@
-"""A throwaway ``redis-server`` on 127.0.0.1, for trying the scale-out on one machine.
+"""A throwaway ``redis-server`` on 127.0.0.1, for the scale-out tests and benchmarks.
 
-The tests and ``benchmarks/bench_scale.py`` use it; so can anyone who wants to see several
-workers share one pace without setting up Redis: ``with local_redis() as url: …``.  The server
+``with local_redis() as url: …`` (``tests/scale`` and ``benchmarks/bench_scale.py``).  The server
 binds the loopback interface only, keeps nothing on disk, and is stopped when the block ends.
 It needs the ``redis-server`` program on ``PATH`` (``apt-get install redis-server``), not the
 ``redis`` extra.
