@@ -40,8 +40,7 @@ import attrs
 from .._denylist import check_no_secret_names
 from .._logging import redact
 from ..durable.store import LeaseLostError, Settlement, StoreError
-from ..registration.outcomes import ROW_COUNTS, describe_rows
-from ..registration.progress import Progress
+from ..registration.outcomes import ROW_COUNTS, Progress, describe_rows
 from ._redis import ResponseError, SyncRedis, microseconds, run_sync
 from .keys import StoreKeys
 
