@@ -13,12 +13,8 @@ is known:
 ======================  ==================================================================
 
 A resumed run skips ``done`` rows and settles ``in_flight``/``unknown`` ones with a 307 lookup
-before any resend (:mod:`.reconcile`).
-
-Storage is the one SQLite store of :mod:`idcode_async.durable.sqlite` (WAL,
-``synchronous=FULL``: each commit is on disk before it returns, so no intent can be lost to a
-crash; one run per file by an OS lock the kernel releases even on SIGKILL).  This module only
-says what a row is: its item data (unit name, name key, login name, main code) and its states.
+before any resend (:func:`~.runner.find_unit`).  Storage, lock and durability are the one
+SQLite store's (:mod:`idcode_async.durable.sqlite`); this module only says what a row is.
 
 What is stored: the row key, row number, unit name and user name, state, outcome, main code,
 result code and message, and an append-only event log.  Never the access token, the
@@ -35,7 +31,7 @@ from typing import ClassVar
 import attrs
 
 from ..durable.sqlite import SqliteStore
-from ..durable.store import Store, StoreError, StoreLockedError
+from ..durable.store import Entry, Store, StoreError, StoreLockedError
 from .outcomes import Status
 from .records import UnitRegistration
 
@@ -66,31 +62,24 @@ class RowState(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
-class JournalEntry:
-    """One row's line in the journal."""
+class JournalEntry(Entry):
+    """One row's line in the journal (``attempts``: its 309 requests, over every run)."""
 
-    key: str
     row: int
+    """The row's number in the input it was last entered from."""
     organunit_name: str
     name_key: str
+    """The unit name as the centre's uniqueness rule (10007) sees it: white space collapsed."""
     login_name: str
     state: RowState
     outcome: Status | None = None
     organunit_idcode: str | None = None
+    """The unit's main code, from 309's answer or from 307."""
     code: int | None = None
-    message: str | None = None
-    attempts: int = 0
-    """309 requests whose intent was recorded for this row (over every run)."""
-    reconciled: bool = False
 
     @property
     def settled(self) -> bool:
         return self.state is RowState.DONE
-
-    @property
-    def maybe_sent(self) -> bool:
-        """A request may have reached the centre and its answer is not known."""
-        return self.state in (RowState.IN_FLIGHT, RowState.UNKNOWN)
 
 
 Journal = Store[JournalEntry]
