@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import attrs
 
@@ -40,6 +40,7 @@ __all__ = [
     "JournalEntry",
     "JournalError",
     "JournalLockedError",
+    "RowRecord",
     "RowState",
     "SqliteJournal",
     "journal_data",
@@ -61,16 +62,23 @@ class RowState(enum.StrEnum):
     DONE = "done"
 
 
-@attrs.frozen(kw_only=True)
-class JournalEntry(Entry):
-    """One row's line in the journal (``attempts``: its 309 requests, over every run)."""
+@attrs.frozen(kw_only=True, slots=False)
+class RowRecord:
+    """What a journal keeps of a row's record: enough to report and to resume, no secret."""
 
+    key: str
     row: int
     """The row's number in the input it was last entered from."""
     organunit_name: str
     name_key: str
     """The unit name as the centre's uniqueness rule (10007) sees it: white space collapsed."""
     login_name: str
+
+
+@attrs.frozen(kw_only=True)
+class JournalEntry(RowRecord, Entry):
+    """One row's line in the journal (``attempts``: its 309 requests, over every run)."""
+
     state: RowState
     outcome: Status | None = None
     organunit_idcode: str | None = None
@@ -110,9 +118,8 @@ class SqliteJournal(SqliteStore[JournalEntry]):
 
 
 def journal_data(record: UnitRegistration) -> dict[str, str]:
-    """What a journal keeps of a row's record: enough to report and to resume, no secret."""
-    return {
-        "organunit_name": record.organunit_name,
-        "name_key": record.name_key,
-        "login_name": record.login_name,
-    }
+    """A row's item data as the journal stores it (:class:`RowRecord` less key and row)."""
+    return {name: getattr(record, name) for name in _ROW_DATA}
+
+
+_ROW_DATA: Final = tuple(f.name for f in attrs.fields(RowRecord) if f.name not in ("key", "row"))
