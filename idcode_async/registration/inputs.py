@@ -164,17 +164,11 @@ def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator
             # could be neither hashed into the row's key nor journaled nor reported.
             yield SourceRow(row, None, "holds a \\u escape that is no Unicode character")
             continue
-        secret = sorted(key for key in value if is_secret_name(str(key)))
-        if secret:
-            raise InputFormatError(
-                f"{where}: row {row} has {', '.join(secret)}: 309 takes no "
-                "password or credential, and the batch never stores one"
-            )
-        unknown = sorted(str(key) for key in value if key not in FIELDS)
+        unknown = _unknown(f"{where}: row {row} key", list(value))
         if unknown and strict_columns:
             yield SourceRow(row, None, f"has unknown keys: {', '.join(unknown)}")
             continue
-        if unknown and on_notice is not None and not ignored.issuperset(unknown):
+        if on_notice is not None and not ignored.issuperset(unknown):
             on_notice(f"{where}: ignoring key(s) that are not 309's: {', '.join(unknown)}")
         ignored.update(unknown)
         yield _source_row(row, {key: item for key, item in value.items() if key in FIELDS})
@@ -274,13 +268,7 @@ def _coerce(name: str, value: Any) -> Any:
 def _check_columns(
     where: str, columns: list[str], *, strict: bool, on_notice: Notice | None
 ) -> None:
-    secret = sorted(name for name in columns if is_secret_name(name))
-    if secret:
-        raise InputFormatError(
-            f"{where}: column {', '.join(secret)}: 309 takes no password or credential, and the "
-            "batch never stores one; remove the column"
-        )
-    unknown = sorted(name for name in columns if name not in FIELDS)
+    unknown = _unknown(f"{where}: column", columns)
     if unknown and strict:
         raise InputFormatError(
             f"{where}: unknown column(s) {', '.join(unknown)}; columns are 309's parameter "
@@ -294,3 +282,15 @@ def _check_columns(
     missing = sorted(REQUIRED_FIELDS - set(columns))
     if missing:
         raise InputFormatError(f"{where}: required column(s) missing: {', '.join(missing)}")
+
+
+def _unknown(where: str, names: list[str]) -> list[str]:
+    """The names that are not 309's; a credential's name refuses the whole file (309 takes no
+    password or credential, and the batch never stores one)."""
+    secret = sorted(name for name in names if is_secret_name(name))
+    if secret:
+        raise InputFormatError(
+            f"{where} {', '.join(secret)}: 309 takes no password or credential, and the batch "
+            "never stores one; remove it"
+        )
+    return sorted(name for name in names if name not in FIELDS)
