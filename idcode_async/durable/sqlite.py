@@ -198,8 +198,8 @@ class SqliteStore(Generic[EntryT]):
     """The kind's outcome words (:attr:`~.store.Settlement.outcome`)."""
     receipt_field: ClassVar[str]
     """The entry field a settlement's receipt fills: kept in the unique ``receipt`` column when
-    :attr:`renames` maps that column to it (an upload ID is one batch's), else in the item's
-    data (two rows of one unit name share a main code)."""
+    :attr:`renames` names that column (an upload ID is one batch's), else in the item's data
+    (two rows of one unit name share a main code)."""
     renames: ClassVar[Mapping[str, str]] = {}
     """Entry fields named otherwise than the item's column (``seq`` → ``row``)."""
     allowed_from: ClassVar[Mapping[str, tuple[str, ...]]] = {}
@@ -212,14 +212,12 @@ class SqliteStore(Generic[EntryT]):
         *,
         synchronous: Synchronous = "FULL",
         lock: bool = True,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         if synchronous not in ("FULL", "EXTRA", "NORMAL"):
             raise self.error(f"synchronous must be FULL, EXTRA or NORMAL, not {synchronous!r}")
         self.path = None if path is None else Path(path)
         if self.path is not None and not lock and not self.path.exists():
             raise self.error(f"{self.path}: no such {self.kind}")
-        self._clock = clock
         self._mutex = threading.Lock()
         self._lock_file: IO[bytes] | None = None
         if self.path is not None and lock:
@@ -306,7 +304,7 @@ class SqliteStore(Generic[EntryT]):
         return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
 
     def now_ms(self) -> int:
-        return int(self._clock() * 1000)
+        return int(time.time() * 1000)
 
     def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._mutex:
@@ -416,11 +414,9 @@ class SqliteStore(Generic[EntryT]):
         if done.outcome not in self.outcomes:
             raise self.error(f"{done.outcome!r} is not a {self.kind} outcome")
         data: dict[str, Any] = dict(done.data)
-        receipt: dict[str, Any] = {}
-        if self.renames.get("receipt") == self.receipt_field:
-            receipt["receipt"] = done.receipt
-        else:
-            data[self.receipt_field] = done.receipt
+        receipt: dict[str, Any] = {"receipt": done.receipt}
+        if "receipt" not in self.renames:
+            data, receipt = data | {self.receipt_field: done.receipt}, {}
         self._move(
             key,
             "done",
