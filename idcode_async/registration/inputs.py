@@ -97,14 +97,14 @@ def read_units(
         return read_units_csv(source, **options)
     if kind == "jsonl":
         return read_units_jsonl(source, **options)
-    raise InputFormatError(f"{_where(source)}: expected a .csv or .jsonl file")
+    raise InputFormatError(f"{source}: expected a .csv or .jsonl file")
 
 
 def read_units_csv(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
     """The rows of a CSV file whose header row names 309's parameters."""
     encoding, strict_columns, on_notice = _options(options)
-    where = _where(source)
-    text = _decode(_read_bytes(source), where, encoding, on_notice)
+    where, raw = _load(source)
+    text = _decode(raw, where, encoding, on_notice)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -135,8 +135,7 @@ def read_units_csv(source: Source, **options: Unpack[ReadOptions]) -> Iterator[S
 def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
     """The rows of a JSON Lines file: one JSON object per line, keys = 309's parameters."""
     encoding, strict_columns, on_notice = _options(options)
-    where = _where(source)
-    raw = _read_bytes(source)
+    where, raw = _load(source)
     try:
         lines: list[str | None] = list(_decode(raw, where, encoding, on_notice).splitlines())
     except InputFormatError:
@@ -183,16 +182,11 @@ def _options(options: ReadOptions) -> tuple[str, bool, Notice | None]:
     )
 
 
-def _where(source: Source) -> str:
+def _load(source: Source) -> tuple[str, bytes]:
+    """Where the rows come from (for messages) and their bytes."""
     if isinstance(source, str | os.PathLike):
-        return os.fspath(source)
-    return str(getattr(source, "name", "<stream>"))
-
-
-def _read_bytes(source: Source) -> bytes:
-    if isinstance(source, str | os.PathLike):
-        return Path(source).read_bytes()
-    return source.read()
+        return os.fspath(source), Path(source).read_bytes()
+    return str(getattr(source, "name", "<stream>")), source.read()
 
 
 def _utf8_or_none(line: bytes, *, first: bool) -> str | None:
@@ -217,10 +211,9 @@ def _decode(raw: bytes, where: str, encoding: str, on_notice: Notice | None) -> 
 
 def _encodable(value: dict[Any, Any]) -> bool:
     """Whether every key and text value of a JSON object is encodable as UTF-8."""
-    texts = [str(key) for key in value] + [item for item in value.values() if isinstance(item, str)]
+    texts = [*value, *(item for item in value.values() if isinstance(item, str))]
     try:
-        for text in texts:
-            text.encode("utf-8")
+        "".join(texts).encode("utf-8")
     except UnicodeEncodeError:
         return False
     return True

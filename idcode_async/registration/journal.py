@@ -95,11 +95,8 @@ Journal = Store[JournalEntry]
 
 
 class SqliteJournal(SqliteStore[JournalEntry]):
-    """The journal in one SQLite file (WAL, ``synchronous=FULL`` by default).
-
-    Methods are synchronous and thread-safe: the runner calls them from a worker thread so that
-    an fsync never stalls the event loop.  Use as a context manager, or call :meth:`close`.
-    """
+    """The journal in one SQLite file (WAL, ``synchronous=FULL`` by default); a context
+    manager, or call :meth:`close`."""
 
     kind = "journal"
     item_word = "row"

@@ -160,13 +160,10 @@ _SENT: Final = ("intent", "unknown")
 
 
 class UploadManifest(SqliteStore[ManifestEntry]):
-    """The manifest in one SQLite file (WAL, ``synchronous=FULL``); ``None``: in memory.
-
-    An in-memory manifest gives a single run the same bookkeeping (reconciliation of lost
-    answers included) without crash safety.  Methods are synchronous and thread-safe: the
-    executor calls them from a worker thread, so that an fsync never stalls the event loop.
+    """The manifest in one SQLite file (WAL, ``synchronous=FULL``); ``None``: in memory, the
+    same bookkeeping (reconciliation of lost answers included) without crash safety.
     ``lock=False`` opens an existing manifest another run may hold, to read it (``verify``,
-    monitors).  Use as a context manager, or call :meth:`close`.
+    monitors).  A context manager, or call :meth:`close`.
     """
 
     kind = "manifest"
