@@ -195,11 +195,6 @@ class Engine(Generic[ItemT, AnswerT, OutcomeT]):
             logger.error("%s: stopping: %s", self.name, reason)
         self.halt.set()
 
-    async def relay(self, stop: anyio.Event) -> None:
-        """Halt when ``stop`` is set (run it in a task group, cancelled at the end)."""
-        await stop.wait()
-        self.halt.set()
-
     async def drain(
         self,
         jobs: Iterable[Job[ItemT]],
@@ -216,6 +211,10 @@ class Engine(Generic[ItemT, AnswerT, OutcomeT]):
         """
         queue = iter(jobs)
 
+        async def relay(stop: anyio.Event) -> None:
+            await stop.wait()
+            self.halt.set()
+
         async def worker() -> None:
             for job in queue:
                 if self.halt.is_set() or (stop is not None and stop.is_set()):
@@ -228,7 +227,7 @@ class Engine(Generic[ItemT, AnswerT, OutcomeT]):
 
         async with anyio.create_task_group() as outer:
             if stop is not None:
-                outer.start_soon(self.relay, stop)
+                outer.start_soon(relay, stop)
             async with anyio.create_task_group() as inner:
                 for _ in range(max(1, workers)):
                     inner.start_soon(worker)

@@ -14,6 +14,15 @@ changed, and one schema:
 * ``events``: the append-only log of every transition;
 * ``facts``: JSON values about the run (kind, schema version, target binding, baseline …).
 
+Why SQLite (WAL, ``synchronous=FULL``) rather than JSONL with fsync: items change state in
+place and are looked up by key on every run, and a reader (a progress monitor, a test,
+``--plan-only``) may read the file while a run writes it; SQLite's WAL gives the durability of
+an fsynced log with transactions and concurrent readers.  There is no ``sent`` state: between
+"intent committed" and "answer read" no local record can prove how many bytes reached the
+centre (a request killed before its first byte and one killed after its last leave the same
+trace, and both are settled by asking the centre); a ``sent`` mark would cost one more fsync
+per item and decide nothing.
+
 The lock belongs to the file's identity (``st_dev``, ``st_ino``), not to the path string: a
 symlink, a hard link or a relative path to the same store reaches the same lock, so a second
 run is refused however it names the file.  No column, data field or fact may be named like a
@@ -172,8 +181,8 @@ class SqliteStore(Generic[EntryT]):
     A kind (:class:`~idcode_async.registration.SqliteJournal`,
     :class:`~idcode_async.uploads.UploadManifest`) names itself, its errors, its entry type and
     the states each transition may start from (:attr:`allowed_from`); every step
-    is written here once.  Methods are synchronous and hold ``_mutex``: the engine calls them
-    from worker threads, so that an fsync never stalls the event loop.  ``path=None``: in
+    of the :class:`~.store.Store` contract is written here once.  Methods hold ``_mutex`` (the
+    engine calls them from worker threads).  ``path=None``: in
     memory (tests, ``--plan-only``), where durability settings do not apply.
     """
 
@@ -189,8 +198,8 @@ class SqliteStore(Generic[EntryT]):
     """The kind's outcome words (:attr:`~.store.Settlement.outcome`)."""
     receipt_field: ClassVar[str]
     """The entry field a settlement's receipt fills: kept in the unique ``receipt`` column when
-    :attr:`renames` maps that column to it (an upload ID is one batch's), else in the item's
-    data (two rows of one unit name share a main code)."""
+    :attr:`renames` names that column (an upload ID is one batch's), else in the item's data
+    (two rows of one unit name share a main code)."""
     renames: ClassVar[Mapping[str, str]] = {}
     """Entry fields named otherwise than the item's column (``seq`` → ``row``)."""
     allowed_from: ClassVar[Mapping[str, tuple[str, ...]]] = {}
@@ -203,14 +212,12 @@ class SqliteStore(Generic[EntryT]):
         *,
         synchronous: Synchronous = "FULL",
         lock: bool = True,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         if synchronous not in ("FULL", "EXTRA", "NORMAL"):
             raise self.error(f"synchronous must be FULL, EXTRA or NORMAL, not {synchronous!r}")
         self.path = None if path is None else Path(path)
         if self.path is not None and not lock and not self.path.exists():
             raise self.error(f"{self.path}: no such {self.kind}")
-        self._clock = clock
         self._mutex = threading.Lock()
         self._lock_file: IO[bytes] | None = None
         if self.path is not None and lock:
@@ -297,8 +304,7 @@ class SqliteStore(Generic[EntryT]):
         return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
 
     def now_ms(self) -> int:
-        """The store's clock (epoch ms; injectable for tests)."""
-        return int(self._clock() * 1000)
+        return int(time.time() * 1000)
 
     def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._mutex:
@@ -319,7 +325,6 @@ class SqliteStore(Generic[EntryT]):
     # -- facts ---------------------------------------------------------------------------------
 
     def get_fact(self, name: str) -> Any:
-        """A JSON value the run keeps (plan summary, category, baseline …), or ``None``."""
         rows = self._read("SELECT value FROM facts WHERE name = ?", (name,))
         return json.loads(rows[0][0]) if rows else None
 
@@ -329,9 +334,8 @@ class SqliteStore(Generic[EntryT]):
             db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?)", (name, _json(value)))
 
     def bind(self, target: str | Mapping[str, str]) -> None:
-        """Tie the store to one target (a base URL, or an upload's centre, unit, category,
-        options …); a later run with any different value is refused: what the store settled
-        against one target says nothing about another."""
+        """A later run with any different value is refused: what the store settled against one
+        target says nothing about another."""
         values = {"base_url": target} if isinstance(target, str) else target
         with self._write() as db:
             for name, value in sorted(values.items()):
@@ -367,12 +371,10 @@ class SqliteStore(Generic[EntryT]):
         return entries
 
     def entry(self, key: str) -> EntryT | None:
-        """One item by key (``None`` if absent)."""
         found = self._items("WHERE key = ?", (key,))
         return found[0] if found else None
 
     def entries(self) -> list[EntryT]:
-        """Every item, in order (row number, plan order)."""
         return self._items()
 
     def _insert(
@@ -390,8 +392,6 @@ class SqliteStore(Generic[EntryT]):
             self._log(db, key, now, event, f"#{seq}")
 
     def add_pending(self, items: Iterable[tuple[str, int, Mapping[str, str]]]) -> None:
-        """Enter (key, position, data) items not yet stored as ``pending``; one already there
-        keeps its state and only follows a new position."""
         with self._write() as db:
             for key, seq, data in items:
                 self._insert(db, key, seq, dict(data), self.item_word)
@@ -402,28 +402,21 @@ class SqliteStore(Generic[EntryT]):
         return _json(data)
 
     def mark_intent(self, key: str) -> int:
-        """Record the intent to send ``key`` now (durably, before the request); returns the
-        item's attempt count."""
         return self._move(key, "intent", self.intent_event, None, intent=True)
 
     def mark_unknown(self, key: str, message: str) -> None:
-        """The request may have arrived; its answer was lost."""
         self._move(key, "unknown", "unknown", message, message=message)
 
     def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
-        """The request provably had no effect (busy, no connection, absent on the centre)."""
         self._move(key, "pending", event or self.pending_event, message, message=message)
 
     def settle(self, key: str, done: Settlement) -> None:
-        """Record the item's outcome (and the fields the answer corrects): it is ``done``."""
         if done.outcome not in self.outcomes:
             raise self.error(f"{done.outcome!r} is not a {self.kind} outcome")
         data: dict[str, Any] = dict(done.data)
-        receipt: dict[str, Any] = {}
-        if self.renames.get("receipt") == self.receipt_field:
-            receipt["receipt"] = done.receipt
-        else:
-            data[self.receipt_field] = done.receipt
+        receipt: dict[str, Any] = {"receipt": done.receipt}
+        if "receipt" not in self.renames:
+            data, receipt = data | {self.receipt_field: done.receipt}, {}
         self._move(
             key,
             "done",
@@ -438,7 +431,6 @@ class SqliteStore(Generic[EntryT]):
         )
 
     def reset_failed(self) -> int:
-        """Put ``failed`` items back to ``pending`` (an operator's retry); returns how many."""
         now = self.now_ms()
         with self._write() as db:
             keys = db.execute("SELECT key FROM items WHERE outcome = 'failed'").fetchall()
@@ -468,10 +460,8 @@ class SqliteStore(Generic[EntryT]):
         target = columns.get("outcome") or state
         if "message" in columns:
             columns["message"] = _clean(columns["message"])
-        sets = [f"{name} = ?" for name in columns if name != "reconciled"]
-        values: list[Any] = [value for name, value in columns.items() if name != "reconciled"]
-        if columns.get("reconciled"):
-            sets.append("reconciled = 1")
+        sets = [f"{name} = ?" for name in columns]
+        values: list[Any] = list(columns.values())
         if intent:
             sets += ["attempts = attempts + 1", "intent_ms = ?"]
             values.append(now)

@@ -9,14 +9,16 @@ implements them once for every kind.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import attrs
 
 from .._errors import IdcodeError
 
 __all__ = [
+    "Entry",
     "LeaseLostError",
     "Settlement",
     "Store",
@@ -26,6 +28,9 @@ __all__ = [
 ]
 
 EntryT_co = TypeVar("EntryT_co", covariant=True)
+
+_MAYBE_SENT: Final = frozenset({"intent", "in_flight", "unknown"})
+"""The states an item is left in between an intent and a known outcome, in every kind."""
 
 
 class StoreError(IdcodeError):
@@ -49,6 +54,26 @@ class StoreEvent:
     at_ms: int
     event: str
     detail: str | None
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Entry:
+    """What every store reads back of an item, whatever its kind: the engine's bookkeeping.
+    A kind's entry (``JournalEntry``, ``ManifestEntry``) adds its own fields and states.  Not
+    slotted, so that an entry may also derive from its kind's description of the item."""
+
+    key: str
+    state: enum.StrEnum
+    attempts: int = 0
+    """Intents recorded for this item, over every run (≥ the requests actually sent)."""
+    reconciled: bool = False
+    """Settled from the centre's records after a lost answer, not from an answer."""
+    message: str | None = None
+
+    @property
+    def maybe_sent(self) -> bool:
+        """An attempt may have reached the centre and its outcome is not known."""
+        return self.state in _MAYBE_SENT
 
 
 @attrs.frozen(kw_only=True)

@@ -4,10 +4,9 @@
 >>> summary = await register_units(client, read_units_csv("units.csv"), journal="run.db")
 
 Modules, one job each: :mod:`.records` (the row), :mod:`.inputs` (CSV/JSONL readers),
-:mod:`.validation` (pre-flight checks), :mod:`.journal` (the durable
-journal), :mod:`.pacer` (pacing), :mod:`.reconcile` (307 lookups after a lost answer),
-:mod:`.runner` (``register_units``), :mod:`.outcomes`, :mod:`.results` and :mod:`.progress`
-(what the run reports), :mod:`.cli` (``idcode register-units``).
+:mod:`.validation` (pre-flight checks), :mod:`.journal` (the durable journal),
+:mod:`.runner` (``register_units``: 309 on the exactly-once engine, with its 307 lookups),
+:mod:`.outcomes` (what the run reports: outcomes, summary, progress, results files).
 """
 
 from __future__ import annotations
@@ -22,10 +21,17 @@ from .journal import (
     RowState,
     SqliteJournal,
 )
-from .outcomes import BatchSummary, RowOutcome, Status
-from .progress import Progress
+from .outcomes import (
+    BatchSummary,
+    CsvResultsWriter,
+    JsonlResultsWriter,
+    Progress,
+    ResultsWriter,
+    RowOutcome,
+    Status,
+    open_results,
+)
 from .records import UnitRegistration
-from .results import CsvResultsWriter, JsonlResultsWriter, ResultsWriter, open_results
 from .runner import BatchAbortedError, register_units
 from .validation import PreflightError
 

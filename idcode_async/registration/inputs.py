@@ -97,14 +97,14 @@ def read_units(
         return read_units_csv(source, **options)
     if kind == "jsonl":
         return read_units_jsonl(source, **options)
-    raise InputFormatError(f"{_where(source)}: expected a .csv or .jsonl file")
+    raise InputFormatError(f"{source}: expected a .csv or .jsonl file")
 
 
 def read_units_csv(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
     """The rows of a CSV file whose header row names 309's parameters."""
     encoding, strict_columns, on_notice = _options(options)
-    where = _where(source)
-    text = _decode(_read_bytes(source), where, encoding, on_notice)
+    where, raw = _load(source)
+    text = _decode(raw, where, encoding, on_notice)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -135,8 +135,7 @@ def read_units_csv(source: Source, **options: Unpack[ReadOptions]) -> Iterator[S
 def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
     """The rows of a JSON Lines file: one JSON object per line, keys = 309's parameters."""
     encoding, strict_columns, on_notice = _options(options)
-    where = _where(source)
-    raw = _read_bytes(source)
+    where, raw = _load(source)
     try:
         lines: list[str | None] = list(_decode(raw, where, encoding, on_notice).splitlines())
     except InputFormatError:
@@ -164,17 +163,11 @@ def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator
             # could be neither hashed into the row's key nor journaled nor reported.
             yield SourceRow(row, None, "holds a \\u escape that is no Unicode character")
             continue
-        secret = sorted(key for key in value if is_secret_name(str(key)))
-        if secret:
-            raise InputFormatError(
-                f"{where}: row {row} has {', '.join(secret)}: 309 takes no "
-                "password or credential, and the batch never stores one"
-            )
-        unknown = sorted(str(key) for key in value if key not in FIELDS)
+        unknown = _unknown(f"{where}: row {row} key", list(value))
         if unknown and strict_columns:
             yield SourceRow(row, None, f"has unknown keys: {', '.join(unknown)}")
             continue
-        if unknown and on_notice is not None and not ignored.issuperset(unknown):
+        if on_notice is not None and not ignored.issuperset(unknown):
             on_notice(f"{where}: ignoring key(s) that are not 309's: {', '.join(unknown)}")
         ignored.update(unknown)
         yield _source_row(row, {key: item for key, item in value.items() if key in FIELDS})
@@ -189,16 +182,11 @@ def _options(options: ReadOptions) -> tuple[str, bool, Notice | None]:
     )
 
 
-def _where(source: Source) -> str:
+def _load(source: Source) -> tuple[str, bytes]:
+    """Where the rows come from (for messages) and their bytes."""
     if isinstance(source, str | os.PathLike):
-        return os.fspath(source)
-    return str(getattr(source, "name", "<stream>"))
-
-
-def _read_bytes(source: Source) -> bytes:
-    if isinstance(source, str | os.PathLike):
-        return Path(source).read_bytes()
-    return source.read()
+        return os.fspath(source), Path(source).read_bytes()
+    return str(getattr(source, "name", "<stream>")), source.read()
 
 
 def _utf8_or_none(line: bytes, *, first: bool) -> str | None:
@@ -223,10 +211,9 @@ def _decode(raw: bytes, where: str, encoding: str, on_notice: Notice | None) -> 
 
 def _encodable(value: dict[Any, Any]) -> bool:
     """Whether every key and text value of a JSON object is encodable as UTF-8."""
-    texts = [str(key) for key in value] + [item for item in value.values() if isinstance(item, str)]
+    texts = [*value, *(item for item in value.values() if isinstance(item, str))]
     try:
-        for text in texts:
-            text.encode("utf-8")
+        "".join(texts).encode("utf-8")
     except UnicodeEncodeError:
         return False
     return True
@@ -274,13 +261,7 @@ def _coerce(name: str, value: Any) -> Any:
 def _check_columns(
     where: str, columns: list[str], *, strict: bool, on_notice: Notice | None
 ) -> None:
-    secret = sorted(name for name in columns if is_secret_name(name))
-    if secret:
-        raise InputFormatError(
-            f"{where}: column {', '.join(secret)}: 309 takes no password or credential, and the "
-            "batch never stores one; remove the column"
-        )
-    unknown = sorted(name for name in columns if name not in FIELDS)
+    unknown = _unknown(f"{where}: column", columns)
     if unknown and strict:
         raise InputFormatError(
             f"{where}: unknown column(s) {', '.join(unknown)}; columns are 309's parameter "
@@ -294,3 +275,15 @@ def _check_columns(
     missing = sorted(REQUIRED_FIELDS - set(columns))
     if missing:
         raise InputFormatError(f"{where}: required column(s) missing: {', '.join(missing)}")
+
+
+def _unknown(where: str, names: list[str]) -> list[str]:
+    """The names that are not 309's; a credential's name refuses the whole file (309 takes no
+    password or credential, and the batch never stores one)."""
+    secret = sorted(name for name in names if is_secret_name(name))
+    if secret:
+        raise InputFormatError(
+            f"{where} {', '.join(secret)}: 309 takes no password or credential, and the batch "
+            "never stores one; remove it"
+        )
+    return sorted(name for name in names if name not in FIELDS)

@@ -13,12 +13,8 @@ is known:
 ======================  ==================================================================
 
 A resumed run skips ``done`` rows and settles ``in_flight``/``unknown`` ones with a 307 lookup
-before any resend (:mod:`.reconcile`).
-
-Storage is the one SQLite store of :mod:`idcode_async.durable.sqlite` (WAL,
-``synchronous=FULL``: each commit is on disk before it returns, so no intent can be lost to a
-crash; one run per file by an OS lock the kernel releases even on SIGKILL).  This module only
-says what a row is: its item data (unit name, name key, login name, main code) and its states.
+before any resend (:func:`~.runner.find_unit`).  Storage, lock and durability are the one
+SQLite store's (:mod:`idcode_async.durable.sqlite`); this module only says what a row is.
 
 What is stored: the row key, row number, unit name and user name, state, outcome, main code,
 result code and message, and an append-only event log.  Never the access token, the
@@ -30,12 +26,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import attrs
 
 from ..durable.sqlite import SqliteStore
-from ..durable.store import Store, StoreError, StoreLockedError
+from ..durable.store import Entry, Store, StoreError, StoreLockedError
 from .outcomes import Status
 from .records import UnitRegistration
 
@@ -44,6 +40,7 @@ __all__ = [
     "JournalEntry",
     "JournalError",
     "JournalLockedError",
+    "RowRecord",
     "RowState",
     "SqliteJournal",
     "journal_data",
@@ -65,32 +62,32 @@ class RowState(enum.StrEnum):
     DONE = "done"
 
 
-@attrs.frozen(kw_only=True)
-class JournalEntry:
-    """One row's line in the journal."""
+@attrs.frozen(kw_only=True, slots=False)
+class RowRecord:
+    """What a journal keeps of a row's record: enough to report and to resume, no secret."""
 
     key: str
     row: int
+    """The row's number in the input it was last entered from."""
     organunit_name: str
     name_key: str
+    """The unit name as the centre's uniqueness rule (10007) sees it: white space collapsed."""
     login_name: str
+
+
+@attrs.frozen(kw_only=True)
+class JournalEntry(RowRecord, Entry):
+    """One row's line in the journal (``attempts``: its 309 requests, over every run)."""
+
     state: RowState
     outcome: Status | None = None
     organunit_idcode: str | None = None
+    """The unit's main code, from 309's answer or from 307."""
     code: int | None = None
-    message: str | None = None
-    attempts: int = 0
-    """309 requests whose intent was recorded for this row (over every run)."""
-    reconciled: bool = False
 
     @property
     def settled(self) -> bool:
         return self.state is RowState.DONE
-
-    @property
-    def maybe_sent(self) -> bool:
-        """A request may have reached the centre and its answer is not known."""
-        return self.state in (RowState.IN_FLIGHT, RowState.UNKNOWN)
 
 
 Journal = Store[JournalEntry]
@@ -98,11 +95,8 @@ Journal = Store[JournalEntry]
 
 
 class SqliteJournal(SqliteStore[JournalEntry]):
-    """The journal in one SQLite file (WAL, ``synchronous=FULL`` by default).
-
-    Methods are synchronous and thread-safe: the runner calls them from a worker thread so that
-    an fsync never stalls the event loop.  Use as a context manager, or call :meth:`close`.
-    """
+    """The journal in one SQLite file (WAL, ``synchronous=FULL`` by default); a context
+    manager, or call :meth:`close`."""
 
     kind = "journal"
     item_word = "row"
@@ -121,9 +115,8 @@ class SqliteJournal(SqliteStore[JournalEntry]):
 
 
 def journal_data(record: UnitRegistration) -> dict[str, str]:
-    """What a journal keeps of a row's record: enough to report and to resume, no secret."""
-    return {
-        "organunit_name": record.organunit_name,
-        "name_key": record.name_key,
-        "login_name": record.login_name,
-    }
+    """A row's item data as the journal stores it (:class:`RowRecord` less key and row)."""
+    return {name: getattr(record, name) for name in _ROW_DATA}
+
+
+_ROW_DATA: Final = tuple(f.name for f in attrs.fields(RowRecord) if f.name not in ("key", "row"))

@@ -1,4 +1,4 @@
-"""What happened to each row, and to the batch: the values the runner hands back.
+"""What a batch reports: each row's outcome, the run's summary, progress, results files.
 
 Four outcomes, by what the operator must do next:
 
@@ -9,24 +9,47 @@ Four outcomes, by what the operator must do next:
   was created; ``organunit_idcode`` is the existing unit's main code when 307 finds it;
 - ``invalid``: the row breaks a documented rule and was never sent;
 - ``failed``: the centre refused the row (``code``/``message``), or no answer could be had.
+
+``on_progress`` gets a :class:`Progress` snapshot whenever a row gets an outcome; its rate is
+measured over this run's recent completions (resumed rows are not work done now), so the
+estimate follows the pacing actually achieved, retries and all.
+
+The results writers take :class:`RowOutcome` values as the runner produces them (pass
+``on_outcome=writer.write``), so the file grows while the batch runs and an interrupted run
+still leaves what it did.  A resumed run writes every row again, earlier runs' outcomes
+included (``resumed``), so the last file is complete.  Records hold no secret: the fields are
+those of :class:`RowOutcome`, checked against the denylist on every write.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+import collections
+import csv
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, Final, Literal, Protocol
 
 import attrs
 
 from .._denylist import check_no_secret_names
+from .records import UnitRegistration
 
 __all__ = [
     "OUTCOME_FIELDS",
     "ROW_COUNTS",
     "BatchSummary",
+    "CsvResultsWriter",
+    "JsonlResultsWriter",
+    "Progress",
+    "ProgressTracker",
+    "ResultsWriter",
     "RowCounts",
     "RowOutcome",
     "Status",
     "describe_rows",
+    "open_results",
 ]
 
 Status = Literal["registered", "existing", "invalid", "failed"]
@@ -54,6 +77,28 @@ class RowOutcome:
     """The outcome was recorded by an earlier run and read back from the journal."""
     key: str | None = None
     """The row's journal key (sha256 of the normalised record); ``None`` for unreadable rows."""
+
+    @classmethod
+    def of(
+        cls,
+        row: int,
+        record: UnitRegistration | None,
+        status: Status,
+        message: str,
+        *,
+        code: int | None = None,
+    ) -> RowOutcome:
+        """The outcome of a row that the journal does not settle (``invalid``, or ``failed``
+        for this run)."""
+        return cls(
+            row=row,
+            status=status,
+            organunit_name=None if record is None else record.organunit_name,
+            login_name=None if record is None else record.login_name,
+            code=code,
+            message=message,
+            key=None if record is None else record.key,
+        )
 
     def as_record(self) -> dict[str, Any]:
         """A flat mapping for the results writers (checked against the secrets denylist)."""
@@ -115,3 +160,128 @@ class BatchSummary(RowCounts):
             parts.append(f"{self.resumed} from earlier runs")
         parts.append(f"{self.submissions} submissions in {self.elapsed:.1f} s")
         return ", ".join(parts)
+
+
+@attrs.frozen(kw_only=True)
+class Progress(RowCounts):
+    """A snapshot of a batch."""
+
+    resumed: int = 0
+    elapsed: float = 0.0
+    rate: float | None = None
+    """Rows settled per second by this run, over its recent completions."""
+    eta: float | None = None
+    """Seconds until every row has an outcome, at ``rate``."""
+
+    @property
+    def done(self) -> int:
+        return self.registered + self.existing + self.invalid + self.failed
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done
+
+
+class ProgressTracker:
+    """Turns outcomes into :class:`Progress` snapshots (``clock`` in seconds, monotonic)."""
+
+    def __init__(self, total: int, *, clock: Callable[[], float], window: int = 50) -> None:
+        self.total = total
+        self._clock = clock
+        self._started = clock()
+        self.counts = collections.Counter[str]()
+        """Outcomes by status, earlier runs' included: the run's summary reads them too."""
+        self.resumed = 0
+        self._recent: collections.deque[float] = collections.deque([self._started], window + 1)
+
+    def record(self, outcome: RowOutcome) -> None:
+        self.counts[outcome.status] += 1
+        if outcome.resumed:
+            self.resumed += 1
+        elif outcome.status != "invalid":
+            self._recent.append(self._clock())
+
+    def snapshot(self) -> Progress:
+        now = self._clock()
+        completions = len(self._recent) - 1
+        span = now - self._recent[0]
+        rate = completions / span if completions and span > 0 else None
+        done = sum(self.counts.values())
+        eta = (self.total - done) / rate if rate else None
+        return Progress(
+            total=self.total,
+            **{name: self.counts[name] for name in ROW_COUNTS},
+            resumed=self.resumed,
+            elapsed=now - self._started,
+            rate=rate,
+            eta=eta,
+        )
+
+
+class ResultsWriter(Protocol):
+    def write(self, outcome: RowOutcome) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _FileWriter:
+    def __init__(self, path: str | os.PathLike[str], *, encoding: str = "utf-8") -> None:
+        self.path = Path(path)
+        self._stream: IO[str] = open(self.path, "w", encoding=encoding, newline="")  # noqa: SIM115
+
+    def __enter__(self) -> _FileWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def _flush(self) -> None:
+        # Each line is handed to the OS at once, so a killed run leaves whole lines behind.
+        self._stream.flush()
+
+
+class JsonlResultsWriter(_FileWriter):
+    """One JSON object per row (UTF-8, Chinese kept as text)."""
+
+    def write(self, outcome: RowOutcome) -> None:
+        self._stream.write(json.dumps(outcome.as_record(), ensure_ascii=False) + "\n")
+        self._flush()
+
+
+class CsvResultsWriter(_FileWriter):
+    """A CSV with a header row, UTF-8 with a byte-order mark so that Excel reads Chinese.
+
+    Safe to open in a spreadsheet: a text cell that begins with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return would be run as a formula (a unit named ``=HYPERLINK(…)``), so it
+    is written with a leading ``'``, which Excel shows as text (OWASP "CSV injection").
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(path, encoding="utf-8-sig")
+        self._writer = csv.DictWriter(self._stream, fieldnames=OUTCOME_FIELDS)
+        self._writer.writeheader()
+
+    def write(self, outcome: RowOutcome) -> None:
+        self._writer.writerow({k: _cell(v) for k, v in outcome.as_record().items()})
+        self._flush()
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return "" if value is None else value
+
+
+def open_results(path: str | os.PathLike[str]) -> JsonlResultsWriter | CsvResultsWriter:
+    """A writer chosen by the file's suffix: ``.csv`` → CSV, anything else → JSON Lines."""
+    if Path(path).suffix.lower() == ".csv":
+        return CsvResultsWriter(path)
+    return JsonlResultsWriter(path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Final
+from typing import Any, Final, get_args, get_type_hints
 
 import attrs
 
@@ -21,29 +21,10 @@ __all__ = [
     "FIELDS",
     "INT_FIELDS",
     "REQUIRED_FIELDS",
-    "TEXT_FIELDS",
     "UnitRegistration",
     "normalise_name",
 ]
 
-TEXT_FIELDS: Final = (
-    "login_name",
-    "organunit_name",
-    "email",
-    "linkman",
-    "linkphone",
-    "unit_icon",
-    "gotourl",
-)
-INT_FIELDS: Final = (
-    "code",
-    "province_id",
-    "city_id",
-    "area_id",
-    "qrcode_color",
-    "qrcode_logo",
-    "qrcode_size",
-)
 REQUIRED_FIELDS: Final = frozenset(
     {"login_name", "organunit_name", "code", "province_id", "city_id", "area_id"}
 )
@@ -118,3 +99,9 @@ class UnitRegistration:
 
 FIELDS: Final = tuple(field.name for field in attrs.fields(UnitRegistration))
 """Every column a batch input may have, in 309's order of the record."""
+INT_FIELDS: Final = frozenset(
+    name
+    for name, hint in get_type_hints(UnitRegistration).items()
+    if int in (hint, *get_args(hint))
+)
+"""The columns read as integers (the others are text)."""

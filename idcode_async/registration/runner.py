@@ -9,7 +9,7 @@ this module adds is 309's :class:`~idcode_async.durable.engine.Workflow`:
 
 - *look up first*: a row whose earlier request may have reached the centre (journal
   ``in_flight`` after a crash, ``unknown`` after a lost answer), or whose unit name an earlier
-  run of the journal sent under another row, is looked up with 307 (:mod:`.reconcile`) before
+  run of the journal sent under another row, is looked up with 307 (:func:`find_unit`) before
   any send: found → settled without a request; not found → sent;
 - *already done*: 10007/10008 → ``existing`` (or ``registered`` after a lost answer of ours),
   main code looked up with 307; any other refusal → ``failed`` with the centre's code;
@@ -19,6 +19,13 @@ this module adds is 309's :class:`~idcode_async.durable.engine.Workflow`:
 "Exactly once" is therefore: each valid row is settled by at most one successful 309 request,
 and a request is only ever repeated when the previous one provably did not create the unit
 (the centre said busy, the connection was never made, or 307 does not know the name).
+
+Why 307 first: a 309 request that may have reached the centre (read timeout, dropped
+connection, a gateway's HTML page, a 5xx) is never sent again blindly; the centre may have
+created the unit, and a second request would at best be refused with 10007 and at worst
+register twice under a slightly different name.  307's answer is checked here as well: only
+a unit whose name equals the row's (white space collapsed) counts, whatever the centre's idea
+of "exact" is.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ import anyio
 import attrs
 
 from .._client import IdcodeClient
-from .._errors import ApiError, AuthError, IdcodeError
+from .._errors import ApiError, AuthError, IdcodeError, NotFoundError
 from .._logging import logger, redact
 from .._retry import RetryPolicy
 from .._spec import Endpoint
@@ -52,20 +59,20 @@ from ..durable.engine import (
 )
 from ..durable.outcome import ErrorKind
 from ..durable.store import Settlement
-from ..endpoints import UnitRegistResponse
+from ..endpoints import CompanySearch, OrganUnitInfo, UnitRegistResponse
 from ..pacing import LocalPacer, Pacer
 from .inputs import SourceRow
 from .journal import Journal, JournalEntry, RowState, SqliteJournal, journal_data
-from .outcomes import BatchSummary, RowOutcome
-from .progress import Progress, ProgressTracker
-from .reconcile import find_unit
-from .records import UnitRegistration
+from .outcomes import BatchSummary, Progress, ProgressTracker, RowOutcome
+from .records import UnitRegistration, normalise_name
 from .validation import Preflight, ValidRow, check_rows
 
 __all__ = [
     "DEFAULT_RETRY",
     "EXISTING_CODES",
     "BatchAbortedError",
+    "find_unit",
+    "pick_unit",
     "register_units",
 ]
 
@@ -161,12 +168,7 @@ async def register_units(
 
 
 async def _collect(rows: Iterable[RowInput] | AsyncIterable[RowInput]) -> list[SourceRow]:
-    items: list[RowInput] = []
-    if isinstance(rows, AsyncIterable):
-        async for item in rows:
-            items.append(item)
-    else:
-        items.extend(rows)
+    items = [item async for item in rows] if isinstance(rows, AsyncIterable) else list(rows)
     return [
         item if isinstance(item, SourceRow) else SourceRow(position, item)
         for position, item in enumerate(items, start=1)
@@ -257,7 +259,7 @@ class RegistrationSession:
         return item.spec
 
     async def look_up(self, item: ValidRow, *, maybe_sent: bool) -> LookUp[RowOutcome]:
-        """307 by unit name (:mod:`.reconcile`): not there → safe to send; there → settled,
+        """307 by unit name (:func:`find_unit`): not there → safe to send; there → settled,
         ``registered`` if a request of ours for the name may have arrived (``maybe_sent``: it
         was us), ``existing`` otherwise; either way with the unit's main code."""
         try:
@@ -325,24 +327,15 @@ class RegistrationSession:
         ``registered``, marked reconciled, and the message says why.
         """
         idcode, note = await self._main_code(item)
-        if ours:
-            return await self._finish(
-                item,
-                Settlement(
-                    outcome="registered",
-                    receipt=idcode,
-                    message=f"{error.code} after a lost answer: the earlier request created "
-                    f"it{note}",
-                    reconciled=True,
-                ),
-            )
+        lost = f"{error.code} after a lost answer: the earlier request created it{note}"
         return await self._finish(
             item,
             Settlement(
-                outcome="existing",
+                outcome="registered" if ours else "existing",
                 receipt=idcode,
-                code=error.code,
-                message=f"{error.message or 'already registered'}{note}",
+                code=None if ours else error.code,
+                message=lost if ours else f"{error.message or 'already registered'}{note}",
+                reconciled=ours,
             ),
         )
 
@@ -387,15 +380,9 @@ class RegistrationSession:
             if lost
             else "nothing was registered: the next run sends it again"
         )
-        return RowOutcome(
-            row=item.row,
-            status="failed",
-            organunit_name=item.record.organunit_name,
-            login_name=item.record.login_name,
-            code=error.code if isinstance(error, ApiError) else None,
-            message=f"{redact(str(error))}; {then}",
-            key=item.key,
-        )
+        code = error.code if isinstance(error, ApiError) else None
+        message = f"{redact(str(error))}; {then}"
+        return RowOutcome.of(item.row, item.record, "failed", message, code=code)
 
     # -- bookkeeping ------------------------------------------------------------------------
 
@@ -429,18 +416,32 @@ class RegistrationSession:
 
 
 def _from_journal(item: ValidRow, entry: JournalEntry, *, resumed: bool = True) -> RowOutcome:
+    """The row's outcome as the journal records it (at the row's place in this input)."""
     if entry.outcome is None or entry.state is not RowState.DONE:  # pragma: no cover
         raise RuntimeError(f"row {item.row} has no outcome in the journal")
-    return RowOutcome(
-        row=item.row,
-        status=entry.outcome,
-        organunit_name=entry.organunit_name,
-        login_name=entry.login_name,
-        organunit_idcode=entry.organunit_idcode,
-        code=entry.code,
-        message=entry.message,
-        attempts=entry.attempts,
-        reconciled=entry.reconciled,
-        resumed=resumed,
-        key=entry.key,
-    )
+    fields = attrs.asdict(entry, recurse=False, filter=lambda a, _: a.name in _OUTCOME_FIELDS)
+    fields.update(row=item.row, status=entry.outcome, resumed=resumed)
+    return RowOutcome(**fields)
+
+
+_OUTCOME_FIELDS: Final = frozenset(attrs.fields_dict(RowOutcome))
+
+
+async def find_unit(client: IdcodeClient, name: str) -> OrganUnitInfo | None:
+    """The unit named exactly ``name`` according to 307, or ``None``.
+
+    "No matching data" (10006) is an answer, not an error; any other failure propagates, and
+    the row stays unsettled.
+    """
+    try:
+        answer = await client.call(CompanySearch(company_name=name, search_type="1"))
+    except NotFoundError:
+        return None
+    return pick_unit(answer.organunit_list, name)
+
+
+def pick_unit(units: Iterable[OrganUnitInfo], name: str) -> OrganUnitInfo | None:
+    """The unit among 307's answer whose name is ``name``; one with a main code preferred."""
+    wanted = normalise_name(name)
+    matches = [u for u in units if normalise_name(u.organunit_name or "") == wanted]
+    return next((u for u in matches if u.organunit_oid), matches[0] if matches else None)

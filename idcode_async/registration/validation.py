@@ -48,15 +48,7 @@ class InvalidRow:
 
     def outcome(self) -> RowOutcome:
         """The row's ``invalid`` outcome, as the runner and a shared run's results give it."""
-        record = self.record
-        return RowOutcome(
-            row=self.row,
-            status="invalid",
-            organunit_name=None if record is None else record.organunit_name,
-            login_name=None if record is None else record.login_name,
-            message=self.reason,
-            key=None if record is None else record.key,
-        )
+        return RowOutcome.of(self.row, self.record, "invalid", self.reason)
 
 
 @attrs.frozen

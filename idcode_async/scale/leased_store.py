@@ -43,8 +43,7 @@ from .._denylist import check_no_secret_names
 from .._logging import redact
 from ..durable.sqlite import SqliteStore
 from ..durable.store import LeaseLostError, Settlement
-from ..registration.outcomes import ROW_COUNTS, RowCounts, describe_rows
-from ..registration.progress import Progress
+from ..registration.outcomes import ROW_COUNTS, Progress, RowCounts, describe_rows
 from ._redis import ResponseError, SyncRedis, microseconds
 from .keys import StoreKeys
 

@@ -19,18 +19,10 @@ States of a request (one row per request of the plan):
 ``failed``    the centre refused it with a result code (nothing was uploaded)
 ============  ===============================================================================
 
-There is no separate ``sent`` state.  Between "intent committed" and "answer read" no local
-record can prove how many bytes reached the centre: a request killed before its first byte and
-one killed after its last leave the same trace, and both must be settled the same way (by
-asking the centre, :mod:`.reconcile`).  A ``sent`` mark would cost one more fsync per request
-and decide nothing.
-
-Why SQLite (WAL, ``synchronous=FULL``) rather than JSONL with fsync: rows change state in
-place and are looked up by key on every run, and a reader (a progress monitor, a test,
-``--plan-only``) may read the file while a run writes it; SQLite's WAL gives the durability of
-an fsynced log with transactions and concurrent readers.  The store itself (lock, refusal of
-foreign files, items, events, facts) is :mod:`idcode_async.durable.sqlite`, shared with the
-batch journal; this module says what a request is and which transitions it may take.
+A request whose answer was lost is settled by asking the centre (:mod:`.reconcile`).  The
+store itself (lock, refusal of foreign files, items, events, facts) is
+:mod:`idcode_async.durable.sqlite`, shared with the batch journal; this module says what a
+request is and which transitions it may take.
 
 Key of a request: the JSON array ``[endpoint, …]`` of what identifies its content:
 ``[5013, prefix, start, end]``, ``[5014, prefix, start, end, length]``, and for 5011/5012
@@ -58,7 +50,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from ..durable.sqlite import SqliteStore
-from ..durable.store import StoreError, StoreLockedError
+from ..durable.store import Entry, StoreError, StoreLockedError
 from .plan import CodeList, FixedLengthRange, PrefixRange, UploadRequest
 
 __all__ = [
@@ -116,24 +108,14 @@ class RequestRecord:
 
 
 @attrs.frozen(kw_only=True)
-class ManifestEntry(RequestRecord):
+class ManifestEntry(RequestRecord, Entry):
     """One request with its state."""
 
     state: EntryState
     uploadcode_id: str | None = None
-    attempts: int = 0
-    """Intents recorded for this request, over every run (≥ the requests actually sent)."""
-    reconciled: bool = False
-    """Settled from the centre's records after a lost answer, not from an answer."""
     result_code: int | None = None
-    message: str | None = None
     intent_ms: int | None = None
     """Local wall-clock time (epoch ms) of the latest intent."""
-
-    @property
-    def maybe_sent(self) -> bool:
-        """A request may have reached the centre and its outcome is not known."""
-        return self.state in (EntryState.INTENT, EntryState.UNKNOWN)
 
     @property
     def accepted(self) -> bool:
@@ -178,13 +160,10 @@ _SENT: Final = ("intent", "unknown")
 
 
 class UploadManifest(SqliteStore[ManifestEntry]):
-    """The manifest in one SQLite file (WAL, ``synchronous=FULL``); ``None``: in memory.
-
-    An in-memory manifest gives a single run the same bookkeeping (reconciliation of lost
-    answers included) without crash safety.  Methods are synchronous and thread-safe: the
-    executor calls them from a worker thread, so that an fsync never stalls the event loop.
+    """The manifest in one SQLite file (WAL, ``synchronous=FULL``); ``None``: in memory, the
+    same bookkeeping (reconciliation of lost answers included) without crash safety.
     ``lock=False`` opens an existing manifest another run may hold, to read it (``verify``,
-    monitors).  Use as a context manager, or call :meth:`close`.
+    monitors).  A context manager, or call :meth:`close`.
     """
 
     kind = "manifest"

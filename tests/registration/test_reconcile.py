@@ -6,7 +6,7 @@ import pytest
 
 from idcode_async import BusyError
 from idcode_async.endpoints import OrganUnitInfo
-from idcode_async.registration.reconcile import find_unit, pick_unit
+from idcode_async.registration.runner import find_unit, pick_unit
 
 NAME = "北京测试科技有限公司1"
 

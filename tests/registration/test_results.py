@@ -15,8 +15,7 @@ from idcode_async.registration import (
     RowOutcome,
     open_results,
 )
-from idcode_async.registration.outcomes import OUTCOME_FIELDS
-from idcode_async.registration.progress import ProgressTracker
+from idcode_async.registration.outcomes import OUTCOME_FIELDS, ProgressTracker
 
 REGISTERED = RowOutcome(
     row=2,
