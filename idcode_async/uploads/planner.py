@@ -28,11 +28,9 @@ chunk boundaries (no randomised hashing, no dependence on timing or batch sizes)
 from __future__ import annotations
 
 import functools
-import heapq
 import os
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable
-from pathlib import Path
 
 import anyio.to_thread
 
@@ -50,11 +48,10 @@ from .plan import (
     RejectedReport,
     UploadPlan,
     UploadRequest,
-    range_request,
 )
 from .ranges import Outcome, RunTracker
 from .rules import RejectReason, check_code, is_acceptable
-from .spool import RemainderSpool, SpooledChunk, Workspace, read_chunk
+from .spool import RemainderSpool, Workspace, read_chunk
 
 __all__ = ["UploadPlanner", "plan_upload", "plan_upload_async"]
 
@@ -76,7 +73,7 @@ class UploadPlanner:
     def __init__(self, options: PlanOptions | None = None, *, spool_dir: SpoolDir = None) -> None:
         self.options = options = options if options is not None else PlanOptions()
         self._workspace = Workspace(spool_dir)
-        self._hashes = HashSet64(spill_dir=self._hash_dir, max_bits=MEMORY_BITS)
+        self._hashes = HashSet64(spill_dir=lambda: self._workspace.path, max_bits=MEMORY_BITS)
         self._spool = RemainderSpool(
             self._workspace,
             max_codes=options.max_file_codes,
@@ -97,9 +94,6 @@ class UploadPlanner:
         self._rejected: Counter[RejectReason] = Counter()
         self._rejected_examples: list[RejectedCode] = []
         self._done = False
-
-    def _hash_dir(self) -> Path:
-        return self._workspace.path
 
     def feed(self, lines: Iterable[object]) -> None:
         """Plan the codes of ``lines`` (str items; surrounding whitespace is ignored)."""
@@ -168,11 +162,8 @@ class UploadPlanner:
         self._tracker.finish()
         self._hashes.close()  # only the runs and the remainder can confirm suspects
         self._confirm_suspects()
-        requests: list[UploadRequest] = [
-            range_request(r.prefix, r.start, r.end, r.length) for r in self._tracker.ranges()
-        ]
-        chunks = self._spool.close()
-        requests.extend(self._remainder_requests(chunks))
+        requests: list[UploadRequest] = [*self._tracker.ranges()]
+        requests.extend(self._remainder_requests(self._spool.close()))
         if not any(isinstance(r, CodeFile) for r in requests):
             self._workspace.cleanup()  # nothing on disk is needed any more
         return UploadPlan(
@@ -208,16 +199,16 @@ class UploadPlanner:
         if self._suspects is None:
             return
         max_digits = self.options.max_number_digits
-        found_lines: list[DuplicateCode] = []
+        examples = self._duplicate_examples
         for batch in self._suspects.batches(_SUSPECT_BATCH):
             lines_of: dict[str, list[int]] = {}
             for line, code in batch:
                 lines_of.setdefault(code, []).append(line)
-            found: set[str] = set()
-            for code in lines_of:
-                parts = split_code(code, max_digits)
-                if parts is not None and self._tracker.covers(*parts):
-                    found.add(code)
+            found = {
+                code
+                for code in lines_of
+                if (parts := split_code(code, max_digits)) and self._tracker.covers(*parts)
+            }
             unresolved = lines_of.keys() - found
             if unresolved:
                 found.update(code for code in self._spool.codes() if code in unresolved)
@@ -228,43 +219,22 @@ class UploadPlanner:
                     lines = lines[1:]
                 confirmed.extend(DuplicateCode(line, code) for line in lines)
             self._duplicates += len(confirmed)
-            confirmed.sort(key=lambda d: d.line)
-            found_lines = list(heapq.merge(found_lines, confirmed, key=lambda d: d.line))[
-                : self.options.max_examples
-            ]
+            examples.extend(confirmed)
+            examples.sort(key=lambda d: d.line)
+            del examples[self.options.max_examples :]
         self._suspects.close()
-        self._duplicate_examples = list(
-            heapq.merge(self._duplicate_examples, found_lines, key=lambda d: d.line)
-        )[: self.options.max_examples]
 
-    def _remainder_requests(self, chunks: list[SpooledChunk]) -> list[UploadRequest]:
+    def _remainder_requests(self, chunks: list[CodeFile]) -> list[UploadRequest]:
         """5012 lists if the remainder fits in ``max_list_requests`` of them, else 5011 files."""
-        options = self.options
-        total = sum(chunk.count for chunk in chunks)
-        if not total:
-            return []
-        if options.max_list_requests:
-            lists = _pack_lists(chunks, options)
-            if lists is not None:
-                for chunk in chunks:
-                    chunk.path.unlink()
-                return list(lists)
-        return [
-            CodeFile(
-                path=chunk.path,
-                count=chunk.count,
-                size=chunk.size,
-                sha256=chunk.sha256,
-                first_code=chunk.first_code,
-                last_code=chunk.last_code,
-                newline=options.file_newline,
-                workspace=self._workspace,
-            )
-            for chunk in chunks
-        ]
+        lists = _pack_lists(chunks, self.options) if self.options.max_list_requests else None
+        if lists is None:
+            return [*chunks]
+        for chunk in chunks:
+            chunk.path.unlink()
+        return [*lists]
 
 
-def _pack_lists(chunks: list[SpooledChunk], options: PlanOptions) -> list[CodeList] | None:
+def _pack_lists(chunks: list[CodeFile], options: PlanOptions) -> list[CodeList] | None:
     """The remainder as 5012 lists, each ``code_list_str`` within ``max_list_bytes``; None if
     that takes more than ``max_list_requests`` lists."""
     budget = options.max_list_requests * options.max_list_bytes

@@ -42,12 +42,11 @@ from collections import deque
 from collections.abc import Callable
 from operator import attrgetter
 
-import attrs
-
 from .dedupe import HashSet64, SeenFilter, code_hash
 from .numbering import UNPADDED, format_code
+from .plan import FixedLengthRange, PrefixRange
 
-__all__ = ["Outcome", "RangeSpec", "RunTracker"]
+__all__ = ["Outcome", "RunTracker"]
 
 Key = tuple[str, int]
 _start = attrgetter("start")
@@ -62,16 +61,6 @@ class Outcome(enum.IntEnum):
     SUSPECT = 2
     """Its series spilled codes to the remainder and its hash was seen before: a duplicate
     unless the hash collided.  The planner confirms it exactly at the end."""
-
-
-@attrs.frozen
-class RangeSpec:
-    """One range to send: 5013 when ``length`` is None, else 5014 with that length."""
-
-    prefix: str
-    start: int
-    end: int
-    length: int | None
 
 
 class NumberRun:
@@ -333,27 +322,25 @@ class RunTracker:
         i = bisect.bisect_right(ranges, number, key=_start) - 1
         return i >= 0 and ranges[i].end >= number
 
-    def ranges(self) -> list[RangeSpec]:
+    def ranges(self) -> list[PrefixRange | FixedLengthRange]:
         """Every range, after :meth:`finish`, sorted by prefix then first number.
 
         A padded run joined with its unpadded continuation is one 5014 range while the
         continuation keeps the width (``A001``–``A999``); past it (``A1000``…) the rest is a
         5013 range, since 5014 cannot change width.
         """
-        specs: list[RangeSpec] = []
+        found: list[PrefixRange | FixedLengthRange] = []
         for (prefix, width), series in self._series.items():
             for run in series.ranges or ():
                 if width == UNPADDED:
                     if self._below(run) is None:
-                        specs.append(RangeSpec(prefix, run.start, run.end, None))
+                        found.append(PrefixRange(prefix, run.start, run.end))
                     continue
                 above = self._above(run)
-                if above is None:
-                    specs.append(RangeSpec(prefix, run.start, run.end, width))
-                    continue
+                end = run.end if above is None else above.end
                 top = 10**width - 1
-                specs.append(RangeSpec(prefix, run.start, min(above.end, top), width))
-                if above.end > top:
-                    specs.append(RangeSpec(prefix, top + 1, above.end, None))
-        specs.sort(key=lambda s: (s.prefix, s.start, s.length or 0))
-        return specs
+                found.append(FixedLengthRange(prefix, run.start, min(end, top), width))
+                if end > top:
+                    found.append(PrefixRange(prefix, top + 1, end))
+        found.sort(key=lambda r: (r.prefix_str, r.start_num, getattr(r, "length", 0)))
+        return found
