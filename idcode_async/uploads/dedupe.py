@@ -40,6 +40,7 @@ on every run.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
@@ -151,24 +152,17 @@ class HashSet64:
     def __contains__(self, value: int) -> bool:
         table, mask = self._table, self._mask
         slot = value >> self._shift
-        while True:
-            found = table[slot]
-            if found == value:
-                return True
-            if found == 0:
-                return self._on_disk(value)
+        while (found := table[slot]) and found != value:
             slot = (slot + 1) & mask
+        return found == value or self._on_disk(value)
 
     def add(self, value: int) -> bool:
         """Insert ``value`` (non-zero); True if it was already present."""
         table, mask = self._table, self._mask
         slot = value >> self._shift
-        while True:
-            found = table[slot]
+        while found := table[slot]:
             if found == value:
                 return True
-            if found == 0:
-                break
             slot = (slot + 1) & mask
         bits = self._filter
         if bits is not None:  # the filter inline: most new hashes stop here
@@ -341,14 +335,8 @@ class SuspectLog:
         self._file.close()
         self._file = None
         with open(self._path, encoding="utf-8", errors="surrogateescape") as lines:
-            batch: list[tuple[int, str]] = []
-            for entry in lines:
-                number, _, code = entry.rstrip("\n").partition("\t")
-                batch.append((int(number), code))
-                if len(batch) >= size:
-                    yield batch
-                    batch = []
-            if batch:
+            rows = (entry.rstrip("\n").partition("\t") for entry in lines)
+            while batch := [(int(n), code) for n, _, code in itertools.islice(rows, size)]:
                 yield batch
 
     def close(self) -> None:

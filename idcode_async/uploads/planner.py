@@ -50,7 +50,7 @@ from .plan import (
     UploadRequest,
 )
 from .ranges import Outcome, RunTracker
-from .rules import RejectReason, check_code, is_acceptable
+from .rules import RejectReason, check_code
 from .spool import RemainderSpool, Workspace, read_chunk
 
 __all__ = ["UploadPlanner", "plan_upload", "plan_upload_async"]
@@ -114,7 +114,7 @@ class UploadPlanner:
                 if not code:
                     self._blank += 1
                     continue
-                if not is_acceptable(code, max_length):
+                if check_code(code, max_length) is not None:
                     code = strip_marks(code)
                     if not code:
                         self._blank += 1

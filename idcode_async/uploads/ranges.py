@@ -73,10 +73,6 @@ class NumberRun:
         self.open = True
         self.dead = False
 
-    @property
-    def count(self) -> int:
-        return self.end - self.start + 1
-
 
 class _Series:
     """The live runs of one series, reachable from both ends through one dict.
@@ -283,7 +279,9 @@ class RunTracker:
     def _settle(self, run: NumberRun) -> None:
         """Decide an open run: a range (with its continuation) if long enough, else spill."""
         partner = self._above(run) if run.key[1] != UNPADDED else self._below(run)
-        total = run.count + (partner.count if partner is not None else 0)
+        total = run.end - run.start + 1
+        if partner is not None:
+            total += partner.end - partner.start + 1
         if total >= self._min_run:
             for member in (run, partner):
                 if member is not None and member.open:

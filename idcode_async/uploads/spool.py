@@ -52,10 +52,6 @@ class Workspace:
             self._finalizer = weakref.finalize(self, shutil.rmtree, self._path, True)
         return self._path
 
-    @property
-    def created(self) -> bool:
-        return self._path is not None
-
     def cleanup(self) -> None:
         if self._finalizer is not None:
             self._finalizer()
