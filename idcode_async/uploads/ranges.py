@@ -8,10 +8,9 @@ never its codes: ten million consecutive codes cost one object.
 Lifecycle of a run:
 
 * **open** (shorter than ``min_run_length``): its codes are also entered in the hash set, since
-  a code repeated *inside* an open run cannot be found from the run's ends; a hash hit is then
-  made exact by probing below the code for the start of the run (at most ``min_run_length``
-  steps, paid only by repeats).  At most ``max_open_runs`` are open; beyond that the oldest
-  (first created) is *settled*.
+  a code repeated *inside* an open run cannot be found from the run's ends; a hash hit is a
+  *suspect*, which the planner confirms exactly at the end (so repeats pay, nothing else).  At
+  most ``max_open_runs`` are open; beyond that the oldest (first created) is *settled*.
 * **range** (long enough): kept to the end, never hashed again.  A code inside it is a
   duplicate, found exactly by bisection over the series' ranges.
 * **settled**: if the run, together with the run that continues it across a power of ten in the
@@ -59,8 +58,8 @@ class Outcome(enum.IntEnum):
     DUPLICATE = 1
     """Certainly seen before (in a live run)."""
     SUSPECT = 2
-    """Its series spilled codes to the remainder and its hash was seen before: a duplicate
-    unless the hash collided.  The planner confirms it exactly at the end."""
+    """Its hash was seen before and no live run's ends or ranges hold it: inside an open run or
+    in the remainder, unless the hash collided.  The planner confirms it exactly at the end."""
 
 
 class NumberRun:
@@ -136,22 +135,18 @@ class RunTracker:
     def add(self, prefix: str, width: int, number: int, code: str) -> Outcome:
         """Take one code of series ``(prefix, width)``.
 
-        Exact wherever the series never spilled: a code is then either in a live run (found
-        from the run's ends, by bisection over ranges, or by probing below it for the start
-        of the short open run holding it) or new, so a hash hit there is a mere collision.
-        Only a series that spilled can hold the code in the remainder, which only the hash set
-        can tell: a hit there is a SUSPECT.  Every path through a spilled series consults the
-        hash set, so a suspect can never be accepted later by a path that does not.
+        A live run's ends and the series' ranges answer exactly, without hashing.  Elsewhere
+        the hash set decides (a hit is a SUSPECT); a code joining a range is hashed only if its
+        series ever spilled, since only then can the remainder hold it.  Every path through a
+        spilled series consults the hash set, so a suspect is never accepted by another path.
         """
         key = (prefix, width)
         series = self._series.get(key)
         if series is None:
-            # No live run: the code can only be in the remainder, if the series ever spilled
-            # (the filter remembers dropped series).  It opens a run, so it is hashed anyway.
-            spilled = _filter_key(key) in self._spilled_keys
-            if self._hashes.add(code_hash(code)) and spilled:
+            if self._hashes.add(code_hash(code)):
                 return Outcome.SUSPECT
-            series = self._series[key] = _Series(spilled)
+            # The filter remembers series whose every run was spilled (and then dropped).
+            series = self._series[key] = _Series(_filter_key(key) in self._spilled_keys)
             self._open_run(series, NumberRun(key, number))
             return Outcome.NEW
 
@@ -166,23 +161,17 @@ class RunTracker:
                 i = bisect.bisect_right(ranges, number, key=_start) - 1
                 if i >= 0 and ranges[i].end >= number:
                     return Outcome.DUPLICATE
-            # Inside an open run or in the remainder: both are in the hash set.
-            if self._hashes.add(code_hash(code)):
-                if series.spilled:
-                    return Outcome.SUSPECT
-                if self._inside_open_run(edges, number):
-                    return Outcome.DUPLICATE
+            if self._hashes.add(code_hash(code)):  # inside an open run, or in the remainder
+                return Outcome.SUSPECT
             self._open_run(series, NumberRun(key, number))
             return Outcome.NEW
 
         # Next to a live run, so in none (live runs are disjoint and never adjacent).
         stays_open = (left is None or left.open) and (right is None or right.open)
-        if series.spilled:
+        if stays_open or series.spilled:
             h = code_hash(code)
             if self._hashes.add(h) if stays_open else h in self._hashes:
                 return Outcome.SUSPECT
-        elif stays_open:
-            self._hashes.add(code_hash(code))
 
         if left is not None and right is not None:
             run = self._merge(series, left, right)
@@ -201,20 +190,6 @@ class RunTracker:
             self._promote(series, run)
         return Outcome.NEW
 
-    def _inside_open_run(self, edges: dict[int, NumberRun], number: int) -> bool:
-        """True if an open run holds ``number`` strictly inside (its ends were checked).
-
-        Open runs are shorter than ``min_run``, so the run, if any, starts at most
-        ``min_run - 2`` below ``number``; the nearest start below decides.  Called only on a
-        hash hit, so the probe is paid by duplicates (and, once in a blue moon, collisions).
-        """
-        lowest = max(number - self._min_run + 2, 0)
-        for start in range(number - 1, lowest - 1, -1):
-            run = edges.get(start)
-            if run is not None:
-                return run.end >= number
-        return False
-
     def _open_run(self, series: _Series, run: NumberRun) -> None:
         series.link(run)
         if self._min_run <= 1:
@@ -222,9 +197,11 @@ class RunTracker:
             return
         self._queue.append(run)
         self._open += 1
-        if self._open > self._max_open:
-            self._evict()
-        elif len(self._queue) > 2 * self._open + 1024:
+        while self._open > self._max_open:  # evict the oldest open runs
+            oldest = self._queue.popleft()
+            if oldest.open and not oldest.dead:
+                self._settle(oldest)
+        if len(self._queue) > 2 * self._open + 1024:
             self._queue = deque(r for r in self._queue if r.open and not r.dead)
 
     def _merge(self, series: _Series, left: NumberRun, right: NumberRun) -> NumberRun:
@@ -250,12 +227,6 @@ class RunTracker:
         if series.ranges is None:
             series.ranges = []
         bisect.insort(series.ranges, run, key=_start)
-
-    def _evict(self) -> None:
-        while self._open > self._max_open:
-            run = self._queue.popleft()
-            if run.open and not run.dead:
-                self._settle(run)
 
     # A padded run that reaches 0…099 continues as the unpadded run from 100 (same width).
 
@@ -287,9 +258,6 @@ class RunTracker:
                 if member is not None and member.open:
                     self._promote(self._series[member.key], member)
             return
-        self._spill_run(run)
-
-    def _spill_run(self, run: NumberRun) -> None:
         prefix, width = run.key
         for number in range(run.start, run.end + 1):
             self._spill(format_code(prefix, width, number))

@@ -73,19 +73,19 @@ def test_duplicates_inside_a_range_are_exact():
     assert h.add("A2", "A4", "A1") == [Outcome.DUPLICATE] * 3
 
 
-def test_duplicates_inside_an_open_run_are_exact():
+def test_duplicates_inside_an_open_run_are_suspects():
     h = Harness(min_run=100)
     h.add("A1", "A2", "A3", "A4")
     assert h.add("A1", "A4") == [Outcome.DUPLICATE] * 2  # the ends of the run
-    # the interior is not reachable from the ends: a hash hit, then a probe for the start
-    assert h.add("A2", "A3") == [Outcome.DUPLICATE] * 2
+    # the interior is not reachable from the ends: a hash hit, confirmed by the planner
+    assert h.add("A2", "A3") == [Outcome.SUSPECT] * 2
 
 
-def test_a_hash_collision_in_a_series_that_never_spilled_is_new(monkeypatch):
+def test_a_hash_collision_is_a_suspect_and_the_runs_stay_exact(monkeypatch):
     monkeypatch.setattr(ranges, "code_hash", lambda code: 1)  # every code collides
     h = Harness(min_run=100)
-    assert h.add("A1", "A3", "A5", "B2") == [Outcome.NEW] * 4
-    assert h.add("A4", "A3") == [Outcome.NEW, Outcome.DUPLICATE]
+    assert h.add("A1", "A3", "B2") == [Outcome.NEW, Outcome.SUSPECT, Outcome.SUSPECT]
+    assert h.add("A2", "A1") == [Outcome.SUSPECT, Outcome.DUPLICATE]
 
 
 def test_short_runs_are_spilled_at_the_end_in_creation_order():
