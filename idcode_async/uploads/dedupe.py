@@ -317,20 +317,22 @@ class SuspectLog:
     hold no tab or newline (the rules refuse whitespace), so a line is ``number<TAB>code``.
     """
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
+    def __init__(self, directory: Callable[[], Path]) -> None:
+        self._directory = directory  # created on the first suspect only
+        self._path: Path | None = None
         self._file: IO[str] | None = None
         self.count = 0
 
     def add(self, line: int, code: str) -> None:
         if self._file is None:
+            self._path = self._directory() / "suspects.tsv"
             self._file = open(self._path, "w", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 - closed in batches()/close()
         self._file.write(f"{line}\t{code}\n")
         self.count += 1
 
     def batches(self, size: int) -> Iterator[list[tuple[int, str]]]:
         """The suspects in the order they were logged (line order), ``size`` at a time."""
-        if self._file is None:
+        if self._file is None or self._path is None:
             return
         self._file.close()
         self._file = None
@@ -344,4 +346,5 @@ class SuspectLog:
         if self._file is not None:
             self._file.close()
             self._file = None
-        self._path.unlink(missing_ok=True)
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)

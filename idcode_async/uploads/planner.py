@@ -12,14 +12,11 @@ event loop to be read, so :func:`plan_upload_async` takes those (and everything
 ``plan_upload`` takes): it reads the async iterable on the loop in batches and plans each batch
 in a worker thread (anyio, so asyncio and trio both work), keeping the loop responsive.
 
-The pipeline, one code at a time, nothing held per code but a hash:
-
-1. strip, skip blank lines, apply the rules (:mod:`.rules`), reporting rejects by line;
-2. split the code into series and number (:mod:`.numbering`);
-3. merge it into runs (:mod:`.runs`) or, without a trailing number, write it to the remainder
-   (:mod:`.spool`); repeated codes are found exactly (ranges) or by hash (:mod:`.dedupe`);
-4. at the end: settle open runs, confirm hash-suspected duplicates exactly, and choose 5012
-   lists or 5011 files for the remainder.
+The pipeline, one code at a time, nothing held per code but a hash: strip and check the code
+(:mod:`.rules`), split it into series and number (:mod:`.numbering`), merge it into runs
+(:mod:`.ranges`) or write it to the remainder (:mod:`.spool`), with repeats found exactly by
+the runs or by hash (:mod:`.dedupe`); at the end, settle the runs, confirm suspected repeats
+exactly, and send the remainder as 5012 lists or 5011 files.
 
 Determinism: the same input and options give the same requests in the same order with the same
 chunk boundaries (no randomised hashing, no dependence on timing or batch sizes).
@@ -86,7 +83,7 @@ class UploadPlanner:
             hashes=self._hashes,
             spill=self._spool.write,
         )
-        self._suspects: SuspectLog | None = None
+        self._suspects = SuspectLog(lambda: self._workspace.path)
         self._lines = 0
         self._blank = 0
         self._duplicates = 0
@@ -111,22 +108,18 @@ class UploadPlanner:
                 if not isinstance(raw, str):
                     raise UsageError(f"line {line}: codes must be str, not {type(raw).__name__}")
                 code = raw.strip()
+                if code and check_code(code, max_length) is not None:
+                    code = strip_marks(code)
+                    if code and (reason := check_code(code, max_length)) is not None:
+                        self._reject(line, code, reason)
+                        continue
                 if not code:
                     self._blank += 1
                     continue
-                if check_code(code, max_length) is not None:
-                    code = strip_marks(code)
-                    if not code:
-                        self._blank += 1
-                        continue
-                    reason = check_code(code, max_length)
-                    if reason is not None:
-                        self._reject(line, code, reason)
-                        continue
                 parts = split_code(code, max_digits)
                 if parts is None:
                     if add_hash(code_hash(code)):
-                        self._suspect(line, code)
+                        self._suspects.add(line, code)
                     else:
                         spool(code)
                     continue
@@ -135,7 +128,7 @@ class UploadPlanner:
                     if outcome is Outcome.DUPLICATE:
                         self._duplicate(line, code)
                     else:
-                        self._suspect(line, code)
+                        self._suspects.add(line, code)
         finally:
             self._lines = line
 
@@ -148,11 +141,6 @@ class UploadPlanner:
         self._duplicates += 1
         if len(self._duplicate_examples) < self.options.max_examples:
             self._duplicate_examples.append(DuplicateCode(line, code))
-
-    def _suspect(self, line: int, code: str) -> None:
-        if self._suspects is None:
-            self._suspects = SuspectLog(self._workspace.path / "suspects.tsv")
-        self._suspects.add(line, code)
 
     def finish(self) -> UploadPlan:
         """Settle the runs, confirm duplicates, build the plan (which now owns the files)."""
@@ -183,8 +171,7 @@ class UploadPlanner:
         """Give up: remove every temporary file (safe to call at any time)."""
         self._done = True
         self._hashes.close()
-        if self._suspects is not None:
-            self._suspects.close()
+        self._suspects.close()
         self._spool.discard()
         self._workspace.cleanup()
 
@@ -196,8 +183,6 @@ class UploadPlanner:
         (appended to the remainder).  Batches keep memory bounded: each batch is one pass over
         the remainder files.
         """
-        if self._suspects is None:
-            return
         max_digits = self.options.max_number_digits
         examples = self._duplicate_examples
         for batch in self._suspects.batches(_SUSPECT_BATCH):
@@ -263,8 +248,6 @@ def plan_upload(
 ) -> UploadPlan:
     """Plan the upload of ``codes``: a path (``str`` or ``PathLike``) or an iterable of str.
 
-    Streams the input (nothing per code is kept but a 64-bit hash for codes outside ranges,
-    on disk past the first 131,072: :mod:`.dedupe`);
     5011 chunks are written under ``spool_dir`` (default: the system temporary directory) and
     removed by ``plan.close()`` or at the end of a ``with`` block.  On error nothing is left
     behind.  Raises :class:`~idcode_async.UsageError` for an input that is not codes, and

@@ -65,13 +65,15 @@ def test_seen_filter_has_no_false_negatives():
 
 
 def test_suspect_log_round_trip_in_batches(tmp_path):
-    log = SuspectLog(tmp_path / "s.tsv")
+    log = SuspectLog(lambda: tmp_path)
     assert list(log.batches(2)) == []
+    assert list(tmp_path.iterdir()) == []  # no suspect, no file
     for line, code in [(3, "A1"), (9, "B"), (12, "A1")]:
         log.add(line, code)
     assert log.count == 3
     assert list(log.batches(2)) == [[(3, "A1"), (9, "B")], [(12, "A1")]]
     log.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 @settings(max_examples=200, deadline=None)
