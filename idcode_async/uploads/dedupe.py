@@ -54,8 +54,8 @@ __all__ = ["MEMORY_BITS", "HashSet64", "SeenFilter", "SuspectLog", "code_hash"]
 _blake2b = hashlib.blake2b
 
 MEMORY_BITS = 18
-"""log2 of the slots the planner's in-memory table may reach (2 MiB, up to 131,072 hashes)
-before it spills to disk."""
+"""log2 of the slots of the planner's in-memory table (2 MiB, up to 131,072 hashes before it
+spills to disk)."""
 
 _PAGE = 512  # hashes in a disk page: 4 KiB, one read
 _PAGE_BYTES = 8 * _PAGE
@@ -81,15 +81,14 @@ def _zeros(size: int) -> array[int]:
 class HashSet64:
     """A set of non-zero 64-bit integers: a flat in-memory table, then sorted pages on disk.
 
-    The table uses linear probing and doubles when half full; the slot is taken from the hash's
-    top bits, which are uniform for BLAKE2b output (and keep the table grouped by value).
-    With ``spill_dir`` (a callable giving a private directory, created on demand) the table
-    stops growing at ``2**max_bits`` slots: when it is half full its hashes are merged into
-    one sorted file and it starts empty again.  A lookup that misses the table then asks the
-    disk: a one-bit-per-hash filter answers most misses, the rest cost one 4 KiB read (a
-    sparse index of each page's first hash names the page).  Answers are exactly those of an
-    unbounded table; only memory and speed differ.  There is no removal: the planner never
-    needs it.  :meth:`close` removes the file.
+    The table has ``2**bits`` slots and linear probing; the slot is taken from the hash's top
+    bits, which are uniform for BLAKE2b output (and keep the table grouped by value).  When it
+    is half full its hashes are merged into one sorted file in ``spill_dir()`` (a private
+    directory, created on demand) and it starts empty again.  A lookup that misses the table
+    then asks the disk: a one-bit-per-hash filter answers most misses, the rest cost one 4 KiB
+    read (a sparse index of each page's first hash names the page).  Answers are exactly
+    those of an unbounded table; only memory and speed differ.  There is no removal: the
+    planner never needs it.  :meth:`close` removes the file.
     """
 
     __slots__ = (
@@ -100,7 +99,6 @@ class HashSet64:
         "_index",
         "_limit",
         "_mask",
-        "_max_bits",
         "_path",
         "_shift",
         "_size",
@@ -109,22 +107,13 @@ class HashSet64:
         "_table",
     )
 
-    def __init__(
-        self,
-        initial_bits: int = 16,
-        *,
-        spill_dir: Callable[[], Path] | None = None,
-        max_bits: int = MEMORY_BITS,
-    ) -> None:
-        if spill_dir is not None:
-            initial_bits = min(initial_bits, max_bits)
-        self._table = _zeros(1 << initial_bits)
-        self._mask = (1 << initial_bits) - 1
-        self._shift = 64 - initial_bits
+    def __init__(self, spill_dir: Callable[[], Path], bits: int = MEMORY_BITS) -> None:
+        self._table = _zeros(1 << bits)
+        self._mask = (1 << bits) - 1
+        self._shift = 64 - bits
         self._size = 0
-        self._limit = (1 << initial_bits) // 2
+        self._limit = (1 << bits) // 2
         self._directory = spill_dir
-        self._max_bits = max_bits
         self._disk: FileIO | None = None  # the sorted spill file, unbuffered
         self._path: Path | None = None
         self._spilled = 0
@@ -172,25 +161,8 @@ class HashSet64:
         table[slot] = value
         self._size += 1
         if self._size > self._limit:
-            if self._directory is not None and self._mask + 1 >= 1 << self._max_bits:
-                self._spill()
-            else:
-                self._grow()
+            self._spill()
         return False
-
-    def _grow(self) -> None:
-        old = self._table
-        size = len(old) * 2
-        table = _zeros(size)
-        mask = size - 1
-        shift = self._shift - 1
-        for value in old:
-            if value:
-                slot = value >> shift
-                while table[slot]:
-                    slot = (slot + 1) & mask
-                table[slot] = value
-        self._table, self._mask, self._shift, self._limit = table, mask, shift, size // 2
 
     def _on_disk(self, value: int) -> bool:
         """Exact membership among the spilled hashes."""
@@ -217,7 +189,6 @@ class HashSet64:
         slot to the first).  Each slice is sorted and merged with the partition's part of the
         old file (1/1024 of everything), so memory stays near the table's own size.
         """
-        assert self._directory is not None
         if self._filter is None:
             self._filter = bytearray(1 << (_FILTER_BITS - 3))
         bits = self._filter

@@ -70,7 +70,7 @@ class UploadPlanner:
     def __init__(self, options: PlanOptions | None = None, *, spool_dir: SpoolDir = None) -> None:
         self.options = options = options if options is not None else PlanOptions()
         self._workspace = Workspace(spool_dir)
-        self._hashes = HashSet64(spill_dir=lambda: self._workspace.path, max_bits=MEMORY_BITS)
+        self._hashes = HashSet64(lambda: self._workspace.path, MEMORY_BITS)
         self._spool = RemainderSpool(
             self._workspace,
             max_codes=options.max_file_codes,

@@ -16,8 +16,9 @@ from idcode_async.uploads.ranges import Outcome, RunTracker
 class Harness:
     def __init__(self, *, min_run=3, max_open=1000):
         self.spilled: list[str] = []
+        hashes = HashSet64(lambda: NotImplemented, bits=16)  # never half full here: no spill
         self.tracker = RunTracker(
-            min_run=min_run, max_open=max_open, hashes=HashSet64(), spill=self.spilled.append
+            min_run=min_run, max_open=max_open, hashes=hashes, spill=self.spilled.append
         )
 
     def add(self, *codes):
