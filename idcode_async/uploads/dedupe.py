@@ -20,21 +20,18 @@ The set is fast but keeps every string (~110 bytes a code): too much next to a 1
 for the uploading process.  SQLite on disk is the only constant-memory option but is almost
 three times slower.  **This module's table of 64-bit BLAKE2b hashes** (open addressing, linear
 probing, load at most 1/2: 8–16 bytes a code) is the middle: twice SQLite's speed at a sixth of
-the set's memory.  In the planner the table is capped at :data:`MEMORY_BITS` (2 MiB): beyond
-that its hashes spill to one sorted file on disk, merged one partition at a time, and lookups
-consult a 2 MiB filter and, rarely, one disk page, so ten million codes *outside ranges* plan
-in the memory of 130,000, with the same answers (issue 13: the uploading
-process stays under 64 MiB).  Ranges (the normal case for such volumes) never reach it.
+the set's memory.  The table is capped at :data:`MEMORY_BITS` (2 MiB) and spills to disk
+beyond it, so ten million codes *outside ranges* plan in the memory of 130,000, with the same
+answers (issue 13: the uploading process stays under 64 MiB).  Ranges (the normal case for
+such volumes) never reach it.
 
 A 64-bit hash can collide (for ten million codes the odds are about 1 in 370,000), and a
-collision must never drop a code.  Where the runs can tell exactly (a numbered code whose
-series never sent codes to the remainder), a hit only triggers that exact check.  Elsewhere a
-hit is a *suspect*: the planner logs it to a :class:`SuspectLog` on disk and, once the stream
-ends, confirms every suspect by exact string comparison against what was accepted (ranges and
-the remainder files).  A suspect that matches nothing was a collision and is uploaded after
-all.  BLAKE2b rather than Python's ``hash()``: the latter changes with every process
-(PYTHONHASHSEED), and collisions decide where a code lands in the plan, which must be the same
-on every run.
+collision must never drop a code.  So a hit is a *suspect*: the planner logs it to a
+:class:`SuspectLog` on disk and, once the stream ends, confirms every suspect by exact string
+comparison against what was accepted (ranges and the remainder files).  A suspect that matches
+nothing was a collision and is uploaded after all.  BLAKE2b rather than Python's ``hash()``:
+the latter changes with every process (PYTHONHASHSEED), and collisions decide where a code
+lands in the plan, which must be the same on every run.
 """
 
 from __future__ import annotations

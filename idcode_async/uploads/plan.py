@@ -32,7 +32,6 @@ __all__ = [
     "RejectedReport",
     "UploadPlan",
     "UploadRequest",
-    "range_request",
 ]
 
 Endpoint = Literal[5011, 5012, 5013, 5014]
@@ -128,13 +127,6 @@ class CodeList:
 
 UploadRequest: TypeAlias = PrefixRange | FixedLengthRange | CodeList | CodeFile
 """One request of a plan (``endpoint`` tells which)."""
-
-
-def range_request(prefix: str, start: int, end: int, length: int | None) -> UploadRequest:
-    """The 5013 (``length`` None) or 5014 item for a range."""
-    if length is None:
-        return PrefixRange(prefix, start, end)
-    return FixedLengthRange(prefix, start, end, length)
 
 
 @attrs.frozen

@@ -99,6 +99,14 @@ class _Series:
         del self.edges[run.start]
         del self.edges[-2 - run.end]
 
+    def covers(self, number: int) -> bool:
+        """True if one of the series' ranges holds ``number`` (found by bisection)."""
+        ranges = self.ranges
+        if not ranges:
+            return False
+        i = bisect.bisect_right(ranges, number, key=_start) - 1
+        return i >= 0 and ranges[i].end >= number
+
 
 def _filter_key(key: Key) -> str:
     return f"{key[1]}\x00{key[0]}"
@@ -156,11 +164,8 @@ class RunTracker:
         if left is None and right is None:
             if number in edges or -2 - number in edges:  # the first or last code of a run
                 return Outcome.DUPLICATE
-            ranges = series.ranges
-            if ranges:
-                i = bisect.bisect_right(ranges, number, key=_start) - 1
-                if i >= 0 and ranges[i].end >= number:
-                    return Outcome.DUPLICATE
+            if series.ranges and series.covers(number):
+                return Outcome.DUPLICATE
             if self._hashes.add(code_hash(code)):  # inside an open run, or in the remainder
                 return Outcome.SUSPECT
             self._open_run(series, NumberRun(key, number))
@@ -282,11 +287,7 @@ class RunTracker:
     def covers(self, prefix: str, width: int, number: int) -> bool:
         """True if a range holds this code (after :meth:`finish`, every live run is one)."""
         series = self._series.get((prefix, width))
-        ranges = None if series is None else series.ranges
-        if not ranges:
-            return False
-        i = bisect.bisect_right(ranges, number, key=_start) - 1
-        return i >= 0 and ranges[i].end >= number
+        return series is not None and series.covers(number)
 
     def ranges(self) -> list[PrefixRange | FixedLengthRange]:
         """Every range, after :meth:`finish`, sorted by prefix then first number.
