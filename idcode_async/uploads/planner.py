@@ -32,7 +32,7 @@ from collections.abc import AsyncIterable, Iterable
 import anyio.to_thread
 
 from .._errors import UsageError
-from .codes_input import AsyncCodeSource, CodeSource, aiter_batches, open_source, strip_marks
+from .codes_input import AsyncCodeSource, CodeSource, open_source, strip_marks
 from .dedupe import MEMORY_BITS, HashSet64, SuspectLog, code_hash
 from .numbering import split_code
 from .options import PlanOptions
@@ -278,8 +278,13 @@ async def plan_upload_async(
         )
     planner = UploadPlanner(options, spool_dir=spool_dir)
     try:
-        async for batch in aiter_batches(codes, _ASYNC_BATCH):
-            await anyio.to_thread.run_sync(planner.feed, batch)
+        batch: list[object] = []
+        async for item in codes:  # one thread hop per batch, not per code
+            batch.append(item)
+            if len(batch) >= _ASYNC_BATCH:
+                await anyio.to_thread.run_sync(planner.feed, batch)
+                batch = []
+        await anyio.to_thread.run_sync(planner.feed, batch)
         return await anyio.to_thread.run_sync(planner.finish)
     except BaseException:
         planner.abort()
