@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Iterable, Iterator
 from typing import IO, TypeAlias
 
 from .._errors import UsageError
@@ -35,7 +35,6 @@ __all__ = [
     "MAX_LINE",
     "AsyncCodeSource",
     "CodeSource",
-    "aiter_batches",
     "open_source",
     "strip_marks",
 ]
@@ -83,50 +82,24 @@ def open_source(source: CodeSource) -> Iterator[Iterator[object]]:
 
 
 def _bounded_lines(file: IO[str]) -> Iterator[str]:
-    """The file's lines, none longer than :data:`MAX_LINE` (universal newlines give ``\n``)."""
+    """The file's lines, none longer than :data:`MAX_LINE` (universal newlines give ``\n``).
+
+    An over-long line is consumed whole and stands as its content if everything beyond
+    :data:`MAX_LINE` characters of it is trailing whitespace (the code may be fine).  Otherwise
+    it stands as something no rule accepts: its first :data:`MAX_LINE` characters (too long),
+    or, when they end inside whitespace followed by more text, that text and a space.
+    """
     readline = file.readline
     while line := readline(MAX_LINE):
         if len(line) < MAX_LINE or line[-1] == "\n":
             yield line
-        else:
-            yield _rest_of_long_line(line, readline)
-
-
-def _rest_of_long_line(head: str, readline: Callable[[int], str]) -> str:
-    """Consume the rest of an over-long line and return what stands for it.
-
-    If everything beyond :data:`MAX_LINE` characters of content is trailing whitespace, the
-    content itself (the code may be fine).  Otherwise a stand-in no rule accepts: the first
-    :data:`MAX_LINE` characters (too long), or, when the content was cut inside whitespace
-    followed by more text, that text and a space (whitespace inside a code).
-    """
-    kept = head.lstrip()
-    overflow = False
-    while True:
-        piece = readline(MAX_LINE)
-        ended = not piece or piece[-1] == "\n"
-        kept += piece if kept else piece.lstrip()
-        if len(kept) > MAX_LINE:
-            overflow = overflow or not kept[MAX_LINE:].isspace()
-            kept = kept[:MAX_LINE]
-        if ended:
-            break
-    if overflow and kept[-1].isspace():
-        return kept.rstrip() + " \u2026"
-    return kept
-
-
-async def aiter_batches(source: AsyncIterable[object], size: int) -> AsyncIterator[list[object]]:
-    """Items of an async iterable in lists of up to ``size`` (the planner works in a thread).
-
-    Batching is what lets the CPU-bound planning leave the event loop: one thread hop per
-    batch, not per code.
-    """
-    batch: list[object] = []
-    async for item in source:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+            continue
+        kept, overflow, ended = line.lstrip(), False, False
+        while not ended:
+            piece = readline(MAX_LINE)
+            ended = not piece or piece[-1] == "\n"
+            kept += piece if kept else piece.lstrip()
+            if len(kept) > MAX_LINE:
+                overflow = overflow or not kept[MAX_LINE:].isspace()
+                kept = kept[:MAX_LINE]
+        yield kept.rstrip() + " \u2026" if overflow and kept[-1].isspace() else kept

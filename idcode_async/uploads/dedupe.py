@@ -20,26 +20,24 @@ The set is fast but keeps every string (~110 bytes a code): too much next to a 1
 for the uploading process.  SQLite on disk is the only constant-memory option but is almost
 three times slower.  **This module's table of 64-bit BLAKE2b hashes** (open addressing, linear
 probing, load at most 1/2: 8–16 bytes a code) is the middle: twice SQLite's speed at a sixth of
-the set's memory.  In the planner the table is capped at :data:`MEMORY_BITS` (2 MiB): beyond
-that its hashes spill to one sorted file on disk, merged one partition at a time, and lookups
-consult a 2 MiB filter and, rarely, one disk page, so ten million codes *outside ranges* plan
-in the memory of 130,000, with the same answers (issue 13: the uploading
-process stays under 64 MiB).  Ranges (the normal case for such volumes) never reach it.
+the set's memory.  The table is capped at :data:`MEMORY_BITS` (2 MiB) and spills to disk
+beyond it, so ten million codes *outside ranges* plan in the memory of 130,000, with the same
+answers (issue 13: the uploading process stays under 64 MiB).  Ranges (the normal case for
+such volumes) never reach it.
 
 A 64-bit hash can collide (for ten million codes the odds are about 1 in 370,000), and a
-collision must never drop a code.  Where the runs can tell exactly (a numbered code whose
-series never sent codes to the remainder), a hit only triggers that exact check.  Elsewhere a
-hit is a *suspect*: the planner logs it to a :class:`SuspectLog` on disk and, once the stream
-ends, confirms every suspect by exact string comparison against what was accepted (ranges and
-the remainder files).  A suspect that matches nothing was a collision and is uploaded after
-all.  BLAKE2b rather than Python's ``hash()``: the latter changes with every process
-(PYTHONHASHSEED), and collisions decide where a code lands in the plan, which must be the same
-on every run.
+collision must never drop a code.  So a hit is a *suspect*: the planner logs it to a
+:class:`SuspectLog` on disk and, once the stream ends, confirms every suspect by exact string
+comparison against what was accepted (ranges and the remainder files).  A suspect that matches
+nothing was a collision and is uploaded after all.  BLAKE2b rather than Python's ``hash()``:
+the latter changes with every process (PYTHONHASHSEED), and collisions decide where a code
+lands in the plan, which must be the same on every run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
@@ -53,8 +51,8 @@ __all__ = ["MEMORY_BITS", "HashSet64", "SeenFilter", "SuspectLog", "code_hash"]
 _blake2b = hashlib.blake2b
 
 MEMORY_BITS = 18
-"""log2 of the slots the planner's in-memory table may reach (2 MiB, up to 131,072 hashes)
-before it spills to disk."""
+"""log2 of the slots of the planner's in-memory table (2 MiB, up to 131,072 hashes before it
+spills to disk)."""
 
 _PAGE = 512  # hashes in a disk page: 4 KiB, one read
 _PAGE_BYTES = 8 * _PAGE
@@ -80,15 +78,14 @@ def _zeros(size: int) -> array[int]:
 class HashSet64:
     """A set of non-zero 64-bit integers: a flat in-memory table, then sorted pages on disk.
 
-    The table uses linear probing and doubles when half full; the slot is taken from the hash's
-    top bits, which are uniform for BLAKE2b output (and keep the table grouped by value).
-    With ``spill_dir`` (a callable giving a private directory, created on demand) the table
-    stops growing at ``2**max_bits`` slots: when it is half full its hashes are merged into
-    one sorted file and it starts empty again.  A lookup that misses the table then asks the
-    disk: a one-bit-per-hash filter answers most misses, the rest cost one 4 KiB read (a
-    sparse index of each page's first hash names the page).  Answers are exactly those of an
-    unbounded table; only memory and speed differ.  There is no removal: the planner never
-    needs it.  :meth:`close` removes the file.
+    The table uses linear probing and doubles when half full, up to ``2**bits`` slots; the slot
+    is taken from the hash's top bits, which are uniform for BLAKE2b output (and keep the table
+    grouped by value).  When the largest table is half full its hashes are merged into one
+    sorted file in ``spill_dir()`` (a private directory, created on demand) and it starts empty
+    again.  A lookup that misses the table then asks the disk: a one-bit-per-hash filter
+    answers most misses, the rest cost one 4 KiB read (a sparse index of each page's first hash
+    names the page).  Answers are exactly those of an unbounded table; only memory and speed
+    differ.  There is no removal: the planner never needs it.  :meth:`close` removes the file.
     """
 
     __slots__ = (
@@ -99,7 +96,7 @@ class HashSet64:
         "_index",
         "_limit",
         "_mask",
-        "_max_bits",
+        "_max_slots",
         "_path",
         "_shift",
         "_size",
@@ -108,22 +105,15 @@ class HashSet64:
         "_table",
     )
 
-    def __init__(
-        self,
-        initial_bits: int = 16,
-        *,
-        spill_dir: Callable[[], Path] | None = None,
-        max_bits: int = MEMORY_BITS,
-    ) -> None:
-        if spill_dir is not None:
-            initial_bits = min(initial_bits, max_bits)
-        self._table = _zeros(1 << initial_bits)
-        self._mask = (1 << initial_bits) - 1
-        self._shift = 64 - initial_bits
+    def __init__(self, spill_dir: Callable[[], Path], bits: int = MEMORY_BITS) -> None:
+        start = min(bits, 16)  # small plans keep a small table (512 KiB)
+        self._table = _zeros(1 << start)
+        self._mask = (1 << start) - 1
+        self._shift = 64 - start
         self._size = 0
-        self._limit = (1 << initial_bits) // 2
+        self._limit = (1 << start) // 2
+        self._max_slots = 1 << bits
         self._directory = spill_dir
-        self._max_bits = max_bits
         self._disk: FileIO | None = None  # the sorted spill file, unbuffered
         self._path: Path | None = None
         self._spilled = 0
@@ -151,24 +141,17 @@ class HashSet64:
     def __contains__(self, value: int) -> bool:
         table, mask = self._table, self._mask
         slot = value >> self._shift
-        while True:
-            found = table[slot]
-            if found == value:
-                return True
-            if found == 0:
-                return self._on_disk(value)
+        while (found := table[slot]) and found != value:
             slot = (slot + 1) & mask
+        return found == value or self._on_disk(value)
 
     def add(self, value: int) -> bool:
         """Insert ``value`` (non-zero); True if it was already present."""
         table, mask = self._table, self._mask
         slot = value >> self._shift
-        while True:
-            found = table[slot]
+        while found := table[slot]:
             if found == value:
                 return True
-            if found == 0:
-                break
             slot = (slot + 1) & mask
         bits = self._filter
         if bits is not None:  # the filter inline: most new hashes stop here
@@ -178,10 +161,10 @@ class HashSet64:
         table[slot] = value
         self._size += 1
         if self._size > self._limit:
-            if self._directory is not None and self._mask + 1 >= 1 << self._max_bits:
-                self._spill()
-            else:
+            if len(table) < self._max_slots:
                 self._grow()
+            else:
+                self._spill()
         return False
 
     def _grow(self) -> None:
@@ -223,7 +206,6 @@ class HashSet64:
         slot to the first).  Each slice is sorted and merged with the partition's part of the
         old file (1/1024 of everything), so memory stays near the table's own size.
         """
-        assert self._directory is not None
         if self._filter is None:
             self._filter = bytearray(1 << (_FILTER_BITS - 3))
         bits = self._filter
@@ -323,32 +305,28 @@ class SuspectLog:
     hold no tab or newline (the rules refuse whitespace), so a line is ``number<TAB>code``.
     """
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
+    def __init__(self, directory: Callable[[], Path]) -> None:
+        self._directory = directory  # created on the first suspect only
+        self._path: Path | None = None
         self._file: IO[str] | None = None
         self.count = 0
 
     def add(self, line: int, code: str) -> None:
         if self._file is None:
+            self._path = self._directory() / "suspects.tsv"
             self._file = open(self._path, "w", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 - closed in batches()/close()
         self._file.write(f"{line}\t{code}\n")
         self.count += 1
 
     def batches(self, size: int) -> Iterator[list[tuple[int, str]]]:
         """The suspects in the order they were logged (line order), ``size`` at a time."""
-        if self._file is None:
+        if self._file is None or self._path is None:
             return
         self._file.close()
         self._file = None
         with open(self._path, encoding="utf-8", errors="surrogateescape") as lines:
-            batch: list[tuple[int, str]] = []
-            for entry in lines:
-                number, _, code = entry.rstrip("\n").partition("\t")
-                batch.append((int(number), code))
-                if len(batch) >= size:
-                    yield batch
-                    batch = []
-            if batch:
+            rows = (entry.rstrip("\n").partition("\t") for entry in lines)
+            while batch := [(int(n), code) for n, _, code in itertools.islice(rows, size)]:
                 yield batch
 
     def close(self) -> None:
@@ -356,4 +334,5 @@ class SuspectLog:
         if self._file is not None:
             self._file.close()
             self._file = None
-        self._path.unlink(missing_ok=True)
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)

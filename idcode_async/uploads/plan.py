@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import types
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import ClassVar, Literal, TypeAlias
 
 import attrs
 
 from .options import PlanOptions
 from .rules import RejectReason
-from .spool import Workspace, read_chunk
+from .spool import CodeFile, Workspace
 
 __all__ = [
     "CodeFile",
@@ -33,20 +32,22 @@ __all__ = [
     "RejectedReport",
     "UploadPlan",
     "UploadRequest",
-    "range_request",
 ]
 
 Endpoint = Literal[5011, 5012, 5013, 5014]
 
 
 @attrs.frozen
-class PrefixRange:
-    """5013: ``prefix_str + str(n)`` for every ``n`` from ``start_num`` to ``end_num``."""
+class _NumberRange:
+    """What 5013 and 5014 share: ``prefix_str`` and the numbers ``start_num``…``end_num``."""
 
-    endpoint: ClassVar[Literal[5013]] = 5013
     prefix_str: str
     start_num: int
     end_num: int
+
+    def code(self, number: int) -> str:
+        """The code ``number`` stands for in this range's spelling."""
+        raise NotImplementedError
 
     @property
     def count(self) -> int:
@@ -54,67 +55,47 @@ class PrefixRange:
 
     @property
     def first_code(self) -> str:
-        return f"{self.prefix_str}{self.start_num}"
+        return self.code(self.start_num)
 
     @property
     def last_code(self) -> str:
-        return f"{self.prefix_str}{self.end_num}"
+        return self.code(self.end_num)
 
     def codes(self) -> Iterator[str]:
-        prefix = self.prefix_str
-        return (f"{prefix}{n}" for n in range(self.start_num, self.end_num + 1))
+        return map(self.code, range(self.start_num, self.end_num + 1))
 
     def __contains__(self, code: object) -> bool:
         if not isinstance(code, str) or not code.startswith(self.prefix_str):
             return False
         digits = code[len(self.prefix_str) :]
-        return (
-            digits.isascii()
-            and digits.isdigit()
-            and str(int(digits)) == digits
-            and self.start_num <= int(digits) <= self.end_num
-        )
+        if not (digits.isascii() and digits.isdigit()):
+            return False
+        number = int(digits)  # the spelling decides: "A07" is not in 5013 range A 1-9
+        return self.start_num <= number <= self.end_num and self.code(number) == code
 
 
 @attrs.frozen
-class FixedLengthRange:
+class PrefixRange(_NumberRange):
+    """5013: ``prefix_str + str(n)`` for every ``n`` from ``start_num`` to ``end_num``."""
+
+    endpoint: ClassVar[Literal[5013]] = 5013
+
+    def code(self, number: int) -> str:
+        return f"{self.prefix_str}{number}"
+
+
+@attrs.frozen
+class FixedLengthRange(_NumberRange):
     """5014: ``prefix_str + str(n).zfill(length)`` for ``n`` from ``start_num`` to ``end_num``.
 
     The planner only makes ranges whose numbers all fit in ``length`` digits.
     """
 
     endpoint: ClassVar[Literal[5014]] = 5014
-    prefix_str: str
-    start_num: int
-    end_num: int
     length: int
 
-    @property
-    def count(self) -> int:
-        return self.end_num - self.start_num + 1
-
-    @property
-    def first_code(self) -> str:
-        return f"{self.prefix_str}{self.start_num:0{self.length}d}"
-
-    @property
-    def last_code(self) -> str:
-        return f"{self.prefix_str}{self.end_num:0{self.length}d}"
-
-    def codes(self) -> Iterator[str]:
-        prefix, width = self.prefix_str, self.length
-        return (f"{prefix}{n:0{width}d}" for n in range(self.start_num, self.end_num + 1))
-
-    def __contains__(self, code: object) -> bool:
-        if not isinstance(code, str) or not code.startswith(self.prefix_str):
-            return False
-        digits = code[len(self.prefix_str) :]
-        return (
-            len(digits) == self.length
-            and digits.isascii()
-            and digits.isdigit()
-            and self.start_num <= int(digits) <= self.end_num
-        )
+    def code(self, number: int) -> str:
+        return f"{self.prefix_str}{number:0{self.length}d}"
 
 
 @attrs.frozen
@@ -144,42 +125,8 @@ class CodeList:
         return iter(self.code_list)
 
 
-@attrs.frozen
-class CodeFile:
-    """5011: a TXT file, one code a line, spooled in the plan's temporary directory.
-
-    ``size`` and ``sha256`` describe the bytes at ``path`` (for multipart length and the
-    manifest); ``newline`` separates lines (none after the last).  The item keeps the plan's
-    temporary directory alive: ``plan_upload(codes).requests`` does not lose its files when
-    the plan itself is dropped (``plan.close()`` still removes them).
-    """
-
-    endpoint: ClassVar[Literal[5011]] = 5011
-    path: Path
-    count: int
-    size: int
-    sha256: str
-    first_code: str
-    last_code: str
-    newline: str = "\r\n"
-    _workspace: Workspace | None = attrs.field(
-        default=None, kw_only=True, eq=False, repr=False, alias="workspace"
-    )
-
-    def codes(self) -> Iterator[str]:
-        """The file's codes, read back from disk (the file must still exist)."""
-        return iter(read_chunk(self.path, self.newline))
-
-
 UploadRequest: TypeAlias = PrefixRange | FixedLengthRange | CodeList | CodeFile
 """One request of a plan (``endpoint`` tells which)."""
-
-
-def range_request(prefix: str, start: int, end: int, length: int | None) -> UploadRequest:
-    """The 5013 (``length`` None) or 5014 item for a range."""
-    if length is None:
-        return PrefixRange(prefix, start, end)
-    return FixedLengthRange(prefix, start, end, length)
 
 
 @attrs.frozen

@@ -12,14 +12,11 @@ event loop to be read, so :func:`plan_upload_async` takes those (and everything
 ``plan_upload`` takes): it reads the async iterable on the loop in batches and plans each batch
 in a worker thread (anyio, so asyncio and trio both work), keeping the loop responsive.
 
-The pipeline, one code at a time, nothing held per code but a hash:
-
-1. strip, skip blank lines, apply the rules (:mod:`.rules`), reporting rejects by line;
-2. split the code into series and number (:mod:`.numbering`);
-3. merge it into runs (:mod:`.runs`) or, without a trailing number, write it to the remainder
-   (:mod:`.spool`); repeated codes are found exactly (ranges) or by hash (:mod:`.dedupe`);
-4. at the end: settle open runs, confirm hash-suspected duplicates exactly, and choose 5012
-   lists or 5011 files for the remainder.
+The pipeline, one code at a time, nothing held per code but a hash: strip and check the code
+(:mod:`.rules`), split it into series and number (:mod:`.numbering`), merge it into runs
+(:mod:`.ranges`) or write it to the remainder (:mod:`.spool`), with repeats found exactly by
+the runs or by hash (:mod:`.dedupe`); at the end, settle the runs, confirm suspected repeats
+exactly, and send the remainder as 5012 lists or 5011 files.
 
 Determinism: the same input and options give the same requests in the same order with the same
 chunk boundaries (no randomised hashing, no dependence on timing or batch sizes).
@@ -28,16 +25,14 @@ chunk boundaries (no randomised hashing, no dependence on timing or batch sizes)
 from __future__ import annotations
 
 import functools
-import heapq
 import os
 from collections import Counter
 from collections.abc import AsyncIterable, Iterable
-from pathlib import Path
 
 import anyio.to_thread
 
 from .._errors import UsageError
-from .codes_input import AsyncCodeSource, CodeSource, aiter_batches, open_source, strip_marks
+from .codes_input import AsyncCodeSource, CodeSource, open_source, strip_marks
 from .dedupe import MEMORY_BITS, HashSet64, SuspectLog, code_hash
 from .numbering import split_code
 from .options import PlanOptions
@@ -50,11 +45,10 @@ from .plan import (
     RejectedReport,
     UploadPlan,
     UploadRequest,
-    range_request,
 )
 from .ranges import Outcome, RunTracker
-from .rules import RejectReason, check_code, is_acceptable
-from .spool import RemainderSpool, SpooledChunk, Workspace, read_chunk
+from .rules import RejectReason, check_code
+from .spool import RemainderSpool, Workspace, read_chunk
 
 __all__ = ["UploadPlanner", "plan_upload", "plan_upload_async"]
 
@@ -76,7 +70,7 @@ class UploadPlanner:
     def __init__(self, options: PlanOptions | None = None, *, spool_dir: SpoolDir = None) -> None:
         self.options = options = options if options is not None else PlanOptions()
         self._workspace = Workspace(spool_dir)
-        self._hashes = HashSet64(spill_dir=self._hash_dir, max_bits=MEMORY_BITS)
+        self._hashes = HashSet64(lambda: self._workspace.path, MEMORY_BITS)
         self._spool = RemainderSpool(
             self._workspace,
             max_codes=options.max_file_codes,
@@ -89,7 +83,7 @@ class UploadPlanner:
             hashes=self._hashes,
             spill=self._spool.write,
         )
-        self._suspects: SuspectLog | None = None
+        self._suspects = SuspectLog(lambda: self._workspace.path)
         self._lines = 0
         self._blank = 0
         self._duplicates = 0
@@ -97,9 +91,6 @@ class UploadPlanner:
         self._rejected: Counter[RejectReason] = Counter()
         self._rejected_examples: list[RejectedCode] = []
         self._done = False
-
-    def _hash_dir(self) -> Path:
-        return self._workspace.path
 
     def feed(self, lines: Iterable[object]) -> None:
         """Plan the codes of ``lines`` (str items; surrounding whitespace is ignored)."""
@@ -117,22 +108,18 @@ class UploadPlanner:
                 if not isinstance(raw, str):
                     raise UsageError(f"line {line}: codes must be str, not {type(raw).__name__}")
                 code = raw.strip()
+                if code and check_code(code, max_length) is not None:
+                    code = strip_marks(code)
+                    if code and (reason := check_code(code, max_length)) is not None:
+                        self._reject(line, code, reason)
+                        continue
                 if not code:
                     self._blank += 1
                     continue
-                if not is_acceptable(code, max_length):
-                    code = strip_marks(code)
-                    if not code:
-                        self._blank += 1
-                        continue
-                    reason = check_code(code, max_length)
-                    if reason is not None:
-                        self._reject(line, code, reason)
-                        continue
                 parts = split_code(code, max_digits)
                 if parts is None:
                     if add_hash(code_hash(code)):
-                        self._suspect(line, code)
+                        self._suspects.add(line, code)
                     else:
                         spool(code)
                     continue
@@ -141,7 +128,7 @@ class UploadPlanner:
                     if outcome is Outcome.DUPLICATE:
                         self._duplicate(line, code)
                     else:
-                        self._suspect(line, code)
+                        self._suspects.add(line, code)
         finally:
             self._lines = line
 
@@ -155,11 +142,6 @@ class UploadPlanner:
         if len(self._duplicate_examples) < self.options.max_examples:
             self._duplicate_examples.append(DuplicateCode(line, code))
 
-    def _suspect(self, line: int, code: str) -> None:
-        if self._suspects is None:
-            self._suspects = SuspectLog(self._workspace.path / "suspects.tsv")
-        self._suspects.add(line, code)
-
     def finish(self) -> UploadPlan:
         """Settle the runs, confirm duplicates, build the plan (which now owns the files)."""
         if self._done:
@@ -168,11 +150,8 @@ class UploadPlanner:
         self._tracker.finish()
         self._hashes.close()  # only the runs and the remainder can confirm suspects
         self._confirm_suspects()
-        requests: list[UploadRequest] = [
-            range_request(r.prefix, r.start, r.end, r.length) for r in self._tracker.ranges()
-        ]
-        chunks = self._spool.close()
-        requests.extend(self._remainder_requests(chunks))
+        requests: list[UploadRequest] = [*self._tracker.ranges()]
+        requests.extend(self._remainder_requests(self._spool.close()))
         if not any(isinstance(r, CodeFile) for r in requests):
             self._workspace.cleanup()  # nothing on disk is needed any more
         return UploadPlan(
@@ -192,8 +171,7 @@ class UploadPlanner:
         """Give up: remove every temporary file (safe to call at any time)."""
         self._done = True
         self._hashes.close()
-        if self._suspects is not None:
-            self._suspects.close()
+        self._suspects.close()
         self._spool.discard()
         self._workspace.cleanup()
 
@@ -205,19 +183,17 @@ class UploadPlanner:
         (appended to the remainder).  Batches keep memory bounded: each batch is one pass over
         the remainder files.
         """
-        if self._suspects is None:
-            return
         max_digits = self.options.max_number_digits
-        found_lines: list[DuplicateCode] = []
+        examples = self._duplicate_examples
         for batch in self._suspects.batches(_SUSPECT_BATCH):
             lines_of: dict[str, list[int]] = {}
             for line, code in batch:
                 lines_of.setdefault(code, []).append(line)
-            found: set[str] = set()
-            for code in lines_of:
-                parts = split_code(code, max_digits)
-                if parts is not None and self._tracker.covers(*parts):
-                    found.add(code)
+            found = {
+                code
+                for code in lines_of
+                if (parts := split_code(code, max_digits)) and self._tracker.covers(*parts)
+            }
             unresolved = lines_of.keys() - found
             if unresolved:
                 found.update(code for code in self._spool.codes() if code in unresolved)
@@ -228,43 +204,22 @@ class UploadPlanner:
                     lines = lines[1:]
                 confirmed.extend(DuplicateCode(line, code) for line in lines)
             self._duplicates += len(confirmed)
-            confirmed.sort(key=lambda d: d.line)
-            found_lines = list(heapq.merge(found_lines, confirmed, key=lambda d: d.line))[
-                : self.options.max_examples
-            ]
+            examples.extend(confirmed)
+            examples.sort(key=lambda d: d.line)
+            del examples[self.options.max_examples :]
         self._suspects.close()
-        self._duplicate_examples = list(
-            heapq.merge(self._duplicate_examples, found_lines, key=lambda d: d.line)
-        )[: self.options.max_examples]
 
-    def _remainder_requests(self, chunks: list[SpooledChunk]) -> list[UploadRequest]:
+    def _remainder_requests(self, chunks: list[CodeFile]) -> list[UploadRequest]:
         """5012 lists if the remainder fits in ``max_list_requests`` of them, else 5011 files."""
-        options = self.options
-        total = sum(chunk.count for chunk in chunks)
-        if not total:
-            return []
-        if options.max_list_requests:
-            lists = _pack_lists(chunks, options)
-            if lists is not None:
-                for chunk in chunks:
-                    chunk.path.unlink()
-                return list(lists)
-        return [
-            CodeFile(
-                path=chunk.path,
-                count=chunk.count,
-                size=chunk.size,
-                sha256=chunk.sha256,
-                first_code=chunk.first_code,
-                last_code=chunk.last_code,
-                newline=options.file_newline,
-                workspace=self._workspace,
-            )
-            for chunk in chunks
-        ]
+        lists = _pack_lists(chunks, self.options) if self.options.max_list_requests else None
+        if lists is None:
+            return [*chunks]
+        for chunk in chunks:
+            chunk.path.unlink()
+        return [*lists]
 
 
-def _pack_lists(chunks: list[SpooledChunk], options: PlanOptions) -> list[CodeList] | None:
+def _pack_lists(chunks: list[CodeFile], options: PlanOptions) -> list[CodeList] | None:
     """The remainder as 5012 lists, each ``code_list_str`` within ``max_list_bytes``; None if
     that takes more than ``max_list_requests`` lists."""
     budget = options.max_list_requests * options.max_list_bytes
@@ -293,8 +248,6 @@ def plan_upload(
 ) -> UploadPlan:
     """Plan the upload of ``codes``: a path (``str`` or ``PathLike``) or an iterable of str.
 
-    Streams the input (nothing per code is kept but a 64-bit hash for codes outside ranges,
-    on disk past the first 131,072: :mod:`.dedupe`);
     5011 chunks are written under ``spool_dir`` (default: the system temporary directory) and
     removed by ``plan.close()`` or at the end of a ``with`` block.  On error nothing is left
     behind.  Raises :class:`~idcode_async.UsageError` for an input that is not codes, and
@@ -325,8 +278,13 @@ async def plan_upload_async(
         )
     planner = UploadPlanner(options, spool_dir=spool_dir)
     try:
-        async for batch in aiter_batches(codes, _ASYNC_BATCH):
-            await anyio.to_thread.run_sync(planner.feed, batch)
+        batch: list[object] = []
+        async for item in codes:  # one thread hop per batch, not per code
+            batch.append(item)
+            if len(batch) >= _ASYNC_BATCH:
+                await anyio.to_thread.run_sync(planner.feed, batch)
+                batch = []
+        await anyio.to_thread.run_sync(planner.feed, batch)
         return await anyio.to_thread.run_sync(planner.finish)
     except BaseException:
         planner.abort()

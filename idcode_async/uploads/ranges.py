@@ -8,10 +8,9 @@ never its codes: ten million consecutive codes cost one object.
 Lifecycle of a run:
 
 * **open** (shorter than ``min_run_length``): its codes are also entered in the hash set, since
-  a code repeated *inside* an open run cannot be found from the run's ends; a hash hit is then
-  made exact by probing below the code for the start of the run (at most ``min_run_length``
-  steps, paid only by repeats).  At most ``max_open_runs`` are open; beyond that the oldest
-  (first created) is *settled*.
+  a code repeated *inside* an open run cannot be found from the run's ends; a hash hit is a
+  *suspect*, which the planner confirms exactly at the end (so repeats pay, nothing else).  At
+  most ``max_open_runs`` are open; beyond that the oldest (first created) is *settled*.
 * **range** (long enough): kept to the end, never hashed again.  A code inside it is a
   duplicate, found exactly by bisection over the series' ranges.
 * **settled**: if the run, together with the run that continues it across a power of ten in the
@@ -42,12 +41,11 @@ from collections import deque
 from collections.abc import Callable
 from operator import attrgetter
 
-import attrs
-
 from .dedupe import HashSet64, SeenFilter, code_hash
 from .numbering import UNPADDED, format_code
+from .plan import FixedLengthRange, PrefixRange
 
-__all__ = ["Outcome", "RangeSpec", "RunTracker"]
+__all__ = ["Outcome", "RunTracker"]
 
 Key = tuple[str, int]
 _start = attrgetter("start")
@@ -60,18 +58,8 @@ class Outcome(enum.IntEnum):
     DUPLICATE = 1
     """Certainly seen before (in a live run)."""
     SUSPECT = 2
-    """Its series spilled codes to the remainder and its hash was seen before: a duplicate
-    unless the hash collided.  The planner confirms it exactly at the end."""
-
-
-@attrs.frozen
-class RangeSpec:
-    """One range to send: 5013 when ``length`` is None, else 5014 with that length."""
-
-    prefix: str
-    start: int
-    end: int
-    length: int | None
+    """Its hash was seen before and no live run's ends or ranges hold it: inside an open run or
+    in the remainder, unless the hash collided.  The planner confirms it exactly at the end."""
 
 
 class NumberRun:
@@ -83,10 +71,6 @@ class NumberRun:
         self.end = number
         self.open = True
         self.dead = False
-
-    @property
-    def count(self) -> int:
-        return self.end - self.start + 1
 
 
 class _Series:
@@ -114,6 +98,14 @@ class _Series:
     def unlink(self, run: NumberRun) -> None:
         del self.edges[run.start]
         del self.edges[-2 - run.end]
+
+    def covers(self, number: int) -> bool:
+        """True if one of the series' ranges holds ``number`` (found by bisection)."""
+        ranges = self.ranges
+        if not ranges:
+            return False
+        i = bisect.bisect_right(ranges, number, key=_start) - 1
+        return i >= 0 and ranges[i].end >= number
 
 
 def _filter_key(key: Key) -> str:
@@ -151,22 +143,18 @@ class RunTracker:
     def add(self, prefix: str, width: int, number: int, code: str) -> Outcome:
         """Take one code of series ``(prefix, width)``.
 
-        Exact wherever the series never spilled: a code is then either in a live run (found
-        from the run's ends, by bisection over ranges, or by probing below it for the start
-        of the short open run holding it) or new, so a hash hit there is a mere collision.
-        Only a series that spilled can hold the code in the remainder, which only the hash set
-        can tell: a hit there is a SUSPECT.  Every path through a spilled series consults the
-        hash set, so a suspect can never be accepted later by a path that does not.
+        A live run's ends and the series' ranges answer exactly, without hashing.  Elsewhere
+        the hash set decides (a hit is a SUSPECT); a code joining a range is hashed only if its
+        series ever spilled, since only then can the remainder hold it.  Every path through a
+        spilled series consults the hash set, so a suspect is never accepted by another path.
         """
         key = (prefix, width)
         series = self._series.get(key)
         if series is None:
-            # No live run: the code can only be in the remainder, if the series ever spilled
-            # (the filter remembers dropped series).  It opens a run, so it is hashed anyway.
-            spilled = _filter_key(key) in self._spilled_keys
-            if self._hashes.add(code_hash(code)) and spilled:
+            if self._hashes.add(code_hash(code)):
                 return Outcome.SUSPECT
-            series = self._series[key] = _Series(spilled)
+            # The filter remembers series whose every run was spilled (and then dropped).
+            series = self._series[key] = _Series(_filter_key(key) in self._spilled_keys)
             self._open_run(series, NumberRun(key, number))
             return Outcome.NEW
 
@@ -176,28 +164,19 @@ class RunTracker:
         if left is None and right is None:
             if number in edges or -2 - number in edges:  # the first or last code of a run
                 return Outcome.DUPLICATE
-            ranges = series.ranges
-            if ranges:
-                i = bisect.bisect_right(ranges, number, key=_start) - 1
-                if i >= 0 and ranges[i].end >= number:
-                    return Outcome.DUPLICATE
-            # Inside an open run or in the remainder: both are in the hash set.
-            if self._hashes.add(code_hash(code)):
-                if series.spilled:
-                    return Outcome.SUSPECT
-                if self._inside_open_run(edges, number):
-                    return Outcome.DUPLICATE
+            if series.ranges and series.covers(number):
+                return Outcome.DUPLICATE
+            if self._hashes.add(code_hash(code)):  # inside an open run, or in the remainder
+                return Outcome.SUSPECT
             self._open_run(series, NumberRun(key, number))
             return Outcome.NEW
 
         # Next to a live run, so in none (live runs are disjoint and never adjacent).
         stays_open = (left is None or left.open) and (right is None or right.open)
-        if series.spilled:
+        if stays_open or series.spilled:
             h = code_hash(code)
             if self._hashes.add(h) if stays_open else h in self._hashes:
                 return Outcome.SUSPECT
-        elif stays_open:
-            self._hashes.add(code_hash(code))
 
         if left is not None and right is not None:
             run = self._merge(series, left, right)
@@ -216,20 +195,6 @@ class RunTracker:
             self._promote(series, run)
         return Outcome.NEW
 
-    def _inside_open_run(self, edges: dict[int, NumberRun], number: int) -> bool:
-        """True if an open run holds ``number`` strictly inside (its ends were checked).
-
-        Open runs are shorter than ``min_run``, so the run, if any, starts at most
-        ``min_run - 2`` below ``number``; the nearest start below decides.  Called only on a
-        hash hit, so the probe is paid by duplicates (and, once in a blue moon, collisions).
-        """
-        lowest = max(number - self._min_run + 2, 0)
-        for start in range(number - 1, lowest - 1, -1):
-            run = edges.get(start)
-            if run is not None:
-                return run.end >= number
-        return False
-
     def _open_run(self, series: _Series, run: NumberRun) -> None:
         series.link(run)
         if self._min_run <= 1:
@@ -237,9 +202,11 @@ class RunTracker:
             return
         self._queue.append(run)
         self._open += 1
-        if self._open > self._max_open:
-            self._evict()
-        elif len(self._queue) > 2 * self._open + 1024:
+        while self._open > self._max_open:  # evict the oldest open runs
+            oldest = self._queue.popleft()
+            if oldest.open and not oldest.dead:
+                self._settle(oldest)
+        if len(self._queue) > 2 * self._open + 1024:
             self._queue = deque(r for r in self._queue if r.open and not r.dead)
 
     def _merge(self, series: _Series, left: NumberRun, right: NumberRun) -> NumberRun:
@@ -266,12 +233,6 @@ class RunTracker:
             series.ranges = []
         bisect.insort(series.ranges, run, key=_start)
 
-    def _evict(self) -> None:
-        while self._open > self._max_open:
-            run = self._queue.popleft()
-            if run.open and not run.dead:
-                self._settle(run)
-
     # A padded run that reaches 0…099 continues as the unpadded run from 100 (same width).
 
     def _above(self, run: NumberRun) -> NumberRun | None:
@@ -294,15 +255,14 @@ class RunTracker:
     def _settle(self, run: NumberRun) -> None:
         """Decide an open run: a range (with its continuation) if long enough, else spill."""
         partner = self._above(run) if run.key[1] != UNPADDED else self._below(run)
-        total = run.count + (partner.count if partner is not None else 0)
+        total = run.end - run.start + 1
+        if partner is not None:
+            total += partner.end - partner.start + 1
         if total >= self._min_run:
             for member in (run, partner):
                 if member is not None and member.open:
                     self._promote(self._series[member.key], member)
             return
-        self._spill_run(run)
-
-    def _spill_run(self, run: NumberRun) -> None:
         prefix, width = run.key
         for number in range(run.start, run.end + 1):
             self._spill(format_code(prefix, width, number))
@@ -327,33 +287,27 @@ class RunTracker:
     def covers(self, prefix: str, width: int, number: int) -> bool:
         """True if a range holds this code (after :meth:`finish`, every live run is one)."""
         series = self._series.get((prefix, width))
-        ranges = None if series is None else series.ranges
-        if not ranges:
-            return False
-        i = bisect.bisect_right(ranges, number, key=_start) - 1
-        return i >= 0 and ranges[i].end >= number
+        return series is not None and series.covers(number)
 
-    def ranges(self) -> list[RangeSpec]:
+    def ranges(self) -> list[PrefixRange | FixedLengthRange]:
         """Every range, after :meth:`finish`, sorted by prefix then first number.
 
         A padded run joined with its unpadded continuation is one 5014 range while the
         continuation keeps the width (``A001``–``A999``); past it (``A1000``…) the rest is a
         5013 range, since 5014 cannot change width.
         """
-        specs: list[RangeSpec] = []
+        found: list[PrefixRange | FixedLengthRange] = []
         for (prefix, width), series in self._series.items():
             for run in series.ranges or ():
                 if width == UNPADDED:
                     if self._below(run) is None:
-                        specs.append(RangeSpec(prefix, run.start, run.end, None))
+                        found.append(PrefixRange(prefix, run.start, run.end))
                     continue
                 above = self._above(run)
-                if above is None:
-                    specs.append(RangeSpec(prefix, run.start, run.end, width))
-                    continue
+                end = run.end if above is None else above.end
                 top = 10**width - 1
-                specs.append(RangeSpec(prefix, run.start, min(above.end, top), width))
-                if above.end > top:
-                    specs.append(RangeSpec(prefix, top + 1, above.end, None))
-        specs.sort(key=lambda s: (s.prefix, s.start, s.length or 0))
-        return specs
+                found.append(FixedLengthRange(prefix, run.start, min(end, top), width))
+                if end > top:
+                    found.append(PrefixRange(prefix, top + 1, end))
+        found.sort(key=lambda r: (r.prefix_str, r.start_num, getattr(r, "length", 0)))
+        return found

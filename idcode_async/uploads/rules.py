@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["RejectReason", "check_code", "is_acceptable"]
+__all__ = ["RejectReason", "check_code"]
 
 
 class RejectReason(enum.Enum):
@@ -46,29 +46,20 @@ _DESCRIPTIONS = {
 }
 
 
-def is_acceptable(code: str, max_length: int) -> bool:
-    """The fast path: True when ``code`` (already stripped, non-empty) passes every rule.
-
-    ``isascii`` + ``isprintable`` leave exactly 0x20–0x7E; the two ``in`` tests remove the
-    space and the comma.  Four C-level scans beat a regular expression by about half.
-    """
-    return (
-        len(code) <= max_length
-        and code.isascii()
-        and code.isprintable()
-        and " " not in code
-        and "," not in code
-    )
-
-
 def check_code(code: str, max_length: int) -> RejectReason | None:
-    """The first rule ``code`` (stripped, non-empty) breaks, or None if it is acceptable."""
-    if is_acceptable(code, max_length):
+    """The first rule ``code`` (stripped, non-empty) breaks, or None if it is acceptable.
+
+    The fast path first: ``isascii`` + ``isprintable`` leave exactly 0x20–0x7E; the two ``in``
+    tests remove the space and the comma.  Four C-level scans beat a regular expression by
+    about half.
+    """
+    ascii_printable = code.isascii() and code.isprintable()
+    if ascii_printable and len(code) <= max_length and " " not in code and "," not in code:
         return None
     if any(c.isspace() for c in code):
         return RejectReason.WHITESPACE
     if "," in code:
         return RejectReason.COMMA
-    if not (code.isascii() and code.isprintable()):
+    if not ascii_printable:
         return RejectReason.NOT_PRINTABLE_ASCII
     return RejectReason.TOO_LONG

@@ -18,11 +18,11 @@ import tempfile
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, ClassVar, Literal
 
 import attrs
 
-__all__ = ["RemainderSpool", "SpooledChunk", "Workspace", "read_chunk"]
+__all__ = ["CodeFile", "RemainderSpool", "Workspace", "read_chunk"]
 
 _FLUSH_EVERY = 4096  # codes buffered before one write: one syscall and one hash update
 
@@ -52,25 +52,36 @@ class Workspace:
             self._finalizer = weakref.finalize(self, shutil.rmtree, self._path, True)
         return self._path
 
-    @property
-    def created(self) -> bool:
-        return self._path is not None
-
     def cleanup(self) -> None:
         if self._finalizer is not None:
             self._finalizer()
 
 
 @attrs.frozen
-class SpooledChunk:
-    """One closed chunk file: what a 5011 request needs and what a manifest records."""
+class CodeFile:
+    """5011: a TXT file, one code a line, spooled in the plan's temporary directory.
 
+    ``size`` and ``sha256`` describe the bytes at ``path`` (for multipart length and the
+    manifest); ``newline`` separates lines (none after the last).  The item keeps the plan's
+    temporary directory alive: ``plan_upload(codes).requests`` does not lose its files when
+    the plan itself is dropped (``plan.close()`` still removes them).
+    """
+
+    endpoint: ClassVar[Literal[5011]] = 5011
     path: Path
     count: int
     size: int
     sha256: str
     first_code: str
     last_code: str
+    newline: str = "\r\n"
+    _workspace: Workspace | None = attrs.field(
+        default=None, kw_only=True, eq=False, repr=False, alias="workspace"
+    )
+
+    def codes(self) -> Iterator[str]:
+        """The file's codes, read back from disk (the file must still exist)."""
+        return iter(read_chunk(self.path, self.newline))
 
 
 class RemainderSpool:
@@ -83,86 +94,77 @@ class RemainderSpool:
         self._max_codes = max_codes
         self._max_bytes = max_bytes
         self._newline = newline
-        self._chunks: list[SpooledChunk] = []
+        self._chunks: list[CodeFile] = []
         self._file: IO[bytes] | None = None
-        self._path: Path | None = None
+        self._path = Path()
         self._sha = hashlib.sha256()
         self._buffer: list[str] = []
-        self._count = 0
-        self._bytes = 0
-        self._first = ""
-        self._last = ""
-        self.total = 0
+        self._count = self._bytes = 0
+        self._first = self._last = ""
 
     def write(self, code: str) -> None:
         """Append ``code`` (ASCII, checked by the rules, so characters are bytes)."""
         size = len(code)
         if self._count:
-            if (
-                self._count >= self._max_codes
-                or self._bytes + len(self._newline) + size > self._max_bytes
-            ):
+            size += len(self._newline)
+            if self._count >= self._max_codes or self._bytes + size > self._max_bytes:
                 self._close_chunk()
-            else:
-                size += len(self._newline)
+                size = len(code)
         if not self._count:
             self._first = code
         self._buffer.append(code)
-        self._last = code
         self._count += 1
         self._bytes += size
-        self.total += 1
         if len(self._buffer) >= _FLUSH_EVERY:
             self._flush()
 
     def _flush(self) -> None:
         if not self._buffer:
             return
+        text = self._newline.join(self._buffer)
         if self._file is None:
-            number = len(self._chunks) + 1
-            self._path = self._workspace.path / f"codes-{number:06d}.txt"
+            self._path = self._workspace.path / f"codes-{len(self._chunks) + 1:06d}.txt"
             self._file = open(self._path, "wb")  # noqa: SIM115 - closed in _close_chunk()
-            text = self._newline.join(self._buffer)
         else:
-            text = self._newline + self._newline.join(self._buffer)
+            text = self._newline + text
         data = text.encode("ascii")
         self._sha.update(data)
         self._file.write(data)
+        self._last = self._buffer[-1]
         self._buffer.clear()
 
     def _close_chunk(self) -> None:
         self._flush()
-        if self._file is None or self._path is None:
+        if self._file is None:
             return
         self._file.close()
+        self._file = None
         self._chunks.append(
-            SpooledChunk(
-                path=self._path,
-                count=self._count,
-                size=self._bytes,
-                sha256=self._sha.hexdigest(),
-                first_code=self._first,
-                last_code=self._last,
+            CodeFile(
+                self._path,
+                self._count,
+                self._bytes,
+                self._sha.hexdigest(),
+                self._first,
+                self._last,
+                self._newline,
+                workspace=self._workspace,
             )
         )
-        self._file = None
-        self._path = None
         self._sha = hashlib.sha256()
-        self._count = 0
-        self._bytes = 0
+        self._count = self._bytes = 0
 
     def codes(self) -> Iterator[str]:
         """Every code written so far, in order, read back from disk (a chunk at a time)."""
         self._flush()
+        paths = [chunk.path for chunk in self._chunks]
         if self._file is not None:
             self._file.flush()
-        paths = [chunk.path for chunk in self._chunks]
-        if self._path is not None:
             paths.append(self._path)
         for path in paths:
             yield from read_chunk(path, self._newline)
 
-    def close(self) -> list[SpooledChunk]:
+    def close(self) -> list[CodeFile]:
         """Close the open chunk and return every chunk, in order."""
         self._close_chunk()
         return list(self._chunks)

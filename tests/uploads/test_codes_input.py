@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from idcode_async import UsageError
-from idcode_async.uploads.codes_input import MAX_LINE, aiter_batches, open_source, strip_marks
+from idcode_async.uploads.codes_input import MAX_LINE, open_source, strip_marks
 
 
 def lines_of(source):
@@ -64,14 +64,6 @@ def test_missing_file_raises_oserror(tmp_path):
 )
 def test_strip_marks(raw, code):
     assert strip_marks(raw) == code
-
-
-async def test_aiter_batches():
-    async def codes():
-        for i in range(5):
-            yield f"A{i}"
-
-    assert [b async for b in aiter_batches(codes(), 2)] == [["A0", "A1"], ["A2", "A3"], ["A4"]]
 
 
 def test_over_long_file_lines_are_never_held_whole(tmp_path):

@@ -24,30 +24,21 @@ def test_code_hash_is_blake2b_64_so_plans_do_not_change_between_processes():
     assert code_hash("SN00000001") == int.from_bytes(digest, "little")
 
 
-def test_hashset_add_reports_presence_and_grows():
-    table = HashSet64(initial_bits=2)
+def test_hashset_add_reports_presence(tmp_path):
+    table = HashSet64(lambda: tmp_path, bits=12)
     values = list(range(1, 1000, 7))
     assert [table.add(v) for v in values] == [False] * len(values)
     assert [table.add(v) for v in values] == [True] * len(values)
     assert len(table) == len(values)
     assert all(v in table for v in values)
     assert 2 not in table
-    assert table.nbytes >= 8 * 2 * len(values)
+    assert table.nbytes == 8 * 2**12
+    assert table.spills == 0
+    assert list(tmp_path.iterdir()) == []  # no spill, no file
 
 
-@given(st.lists(st.integers(min_value=1, max_value=2**64 - 1)))
-def test_hashset_behaves_like_a_set(values):
-    table = HashSet64(initial_bits=1)
-    model: set[int] = set()
-    for value in values:
-        assert table.add(value) == (value in model)
-        model.add(value)
-    assert len(table) == len(model)
-    assert all(v in table for v in model)
-
-
-def test_hashset_probes_past_colliding_slots():
-    table = HashSet64(initial_bits=4)
+def test_hashset_probes_past_colliding_slots(tmp_path):
+    table = HashSet64(lambda: tmp_path, bits=4)
     same_slot = [1 + 16 * k for k in range(6)]  # identical top bits: one home slot
     for value in same_slot:
         table.add(value)
@@ -65,20 +56,22 @@ def test_seen_filter_has_no_false_negatives():
 
 
 def test_suspect_log_round_trip_in_batches(tmp_path):
-    log = SuspectLog(tmp_path / "s.tsv")
+    log = SuspectLog(lambda: tmp_path)
     assert list(log.batches(2)) == []
+    assert list(tmp_path.iterdir()) == []  # no suspect, no file
     for line, code in [(3, "A1"), (9, "B"), (12, "A1")]:
         log.add(line, code)
     assert log.count == 3
     assert list(log.batches(2)) == [[(3, "A1"), (9, "B")], [(12, "A1")]]
     log.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(min_value=1, max_value=2**64 - 1)), st.integers(1, 5))
 def test_a_spilling_hashset_behaves_like_a_set(tmp_path_factory, values, max_bits):
     directory = tmp_path_factory.mktemp("spill")
-    table = HashSet64(spill_dir=lambda: directory, max_bits=max_bits)
+    table = HashSet64(lambda: directory, bits=max_bits)
     model: set[int] = set()
     for value in values + values[::2]:  # repeats after the table spilled
         assert table.add(value) == (value in model)
@@ -95,7 +88,7 @@ def test_spilled_hashes_are_found_in_every_partition_and_page(tmp_path):
     rng = random.Random(13)
     values = [rng.getrandbits(64) | 1 for _ in range(20_000)]
     values += [(top << 54) | 1 for top in range(1024)] + [2**64 - 1]  # partition edges
-    table = HashSet64(spill_dir=lambda: tmp_path, max_bits=6)
+    table = HashSet64(lambda: tmp_path, bits=6)
     assert [table.add(v) for v in values] == [False] * len(values)
     assert table.spills > 300
     assert len(table) == len(values)
@@ -110,18 +103,19 @@ def test_spilled_hashes_are_found_in_every_partition_and_page(tmp_path):
 
 
 def test_a_spilling_hashset_holds_its_memory_bound(tmp_path):
-    table = HashSet64(spill_dir=lambda: tmp_path, max_bits=8)
+    table = HashSet64(lambda: tmp_path, bits=8)
     for value in range(1, 5000):
         table.add(value * 0x9E3779B97F4A7C15 % 2**64 or 1)
-    assert len(table._table) == 2**8  # never grown past max_bits
+    assert len(table._table) == 2**8  # fixed
     assert table.nbytes <= 8 * 2**8 + 2**21 + 8 * (5000 // 512 + 1025)
 
 
-def test_without_a_directory_the_table_just_grows():
-    table = HashSet64(initial_bits=2, max_bits=2)
-    for value in range(1, 100):
-        table.add(value << 40)
-    assert table.spills == 0
-    assert len(table) == 99
+def test_the_table_grows_up_to_its_bits_before_it_spills(tmp_path):
+    table = HashSet64(lambda: tmp_path, bits=18)
+    assert len(table._table) == 2**16  # small plans keep a small table
+    for value in range(1, 100_001):
+        table.add(value * 0x9E3779B97F4A7C15 % 2**64 or 1)
+    assert (len(table._table), table.spills, len(table)) == (2**18, 0, 100_000)
+    assert list(tmp_path.iterdir()) == []
     with pytest.raises(AttributeError):
         table.no_such_slot = 1  # type: ignore[attr-defined]

@@ -280,6 +280,16 @@ def test_async_planning_works_under_trio():
     assert anyio.run(main, backend="trio") == [(5013, 1500)]
 
 
+async def test_async_line_numbers_run_on_across_batches(tmp_path):
+    async def codes():
+        for n in range(25_000):
+            yield f"A{n}" if n != 20_003 else 42
+
+    with pytest.raises(UsageError, match="line 20004: codes must be str"):
+        await plan_upload_async(codes(), spool_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 async def test_async_accepts_paths_and_iterables_too(tmp_path):
     path = tmp_path / "c.txt"
     path.write_text("A1\nA2\n")

@@ -22,7 +22,6 @@ def spool(workspace, *, codes=100, size=1000, newline="\r\n"):
 
 def test_workspace_is_created_lazily_and_removed(tmp_path):
     ws = Workspace(tmp_path)
-    assert not ws.created
     assert list(tmp_path.iterdir()) == []
     path = ws.path
     assert path.parent == tmp_path
@@ -32,9 +31,9 @@ def test_workspace_is_created_lazily_and_removed(tmp_path):
     ws.cleanup()  # idempotent
 
 
-def test_nothing_written_means_no_files(workspace):
-    assert spool(workspace).close() == []
-    assert not workspace.created
+def test_nothing_written_means_no_files(tmp_path):
+    assert spool(Workspace(tmp_path)).close() == []
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_chunks_split_by_code_count(workspace):
