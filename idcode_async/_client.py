@@ -21,7 +21,7 @@ import httpx
 from httpx import USE_CLIENT_DEFAULT
 
 from ._auth import IdcodeAuth
-from ._body import ACCEPT_ENCODING, DEFAULT_MAX_RESPONSE_BYTES, read_capped
+from ._body import ACCEPT_ENCODING, DEFAULT_MAX_RESPONSE_BYTES, MAX_BODY_EXTENSION, read_capped
 from ._credentials import resolve_credentials
 from ._deadline import attempt_limit, checked_deadline, checked_retries, checked_timeout
 from ._decode import decode_answer
@@ -343,7 +343,10 @@ class IdcodeClient(httpx.AsyncClient):
             raise UsageError("the client is closed; open a new IdcodeClient")
         self._scope_signing()
         url = self._endpoint_url(spec.path)
-        extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
+        extensions = {
+            "timeout": httpx.Timeout(timeout).as_dict(),
+            MAX_BODY_EXTENSION: self.max_response_bytes,
+        }
         with suppress(UnicodeEncodeError):
             if self.cookies:  # httpx's own merge puts the Cookie header in its place
                 template = self.build_request(spec.method, url, extensions=extensions)
