@@ -24,7 +24,7 @@ import httpx
 
 from ._credentials import checked_base_url
 from ._errors import UsageError
-from ._form import form_request
+from ._form import form_request, query_request
 from ._origin import Origin, origin_of
 from ._scrub import Scrubber
 from ._signing import HASH_PARAM, TIME_PARAM, current_millis, sign
@@ -164,7 +164,7 @@ def encoded_request(
     multipart body when there are ``files``; marked :data:`SIGNED_EXTENSION`."""
     marked = {**extensions, SIGNED_EXTENSION: True}
     if method == "GET":
-        return httpx.Request("GET", url, params=fields, headers=headers, extensions=marked)
+        return query_request(url, fields, headers, marked)
     if files:
         for upload in files.values():
             upload.rewind()

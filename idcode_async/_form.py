@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-__all__ = ["form_body", "form_request"]
+__all__ = ["form_body", "form_request", "query_request"]
 
 _FORM_TYPE: Final = b"application/x-www-form-urlencoded"
 _PLAIN: Final = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -49,15 +49,44 @@ def form_request(
     """``httpx.Request(method, url, data=fields, headers=headers, extensions=extensions)``,
     built in one pass.  ``headers`` are the client's, without body headers."""
     body = form_body(fields)
+    laid_out = _with_host(url, headers)
+    laid_out.append((b"Content-Length", str(len(body)).encode("ascii")))
+    laid_out.append((b"Content-Type", _FORM_TYPE))
+    return _request(method, url, laid_out, body, extensions)
+
+
+def query_request(
+    url: httpx.URL,
+    fields: Mapping[str, str],
+    headers: list[tuple[bytes, bytes]],
+    extensions: Mapping[str, Any],
+) -> httpx.Request:
+    """``httpx.Request("GET", url, params=fields, headers=headers, extensions=extensions)``
+    for a ``url`` without a query, built in one pass (the same URL and headers)."""
+    query = form_body(fields)
+    with_query = url.copy_with(query=query) if query else url
+    return _request("GET", with_query, _with_host(url, headers), b"", extensions)
+
+
+def _with_host(url: httpx.URL, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """httpx's order: ``Host`` first unless the headers carry one."""
     laid_out = list(headers)
     if not any(name.lower() == b"host" for name, _ in laid_out):
         laid_out.insert(0, (b"Host", url.netloc))
-    laid_out.append((b"Content-Length", str(len(body)).encode("ascii")))
-    laid_out.append((b"Content-Type", _FORM_TYPE))
+    return laid_out
+
+
+def _request(
+    method: str,
+    url: httpx.URL,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes,
+    extensions: Mapping[str, Any],
+) -> httpx.Request:
     request = httpx.Request(
         method,
         url,
-        headers=httpx.Headers(laid_out),
+        headers=httpx.Headers(headers),
         stream=httpx.ByteStream(body),
         extensions=extensions,
     )
