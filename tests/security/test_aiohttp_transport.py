@@ -8,12 +8,15 @@ issue 10 holds on answers read whole (a length within the cap) and streamed alik
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 import zlib
 from collections.abc import Iterator
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 from idcode_async import (
@@ -190,3 +193,20 @@ def test_a_body_shorter_than_its_length_is_a_read_error_not_resent() -> None:
     assert cause is not None
     assert cause.__cause__ is None
     assert len(peer.requests) == 1
+
+
+async def test_an_answer_read_whole_is_freed_when_the_call_returns(peer: Any) -> None:
+    """No cycle is left for the collector (issue 13): the response goes with the call."""
+    seen: list[weakref.ref[httpx.Response]] = []
+
+    async def keep(response: httpx.Response) -> None:
+        seen.append(weakref.ref(response))
+
+    gc.collect()
+    gc.disable()
+    try:
+        async with client_for(peer.url, event_hooks={"response": [keep]}) as client:
+            assert (await client.call(Addresses())).address_list[0].address_id == 5
+            assert seen[0]() is None
+    finally:
+        gc.enable()
