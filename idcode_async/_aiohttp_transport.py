@@ -1,10 +1,16 @@
-"""httpx over aiohttp, with aiohttp's failures told apart the way the retry rule needs.
+"""httpx's transport interface over an aiohttp session, with aiohttp's failures told apart the
+way the retry rule needs.
 
-``httpx_aiohttp.AiohttpTransport`` does the plumbing (an aiohttp session behind httpx's
-transport interface).  Its own exception table is not safe for writes: it maps every
-``aiohttp.ClientConnectionError`` (a server that disconnected after reading the request
-included) to ``httpx.ConnectTimeout``, which ``_retry.py`` reads as "never sent" and would
-resend a registration that may have happened.  This wrapper maps by the cause instead:
+The request httpx built goes out as it is: its encoded body as one payload (a multipart upload
+as the stream it is, so its memory stays flat), its headers as they are (aiohttp adds none of
+its own: ``skip_auto_headers``), no redirects, no decompression (:mod:`._body` inflates with a
+cap).  An answer that declares a ``Content-Length`` within ``max_body`` (the client's
+``max_response_bytes``, passed per request) is read whole before it is handed back, so httpx
+gets it in memory; a longer or undeclared one is streamed.
+
+Failures are mapped by their cause, so that ``_retry.py`` never resends a write that may have
+happened (the ``httpx_aiohttp`` package maps every ``aiohttp.ClientConnectionError``, a server
+that disconnected after reading the request included, to ``httpx.ConnectTimeout``):
 
 - the connection was never made (``ClientConnectorError``, a connect or pool timeout):
   ``httpx.ConnectError`` / ``httpx.ConnectTimeout``, retried even for writes;
@@ -20,16 +26,25 @@ keeps no cookies (httpx's client owns cookies) and aiohttp runs under asyncio on
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator
+import ssl
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Final
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
+from multidict import CIMultiDict
+from yarl import URL
 
+from ._body import BODY_EXTENSION, MAX_BODY_EXTENSION
 from ._logging import redact
 
 __all__ = ["IdcodeAiohttpTransport", "translate"]
+
+_READ_WHOLE: Final = 1024 * 1024
+"""Read whole up to this many declared bytes when a request does not say (raw httpx use)."""
+
+_AUTO_HEADERS: Final = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+"""Headers aiohttp would add when httpx's request lacks them: httpx decided, not aiohttp."""
 
 _BY_CAUSE: Final[tuple[tuple[type[BaseException], type[httpx.TransportError]], ...]] = (
     # Never sent: safe to resend a write.
@@ -52,28 +67,25 @@ _BY_CAUSE: Final[tuple[tuple[type[BaseException], type[httpx.TransportError]], .
 
 
 def translate(error: BaseException) -> httpx.TransportError | None:
-    """The httpx exception for an aiohttp failure (or httpx_aiohttp's mapping of one).
+    """The httpx exception for an aiohttp failure, with a redacted message.
 
     ``None`` for anything else (cancellation, httpx's own errors, bugs): those pass unchanged.
     """
-    cause = error
-    if isinstance(error, httpx.TransportError) and error.__cause__ is not None:
-        cause = error.__cause__  # httpx_aiohttp chained the aiohttp exception
     for source, target in _BY_CAUSE:
-        if isinstance(cause, source):
-            text = redact(str(cause)) or type(cause).__name__
-            return target(f"{type(cause).__name__}: {text}")
+        if isinstance(error, source):
+            text = redact(str(error)) or type(error).__name__
+            return target(f"{type(error).__name__}: {text}")
     return None
 
 
-class _MappedStream(httpx.AsyncByteStream):
-    """The answer's body, read through aiohttp, with read failures mapped as above."""
+class _StreamedBody(httpx.AsyncByteStream):
+    """An answer's body read from aiohttp as it arrives, read failures mapped as above."""
 
-    def __init__(self, inner: httpx.AsyncByteStream) -> None:
-        self._inner = inner
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        chunks = self._inner.__aiter__()
+        chunks = self._response.content.iter_any().__aiter__()
         while True:
             mapped: httpx.TransportError | None = None
             try:
@@ -89,44 +101,142 @@ class _MappedStream(httpx.AsyncByteStream):
             yield chunk
 
     async def aclose(self) -> None:
-        mapped: httpx.TransportError | None = None
-        try:
-            await self._inner.aclose()
-        except Exception as exc:
-            mapped = translate(exc)
-            if mapped is None:
-                raise
-        if mapped is not None:
-            raise mapped
+        self._response.release()
 
 
-class IdcodeAiohttpTransport(AiohttpTransport):
-    """``httpx_aiohttp.AiohttpTransport`` with write-safe exception mapping (module doc)."""
+class _RequestBody:
+    """A streamed request body (a multipart upload) as the async iterable aiohttp sends."""
 
-    def get_client(self) -> aiohttp.ClientSession:
-        """One session per transport: a pool of ``limits.max_connections``, no cookie jar."""
+    def __init__(self, stream: httpx.AsyncByteStream) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+
+class IdcodeAiohttpTransport(httpx.AsyncBaseTransport):
+    """An aiohttp session behind httpx's transport interface (module doc).
+
+    One session per transport, made in the event loop on the first request: a pool of
+    ``limits.max_connections`` (0: unbounded) kept alive ``limits.keepalive_expiry`` seconds,
+    no cookie jar.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits,
+        verify: ssl.SSLContext | str | bool = True,
+        trust_env: bool = True,
+    ) -> None:
+        self.limits = limits
+        self.ssl_context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+        self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+
+    def _new_session(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
             limit=self.limits.max_connections or 0,
             keepalive_timeout=self.limits.keepalive_expiry,
             ssl=self.ssl_context,
         )
-        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        return aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            skip_auto_headers=_AUTO_HEADERS,
+            auto_decompress=False,
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         mapped: httpx.TransportError | None = None
         try:
-            response = await super().handle_async_request(request)
+            return await self._exchange(request)
         except Exception as exc:
             mapped = translate(exc)
             if mapped is None:
                 raise
-        if mapped is not None:
-            raise mapped
-        response.stream = _MappedStream(_as_stream(response.stream))
-        return response
+        raise mapped  # outside the handler: the aiohttp exception is not chained
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        session = self._session
+        if session is None:
+            session = self._session = self._new_session()
+        extensions = request.extensions
+        headers = _headers(request.headers.raw)
+        data: Any
+        try:
+            data = request.content or None
+        except httpx.RequestNotRead:
+            stream = request.stream
+            if not isinstance(stream, httpx.AsyncByteStream):
+                raise TypeError(
+                    "a request body stream must be async on an async transport"
+                ) from None
+            data = _RequestBody(stream)
+            headers.popall("Transfer-Encoding", None)  # aiohttp frames the body itself
+        answer = await session.request(
+            request.method,
+            URL(str(request.url), encoded=True),
+            data=data,
+            headers=headers,
+            allow_redirects=False,
+            timeout=self._timeout(extensions.get("timeout")),
+            server_hostname=extensions.get("sni_hostname"),
+        )
+        try:
+            return await _response(answer, extensions)
+        except BaseException:
+            answer.release()
+            raise
+
+    def _timeout(self, timeout: Mapping[str, float | None] | None) -> aiohttp.ClientTimeout:
+        """httpx's timeout as aiohttp's: connect per socket, read per read, pool as the
+        whole wait for a connection (httpx has no total; the client bounds each attempt)."""
+        parts = (
+            (None, None, None)
+            if not timeout
+            else (
+                timeout.get("connect"),
+                timeout.get("read"),
+                timeout.get("pool"),
+            )
+        )
+        known = self._timeouts.get(parts)
+        if known is None:
+            connect, read, pool = parts
+            known = self._timeouts[parts] = aiohttp.ClientTimeout(
+                total=None, sock_connect=connect, sock_read=read, connect=pool
+            )
+        return known
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
-def _as_stream(stream: Any) -> httpx.AsyncByteStream:
-    if not isinstance(stream, httpx.AsyncByteStream):  # pragma: no cover - library contract
-        raise TypeError(f"unexpected response stream {type(stream).__name__}")
-    return stream
+def _headers(raw: list[tuple[bytes, bytes]]) -> CIMultiDict[str]:
+    """httpx's header bytes as aiohttp's header text (latin-1 maps byte for byte)."""
+    return CIMultiDict([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw])
+
+
+async def _response(
+    answer: aiohttp.ClientResponse, extensions: Mapping[str, Any]
+) -> httpx.Response:
+    """httpx's response for aiohttp's: the body read whole when it declares a length within
+    the caller's limit (an in-memory stream, and :data:`BODY_EXTENSION` for :mod:`._body`),
+    else streamed as it arrives."""
+    declared = answer.content_length
+    limit = extensions.get(MAX_BODY_EXTENSION, _READ_WHOLE)
+    meta: dict[str, Any] = {"http_version": b"HTTP/1.1", "reason_phrase": _reason(answer)}
+    if declared is None or declared > limit:
+        stream: httpx.AsyncByteStream = _StreamedBody(answer)
+    else:
+        body = meta[BODY_EXTENSION] = await answer.read()
+        answer.release()
+        stream = httpx.ByteStream(body)
+    return httpx.Response(answer.status, headers=answer.raw_headers, stream=stream, extensions=meta)
+
+
+def _reason(answer: aiohttp.ClientResponse) -> bytes:
+    return answer.reason.encode("latin-1", "replace") if answer.reason else b""

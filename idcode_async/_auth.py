@@ -24,6 +24,7 @@ import httpx
 
 from ._credentials import checked_base_url
 from ._errors import UsageError
+from ._form import form_request, query_request
 from ._origin import Origin, origin_of
 from ._scrub import Scrubber
 from ._signing import HASH_PARAM, TIME_PARAM, current_millis, sign
@@ -48,7 +49,7 @@ unsigned request, which a foreign host could otherwise point at the centre)."""
 TOKEN_PARAM = "access_token"
 JSON_PARAM = "json_str"
 _SIGNING_PARAMS = frozenset({TOKEN_PARAM, TIME_PARAM, HASH_PARAM})
-_BODY_HEADERS = ("content-length", "content-type", "transfer-encoding")
+_BODY_HEADERS = (b"content-length", b"content-type", b"transfer-encoding")
 
 
 class IdcodeAuth(httpx.Auth):
@@ -146,7 +147,7 @@ def signed_request(
     template: httpx.Request, fields: Mapping[str, str], files: Mapping[str, UploadFile]
 ) -> httpx.Request:
     """Encode signed fields as the document wants: query (GET), form, or multipart with files."""
-    headers = [(k, v) for k, v in template.headers.multi_items() if k.lower() not in _BODY_HEADERS]
+    headers = [(k, v) for k, v in template.headers.raw if k.lower() not in _BODY_HEADERS]
     url = template.url.copy_with(query=None) if template.url.query else template.url
     return encoded_request(template.method, url, fields, files, headers, template.extensions)
 
@@ -156,14 +157,14 @@ def encoded_request(
     url: httpx.URL,
     fields: Mapping[str, str],
     files: Mapping[str, UploadFile],
-    headers: list[tuple[str, str]] | list[tuple[bytes, bytes]],
+    headers: list[tuple[bytes, bytes]],
     extensions: Mapping[str, Any],
 ) -> httpx.Request:
     """One signed ``httpx.Request``: ``fields`` in the query of a GET, else a form, or a
     multipart body when there are ``files``; marked :data:`SIGNED_EXTENSION`."""
     marked = {**extensions, SIGNED_EXTENSION: True}
     if method == "GET":
-        return httpx.Request("GET", url, params=fields, headers=headers, extensions=marked)
+        return query_request(url, fields, headers, marked)
     if files:
         for upload in files.values():
             upload.rewind()
@@ -175,7 +176,7 @@ def encoded_request(
             headers=headers,
             extensions=marked,
         )
-    return httpx.Request(method, url, data=dict(fields), headers=headers, extensions=marked)
+    return form_request(method, url, fields, headers, marked)
 
 
 def _body_of(request: httpx.Request) -> bytes:

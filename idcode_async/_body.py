@@ -10,19 +10,38 @@ answer in any other encoding is a decode error rather than a body inflated blind
 from __future__ import annotations
 
 import zlib
+from collections.abc import AsyncIterator
 from typing import Final
 
 import httpx
 
 from ._errors import ResponseDecodeError, ResponseTooLargeError
 
-__all__ = ["ACCEPT_ENCODING", "DEFAULT_MAX_RESPONSE_BYTES", "read_capped"]
+__all__ = [
+    "ACCEPT_ENCODING",
+    "BODY_EXTENSION",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "MAX_BODY_EXTENSION",
+    "read_capped",
+]
 
 DEFAULT_MAX_RESPONSE_BYTES: Final = 64 * 1024 * 1024
 """64 MiB.  The largest documented answer is 505, a whole upload batch's codes as one JSON list:
 100,000 codes of about 100 characters each come to about 10 MiB, well within the default."""
 
 ACCEPT_ENCODING: Final = "gzip, deflate"
+
+MAX_BODY_EXTENSION: Final = "idcode.max_body"
+"""Request extension: the most bytes of an answer the caller accepts (the client's
+``max_response_bytes``).  A transport may read an answer declaring at most this many whole
+before handing it back (the aiohttp transport does); :func:`read_capped` still checks it."""
+
+BODY_EXTENSION: Final = "idcode.body"
+"""Response extension: the raw (still encoded) body a transport has already read whole.
+
+The same bytes are the response's stream, so anything else that reads the response gets them
+too; :func:`read_capped` takes them from here, which spares httpx's stream machinery (and
+``httpx.Response(content=…)``, which decodes the body once more) on every call."""
 
 _STEP = 1024 * 1024
 """Most bytes inflated at once, so that memory holds the cap plus one step, never twice it."""
@@ -81,9 +100,14 @@ async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) ->
     if encoding in _IDENTITY and declared.isdigit() and int(declared) > limit:
         raise ResponseTooLargeError(limit, status_code=status, endpoint=endpoint)
     inflater = None if encoding in _IDENTITY else _Inflater(encoding)
+    read_whole = response.extensions.get(BODY_EXTENSION)
+    if isinstance(read_whole, bytes) and inflater is None:
+        _check(read_whole, limit, status, endpoint)
+        return read_whole
+    chunks = _one_chunk(read_whole) if isinstance(read_whole, bytes) else response.aiter_raw()
     body = bytearray()
     try:
-        async for chunk in response.aiter_raw():
+        async for chunk in chunks:
             if inflater is None:
                 body += chunk
                 _check(body, limit, status, endpoint)
@@ -105,6 +129,10 @@ async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) ->
             f"HTTP {status}: the {encoding} body is corrupt", status_code=status, endpoint=endpoint
         )
     return bytes(body)
+
+
+async def _one_chunk(body: bytes) -> AsyncIterator[bytes]:
+    yield body
 
 
 def _already_read(response: httpx.Response) -> bytes | None:

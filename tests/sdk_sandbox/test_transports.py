@@ -97,7 +97,7 @@ async def test_a_server_that_closes_without_answering_gets_a_write_once(
     transport: dict[str, Any],
 ) -> None:
     """A server (or gateway) that reads the request and hangs up without a status line: what
-    aiohttp calls ``ServerDisconnectedError``.  httpx_aiohttp's own table maps it to
+    aiohttp calls ``ServerDisconnectedError``.  The ``httpx_aiohttp`` package maps it to
     ``ConnectTimeout`` ("never sent"), which would resend the registration."""
     arrivals: list[bytes] = []
 
@@ -182,11 +182,18 @@ async def test_the_client_starts_with_the_sdk_pool_limits() -> None:
 def test_aiohttp_failures_map_to_the_httpx_class_the_retry_rule_reads(
     cause: BaseException, expected: type[httpx.TransportError]
 ) -> None:
-    """Also when httpx_aiohttp has already (mis)mapped the failure and chained it."""
-    assert type(translate(cause)) is expected
-    wrapped = httpx.ConnectTimeout("as httpx_aiohttp maps it")
-    wrapped.__cause__ = cause
-    assert type(translate(wrapped)) is expected
+    """The mapped error is the retry rule's class, says which aiohttp error it was, and
+    chains nothing."""
+    mapped = translate(cause)
+    assert type(mapped) is expected
+    assert str(mapped).startswith(type(cause).__name__)
+    assert mapped.__cause__ is None
+
+
+def test_anything_else_passes_unmapped() -> None:
+    """Cancellation, httpx's own errors and bugs are not aiohttp failures: raised as they are."""
+    assert translate(httpx.ConnectTimeout("already httpx's")) is None
+    assert translate(ValueError("a bug")) is None
 
 
 def test_the_factory_gives_a_transport_with_the_asked_limits() -> None:
