@@ -5,7 +5,7 @@ several workers (processes, machines) share one batch, :class:`RedisJournal` kee
 journal's rows and states (``pending``, ``in_flight``, ``unknown``, ``done``) in the leased
 store (:mod:`.leased_store`).  A row taken over after its holder crashed may be ``in_flight`` or
 ``unknown``: the request may have reached the centre, and the batch runner already treats such
-rows with a 307 lookup before any resend (:mod:`idcode_async.registration.reconcile`).  The
+rows with a 307 lookup before any resend (:func:`idcode_async.registration.runner.find_unit`).  The
 claim only decides *who* does that.
 
 Durability: Redis acknowledges a write once it is applied in memory.  For the intent to
