@@ -525,7 +525,7 @@ _SAMPLES: dict[Any, Any] = {str: "", int: 0, str | None: None, int | None: None}
 def _adopter(cl: type) -> Callable[[list[Any]], list[Any] | None] | None:
     """For a plain record class (no validators, converters or hooks; every field in the
     instance ``__dict__`` and nothing else there), the list builder described above."""
-    fields = attrs.fields(cl)
+    fields = attrs.fields(attrs.resolve_types(cl))
     if not fields or any(
         not field.init
         or field.validator is not None
