@@ -71,7 +71,8 @@ def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
     checked afterwards, once per distinct key at each depth (:func:`_survey`); only objects
     holding a key to clean are rebuilt, and only keys that clean to the same name (where the
     document order decides) make it parse again with the hook.  Either way the keys come out
-    exactly as the hook makes them.
+    exactly as the hook makes them.  With orjson installed (:data:`_strict_loads`) it parses
+    first and the survey cleans its keys; ``json`` parses whatever it cannot take exactly.
     """
     body = _strict_loads(content)
     if body is not _REFUSED:
