@@ -7,7 +7,14 @@ is involved; ``client.call`` is timed end to end (build, sign, send, read, decod
 result code, structure into attrs classes) against ``json.loads`` of the same bytes.  Only
 the public API is used, so the figure follows whatever decoder the client ships.
 
-Peak memory is traced with ``tracemalloc`` in a separate, untimed run of each side.
+With the ``speedups`` extra installed (orjson) the client parses with orjson first; the same
+answers are also timed with the standard parser alone (the one private switch used here), as an
+install without the extra decodes them.
+
+Peak memory is the growth of the peak resident set (``ru_maxrss``) while one decode runs, in a
+fresh process per side that reads the answer from a file first.  ``tracemalloc`` is not used:
+orjson reserves a buffer sized for the worst case that is counted there in full but mostly
+never touched, so traced figures overstate its memory about threefold.
 
 Run: ``python benchmarks/bench_decode.py [--items 100000] [--rounds 3]``.  Goal (issue 13):
 ``client.call`` within 1.2x of ``json.loads``.
@@ -18,9 +25,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-import tracemalloc
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +39,7 @@ import attrs
 import httpx
 from _results import record
 
-from idcode_async import IdcodeClient, RetryPolicy
+from idcode_async import IdcodeClient, RetryPolicy, _converter
 from idcode_async.endpoints import CodeRecordByCategory, IdcodeInfoBase, UploadedCodes
 
 TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
@@ -96,16 +106,55 @@ def timed(run: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def peak_mib(run: Callable[[], object]) -> float:
-    tracemalloc.start()
+def standard_parser_only() -> bool:
+    """Make the client parse as without the ``speedups`` extra; whether it had orjson."""
+    had = _converter._strict_loads is not _converter._no_fast_parser
+    _converter._strict_loads = _converter._no_fast_parser
+    return had
+
+
+def peak_growth_mib(run: Callable[[], object]) -> float:
+    """How far this process's peak resident set grows while ``run`` runs."""
+    before = high_water_kib()
+    run()
+    return (high_water_kib() - before) / 1024
+
+
+def high_water_kib() -> int:
+    """The peak resident set of this process image: Linux's ``VmHWM``, which starts afresh at
+    ``exec`` (``ru_maxrss`` keeps the forking parent's size), else ``ru_maxrss``."""
     try:
-        run()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def measure(name: str, spec: Any, body: bytes, rounds: int) -> None:
+def peak_in_child(name: str, side: str, path: str, items: int) -> float:
+    command = [sys.executable, __file__, "--peak", name, side, path, "--items", str(items)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return float(done.stdout)
+
+
+def child_peak(name: str, side: str, path: str, items: int) -> None:
+    with open(path, "rb") as file:
+        body = file.read()
+    spec = answers(min(items, 10))[name][0]
+    if side == "json":
+        print(peak_growth_mib(lambda: json.loads(body)))
+        return
+    if side == "standard":
+        standard_parser_only()
+    loop = asyncio.new_event_loop()
+    client = client_for(body)
+    print(peak_growth_mib(lambda: loop.run_until_complete(client.call(spec))))
+    loop.run_until_complete(client.aclose())
+
+
+def measure(name: str, spec: Any, body: bytes, rounds: int, items: int) -> None:
     loop = asyncio.new_event_loop()
     client = client_for(body)
     try:
@@ -113,36 +162,71 @@ def measure(name: str, spec: Any, body: bytes, rounds: int) -> None:
         def sdk() -> object:
             return loop.run_until_complete(client.call(spec))
 
+        def standard() -> object:
+            saved = _converter._strict_loads
+            standard_parser_only()
+            try:
+                return sdk()
+            finally:
+                _converter._strict_loads = saved
+
         def raw() -> object:
             return json.loads(body)
 
         sdk()  # warm-up: converters are generated on first use
-        sdk_s, raw_s = [], []
+        fast = _converter._strict_loads is not _converter._no_fast_parser
+        sdk_s, std_s, raw_s = [], [], []
         for _ in range(rounds):  # interleaved
             sdk_s.append(timed(sdk))
+            if fast:
+                std_s.append(timed(standard))
             raw_s.append(timed(raw))
-        ratio = statistics.median(sdk_s) / statistics.median(raw_s)
-        sdk_peak, raw_peak = peak_mib(sdk), peak_mib(raw)
     finally:
         loop.run_until_complete(client.aclose())
         loop.close()
+    raw_median = statistics.median(raw_s)
+    ratio = statistics.median(sdk_s) / raw_median
+    with tempfile.NamedTemporaryFile(suffix=".json") as file:
+        file.write(body)
+        file.flush()
+        sides = ["sdk", "json"] + (["standard"] if fast else [])
+        peaks = {side: peak_in_child(name, side, file.name, items) for side in sides}
+    parser = "orjson, then json" if fast else "json"
     print(
         f"{name:<18} {len(body) / 2**20:6.1f} MiB answer   client.call / json.loads "
-        f"{ratio:6.2f}   peak {sdk_peak:6.1f} MiB vs {raw_peak:6.1f} MiB"
+        f"{ratio:6.2f} ({parser})   peak RSS growth {peaks['sdk']:6.1f} MiB vs "
+        f"{peaks['json']:6.1f} MiB"
     )
     record("decode", f"{name}: client.call / json.loads", ratio, unit="x", goal="<=", target=1.2)
-    record("decode", f"{name}: peak traced memory, client.call", sdk_peak, unit="MiB")
-    record("decode", f"{name}: peak traced memory, json.loads", raw_peak, unit="MiB")
+    record("decode", f"{name}: peak RSS growth, client.call", peaks["sdk"], unit="MiB")
+    record("decode", f"{name}: peak RSS growth, json.loads", peaks["json"], unit="MiB")
+    if fast:
+        std_ratio = statistics.median(std_s) / raw_median
+        print(
+            f"{'':<18} without orjson: client.call / json.loads {std_ratio:6.2f}   "
+            f"peak RSS growth {peaks['standard']:6.1f} MiB"
+        )
+        record("decode", f"{name}: client.call / json.loads, without orjson", std_ratio, unit="x")
+        record(
+            "decode",
+            f"{name}: peak RSS growth, client.call without orjson",
+            peaks["standard"],
+            unit="MiB",
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--peak", nargs=3, metavar=("ANSWER", "SIDE", "FILE"), help="(internal)")
     args = parser.parse_args()
+    if args.peak:
+        child_peak(*args.peak, items=args.items)
+        return
     print(f"big answers of {args.items:,} items, median of {args.rounds} interleaved rounds")
     for name, (spec, body) in answers(args.items).items():
-        measure(name, spec, body, args.rounds)
+        measure(name, spec, body, args.rounds, args.items)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import respx
@@ -40,3 +40,20 @@ async def client(router: respx.MockRouter) -> AsyncIterator[IdcodeClient]:
         clock=lambda: FIXED_TIME,
     ) as c:
         yield c
+
+
+@pytest.fixture(scope="module", params=["orjson", "json"])
+def each_json_parser(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a module once with orjson parsing first (the "speedups" extra) and once with the
+    standard parser alone, as an install without the extra does."""
+    from idcode_async import _converter
+
+    saved = _converter._strict_loads
+    if request.param == "json":
+        _converter._strict_loads = _converter._no_fast_parser
+    elif saved is _converter._no_fast_parser:
+        pytest.skip("orjson is not installed")
+    try:
+        yield request.param
+    finally:
+        _converter._strict_loads = saved

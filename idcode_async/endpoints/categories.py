@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class CodeUseInfo:
     """One use of a code for a person, an event or a thing (CodeUseInfo, 201)."""
 
@@ -46,7 +46,7 @@ class CodeUses(Endpoint[CodeUsesResponse]):
     """201: every use (用途) of a person, event or thing code."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class IndustryCategoryInfo:
     """One industry category (IndustryCategoryInfo), as 202, 203 and 204 return it."""
 

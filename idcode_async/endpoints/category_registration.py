@@ -210,7 +210,7 @@ def _check_items(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
             raise fail(instance, parameter, exc.reason) from None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class BatchRegistInfo:
     """One registered category of a 402 batch: its category ID and new registration ID."""
 
@@ -255,7 +255,7 @@ class CategoryBatchRegist(Endpoint[CategoryBatchRegistResponse]):
 # --- 403 / 404 / 409 / 410: the registrations of a unit ------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class BaseIdcodeInfo:
     """One category registration (BaseIDcodeInfo), as 403/404 answer it.
 
@@ -331,7 +331,7 @@ class IdcodeInfoSearch(_ByType, Endpoint[IdcodeInfoResponse]):
     """404: every category registration of a unit, optionally only those registered or recorded."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class BaseIdcodeInfo2(BaseIdcodeInfo):
     """A registration as 409/410 answer it: 403's fields plus the refined ``regist_type``."""
 

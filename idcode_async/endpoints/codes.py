@@ -164,7 +164,7 @@ class UploadCodeFixedLength(Endpoint[UploadCodeResponse]):
             )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class CodeRecord:
     """One upload batch (CodeRecord), as 502 and 503 describe it.
 

@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class AddressInfo:
     """One administrative region (AreaInfo).  See :mod:`idcode_async` region rules (101 note)."""
 
@@ -55,7 +55,7 @@ class AddressesByParent(Endpoint[AddressesResponse]):
     """Level of the regions to return."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class TradeInfo:
     """One trade (industry classification) entry (TradeInfo)."""
 
@@ -84,7 +84,7 @@ class TradesByParent(Endpoint[TradesResponse]):
     trade_id_parent: int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class UnitTypeInfo:
     """One unit type (UnitTypeInfo); ``code`` is what 301/309 take as ``code``."""
 

@@ -23,6 +23,9 @@ from idcode_async._converter import (
     structure,
 )
 from idcode_async._spec import Endpoint, Response
+from idcode_async.endpoints.codes import CodeRecord, CodeRecordsResponse
+
+pytestmark = pytest.mark.usefixtures("each_json_parser")
 
 
 @attrs.frozen(kw_only=True)
@@ -200,3 +203,76 @@ def test_surveyed_keys_come_out_as_the_parsing_hook_makes_them(tree: Any, many: 
     raw = json.dumps({"pad": pad, "tree": tree}).encode()
     by_hook = json.loads(raw, object_pairs_hook=_clean_object)
     assert json.dumps(decode_json(raw, max_depth=32)) == json.dumps(by_hook)
+
+
+RECORD_FIELDS = [field.name for field in attrs.fields(CodeRecord)]
+
+
+def full_record(n: int) -> dict[str, Any]:
+    """A 502 record with every documented key, each value already of its field's type."""
+    return {
+        name: n if "int" in str(field.type) else f"{name}-{n}"
+        for name, field in attrs.fields_dict(CodeRecord).items()
+    }
+
+
+def test_a_list_of_exact_records_keeps_the_parsed_objects_as_the_records():
+    """The fast path for big lists: each record's attributes are its parsed object."""
+    raw = json.dumps({"result_code": 1, "code_record_list": [full_record(n) for n in range(3)]})
+    body = decode_json(raw.encode())
+    answer = structure(body, CodeRecordsResponse)
+    assert answer == converter.structure(body, CodeRecordsResponse)
+    assert answer.records == [CodeRecord(**full_record(n)) for n in range(3)]  # type: ignore[arg-type]
+    assert vars(answer.records[1]) is body["code_record_list"][1]
+    assert hash(answer.records[1]) == hash(CodeRecord(**full_record(1)))  # type: ignore[arg-type]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        answer.records[0].code_num = 5  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"code_num": "7"},  # digits as text: converted per record
+        {"uploadcode_id": 10030000000000001923},  # a bare number where text is documented
+        {"code_num": True},
+        {"unknown_key": "kept out"},
+        {"code_num": None, "uploadcode_id": None},
+    ],
+)
+def test_a_record_that_is_not_exact_is_structured_as_before(change: dict[str, Any]):
+    records = [full_record(n) for n in range(3)]
+    records[2].update(change)
+    body = decode_json(json.dumps({"code_record_list": records}).encode())
+    answer = structure(body, CodeRecordsResponse)
+    assert answer == converter.structure(body, CodeRecordsResponse)
+    assert all(vars(record).keys() == set(RECORD_FIELDS) for record in answer.records)
+
+
+def test_a_missing_key_or_another_key_order_takes_the_per_record_path():
+    records = [full_record(n) for n in range(3)]
+    del records[0]["create_code"]
+    records[1] = dict(reversed(records[1].items()))
+    answer = structure({"code_record_list": records}, CodeRecordsResponse)
+    assert answer.records[0].create_code is None
+    assert answer.records[1] == CodeRecord(**full_record(1))  # type: ignore[arg-type]
+
+
+record_values = st.one_of(
+    st.none(), st.integers(), st.text(max_size=3), st.booleans(), st.just([]), st.just({})
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    records=st.lists(st.fixed_dictionaries(dict.fromkeys(RECORD_FIELDS, record_values)), max_size=4)
+)
+def test_lists_of_full_records_build_what_cattrs_builds(records: list[dict[str, Any]]):
+    body = {"code_record_list": records}
+    expected = outcome(lambda: converter.structure(body, CodeRecordsResponse))
+    assert outcome(lambda: structure(body, CodeRecordsResponse)) == expected
+
+
+def test_a_float_is_parsed_again_as_an_exact_decimal():
+    body = decode_json(b'{"a": 0.1, "b": [1, 2.50]}')
+    assert body == {"a": Decimal("0.1"), "b": [1, Decimal("2.50")]}
+    assert type(body["a"]) is Decimal

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,8 @@ from idcode_async.endpoints import LoginVerify
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN
 from .secrets import PASSWORD, assert_no_secret
+
+pytestmark = pytest.mark.usefixtures("each_json_parser")
 
 ENDPOINTS = sorted(
     (cls for cls in registry.values() if issubclass(cls, Endpoint)), key=lambda c: c.number

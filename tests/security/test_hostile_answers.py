@@ -23,6 +23,8 @@ from idcode_async.endpoints import Addresses, CodeUses, UploadCodeList
 
 from ..wire import BASE_URL, TEST_AUTH_CODE, TEST_TOKEN
 
+pytestmark = pytest.mark.usefixtures("each_json_parser")
+
 
 def client_answering(
     body: bytes, *, status: int = 200, content_type: str = "application/json"
