@@ -326,6 +326,7 @@ class _Keyed(Protocol):
 
 
 ItemT = TypeVar("ItemT", bound=_Keyed)
+EntryT = TypeVar("EntryT")
 
 
 @attrs.frozen
@@ -431,8 +432,6 @@ class RunCounts(RowCounts):
         return text + (f"; halted: {self.halted}" if self.halted else "")
 
 
-EntryT = TypeVar("EntryT")
-
 _TEXT: Final = cattrs.Converter(detailed_validation=False)
 """Item hashes hold text: ``1`` is true, and an empty text is ``None`` where that is allowed."""
 _TEXT.register_structure_hook(bool, lambda value, _: value == "1")
@@ -455,15 +454,15 @@ def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT
     return cast(EntryT, entry)
 
 
-class LeasedStore(Generic[ItemT]):
+class LeasedStore(Generic[ItemT, EntryT]):
     """The leased run of one item kind, as worker ``worker`` sees and writes it.
 
-    A kind's facade sets the class attributes: its SQLite twin, its key namespace, its
-    settled states, whether claims wait for the run to be ready, and reads its items
-    (:meth:`_items`).  ``redis`` is a blocking client (:func:`~._redis.connect_sync`): the
-    engine calls its store from worker threads.  ``lease`` (seconds) must exceed the request
-    timeout: a worker cut off from Redis then has its answer (or its timeout) before anyone
-    else may claim the item.
+    A kind's facade sets the class attributes: its SQLite twin (whose ``entry_type`` its
+    entries are), its key namespace, its settled states, whether claims wait for the run to be
+    ready, and reads its claimed items (:meth:`_items`).  ``redis`` is a blocking client
+    (:func:`~._redis.connect_sync`): the engine calls its store from worker threads.
+    ``lease`` (seconds) must exceed the request timeout: a worker cut off from Redis then has
+    its answer (or its timeout) before anyone else may claim the item.
     """
 
     twin: ClassVar[type[SqliteStore[Any]]]
@@ -476,6 +475,8 @@ class LeasedStore(Generic[ItemT]):
     outcome is then its bucket)."""
     gated: ClassVar[bool] = False
     intent_state: ClassVar[str] = "intent"
+    kept: ClassVar[tuple[str, ...]] = ()
+    """Entry fields whose empty text is a value, not ``None`` (a range's prefix may be ``""``)."""
 
     def __init__(
         self,
@@ -575,6 +576,14 @@ class LeasedStore(Generic[ItemT]):
         outcome, detail = done.outcome, done.detail
         self._step(key, state, outcome, done.message, bucket=outcome, detail=detail, fields=fields)
 
+    def entries(self) -> list[EntryT]:
+        """Every item of the run, in order."""
+        return self._entries(cast(list[str], self.redis.zrange(self.keys.order, 0, -1)))
+
+    def entry(self, key: str) -> EntryT | None:
+        found = self._entries([self.keys.ident(key)])
+        return found[0] if found else None
+
     # -- the lease steps ----------------------------------------------------------------------
 
     def claim(self, limit: int = DEFAULT_BATCH) -> Claim[ItemT]:
@@ -657,6 +666,14 @@ class LeasedStore(Generic[ItemT]):
     def _items(self, ids: Sequence[str]) -> list[ItemT]:
         """The kind's items for the ids claimed (in claim order)."""
         raise NotImplementedError
+
+    def _entries(self, ids: Sequence[str]) -> list[EntryT]:
+        return [self._entry(ident, f) for ident, f in zip(ids, self._hashes(ids), strict=True) if f]
+
+    def _entry(self, ident: str, fields: Mapping[str, str]) -> EntryT:
+        """An entry from its item hash (a journal row's key is its id, not a field)."""
+        kept = {name: fields.get(name) for name in self.kept}
+        return cast(EntryT, decode(self.twin.entry_type, {"key": ident, **fields}, **kept))
 
     def _load_items(
         self, items: Sequence[tuple[str, int, dict[str, str], str]]
