@@ -41,7 +41,7 @@ import cattrs
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from ..durable.sqlite import SqliteStore
+from ..durable.sqlite import SqliteStore, clean_text
 from ..durable.store import LeaseLostError, Settlement
 from ..registration.outcomes import ROW_COUNTS, Progress, RowCounts, describe_rows
 from ._redis import ResponseError, SyncRedis, microseconds
@@ -56,7 +56,6 @@ __all__ = [
     "LeasedStore",
     "Renewal",
     "RunCounts",
-    "clean_text",
     "decode",
 ]
 
@@ -708,11 +707,11 @@ class LeasedStore(Generic[ItemT, EntryT]):
         ``detail`` unless one is given."""
         written = dict(fields or {})
         if not intent:
-            written |= {"outcome": bucket or "", "message": clean_text(message)}
-        detail, bucket = message if detail is None else detail, bucket or state
+            written |= {"outcome": bucket or "", "message": clean_text(message) or ""}
+        detail, bucket = clean_text(message if detail is None else detail) or "", bucket or state
         allowed = " ".join(self.twin.allowed_from.get(bucket, ()))
         args = [self.keys.ident(key), state, bucket, allowed, "1" if intent else "0", event]
-        args += [clean_text(detail), json.dumps(written, ensure_ascii=False), self._unique_field]
+        args += [detail, json.dumps(written, ensure_ascii=False), self._unique_field]
         where = f"{self.twin.item_word} {key} of run {self.run_id}"
         try:
             return int(self._script("transition", args))
@@ -748,8 +747,3 @@ class LeasedStore(Generic[ItemT, EntryT]):
                 pipe.hgetall(self.keys.item_prefix + ident)
             found += cast(list[dict[str, str]], pipe.execute())
         return found
-
-
-def clean_text(text: str | None) -> str:
-    """A message as a store keeps it: secrets redacted, at most 2,000 characters."""
-    return "" if text is None else redact(text)[:2000]

@@ -35,6 +35,7 @@ __all__ = [
     "UploadRequest",
 ]
 
+
 @attrs.frozen
 class _NumberRange:
     """What 5013 and 5014 share: ``prefix_str`` and the numbers ``start_num``…``end_num``."""
