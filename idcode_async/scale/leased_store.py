@@ -72,8 +72,6 @@ EVENT_CAP: Final = 10_000
 """Events kept per run (the oldest are dropped)."""
 
 _LOAD_CHUNK: Final = 500
-_BUCKETS: Final = ("pending", "in_flight", "intent", "unknown", "registered", "existing")
-_BUCKETS_ALL: Final = (*_BUCKETS, "accepted", "failed", "submissions")
 
 _PRELUDE: Final = """
 local meta, order, todo, held, stuck, failed, groups, uniques, counts, events =
@@ -648,7 +646,7 @@ class LeasedStore(Generic[ItemT, EntryT]):
         pipe.llen(keys.invalid)
         halted, counts, *sizes = pipe.execute()
         found = {name: int(value) for name, value in counts.items()}
-        values = {name: found.get(name, 0) for name in _BUCKETS_ALL}
+        values = {name: found[name] for name in attrs.fields_dict(RunCounts) if name in found}
         values |= zip(("items", "held", "stuck", "todo", "invalid"), map(int, sizes), strict=True)
         return RunCounts(
             run_id=self.run_id,
