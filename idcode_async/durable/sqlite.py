@@ -57,6 +57,7 @@ __all__ = [
     "SqliteStore",
     "Synchronous",
     "acquire_run_lock",
+    "clean_text",
     "release_run_lock",
 ]
 
@@ -166,7 +167,7 @@ def _lock_folder(locked: Callable[[str], Exception]) -> Path:
     return folder
 
 
-def _clean(text: str | None) -> str | None:
+def clean_text(text: str | None) -> str | None:
     """A message as a store keeps it: secrets redacted, at most 2,000 characters."""
     return None if text is None else redact(text)[:2000]
 
@@ -459,7 +460,7 @@ class SqliteStore(Generic[EntryT]):
         now = self.now_ms()
         target = columns.get("outcome") or state
         if "message" in columns:
-            columns["message"] = _clean(columns["message"])
+            columns["message"] = clean_text(columns["message"])
         sets = [f"{name} = ?" for name in columns]
         values: list[Any] = list(columns.values())
         if intent:
@@ -503,5 +504,5 @@ class SqliteStore(Generic[EntryT]):
     ) -> None:
         db.execute(
             "INSERT INTO events (key, at_ms, event, detail) VALUES (?, ?, ?, ?)",
-            (key, now, event, _clean(detail)),
+            (key, now, event, clean_text(detail)),
         )

@@ -62,7 +62,7 @@ from ..durable.store import Settlement
 from ..endpoints import CompanySearch, OrganUnitInfo, UnitRegistResponse
 from ..pacing import LocalPacer, Pacer
 from .inputs import SourceRow
-from .journal import Journal, JournalEntry, RowState, SqliteJournal, journal_data
+from .journal import Journal, JournalEntry, SqliteJournal, journal_data
 from .outcomes import BatchSummary, Progress, ProgressTracker, RowOutcome
 from .records import UnitRegistration, normalise_name
 from .validation import Preflight, ValidRow, check_rows
@@ -230,7 +230,7 @@ class RegistrationSession:
         for item in self.preflight.valid:
             entry = entries.get(item.key)
             if entry is not None and entry.settled:
-                self.emit(_from_journal(item, entry))
+                self.emit(RowOutcome.from_entry(entry, row=item.row, resumed=True))
                 continue
             same_name = by_name.get(item.record.name_key, [])
             ours = any(e.maybe_sent or e.outcome == "registered" for e in same_name)
@@ -360,7 +360,7 @@ class RegistrationSession:
             await write(self.store.settle, item.key, done)
             entry = await anyio.to_thread.run_sync(self._entry, item.key)
         self.unanswered_streak = 0
-        return _from_journal(item, entry, resumed=False)
+        return RowOutcome.from_entry(entry, row=item.row)
 
     def _entry(self, key: str) -> JournalEntry:
         found = self.store.entry(key)
@@ -413,18 +413,6 @@ class RegistrationSession:
             interrupted=interrupted and pending > 0,
             dry_run=dry_run,
         )
-
-
-def _from_journal(item: ValidRow, entry: JournalEntry, *, resumed: bool = True) -> RowOutcome:
-    """The row's outcome as the journal records it (at the row's place in this input)."""
-    if entry.outcome is None or entry.state is not RowState.DONE:  # pragma: no cover
-        raise RuntimeError(f"row {item.row} has no outcome in the journal")
-    fields = attrs.asdict(entry, recurse=False, filter=lambda a, _: a.name in _OUTCOME_FIELDS)
-    fields.update(row=item.row, status=entry.outcome, resumed=resumed)
-    return RowOutcome(**fields)
-
-
-_OUTCOME_FIELDS: Final = frozenset(attrs.fields_dict(RowOutcome))
 
 
 async def find_unit(client: IdcodeClient, name: str) -> OrganUnitInfo | None:

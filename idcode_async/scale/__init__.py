@@ -19,6 +19,9 @@ workflows unchanged inside each worker:
 Redis is the ``redis`` extra (``pip install "idcode-async[redis]"``).  Importing this package
 imports neither redis nor arq; the names below are loaded on first use, and a missing extra
 raises :class:`MissingExtraError` saying what to install.  See ``docs/scale-out.md``.
+The modules that talk to Redis call :func:`require` at import time, so a missing extra fails at
+once, with the command that fixes it, rather than with a bare ``ModuleNotFoundError`` deep in a
+job.
 """
 
 from __future__ import annotations
@@ -26,7 +29,21 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._lazy import MissingExtraError
+
+class MissingExtraError(ImportError):
+    """redis or arq is not installed; the message says how to install them."""
+
+
+def require(module: str) -> None:
+    """Import ``module`` (``redis``, ``arq``) or explain the extra."""
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(
+            f"the scale-out helpers need {module!r}, which is not installed: "
+            'install idcode-async[redis] (pip install "idcode-async[redis]")'
+        ) from exc
+
 
 if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .arq_jobs import Enqueued as Enqueued

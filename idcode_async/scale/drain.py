@@ -153,7 +153,7 @@ class ClaimLoop:
     halt is recorded in the run, and every worker stops at its next claim or renewal.
     """
 
-    def __init__(self, store: LeasedStore[Any], config: RunConfig, stop: anyio.Event | None):
+    def __init__(self, store: LeasedStore[Any, Any], config: RunConfig, stop: anyio.Event | None):
         self.store = store
         self.config = config
         self.label = f"run {store.run_id} ({store.worker})"

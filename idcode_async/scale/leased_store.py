@@ -41,7 +41,7 @@ import cattrs
 
 from .._denylist import check_no_secret_names
 from .._logging import redact
-from ..durable.sqlite import SqliteStore
+from ..durable.sqlite import SqliteStore, clean_text
 from ..durable.store import LeaseLostError, Settlement
 from ..registration.outcomes import ROW_COUNTS, Progress, RowCounts, describe_rows
 from ._redis import ResponseError, SyncRedis, microseconds
@@ -56,7 +56,6 @@ __all__ = [
     "LeasedStore",
     "Renewal",
     "RunCounts",
-    "clean_text",
     "decode",
 ]
 
@@ -73,8 +72,6 @@ EVENT_CAP: Final = 10_000
 """Events kept per run (the oldest are dropped)."""
 
 _LOAD_CHUNK: Final = 500
-_BUCKETS: Final = ("pending", "in_flight", "intent", "unknown", "registered", "existing")
-_BUCKETS_ALL: Final = (*_BUCKETS, "accepted", "failed", "submissions")
 
 _PRELUDE: Final = """
 local meta, order, todo, held, stuck, failed, groups, uniques, counts, events =
@@ -326,6 +323,7 @@ class _Keyed(Protocol):
 
 
 ItemT = TypeVar("ItemT", bound=_Keyed)
+EntryT = TypeVar("EntryT")
 
 
 @attrs.frozen
@@ -431,8 +429,6 @@ class RunCounts(RowCounts):
         return text + (f"; halted: {self.halted}" if self.halted else "")
 
 
-EntryT = TypeVar("EntryT")
-
 _TEXT: Final = cattrs.Converter(detailed_validation=False)
 """Item hashes hold text: ``1`` is true, and an empty text is ``None`` where that is allowed."""
 _TEXT.register_structure_hook(bool, lambda value, _: value == "1")
@@ -455,15 +451,15 @@ def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT
     return cast(EntryT, entry)
 
 
-class LeasedStore(Generic[ItemT]):
+class LeasedStore(Generic[ItemT, EntryT]):
     """The leased run of one item kind, as worker ``worker`` sees and writes it.
 
-    A kind's facade sets the class attributes: its SQLite twin, its key namespace, its
-    settled states, whether claims wait for the run to be ready, and reads its items
-    (:meth:`_items`).  ``redis`` is a blocking client (:func:`~._redis.connect_sync`): the
-    engine calls its store from worker threads.  ``lease`` (seconds) must exceed the request
-    timeout: a worker cut off from Redis then has its answer (or its timeout) before anyone
-    else may claim the item.
+    A kind's facade sets the class attributes: its SQLite twin (whose ``entry_type`` its
+    entries are), its key namespace, its settled states, whether claims wait for the run to be
+    ready, and reads its claimed items (:meth:`_items`).  ``redis`` is a blocking client
+    (:func:`~._redis.connect_sync`): the engine calls its store from worker threads.
+    ``lease`` (seconds) must exceed the request timeout: a worker cut off from Redis then has
+    its answer (or its timeout) before anyone else may claim the item.
     """
 
     twin: ClassVar[type[SqliteStore[Any]]]
@@ -476,6 +472,8 @@ class LeasedStore(Generic[ItemT]):
     outcome is then its bucket)."""
     gated: ClassVar[bool] = False
     intent_state: ClassVar[str] = "intent"
+    kept: ClassVar[tuple[str, ...]] = ()
+    """Entry fields whose empty text is a value, not ``None`` (a range's prefix may be ``""``)."""
 
     def __init__(
         self,
@@ -575,6 +573,14 @@ class LeasedStore(Generic[ItemT]):
         outcome, detail = done.outcome, done.detail
         self._step(key, state, outcome, done.message, bucket=outcome, detail=detail, fields=fields)
 
+    def entries(self) -> list[EntryT]:
+        """Every item of the run, in order."""
+        return self._entries(cast(list[str], self.redis.zrange(self.keys.order, 0, -1)))
+
+    def entry(self, key: str) -> EntryT | None:
+        found = self._entries([self.keys.ident(key)])
+        return found[0] if found else None
+
     # -- the lease steps ----------------------------------------------------------------------
 
     def claim(self, limit: int = DEFAULT_BATCH) -> Claim[ItemT]:
@@ -640,7 +646,7 @@ class LeasedStore(Generic[ItemT]):
         pipe.llen(keys.invalid)
         halted, counts, *sizes = pipe.execute()
         found = {name: int(value) for name, value in counts.items()}
-        values = {name: found.get(name, 0) for name in _BUCKETS_ALL}
+        values = {name: found[name] for name in attrs.fields_dict(RunCounts) if name in found}
         values |= zip(("items", "held", "stuck", "todo", "invalid"), map(int, sizes), strict=True)
         return RunCounts(
             run_id=self.run_id,
@@ -657,6 +663,14 @@ class LeasedStore(Generic[ItemT]):
     def _items(self, ids: Sequence[str]) -> list[ItemT]:
         """The kind's items for the ids claimed (in claim order)."""
         raise NotImplementedError
+
+    def _entries(self, ids: Sequence[str]) -> list[EntryT]:
+        return [self._entry(ident, f) for ident, f in zip(ids, self._hashes(ids), strict=True) if f]
+
+    def _entry(self, ident: str, fields: Mapping[str, str]) -> EntryT:
+        """An entry from its item hash (a journal row's key is its id, not a field)."""
+        kept = {name: fields.get(name) for name in self.kept}
+        return cast(EntryT, decode(self.twin.entry_type, {"key": ident, **fields}, **kept))
 
     def _load_items(
         self, items: Sequence[tuple[str, int, dict[str, str], str]]
@@ -691,11 +705,11 @@ class LeasedStore(Generic[ItemT]):
         ``detail`` unless one is given."""
         written = dict(fields or {})
         if not intent:
-            written |= {"outcome": bucket or "", "message": clean_text(message)}
-        detail, bucket = message if detail is None else detail, bucket or state
+            written |= {"outcome": bucket or "", "message": clean_text(message) or ""}
+        detail, bucket = clean_text(message if detail is None else detail) or "", bucket or state
         allowed = " ".join(self.twin.allowed_from.get(bucket, ()))
         args = [self.keys.ident(key), state, bucket, allowed, "1" if intent else "0", event]
-        args += [clean_text(detail), json.dumps(written, ensure_ascii=False), self._unique_field]
+        args += [detail, json.dumps(written, ensure_ascii=False), self._unique_field]
         where = f"{self.twin.item_word} {key} of run {self.run_id}"
         try:
             return int(self._script("transition", args))
@@ -731,8 +745,3 @@ class LeasedStore(Generic[ItemT]):
                 pipe.hgetall(self.keys.item_prefix + ident)
             found += cast(list[dict[str, str]], pipe.execute())
         return found
-
-
-def clean_text(text: str | None) -> str:
-    """A message as a store keeps it: secrets redacted, at most 2,000 characters."""
-    return "" if text is None else redact(text)[:2000]

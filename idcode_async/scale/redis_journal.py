@@ -30,7 +30,7 @@ from ..durable.store import LeaseLostError
 from ..registration.inputs import registration_from_mapping
 from ..registration.journal import JournalEntry, JournalError, SqliteJournal, journal_data
 from ..registration.records import UnitRegistration
-from .leased_store import LeasedStore, decode
+from .leased_store import LeasedStore
 
 __all__ = ["ClaimedRow", "LeaseLostError", "RedisJournal"]
 
@@ -47,7 +47,7 @@ class ClaimedRow:
         return self.entry.key
 
 
-class RedisJournal(LeasedStore[ClaimedRow]):
+class RedisJournal(LeasedStore[ClaimedRow, JournalEntry]):
     """The batch journal of one run in Redis, as worker ``worker`` sees and writes it: its
     writes are refused with :class:`LeaseLostError` unless this worker holds the row.  A row's
     bucket is its outcome once ``done``."""
@@ -65,13 +65,9 @@ class RedisJournal(LeasedStore[ClaimedRow]):
         runner needs of it: the claimed rows and the rows that share a unit name with them (a
         row whose name an earlier request of the run may have registered is looked up with 307
         before it is sent).  Reading all of a large run for every claim would be waste."""
-        if self.claimed is not None:
-            return self._entries(self._siblings(self.claimed))
-        return self._entries(cast(list[str], self.redis.zrange(self.keys.order, 0, -1)))
-
-    def entry(self, key: str) -> JournalEntry | None:
-        found = self._entries([key])
-        return found[0] if found else None
+        if self.claimed is None:
+            return super().entries()
+        return self._entries(self._siblings(self.claimed))
 
     def view(self, keys: Iterable[str]) -> RedisJournal:
         """This journal as the runner sees it for one claim (see :meth:`entries`); every write
@@ -100,17 +96,13 @@ class RedisJournal(LeasedStore[ClaimedRow]):
             items.append((record.key, row, fields, ""))
         return self._load_items(items)[0]
 
-    def _entries(self, keys: Sequence[str]) -> list[JournalEntry]:
-        pairs = zip(keys, self._hashes(keys), strict=True)
-        return [decode(JournalEntry, fields, key=key) for key, fields in pairs if fields]
-
     def _items(self, ids: Sequence[str]) -> list[ClaimedRow]:
         rows = []
         for key, fields in zip(ids, self._hashes(ids), strict=True):
             record = registration_from_mapping(json.loads(fields["record"]))
             if record.key != key:
                 raise JournalError(f"row {key[:12]}… of run {self.run_id} does not match its key")
-            rows.append(ClaimedRow(decode(JournalEntry, fields, key=key), record))
+            rows.append(ClaimedRow(self._entry(key, fields), record))
         return rows
 
     def _siblings(self, keys: Sequence[str]) -> list[str]:

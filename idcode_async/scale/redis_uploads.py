@@ -21,12 +21,12 @@ import attrs
 
 from ..durable.store import LeaseLostError
 from ..uploads.manifest import EntryState, ManifestEntry, RequestRecord, UploadManifest
-from .leased_store import LeasedStore, decode
+from .leased_store import LeasedStore
 
 __all__ = ["LeaseLostError", "RedisUploadManifest"]
 
 
-class RedisUploadManifest(LeasedStore[ManifestEntry]):
+class RedisUploadManifest(LeasedStore[ManifestEntry, ManifestEntry]):
     """The manifest of one shared upload run, as worker ``worker`` sees and writes it: the
     upload executor's own settling and reconciliation run on it, fenced by the worker's claims.
     """
@@ -36,6 +36,7 @@ class RedisUploadManifest(LeasedStore[ManifestEntry]):
     hashed: ClassVar = True
     settled_states: ClassVar = ("accepted", "failed")
     gated: ClassVar = True
+    kept: ClassVar = ("prefix_str",)
 
     def load(self, record: RequestRecord, blob: str = "") -> EntryState:
         """Enter one request (and its 5011 chunk as text); returns its state in the run."""
@@ -50,25 +51,11 @@ class RedisUploadManifest(LeasedStore[ManifestEntry]):
         value = self.redis.get(self.keys.blob(key))
         return None if value is None else str(value)
 
-    # -- reads ------------------------------------------------------------------------------------
-
-    def entries(self) -> list[ManifestEntry]:
-        """Every request, in plan order (the executor counts accepted IDs of all workers)."""
-        return self._items(cast(list[str], self.redis.zrange(self.keys.order, 0, -1)))
-
-    def entry(self, key: str) -> ManifestEntry | None:
-        found = self._items([self.keys.ident(key)])
-        return found[0] if found else None
-
     def stuck(self) -> list[tuple[ManifestEntry, str]]:
         """Requests set aside, with the reason."""
-        hashes = self._hashes(cast(list[str], self.redis.zrange(self.keys.stuck, 0, -1)))
-        return [(_entry(f), f.get("stuck_reason", "")) for f in hashes if f]
+        ids = cast(list[str], self.redis.zrange(self.keys.stuck, 0, -1))
+        pairs = zip(ids, self._hashes(ids), strict=True)
+        return [(self._entry(i, f), f.get("stuck_reason", "")) for i, f in pairs if f]
 
     def _items(self, ids: Sequence[str]) -> list[ManifestEntry]:
-        return [_entry(fields) for fields in self._hashes(ids) if fields]
-
-
-def _entry(fields: dict[str, str]) -> ManifestEntry:
-    """A range's prefix may be empty (``""`` is a prefix); other requests have none."""
-    return decode(ManifestEntry, fields, prefix_str=fields.get("prefix_str"))
+        return self._entries(ids)

@@ -34,7 +34,7 @@ from ..durable.store import StoreError
 from ..endpoints.codes import GenerateType, Version
 from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, Interval
 from ..registration.inputs import SourceRow
-from ..registration.journal import JournalError, RowState
+from ..registration.journal import JournalError
 from ..registration.outcomes import RowOutcome
 from ..registration.records import UnitRegistration
 from ..registration.validation import InvalidRow, check_rows
@@ -322,31 +322,5 @@ def run_results(redis: SyncRedis | str, run_id: str) -> list[RowOutcome]:
         lines = cast(list[str], client.lrange(journal.keys.invalid, 0, -1))
         entries = journal.entries()
     outcomes = [RowOutcome(**json.loads(line)) for line in lines]
-    for entry in entries:
-        common: dict[str, Any] = {
-            "row": entry.row,
-            "organunit_name": entry.organunit_name,
-            "login_name": entry.login_name,
-            "attempts": entry.attempts,
-            "key": entry.key,
-        }
-        if entry.state is RowState.DONE and entry.outcome is not None:
-            outcomes.append(
-                RowOutcome(
-                    status=entry.outcome,
-                    organunit_idcode=entry.organunit_idcode,
-                    code=entry.code,
-                    message=entry.message,
-                    reconciled=entry.reconciled,
-                    **common,
-                )
-            )
-            continue
-        then = (
-            "it may have reached the centre: the next run settles it with 307 first"
-            if entry.maybe_sent
-            else "nothing was registered: the next run sends it"
-        )
-        message = f"not settled ({entry.state}); {then}"
-        outcomes.append(RowOutcome(status="failed", message=message, **common))
+    outcomes += map(RowOutcome.from_entry, entries)
     return sorted(outcomes, key=lambda outcome: outcome.row)

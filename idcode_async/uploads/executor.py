@@ -99,6 +99,7 @@ from .plan import (
     DuplicateReport,
     FixedLengthRange,
     RejectedReport,
+    RequestTally,
     UploadPlan,
     UploadRequest,
 )
@@ -161,7 +162,7 @@ class UploadProgress:
 
 
 @attrs.frozen(kw_only=True)
-class UploadResult:
+class UploadResult(RequestTally):
     """The outcome of :func:`upload_codes` (also carried by its errors, as far as it got)."""
 
     requests: tuple[ManifestEntry, ...]
@@ -198,14 +199,6 @@ class UploadResult:
     def complete(self) -> bool:
         """Every request of the plan is accepted."""
         return all(r.state is EntryState.ACCEPTED for r in self.requests)
-
-    def by_endpoint(self) -> dict[int, tuple[int, int]]:
-        """``{endpoint: (requests, codes)}`` over the plan."""
-        summary: dict[int, tuple[int, int]] = {}
-        for r in self.requests:
-            requests, codes = summary.get(r.endpoint, (0, 0))
-            summary[r.endpoint] = (requests + 1, codes + r.count)
-        return summary
 
     def describe(self, *, stopped: bool = False) -> str:
         """One line for people; a ``stopped`` run does not count what it sent (not all of it

@@ -12,8 +12,8 @@ The plan owns the temporary files its 5011 items point to: use it as a context m
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator, Mapping
-from typing import ClassVar, Literal, TypeAlias
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Literal, TypeAlias
 
 import attrs
 
@@ -30,11 +30,10 @@ __all__ = [
     "PrefixRange",
     "RejectedCode",
     "RejectedReport",
+    "RequestTally",
     "UploadPlan",
     "UploadRequest",
 ]
-
-Endpoint = Literal[5011, 5012, 5013, 5014]
 
 
 @attrs.frozen
@@ -169,8 +168,23 @@ class RejectedReport:
     )
 
 
+class RequestTally:
+    """What a plan and an upload's result both say of their requests (plan requests, or
+    manifest entries: each has an ``endpoint`` and a ``count``)."""
+
+    requests: Sequence[Any]
+
+    def by_endpoint(self) -> dict[int, tuple[int, int]]:
+        """``{endpoint: (requests, codes)}`` for the endpoints the requests use."""
+        summary: dict[int, tuple[int, int]] = {}
+        for request in self.requests:
+            requests, codes = summary.get(request.endpoint, (0, 0))
+            summary[request.endpoint] = (requests + 1, codes + request.count)
+        return summary
+
+
 @attrs.define(eq=False)
-class UploadPlan:
+class UploadPlan(RequestTally):
     """The requests that upload every accepted code exactly once, in sending order.
 
     ``count`` is the number of distinct accepted codes (the sum of ``request.count``);
@@ -194,14 +208,6 @@ class UploadPlan:
     @property
     def closed(self) -> bool:
         return self._closed
-
-    def by_endpoint(self) -> dict[Endpoint, tuple[int, int]]:
-        """``{endpoint: (requests, codes)}`` for the endpoints the plan uses."""
-        summary: dict[Endpoint, tuple[int, int]] = {}
-        for request in self.requests:
-            requests, codes = summary.get(request.endpoint, (0, 0))
-            summary[request.endpoint] = (requests + 1, codes + request.count)
-        return summary
 
     def codes(self) -> Iterator[str]:
         """Every code the plan uploads, request by request (5011 files are read back)."""
