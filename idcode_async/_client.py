@@ -19,6 +19,7 @@ import anyio
 import attrs
 import httpx
 from httpx import USE_CLIENT_DEFAULT
+from httpx._client import BoundAsyncStream
 
 from ._auth import IdcodeAuth
 from ._body import (
@@ -258,6 +259,8 @@ class IdcodeClient(httpx.AsyncClient):
         try:
             if limit is None:
                 return await self._with_retries(spec, wire, policy, bounds)
+            if policy.max_retries == 0:  # one attempt: one scope, whichever bound is sooner
+                return await self._with_retries(spec, wire, policy, bounds.within(limit))
             with anyio.move_on_after(limit):
                 return await self._with_retries(spec, wire, policy, bounds)
         finally:
@@ -315,7 +318,7 @@ class IdcodeClient(httpx.AsyncClient):
             with anyio.move_on_after(bounds.attempt) as scope:
                 response, content = await self._exchange(request, spec.number, bounds.pool)
             if scope.cancelled_caught:
-                raise TimeoutError("the attempt's timeout passed", endpoint=spec.number)
+                raise TimeoutError(bounds.expired, endpoint=spec.number)
         result_code: int | str = "-"
         try:
             decoded = decode_answer(
@@ -435,11 +438,11 @@ class IdcodeClient(httpx.AsyncClient):
         """
         history: list[httpx.Response] = []
         while True:
-            with hostile_location(request):
-                if presigned:
-                    response = await self._send_presigned(request)
-                    presigned = False
-                else:
+            if presigned:
+                response = await self._send_presigned(request)
+                presigned = False
+            else:
+                with hostile_location(request):
                     response = await super().send(
                         request, stream=True, auth=auth, follow_redirects=False
                     )
@@ -465,10 +468,43 @@ class IdcodeClient(httpx.AsyncClient):
             for hook in hooks["response"]:
                 await hook(response)
             if response.has_redirect_location:
-                response.next_request = self._build_redirect_request(request, response)
+                with hostile_location(request):
+                    response.next_request = self._build_redirect_request(request, response)
         except BaseException:
             await response.aclose()
             raise
+        return response
+
+    async def _send_single_request(self, request: httpx.Request) -> httpx.Response:
+        """httpx's ``_send_single_request`` (0.28), step for step, with its ``request_context``
+        (a generator-based context manager on every request) written as a plain handler.
+
+        The transport chosen for the URL (mounts, proxies), the response bound to its request
+        and to ``elapsed``, the cookie jar, the default encoding and httpx's request log are
+        all kept; so is the request attached to a transport error.
+        """
+        transport = self._transport_for_url(request.url)
+        start = time.perf_counter()
+        if not isinstance(request.stream, httpx.AsyncByteStream):
+            raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
+        try:
+            response = await transport.handle_async_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.request = request
+        response.stream = BoundAsyncStream(response.stream, response=response, start=start)
+        self.cookies.extract_cookies(response)
+        response.default_encoding = self._default_encoding
+        _HTTPX_LOG.info(
+            'HTTP Request: %s %s "%s %d %s"',
+            request.method,
+            request.url,
+            response.http_version,
+            response.status_code,
+            response.reason_phrase,
+        )
         return response
 
     @property
@@ -548,6 +584,16 @@ class _Bounds:
     pool: float | None
     extension: dict[str, float | None]
     """httpx's ``timeout`` request extension (copied into each request)."""
+    expired: str = "the attempt's timeout passed"
+    """The text of the :class:`TimeoutError` when the attempt's scope runs out."""
+
+    def within(self, deadline: float) -> _Bounds:
+        """The bounds of a call's only attempt under the call's ``deadline``: one scope for
+        both, and its error names the one that ran out (the deadline when they tie)."""
+        if self.attempt is not None and self.attempt < deadline:
+            return self
+        expired = f"the call's deadline of {deadline} s passed"
+        return attrs.evolve(self, attempt=deadline, expired=expired)
 
     @classmethod
     def of(cls, timeout: httpx.Timeout | None) -> _Bounds:
@@ -560,6 +606,8 @@ class _Bounds:
             httpx.Timeout(timeout).as_dict(),
         )
 
+
+_HTTPX_LOG: Final = logging.getLogger("httpx")
 
 _UNENCODABLE = "contains text that cannot be encoded as UTF-8 (e.g. a lone surrogate)"
 _ACCEPT_ENCODING = ACCEPT_ENCODING.encode("ascii")
