@@ -663,7 +663,11 @@ async def _closed(response: httpx.Response) -> None:
     waiting, so it needs no shield from the cancelled scope.
     """
     if BODY_EXTENSION in response.extensions:
-        await response.aclose()
+        # ``Response.aclose`` for an in-memory body, without the context manager that would
+        # attach the request to a transport error: closing bytes in memory raises none
+        if not response.is_closed:
+            response.is_closed = True
+            await response.stream.aclose()  # httpx's wrapper: sets ``elapsed``
     else:
         with anyio.CancelScope(shield=True):
             await response.aclose()
