@@ -665,9 +665,12 @@ async def _closed(response: httpx.Response) -> None:
     if BODY_EXTENSION in response.extensions:
         # ``Response.aclose`` for an in-memory body, without the context manager that would
         # attach the request to a transport error: closing bytes in memory raises none
-        if not response.is_closed:
+        stream = response.stream
+        if not response.is_closed and isinstance(stream, httpx.AsyncByteStream):
             response.is_closed = True
-            await response.stream.aclose()  # httpx's wrapper: sets ``elapsed``
+            await stream.aclose()  # httpx's wrapper: sets ``elapsed``
+        else:
+            await response.aclose()  # closed already, or a sync stream: httpx's own check
     else:
         with anyio.CancelScope(shield=True):
             await response.aclose()
