@@ -139,20 +139,21 @@ def test_a_per_call_timeout_bounds_the_attempt(backend: str):
         anyio.run(main, backend=backend)
 
 
-TRANSPORTS = ["httpx", "aiohttp"]
+TRANSPORTS = [("asyncio", "httpx"), ("asyncio", "aiohttp"), ("trio", "httpx")]
+"""Backend and transport pairs (aiohttp runs under asyncio only)."""
 
 
 def _transport(name: str) -> dict[str, object]:
     return {"transport": aiohttp_transport()} if name == "aiohttp" else {}
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize(("backend", "transport"), TRANSPORTS)
 @pytest.mark.parametrize(
     ("timeout", "deadline", "expired"),
     [(30.0, 0.8, "deadline of 0.8 s"), (0.8, 30.0, "attempt's timeout")],
 )
 def test_a_single_attempt_ends_at_the_sooner_bound_and_names_it(
-    transport: str, timeout: float, deadline: float, expired: str
+    backend: str, transport: str, timeout: float, deadline: float, expired: str
 ):
     """Without retries the deadline and the attempt share one scope: the error still says
     which of the two ran out."""
@@ -165,12 +166,14 @@ def test_a_single_attempt_ends_at_the_sooner_bound_and_names_it(
                 with anyio.fail_after(0.8 + MARGIN), pytest.raises(TimeoutError, match=expired):
                     await client.call(Addresses(), timeout=timeout, deadline=deadline)
 
-        anyio.run(main)
+        anyio.run(main, backend=backend)
     assert len(peer.requests) == 1
 
 
-@pytest.mark.parametrize("transport", TRANSPORTS)
-def test_a_timeout_without_a_read_bound_leaves_the_deadline_to_end_the_call(transport: str):
+@pytest.mark.parametrize(("backend", "transport"), TRANSPORTS)
+def test_a_timeout_without_a_read_bound_leaves_the_deadline_to_end_the_call(
+    backend: str, transport: str
+):
     """An unbounded phase leaves the attempt unbounded (no scope of its own): only the call's
     deadline ends a dribbling answer."""
     with serve(dribble(0.4)) as peer:
@@ -184,5 +187,5 @@ def test_a_timeout_without_a_read_bound_leaves_the_deadline_to_end_the_call(tran
                         Addresses(), timeout=httpx.Timeout(5.0, read=None), deadline=0.8
                     )
 
-        anyio.run(main)
+        anyio.run(main, backend=backend)
     assert len(peer.requests) == 1
