@@ -85,11 +85,12 @@ class _Inflater:
 async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) -> bytes:
     """The decoded body of a streamed ``response``, or :class:`ResponseTooLargeError`."""
     status = response.status_code
-    in_memory = _already_read(response)
+    read_whole = response.extensions.get(BODY_EXTENSION)
+    in_memory = None if isinstance(read_whole, bytes) else _already_read(response)
     if in_memory is not None:
         _check(in_memory, limit, status, endpoint)
         return in_memory
-    encoding = response.headers.get("content-encoding", "").strip().lower()
+    encoding = _content_encoding(response.headers.raw)
     if encoding not in _IDENTITY and encoding not in _WBITS:
         raise ResponseDecodeError(
             f"HTTP {status}: unsupported content encoding {encoding[:40]!r}",
@@ -100,7 +101,6 @@ async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) ->
     if encoding in _IDENTITY and declared.isdigit() and int(declared) > limit:
         raise ResponseTooLargeError(limit, status_code=status, endpoint=endpoint)
     inflater = None if encoding in _IDENTITY else _Inflater(encoding)
-    read_whole = response.extensions.get(BODY_EXTENSION)
     if isinstance(read_whole, bytes) and inflater is None:
         _check(read_whole, limit, status, endpoint)
         return read_whole
@@ -129,6 +129,14 @@ async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) ->
             f"HTTP {status}: the {encoding} body is corrupt", status_code=status, endpoint=endpoint
         )
     return bytes(body)
+
+
+def _content_encoding(raw: list[tuple[bytes, bytes]]) -> str:
+    """``headers.get("content-encoding", "")`` stripped and lower-cased, read from the raw
+    pairs: httpx's ``Headers.get`` decodes every header to find its encoding on each lookup.
+    Several headers are joined with ``", "`` as httpx joins them (and so refused below)."""
+    values = [value for name, value in raw if name.lower() == b"content-encoding"]
+    return b", ".join(values).decode("latin-1").strip().lower()
 
 
 async def _one_chunk(body: bytes) -> AsyncIterator[bytes]:

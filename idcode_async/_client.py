@@ -12,13 +12,14 @@ import html
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, nullcontext, suppress
+from contextlib import suppress
 from typing import Any, Final, ParamSpec, TypeVar, overload
 
 import anyio
 import attrs
 import httpx
 from httpx import USE_CLIENT_DEFAULT
+from httpx._client import BoundAsyncStream
 
 from ._auth import IdcodeAuth
 from ._body import (
@@ -189,6 +190,9 @@ class IdcodeClient(httpx.AsyncClient):
         self.retry = retry if retry is not None else RetryPolicy()
         self.max_response_bytes = _checked_cap(max_response_bytes)
         self._endpoint_urls: dict[str, httpx.URL] = {}
+        self._known_bounds: dict[int, _Bounds] = {}
+        self._headers_seen: list[tuple[bytes, bytes]] | None = None
+        self._headers_sent: list[tuple[bytes, bytes]] = []
         self._endpoint_urls_base = self.base_url
         self._scoped_base: httpx.URL | None = None
         self._in_process = isinstance(kwargs.get("transport"), _IN_PROCESS_TRANSPORTS)
@@ -248,34 +252,44 @@ class IdcodeClient(httpx.AsyncClient):
         if self.is_closed:
             raise UsageError("the client is closed; open a new IdcodeClient")
         count = checked_retries(retries)
-        chosen = self._chosen_timeout(spec, timeout)
+        bounds = self._bounds(spec, timeout)
         limit = checked_deadline(deadline)
         policy = self.retry if count is None else attrs.evolve(self.retry, max_retries=count)
         wire = spec.wire()
         try:
             if limit is None:
-                return await self._with_retries(spec, wire, policy, chosen)
+                return await self._with_retries(spec, wire, policy, bounds)
+            if policy.max_retries == 0:  # one attempt: one scope, whichever bound is sooner
+                return await self._with_retries(spec, wire, policy, bounds.within(limit))
             with anyio.move_on_after(limit):
-                return await self._with_retries(spec, wire, policy, chosen)
+                return await self._with_retries(spec, wire, policy, bounds)
         finally:
             wire.close()
         # reached only when the deadline's scope cut the call short
         raise TimeoutError(f"the call's deadline of {limit} s passed", endpoint=spec.number)
 
-    def _chosen_timeout(self, spec: Endpoint[Any], timeout: TimeoutArg) -> httpx.Timeout | None:
-        if isinstance(timeout, _UseDefault):
-            return self.upload_timeout if spec.upload else self.timeout
-        checked = checked_timeout(timeout)
-        return None if checked is None else httpx.Timeout(checked)
+    def _bounds(self, spec: Endpoint[Any], timeout: TimeoutArg) -> _Bounds:
+        """The chosen timeout with what each attempt derives from it, worked out once per
+        client timeout (an ``httpx.Timeout`` is mutable: its values are compared too)."""
+        if not isinstance(timeout, _UseDefault):
+            checked = checked_timeout(timeout)
+            return _Bounds.of(None if checked is None else httpx.Timeout(checked))
+        chosen = self.upload_timeout if spec.upload else self.timeout
+        known = self._known_bounds.get(id(chosen))
+        if known is None or known.timeout is not chosen or known.values != _values(chosen):
+            if len(self._known_bounds) > 8:  # timeouts reassigned again and again
+                self._known_bounds.clear()
+            known = self._known_bounds[id(chosen)] = _Bounds.of(chosen)
+        return known
 
     async def _with_retries(
-        self, spec: Endpoint[Any], wire: Any, policy: RetryPolicy, timeout: httpx.Timeout | None
+        self, spec: Endpoint[Any], wire: Any, policy: RetryPolicy, bounds: _Bounds
     ) -> Response:
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._attempt(spec, wire, timeout, attempt)
+                return await self._attempt(spec, wire, bounds, attempt)
             except (httpx.HTTPError, IdcodeError) as exc:
                 failure: Exception = exc
             # decided outside the handler, so that no __context__ links to a dropped cause
@@ -294,21 +308,17 @@ class IdcodeClient(httpx.AsyncClient):
             await anyio.sleep(delay)
 
     async def _attempt(
-        self, spec: Endpoint[Any], wire: Any, timeout: httpx.Timeout | None, attempt: int
+        self, spec: Endpoint[Any], wire: Any, bounds: _Bounds, attempt: int
     ) -> Response:
         started = time.perf_counter()
-        request = self._dispatched_request(spec, wire, timeout)
-        with anyio.move_on_after(attempt_limit(timeout)) as scope:
-            async with self._slot(timeout):
-                response = await self._follow(request, self.follow_redirects, presigned=True)
-                try:
-                    content = await read_capped(
-                        response, self.max_response_bytes, endpoint=spec.number
-                    )
-                finally:
-                    await _closed(response)
-        if scope.cancelled_caught:
-            raise TimeoutError("the attempt's timeout passed", endpoint=spec.number)
+        request = self._dispatched_request(spec, wire, bounds)
+        if bounds.attempt is None:  # an unbounded phase: the attempt is unbounded, no scope
+            response, content = await self._exchange(request, spec.number, bounds.pool)
+        else:
+            with anyio.move_on_after(bounds.attempt) as scope:
+                response, content = await self._exchange(request, spec.number, bounds.pool)
+            if scope.cancelled_caught:
+                raise TimeoutError(bounds.expired, endpoint=spec.number)
         result_code: int | str = "-"
         try:
             decoded = decode_answer(
@@ -332,14 +342,26 @@ class IdcodeClient(httpx.AsyncClient):
             return super().build_request(*args, **kwargs)
         raise ValidationError("request", _UNENCODABLE)
 
-    def _slot(self, timeout: httpx.Timeout | None) -> AbstractAsyncContextManager[None]:
-        """A place among the calls in flight on httpx's own pool (:class:`PoolGate`)."""
+    async def _exchange(
+        self, request: httpx.Request, endpoint: int, pool: float | None
+    ) -> tuple[httpx.Response, bytes]:
+        """Send, read capped and close; on httpx's own pool only after a place among the
+        calls in flight (:class:`PoolGate`, waited for at most the ``pool`` timeout)."""
         if self._gate is None:
-            return nullcontext()
-        return self._gate.slot(None if timeout is None else timeout.pool)
+            return await self._answer(request, endpoint)
+        async with self._gate.slot(pool):
+            return await self._answer(request, endpoint)
+
+    async def _answer(self, request: httpx.Request, endpoint: int) -> tuple[httpx.Response, bytes]:
+        response = await self._follow(request, self.follow_redirects, presigned=True)
+        try:
+            content = await read_capped(response, self.max_response_bytes, endpoint=endpoint)
+        finally:
+            await _closed(response)
+        return response, content
 
     def _dispatched_request(
-        self, spec: Endpoint[Any], wire: WireParams, timeout: httpx.Timeout | None
+        self, spec: Endpoint[Any], wire: WireParams, bounds: _Bounds
     ) -> httpx.Request:
         """The signed request of one attempt, built once: what ``build_request`` and the auth
         hook would make of it together (the client's headers and cookies, the timeout, the
@@ -349,18 +371,29 @@ class IdcodeClient(httpx.AsyncClient):
         self._scope_signing()
         url = self._endpoint_url(spec.path)
         extensions = {
-            "timeout": httpx.Timeout(timeout).as_dict(),
+            "timeout": dict(bounds.extension),
             MAX_BODY_EXTENSION: self.max_response_bytes,
         }
-        with suppress(UnicodeEncodeError):
-            if self.cookies:  # httpx's own merge puts the Cookie header in its place
-                template = self.build_request(spec.method, url, extensions=extensions)
-                headers = template.headers.raw
-            else:
-                headers = self.headers.raw
-            headers = _with_accept_encoding(headers)
+        try:
+            headers = self._request_headers(spec.method, url, extensions)
             return self._idcode_auth.dispatched_request(spec.method, url, wire, headers, extensions)
+        except UnicodeEncodeError:
+            pass  # the error is raised outside the handler: it would quote the text
         raise ValidationError("request", _UNENCODABLE)
+
+    def _request_headers(
+        self, method: str, url: httpx.URL, extensions: dict[str, Any]
+    ) -> list[tuple[bytes, bytes]]:
+        """The client's headers as a dispatched request carries them; without cookies the
+        same list until the client's headers change (the list is only ever copied)."""
+        if self.cookies:  # httpx's own merge puts the Cookie header in its place
+            template = self.build_request(method, url, extensions=extensions)
+            return _with_accept_encoding(template.headers.raw)
+        raw = self.headers.raw
+        if raw != self._headers_seen:
+            self._headers_sent = _with_accept_encoding(raw)
+            self._headers_seen = raw
+        return self._headers_sent
 
     async def send(
         self,
@@ -405,11 +438,11 @@ class IdcodeClient(httpx.AsyncClient):
         """
         history: list[httpx.Response] = []
         while True:
-            with hostile_location(request):
-                if presigned:
-                    response = await self._send_presigned(request)
-                    presigned = False
-                else:
+            if presigned:
+                response = await self._send_presigned(request)
+                presigned = False
+            else:
+                with hostile_location(request):
                     response = await super().send(
                         request, stream=True, auth=auth, follow_redirects=False
                     )
@@ -435,10 +468,43 @@ class IdcodeClient(httpx.AsyncClient):
             for hook in hooks["response"]:
                 await hook(response)
             if response.has_redirect_location:
-                response.next_request = self._build_redirect_request(request, response)
+                with hostile_location(request):
+                    response.next_request = self._build_redirect_request(request, response)
         except BaseException:
             await response.aclose()
             raise
+        return response
+
+    async def _send_single_request(self, request: httpx.Request) -> httpx.Response:
+        """httpx's ``_send_single_request`` (0.28), step for step, with its ``request_context``
+        (a generator-based context manager on every request) written as a plain handler.
+
+        The transport chosen for the URL (mounts, proxies), the response bound to its request
+        and to ``elapsed``, the cookie jar, the default encoding and httpx's request log are
+        all kept; so is the request attached to a transport error.
+        """
+        transport = self._transport_for_url(request.url)
+        start = time.perf_counter()
+        if not isinstance(request.stream, httpx.AsyncByteStream):
+            raise RuntimeError("Attempted to send an sync request with an AsyncClient instance.")
+        try:
+            response = await transport.handle_async_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.request = request
+        response.stream = BoundAsyncStream(response.stream, response=response, start=start)
+        self.cookies.extract_cookies(response)
+        response.default_encoding = self._default_encoding
+        _HTTPX_LOG.info(
+            'HTTP Request: %s %s "%s %d %s"',
+            request.method,
+            request.url,
+            response.http_version,
+            response.status_code,
+            response.reason_phrase,
+        )
         return response
 
     @property
@@ -503,6 +569,46 @@ class IdcodeClient(httpx.AsyncClient):
         return PageForm(spec.method, str(url), fields)
 
 
+def _values(timeout: httpx.Timeout) -> tuple[float | None, ...]:
+    return (timeout.connect, timeout.read, timeout.write, timeout.pool)
+
+
+@attrs.frozen
+class _Bounds:
+    """A call's timeout and what every attempt derives from it (:mod:`._deadline`)."""
+
+    timeout: httpx.Timeout | None
+    values: tuple[float | None, ...]
+    attempt: float | None
+    """The whole attempt's bound (``attempt_limit``); ``None``: unbounded, no cancel scope."""
+    pool: float | None
+    extension: dict[str, float | None]
+    """httpx's ``timeout`` request extension (copied into each request)."""
+    expired: str = "the attempt's timeout passed"
+    """The text of the :class:`TimeoutError` when the attempt's scope runs out."""
+
+    def within(self, deadline: float) -> _Bounds:
+        """The bounds of a call's only attempt under the call's ``deadline``: one scope for
+        both, and its error names the one that ran out (the deadline when they tie)."""
+        if self.attempt is not None and self.attempt < deadline:
+            return self
+        expired = f"the call's deadline of {deadline} s passed"
+        return attrs.evolve(self, attempt=deadline, expired=expired)
+
+    @classmethod
+    def of(cls, timeout: httpx.Timeout | None) -> _Bounds:
+        values = (None,) * 4 if timeout is None else _values(timeout)
+        return cls(
+            timeout,
+            values,
+            attempt_limit(timeout),
+            None if timeout is None else timeout.pool,
+            httpx.Timeout(timeout).as_dict(),
+        )
+
+
+_HTTPX_LOG: Final = logging.getLogger("httpx")
+
 _UNENCODABLE = "contains text that cannot be encoded as UTF-8 (e.g. a lone surrogate)"
 _ACCEPT_ENCODING = ACCEPT_ENCODING.encode("ascii")
 _BODY_HEADERS = frozenset({b"content-length", b"content-type", b"transfer-encoding"})
@@ -535,9 +641,12 @@ class _AnswerCookies(httpx.Cookies):
     """
 
     def extract_cookies(self, response: httpx.Response) -> None:
-        headers = response.headers
-        if "set-cookie" in headers or "set-cookie2" in headers:
+        # the raw pairs: httpx's ``in`` decodes every header to find their encoding first
+        if any(name.lower() in _SET_COOKIE for name, _ in response.headers.raw):
             super().extract_cookies(response)
+
+
+_SET_COOKIE: Final = frozenset({b"set-cookie", b"set-cookie2"})
 
 
 _SPENT: Final = httpx.ByteStream(b"")
@@ -554,7 +663,14 @@ async def _closed(response: httpx.Response) -> None:
     waiting, so it needs no shield from the cancelled scope.
     """
     if BODY_EXTENSION in response.extensions:
-        await response.aclose()
+        # ``Response.aclose`` for an in-memory body, without the context manager that would
+        # attach the request to a transport error: closing bytes in memory raises none
+        stream = response.stream
+        if not response.is_closed and isinstance(stream, httpx.AsyncByteStream):
+            response.is_closed = True
+            await stream.aclose()  # httpx's wrapper: sets ``elapsed``
+        else:
+            await response.aclose()  # closed already, or a sync stream: httpx's own check
     else:
         with anyio.CancelScope(shield=True):
             await response.aclose()

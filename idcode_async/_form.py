@@ -86,7 +86,7 @@ def _request(
     request = httpx.Request(
         method,
         url,
-        headers=httpx.Headers(headers),
+        headers=headers,  # normalised once, by the request (a Headers would be copied)
         stream=httpx.ByteStream(body),
         extensions=extensions,
     )

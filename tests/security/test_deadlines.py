@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 
 import anyio
+import httpx
 import pytest
 
-from idcode_async import BusyError, IdcodeClient, RetryPolicy, TimeoutError
+from idcode_async import BusyError, IdcodeClient, RetryPolicy, TimeoutError, aiohttp_transport
 from idcode_async.endpoints import Addresses, CategoryGotoUrl
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN
@@ -136,3 +137,55 @@ def test_a_per_call_timeout_bounds_the_attempt(backend: str):
                     await client.call(Addresses(), timeout=0.8)
 
         anyio.run(main, backend=backend)
+
+
+TRANSPORTS = [("asyncio", "httpx"), ("asyncio", "aiohttp"), ("trio", "httpx")]
+"""Backend and transport pairs (aiohttp runs under asyncio only)."""
+
+
+def _transport(name: str) -> dict[str, object]:
+    return {"transport": aiohttp_transport()} if name == "aiohttp" else {}
+
+
+@pytest.mark.parametrize(("backend", "transport"), TRANSPORTS)
+@pytest.mark.parametrize(
+    ("timeout", "deadline", "expired"),
+    [(30.0, 0.8, "deadline of 0.8 s"), (0.8, 30.0, "attempt's timeout")],
+)
+def test_a_single_attempt_ends_at_the_sooner_bound_and_names_it(
+    backend: str, transport: str, timeout: float, deadline: float, expired: str
+):
+    """Without retries the deadline and the attempt share one scope: the error still says
+    which of the two ran out."""
+    with serve(dribble(0.4)) as peer:
+
+        async def main() -> None:
+            async with client_for(
+                peer, retry=RetryPolicy(max_retries=0), **_transport(transport)
+            ) as client:
+                with anyio.fail_after(0.8 + MARGIN), pytest.raises(TimeoutError, match=expired):
+                    await client.call(Addresses(), timeout=timeout, deadline=deadline)
+
+        anyio.run(main, backend=backend)
+    assert len(peer.requests) == 1
+
+
+@pytest.mark.parametrize(("backend", "transport"), TRANSPORTS)
+def test_a_timeout_without_a_read_bound_leaves_the_deadline_to_end_the_call(
+    backend: str, transport: str
+):
+    """An unbounded phase leaves the attempt unbounded (no scope of its own): only the call's
+    deadline ends a dribbling answer."""
+    with serve(dribble(0.4)) as peer:
+
+        async def main() -> None:
+            async with client_for(
+                peer, retry=RetryPolicy(max_retries=2), **_transport(transport)
+            ) as client:
+                with anyio.fail_after(0.8 + MARGIN), pytest.raises(TimeoutError, match="deadline"):
+                    await client.call(
+                        Addresses(), timeout=httpx.Timeout(5.0, read=None), deadline=0.8
+                    )
+
+        anyio.run(main, backend=backend)
+    assert len(peer.requests) == 1
