@@ -32,7 +32,7 @@ import attrs
 
 from ..durable.sqlite import SqliteStore
 from ..durable.store import Entry, Store, StoreError, StoreLockedError
-from .outcomes import Status
+from .outcomes import OUTCOME_FIELDS, RowOutcome, Status
 from .records import UnitRegistration
 
 __all__ = [
@@ -88,6 +88,23 @@ class JournalEntry(RowRecord, Entry):
     @property
     def settled(self) -> bool:
         return self.state is RowState.DONE
+
+    def as_outcome(self, *, row: int | None = None, resumed: bool = False) -> RowOutcome:
+        """The row's outcome as this entry records it (at ``row``, its place in this input, if
+        given); a row not settled yet is ``failed`` for now, saying what the next run does with
+        it.  Lives here, not on :class:`RowOutcome`, so that outcomes need not know journals."""
+        fields = attrs.asdict(self, recurse=False, filter=lambda a, _: a.name in OUTCOME_FIELDS)
+        fields |= {"row": self.row if row is None else row, "resumed": resumed}
+        if self.settled and self.outcome is not None:
+            return RowOutcome(**fields, status=self.outcome)
+        then = (
+            "it may have reached the centre: the next run settles it with 307 first"
+            if self.maybe_sent
+            else "nothing was registered: the next run sends it"
+        )
+        fields |= {"organunit_idcode": None, "code": None, "reconciled": False}
+        text = f"not settled ({self.state}); {then}"
+        return RowOutcome(**fields | {"message": text}, status="failed")
 
 
 Journal = Store[JournalEntry]

@@ -29,15 +29,12 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final, Literal, Protocol
+from typing import IO, Any, Final, Literal, Protocol
 
 import attrs
 
 from .._denylist import check_no_secret_names
 from .records import UnitRegistration
-
-if TYPE_CHECKING:
-    from .journal import JournalEntry
 
 __all__ = [
     "OUTCOME_FIELDS",
@@ -102,25 +99,6 @@ class RowOutcome:
             message=message,
             key=None if record is None else record.key,
         )
-
-    @classmethod
-    def from_entry(
-        cls, entry: JournalEntry, *, row: int | None = None, resumed: bool = False
-    ) -> RowOutcome:
-        """The row's outcome as its journal entry records it (at ``row``, its place in this
-        input, if given); a row not settled yet is ``failed`` for now, saying what the next
-        run does with it."""
-        fields = attrs.asdict(entry, recurse=False, filter=lambda a, _: a.name in OUTCOME_FIELDS)
-        fields |= {"row": entry.row if row is None else row, "resumed": resumed}
-        if entry.settled and entry.outcome is not None:
-            return cls(**fields, status=entry.outcome)
-        then = (
-            "it may have reached the centre: the next run settles it with 307 first"
-            if entry.maybe_sent
-            else "nothing was registered: the next run sends it"
-        )
-        fields |= {"organunit_idcode": None, "code": None, "reconciled": False}
-        return cls(**fields | {"message": f"not settled ({entry.state}); {then}"}, status="failed")
 
     def as_record(self) -> dict[str, Any]:
         """A flat mapping for the results writers (checked against the secrets denylist)."""

@@ -230,7 +230,7 @@ class RegistrationSession:
         for item in self.preflight.valid:
             entry = entries.get(item.key)
             if entry is not None and entry.settled:
-                self.emit(RowOutcome.from_entry(entry, row=item.row, resumed=True))
+                self.emit(entry.as_outcome(row=item.row, resumed=True))
                 continue
             same_name = by_name.get(item.record.name_key, [])
             ours = any(e.maybe_sent or e.outcome == "registered" for e in same_name)
@@ -360,7 +360,7 @@ class RegistrationSession:
             await write(self.store.settle, item.key, done)
             entry = await anyio.to_thread.run_sync(self._entry, item.key)
         self.unanswered_streak = 0
-        return RowOutcome.from_entry(entry, row=item.row)
+        return entry.as_outcome(row=item.row)
 
     def _entry(self, key: str) -> JournalEntry:
         found = self.store.entry(key)

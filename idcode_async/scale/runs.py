@@ -322,5 +322,5 @@ def run_results(redis: SyncRedis | str, run_id: str) -> list[RowOutcome]:
         lines = cast(list[str], client.lrange(journal.keys.invalid, 0, -1))
         entries = journal.entries()
     outcomes = [RowOutcome(**json.loads(line)) for line in lines]
-    outcomes += map(RowOutcome.from_entry, entries)
+    outcomes += (entry.as_outcome() for entry in entries)
     return sorted(outcomes, key=lambda outcome: outcome.row)
