@@ -11,6 +11,7 @@ run (nothing is sent while planning, so there is nothing to finish).
 
 from __future__ import annotations
 
+import io
 import itertools
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,6 +23,7 @@ import anyio.lowlevel
 import anyio.to_thread
 
 from ..uploads.codes_input import open_source
+from ._exit import CommandError
 
 __all__ = ["BLOCK", "CodeReader"]
 
@@ -48,9 +50,16 @@ class CodeReader:
         self._scope = scope
 
     def _open(self, stack: ExitStack) -> Iterator[object]:
-        if self.source == "-":
-            return (line.decode("utf-8", errors="surrogateescape") for line in sys.stdin.buffer)
-        return stack.enter_context(open_source(self.source))
+        if self.source != "-":
+            return stack.enter_context(open_source(self.source))
+        # Standard input is decoded as a code file is (BOM, universal newlines), and read
+        # through the same bounded reader: one endless line must not be held whole.
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:  # started with standard input closed
+            raise CommandError("standard input is closed: nothing to read the codes from")
+        text = io.TextIOWrapper(stdin, encoding="utf-8-sig", errors="surrogateescape", newline=None)
+        stack.callback(text.detach)  # stdin stays open for whoever owns it
+        return stack.enter_context(open_source(text))
 
     async def __aiter__(self) -> AsyncIterator[str]:
         with ExitStack() as stack:

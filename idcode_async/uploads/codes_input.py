@@ -25,6 +25,7 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections.abc import AsyncIterable, Iterable, Iterator
 from typing import IO, TypeAlias
@@ -64,11 +65,17 @@ def strip_marks(code: str) -> str:
 def open_source(source: CodeSource) -> Iterator[Iterator[object]]:
     """The raw lines (or items) of ``source``; a file is closed when the block ends.
 
+    An open text file (standard input, say) is read like a path, a line at most
+    :data:`MAX_LINE` characters at a time, and is left open.
+
     Items are yielded unchecked: the planner refuses a non-``str`` item with its number.
     """
     if isinstance(source, str | os.PathLike):
         with open(source, encoding="utf-8-sig", errors="surrogateescape", newline=None) as file:
             yield _bounded_lines(file)
+        return
+    if isinstance(source, io.TextIOBase):  # an open text file: bounded like a path's lines
+        yield _bounded_lines(source)
         return
     if isinstance(source, bytes | bytearray | memoryview):
         raise UsageError(
@@ -81,7 +88,7 @@ def open_source(source: CodeSource) -> Iterator[Iterator[object]]:
     yield iter(source)
 
 
-def _bounded_lines(file: IO[str]) -> Iterator[str]:
+def _bounded_lines(file: IO[str] | io.TextIOBase) -> Iterator[str]:
     """The file's lines, none longer than :data:`MAX_LINE` (universal newlines give ``\n``).
 
     An over-long line is consumed whole and stands as its content if everything beyond

@@ -191,6 +191,22 @@ def test_codes_from_standard_input_need_a_manifest(tmp_path, sandbox):
     assert result.stdout.startswith("plan: 2 codes from 3 lines")
 
 
+def test_standard_input_is_read_like_a_code_file(tmp_path, sandbox):
+    from idcode_async.uploads.codes_input import MAX_LINE
+
+    data = "\ufeffA1\r\n" + "Z" * (3 * MAX_LINE) + "\r\nA2\r\nA1\r\n"
+    result = invoke(
+        "upload-codes", "-", "--plan-only", "--json", "--manifest", tmp_path / "m.db", input=data
+    )
+    assert result.exit_code == EXIT_ROWS, result.stderr  # one line rejected
+    summary = json.loads(result.stdout)
+    assert summary["codes"] == 2  # BOM and CRLF handled as in a file; A1 once
+    assert summary["rejected_by_reason"] == {"too_long": 1}
+    # the over-long line was read MAX_LINE characters at a time, never held whole
+    assert f"4 lines read ({MAX_LINE + 9} characters)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_planning_shows_the_lines_read(tmp_path, sandbox):
     path = tmp_path / "codes.txt"
     path.write_text("".join(f"R{n:07d}X\n" for n in range(50_000)), encoding="utf-8")
@@ -225,3 +241,21 @@ def test_ctrl_c_while_planning_a_large_file_stops_before_the_plan_is_done(tmp_pa
     assert "interrupted while planning: nothing was sent" in err
     assert "plan:" not in out  # stopped between blocks, long before the 2,000,000th line
     assert "Traceback" not in err
+
+
+def test_closed_standard_input_is_one_error_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    command = ["upload-codes", "-", "--plan-only", "--manifest", str(tmp_path / "m.db")]
+    done = subprocess.run(
+        [sys.executable, "-m", "idcode_async", *command],
+        preexec_fn=lambda: os.close(0),  # the child starts with no standard input at all
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == EXIT_USAGE
+    assert done.stderr.startswith("error: standard input is closed")
+    assert "Traceback" not in done.stderr

@@ -81,3 +81,12 @@ def test_over_long_file_lines_are_never_held_whole(tmp_path):
     assert lines[3].startswith("B1")
     assert " " in lines[3]
     assert all(len(line) <= MAX_LINE + 2 for line in lines)
+
+
+def test_an_open_text_file_is_read_in_bounded_lines_and_left_open():
+    import io
+
+    text = io.StringIO("A0\n" + "Z" * (3 * MAX_LINE) + "\nA9\n")
+    lines = [line.strip() for line in lines_of(text)]
+    assert lines == ["A0", "Z" * MAX_LINE, "A9"]  # the over-long line never held whole
+    assert not text.closed
