@@ -18,34 +18,12 @@ import time
 import timeit
 
 import httpx
+from _example306 import ANSWER, AUTH_CODE, PATH, TOKEN
 from _results import record
 
 from idcode_async import IdcodeAuth, IdcodeClient, sign
 from idcode_async._wire import WireParams
 from idcode_async.endpoints import CompanyInfoBase
-
-TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
-AUTH_CODE = "RORJOOfU4OJ44XUf4uuXU4JuRLeeRAX7"
-PATH = "/sp/idcode/companyinfo/base"
-ANSWER = json.dumps(
-    {
-        "organunit_id": 10030000000000001923,
-        "organunit_idstr": "10030000000000001923",
-        "plateformrole_id": 4,
-        "province_id": 120000,
-        "city_id": 120000,
-        "area_id": 120103,
-        "status_id": 100,
-        "organunit_name": "天津测试有限公司",
-        "organunit_oid": "i.86.120103.1021",
-        "linkman": "张三",
-        " linkman_en": "Zhang San",
-        " qrcode_logo ": 1,
-        "result_code": 1,
-        "result_msg": "成功",
-    },
-    ensure_ascii=False,
-).encode()
 
 
 def server(request: httpx.Request) -> httpx.Response:

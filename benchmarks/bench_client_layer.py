@@ -23,6 +23,7 @@ from typing import Any
 
 import anyio
 import httpx
+from _example306 import ANSWER, AUTH_CODE, COMPANY, TOKEN
 from _results import record
 
 from idcode_async import IdcodeClient, RetryPolicy
@@ -33,28 +34,6 @@ from idcode_async._decode import decode_answer
 from idcode_async._transport import DEFAULT_LIMITS
 from idcode_async.endpoints import CompanyInfoBase
 
-TOKEN = "J7X4LuOOfURXeAAEAAAAAABSK"
-AUTH_CODE = "RORJOOfU4OJ44XUf4uuXU4JuRLeeRAX7"
-COMPANY = "i.86.120103.1021"
-ANSWER = json.dumps(
-    {
-        "organunit_id": 10030000000000001923,
-        "organunit_idstr": "10030000000000001923",
-        "plateformrole_id": 4,
-        "province_id": 120000,
-        "city_id": 120000,
-        "area_id": 120103,
-        "status_id": 100,
-        "organunit_name": "天津测试有限公司",
-        "organunit_oid": COMPANY,
-        "linkman": "张三",
-        " linkman_en": "Zhang San",
-        " qrcode_logo ": 1,
-        "result_code": 1,
-        "result_msg": "成功",
-    },
-    ensure_ascii=False,
-).encode()
 HEADERS = [
     (b"Content-Type", b"application/json;charset=UTF-8"),
     (b"Content-Length", str(len(ANSWER)).encode()),
