@@ -22,6 +22,7 @@ from idcode_async import (
     ResponseTooLargeError,
     RetryPolicy,
     UsageError,
+    aiohttp_transport,
 )
 from idcode_async.endpoints import Addresses, UploadedCodes
 
@@ -56,7 +57,9 @@ def traced() -> Iterator[None]:
         tracemalloc.stop()
 
 
-def client_for(url: str, **kwargs: object) -> IdcodeClient:
+def client_for(url: str, *, aiohttp: bool = False, **kwargs: object) -> IdcodeClient:
+    if aiohttp:  # the SDK's own aiohttp transport reads answers its own way: same caps
+        kwargs["transport"] = aiohttp_transport()
     return IdcodeClient(
         access_token=TEST_TOKEN,
         auth_code=TEST_AUTH_CODE,
@@ -140,7 +143,8 @@ def test_an_identity_body_over_the_cap_is_refused_by_its_length():
         anyio.run(main)
 
 
-def test_an_endless_chunked_body_is_cut_at_the_cap():
+@pytest.mark.parametrize("aiohttp", [False, True], ids=["httpx", "aiohttp"])
+def test_an_endless_chunked_body_is_cut_at_the_cap(aiohttp: bool):
     def endless(conn, request):  # type: ignore[no-untyped-def]
         conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
         chunk = b"x" * 65536
@@ -150,7 +154,7 @@ def test_an_endless_chunked_body_is_cut_at_the_cap():
     with serve(endless) as peer:
 
         async def main() -> None:
-            async with client_for(peer.url, max_response_bytes=1 << 20) as client:
+            async with client_for(peer.url, aiohttp=aiohttp, max_response_bytes=1 << 20) as client:
                 with anyio.fail_after(GUARD_SECONDS), pytest.raises(ResponseTooLargeError):
                     await client.call(Addresses())
 
@@ -171,11 +175,12 @@ def test_an_encoding_the_sdk_did_not_offer_is_a_decode_error(encoding: str):
     assert not isinstance(error, ResponseTooLargeError)
 
 
-def test_a_corrupt_gzip_body_is_a_decode_error():
+@pytest.mark.parametrize("aiohttp", [False, True], ids=["httpx", "aiohttp"])
+def test_a_corrupt_gzip_body_is_a_decode_error(aiohttp: bool):
     with serve(answer(200, b"\x1f\x8b\x08\x00garbage", {"Content-Encoding": "gzip"})) as peer:
 
         async def main() -> None:
-            async with client_for(peer.url) as client:
+            async with client_for(peer.url, aiohttp=aiohttp) as client:
                 with pytest.raises(ResponseDecodeError, match="corrupt"):
                     await client.call(Addresses())
 
