@@ -17,7 +17,7 @@ import attrs
 import click
 
 from .. import scale
-from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
+from .._env import ENV_REDIS_URL
 from ._exit import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError
 from ._options import Credentials, credential_options, json_option, require_credentials
 from ._runtime import Output
@@ -86,11 +86,11 @@ def worker(**options: Any) -> int:
 
 def run_worker(redis_url: str, credentials: Credentials, output: Output, **settings: Any) -> int:
     """Serve the jobs until stopped (or, with ``burst``, until this worker's jobs are done);
-    ``settings`` are :func:`~idcode_async.scale.arq_jobs.worker_settings`'."""
-    # The jobs read the credentials from this process's environment, never from Redis.
-    os.environ[ENV_TOKEN] = credentials.access_token
-    os.environ[ENV_AUTH_CODE] = credentials.auth_code
-    served = scale.serve(redis_url, **settings)
+    ``settings`` are :func:`~idcode_async.scale.arq_jobs.worker_settings`'.  The credentials
+    reach the jobs in their context, not through this process's environment (which its
+    children would inherit)."""
+    given = scale.WorkerCredentials(credentials.access_token, credentials.auth_code)
+    served = scale.serve(redis_url, credentials=given, **settings)
     code = EXIT_INTERRUPTED if served.signals else EXIT_OK
     output.summary({"command": "worker", **attrs.asdict(served), "exit_code": code})
     return code

@@ -48,6 +48,7 @@ def require(module: str) -> None:
 if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .arq_jobs import Enqueued as Enqueued
     from .arq_jobs import ServeResult as ServeResult
+    from .arq_jobs import WorkerCredentials as WorkerCredentials
     from .arq_jobs import WorkerSettings as WorkerSettings
     from .arq_jobs import drain_run_job as drain_run_job
     from .arq_jobs import enqueue_jobs as enqueue_jobs
@@ -76,7 +77,7 @@ if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .uploads import verify_upload_run as verify_upload_run
 
 _MODULES = {  # module: the names it gives this package, loaded on first use
-    "arq_jobs": "Enqueued ServeResult WorkerSettings drain_run_job enqueue_jobs "
+    "arq_jobs": "Enqueued ServeResult WorkerCredentials WorkerSettings drain_run_job enqueue_jobs "
     "enqueue_registration enqueue_upload serve worker_settings",
     "drain": "DrainSummary drain_run",
     "leased_store": "RunCounts",

@@ -48,6 +48,7 @@ __all__ = [
     "JOB_TIMEOUT",
     "Enqueued",
     "ServeResult",
+    "WorkerCredentials",
     "WorkerSettings",
     "drain_run_job",
     "enqueue_jobs",
@@ -68,14 +69,27 @@ JOB_TIMEOUT: Final = timedelta(hours=24)
 CTX_REDIS_URL: Final = "idcode_redis_url"
 CTX_STOP: Final = "idcode_stop"
 """The worker's stop event in the job context: set by the first Ctrl-C/SIGTERM."""
+CTX_CREDENTIALS: Final = "idcode_credentials"
+"""The credentials :func:`serve` was given, kept in the job context: never written to the
+process environment (its children would inherit them, ``/proc/PID/environ`` shows them)."""
 
 
-def credentials_from_env() -> tuple[str, str]:
-    """The worker's access token and auth code, from its environment (never from Redis)."""
+@attrs.frozen(repr=False)
+class WorkerCredentials:
+    access_token: str
+    auth_code: str
+
+
+def _credentials(ctx: dict[Any, Any]) -> WorkerCredentials:
+    """The worker's credentials: given to :func:`serve`, else from its environment (``arq
+    …WorkerSettings``); never from Redis."""
+    given = ctx.get(CTX_CREDENTIALS)
+    if isinstance(given, WorkerCredentials):
+        return given
     token, auth_code = os.environ.get(ENV_TOKEN), os.environ.get(ENV_AUTH_CODE)
     if not token or not auth_code:
         raise ScaleError(f"a worker needs {ENV_TOKEN} and {ENV_AUTH_CODE} in its environment")
-    return token, auth_code
+    return WorkerCredentials(token, auth_code)
 
 
 async def drain_run_job(ctx: dict[Any, Any], run_id: str) -> dict[str, Any]:
@@ -84,21 +98,21 @@ async def drain_run_job(ctx: dict[Any, Any], run_id: str) -> dict[str, Any]:
     url = ctx.get(CTX_REDIS_URL) or os.environ.get(ENV_REDIS_URL)
     if not url:
         raise ScaleError(f"the worker does not know its Redis URL (set {ENV_REDIS_URL})")
-    token, auth_code = credentials_from_env()
+    credentials = _credentials(ctx)
     summary = await drain_run(
         str(url),
         run_id,
-        access_token=token,
-        auth_code=auth_code,
+        access_token=credentials.access_token,
+        auth_code=credentials.auth_code,
         worker=f"{default_worker_id()}/{str(ctx.get('job_id', 'job'))[-8:]}",
         stop=ctx.get(CTX_STOP),
     )
-    return summary.as_dict()
+    return attrs.asdict(summary)
 
 
 async def _startup(ctx: dict[Any, Any]) -> None:
     """Fail at start, not at the first job, when the worker lacks its credentials."""
-    credentials_from_env()
+    _credentials(ctx)
     ctx.setdefault(CTX_REDIS_URL, os.environ.get(ENV_REDIS_URL))
     ctx[CTX_STOP] = anyio.Event()
 
@@ -109,14 +123,23 @@ _FUNCTIONS: Final[list[Function]] = [
 
 
 def worker_settings(
-    redis_url: str, *, queue_name: str = DEFAULT_QUEUE, max_jobs: int = 1, burst: bool = False
+    redis_url: str,
+    *,
+    queue_name: str = DEFAULT_QUEUE,
+    max_jobs: int = 1,
+    burst: bool = False,
+    credentials: WorkerCredentials | None = None,
 ) -> dict[str, Any]:
     """arq ``Worker`` keyword arguments for the scale-out job.
 
     ``max_jobs=1``: one job per process; with one shared pace a second job in the same
     process would only wait for the same slots.  ``burst``: exit once the queue is empty
-    (:func:`serve` also exits after ``max_jobs`` jobs).
+    (:func:`serve` also exits after ``max_jobs`` jobs).  ``credentials``: the jobs' (in the
+    job context); without them the jobs read ``IDCODE_ACCESS_TOKEN``/``IDCODE_AUTH_CODE``.
     """
+    ctx: dict[str, Any] = {CTX_REDIS_URL: redis_url}
+    if credentials is not None:
+        ctx[CTX_CREDENTIALS] = credentials
     return {
         "functions": _FUNCTIONS,
         "redis_settings": RedisSettings.from_dsn(redis_url),
@@ -126,7 +149,7 @@ def worker_settings(
         "job_timeout": JOB_TIMEOUT,
         "keep_result": timedelta(days=1),
         "on_startup": _startup,
-        "ctx": {CTX_REDIS_URL: redis_url},
+        "ctx": ctx,
     }
 
 

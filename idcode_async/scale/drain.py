@@ -8,19 +8,18 @@ kinds of run and lives here once (:class:`ClaimLoop`).  Each kind says only how 
 claim:
 
 - **registration rows** are settled with :func:`~idcode_async.registration.register_units`,
-  unchanged: the journal it gets is the claim's view of the shared journal
-  (:meth:`~.redis_journal.RedisJournal.view`) and the pacer is the token's shared
-  :class:`~.redis_pacer.RedisPacer`.  So every rule of the batch holds as on one machine:
-  pre-flight check, intent before send, one paced slot per attempt, a 307 lookup before
-  resending a row that may have reached the centre (a row taken over from a crashed worker
-  in ``in_flight``/``unknown`` is such a row);
+  unchanged: its journal is the claim's view of the shared journal
+  (:meth:`~.redis_journal.RedisJournal.view`) and its pacer the token's shared
+  :class:`~.redis_pacer.RedisPacer`, so every rule of the batch holds as on one machine
+  (pre-flight check, intent before send, one paced slot per attempt, a 307 lookup before
+  resending a row taken over in ``in_flight``/``unknown``);
 - **upload requests** are rebuilt from Redis (:func:`~.uploads.materialise`, each chunk checked
-  against the plan) and settled by the upload executor's own session: a request taken over in
+  against the plan) and settled by the upload executor's own session: one taken over in
   ``intent``/``unknown`` is looked up (502/505) before anything is sent, and one the centre's
   records cannot decide is set aside as *stuck*, never sent blindly.
 
-A halt (the run stopped itself: the access token refused, the centre unreachable) is recorded
-in the run; every worker stops at its next claim or renewal, and loading the run again lifts it.
+A halt (the access token refused, the centre unreachable) is recorded in the run; every worker
+stops at its next claim or renewal, and loading the run again lifts it.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ import os
 import socket
 import uuid
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -45,13 +44,14 @@ from ..pacing import Pacer
 from ..registration.inputs import SourceRow
 from ..registration.outcomes import BatchSummary, RowOutcome
 from ..registration.runner import BatchAbortedError, register_units
+from ..uploads.executor import UploadSession
 from ..uploads.manifest import ManifestEntry
 from ..uploads.plan import CodeFile
 from ..uploads.spool import Workspace
 from ._redis import RedisError, connect_sync
 from .keys import token_id
 from .leased_store import Claim, LeasedStore, Renewal
-from .redis_journal import ClaimedRow, RedisJournal
+from .redis_journal import RedisJournal
 from .redis_pacer import RedisPacer
 from .redis_uploads import RedisUploadManifest
 from .runs import RunConfig, ScaleError, client_for, open_store, read_config
@@ -70,7 +70,7 @@ def default_worker_id() -> str:
 
 @attrs.frozen(kw_only=True)
 class DrainSummary:
-    """What one worker did for a run (an arq job's result, as :meth:`as_dict`)."""
+    """What one worker did for a run (an arq job's result, as a dict)."""
 
     run_id: str
     worker: str
@@ -94,9 +94,6 @@ class DrainSummary:
     interrupted: bool = False
     elapsed: float = 0.0
 
-    def as_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)
-
 
 async def drain_run(
     redis_url: str,
@@ -110,11 +107,11 @@ async def drain_run(
 ) -> DrainSummary:
     """Settle items of ``run_id`` (either kind) until none is left; return what this worker did.
 
-    The credentials come from the caller (the worker's environment): they are not in Redis.
-    ``access_token`` must be the run's (checked by its hash).  ``stop``: once set, no new
-    submission starts; the one in flight finishes, and held items are released.  ``pacer``:
-    registration runs use the token's shared :class:`RedisPacer` unless one is given; upload
-    runs are not paced unless one is given (the document gives no pause rule for 5011–5014).
+    The credentials come from the caller, never from Redis; ``access_token`` must be the run's
+    (checked by its hash).  ``stop``: once set, no new submission starts; the one in flight
+    finishes, and held items are released.  ``pacer``: registration runs use the token's
+    shared :class:`RedisPacer` unless one is given; upload runs are not paced unless one is
+    given (the document gives no pause rule for 5011–5014).
     """
     sync = connect_sync(redis_url)
     try:
@@ -127,7 +124,12 @@ async def drain_run(
         store = open_store(sync, config, run_id, worker or default_worker_id())
         async with client_for(config, access_token, auth_code) as client:
             if isinstance(store, RedisUploadManifest):
-                return await _UploadDrain(store, config, client, stop, pacer).run()
+                session = upload_session(client, store, config, pacer=pacer)
+                workspace = Workspace()
+                try:
+                    return await _UploadDrain(store, config, stop, session, workspace).run()
+                finally:
+                    workspace.cleanup()
             if pacer is None:
                 pacer = RedisPacer(
                     sync,
@@ -137,46 +139,66 @@ async def drain_run(
                     concurrency=config.concurrency,
                     lease=config.slot_lease,
                 )
-            return await _RowDrain(store, config, client, stop, pacer).run()
+            regions = await RegionDirectory.load(client) if config.check_regions else None
+            return await _RowDrain(store, config, stop, client, pacer, regions).run()
     finally:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(sync.close)
 
 
-class ClaimLoop:
+StoreT = TypeVar("StoreT", bound=LeasedStore[Any, Any])
+
+
+@attrs.define
+class ClaimLoop(Generic[StoreT]):
     """Claim a batch, settle it (:meth:`settle_claim`, the kind's), release what is left
-    unsettled, repeat until the run is finished, halted or ``stop`` is set.
+    unsettled, repeat until the run is finished, halted or ``outer_stop`` is set.
 
     Meanwhile :meth:`keep_leases` renews what is held.  When every remaining item is in other
     workers' hands, wait for them, or for a lease to run out (a crashed worker's items come
-    back).  A lost lease ends the claim's settling (the new holder settles those items); a
-    halt is recorded in the run, and every worker stops at its next claim or renewal.
+    back).  A lost lease ends the claim's settling (the new holder settles those items).
     """
 
-    def __init__(self, store: LeasedStore[Any, Any], config: RunConfig, stop: anyio.Event | None):
-        self.store = store
-        self.config = config
-        self.label = f"run {store.run_id} ({store.worker})"
-        self.outer_stop = stop
-        self.stop = anyio.Event()
-        self.held: set[str] = set()
-        self.halted: str | None = None
-        self.started = anyio.current_time()
-        self.counts: collections.Counter[str] = collections.Counter()
+    store: StoreT
+    config: RunConfig
+    outer_stop: anyio.Event | None
+    stop: anyio.Event = attrs.field(init=False, factory=anyio.Event)
+    held: set[str] = attrs.field(init=False, factory=set)
+    halted: str | None = attrs.field(init=False, default=None)
+    started: float = attrs.field(init=False, factory=anyio.current_time)
+    counts: collections.Counter[str] = attrs.field(init=False, factory=collections.Counter)
+
+    @property
+    def label(self) -> str:
+        return f"run {self.store.run_id} ({self.store.worker})"
 
     async def settle_claim(self, claim: Claim[Any]) -> None:
-        """Settle a claim's items (the kind's own way)."""
         raise NotImplementedError
 
     async def after_claim(self, claim: Claim[Any]) -> None:
         """Last writes before the claim's items are released (shielded from cancellation)."""
 
     def stopping(self) -> None:
-        """Called when the worker stops (a halt, or ``stop``): stop what is in flight too."""
+        """The worker stops (a halt, or ``outer_stop``): stop what is in flight too."""
         self.stop.set()
 
     async def run(self) -> DrainSummary:
-        await self.loop()
+        async with anyio.create_task_group() as group:
+            group.start_soon(self.keep_leases)
+            if self.outer_stop is not None:
+                group.start_soon(self._relay, self.outer_stop)
+            while not self.stop.is_set():
+                claim = await anyio.to_thread.run_sync(self.store.claim, self.config.batch_size)
+                if claim.halted is not None:
+                    self.halted = claim.halted
+                    break
+                if not await self._settle(claim):
+                    if claim.finished:
+                        break
+                    wait = IDLE_POLL if claim.next_expiry is None else claim.next_expiry + 0.01
+                    with anyio.move_on_after(min(wait, IDLE_POLL)):
+                        await self.stop.wait()
+            group.cancel_scope.cancel()
         return DrainSummary(
             run_id=self.store.run_id,
             worker=self.store.worker,
@@ -198,24 +220,6 @@ class ClaimLoop:
             await anyio.to_thread.run_sync(self.store.halt, reason)
             logger.error("%s halted the run: %s", self.label, self.halted)
         self.stop.set()
-
-    async def loop(self) -> None:
-        async with anyio.create_task_group() as group:
-            group.start_soon(self.keep_leases)
-            if self.outer_stop is not None:
-                group.start_soon(self._relay, self.outer_stop)
-            while not self.stop.is_set():
-                claim = await anyio.to_thread.run_sync(self.store.claim, self.config.batch_size)
-                if claim.halted is not None:
-                    self.halted = claim.halted
-                    break
-                if not await self._settle(claim):
-                    if claim.finished:
-                        break
-                    wait = IDLE_POLL if claim.next_expiry is None else claim.next_expiry + 0.01
-                    with anyio.move_on_after(min(wait, IDLE_POLL)):
-                        await self.stop.wait()
-            group.cancel_scope.cancel()
 
     async def keep_leases(self) -> None:
         """Renew the leases held every third of the lease, and notice a halt of the run.
@@ -265,43 +269,30 @@ class ClaimLoop:
         self.stopping()
 
 
-class _RowDrain(ClaimLoop):
-    def __init__(
-        self,
-        journal: RedisJournal,
-        config: RunConfig,
-        client: IdcodeClient,
-        stop: anyio.Event | None,
-        pacer: Pacer,
-    ) -> None:
-        super().__init__(journal, config, stop)
-        self.journal = journal
-        self.client = client
-        self.pacer = pacer
-        self.outcomes: list[RowOutcome] = []
-
-    async def run(self) -> DrainSummary:
-        check = self.config.check_regions
-        self.regions = await RegionDirectory.load(self.client) if check else None
-        return await super().run()
+@attrs.define
+class _RowDrain(ClaimLoop[RedisJournal]):
+    client: IdcodeClient
+    pacer: Pacer
+    regions: RegionDirectory | None
+    outcomes: list[RowOutcome] = attrs.field(init=False, factory=list)
 
     async def settle_claim(self, claim: Claim[Any]) -> None:
-        rows: tuple[ClaimedRow, ...] = claim.items
         self.outcomes = []
         try:
-            summary = await register_units(
-                self.client,
-                [SourceRow(row.entry.row, row.record) for row in rows],
-                journal=self.journal.view(claim.keys),
-                pacer=self.pacer,
-                regions=self.regions,
-                check_regions=self.config.check_regions,
-                retry=self.config.retry,
-                stop=self.stop,
-                abort_after=self.config.abort_after,
-                on_outcome=self.outcomes.append,
+            self._count(
+                await register_units(
+                    self.client,
+                    [SourceRow(row.entry.row, row.record) for row in claim.items],
+                    journal=self.store.view(claim.keys),
+                    pacer=self.pacer,
+                    regions=self.regions,
+                    check_regions=self.config.check_regions,
+                    retry=self.config.retry,
+                    stop=self.stop,
+                    abort_after=self.config.abort_after,
+                    on_outcome=self.outcomes.append,
+                )
             )
-            self._count(summary)
         except* BatchAbortedError as group:
             aborted = group.exceptions[0]
             assert isinstance(aborted, BatchAbortedError)
@@ -313,11 +304,9 @@ class _RowDrain(ClaimLoop):
         loaded) is never sent; it is recorded as failed with the reason, not left to loop."""
         for outcome in self.outcomes:
             if outcome.status == "invalid" and outcome.key is not None:
-                message = f"invalid: {outcome.message}"
-                failed = Settlement(outcome="failed", message=message)
-                finish = partial(self.journal.settle, outcome.key, failed)
+                failed = Settlement(outcome="failed", message=f"invalid: {outcome.message}")
                 try:
-                    await anyio.to_thread.run_sync(finish)
+                    await anyio.to_thread.run_sync(self.store.settle, outcome.key, failed)
                 except LeaseLostError:
                     continue
                 self.counts["failed"] += 1
@@ -327,25 +316,10 @@ class _RowDrain(ClaimLoop):
             self.counts[name] += getattr(summary, name)
 
 
-class _UploadDrain(ClaimLoop):
-    def __init__(
-        self,
-        manifest: RedisUploadManifest,
-        config: RunConfig,
-        client: IdcodeClient,
-        stop: anyio.Event | None,
-        pacer: Pacer | None,
-    ) -> None:
-        super().__init__(manifest, config, stop)
-        self.manifest = manifest
-        self.session = upload_session(client, manifest, config, pacer=pacer)
-        self.workspace = Workspace()
-
-    async def run(self) -> DrainSummary:
-        try:
-            return await super().run()
-        finally:
-            self.workspace.cleanup()
+@attrs.define
+class _UploadDrain(ClaimLoop[RedisUploadManifest]):
+    session: UploadSession
+    workspace: Workspace
 
     def stopping(self) -> None:
         super().stopping()
@@ -356,7 +330,7 @@ class _UploadDrain(ClaimLoop):
         for entry in claim.items:
             if self.stop.is_set() or session.engine.halt.is_set():
                 break
-            rebuild = partial(materialise, entry, self.manifest, self.workspace)
+            rebuild = partial(materialise, entry, self.store, self.workspace)
             try:
                 requests[entry.key] = await anyio.to_thread.run_sync(rebuild, self.config.newline)
             except UnusableError as exc:
@@ -382,5 +356,5 @@ class _UploadDrain(ClaimLoop):
 
     async def _set_aside(self, entry: ManifestEntry, reason: str) -> None:
         logger.error("%s: request #%d set aside: %s", self.label, entry.seq, reason)
-        if await anyio.to_thread.run_sync(self.manifest.set_aside, entry.key, reason):
+        if await anyio.to_thread.run_sync(self.store.set_aside, entry.key, reason):
             self.counts["stuck"] += 1

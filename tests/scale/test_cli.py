@@ -192,6 +192,37 @@ def test_the_worker_command_serves_the_drain_job_in_burst_mode(
     assert len(sandbox.state.units) == 4
 
 
+def test_the_worker_keeps_credentials_given_as_options_out_of_its_environment(
+    served, redis_url, tmp_path, capsys, monkeypatch
+):
+    """A secret copied into ``os.environ`` would reach every child process and
+    ``/proc/PID/environ``: the jobs get the credentials through their context instead."""
+    sandbox, base_url = served
+    from idcode_async.scale import enqueue_registration
+
+    for name in ("IDCODE_ACCESS_TOKEN", "IDCODE_AUTH_CODE"):
+        monkeypatch.delenv(name, raising=False)
+    rows = read_units_csv(write_csv(tmp_path / "u.csv", valid_rows(2, prefix="选项单位")))
+    enqueue = enqueue_registration(
+        redis_url,
+        list(rows),
+        "by-options",
+        access_token=TEST_ACCESS_TOKEN,
+        base_url=base_url,
+        check_regions=False,
+        min_interval=0.0,
+        max_interval=0.01,
+    )
+    assert len(anyio.run(lambda: enqueue).job_ids) == 1
+    before = dict(os.environ)
+    secrets = ["--access-token", TEST_ACCESS_TOKEN, "--auth-code", TEST_AUTH_CODE]
+    assert idcode_main(["worker", "--redis", redis_url, "--burst", "--json", *secrets]) == 0
+    assert json.loads(capsys.readouterr().out)["jobs_complete"] == 1
+    assert len(sandbox.state.units) == 2  # the job had the credentials
+    assert dict(os.environ) == before
+    assert not {TEST_ACCESS_TOKEN, TEST_AUTH_CODE} & set(os.environ.values())
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
