@@ -28,7 +28,8 @@ from .. import scale
 from .._client import IdcodeClient
 from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
 from ..domain.regions import RegionDirectory
-from ..registration import SourceRow, open_results
+from ..registration import Progress, SourceRow, open_results
+from ..registration.outcomes import ROW_COUNTS
 from ..scale.keys import check_run_id
 from ..uploads import UploadProgress
 from ._display import registration_display, upload_display
@@ -102,6 +103,17 @@ def _rate(samples: collections.deque[tuple[float, int]]) -> float | None:
         return None
     (t0, d0), (t1, d1) = samples[0], samples[-1]
     return (d1 - d0) / (t1 - t0) if t1 > t0 and d1 > d0 else None
+
+
+def _progress(state: scale.RunCounts, elapsed: float, rate: float | None) -> Progress:
+    """A shared run's counts as the batch's :class:`Progress`, for the local displays."""
+    return Progress(
+        total=state.total,
+        **{name: getattr(state, name) for name in ROW_COUNTS},
+        elapsed=elapsed,
+        rate=rate,
+        eta=state.unsettled / rate if rate else None,
+    )
 
 
 def _run_id(name: str) -> str:
@@ -186,7 +198,7 @@ async def _register(
                 state = await scale.progress(url, run_id)
                 now = anyio.current_time()
                 samples.append((now, state.done))
-                display.update(state.as_progress(elapsed=now - started, rate=_rate(samples)))
+                display.update(_progress(state, now - started, _rate(samples)))
                 if all(w.returncode is not None for w in workers) and (
                     workers or state.finished or stopper.signals
                 ):

@@ -43,7 +43,7 @@ from .._denylist import check_no_secret_names
 from .._logging import redact
 from ..durable.sqlite import SqliteStore, clean_text
 from ..durable.store import LeaseLostError, Settlement
-from ..registration.outcomes import ROW_COUNTS, Progress, RowCounts, describe_rows
+from ..registration.outcomes import RowCounts, describe_rows
 from ._redis import ResponseError, SyncRedis, microseconds
 from .keys import StoreKeys
 
@@ -397,19 +397,6 @@ class RunCounts(RowCounts):
     def complete(self) -> bool:
         """Every item has an outcome that needs no further run."""
         return self.unsettled == 0 and self.failed == 0
-
-    def as_progress(
-        self, *, elapsed: float = 0.0, rate: float | None = None, resumed: int = 0
-    ) -> Progress:
-        """The batch's :class:`~idcode_async.registration.Progress`, for its displays."""
-        return Progress(
-            total=self.total,
-            **{name: getattr(self, name) for name in ROW_COUNTS},
-            resumed=resumed,
-            elapsed=elapsed,
-            rate=rate,
-            eta=self.unsettled / rate if rate else None,
-        )
 
     def describe(self) -> str:
         unsettled = f"{self.unsettled} not settled ({self.held} claimed, {self.stuck} stuck)"

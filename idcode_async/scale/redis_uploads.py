@@ -38,14 +38,16 @@ class RedisUploadManifest(LeasedStore[ManifestEntry, ManifestEntry]):
     gated: ClassVar = True
     kept: ClassVar = ("prefix_str",)
 
-    def load(self, record: RequestRecord, blob: str = "") -> EntryState:
-        """Enter one request (and its 5011 chunk as text); returns its state in the run."""
+    def load(self, record: RequestRecord, blob: str = "") -> tuple[bool, EntryState]:
+        """Enter one request (and its 5011 chunk as text); returns whether it is new and its
+        state in the run."""
         fields = {
             name: str(value) for name, value in attrs.asdict(record).items() if value is not None
         }
         fields.update(weight=str(record.count), reconciled="0")
-        _, states = self._load_items([(self.keys.ident(record.key), record.seq, fields, blob)])
-        return EntryState(states[0])
+        item = (self.keys.ident(record.key), record.seq, fields, blob)
+        created, [state] = self._load_items([item])
+        return bool(created), EntryState(state)
 
     def blob(self, key: str) -> str | None:
         value = self.redis.get(self.keys.blob(key))

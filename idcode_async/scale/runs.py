@@ -19,7 +19,7 @@ import json
 import os
 import socket
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, Literal, cast
+from typing import Any, Literal, cast
 
 import anyio.to_thread
 import attrs
@@ -47,7 +47,6 @@ from .redis_pacer import DEFAULT_SLOT_LEASE
 from .redis_uploads import RedisUploadManifest
 
 __all__ = [
-    "DEFAULT_UPLOAD_LEASE",
     "LoadReport",
     "RunConfig",
     "ScaleError",
@@ -63,12 +62,6 @@ __all__ = [
 ]
 
 Kind = Literal["run", "upload"]
-
-_REQUEST_TIMEOUT: Final = float(DEFAULT_TIMEOUT.read or 30.0)
-
-DEFAULT_UPLOAD_TIMEOUT: Final = float(UPLOAD_TIMEOUT.read or 300.0)
-DEFAULT_UPLOAD_LEASE: Final = 360.0
-"""Seconds an upload claim lasts without renewal: longer than the upload timeout (300 s)."""
 
 
 class ScaleError(IdcodeError):
@@ -90,22 +83,22 @@ def _positive(instance: object, attribute: attrs.Attribute[float], value: float)
 
 
 def _default_lease(config: RunConfig) -> float:
-    return DEFAULT_UPLOAD_LEASE if config.kind == "upload" else DEFAULT_LEASE
+    """An upload claim outlives the upload timeout (300 s); a row's, the request timeout."""
+    return 360.0 if config.kind == "upload" else DEFAULT_LEASE
 
 
 @attrs.frozen(kw_only=True)
 class RunConfig:
     """What every worker of a run uses, stored with the run so that all of them agree.
 
-    The access token is not among them: workers read it from their own environment
-    (``IDCODE_ACCESS_TOKEN``), and ``token_id`` (its hash) lets them check it is the run's.
-    The pace settings serve registration runs (309's pause); the upload target and timeouts
-    serve upload runs.
+    Not the access token: workers bring their own, and ``token_id`` (its hash) lets them check
+    it is the run's.  The pace settings serve registration runs (309's pause); the upload
+    target, timeouts and ``plan`` serve upload runs.
     """
 
     kind: Kind = "run"
-    target: str
-    """The centre's base URL (normalised); every worker binds to it."""
+    target: str = attrs.field(converter=normalise_base_url)
+    """The centre's base URL; every worker binds to it."""
     token_id: str
     batch_size: int = attrs.field(default=DEFAULT_BATCH, validator=attrs.validators.ge(1))
     max_claims: int = attrs.field(default=DEFAULT_MAX_CLAIMS, validator=attrs.validators.ge(1))
@@ -115,8 +108,8 @@ class RunConfig:
     lease: float = attrs.field(
         default=attrs.Factory(_default_lease, takes_self=True), validator=_positive
     )
-    """Seconds a claim lasts without renewal: longer than the request timeouts (see below)."""
-    timeout: float = attrs.field(default=_REQUEST_TIMEOUT, validator=_positive)
+    """Seconds a claim lasts without renewal: longer than the request timeouts."""
+    timeout: float = attrs.field(default=float(DEFAULT_TIMEOUT.read or 30), validator=_positive)
     # registration (309)
     min_interval: float = DEFAULT_MIN_INTERVAL
     max_interval: float = DEFAULT_MAX_INTERVAL
@@ -130,9 +123,13 @@ class RunConfig:
     version: Version | None = "2.0"
     generate_type: GenerateType | None = None
     newline: str = "\r\n"
-    upload_timeout: float = attrs.field(default=DEFAULT_UPLOAD_TIMEOUT, validator=_positive)
+    upload_timeout: float = attrs.field(
+        default=float(UPLOAD_TIMEOUT.read or 300), validator=_positive
+    )
     grace: float = DEFAULT_GRACE
     assume_not_uploaded: bool = False
+    plan: str = ""
+    """The SHA-256 of the plan's request keys: another plan is refused in the run."""
 
     def __attrs_post_init__(self) -> None:
         Interval(self.min_interval, self.max_interval)  # the pacing rule's own check
@@ -146,14 +143,7 @@ class RunConfig:
 
     @property
     def retry(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_max=self.backoff_max,
-        )
-
-    def to_json(self) -> str:
-        return json.dumps(attrs.asdict(self), sort_keys=True)
+        return RetryPolicy(self.max_retries, self.backoff_base, self.backoff_max)
 
     @classmethod
     def from_json(cls, text: str, kind: Kind) -> RunConfig:
@@ -190,9 +180,9 @@ def record_config(
     config: RunConfig,
     same: Sequence[str] = (),
     error: type[StoreError] = StoreError,
-) -> RunConfig | None:
-    """Store ``config`` with the run; returns the earlier one.  A run keeps its kind, its
-    access token and the settings named in ``same`` (refused with ``error``)."""
+) -> None:
+    """Store ``config`` with the run.  A run keeps its kind, its access token and the
+    settings named in ``same`` (refused with ``error``)."""
     redis, run_id = store.redis, store.run_id
     other = "run" if config.kind == "upload" else "upload"
     if redis.hexists(StoreKeys.for_run(other, run_id).meta, "config"):
@@ -203,8 +193,7 @@ def record_config(
         if before is not None and getattr(before, name) != getattr(config, name):
             what = "access token" if name == "token_id" else name
             raise error(f"run {run_id} was loaded for another {what}: use another run id")
-    redis.hset(store.keys.meta, "config", config.to_json())
-    return before
+    redis.hset(store.keys.meta, "config", json.dumps(attrs.asdict(config), sort_keys=True))
 
 
 def client_for(config: RunConfig, access_token: str, auth_code: str) -> IdcodeClient:
@@ -266,10 +255,7 @@ def load_run(
             "check_regions=False"
         )
     config = RunConfig(
-        target=normalise_base_url(base_url),
-        token_id=token_id(access_token),
-        check_regions=check_regions,
-        **settings,
+        target=base_url, token_id=token_id(access_token), check_regions=check_regions, **settings
     )
     sources = [
         item if isinstance(item, SourceRow) else SourceRow(position, item)

@@ -59,7 +59,7 @@ from ..uploads.spool import Workspace
 from ._redis import SyncRedis, connection
 from .keys import check_run_id, token_id
 from .redis_uploads import RedisUploadManifest
-from .runs import RunConfig, client_for, loader_id, normalise_base_url, read_config, record_config
+from .runs import RunConfig, client_for, loader_id, read_config, record_config
 
 __all__ = [
     "DEFAULT_MAX_CHUNK_BYTES",
@@ -111,8 +111,10 @@ def load_upload(
     max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
 ) -> UploadLoadReport:
     """Store ``plan`` as the upload run ``run_id`` (claimable once :func:`prepare_upload` has
-    taken the baseline).  A run loaded again with the same plan resumes: accepted requests stay
-    accepted (their blobs are not stored again).  Another plan, target or token is refused.
+    taken the baseline).  The same plan loaded again resumes, also after a load that died
+    part-way: requests already stored keep their states (accepted ones their blobs deleted),
+    missing ones are stored.  The run records its plan's fingerprint (the SHA-256 of every
+    request key) with its settings, so another plan, target or token is refused.
     """
     check_run_id(run_id)
     big = [r for r in plan.requests if isinstance(r, CodeFile) and r.size > max_chunk_bytes]
@@ -122,22 +124,18 @@ def load_upload(
             f"{max(r.size for r in big)}): plan with smaller chunks (max_file_bytes) or raise "
             "max_chunk_bytes; every chunk is held in Redis until it is accepted"
         )
+    keys = "\n".join(sorted(request_key(r) for r in plan.requests))
+    config = attrs.evolve(config, plan=hashlib.sha256(keys.encode("utf-8")).hexdigest())
     with connection(redis) as client:
         store = RedisUploadManifest(client, run_id, worker=loader_id())
-        same = ("target", "company_idcode", "category_reg_id", "version")
-        earlier = record_config(store, config, same, ManifestMismatchError)
-        if earlier is not None:
-            wanted = sorted(request_key(r) for r in plan.requests)
-            if wanted != sorted(e.key for e in store.entries()):
-                raise ManifestMismatchError(
-                    f"upload run {run_id} holds another plan (the codes or the planning "
-                    "options changed): use another run id"
-                )
+        same = ("target", "company_idcode", "category_reg_id", "version", "plan")
+        record_config(store, config, same, ManifestMismatchError)
         new = accepted = blob_bytes = 0
         for seq, request in enumerate(plan.requests, start=1):
             payload = _payload(request)
-            new += earlier is None
-            if store.load(describe_request(request, seq), payload) is EntryState.ACCEPTED:
+            created, state = store.load(describe_request(request, seq), payload)
+            new += created
+            if state is EntryState.ACCEPTED:
                 accepted += 1
             else:
                 blob_bytes += len(payload)
@@ -181,7 +179,7 @@ async def prepare_upload(
     options = options if options is not None else PlanOptions()
     config = RunConfig(
         kind="upload",
-        target=normalise_base_url(base_url),
+        target=base_url,
         token_id=token_id(access_token),
         company_idcode=company_idcode,
         category_reg_id=category_reg_id,

@@ -250,3 +250,33 @@ def test_nothing_in_redis_is_a_secret(loaded, sync_redis):
         assert TOKEN.lower() not in blob
         for word in ("access_token=j", "hash=abc", "password", "auth_code"):
             assert word not in blob
+
+
+def test_a_load_run_that_died_part_way_is_finished_by_loading_the_same_rows(redis_url, monkeypatch):
+    """The settings are recorded before the rows: a load killed after its first chunk of rows
+    leaves a run that the same command completes (a registration run takes rows it lacks)."""
+    from idcode_async.scale import leased_store, load_run
+
+    rows = [unit(n) for n in range(5)]
+    real = RedisJournal._script
+    loads = 0
+
+    def dies_on_the_second_chunk(self, name, args):
+        nonlocal loads
+        loads += name == "load"
+        if loads > 1:
+            raise KeyboardInterrupt("killed while loading")
+        return real(self, name, args)
+
+    monkeypatch.setattr(leased_store, "_LOAD_CHUNK", 2)
+    monkeypatch.setattr(RedisJournal, "_script", dies_on_the_second_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        load_run(redis_url, rows, "run-1", access_token=TOKEN, check_regions=False)
+    monkeypatch.setattr(RedisJournal, "_script", real)
+    reader = journal(redis_url, "reader")
+    assert len(reader.entries()) == 2
+    report = load_run(redis_url, rows, "run-1", access_token=TOKEN, check_regions=False)
+    assert (report.valid, report.new) == (5, 3)
+    assert [e.row for e in reader.entries()] == [1, 2, 3, 4, 5]
+    with pytest.raises(JournalError, match="another access token"):
+        load_run(redis_url, rows, "run-1", access_token=TOKEN + "X", check_regions=False)

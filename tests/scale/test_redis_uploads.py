@@ -191,6 +191,43 @@ def test_loading_refuses_chunks_over_the_cap_and_another_plan(sync_redis):
         load_upload(sync_redis, other, "same", config())
 
 
+@pytest.mark.parametrize("stored", [0, 1, 4])
+def test_a_load_that_died_part_way_resumes_with_the_same_plan_and_refuses_another(
+    sync_redis, monkeypatch, stored
+):
+    """The settings are recorded before the requests: a load killed after ``stored`` of them
+    must not lock the run (the plan's fingerprint, not the stored prefix, tells plans apart)."""
+    real = RedisUploadManifest.load
+    calls = 0
+
+    def dies_after(self, record, blob=""):
+        nonlocal calls
+        calls += 1
+        if calls > stored:
+            raise KeyboardInterrupt("killed while loading")
+        return real(self, record, blob)
+
+    with plan_upload(codes(), options=OPTIONS) as plan:
+        monkeypatch.setattr(RedisUploadManifest, "load", dies_after)
+        with pytest.raises(KeyboardInterrupt):
+            load_upload(sync_redis, plan, "cut", config())
+        monkeypatch.setattr(RedisUploadManifest, "load", real)
+        store = RedisUploadManifest(sync_redis, "cut", worker="w1", lease=2.0)
+        assert len(store.entries()) == stored
+        report = load_upload(sync_redis, plan, "cut", config())
+        assert (report.requests, report.new, report.accepted) == (5, 5 - stored, 0)
+        entries = store.entries()
+        assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
+        assert all(e.state is EntryState.PENDING for e in entries)
+        assert report.blob_bytes == sum(len(store.blob(e.key) or "") for e in entries) > 0
+    with (
+        plan_upload(codes()[:-1], options=OPTIONS) as other,
+        pytest.raises(ManifestError, match="another plan"),
+    ):
+        load_upload(sync_redis, other, "cut", config())
+    assert len(store.entries()) == 5
+
+
 # -- takeover against the sandbox, in process ----------------------------------------------------
 
 
