@@ -4,16 +4,13 @@ The document asks batch registrations to be submitted one at a time with a pause
 (309).  A :class:`Pacer` hands out *slots*: ``async with pacer.slot():`` waits until a
 submission may start, and the block is the submission; when the block ends, the pause before
 the next start is drawn.  Every attempt takes its own slot, retries included, so a retry can
-never jump the queue.
-
-The interface is deliberately one method, so that other backends (a Redis pacer shared by
-several processes on one access token) can stand in for :class:`LocalPacer` unchanged.
+never jump the queue.  The interface is one method, so that the Redis pacer shared by several
+processes of one access token stands in for :class:`LocalPacer` unchanged.
 
 **The one rule** lives here, in :class:`Interval`: a lane's next start is the end of its last
-submission plus a pause drawn uniformly from ``[minimum, maximum]``.  :class:`LocalPacer`, the
-Redis pacer and the scale-out run settings all take their bounds, their validation and their
-draw from it, so changing the rule (other bounds, another distribution) is a change to this
-file alone.
+submission plus a pause drawn uniformly from ``[minimum, maximum]``.  Every pacer and the
+scale-out run settings take their bounds, their validation and their draw from it, so changing
+the rule is a change to this file alone.
 """
 
 from __future__ import annotations
@@ -42,11 +39,8 @@ DEFAULT_MAX_INTERVAL = 1.0
 
 @attrs.frozen
 class Interval:
-    """The pause between the end of one submission and the next start in its lane (309).
-
-    ``minimum``/``maximum`` in seconds, ``0 <= minimum <= maximum < inf``; a bad pair is a
-    :class:`ValueError` at construction, so every pacer and every run setting refuses it alike.
-    """
+    """The pause between the end of one submission and the next start in its lane (309);
+    ``0 <= minimum <= maximum < inf`` seconds, or a :class:`ValueError`."""
 
     minimum: float = DEFAULT_MIN_INTERVAL
     maximum: float = DEFAULT_MAX_INTERVAL
@@ -59,11 +53,10 @@ class Interval:
 
     @property
     def mean(self) -> float:
-        """The mean pause: what a long run's rate converges to (plus the service time)."""
+        """What a long run's rate converges to (plus the service time)."""
         return (self.minimum + self.maximum) / 2
 
     def draw(self, rng: random.Random) -> float:
-        """The pause after one submission."""
         return rng.uniform(self.minimum, self.maximum)
 
 
@@ -71,11 +64,10 @@ class Interval:
 class Pacer(Protocol):
     """Grants submission slots.
 
-    ``slot()`` returns an async context manager.  Entering it waits until a submission may
-    start; the body is one request; leaving it (normally, by an exception or by cancellation)
-    ends the submission.  A pacer must guarantee that at most its concurrency of bodies run at
-    once and that each starts no sooner than its configured pause after the end of the
-    submission before it in the same lane.  If the wait is cancelled, no slot was used.
+    Entering ``slot()`` waits until a submission may start; the body is one request; leaving it
+    (normally, by an exception or by cancellation) ends the submission.  At most the pacer's
+    concurrency of bodies run at once, each starting no sooner than its pause after the end of
+    the submission before it in the same lane.  If the wait is cancelled, no slot was used.
     """
 
     def slot(self) -> AbstractAsyncContextManager[None]: ...
@@ -94,8 +86,6 @@ class PacerSettings:
         sleep: Callable[[float], Awaitable[None]],
     ) -> None:
         self.interval = Interval(float(min_interval), float(max_interval))
-        self.min_interval = self.interval.minimum
-        self.max_interval = self.interval.maximum
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
         self.concurrency = concurrency
@@ -104,24 +94,17 @@ class PacerSettings:
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(min_interval={self.min_interval}, "
-            f"max_interval={self.max_interval}, concurrency={self.concurrency})"
+            f"{type(self).__name__}(min_interval={self.interval.minimum}, "
+            f"max_interval={self.interval.maximum}, concurrency={self.concurrency})"
         )
-
-    @property
-    def mean_interval(self) -> float:
-        """The mean pause between the end of a submission and the next start in its lane."""
-        return self.interval.mean
 
 
 class LocalPacer(PacerSettings):
-    """An in-process pacer: ``concurrency`` lanes, each pausing uniform(min, max) between
-    the end of one submission and the start of the next.
-
-    With the default ``concurrency=1`` that is the document's "one at a time, 0.5–1 s apart".
-    Share one instance among everything that submits with the same access token in a process.
-    ``clock`` (seconds, monotonic), ``sleep`` and ``rng`` are injectable for tests; they
-    default to anyio's clock and sleep, so the pacer runs under asyncio and trio.
+    """An in-process pacer: ``concurrency`` lanes, each pausing uniform(min, max) between the
+    end of one submission and the start of the next (by default the document's "one at a
+    time, 0.5–1 s apart").  Share one instance among everything that submits with the same
+    access token in a process.  ``clock``, ``sleep`` and ``rng`` are injectable for tests;
+    anyio's clock and sleep by default, so the pacer runs under asyncio and trio.
     """
 
     def __init__(
@@ -155,6 +138,5 @@ class LocalPacer(PacerSettings):
                 yield
             finally:
                 if started:
-                    pause = self.interval.draw(self._rng)
-                    self._ready[lane] = self._clock() + pause
+                    self._ready[lane] = self._clock() + self.interval.draw(self._rng)
                 self._free.append(lane)

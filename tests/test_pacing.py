@@ -9,7 +9,7 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from idcode_async.pacing import LocalPacer, Pacer
+from idcode_async.pacing import Interval, LocalPacer, Pacer
 
 
 class FakeClock:
@@ -30,8 +30,8 @@ class FakeClock:
 
 def test_local_pacer_is_a_pacer():
     assert isinstance(LocalPacer(), Pacer)
-    assert LocalPacer().mean_interval == 0.75
-    assert (LocalPacer().min_interval, LocalPacer().max_interval) == (0.5, 1.0)
+    assert LocalPacer().interval.mean == 0.75
+    assert LocalPacer().interval == Interval(0.5, 1.0)
 
 
 async def test_each_start_waits_a_drawn_pause_after_the_previous_end():

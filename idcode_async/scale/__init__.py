@@ -1,27 +1,17 @@
 """Scale-out: registration and code uploads across workers and machines (arq + Redis).
 
 Large service providers run one access token from several workers.  The centre's pause between
-submissions (309: 0.5–1 s) applies to the token, so the workers must share one pace and one
-exactly-once store.  This package provides them on Redis, and runs the single-machine
-workflows unchanged inside each worker:
-
-- :mod:`.keys`: where everything lives in Redis (the access token only as a hash);
-- :mod:`.leased_store`: the one leased store (claims, fencing and leases in Lua on Redis's
-  clock), with :class:`RedisJournal` (rows, 309) and :class:`RedisUploadManifest` (requests,
-  5011–5014) as its two item kinds;
-- :mod:`.redis_pacer`: :class:`RedisPacer`, the token's one pace (anyio: asyncio and trio);
-- :mod:`.runs`, :mod:`.uploads`: a run's settings, loading it (:func:`load_run`,
-  :func:`prepare_upload`), :func:`progress` and results;
-- :mod:`.drain`: one worker's claim loop (:func:`drain_run`, either kind);
-- :mod:`.arq_jobs`: the arq job, the worker (``idcode worker``), :func:`enqueue_registration`
-  and :func:`enqueue_upload`.
+submissions (309: 0.5–1 s) applies to the token, so the workers must share one pace
+(:mod:`.redis_pacer`) and one exactly-once store (:mod:`.leased_store`, the rows of 309 and the
+requests of 5011–5014 as its two item kinds).  An operator loads a run (:mod:`.runs`,
+:mod:`.uploads`); arq jobs (:mod:`.arq_jobs`) drain it, each with one claim loop
+(:mod:`.drain`) that runs the single-machine workflows unchanged.  See ``docs/scale-out.md``.
 
 Redis is the ``redis`` extra (``pip install "idcode-async[redis]"``).  Importing this package
-imports neither redis nor arq; the names below are loaded on first use, and a missing extra
-raises :class:`MissingExtraError` saying what to install.  See ``docs/scale-out.md``.
-The modules that talk to Redis call :func:`require` at import time, so a missing extra fails at
-once, with the command that fixes it, rather than with a bare ``ModuleNotFoundError`` deep in a
-job.
+imports neither redis nor arq (the CLI checks run ids on the core install): the names below are
+loaded on first use, and the modules that need the extra call :func:`require` at import time,
+so a missing extra fails at once with the command that fixes it, not with a bare
+``ModuleNotFoundError`` deep in a job.
 """
 
 from __future__ import annotations
@@ -46,8 +36,6 @@ def require(module: str) -> None:
 
 
 if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
-    from .arq_jobs import Enqueued as Enqueued
-    from .arq_jobs import ServeResult as ServeResult
     from .arq_jobs import WorkerCredentials as WorkerCredentials
     from .arq_jobs import WorkerSettings as WorkerSettings
     from .arq_jobs import drain_run_job as drain_run_job
@@ -55,8 +43,6 @@ if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .arq_jobs import enqueue_registration as enqueue_registration
     from .arq_jobs import enqueue_upload as enqueue_upload
     from .arq_jobs import serve as serve
-    from .arq_jobs import worker_settings as worker_settings
-    from .drain import DrainSummary as DrainSummary
     from .drain import drain_run as drain_run
     from .leased_store import RunCounts as RunCounts
     from .redis_journal import LeaseLostError as LeaseLostError
@@ -64,28 +50,25 @@ if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .redis_pacer import PaceConflictError as PaceConflictError
     from .redis_pacer import RedisPacer as RedisPacer
     from .redis_uploads import RedisUploadManifest as RedisUploadManifest
-    from .runs import LoadReport as LoadReport
     from .runs import RunConfig as RunConfig
     from .runs import ScaleError as ScaleError
     from .runs import load_run as load_run
-    from .runs import normalise_base_url as normalise_base_url
     from .runs import progress as progress
     from .runs import run_results as run_results
-    from .uploads import UploadLoadReport as UploadLoadReport
     from .uploads import load_upload as load_upload
     from .uploads import prepare_upload as prepare_upload
     from .uploads import verify_upload_run as verify_upload_run
 
 _MODULES = {  # module: the names it gives this package, loaded on first use
-    "arq_jobs": "Enqueued ServeResult WorkerCredentials WorkerSettings drain_run_job enqueue_jobs "
-    "enqueue_registration enqueue_upload serve worker_settings",
-    "drain": "DrainSummary drain_run",
+    "arq_jobs": "WorkerCredentials WorkerSettings drain_run_job enqueue_jobs enqueue_registration "
+    "enqueue_upload serve",
+    "drain": "drain_run",
     "leased_store": "RunCounts",
     "redis_journal": "LeaseLostError RedisJournal",
     "redis_pacer": "PaceConflictError RedisPacer",
     "redis_uploads": "RedisUploadManifest",
-    "runs": "LoadReport RunConfig ScaleError load_run normalise_base_url progress run_results",
-    "uploads": "UploadLoadReport load_upload prepare_upload verify_upload_run",
+    "runs": "RunConfig ScaleError load_run progress run_results",
+    "uploads": "load_upload prepare_upload verify_upload_run",
 }
 _HOMES = {name: module for module, names in _MODULES.items() for name in names.split()}
 

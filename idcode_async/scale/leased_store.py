@@ -1,31 +1,26 @@
 """The one leased Redis store: items of any kind claimed by workers under leases, exactly once.
 
 Every shared run (registration rows, 309; upload requests, 5011–5014) keeps its items the same
-way; only what an item carries differs, and that is a flat record of text fields the kind's
-facade (:mod:`.redis_journal`, :mod:`.redis_uploads`) writes and reads (:func:`decode`).
-Each step is one atomic Lua script on Redis's clock (``TIME``), written once here on one
-prelude (the keys, the clock, the event log, holding and releasing an item):
+way; an item is a flat hash of text fields its kind's facade (:mod:`.redis_journal`,
+:mod:`.redis_uploads`) writes and reads (:func:`decode`).  Each step is one atomic Lua script on
+Redis's clock (``TIME``), all on one prelude:
 
-1. **load**: new items enter as ``pending`` in the *todo* queue (ordered by their row or plan
-   position); an item already in the run keeps its state.
-2. **claim**: expired leases go back to *todo* first (their holder stopped renewing: it
-   crashed); then up to ``limit`` items are taken, each with ``holder = worker`` and a lease.
-   An item claimed ``max_claims`` times without an outcome is set aside as *stuck*.
-3. **transition** (intent, outcome): allowed only to the holder, from the states the kind
-   allows; the intent also only while the lease runs, and it extends the lease.  A worker that
-   lost its claim gets :class:`~idcode_async.durable.store.LeaseLostError`.
-4. **hand back**: a live worker renews its leases every third of the lease, releases the items
-   it could not settle (claimable again at once) and sets aside as *stuck* an item that cannot
-   be settled.
-5. **requeue**: an operator's new run puts stuck items (and, if asked, failed ones) back in
-   the queue.
+1. **load**: new items enter ``pending`` in the *todo* queue (by row or plan position); an item
+   already in the run keeps its state.
+2. **claim**: expired leases go back to *todo* first (their holder crashed); then up to
+   ``limit`` items are taken under a lease.  An item claimed ``max_claims`` times without an
+   outcome is set aside as *stuck*.
+3. **transition** (intent, outcome): only by the holder, from the states the kind allows; the
+   intent (the point of no return) only while the lease runs.  A worker that lost its claim
+   gets :class:`~idcode_async.durable.store.LeaseLostError`.
+4. **hand back**: renew the leases, release unsettled items (claimable again at once), or set
+   one aside as *stuck*.
+5. **requeue**: an operator's new run puts stuck items (and, if asked, failed ones) back.
 
-Each item has a *state* (the kind's state machine, ``settled`` states end it) and a *bucket*
-(what it counts as: its state, or its outcome once settled); the run's counts are kept by
-bucket.  A settled item in the ``failed`` bucket joins the *failed* set (retried on request);
-any other settled item has its blob (a 5011 chunk) deleted and its ``weight`` (codes) counted.
-A field named by the kind as unique (the upload's ``uploadcode_id``) may belong to one item of
-the run only.  Nothing here names a credential: the facades check the fields they store.
+An item's *bucket* is its state, or its outcome once settled; the run's counts are kept by
+bucket.  A settled ``failed`` item joins the *failed* set; any other settled item has its blob
+(a 5011 chunk) deleted and its ``weight`` (codes) counted.  A field the kind names unique (the
+upload's ``uploadcode_id``) belongs to one item of the run only.
 """
 
 from __future__ import annotations
@@ -334,11 +329,9 @@ class Claim(Generic[ItemT]):
     held: int = 0
     """Items held by any worker after this claim (this one's included)."""
     todo: int = 0
-    """Items still waiting to be claimed."""
     next_expiry: float | None = None
     """Seconds until the earliest lease runs out (``None``: nothing held)."""
     halted: str | None = None
-    """The run was stopped (token refused …): the reason; nothing was claimed."""
     ready: bool = True
     """``False`` while the operator is still loading a gated run."""
 
@@ -354,17 +347,12 @@ class Claim(Generic[ItemT]):
 
 @attrs.frozen(kw_only=True)
 class RunCounts(RowCounts):
-    """A run as its store shows it, from any machine: items by bucket, claims, halt.
-
-    One type for both kinds of run; the buckets a kind does not use stay 0 (rows are
-    ``registered``/``existing``, requests ``accepted``; rows in flight are ``in_flight``,
-    requests ``intent``).  ``total`` counts the items and the ``invalid`` rows (rows the
-    pre-flight check refused, never in the store's items).
-    """
+    """A run of either kind (``run``: rows, ``upload``: requests) by bucket; the buckets a kind
+    does not use stay 0.  ``total`` counts the items and the rows the pre-flight check refused
+    (``invalid``, never in the store)."""
 
     run_id: str
     kind: str
-    """``run`` (registration rows) or ``upload`` (upload requests)."""
     items: int = 0
     pending: int = 0
     in_flight: int = 0
@@ -390,12 +378,11 @@ class RunCounts(RowCounts):
 
     @property
     def finished(self) -> bool:
-        """No item is held or waiting for a claim: each is settled or stuck, or the run halted."""
+        """Each item is settled or stuck, or the run halted, and none is held."""
         return self.held == 0 and (self.todo == 0 or self.halted is not None)
 
     @property
     def complete(self) -> bool:
-        """Every item has an outcome that needs no further run."""
         return self.unsettled == 0 and self.failed == 0
 
     def describe(self) -> str:
@@ -441,23 +428,21 @@ def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT
 class LeasedStore(Generic[ItemT, EntryT]):
     """The leased run of one item kind, as worker ``worker`` sees and writes it.
 
-    A kind's facade sets the class attributes: its SQLite twin (whose ``entry_type`` its
-    entries are), its key namespace, its settled states, whether claims wait for the run to be
-    ready, and reads its claimed items (:meth:`_items`).  ``redis`` is a blocking client
-    (:func:`~._redis.connect_sync`): the engine calls its store from worker threads.
-    ``lease`` (seconds) must exceed the request timeout: a worker cut off from Redis then has
-    its answer (or its timeout) before anyone else may claim the item.
+    A kind's facade sets the class attributes and reads its claimed items (:meth:`_items`).
+    ``redis`` is a blocking client: the engine calls its store from worker threads.  ``lease``
+    (seconds) must exceed the request timeout: a worker cut off from Redis then has its answer
+    (or its timeout) before anyone else may claim the item.
     """
 
     twin: ClassVar[type[SqliteStore[Any]]]
-    """The kind's SQLite store, whose item word, errors, outcomes, receipt and code fields,
-    event names and allowed transitions (``allowed_from``) this store shares."""
+    """The kind's SQLite store, whose entry type, item word, errors, outcomes, field names,
+    event names and allowed transitions this store shares."""
     namespace: ClassVar[str]
     hashed: ClassVar[bool] = False
     settled_states: ClassVar[tuple[str, ...]]
-    """States that end an item; an outcome not among them settles it as ``done`` (a row's
-    outcome is then its bucket)."""
+    """States that end an item; another outcome settles it as ``done`` (a row's)."""
     gated: ClassVar[bool] = False
+    """Claims wait until the operator marks the run ``ready``."""
     intent_state: ClassVar[str] = "intent"
     kept: ClassVar[tuple[str, ...]] = ()
     """Entry fields whose empty text is a value, not ``None`` (a range's prefix may be ``""``)."""
@@ -483,7 +468,6 @@ class LeasedStore(Generic[ItemT, EntryT]):
         self.lease = float(lease)
         self.max_claims = max_claims
         self.redis = redis
-        """The client (also for reads beside the store's own: progress, results)."""
         scripts = {"load": _LOAD, "claim": _CLAIM, "transition": _TRANSITION}
         scripts |= {"handback": _HANDBACK, "requeue": _REQUEUE}
         self._scripts = {name: redis.register_script(_PRELUDE + s) for name, s in scripts.items()}
@@ -561,7 +545,6 @@ class LeasedStore(Generic[ItemT, EntryT]):
         self._step(key, state, outcome, done.message, bucket=outcome, detail=detail, fields=fields)
 
     def entries(self) -> list[EntryT]:
-        """Every item of the run, in order."""
         return self._entries(cast(list[str], self.redis.zrange(self.keys.order, 0, -1)))
 
     def entry(self, key: str) -> EntryT | None:
@@ -599,8 +582,7 @@ class LeasedStore(Generic[ItemT, EntryT]):
         return bool(self._handback("aside", redact(reason), [key])[2])
 
     def requeue(self, *, retry_failed: bool = False) -> tuple[int, int]:
-        """A new run: stuck items back in the queue, fresh claim counts, the halt lifted, and
-        with ``retry_failed`` failed items pending again.  Returns (requeued, retried)."""
+        """A new run (see ``_REQUEUE``); returns (requeued, retried)."""
         reply = self._script("requeue", ["1" if retry_failed else "0"])
         return int(reply[0]), int(reply[1])
 
@@ -623,7 +605,7 @@ class LeasedStore(Generic[ItemT, EntryT]):
         return [e for e in decoded if ident is None or e.get("key") == ident]
 
     def counts(self) -> RunCounts:
-        """Items by bucket, the queue's sizes and the halt, read in one transaction."""
+        """Read in one transaction."""
         keys = self.keys
         pipe = self.redis.pipeline(transaction=True)
         pipe.hget(keys.meta, "halted")
@@ -648,21 +630,20 @@ class LeasedStore(Generic[ItemT, EntryT]):
     # -- for the facades ----------------------------------------------------------------------
 
     def _items(self, ids: Sequence[str]) -> list[ItemT]:
-        """The kind's items for the ids claimed (in claim order)."""
         raise NotImplementedError
 
     def _entries(self, ids: Sequence[str]) -> list[EntryT]:
         return [self._entry(ident, f) for ident, f in zip(ids, self._hashes(ids), strict=True) if f]
 
     def _entry(self, ident: str, fields: Mapping[str, str]) -> EntryT:
-        """An entry from its item hash (a journal row's key is its id, not a field)."""
+        """A journal row's key is its id, not a field."""
         kept = {name: fields.get(name) for name in self.kept}
         return cast(EntryT, decode(self.twin.entry_type, {"key": ident, **fields}, **kept))
 
     def _load_items(
         self, items: Sequence[tuple[str, int, dict[str, str], str]]
     ) -> tuple[int, list[str]]:
-        """Enter items (id, order, fields, blob); returns how many were new and each state."""
+        """Enter (id, order, fields, blob) items; returns how many were new and each state."""
         created, states = 0, []
         for start in range(0, len(items), _LOAD_CHUNK):
             args: list[Any] = [self.twin.renames.get("seq", "seq")]

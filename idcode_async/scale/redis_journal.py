@@ -1,19 +1,14 @@
 """The shared journal of a multi-worker registration run (309): rows claimed with leases.
 
-:class:`~idcode_async.registration.SqliteJournal` stays the single-machine default.  When
-several workers (processes, machines) share one batch, :class:`RedisJournal` keeps the batch
-journal's rows and states (``pending``, ``in_flight``, ``unknown``, ``done``) in the leased
-store (:mod:`.leased_store`).  A row taken over after its holder crashed may be ``in_flight`` or
-``unknown``: the request may have reached the centre, and the batch runner already treats such
-rows with a 307 lookup before any resend (:func:`idcode_async.registration.runner.find_unit`).  The
-claim only decides *who* does that.
+:class:`~idcode_async.registration.SqliteJournal` stays the single-machine default.
+:class:`RedisJournal` keeps the same rows and states in the leased store.  A row taken over
+after its holder crashed may be ``in_flight`` or ``unknown``: the batch runner already looks
+such rows up with 307 before any resend; the claim only decides *who* does that.
 
-Durability: Redis acknowledges a write once it is applied in memory.  For the intent to
-survive a crash of Redis itself, run it with ``appendonly yes`` and ``appendfsync always``
-(see ``docs/scale-out.md``).  Stored per row: row number, unit and user names, state,
-outcome, main code, result code and message, attempts, the claim and 309's registration
-fields; never the access token, the authorisation code or a password (the names are checked
-against the batch denylist).
+Durability: Redis acknowledges a write once it is applied in memory; for the intent to survive
+a crash of Redis itself, run it with ``appendonly yes`` and ``appendfsync always``
+(``docs/scale-out.md``).  A row's fields never include the access token, the authorisation code
+or a password (their names are checked against the batch denylist).
 """
 
 from __future__ import annotations
@@ -48,9 +43,7 @@ class ClaimedRow:
 
 
 class RedisJournal(LeasedStore[ClaimedRow, JournalEntry]):
-    """The batch journal of one run in Redis, as worker ``worker`` sees and writes it: its
-    writes are refused with :class:`LeaseLostError` unless this worker holds the row.  A row's
-    bucket is its outcome once ``done``."""
+    """The batch journal of one run, as worker ``worker`` writes it: fenced by its claims."""
 
     twin: ClassVar = SqliteJournal
     namespace: ClassVar = "run"
@@ -77,11 +70,8 @@ class RedisJournal(LeasedStore[ClaimedRow, JournalEntry]):
         return view
 
     def load(self, rows: Sequence[tuple[int, UnitRegistration]]) -> int:
-        """Enter checked rows (row number, record) as ``pending``; returns how many were new.
-
-        A row already in the run (same key) keeps its state: loading the same input again
-        resumes the run.
-        """
+        """Enter checked (row number, record) rows; returns how many were new.  A row already
+        in the run keeps its state: loading the same input again resumes the run."""
         items = []
         for row, record in rows:
             values = record.wire_values()

@@ -1,33 +1,28 @@
 """One pace per access token, shared by every process on every machine (309: 0.5–1 s apart).
 
 The centre's pause between submissions (309) applies to the access token, not to a process:
-four workers that each pace themselves submit four times too fast.  :class:`RedisPacer` is the
-batch :class:`~idcode_async.pacing.Pacer` with its state in Redis: one hash per token (keyed by
-:func:`~.keys.token_id`, never by the token) holding, per lane (``concurrency`` lanes, 1 by
-default), when the lane may next start (``r<i>``: the end of its last submission plus the pause
-drawn for it), its holder and lease expiry (``h<i>``/``x<i>``) and when it was granted
-(``g<i>``).
+four workers that each pace themselves submit four times too fast.  :class:`RedisPacer` keeps
+the pace in one hash per token (keyed by :func:`~.keys.token_id`, never by the token) holding,
+per lane, when it may next start (``r<i>``: the end of its last submission plus the pause drawn
+for it), its holder, lease expiry and grant time (``h<i>``/``x<i>``/``g<i>``).
 
-**One Lua script per step, each atomic**, so that no two processes can both see a lane free:
-*acquire* expires holders whose lease ran out (the process crashed, or lost Redis: its
-submission ended by the expiry at the latest, so the lane's next start is no earlier than the
-expiry), then takes the free lane that is ready soonest, or answers how long to wait; *renew*
-extends the holder's lease every third of it while the body runs; *release* sets the lane's
-next start to *now + pause* and logs the slot (``grant end pause lane`` in µs, the last
-1,000 slots of the token: for operators and the acceptance tests).
+**One atomic Lua script per step**, so that no two processes can both see a lane free:
+*acquire* expires holders whose lease ran out (their submission ended by the expiry at the
+latest, so the lane's next start is no earlier), then takes the free lane ready soonest, or
+answers how long to wait; *renew* extends the lease every third of it while the body runs;
+*release* sets the lane's next start to *now + pause* and logs the slot (``grant end pause
+lane`` in µs, the token's last 1,000 slots, for operators and the acceptance tests).
 
-**Clocks.**  Every time in the state is Redis's own (``TIME``, read inside the scripts); a
-worker only ever receives *durations* ("wait 412 ms") and sleeps them with ``anyio.sleep``, so
-its own clock never matters and a start is at most one wake-up and one round trip late, never
-early.  **The pause** is drawn on the client by the one interval rule
-(:class:`~idcode_async.pacing.Interval`), with an injectable ``rng``: Redis's Lua
-``math.random`` is deterministic by design, the opposite of jitter.  A waiter for a held lane
-polls every ``poll`` seconds (a quarter of the minimum pause, 5–100 ms), which costs no pace:
-the release puts the next start a whole pause ahead.  Every process of a token must use the
-same ``concurrency`` (a conflict is an error while a lane is held) and pause bounds.
+**Clocks.**  Every time in the state is Redis's own (``TIME``); a worker only receives
+*durations* and sleeps them, so its own clock never matters and a start is at most one wake-up
+and one round trip late, never early.  The pause is drawn on the client by the one rule
+(:class:`~idcode_async.pacing.Interval`): Redis's Lua ``math.random`` is deterministic by
+design, the opposite of jitter.  A waiter for a held lane polls every ``poll`` seconds (a
+quarter of the minimum pause, 5–100 ms), which costs no pace.  Every process of a token must
+use the same ``concurrency`` (a conflict is an error while a lane is held) and bounds.
 
-**anyio, so trio too.**  Each script call runs in a worker thread (``anyio.to_thread``) on
-redis-py's blocking client, and waiting is ``anyio.sleep``: asyncio (arq's loop) and trio alike.
+**anyio, so trio too.**  Each script runs in a worker thread on redis-py's blocking client,
+and waiting is ``anyio.sleep``: asyncio (arq's loop) and trio alike.
 """
 
 from __future__ import annotations
@@ -149,13 +144,9 @@ class PaceConflictError(RuntimeError):
 class RedisPacer(PacerSettings):
     """The batch pacer with its state in Redis, shared by every process of an access token.
 
-    ``redis`` is a blocking client (:func:`~._redis.connect_sync`), called from worker threads.
-    ``access_token`` only names the pace (hashed at once; the token is not kept).
-    ``min_interval``/``max_interval`` bound the pause drawn after each submission (the rule of
-    :class:`~idcode_async.pacing.Interval`); ``concurrency`` is how many submissions of the
-    token may run at once, across all processes.  ``lease``: seconds after which a holder that
-    stopped renewing (crashed) loses its slot.  ``rng`` and ``sleep`` are injectable for
-    tests.
+    ``access_token`` only names the pace (hashed at once, not kept); ``concurrency`` is how
+    many submissions of the token may run at once across all processes; ``lease``: seconds
+    after which a holder that stopped renewing (crashed) loses its slot.
     """
 
     def __init__(
@@ -174,7 +165,7 @@ class RedisPacer(PacerSettings):
         if not 0 < lease < math.inf:
             raise ValueError(f"lease must be a positive number of seconds, got {lease}")
         self.lease = float(lease)
-        self.poll = min(0.1, max(0.005, self.min_interval / 4))
+        self.poll = min(0.1, max(0.005, self.interval.minimum / 4))
         self.keys = PaceKeys.for_token(access_token)
         self._redis = redis
         self._scripts = {

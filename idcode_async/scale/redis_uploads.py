@@ -1,15 +1,11 @@
 """The shared manifest of a multi-worker code upload (5011–5014, seed §十): leased requests.
 
 :class:`~idcode_async.uploads.UploadManifest` (SQLite) stays the single-machine default.
-:class:`RedisUploadManifest` keeps its states (``pending``, ``intent``, ``unknown``,
-``accepted``, ``failed``) and transitions in the leased store (:mod:`.leased_store`): a
-request's fields are its plan record, its blob the 5011 chunk (deleted once accepted), its
-unique field the ``uploadcode_id`` (unique in the run, as the SQLite manifest's index makes it).
-Claims wait until the operator has loaded the whole run and taken the 502 baseline (the run is
-*gated*).  The intent records ``intent_ms`` on Redis's clock, the one the reconciliation grace
-is measured with on every worker.  A request whose fate the centre's records cannot decide is
-*set aside* as stuck, never sent blindly.  Nothing here names the access token or the
-authorisation code.
+:class:`RedisUploadManifest` keeps the same states in the leased store: a request's fields are
+its plan record, its blob the 5011 chunk (deleted once accepted), its unique field the
+``uploadcode_id``.  Claims wait until the operator has loaded the run and taken the 502
+baseline (the run is *gated*).  The intent's ``intent_ms`` is Redis's clock, the one the
+reconciliation grace is measured with on every worker.
 """
 
 from __future__ import annotations
@@ -27,9 +23,8 @@ __all__ = ["LeaseLostError", "RedisUploadManifest"]
 
 
 class RedisUploadManifest(LeasedStore[ManifestEntry, ManifestEntry]):
-    """The manifest of one shared upload run, as worker ``worker`` sees and writes it: the
-    upload executor's own settling and reconciliation run on it, fenced by the worker's claims.
-    """
+    """The manifest of one shared upload run, as worker ``worker`` writes it: fenced by its
+    claims."""
 
     twin: ClassVar = UploadManifest
     namespace: ClassVar = "upload"

@@ -13,7 +13,7 @@ import random
 import anyio
 import pytest
 
-from idcode_async.pacing import Pacer
+from idcode_async.pacing import Interval, Pacer
 from idcode_async.scale._redis import connect_sync
 from idcode_async.scale.keys import PaceKeys, token_id
 from idcode_async.scale.redis_pacer import PaceConflictError, RedisPacer
@@ -58,8 +58,8 @@ def gaps(records: list[SlotRecord]) -> list[float]:
 async def test_redis_pacer_is_a_pacer(sync_redis):
     pacer = RedisPacer(sync_redis, TOKEN)
     assert isinstance(pacer, Pacer)
-    assert (pacer.min_interval, pacer.max_interval, pacer.concurrency) == (0.5, 1.0, 1)
-    assert pacer.mean_interval == 0.75
+    assert (pacer.interval, pacer.concurrency) == (Interval(0.5, 1.0), 1)
+    assert pacer.interval.mean == 0.75
     assert TOKEN not in repr(pacer)
     assert pacer.keys == PaceKeys.for_token(TOKEN)
     assert token_id(TOKEN) in pacer.keys.state
