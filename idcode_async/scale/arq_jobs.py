@@ -1,22 +1,19 @@
 """The scale-out on arq: the one job, the worker (:func:`serve`) and the enqueue helpers.
 
-arq (asyncio, Redis) is the job host, and the only way to run a worker: an operator loads a
-run and enqueues N jobs; N worker processes (``idcode worker``, or ``arq
-idcode_async.scale.arq_jobs.WorkerSettings``), on any machines that reach the Redis, pick one
-job each; every job drains the run (:func:`~.drain.drain_run`, either kind) with the shared
-pace and store, and ends when nothing is left.  A job is therefore not "rows 1-50" but "a
-worker's share of the run", so that a crashed worker's items are taken over by the jobs still
-running (after their lease), not by arq's retry; a job started on a finished run returns at
-once.
-
-Deployment (the credentials in each worker's environment, never in Redis): ``docs/scale-out.md``.
+arq is the job host, and the only way to run a worker: an operator loads a run and enqueues N
+jobs; N worker processes (``idcode worker``, or ``arq idcode_async.scale.arq_jobs.
+WorkerSettings``), on any machines that reach the Redis, take one job each; every job drains
+the run (:func:`~.drain.drain_run`, either kind) until nothing is left.  A job is therefore "a
+worker's share of the run", not "rows 1-50", so that a crashed worker's items are taken over by
+the jobs still running (after their lease), not by arq's retry.  Deployment (the credentials
+with each worker, never in Redis): ``docs/scale-out.md``.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from functools import partial
 from types import FrameType
@@ -239,17 +236,13 @@ async def enqueue_registration(
     queue_name: str = DEFAULT_QUEUE,
     **settings: Any,
 ) -> Enqueued[LoadReport]:
-    """Check ``rows``, load the valid ones into the run ``run_id`` and enqueue ``jobs`` jobs
-    (one per worker process that may drain the run at once); enqueueing again resumes.
-
-    ``settings`` are :func:`~.runs.load_run`'s (``base_url``, ``regions``, ``check_regions``,
-    ``retry_failed``) and the run's :class:`~.runs.RunConfig` (``min_interval``, ``lease`` …).
-    ``access_token`` is only hashed (to name the run's pace and check the workers' token).
-    """
-    _check_jobs(jobs)
+    """:func:`~.runs.load_run` (``settings`` are its own and the run's
+    :class:`~.runs.RunConfig`), then ``jobs`` jobs (one per worker process that may drain the
+    run at once); enqueueing again resumes.  ``access_token`` is only hashed."""
     load = partial(load_run, redis_url, rows, run_id, access_token=access_token, **settings)
-    report = await anyio.to_thread.run_sync(load)
-    return Enqueued(report, await enqueue_jobs(redis_url, run_id, jobs, queue_name=queue_name))
+    return await _enqueue(
+        partial(anyio.to_thread.run_sync, load), redis_url, run_id, jobs, queue_name
+    )
 
 
 async def enqueue_upload(
@@ -263,21 +256,20 @@ async def enqueue_upload(
     queue_name: str = DEFAULT_QUEUE,
     **settings: Any,
 ) -> Enqueued[UploadLoadReport]:
-    """Plan ``codes`` once, load the plan as the upload run ``run_id`` and enqueue ``jobs``
-    jobs.  ``settings`` are :func:`~.uploads.prepare_upload`'s (``access_token`` and
-    ``auth_code``, used here only for the 502 baseline and 403; ``base_url``, ``options``,
-    ``category``, ``max_chunk_bytes``, ``retry_failed``, ``lease``, ``grace`` …).
-    """
-    _check_jobs(jobs)
-    report = await prepare_upload(
-        redis_url, company_idcode, category_reg_id, codes, run_id, **settings
-    )
-    return Enqueued(report, await enqueue_jobs(redis_url, run_id, jobs, queue_name=queue_name))
+    """:func:`~.uploads.prepare_upload` (``settings`` are its own: ``access_token`` and
+    ``auth_code``, used here only for the 502 baseline and 403, ``base_url``, ``options``,
+    ``lease``, ``grace`` …), then ``jobs`` jobs."""
+    prepare = partial(prepare_upload, redis_url, company_idcode, category_reg_id, codes, run_id)
+    return await _enqueue(partial(prepare, **settings), redis_url, run_id, jobs, queue_name)
 
 
-def _check_jobs(jobs: int) -> None:
+async def _enqueue(
+    load: Callable[[], Awaitable[ReportT]], redis_url: str, run_id: str, jobs: int, queue: str
+) -> Enqueued[ReportT]:
     if jobs < 0:
         raise ValueError(f"jobs must be 0 or more, got {jobs}")
+    report = await load()
+    return Enqueued(report, await enqueue_jobs(redis_url, run_id, jobs, queue_name=queue))
 
 
 async def enqueue_jobs(

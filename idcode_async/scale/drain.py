@@ -1,25 +1,16 @@
 """One worker's share of a shared run: claim items, settle them, repeat (:func:`drain_run`).
 
-:func:`drain_run` is the body of every worker: the arq job (:mod:`.arq_jobs`) runs it, on any
-machine that reaches the Redis.  The leased store (:mod:`.leased_store`) grants, renews and
-releases leases in Lua on Redis's clock; what a worker does with them (renew every third of the
-lease, claim again, notice a halt, hand back what it could not settle) is the same for both
-kinds of run and lives here once (:class:`ClaimLoop`).  Each kind says only how to settle one
-claim:
-
-- **registration rows** are settled with :func:`~idcode_async.registration.register_units`,
-  unchanged: its journal is the claim's view of the shared journal
-  (:meth:`~.redis_journal.RedisJournal.view`) and its pacer the token's shared
-  :class:`~.redis_pacer.RedisPacer`, so every rule of the batch holds as on one machine
-  (pre-flight check, intent before send, one paced slot per attempt, a 307 lookup before
-  resending a row taken over in ``in_flight``/``unknown``);
-- **upload requests** are rebuilt from Redis (:func:`~.uploads.materialise`, each chunk checked
-  against the plan) and settled by the upload executor's own session: one taken over in
-  ``intent``/``unknown`` is looked up (502/505) before anything is sent, and one the centre's
-  records cannot decide is set aside as *stuck*, never sent blindly.
-
-A halt (the access token refused, the centre unreachable) is recorded in the run; every worker
-stops at its next claim or renewal, and loading the run again lifts it.
+Every arq job runs :func:`drain_run`.  What a worker does with its leases (renew every third
+of the lease, claim again, notice a halt, hand back what it could not settle) is the same for
+both kinds of run and lives here once (:class:`ClaimLoop`); each kind says only how to settle a
+claim.  Rows go through :func:`~idcode_async.registration.register_units` unchanged, on the
+claim's view of the shared journal and the token's shared :class:`~.redis_pacer.RedisPacer`,
+so every rule of the batch holds as on one machine (one paced slot per attempt, a 307 lookup
+before resending a row taken over in ``in_flight``/``unknown``).  Upload requests are rebuilt
+from Redis (:func:`~.uploads.materialise`, each chunk checked against the plan) and settled by
+the upload executor's session (a 502/505 lookup first for one taken over; one the centre's
+records cannot decide is set aside as *stuck*, never sent blindly).  A halt (the access token
+refused, the centre unreachable) stops every worker at its next claim or renewal.
 """
 
 from __future__ import annotations

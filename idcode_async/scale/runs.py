@@ -1,16 +1,12 @@
 """A shared run: its settings, loading its rows, and reading its progress and results.
 
-A *run* is one batch of items in Redis under a name (the run id): registration rows (309,
-:class:`~.redis_journal.RedisJournal`) or upload requests (5011–5014,
-:class:`~.redis_uploads.RedisUploadManifest`), with its settings (:class:`RunConfig`, the same
-for every worker) stored beside them.  :func:`load_run` checks rows exactly as the batch runner
-does (309's rules, regions against 101, duplicate names) and loads the valid ones (uploads:
-:func:`~.uploads.prepare_upload`); workers (:mod:`.drain`, :mod:`.arq_jobs`) then settle
-them; :func:`progress` and :func:`run_results` read what happened, from Redis alone, so that
-any machine can watch.
-
-Loading the same items into the same run again resumes it: items keep their states, stuck
-items get fresh claims, a halt is lifted (the operator's "run the same command again").
+A *run* is one batch of items in Redis under a run id, registration rows or upload requests,
+with its settings (:class:`RunConfig`, the same for every worker) beside them.
+:func:`load_run` checks rows exactly as the batch runner does (309's rules, regions against
+101, duplicate names) and loads the valid ones (uploads: :func:`~.uploads.prepare_upload`);
+:func:`progress` and :func:`run_results` read what happened from Redis alone, on any machine.
+Loading the same items again resumes the run: items keep their states, stuck items get fresh
+claims, a halt is lifted (the operator's "run the same command again").
 """
 
 from __future__ import annotations
@@ -221,9 +217,8 @@ class LoadReport:
     valid: int
     invalid: tuple[InvalidRow, ...]
     new: int
-    """Valid rows that were not in the run yet."""
     requeued: int = 0
-    """Rows set aside as stuck by an earlier run, given fresh claims."""
+    """Stuck rows given fresh claims."""
     retried: int = 0
     """Failed rows put back to pending (``retry_failed``)."""
 

@@ -1,25 +1,19 @@
 """Code uploads (5011–5014, seed §十) on several workers: load a plan once, drain it anywhere.
 
-The operator plans the codes once and loads the plan into Redis as an upload run
-(:func:`prepare_upload`, or :func:`~.arq_jobs.enqueue_upload`, which also enqueues the jobs);
-the 502 baseline is taken then, once, before any worker may claim.  Workers
-(:mod:`.drain`) rebuild each claimed request (:func:`materialise`) and settle it with the upload
-executor's own session (:func:`upload_session`).
+The operator plans the codes once, loads the plan as an upload run and takes the 502 baseline,
+before any worker may claim (:func:`prepare_upload`).  Workers rebuild each claimed request
+(:func:`materialise`) and settle it with the upload executor's own session.
 
-**How the chunks reach the workers: in Redis.**  A 5011 chunk's bytes (and a 5012 list's
-``code_list_str``) are stored in a blob key beside their request, and deleted when the request
-is accepted.  The alternative, a shared directory every worker mounts, would make "any machine
-that reaches the Redis" untrue and add a second thing to keep consistent; replanning the codes
-on every worker would need the code file on every machine.  The cost is memory: the blobs of a
-run take as much Redis memory as its unsent 5011 payload (a chunk is at most 4 MiB by default;
-10 million random 14-character codes are about 160 MiB), falling as chunks are accepted.
-:func:`load_upload` refuses plans whose chunks exceed ``max_chunk_bytes`` (16 MiB by default;
-Redis's own limit for a value is 512 MiB).  A worker verifies each chunk's SHA-256 and size
-against the plan before sending it; a mismatch sets the request aside (nothing is sent).
+**The chunks reach the workers in Redis.**  A 5011 chunk's bytes (a 5012 list's
+``code_list_str``) are a blob beside their request, deleted once it is accepted.  A shared
+directory would make "any machine that reaches the Redis" untrue and add a second thing to keep
+consistent; replanning on every worker would need the code file on every machine.  The cost is
+Redis memory for the unsent payload (10 million random 14-character codes are about 160 MiB),
+so :func:`load_upload` refuses chunks over ``max_chunk_bytes`` (16 MiB by default; Redis's own
+limit is 512 MiB), and a worker checks each chunk's SHA-256 and size before sending it.
 
-**Pace.**  The document gives no pause rule for 5011–5014 (only for 309), so uploads are not
-paced; :func:`~.drain.drain_run` takes an optional ``pacer`` (the batch ``Pacer`` protocol, e.g. a
-:class:`~.redis_pacer.RedisPacer`) should the centre start throttling uploads.
+**Pace.**  The document gives no pause rule for 5011–5014 (only for 309): uploads are paced
+only if :func:`~.drain.drain_run` is given a ``pacer``, should the centre start throttling.
 """
 
 from __future__ import annotations
@@ -82,7 +76,6 @@ class UploadLoadReport:
     requests: int
     codes: int
     new: int
-    """Requests that were not in the run yet."""
     accepted: int
     """Requests accepted by earlier workers of the run (a resumed run)."""
     blob_bytes: int
