@@ -168,17 +168,15 @@ def test_register_units_with_redis_in_process_resumes_a_run_and_follows_remote_w
     assert httpx.get(f"{base_url}/_sandbox/stats").json()["requests"]["309"] == 6
 
 
-def test_the_worker_command_serves_the_drain_job_in_burst_mode(
-    served, credentials, redis_url, tmp_path, capsys
-):
-    sandbox, base_url = served
+def enqueue_units(redis_url: str, base_url: str, tmp_path: Path, run: str, count: int) -> None:
+    """``count`` valid rows loaded as the run ``run``, with one drain job enqueued."""
     from idcode_async.scale import enqueue_registration
 
-    rows = read_units_csv(write_csv(tmp_path / "u.csv", valid_rows(4, prefix="工人单位")))
+    rows = read_units_csv(write_csv(tmp_path / "u.csv", valid_rows(count, prefix=f"{run}单位")))
     enqueue = enqueue_registration(
         redis_url,
         list(rows),
-        "by-worker",
+        run,
         access_token=TEST_ACCESS_TOKEN,
         base_url=base_url,
         check_regions=False,
@@ -186,6 +184,13 @@ def test_the_worker_command_serves_the_drain_job_in_burst_mode(
         max_interval=0.01,
     )
     assert len(anyio.run(lambda: enqueue).job_ids) == 1
+
+
+def test_the_worker_command_serves_the_drain_job_in_burst_mode(
+    served, credentials, redis_url, tmp_path, capsys
+):
+    sandbox, base_url = served
+    enqueue_units(redis_url, base_url, tmp_path, "by-worker", 4)
     assert idcode_main(["worker", "--redis", redis_url, "--burst", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["command"], summary["jobs_complete"], summary["signals"]) == ("worker", 1, 0)
@@ -198,22 +203,9 @@ def test_the_worker_keeps_credentials_given_as_options_out_of_its_environment(
     """A secret copied into ``os.environ`` would reach every child process and
     ``/proc/PID/environ``: the jobs get the credentials through their context instead."""
     sandbox, base_url = served
-    from idcode_async.scale import enqueue_registration
-
     for name in ("IDCODE_ACCESS_TOKEN", "IDCODE_AUTH_CODE"):
         monkeypatch.delenv(name, raising=False)
-    rows = read_units_csv(write_csv(tmp_path / "u.csv", valid_rows(2, prefix="选项单位")))
-    enqueue = enqueue_registration(
-        redis_url,
-        list(rows),
-        "by-options",
-        access_token=TEST_ACCESS_TOKEN,
-        base_url=base_url,
-        check_regions=False,
-        min_interval=0.0,
-        max_interval=0.01,
-    )
-    assert len(anyio.run(lambda: enqueue).job_ids) == 1
+    enqueue_units(redis_url, base_url, tmp_path, "by-options", 2)
     before = dict(os.environ)
     secrets = ["--access-token", TEST_ACCESS_TOKEN, "--auth-code", TEST_AUTH_CODE]
     assert idcode_main(["worker", "--redis", redis_url, "--burst", "--json", *secrets]) == 0
