@@ -22,6 +22,7 @@ import attrs
 import httpx
 
 from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL, UPLOAD_TIMEOUT, IdcodeClient
+from .._credentials import checked_base_url
 from .._errors import IdcodeError
 from .._retry import RetryPolicy
 from ..domain.regions import RegionDirectory
@@ -66,8 +67,9 @@ class ScaleError(IdcodeError):
 
 def normalise_base_url(base_url: str) -> str:
     """The base URL as the client reports it (httpx adds a trailing slash): the journal's
-    target must compare equal to ``str(client.base_url)`` in every worker."""
-    url = httpx.URL(base_url)
+    target must compare equal to ``str(client.base_url)`` in every worker.  A malformed one is
+    a :class:`~idcode_async.UsageError` that does not quote it (it may hold a password)."""
+    url = checked_base_url(base_url)
     if not url.raw_path.endswith(b"/"):
         url = url.copy_with(raw_path=url.raw_path + b"/")
     return str(url)

@@ -221,6 +221,7 @@ def test_the_worker_keeps_credentials_given_as_options_out_of_its_environment(
         (("--journal", "bad run id"), "run id must be"),
         (("--journal", "r", "--lease", "5"), "must be longer than the request timeout"),
         (("--journal", "r", "--workers", "-1"), "--workers"),
+        (("--journal", "r", "--base-url", "//user:pw@host"), "base_url must be an absolute"),
     ],
 )
 def test_register_units_with_redis_refuses_bad_settings(
