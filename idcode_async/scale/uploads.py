@@ -26,7 +26,6 @@ import anyio.to_thread
 import attrs
 
 from .._client import TEST_BASE_URL, IdcodeClient
-from ..endpoints.codes import GenerateType, Version
 from ..pacing import Pacer
 from ..uploads.codes_input import AsyncCodeSource
 from ..uploads.executor import UploadSession
@@ -158,8 +157,6 @@ async def prepare_upload(
     category: CategoryRef | None = None,
     max_chunk_bytes: int = DEFAULT_MAX_CHUNK_BYTES,
     retry_failed: bool = False,
-    version: Version | None = "2.0",
-    generate_type: GenerateType | None = None,
     **settings: Any,
 ) -> UploadLoadReport:
     """Plan ``codes``, load the run, take the 502 baseline, and open the run to workers.
@@ -167,7 +164,8 @@ async def prepare_upload(
     The baseline (the category's batches before the run's first request, which tells a lost
     answer's batch from older ones) is taken here, once, by the operator, before any worker can
     claim: a worker taking it could list a batch another worker had just uploaded.
-    ``settings`` are :class:`~.runs.RunConfig`'s (``lease``, ``batch_size``, ``grace`` …).
+    ``settings`` are :class:`~.runs.RunConfig`'s (``version``, ``generate_type``, ``lease``,
+    ``grace`` …).
     """
     options = options if options is not None else PlanOptions()
     config = RunConfig(
@@ -176,8 +174,6 @@ async def prepare_upload(
         token_id=token_id(access_token),
         company_idcode=company_idcode,
         category_reg_id=category_reg_id,
-        version=version,
-        generate_type=generate_type,
         newline=options.file_newline,
         **settings,
     )
