@@ -17,7 +17,8 @@ import os
 import signal
 import subprocess
 import sys
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import anyio
 import anyio.abc
@@ -32,7 +33,7 @@ from ..registration import Progress, SourceRow, open_results
 from ..registration.outcomes import ROW_COUNTS
 from ..scale.keys import check_run_id
 from ..uploads import UploadProgress
-from ._display import registration_display, upload_display
+from ._display import Display, registration_display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
 from ._runtime import Output
 from ._settings import RegisterSettings, UploadSettings
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 __all__ = ["StopForwarder", "register_distributed", "upload_distributed", "worker_command"]
 
 POLL: Final = 0.5
+
+P = TypeVar("P")
 
 
 def worker_command() -> list[str]:
@@ -71,6 +74,36 @@ async def _start_workers(
         )
         for _ in range(count)
     ]
+
+
+async def _follow(
+    count: int,
+    run_id: str,
+    url: str,
+    credentials: Credentials,
+    stopper: StopForwarder,
+    display: Display[P],
+    show: Callable[[scale.RunCounts, bool], P],
+) -> list[anyio.abc.Process]:
+    """Start the local workers and show the run's progress until they have ended (with
+    ``--workers 0``: until the run is finished or interrupted, following remote workers)."""
+    async with anyio.create_task_group() as group:
+        workers = await _start_workers(count, run_id, url, credentials)
+        group.start_soon(stopper.forward, workers)
+        with display:
+            while True:
+                state = await scale.progress(url, run_id)
+                done = all(w.returncode is not None for w in workers) and bool(
+                    workers or state.finished or stopper.signals
+                )
+                display.update(show(state, done))
+                if done:
+                    break
+                await anyio.sleep(POLL)
+        group.cancel_scope.cancel()
+    for worker in workers:
+        await worker.aclose()
+    return workers
 
 
 class StopForwarder:
@@ -186,27 +219,18 @@ async def _register(
         f"run {run_id}: {loaded.valid} valid rows ({loaded.new} new), {len(loaded.invalid)} "
         f"invalid; {settings.redis.workers} local worker(s)"
     )
-    display = registration_display(settings.progress)
     started = anyio.current_time()
     samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=60)
-    stopper = StopForwarder()
-    async with anyio.create_task_group() as group:
-        workers = await _start_workers(settings.redis.workers, run_id, url, credentials)
-        group.start_soon(stopper.forward, workers)
-        with display:
-            while True:
-                state = await scale.progress(url, run_id)
-                now = anyio.current_time()
-                samples.append((now, state.done))
-                display.update(_progress(state, now - started, _rate(samples)))
-                if all(w.returncode is not None for w in workers) and (
-                    workers or state.finished or stopper.signals
-                ):
-                    break  # with --workers 0: follow remote workers until the run is done
-                await anyio.sleep(POLL)
-        group.cancel_scope.cancel()
+
+    def show(state: scale.RunCounts, done: bool) -> Progress:
+        now = anyio.current_time()
+        samples.append((now, state.done))
+        return _progress(state, now - started, _rate(samples))
+
+    stopper, display = StopForwarder(), registration_display(settings.progress)
+    count = settings.redis.workers
+    workers = await _follow(count, run_id, url, credentials, stopper, display, show)
     for number, worker in enumerate(workers, start=1):
-        await worker.aclose()
         if worker.returncode not in (0, EXIT_ABORTED, EXIT_INTERRUPTED):
             output.notice(f"worker {number} ended with {worker.returncode}")
     state = await scale.progress(url, run_id)
@@ -292,33 +316,20 @@ async def _upload(settings: UploadSettings, output: Output) -> int:
         f"({report.accepted} accepted earlier, {report.blob_bytes} payload bytes in Redis); "
         f"{redis.workers} local worker(s)"
     )
-    display = upload_display(settings.progress)
     started = anyio.current_time()
-    stopper = StopForwarder()
-    async with anyio.create_task_group() as group:
-        workers = await _start_workers(redis.workers, redis.run, redis.url, credentials)
-        group.start_soon(stopper.forward, workers)
-        with display:
-            while True:
-                state = await scale.progress(redis.url, redis.run)
-                finished = workers or state.finished or stopper.signals
-                done = all(w.returncode is not None for w in workers) and finished
-                display.update(
-                    UploadProgress(
-                        phase="done" if done else "uploading",
-                        requests=state.items,
-                        requests_done=state.accepted,
-                        codes=state.codes,
-                        codes_done=state.accepted_codes,
-                        elapsed=anyio.current_time() - started,
-                    )
-                )
-                if done:
-                    break
-                await anyio.sleep(POLL)
-        group.cancel_scope.cancel()
-    for worker in workers:
-        await worker.aclose()
+
+    def show(state: scale.RunCounts, done: bool) -> UploadProgress:
+        return UploadProgress(
+            phase="done" if done else "uploading",
+            requests=state.items,
+            requests_done=state.accepted,
+            codes=state.codes,
+            codes_done=state.accepted_codes,
+            elapsed=anyio.current_time() - started,
+        )
+
+    stopper, display = StopForwarder(), upload_display(settings.progress)
+    await _follow(redis.workers, redis.run, redis.url, credentials, stopper, display, show)
     state = await scale.progress(redis.url, redis.run)
     output.result(state.describe())
     if state.halted:
