@@ -9,9 +9,7 @@ requests of 5011–5014 as its two item kinds).  An operator loads a run (:mod:`
 
 Redis is the ``redis`` extra (``pip install "idcode-async[redis]"``).  Importing this package
 imports neither redis nor arq (the CLI checks run ids on the core install): the names below are
-loaded on first use, and the modules that need the extra call :func:`require` at import time,
-so a missing extra fails at once with the command that fixes it, not with a bare
-``ModuleNotFoundError`` deep in a job.
+loaded on first use, and a missing extra raises :class:`MissingExtraError`.
 """
 
 from __future__ import annotations
@@ -19,21 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-
-class MissingExtraError(ImportError):
-    """redis or arq is not installed; the message says how to install them."""
-
-
-def require(module: str) -> None:
-    """Import ``module`` (``redis``, ``arq``) or explain the extra."""
-    try:
-        importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingExtraError(
-            f"the scale-out helpers need {module!r}, which is not installed: "
-            'install idcode-async[redis] (pip install "idcode-async[redis]")'
-        ) from exc
-
+from ._extra import MissingExtraError
 
 if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .arq_jobs import WorkerCredentials as WorkerCredentials

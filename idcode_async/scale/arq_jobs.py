@@ -27,7 +27,7 @@ from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
 from ..registration.inputs import SourceRow
 from ..registration.records import UnitRegistration
 from ..uploads.codes_input import AsyncCodeSource
-from . import require
+from ._extra import require
 from .drain import default_worker_id, drain_run
 from .runs import LoadReport, ScaleError, load_run
 from .uploads import UploadLoadReport, prepare_upload
