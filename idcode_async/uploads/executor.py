@@ -265,18 +265,9 @@ def build_spec(request: UploadRequest, **target: Unpack[_Target]) -> Endpoint[Up
         return UploadCodeFile(code_file=request.path, **target)
     if isinstance(request, CodeList):
         return UploadCodeList(code_list_str=request.code_list_str, **target)
-    prefix = request.prefix_str or None
-    if isinstance(request, FixedLengthRange):
-        return UploadCodeFixedLength(
-            prefix_str=prefix,
-            start_num=request.start_num,
-            end_num=request.end_num,
-            length=request.length,
-            **target,
-        )
-    return UploadCodePrefix(
-        prefix_str=prefix, start_num=request.start_num, end_num=request.end_num, **target
-    )
+    spec = UploadCodeFixedLength if isinstance(request, FixedLengthRange) else UploadCodePrefix
+    numbers = attrs.asdict(request) | {"prefix_str": request.prefix_str or None}
+    return spec(**numbers, **target)  # a range's fields are its endpoint's parameters
 
 
 def _options_text(options: PlanOptions) -> str:
