@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import Counter
 from functools import partial
 from typing import Literal
 
@@ -230,9 +231,7 @@ class VerifyReport:
         )
 
     def describe(self) -> str:
-        counts: dict[str, int] = {}
-        for r in self.requests:
-            counts[r.status] = counts.get(r.status, 0) + 1
+        counts = Counter(r.status for r in self.requests)
         parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         verdict = "verified" if self.ok else "NOT verified"
         text = (
