@@ -132,7 +132,6 @@ def describe_request(request: UploadRequest, seq: int) -> RequestRecord:
     what: dict[str, Any]
     if isinstance(request, PrefixRange | FixedLengthRange):
         what = attrs.asdict(request) | {"size": 0}
-        # [endpoint, prefix, start, end] and for 5014 the length
         parts: list[Any] = [request.endpoint, *attrs.astuple(request)]
     else:
         if isinstance(request, CodeList):
