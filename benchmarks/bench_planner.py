@@ -106,7 +106,7 @@ def run_dedupe(kind: str, n: int) -> dict[str, object]:
     if kind.startswith("hashset64"):
         with tempfile.TemporaryDirectory() as spill:
             directory = Path(spill)
-            # in memory only: grows to 2**21 slots (16 MiB), never half full with a million codes
+            # in memory only: 2**21 slots (16 MiB), never half full with a million codes
             bits = MEMORY_BITS if kind.endswith("spilling") else 21
             table = HashSet64(lambda: directory, bits)
             duplicates = sum(table.add(code_hash(code)) for code in codes)

@@ -1,4 +1,4 @@
-"""Uploading one-thing-one-code batches (seed §十, 5011–5014): the planner.
+"""Uploading one-thing-one-code batches (seed §十, 5011–5014): plan, send once, check.
 
 :func:`plan_upload` turns codes (an iterable, a path, or with :func:`plan_upload_async` an async
 iterable) into the fewest requests: runs of consecutive numbers become 5013/5014 ranges, the
@@ -9,32 +9,17 @@ reported, not sent.
 ...     [(r.endpoint, r.count) for r in plan.requests]
 [(5014, 100000)]
 
-Where each decision is made, and argued:
-
-* what is a code, what is refused and why: :mod:`.rules`; reading, BOM, blank lines, line
-  numbers, ``str`` as a path: :mod:`.codes_input`;
-* prefix + number, padded (5014) or not (5013), the ``A10`` ambiguity, long digit tails:
-  :mod:`.numbering`;
-* merging runs while streaming, out-of-order input, the window, never covering a code not in
-  the input: :mod:`.runs`;
-* duplicates in bounded memory (measured alternatives), exact confirmation: :mod:`.dedupe`;
-* 5011 chunk files, size and SHA-256, temporary directory lifecycle: :mod:`.spool`;
-* every default (minimum run, 9-digit numbers, 128-character codes, 100,000-code / 4 MiB
-  files, 8 KB lists, …): :class:`PlanOptions`;
-* sync and async entry points, the pipeline: :mod:`.planner`; the plan items: :mod:`.plan`.
-
-Sending the plan, exactly once:
-
 >>> result = await upload_codes(client, company_idcode, category_reg_id, "codes.txt",
 ...                             manifest="codes.manifest.db")            # doctest: +SKIP
 >>> (await verify_upload(client, company_idcode, "codes.manifest.db")).ok  # doctest: +SKIP
 True
 
-* the durable per-request manifest, its states and keys, why SQLite: :mod:`.manifest`;
-* sending, retries, resuming, the order of intent and request: :mod:`.executor`;
-* settling a request whose answer was lost (502/505), what is decidable: :mod:`.reconcile`;
-* records, codes, download links and the count check after the upload: :mod:`.followups`;
-* ``idcode upload-codes``: :mod:`.cli`.
+Each module argues its own decisions: what a code is (:mod:`.rules`) and how it is read
+(:mod:`.codes_input`); ranges (:mod:`.numbering`, :mod:`.ranges`); duplicates in bounded memory
+(:mod:`.dedupe`); 5011 files (:mod:`.spool`); every default (:class:`PlanOptions`); the
+pipeline (:mod:`.planner`) and its items (:mod:`.plan`).  Sending exactly once: the durable
+manifest (:mod:`.manifest`), the run (:mod:`.executor`), a lost answer settled from the
+centre's records (:mod:`.reconcile`), and the checks after it (:mod:`.followups`).
 """
 
 from __future__ import annotations

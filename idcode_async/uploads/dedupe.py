@@ -78,14 +78,14 @@ def _zeros(size: int) -> array[int]:
 class HashSet64:
     """A set of non-zero 64-bit integers: a flat in-memory table, then sorted pages on disk.
 
-    The table uses linear probing and doubles when half full, up to ``2**bits`` slots; the slot
-    is taken from the hash's top bits, which are uniform for BLAKE2b output (and keep the table
-    grouped by value).  When the largest table is half full its hashes are merged into one
-    sorted file in ``spill_dir()`` (a private directory, created on demand) and it starts empty
-    again.  A lookup that misses the table then asks the disk: a one-bit-per-hash filter
-    answers most misses, the rest cost one 4 KiB read (a sparse index of each page's first hash
-    names the page).  Answers are exactly those of an unbounded table; only memory and speed
-    differ.  There is no removal: the planner never needs it.  :meth:`close` removes the file.
+    The table has ``2**bits`` slots and uses linear probing; the slot is taken from the hash's
+    top bits, which are uniform for BLAKE2b output (and keep the table grouped by value).  When
+    the table is half full its hashes are merged into one sorted file in ``spill_dir()`` (a
+    private directory, created on demand) and it starts empty again.  A lookup that misses the
+    table then asks the disk: a one-bit-per-hash filter answers most misses, the rest cost one
+    4 KiB read (a sparse index of each page's first hash names the page).  Answers are exactly
+    those of an unbounded table; only memory and speed differ.  There is no removal: the
+    planner never needs it.  :meth:`close` removes the file.
     """
 
     __slots__ = (
@@ -96,7 +96,6 @@ class HashSet64:
         "_index",
         "_limit",
         "_mask",
-        "_max_slots",
         "_path",
         "_shift",
         "_size",
@@ -106,13 +105,11 @@ class HashSet64:
     )
 
     def __init__(self, spill_dir: Callable[[], Path], bits: int = MEMORY_BITS) -> None:
-        start = min(bits, 16)  # small plans keep a small table (512 KiB)
-        self._table = _zeros(1 << start)
-        self._mask = (1 << start) - 1
-        self._shift = 64 - start
+        self._table = _zeros(1 << bits)
+        self._mask = (1 << bits) - 1
+        self._shift = 64 - bits
         self._size = 0
-        self._limit = (1 << start) // 2
-        self._max_slots = 1 << bits
+        self._limit = (1 << bits) // 2
         self._directory = spill_dir
         self._disk: FileIO | None = None  # the sorted spill file, unbuffered
         self._path: Path | None = None
@@ -161,25 +158,8 @@ class HashSet64:
         table[slot] = value
         self._size += 1
         if self._size > self._limit:
-            if len(table) < self._max_slots:
-                self._grow()
-            else:
-                self._spill()
+            self._spill()
         return False
-
-    def _grow(self) -> None:
-        old = self._table
-        size = len(old) * 2
-        table = _zeros(size)
-        mask = size - 1
-        shift = self._shift - 1
-        for value in old:
-            if value:
-                slot = value >> shift
-                while table[slot]:
-                    slot = (slot + 1) & mask
-                table[slot] = value
-        self._table, self._mask, self._shift, self._limit = table, mask, shift, size // 2
 
     def _on_disk(self, value: int) -> bool:
         """Exact membership among the spilled hashes."""

@@ -1,16 +1,10 @@
 """``upload_codes``: plan the codes, then send every request once, durably and resumably.
 
->>> async with IdcodeClient(...) as client:
-...     result = await upload_codes(client, "i.86.110105.1", reg_id, "codes.txt",
-...                                 manifest="codes.manifest.db")
-...     print(result.describe())
-
 The run, in order:
 
 1. **Manifest**: opened (and locked) first, and bound to the target: centre, unit main code,
    category registration ID, ``version``, ``generate_type`` and the planning options.
-2. **Plan**: :func:`~idcode_async.uploads.plan_upload_async` streams the codes (an iterable, an
-   async iterable, or a text file) into ranges (5013/5014), lists (5012) and TXT chunks
+2. **Plan**: the codes are streamed into ranges (5013/5014), lists (5012) and TXT chunks
    (5011) spooled to disk.  The manifest adopts the plan; a re-run recognises its own plan by
    the requests' keys and refuses another one once anything was sent.
 3. **Baseline**: before the manifest's very first request, the category's existing upload
@@ -19,10 +13,8 @@ The run, in order:
 4. **Reconcile**: a request an earlier run left ``intent`` or ``unknown`` (killed mid-request,
    answer lost) is looked for on the centre (:mod:`.reconcile`) in its turn, before any send:
    found → accepted without a request; absent → sent again; undecidable → left alone, and the
-   run ends with :class:`UnresolvedUploadError` saying what to check, after uploading
-   everything else.
-   ``assume_not_uploaded=True`` is the operator's word that the undecidable ones were not
-   uploaded (what the records can decide is still decided by them).
+   run ends with :class:`UnresolvedUploadError` after uploading everything else, unless
+   ``assume_not_uploaded=True``: the operator's word that it was not uploaded.
 5. **Send**, in plan order, one request at a time, on the exactly-once engine
    (:mod:`idcode_async.durable.engine`: paced, intent committed before the request, the
    client's retries off, backoff here).  What this module adds is the uploads'
@@ -32,13 +24,9 @@ The run, in order:
    …) → ``failed``; 10003/50003 (unknown unit or registration) stop the run.  Nothing 5011–5014
    answers means "already there", so no refusal settles a request as done.
 
-5011 chunks are passed to :class:`~idcode_async.endpoints.UploadCodeFile` as paths: the
-client opens each file and httpx streams it in 64 KiB reads, so memory does not grow with the
-upload (measured in ``benchmarks/bench_upload_memory.py``).
-
-Exactly once: a request is sent again only when the previous attempt provably had no effect
-(busy, no connection, or the centre's records do not hold its codes); see :mod:`.reconcile`
-for what the records can and cannot tell.
+5011 chunks are passed to :class:`~idcode_async.endpoints.UploadCodeFile` as paths: httpx
+streams each file in 64 KiB reads, so memory does not grow with the upload (measured in
+``benchmarks/bench_upload_memory.py``).
 """
 
 from __future__ import annotations
@@ -80,6 +68,7 @@ from ..endpoints import (
     UploadCodeList,
     UploadCodePrefix,
     UploadCodeResponse,
+    UploadedCodes,
 )
 from ..endpoints.codes import GenerateType, Version
 from ..pacing import LocalPacer, Pacer
@@ -111,9 +100,10 @@ from .reconcile import (
     Found,
     Undecidable,
     baseline,
+    candidates,
     category_records,
-    decide,
     find_category,
+    matches_content,
     remembered_category,
     set_baseline,
 )
@@ -184,16 +174,12 @@ class UploadResult(RequestTally):
     interrupted: bool = False
 
     @property
-    def accepted(self) -> tuple[ManifestEntry, ...]:
-        return tuple(r for r in self.requests if r.state is EntryState.ACCEPTED)
-
-    @property
     def failed(self) -> tuple[ManifestEntry, ...]:
         return tuple(r for r in self.requests if r.state is EntryState.FAILED)
 
     @property
     def accepted_codes(self) -> int:
-        return sum(r.count for r in self.accepted)
+        return sum(r.count for r in self.requests if r.state is EntryState.ACCEPTED)
 
     @property
     def complete(self) -> bool:
@@ -279,18 +265,9 @@ def build_spec(request: UploadRequest, **target: Unpack[_Target]) -> Endpoint[Up
         return UploadCodeFile(code_file=request.path, **target)
     if isinstance(request, CodeList):
         return UploadCodeList(code_list_str=request.code_list_str, **target)
-    prefix = request.prefix_str or None
-    if isinstance(request, FixedLengthRange):
-        return UploadCodeFixedLength(
-            prefix_str=prefix,
-            start_num=request.start_num,
-            end_num=request.end_num,
-            length=request.length,
-            **target,
-        )
-    return UploadCodePrefix(
-        prefix_str=prefix, start_num=request.start_num, end_num=request.end_num, **target
-    )
+    spec = UploadCodeFixedLength if isinstance(request, FixedLengthRange) else UploadCodePrefix
+    numbers = attrs.asdict(request) | {"prefix_str": request.prefix_str or None}
+    return spec(**numbers, **target)  # a range's fields are its endpoint's parameters
 
 
 def _options_text(options: PlanOptions) -> str:
@@ -489,39 +466,34 @@ class UploadSession:
         A category given by the caller that 403 contradicts is refused: 502 would list another
         category's batches, and every request would look absent.
         """
+        given = self.given_category
+        if self.category is None and given is None:
+            self.category = await anyio.to_thread.run_sync(remembered_category, self.store)
         if self.category is not None:
             return self.category
-        given = self.given_category
-        if given is None:
-            remembered = await anyio.to_thread.run_sync(remembered_category, self.store)
-            if remembered is not None:
-                self.category = remembered
-                return remembered
-        self.category_problem = None
+        problem = (
+            "403 does not give the category code and model number code of this registration, "
+            "which 502 needs"
+        )
         try:
             found = await find_category(self.client, self.company_idcode, self.category_reg_id)
         except IdcodeError as exc:
-            found = None
-            self.category_problem = f"403 failed ({redact(str(exc))})"
-        if given is not None:
-            if found is not None and not given.agrees_with(found):
-                self.category_problem = (
-                    f"the category given ({given.idcode_of_category} / "
-                    f"{given.model_number_code}) is not the registration's according to 403 "
-                    f"({found.idcode_of_category} / {found.model_number_code})"
-                )
+            found, problem = None, f"403 failed ({redact(str(exc))})"
+        if given is None:
+            if found is None:
+                self.category_problem = problem
                 return None
-            complete = given.complete_code or (found.complete_code if found else None)
-            resolved = attrs.evolve(given, complete_code=complete)
-        elif found is None:
-            self.category_problem = self.category_problem or (
-                "403 does not give the category code and model number code of this "
-                "registration, which 502 needs"
+            resolved = found
+        elif found is not None and not given.agrees_with(found):
+            self.category_problem = (
+                f"the category given ({given.idcode_of_category} / {given.model_number_code}) "
+                f"is not the registration's according to 403 ({found.idcode_of_category} / "
+                f"{found.model_number_code})"
             )
             return None
         else:
-            resolved = found
-        self.category_problem = None
+            complete = given.complete_code or (found.complete_code if found else None)
+            resolved = attrs.evolve(given, complete_code=complete)
         await write(self.store.set_fact, "category", attrs.asdict(resolved))
         self.category = resolved
         return resolved
@@ -548,7 +520,8 @@ class UploadSession:
         await write(set_baseline, self.store, ids)
 
     async def _decide(self, entry: ManifestEntry) -> Decision:
-        """Look for a maybe-sent ``entry`` among the category's batches (:mod:`.reconcile`).
+        """Look for a maybe-sent ``entry`` among the category's batches (:mod:`.reconcile`,
+        steps 1–4): 502 once, 505 once per candidate.
 
         A batch may take up to ``grace`` seconds after its request to appear in 502: an entry
         found absent that recently is looked for once more when the grace period is over.
@@ -556,6 +529,9 @@ class UploadSession:
         category = await self._category()
         if category is None:
             return Undecidable(f"the centre's records cannot be read: {self.category_problem}")
+        request = self.requests.get(entry.key)
+        if request is None:
+            return Undecidable("the request is not in this run's plan")
         before = await anyio.to_thread.run_sync(baseline, self.store)
         for again in (False, True):
             try:
@@ -566,7 +542,7 @@ class UploadSession:
                 e.uploadcode_id
                 for e in await self._entries()
                 if e.accepted and e.uploadcode_id is not None
-            }
+            }  # no batch is given to two requests
             known = claimed | set(before or ())
             if known and not known & {r.uploadcode_id for r in records}:
                 return Undecidable(
@@ -574,25 +550,34 @@ class UploadSession:
                     "(the baseline and the accepted requests): the category code or model "
                     "number code used for 502 is not this registration's"
                 )
-            request = self.requests.get(entry.key)
-            decision = await decide(
-                self.client,
-                self.company_idcode,
-                category,
-                entry,
-                request,
-                records,
-                baseline=before,
-                claimed=claimed,
-            )
+            confirmed: list[str] = []
+            for record in candidates(entry, records, baseline=before, claimed=claimed):
+                batch = record.uploadcode_id
+                assert batch is not None
+                read = UploadedCodes(
+                    company_idcode=self.company_idcode, uploadcode_id=batch, code_type="1"
+                )
+                try:
+                    codes = (await self.client.call(read)).data
+                except IdcodeError as exc:
+                    return Undecidable(f"505 could not read batch {batch}: {redact(str(exc))}")
+                if matches_content(
+                    codes,
+                    request,
+                    code_num=record.code_num or 0,
+                    complete_code=category.complete_code,
+                ):
+                    confirmed.append(batch)
+            if confirmed:
+                return Found(confirmed[0], tuple(confirmed[1:]))
             wait = 0.0
-            if isinstance(decision, Absent) and entry.intent_ms is not None:
+            if entry.intent_ms is not None:
                 wait = self.grace - (self.store.now_ms() - entry.intent_ms) / 1000
             if again or wait <= 0:
                 break
             logger.info("upload: not found yet; looking again in %.1fs", wait)
             await anyio.sleep(wait)
-        return decision
+        return Absent()
 
     # -- sending ----------------------------------------------------------------------------
 

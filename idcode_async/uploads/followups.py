@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import Counter
 from functools import partial
 from typing import Literal
 
@@ -31,6 +32,7 @@ import attrs
 from .._client import IdcodeClient
 from .._errors import IdcodeError, InvalidParameterError, NotFoundError
 from .._logging import redact
+from ..durable.engine import opened
 from ..durable.store import Store
 from ..endpoints import (
     CodeDownloadUrl,
@@ -40,7 +42,7 @@ from ..endpoints import (
 )
 from ..endpoints.codes import CodeType
 from .manifest import EntryState, ManifestEntry, UploadManifest
-from .reconcile import CategoryRef, baseline, category_records, fits, remembered_category
+from .reconcile import CategoryRef, baseline, candidates, category_records, remembered_category
 
 __all__ = [
     "FetchedCodes",
@@ -229,9 +231,7 @@ class VerifyReport:
         )
 
     def describe(self) -> str:
-        counts: dict[str, int] = {}
-        for r in self.requests:
-            counts[r.status] = counts.get(r.status, 0) + 1
+        counts = Counter(r.status for r in self.requests)
         parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         verdict = "verified" if self.ok else "NOT verified"
         text = (
@@ -273,39 +273,27 @@ async def verify_upload(
     A path is opened without taking the run lock, so a run may be going on; any other store
     (a shared run's Redis manifest) is read as it is.
     """
-    if isinstance(manifest, str | os.PathLike):
-        opened = partial(UploadManifest, manifest, lock=False)
-        store: Store[ManifestEntry] = await anyio.to_thread.run_sync(opened)
-    else:
-        store = manifest
-    try:
+    async with opened(manifest, partial(UploadManifest, lock=False)) as store:
         entries = await anyio.to_thread.run_sync(store.entries)
         before = await anyio.to_thread.run_sync(baseline, store)
         if category is None:
             category = await anyio.to_thread.run_sync(remembered_category, store)
-    finally:
-        if store is not manifest:
-            store.close()
     checked = [await verify_uploaded_request(client, company_idcode, entry) for entry in entries]
-    unexpected: tuple[CodeRecord, ...] = ()
-    records = None
+    records: list[CodeRecord] | None = None
     if category is not None and before is not None:
-        ours = {e.uploadcode_id for e in entries if e.uploadcode_id is not None}
         with contextlib.suppress(IdcodeError):
             records = await category_records(client, company_idcode, category)
-        unexpected = tuple(
-            r
-            for r in records or ()
-            if r.uploadcode_id is not None
-            and r.uploadcode_id not in before
-            and r.uploadcode_id not in ours
-            and any(fits(r, entry) for entry in entries)
-        )
+    ours = {e.uploadcode_id for e in entries if e.uploadcode_id is not None}
+    copies = {  # batches shaped like one of ours, newer than the baseline, owned by none
+        r.uploadcode_id
+        for entry in entries
+        for r in candidates(entry, records or (), baseline=before, claimed=ours)
+    }
     return VerifyReport(
         requests=tuple(checked),
         expected_total=sum(e.count for e in entries),
         server_total=sum(r.server_count or 0 for r in checked if r.status in ("ok", "mismatch")),
-        unexpected=unexpected,
+        unexpected=tuple(r for r in records or () if r.uploadcode_id in copies),
         extra_checked=records is not None,
     )
 

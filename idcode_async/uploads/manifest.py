@@ -131,11 +131,8 @@ def describe_request(request: UploadRequest, seq: int) -> RequestRecord:
     """The manifest's record of ``request``, the ``seq``-th of its plan."""
     what: dict[str, Any]
     if isinstance(request, PrefixRange | FixedLengthRange):
-        length = request.length if isinstance(request, FixedLengthRange) else None
-        what = {"prefix_str": request.prefix_str, "length": length, "size": 0}
-        what |= {"start_num": request.start_num, "end_num": request.end_num}
-        parts: list[Any] = [request.endpoint, request.prefix_str, request.start_num]
-        parts += [request.end_num] if length is None else [request.end_num, length]
+        what = attrs.asdict(request) | {"size": 0}
+        parts: list[Any] = [request.endpoint, *attrs.astuple(request)]
     else:
         if isinstance(request, CodeList):
             text = request.code_list_str

@@ -1,16 +1,11 @@
 """Turn a stream of codes into the fewest 5011–5014 requests (seed §十), in bounded memory.
 
-One entry point, three kinds of input (:mod:`.codes_input`):
-
->>> with plan_upload(["A1", "A2", "A3", "B7"]) as plan:  # or a path, or any iterable of str
-...     [(r.endpoint, r.count) for r in plan.requests]
-[(5012, 4)]
-
-``plan_upload`` is synchronous: planning is CPU work plus local file I/O, and a function that
-needs no event loop can be used from scripts, threads and tests alike.  Async iterables need an
-event loop to be read, so :func:`plan_upload_async` takes those (and everything
-``plan_upload`` takes): it reads the async iterable on the loop in batches and plans each batch
-in a worker thread (anyio, so asyncio and trio both work), keeping the loop responsive.
+``plan_upload`` takes a path or any iterable of str (:mod:`.codes_input`) and is synchronous:
+planning is CPU work plus local file I/O, and a function that needs no event loop can be used
+from scripts, threads and tests alike.  Async iterables need an event loop to be read, so
+:func:`plan_upload_async` takes those (and everything ``plan_upload`` takes): it reads the
+async iterable on the loop in batches and plans each batch in a worker thread (anyio, so
+asyncio and trio both work), keeping the loop responsive.
 
 The pipeline, one code at a time, nothing held per code but a hash: strip and check the code
 (:mod:`.rules`), split it into series and number (:mod:`.numbering`), merge it into runs
@@ -266,12 +261,8 @@ def plan_upload(
 async def plan_upload_async(
     codes: AsyncCodeSource, *, options: PlanOptions | None = None, spool_dir: SpoolDir = None
 ) -> UploadPlan:
-    """:func:`plan_upload` for async code: also takes async iterables of str.
-
-    The planning runs in worker threads (a batch of codes per hop), so the event loop stays
-    free; a path or a plain iterable is planned entirely in one worker thread.  Cancelling
-    removes the temporary files.
-    """
+    """:func:`plan_upload` off the event loop, which also takes async iterables of str (read
+    on the loop, planned in worker threads a batch at a time).  Cancelling removes the files."""
     if not isinstance(codes, AsyncIterable):
         return await anyio.to_thread.run_sync(
             functools.partial(plan_upload, codes, options=options, spool_dir=spool_dir)

@@ -53,14 +53,9 @@ from collections.abc import Callable, Container, Iterable, Sequence
 import attrs
 
 from .._client import IdcodeClient
-from .._errors import IdcodeError, NotFoundError
+from .._errors import NotFoundError
 from ..durable.store import Store
-from ..endpoints import (
-    CodeRecord,
-    CodeRecordByCategory,
-    IdcodeInfoBase,
-    UploadedCodes,
-)
+from ..endpoints import CodeRecord, CodeRecordByCategory, IdcodeInfoBase
 from .manifest import ManifestEntry, ManifestError
 from .plan import CodeFile, CodeList, UploadRequest
 
@@ -73,7 +68,6 @@ __all__ = [
     "baseline",
     "candidates",
     "category_records",
-    "decide",
     "find_category",
     "fits",
     "matches_content",
@@ -266,44 +260,3 @@ class Undecidable:
 
 
 Decision = Found | Absent | Undecidable
-
-
-async def decide(
-    client: IdcodeClient,
-    company_idcode: str,
-    category: CategoryRef,
-    entry: ManifestEntry,
-    request: UploadRequest | None,
-    records: Sequence[CodeRecord],
-    *,
-    baseline: Container[str] | None,
-    claimed: Container[str],
-) -> Decision:
-    """Decide a maybe-sent ``entry`` from the category's ``records`` (steps 2–4).
-
-    ``claimed`` holds the IDs of accepted requests, so that no batch is given to two requests.
-    505 is called once per candidate.
-    """
-    if request is None:
-        return Undecidable("the request is not in this run's plan")
-    confirmed: list[str] = []
-    for record in candidates(entry, records, baseline=baseline, claimed=claimed):
-        assert record.uploadcode_id is not None
-        try:
-            answer = await client.call(
-                UploadedCodes(
-                    company_idcode=company_idcode,
-                    uploadcode_id=record.uploadcode_id,
-                    code_type="1",
-                )
-            )
-        except IdcodeError as exc:
-            return Undecidable(f"505 could not read batch {record.uploadcode_id}: {exc}")
-        if matches_content(
-            answer.data,
-            request,
-            code_num=record.code_num or 0,
-            complete_code=category.complete_code,
-        ):
-            confirmed.append(record.uploadcode_id)
-    return Found(confirmed[0], tuple(confirmed[1:])) if confirmed else Absent()
