@@ -180,12 +180,16 @@ class IdcodeAiohttpTransport(httpx.AsyncBaseTransport):
             keepalive_timeout=self.limits.keepalive_expiry,
             ssl=self.ssl_context,
         )
-        return aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             skip_auto_headers=_AUTO_HEADERS,
             auto_decompress=False,
         )
+        # aiohttp resends a GET (608) once, unasked, when a reused connection fails: the
+        # client's RetryPolicy alone decides how many attempts reach the server, as on httpcore
+        session._retry_connection = False
+        return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         mapped: httpx.TransportError | None = None

@@ -17,6 +17,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Literal
 
+import anyio
+
 from .loopback import _read_request
 
 Then = Literal["keep", "close", "rst", "hang"]
@@ -63,11 +65,16 @@ class HostilePeer:
             if not self._settled.wait_for(lambda: self._busy == 0, timeout):
                 raise AssertionError("the peer is still playing its script")
 
-    def calm(self) -> None:
-        """From now on answer properly (and settle what is under way)."""
+    async def calm(self) -> None:
+        """From now on answer properly, once what is under way has settled.
+
+        The client's event loop runs meanwhile: a connection it dropped is only closed on
+        its next iteration (asyncio), and a script still writing to it ends there."""
         self.hostile = False
         self.release.set()
-        self.settle()
+        with anyio.fail_after(10):
+            while self._busy:  # noqa: ASYNC110 (set by the peer's threads, not a task)
+                await anyio.sleep(0.01)
 
     def _enter(self) -> None:
         with self._settled:
@@ -84,8 +91,22 @@ def _reset(conn: socket.socket) -> None:
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
+def _read_head(conn: socket.socket) -> bytes:
+    """The request's head only: its body is left unread (a peer that answers an upload early)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
 @contextmanager
-def hostile_peer(script: Script) -> Iterator[HostilePeer]:
+def hostile_peer(script: Script, *, read_body: bool = True) -> Iterator[HostilePeer]:
+    """Serve until the block ends; ``read_body=False`` plays the script on the request's head
+    while the body is still coming (then the connection is never kept)."""
+    read = _read_request if read_body else _read_head
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
     peer = HostilePeer(url=f"http://127.0.0.1:{listener.getsockname()[1]}", script=script)
@@ -103,7 +124,7 @@ def hostile_peer(script: Script) -> Iterator[HostilePeer]:
         with conn:
             while True:
                 try:
-                    request = _read_request(conn)
+                    request = read(conn)
                 except OSError:
                     return
                 if b"\r\n\r\n" not in request:
@@ -144,5 +165,7 @@ def hostile_peer(script: Script) -> Iterator[HostilePeer]:
     finally:
         peer.stop.set()
         peer.release.set()
+        with suppress(OSError):  # wakes the accept() at once (Linux), not at its timeout
+            listener.shutdown(socket.SHUT_RDWR)
         thread.join(5)
         listener.close()

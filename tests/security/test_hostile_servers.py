@@ -37,10 +37,10 @@ from idcode_async import (
     TransportError,
     aiohttp_transport,
 )
-from idcode_async.endpoints import CompanyInfoBase, UnitRegist
+from idcode_async.endpoints import CompanyInfoBase, ExamineRecord, UnitRegist, UploadCodeFile
 
 from ..wire import TEST_AUTH_CODE, TEST_TOKEN
-from .hostile_peer import OK_ANSWER, OK_BODY, HostilePeer, Script, hostile_peer, sends
+from .hostile_peer import OK_ANSWER, OK_BODY, HostilePeer, Script, Then, hostile_peer, sends
 from .loopback import answer, serve
 from .secrets import SECRETS, assert_no_secret
 
@@ -163,6 +163,16 @@ SCENARIOS = [
     ),
     # -- chunked framing
     same("chunk-size-not-hex", sends(chunked(b"zz\r\n", OK_BODY, b"\r\n0\r\n\r\n")), PROTOCOL),
+    same(
+        "chunk-lines-ending-in-bare-lf",
+        sends(chunked(b"%x\n" % len(OK_BODY), OK_BODY, b"\n0\n\n")),
+        PROTOCOL,
+    ),
+    same(
+        "transfer-encoding-identity-with-length",
+        sends(STATUS + b"Transfer-Encoding: identity\r\n" + JSON_LENGTH),
+        PROTOCOL,
+    ),
     same("chunk-size-overflowing", sends(chunked(b"f" * 30 + b"\r\n", OK_BODY)), PROTOCOL),
     same(
         "chunked-without-last-chunk",
@@ -231,9 +241,19 @@ SCENARIOS = [
     same("non-ascii-header-value", sends(head("X-A: 名字".encode())), OK),
     same("non-ascii-reason", sends(head(status="HTTP/1.1 200 好\r\n".encode())), OK),
     same("bare-lf-line-ends", sends(head().replace(b"\r\n", b"\n")), OK),
+    same("set-cookie-for-another-domain", sends(head(b"Set-Cookie: s=1; Domain=evil.example")), OK),
+    Scenario(  # RFC 9112 §5.1 forbids the space; h11 refuses the line, aiohttp takes it
+        "space-before-a-colon",
+        sends(STATUS + CLOSE + b"Content-Length : %d\r\n\r\n%s" % (len(OK_BODY), OK_BODY)),
+        httpx=PROTOCOL,
+        aiohttp=OK,
+    ),
     # -- not HTTP/1.1 at all
     same("garbage", sends(b"\x16\x03\x01\x02\x00 not http at all\r\n\r\n"), PROTOCOL),
     same("http2-status-line", sends(b"HTTP/2 200\r\n\r\n"), PROTOCOL),
+    same("body-without-a-status-line", sends(OK_BODY), PROTOCOL),
+    same("status-of-two-digits", sends(head(status=b"HTTP/1.1 099 Odd\r\n")), PROTOCOL),
+    same("status-of-four-digits", sends(head(status=b"HTTP/1.1 1000 Odd\r\n")), PROTOCOL),
     same("http10-body-until-close", sends(b"HTTP/1.0 200 OK\r\n\r\n" + OK_BODY), OK),
     same("http11-body-until-close", sends(STATUS + b"\r\n" + OK_BODY), OK),
     # -- informational answers first
@@ -254,6 +274,14 @@ SCENARIOS = [
     same("500-html", sends(head(status=b"HTTP/1.1 500 Internal\r\n", body=HTML)), GATEWAY),
     same("502-html", sends(head(status=b"HTTP/1.1 502 Bad Gateway\r\n", body=HTML)), GATEWAY),
     same("503-html", sends(head(status=b"HTTP/1.1 503 Unavailable\r\n", body=HTML)), GATEWAY),
+    same("200-empty", sends(head(body=b"")), UNDECODABLE),
+    same("200-invalid-utf8", sends(head(body=b'{"result_code":\xff\xfe}')), UNDECODABLE),
+    same("200-with-utf8-bom", sends(head(body=b"\xef\xbb\xbf" + OK_BODY)), OK),
+    same(
+        "redirect-to-a-malformed-location",
+        sends(head(b"Location: http://[::1\xff/x", status=b"HTTP/1.1 302 Found\r\n", body=b"")),
+        PROTOCOL,
+    ),
     same(
         "302-elsewhere-not-followed",
         sends(head(b"Location: http://127.0.0.2:9/x", status=b"HTTP/1.1 302 Found\r\n", body=b"")),
@@ -323,7 +351,7 @@ async def _run(
         except Exception as exc:  # checked by the caller: it must be typed
             error = exc
         attempts = len(peer.requests)
-        peer.calm()
+        await peer.calm()
         with anyio.fail_after(GUARD_SECONDS):
             assert (await client.call(READ, retries=0)).result_code == 1
     return error, attempts, client
@@ -448,12 +476,47 @@ def trickle(conn: socket.socket, request: bytes) -> Any:
 @pytest.mark.parametrize("kind", ["read", "write"])
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_a_trickled_answer_stops_at_the_call_deadline(transport: str, kind: str):
+    """…and the cut connection is dropped, not pooled: the trickle meets a closed socket (the
+    peer settles) and the next call gets a clean answer."""
     with hostile_peer(trickle) as peer:
         async with client_for(peer.url, transport, timeout=30.0) as client:
             with anyio.fail_after(GUARD_SECONDS), pytest.raises(TimeoutError) as caught:
                 await client.call(SPECS[kind], deadline=0.5)
-        peer.stop.set()  # ends the trickle: its next byte meets a closed socket
+            await peer.calm()
+            assert (await client.call(READ, retries=0)).result_code == 1
     assert "deadline" in str(caught.value)
+    assert len(peer.requests) == 2
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_get_is_sent_as_often_as_the_retry_policy_says(transport: str):
+    """608 is the one GET: aiohttp would resend it once, unasked, when a reused connection
+    fails; with ``retries=0`` exactly one attempt reaches the peer on either transport."""
+    spec = ExamineRecord(company_idcode="i.86.1", type=1)
+    with hostile_peer(sends(b"")) as peer:
+        peer.hostile = False
+        async with client_for(peer.url, transport) as client:
+            await client.call(spec)  # leaves a kept-alive connection in the pool
+            peer.hostile = True
+            with pytest.raises(TransportError) as caught:
+                await client.call(spec, retries=0)
+    assert len(peer.requests) == 2
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("then", ["close", "rst"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_an_upload_cut_while_sending_is_not_resent(transport: str, then: Then):
+    """A 5011 upload (multipart, 3.5 MB, streamed) that the peer drops after the head, while
+    the body is still going out: the codes may have arrived, so it is not sent again."""
+    codes = b"".join(b"I.86.1/%d\n" % n for n in range(300_000))
+    spec = UploadCodeFile(company_idcode="i.86.1", category_reg_id="7", code_file=codes)
+    with hostile_peer(sends(b"", then), read_body=False) as peer:
+        async with client_for(peer.url, transport) as client:
+            with anyio.fail_after(GUARD_SECONDS), pytest.raises(TransportError) as caught:
+                await client.call(spec)
+    assert type(caught.value) is TransportError
     assert len(peer.requests) == 1
     assert_no_secret(caught.value)
 
