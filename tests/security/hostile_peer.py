@@ -102,11 +102,21 @@ def _read_head(conn: socket.socket) -> bytes:
     return data
 
 
+def _nothing(conn: socket.socket) -> bytes:
+    """No request read: the connection itself (its first bytes are the client's hello)."""
+    return b"\r\n\r\n"
+
+
 @contextmanager
-def hostile_peer(script: Script, *, read_body: bool = True) -> Iterator[HostilePeer]:
+def hostile_peer(
+    script: Script, *, read_body: bool = True, first_word: bool = False
+) -> Iterator[HostilePeer]:
     """Serve until the block ends; ``read_body=False`` plays the script on the request's head
-    while the body is still coming (then the connection is never kept)."""
+    while the body is still coming, ``first_word=True`` as soon as the client connects (before
+    any TLS handshake); then the connection is never kept."""
     read = _read_request if read_body else _read_head
+    if first_word:
+        read = _nothing
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
     peer = HostilePeer(url=f"http://127.0.0.1:{listener.getsockname()[1]}", script=script)

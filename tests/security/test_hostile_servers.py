@@ -32,6 +32,7 @@ from idcode_async import (
     IdcodeError,
     RedirectError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     RetryPolicy,
     TimeoutError,
     TransportError,
@@ -236,6 +237,14 @@ SCENARIOS = [
         aiohttp=PROTOCOL,
     ),
     same("header-line-without-colon", sends(head(b"NoColonHere")), PROTOCOL),
+    same("header-without-a-name", sends(head(b": v")), PROTOCOL),
+    same("bare-cr-in-a-header-value", sends(head(b"X-A: a\rb")), PROTOCOL),
+    Scenario(  # RFC 9112 §5.2: a client may reject or fold it; h11 rejects, aiohttp folds
+        "continuation-line-first",
+        sends(STATUS + b" X-A: a\r\n" + CLOSE + JSON_LENGTH),
+        httpx=PROTOCOL,
+        aiohttp=OK,
+    ),
     same("nul-in-a-header-value", sends(head(b"X-A: a\x00b")), PROTOCOL),
     same("non-ascii-header-name", sends(head("X-名: v".encode())), PROTOCOL),
     same("non-ascii-header-value", sends(head("X-A: 名字".encode())), OK),
@@ -251,6 +260,7 @@ SCENARIOS = [
     # -- not HTTP/1.1 at all
     same("garbage", sends(b"\x16\x03\x01\x02\x00 not http at all\r\n\r\n"), PROTOCOL),
     same("http2-status-line", sends(b"HTTP/2 200\r\n\r\n"), PROTOCOL),
+    same("lower-case-protocol-name", sends(head(status=b"http/1.1 200 OK\r\n")), PROTOCOL),
     same("body-without-a-status-line", sends(OK_BODY), PROTOCOL),
     same("status-of-two-digits", sends(head(status=b"HTTP/1.1 099 Odd\r\n")), PROTOCOL),
     same("status-of-four-digits", sends(head(status=b"HTTP/1.1 1000 Odd\r\n")), PROTOCOL),
@@ -455,12 +465,94 @@ async def test_a_connection_closed_while_idle_is_not_reused(transport: str):
 
 @pytest.mark.parametrize("kind", ["read", "write"])
 @pytest.mark.parametrize("transport", TRANSPORTS)
-async def test_a_server_that_never_answers_times_out(transport: str, kind: str):
-    with hostile_peer(sends(b"", "hang")) as peer:
+@pytest.mark.parametrize(
+    "silence",
+    [b"", STATUS + b'Content-Length: 100\r\n\r\n{"res'],
+    ids=["before-any-byte", "mid-body"],
+)
+async def test_a_server_that_falls_silent_times_out(transport: str, kind: str, silence: bytes):
+    with hostile_peer(sends(silence, "hang")) as peer:
         error, attempts, _ = await _run(peer, transport, kind, timeout=0.3)
     assert type(error) is TimeoutError
     assert attempts == (1 + RETRIES if kind == "read" else 1)
     assert_no_secret(error)
+
+
+async def _never_sent(url: str, transport: str, **kwargs: Any) -> tuple[BaseException, int]:
+    """A write to ``url`` whose connection is never made: its error and how many attempts
+    were dispatched (counted by a request hook, as no peer sees them)."""
+    dispatched: list[object] = []
+
+    async def count(request: object) -> None:
+        dispatched.append(request)
+
+    hooks = {"request": [count]}
+    async with client_for(url, transport, event_hooks=hooks, **kwargs) as client:
+        with anyio.fail_after(GUARD_SECONDS), pytest.raises(TransportError) as caught:
+            await client.call(WRITE)
+    return caught.value, len(dispatched)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_refused_connection_is_retried_even_for_a_write(transport: str):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"  # bound, not listening: refused
+        error, attempts = await _never_sent(url, transport)
+    assert type(error) is TransportError
+    assert type(error.__cause__).__name__ == "ConnectError"
+    assert attempts == 1 + RETRIES
+    assert_no_secret(error)
+
+
+@pytest.mark.parametrize(
+    "hello",
+    [OK_ANSWER, b"\x15\x03\x03\x00\x02\x02\x28"],
+    ids=["plain-http-on-https", "tls-handshake-failure-alert"],
+)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_failed_tls_handshake_is_never_sent_so_a_write_is_retried(
+    transport: str, hello: bytes
+):
+    with hostile_peer(sends(hello), first_word=True) as peer:
+        https = peer.url.replace("http://", "https://")
+        error, attempts = await _never_sent(https, transport)
+    assert type(error) is TransportError
+    assert type(error.__cause__).__name__ == "ConnectError"
+    assert attempts == 1 + RETRIES
+    assert_no_secret(error)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_tls_handshake_that_hangs_is_a_connect_timeout_retried_for_a_write(
+    transport: str,
+):
+    """With one number as the timeout the attempt's bound equals the connect timeout: the
+    connect timeout must still fire first, so that a write that never left is retried."""
+    with hostile_peer(sends(b"", "hang"), first_word=True) as peer:
+        https = peer.url.replace("http://", "https://")
+        error, attempts = await _never_sent(https, transport, timeout=0.3)
+        peer.release.set()
+    assert type(error) is TimeoutError
+    assert type(error.__cause__).__name__ == "ConnectTimeout"
+    assert attempts == 1 + RETRIES
+    assert_no_secret(error)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_an_endless_body_cut_at_the_cap_leaves_a_usable_pool(transport: str):
+    """The cap stops reading mid-body: that connection must be dropped, not pooled with the
+    rest of the body waiting in it."""
+
+    def endless(conn: socket.socket, request: bytes) -> Any:
+        conn.sendall(chunked())
+        while True:
+            conn.sendall(b"10000\r\n" + b"x" * 0x10000 + b"\r\n")
+
+    with hostile_peer(endless) as peer:
+        error, attempts, _ = await _run(peer, transport, "read", max_response_bytes=1 << 20)
+    assert type(error) is ResponseTooLargeError
+    assert attempts == 1
 
 
 def trickle(conn: socket.socket, request: bytes) -> Any:
