@@ -540,6 +540,21 @@ async def test_a_tls_handshake_that_hangs_is_a_connect_timeout_retried_for_a_wri
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_an_upload_the_server_never_reads_times_out_and_is_not_resent(transport: str):
+    """aiohttp has no write timeout: the attempt's bound ends the stuck upload instead."""
+    codes = b"".join(b"I.86.1/%d\n" % n for n in range(300_000))
+    spec = UploadCodeFile(company_idcode="i.86.1", category_reg_id="7", code_file=codes)
+    with hostile_peer(sends(b"", "hang"), read_body=False) as peer:
+        async with client_for(peer.url, transport, upload_timeout=0.5) as client:
+            with anyio.fail_after(GUARD_SECONDS), pytest.raises(TimeoutError) as caught:
+                await client.call(spec)
+        peer.release.set()
+    assert type(caught.value) is TimeoutError
+    assert len(peer.requests) == 1
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_an_endless_body_cut_at_the_cap_leaves_a_usable_pool(transport: str):
     """The cap stops reading mid-body: that connection must be dropped, not pooled with the
     rest of the body waiting in it."""
@@ -567,10 +582,13 @@ def trickle(conn: socket.socket, request: bytes) -> Any:
 
 @pytest.mark.parametrize("kind", ["read", "write"])
 @pytest.mark.parametrize("transport", TRANSPORTS)
-async def test_a_trickled_answer_stops_at_the_call_deadline(transport: str, kind: str):
-    """…and the cut connection is dropped, not pooled: the trickle meets a closed socket (the
-    peer settles) and the next call gets a clean answer."""
-    with hostile_peer(trickle) as peer:
+@pytest.mark.parametrize(
+    "script", [trickle, sends(b"", "hang")], ids=["trickled-body", "no-answer-at-all"]
+)
+async def test_the_call_deadline_stops_a_slow_answer(transport: str, kind: str, script: Script):
+    """…whatever phase it cuts, and the cut connection is dropped, not pooled: the trickle
+    meets a closed socket (the peer settles) and the next call gets a clean answer."""
+    with hostile_peer(script) as peer:
         async with client_for(peer.url, transport, timeout=30.0) as client:
             with anyio.fail_after(GUARD_SECONDS), pytest.raises(TimeoutError) as caught:
                 await client.call(SPECS[kind], deadline=0.5)
