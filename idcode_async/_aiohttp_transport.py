@@ -228,8 +228,8 @@ class IdcodeAiohttpTransport(httpx.AsyncBaseTransport):
             server_hostname=extensions.get("sni_hostname"),
         )
         try:
-            if answer.status < 200:  # 1xx are skipped by aiohttp, but for a 101 (an upgrade)
-                raise httpx.RemoteProtocolError(f"unexpected informational answer {answer.status}")
+            if answer.status < 200:  # aiohttp skips 1xx but an upgrade (101), and passes 0xx
+                raise httpx.RemoteProtocolError(f"status {answer.status} is not a final answer")
             return await _response(answer, extensions)
         except BaseException:
             answer.release()

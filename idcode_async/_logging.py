@@ -40,15 +40,17 @@ def redact(text: str) -> str:
     return _SECRET_JSON.sub(r'"\1":"***"', _SECRET_QUERY.sub(r"\1=***", text))
 
 
-_SECRET_VALUES: set[str] = set()
-"""The credentials of the clients made in this process, as they may appear in a peer's text."""
+_secret_values: frozenset[str] = frozenset()
+"""The credentials of the clients made in this process, as they may appear in a peer's text
+(replaced whole, never changed in place: a filter may read it while a client is made in
+another thread)."""
 _MIN_SECRET = 4
 """Shorter values would mask ordinary text (as in :data:`._scrub.MIN_LENGTH`)."""
 
 
 def _masked(text: str) -> str:
     text = redact(text)
-    for secret in _SECRET_VALUES:
+    for secret in _secret_values:
         if secret in text:
             text = text.replace(secret, "***")
     return text
@@ -85,13 +87,11 @@ _HTTP_LOGGERS = (
 def install_httpx_redaction(*secrets: str) -> None:
     """Add the redacting filter to httpx's and httpcore's loggers once per process, and
     mask ``secrets`` (a client's access token and authorisation code) in their records."""
-    global _installed
-    _SECRET_VALUES.update(
-        form
-        for secret in secrets
-        if len(secret) >= _MIN_SECRET
-        for form in (secret, quote_plus(secret))
-    )
+    global _installed, _secret_values
+    forms = {form for secret in secrets for form in (secret, quote_plus(secret))}
+    forms = {form for form in forms if len(form) >= _MIN_SECRET}
+    if not forms <= _secret_values:
+        _secret_values = _secret_values | forms
     if not _installed:
         redacting = _RedactingFilter()
         for name in _HTTP_LOGGERS:
