@@ -631,7 +631,7 @@ async def test_an_upload_cut_while_sending_is_not_resent(transport: str, then: T
     assert_no_secret(caught.value)
 
 
-@pytest.mark.parametrize("status", [302, 307, 308])
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_a_redirect_elsewhere_is_refused_and_sends_nothing_there(
     transport: str, status: int
@@ -646,4 +646,18 @@ async def test_a_redirect_elsewhere_is_refused_and_sends_nothing_there(
     assert type(error) is RedirectError
     assert attempts == 1
     assert elsewhere.requests == []
+    assert_no_secret(error)
+
+
+@pytest.mark.parametrize("kind", ["read", "write"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_redirect_loop_ends_in_a_typed_error(transport: str, kind: str) -> None:
+    """A same-origin 302 to itself, followed: httpx's limit of hops ends it, once (the
+    loop is the server's answer, not a transport fault, so it is not retried)."""
+    loop = head(b"Location: /sp/idcode/loop", status=b"HTTP/1.1 302 Found\r\n", body=b"")
+    with hostile_peer(sends(loop)) as peer:
+        error, attempts, client = await _run(peer, transport, kind, follow_redirects=True)
+    assert type(error) is TransportError
+    assert "TooManyRedirects" in str(error)
+    assert attempts == 1 + client.max_redirects
     assert_no_secret(error)
