@@ -114,7 +114,8 @@ CLOSE = b"Connection: close\r\n"
 
 
 def head(*lines: bytes, status: bytes = STATUS, body: bytes = OK_BODY) -> bytes:
-    """A head with a correct length and ``Connection: close`` around ``lines``."""
+    """A whole answer: ``status``, ``lines``, ``Connection: close``, the correct length and
+    ``body``."""
     lines += (b"Connection: close", b"Content-Length: %d" % len(body))
     return status + b"".join(line + b"\r\n" for line in lines) + b"\r\n" + body
 
