@@ -18,6 +18,11 @@ that disconnected after reading the request included, to ``httpx.ConnectTimeout`
   answer): ``RemoteProtocolError`` / ``WriteError`` / ``ReadError`` / ``ReadTimeout``,
   retried for reads only.
 
+Two behaviours of httpx's transport are kept that aiohttp lacks: a pooled connection the peer
+has closed (or written to) while idle is not reused (:class:`_CheckedConnector`), and an
+informational answer that reaches the client (a ``101`` nobody asked for) is a protocol error,
+not an answer.
+
 Messages are redacted and the aiohttp exception is not chained: its text can carry the
 request URL, and 608's query string holds the access token and hash.  The aiohttp session
 keeps no cookies (httpx's client owns cookies) and aiohttp runs under asyncio only.
@@ -26,6 +31,7 @@ keeps no cookies (httpx's client owns cookies) and aiohttp runs under asyncio on
 from __future__ import annotations
 
 import builtins
+import select
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Final
@@ -76,6 +82,39 @@ def translate(error: BaseException) -> httpx.TransportError | None:
             text = redact(str(error)) or type(error).__name__
             return target(f"{type(error).__name__}: {text}")
     return None
+
+
+class _CheckedConnector(aiohttp.TCPConnector):
+    """aiohttp's pool, which also drops an idle connection whose socket is readable.
+
+    An idle keep-alive connection has nothing to read unless the peer closed it (or wrote
+    garbage).  aiohttp notices a close only once the event loop has read the FIN, so a call
+    made right after an answer from a server that closes without ``Connection: close`` took
+    the dead connection and failed ("Can not write request body"): every other call, and a
+    write could not be retried.  httpcore polls an idle socket before reusing it; so does this
+    (one ``poll`` per reused connection).  ``_get`` is the pool's lookup (aiohttp 3.11 on).
+    """
+
+    async def _get(self, *args: Any, **kwargs: Any) -> Any:
+        while True:
+            connection = await super()._get(*args, **kwargs)
+            if connection is None or not _readable(connection.transport):
+                return connection
+            connection.close()
+
+
+def _readable(transport: Any) -> bool:
+    """Whether an idle connection's socket has something to read (a FIN, or stray bytes);
+    a connection without a socket is gone."""
+    sock = None if transport is None else transport.get_extra_info("socket")
+    fd = -1 if sock is None else sock.fileno()
+    if fd < 0:
+        return True
+    if not hasattr(select, "poll"):  # Windows
+        return bool(select.select([fd], [], [], 0)[0])
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class _StreamedBody(httpx.AsyncByteStream):
@@ -136,17 +175,21 @@ class IdcodeAiohttpTransport(httpx.AsyncBaseTransport):
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     def _new_session(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
+        connector = _CheckedConnector(
             limit=self.limits.max_connections or 0,
             keepalive_timeout=self.limits.keepalive_expiry,
             ssl=self.ssl_context,
         )
-        return aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             skip_auto_headers=_AUTO_HEADERS,
             auto_decompress=False,
         )
+        # aiohttp resends a GET (608) once, unasked, when a reused connection fails: the
+        # client's RetryPolicy alone decides how many attempts reach the server, as on httpcore
+        session._retry_connection = False
+        return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         mapped: httpx.TransportError | None = None
@@ -185,6 +228,8 @@ class IdcodeAiohttpTransport(httpx.AsyncBaseTransport):
             server_hostname=extensions.get("sni_hostname"),
         )
         try:
+            if answer.status < 200:  # aiohttp skips 1xx but an upgrade (101), and passes 0xx
+                raise httpx.RemoteProtocolError(f"status {answer.status} is not a final answer")
             return await _response(answer, extensions)
         except BaseException:
             answer.release()

@@ -197,7 +197,7 @@ class IdcodeClient(httpx.AsyncClient):
         self._scoped_base: httpx.URL | None = None
         self._in_process = isinstance(kwargs.get("transport"), _IN_PROCESS_TRANSPORTS)
         self._scope_signing()
-        install_httpx_redaction()
+        install_httpx_redaction(credentials.access_token, credentials.auth_code)
 
     def __repr__(self) -> str:
         return f"IdcodeClient(base_url={shown_url(self.base_url)!r})"

@@ -11,7 +11,7 @@ backoff pause, under asyncio and trio alike.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
@@ -62,8 +62,19 @@ def checked_deadline(deadline: Any) -> float | None:
     return None if deadline is None else _positive_seconds(deadline, "deadline")
 
 
+ATTEMPT_SLACK: Final = 0.1
+"""Seconds the attempt's bound waits past its timeout's largest value.
+
+A phase's own timeout starts a moment after the attempt's (the pool wait, the request built),
+so with ``timeout=2.0`` a connection or TLS handshake that hangs would run into the attempt's
+bound first, and a write that provably never left would not be retried (``_retry.py`` resends
+a write after ``ConnectTimeout``, never after an attempt cut short).  The slack lets the phase
+that hangs name itself."""
+
+
 def attempt_limit(timeout: float | httpx.Timeout | None) -> float | None:
-    """How long one attempt may last in total: the largest of its timeout's values.
+    """How long one attempt may last in total: the largest of its timeout's values (and
+    :data:`ATTEMPT_SLACK`).
 
     ``timeout=2.0`` bounds connect, each read and write, and now the whole attempt, by 2 s;
     the default ``Timeout(30.0, connect=10.0)`` bounds an attempt by 30 s.  A timeout with
@@ -72,8 +83,8 @@ def attempt_limit(timeout: float | httpx.Timeout | None) -> float | None:
     if timeout is None:
         return None
     if not isinstance(timeout, httpx.Timeout):
-        return float(timeout)
+        return float(timeout) + ATTEMPT_SLACK
     parts = [timeout.connect, timeout.read, timeout.write, timeout.pool]
     if any(part is None for part in parts):
         return None
-    return max(part for part in parts if part is not None)
+    return max(part for part in parts if part is not None) + ATTEMPT_SLACK
