@@ -5,14 +5,9 @@ The registration journal (309) and the upload manifest (5011–5014) both record
 sending anything twice.  They share everything here: WAL mode with a ``synchronous`` level that
 makes every commit durable, ``BEGIN IMMEDIATE`` transactions, an OS lock so that two runs never
 share a file, a refusal of any file that is not this kind of store *before* anything in it is
-changed, and one schema:
-
-* ``items``: one row per item, the engine's columns (state ``pending`` → ``intent`` →
-  ``unknown`` → ``done`` with an ``outcome``, attempts, result code, message, the centre's
-  ``receipt`` for it, unique in a store) and ``data``, a JSON object the kind fills with what
-  describes its item (a unit's name, a request's range);
-* ``events``: the append-only log of every transition;
-* ``facts``: JSON values about the run (kind, schema version, target binding, baseline …).
+changed, and one schema (``items``: the engine's columns plus ``data``, a JSON object the kind
+fills with what describes its item; ``events``: the append-only log of every transition;
+``facts``: JSON values about the run).
 
 Why SQLite (WAL, ``synchronous=FULL``) rather than JSONL with fsync: items change state in
 place and are looked up by key on every run, and a reader (a progress monitor, a test,
@@ -27,6 +22,11 @@ The lock belongs to the file's identity (``st_dev``, ``st_ino``), not to the pat
 symlink, a hard link or a relative path to the same store reaches the same lock, so a second
 run is refused however it names the file.  No column, data field or fact may be named like a
 secret (:mod:`idcode_async._denylist`); messages are redacted.
+
+A reader (``lock=False``: a monitor, ``verify``, a status command) takes no lock and writes
+nothing: its connection is read-only (``mode=ro``), and a store at rest (no ``-wal`` file: no
+run has it open) is opened ``immutable``, so that even the ``-wal``/``-shm`` files SQLite would
+create for a reader are not; a store a run holds is read through the run's WAL.
 """
 
 from __future__ import annotations
@@ -181,10 +181,10 @@ class SqliteStore(Generic[EntryT]):
 
     A kind (:class:`~idcode_async.registration.SqliteJournal`,
     :class:`~idcode_async.uploads.UploadManifest`) names itself, its errors, its entry type and
-    the states each transition may start from (:attr:`allowed_from`); every step
-    of the :class:`~.store.Store` contract is written here once.  Methods hold ``_mutex`` (the
-    engine calls them from worker threads).  ``path=None``: in
-    memory (tests, ``--plan-only``), where durability settings do not apply.
+    the states each transition may start from (:attr:`allowed_from`); every step of the
+    :class:`~.store.Store` contract is written here once.  Methods hold ``_mutex`` (the engine
+    calls them from worker threads).  ``path=None``: in memory (tests, ``--plan-only``).
+    ``lock=False``: read-only (see the module docstring); every write raises :attr:`error`.
     """
 
     kind: ClassVar[str]
@@ -217,7 +217,8 @@ class SqliteStore(Generic[EntryT]):
         if synchronous not in ("FULL", "EXTRA", "NORMAL"):
             raise self.error(f"synchronous must be FULL, EXTRA or NORMAL, not {synchronous!r}")
         self.path = None if path is None else Path(path)
-        if self.path is not None and not lock and not self.path.exists():
+        self.read_only = self.path is not None and not lock
+        if self.path is not None and self.read_only and not self.path.exists():
             raise self.error(f"{self.path}: no such {self.kind}")
         self._mutex = threading.Lock()
         self._lock_file: IO[bytes] | None = None
@@ -230,10 +231,19 @@ class SqliteStore(Generic[EntryT]):
             raise
 
     def _open(self, synchronous: Synchronous) -> sqlite3.Connection:
-        where = self.path or ":memory:"
-        db = sqlite3.connect(where, isolation_level=None, check_same_thread=False, timeout=30.0)
+        where: str | Path = self.path or ":memory:"
+        if self.path is not None and self.read_only:
+            real = self.path.resolve()
+            at_rest = "" if Path(f"{real}-wal").exists() else "&immutable=1"
+            where = f"{real.as_uri()}?mode=ro{at_rest}"
+        db = sqlite3.connect(
+            where, isolation_level=None, check_same_thread=False, timeout=30.0, uri=True
+        )
         try:
-            self._refuse_foreign(db)
+            if self._refuse_foreign(db) and self.read_only:
+                raise self.error(f"{self.path}: no {self.kind} has been written in it yet")
+            if self.read_only:
+                return db
             if self.path is not None:
                 mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
@@ -250,8 +260,9 @@ class SqliteStore(Generic[EntryT]):
             raise
         return db
 
-    def _refuse_foreign(self, db: sqlite3.Connection) -> None:
+    def _refuse_foreign(self, db: sqlite3.Connection) -> bool:
         """Refuse a file that is not this kind of store, reading only: nothing is written first.
+        ``True``: the file is empty (a new store).
 
         Ours is an empty file, or one with :data:`APPLICATION_ID` (or none, as 0.1.0 wrote),
         exactly our tables, this kind and this schema version.
@@ -265,7 +276,7 @@ class SqliteStore(Generic[EntryT]):
         except sqlite3.DatabaseError as exc:
             raise self.error(f"{where}: not an SQLite file this SDK wrote ({exc})") from None
         if not tables and application_id in (0, APPLICATION_ID):
-            return
+            return True
         if application_id in (0, APPLICATION_ID) and tables in _OLD_TABLES:
             raise self.error(
                 f"{where} was written by an older version (idcode-async 0.1.0, schema 1); "
@@ -282,6 +293,7 @@ class SqliteStore(Generic[EntryT]):
             raise self.error(
                 f"{where}: {self.kind} schema {facts.get('schema')}, expected {SCHEMA_VERSION}"
             )
+        return False
 
     def __enter__(self) -> Self:
         return self
@@ -314,6 +326,8 @@ class SqliteStore(Generic[EntryT]):
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): one durable step."""
+        if self.read_only:
+            raise self.error(f"{self.path} was opened for reading (lock=False): no writes")
         with self._mutex:
             self._db.execute("BEGIN IMMEDIATE")
             try:
