@@ -237,12 +237,13 @@ class SqliteStore(Generic[EntryT]):
             at_rest = "" if Path(f"{real}-wal").exists() else "&immutable=1"
             where = f"{real.as_uri()}?mode=ro{at_rest}"
         db = sqlite3.connect(
-            where, isolation_level=None, check_same_thread=False, timeout=30.0, uri=True
+            where, isolation_level=None, check_same_thread=False, timeout=30.0, uri=self.read_only
         )
         try:
-            if self._refuse_foreign(db) and self.read_only:
-                raise self.error(f"{self.path}: no {self.kind} has been written in it yet")
+            empty = self._refuse_foreign(db)
             if self.read_only:
+                if empty:
+                    raise self.error(f"{self.path}: no {self.kind} has been written in it yet")
                 return db
             if self.path is not None:
                 mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]

@@ -113,23 +113,17 @@ def read_units_csv(source: Source, **options: Unpack[ReadOptions]) -> Iterator[S
     columns = [name.strip() for name in header]
     _check_columns(where, columns, strict=strict_columns, on_notice=on_notice)
     row = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputFormatError(f"{where}: row {row + 1}: {exc}") from exc
-        row += 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(columns):
-            yield SourceRow(
-                row, None, f"has {len(cells)} cells; the header has {len(columns)} columns"
-            )
-            continue
-        values = {name: cell for name, cell in zip(columns, cells, strict=True) if name in FIELDS}
-        yield _source_row(row, values)
+    try:
+        for row, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(columns):
+                problem = f"has {len(cells)} cells; the header has {len(columns)} columns"
+                yield SourceRow(row, None, problem)
+                continue
+            yield _source_row(row, dict(zip(columns, cells, strict=True)))
+    except csv.Error as exc:
+        raise InputFormatError(f"{where}: row {row + 1}: {exc}") from exc
 
 
 def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
@@ -158,7 +152,9 @@ def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator
         if not isinstance(value, dict):
             yield SourceRow(row, None, "is not a JSON object")
             continue
-        if not _encodable(value):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
             # JSON may escape a lone surrogate ("\\ud800"): valid JSON, but no text; it
             # could be neither hashed into the row's key nor journaled nor reported.
             yield SourceRow(row, None, "holds a \\u escape that is no Unicode character")
@@ -170,7 +166,7 @@ def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator
         if on_notice is not None and not ignored.issuperset(unknown):
             on_notice(f"{where}: ignoring key(s) that are not 309's: {', '.join(unknown)}")
         ignored.update(unknown)
-        yield _source_row(row, {key: item for key, item in value.items() if key in FIELDS})
+        yield _source_row(row, value)
 
 
 def _options(options: ReadOptions) -> tuple[str, bool, Notice | None]:
@@ -207,16 +203,6 @@ def _decode(raw: bytes, where: str, encoding: str, on_notice: Notice | None) -> 
     if decoded.notice is not None and on_notice is not None:
         on_notice(f"{where}: {decoded.notice}")
     return decoded.text
-
-
-def _encodable(value: dict[Any, Any]) -> bool:
-    """Whether every key and text value of a JSON object is encodable as UTF-8."""
-    texts = [*value, *(item for item in value.values() if isinstance(item, str))]
-    try:
-        "".join(texts).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def registration_from_mapping(values: Mapping[str, Any]) -> UnitRegistration:

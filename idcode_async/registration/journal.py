@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import ClassVar, Final
+from typing import ClassVar
 
 import attrs
 
@@ -40,7 +40,6 @@ __all__ = [
     "JournalEntry",
     "JournalError",
     "JournalLockedError",
-    "RowRecord",
     "RowState",
     "SqliteJournal",
     "journal_data",
@@ -62,23 +61,17 @@ class RowState(enum.StrEnum):
     DONE = "done"
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class RowRecord:
-    """What a journal keeps of a row's record: enough to report and to resume, no secret."""
+@attrs.frozen(kw_only=True)
+class JournalEntry(Entry):
+    """One row's line in the journal (``attempts``: its 309 requests, over every run): enough
+    of its record to report and to resume, no secret."""
 
-    key: str
     row: int
     """The row's number in the input it was last entered from."""
     organunit_name: str
     name_key: str
     """The unit name as the centre's uniqueness rule (10007) sees it: white space collapsed."""
     login_name: str
-
-
-@attrs.frozen(kw_only=True)
-class JournalEntry(RowRecord, Entry):
-    """One row's line in the journal (``attempts``: its 309 requests, over every run)."""
-
     state: RowState
     outcome: Status | None = None
     organunit_idcode: str | None = None
@@ -132,8 +125,5 @@ class SqliteJournal(SqliteStore[JournalEntry]):
 
 
 def journal_data(record: UnitRegistration) -> dict[str, str]:
-    """A row's item data as the journal stores it (:class:`RowRecord` less key and row)."""
-    return {name: getattr(record, name) for name in _ROW_DATA}
-
-
-_ROW_DATA: Final = tuple(f.name for f in attrs.fields(RowRecord) if f.name not in ("key", "row"))
+    """A row's item data as the journal stores it."""
+    return {name: getattr(record, name) for name in ("organunit_name", "name_key", "login_name")}
