@@ -430,21 +430,10 @@ class SqliteStore(Generic[EntryT]):
         if done.outcome not in self.outcomes:
             raise self.error(f"{done.outcome!r} is not a {self.kind} outcome")
         data: dict[str, Any] = dict(done.data)
-        receipt: dict[str, Any] = {"receipt": done.receipt}
+        columns = attrs.asdict(done, filter=lambda a, _: a.name != "data")
         if "receipt" not in self.renames:
-            data, receipt = data | {self.receipt_field: done.receipt}, {}
-        self._move(
-            key,
-            "done",
-            done.outcome,
-            done.detail or None,
-            data=data,
-            outcome=done.outcome,
-            code=done.code,
-            message=done.message,
-            reconciled=done.reconciled,
-            **receipt,
-        )
+            data[self.receipt_field] = columns.pop("receipt")
+        self._move(key, "done", done.outcome, done.detail or None, data=data, **columns)
 
     def reset_failed(self) -> int:
         now = self.now_ms()

@@ -1,9 +1,7 @@
 """The durable journal of a batch: what was about to be sent, and what came of it.
 
-Exactly-once registration rests on one ordering: a row's *intent* (state ``in_flight``) is
-committed and fsynced **before** its 309 request leaves, and its *outcome* is committed after
-the answer.  A process killed at any point therefore leaves each row in a state that says what
-is known:
+A row's *intent* is committed **before** its 309 request leaves and its *outcome* after the
+answer, so a process killed at any point leaves each row in a state that says what is known:
 
 ======================  ==================================================================
 ``pending``             never sent, or sent and provably not acted on (busy, no connection)
@@ -13,10 +11,8 @@ is known:
 ======================  ==================================================================
 
 A resumed run skips ``done`` rows and settles ``in_flight``/``unknown`` ones with a 307 lookup
-before any resend (:func:`~.runner.find_unit`).  Storage, lock and durability are the one
-SQLite store's (:mod:`idcode_async.durable.sqlite`); this module only says what a row is.
-
-What is stored: the row key, row number, unit name and user name, state, outcome, main code,
+before any resend (:func:`~.runner.find_unit`).  Storage, lock and durability are the SQLite
+store's (:mod:`idcode_async.durable.sqlite`).  What is stored: the row key, row number, unit name and user name, state, outcome, main code,
 result code and message, and an append-only event log.  Never the access token, the
 authorisation code or any password (:mod:`idcode_async._denylist`); the other registration
 fields (phone, e-mail, logo) are not needed to resume and are not stored either.

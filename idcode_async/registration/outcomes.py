@@ -98,7 +98,6 @@ class RowOutcome:
             key=None if record is None else record.key,
         )
 
-
     def as_record(self) -> dict[str, Any]:
         """A flat mapping for results (checked against the secrets denylist)."""
         record = attrs.asdict(self)
