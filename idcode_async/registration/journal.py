@@ -12,10 +12,10 @@ answer, so a process killed at any point leaves each row in a state that says wh
 
 A resumed run skips ``done`` rows and settles ``in_flight``/``unknown`` ones with a 307 lookup
 before any resend (:func:`~.runner.find_unit`).  Storage, lock and durability are the SQLite
-store's (:mod:`idcode_async.durable.sqlite`).  What is stored: the row key, row number, unit name and user name, state, outcome, main code,
-result code and message, and an append-only event log.  Never the access token, the
-authorisation code or any password (:mod:`idcode_async._denylist`); the other registration
-fields (phone, e-mail, logo) are not needed to resume and are not stored either.
+store's (:mod:`idcode_async.durable.sqlite`).  Stored: the row key, row number, unit and user
+names, state, outcome, main code, result code and message, and an append-only event log; never
+the access token, the authorisation code or any password (:mod:`idcode_async._denylist`), and
+not the other registration fields (phone, e-mail, logo), which resuming does not need.
 """
 
 from __future__ import annotations
