@@ -241,11 +241,12 @@ class SqliteStore(Generic[EntryT]):
         )
         try:
             empty = self._refuse_foreign(db)
-            if self.read_only:
-                if empty:
-                    raise self.error(f"{self.path}: no {self.kind} has been written in it yet")
+            if self.read_only and not empty:
                 return db
-            if self.path is not None:
+            if self.read_only:  # an empty file is a new store: read as one, in memory
+                db.close()
+                db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            elif self.path is not None:
                 mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise self.error(f"{where}: SQLite refused WAL mode here (got {mode!r})")

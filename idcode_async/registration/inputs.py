@@ -106,9 +106,8 @@ def read_units_csv(source: Source, **options: Unpack[ReadOptions]) -> Iterator[S
     where, raw = _load(source)
     text = _decode(raw, where, encoding, on_notice)
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
+    header = next(reader, None)
+    if header is None:
         return
     columns = [name.strip() for name in header]
     _check_columns(where, columns, strict=strict_columns, on_notice=on_notice)
@@ -207,18 +206,11 @@ def _decode(raw: bytes, where: str, encoding: str, on_notice: Notice | None) -> 
 
 def registration_from_mapping(values: Mapping[str, Any]) -> UnitRegistration:
     """A record from wire-named values; raises ``ValueError`` naming the first bad field."""
-    fields: dict[str, Any] = {}
-    missing = []
-    for name in FIELDS:
-        value = _coerce(name, values.get(name))
-        if value is None:
-            if name in REQUIRED_FIELDS:
-                missing.append(name)
-            continue
-        fields[name] = value
+    fields = {name: _coerce(name, values.get(name)) for name in FIELDS}
+    missing = [name for name in FIELDS if name in REQUIRED_FIELDS and fields[name] is None]
     if missing:
         raise ValueError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required")
-    return UnitRegistration(**fields)
+    return UnitRegistration(**{name: value for name, value in fields.items() if value is not None})
 
 
 def _source_row(row: int, values: Mapping[str, Any]) -> SourceRow:

@@ -258,11 +258,15 @@ def test_a_reader_follows_the_run_that_holds_the_store_without_blocking_it(
             assert reader.entry("a").attempts == 1  # and the reader sees its commit
 
 
-def test_an_empty_file_or_a_foreign_one_is_refused_to_a_reader_unchanged(tmp_path: Path):
+def test_a_reader_reads_an_empty_file_as_an_empty_store_and_refuses_a_foreign_one_unchanged(
+    tmp_path: Path,
+):
     empty = tmp_path / "empty.db"
-    empty.touch()
-    with pytest.raises(JournalError, match="no journal has been written in it yet"):
-        SqliteJournal(empty, lock=False)
+    empty.touch()  # as a run killed between taking its lock and writing its schema leaves it
+    with SqliteJournal(empty, lock=False) as reader:
+        assert reader.entries() == []
+        with pytest.raises(JournalError, match="opened for reading"):
+            reader.set_fact("note", 1)
     assert empty.read_bytes() == b""
     foreign = tmp_path / "accounts.db"
     db = sqlite3.connect(foreign)
