@@ -12,7 +12,9 @@ fills with what describes its item; ``events``: the append-only log of every tra
 Why SQLite (WAL, ``synchronous=FULL``) rather than JSONL with fsync: items change state in
 place and are looked up by key on every run, and a reader (a progress monitor, a test,
 ``--plan-only``) may read the file while a run writes it; SQLite's WAL gives the durability of
-an fsynced log with transactions and concurrent readers.  There is no ``sent`` state: between
+an fsynced log with transactions and concurrent readers.  ``FULL`` is fixed: at ``NORMAL`` a
+WAL commit may be lost on power failure, and an intent lost after its request left would let
+the next run send it again.  There is no ``sent`` state: between
 "intent committed" and "answer read" no local record can prove how many bytes reached the
 centre (a request killed before its first byte and one killed after its last leave the same
 trace, and both are settled by asking the centre); a ``sent`` mark would cost one more fsync
@@ -42,7 +44,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, ClassVar, Final, Generic, Literal, Self, TypeVar
+from typing import IO, Any, ClassVar, Final, Generic, Self, TypeVar
 
 import attrs
 from attrs import AttrsInstance
@@ -55,13 +57,11 @@ __all__ = [
     "APPLICATION_ID",
     "SCHEMA_VERSION",
     "SqliteStore",
-    "Synchronous",
     "acquire_run_lock",
     "clean_text",
     "release_run_lock",
 ]
 
-Synchronous = Literal["FULL", "EXTRA", "NORMAL"]
 EntryT = TypeVar("EntryT", bound=AttrsInstance)
 
 APPLICATION_ID: Final = 0x1DC0DE01
@@ -207,15 +207,7 @@ class SqliteStore(Generic[EntryT]):
     """Per transition (``intent``, ``unknown``, ``pending``, an outcome), the states (or
     outcomes) an item may leave for it; a transition not named here is allowed from any."""
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str] | None = None,
-        *,
-        synchronous: Synchronous = "FULL",
-        lock: bool = True,
-    ) -> None:
-        if synchronous not in ("FULL", "EXTRA", "NORMAL"):
-            raise self.error(f"synchronous must be FULL, EXTRA or NORMAL, not {synchronous!r}")
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, lock: bool = True) -> None:
         self.path = None if path is None else Path(path)
         self.read_only = self.path is not None and not lock
         if self.path is not None and self.read_only and not self.path.exists():
@@ -225,12 +217,12 @@ class SqliteStore(Generic[EntryT]):
         if self.path is not None and lock:
             self._lock_file = acquire_run_lock(self.path, self.locked_error)
         try:
-            self._db = self._open(synchronous)
+            self._db = self._open()
         except BaseException:
             self._release_lock()
             raise
 
-    def _open(self, synchronous: Synchronous) -> sqlite3.Connection:
+    def _open(self) -> sqlite3.Connection:
         where: str | Path = self.path or ":memory:"
         if self.path is not None and self.read_only:
             real = self.path.resolve()
@@ -250,7 +242,7 @@ class SqliteStore(Generic[EntryT]):
                 mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise self.error(f"{where}: SQLite refused WAL mode here (got {mode!r})")
-                db.execute(f"PRAGMA synchronous={synchronous}")
+                db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
             facts = f"('kind', '{_json(self.kind)}'), ('schema', '{SCHEMA_VERSION}')"
             db.executescript(
@@ -315,7 +307,7 @@ class SqliteStore(Generic[EntryT]):
 
     @property
     def synchronous(self) -> int:
-        """SQLite's ``synchronous`` level in force (2 = FULL, 3 = EXTRA)."""
+        """SQLite's ``synchronous`` level in force (2 = FULL)."""
         return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
 
     def now_ms(self) -> int:

@@ -101,8 +101,8 @@ Journal = Store[JournalEntry]
 
 
 class SqliteJournal(SqliteStore[JournalEntry]):
-    """The journal in one SQLite file (WAL, ``synchronous=FULL`` by default); a context
-    manager, or call :meth:`close`."""
+    """The journal in one SQLite file (WAL, ``synchronous=FULL``); a context manager, or call
+    :meth:`close`."""
 
     kind = "journal"
     item_word = "row"
