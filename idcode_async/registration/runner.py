@@ -271,7 +271,8 @@ class RegistrationSession:
         return Settled(await self._finish(item, done))
 
     async def accepted(self, item: ValidRow, answer: UnitRegistResponse) -> RowOutcome:
-        idcode, message = answer.organunit_idcode or None, None
+        idcode = answer.organunit_idcode or None
+        message = None
         if idcode is None:
             # 309 returns an empty main code when the unit is not activated; 307 may know it.
             idcode, note = await self._main_code(item)
