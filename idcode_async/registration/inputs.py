@@ -102,15 +102,15 @@ def read_units(
 
 def read_units_csv(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
     """The rows of a CSV file whose header row names 309's parameters."""
-    encoding, strict_columns, on_notice = _options(options)
+    on_notice = options.get("on_notice")
     where, raw = _load(source)
-    text = _decode(raw, where, encoding, on_notice)
+    text = _decode(raw, where, options.get("encoding", AUTO), on_notice)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None:
         return
     columns = [name.strip() for name in header]
-    _check_columns(where, columns, strict=strict_columns, on_notice=on_notice)
+    _check_columns(where, columns, strict=options.get("strict_columns", False), on_notice=on_notice)
     row = 1
     try:
         for row, cells in enumerate(reader, start=2):
@@ -127,7 +127,8 @@ def read_units_csv(source: Source, **options: Unpack[ReadOptions]) -> Iterator[S
 
 def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
     """The rows of a JSON Lines file: one JSON object per line, keys = 309's parameters."""
-    encoding, strict_columns, on_notice = _options(options)
+    encoding = options.get("encoding", AUTO)
+    on_notice = options.get("on_notice")
     where, raw = _load(source)
     try:
         lines: list[str | None] = list(_decode(raw, where, encoding, on_notice).splitlines())
@@ -159,22 +160,13 @@ def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator
             yield SourceRow(row, None, "holds a \\u escape that is no Unicode character")
             continue
         unknown = _unknown(f"{where}: row {row} key", list(value))
-        if unknown and strict_columns:
+        if unknown and options.get("strict_columns", False):
             yield SourceRow(row, None, f"has unknown keys: {', '.join(unknown)}")
             continue
         if on_notice is not None and not ignored.issuperset(unknown):
             on_notice(f"{where}: ignoring key(s) that are not 309's: {', '.join(unknown)}")
         ignored.update(unknown)
         yield _source_row(row, value)
-
-
-def _options(options: ReadOptions) -> tuple[str, bool, Notice | None]:
-    """The options with their defaults."""
-    return (
-        options.get("encoding", AUTO),
-        options.get("strict_columns", False),
-        options.get("on_notice"),
-    )
 
 
 def _load(source: Source) -> tuple[str, bytes]:
