@@ -26,9 +26,10 @@ run is refused however it names the file.  No column, data field or fact may be 
 secret (:mod:`idcode_async._denylist`); messages are redacted.
 
 A reader (``lock=False``: a monitor, ``verify``, a status command) takes no lock and writes
-nothing: its connection is read-only (``mode=ro``), and a store at rest (no ``-wal`` file: no
-run has it open) is opened ``immutable``, so that even the ``-wal``/``-shm`` files SQLite would
-create for a reader are not; a store a run holds is read through the run's WAL.
+nothing: it opens the file read-only (``mode=ro``) for each read and closes it after, so it sees
+the store as it is now and holds nothing open between reads.  A store at rest (no ``-wal``
+file: no run has it open) is read ``immutable``, so that even the ``-wal``/``-shm`` files SQLite
+would create for a reader are not; a store a run holds is read through the run's WAL.
 """
 
 from __future__ import annotations
@@ -221,6 +222,8 @@ class SqliteStore(Generic[EntryT]):
         except BaseException:
             self._release_lock()
             raise
+        if self.read_only:
+            self._db.close()  # the file is of this kind; each read opens it again
 
     def _open(self) -> sqlite3.Connection:
         where: str | Path = self.path or ":memory:"
@@ -308,14 +311,17 @@ class SqliteStore(Generic[EntryT]):
     @property
     def synchronous(self) -> int:
         """SQLite's ``synchronous`` level in force (2 = FULL)."""
-        return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
+        return int(self._read("PRAGMA synchronous")[0][0])
 
     def now_ms(self) -> int:
         return int(time.time() * 1000)
 
     def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._mutex:
-            return self._db.execute(query, params).fetchall()
+            if not self.read_only:
+                return self._db.execute(query, params).fetchall()
+            with contextlib.closing(self._open()) as db:
+                return db.execute(query, params).fetchall()
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

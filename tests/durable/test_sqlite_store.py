@@ -278,3 +278,20 @@ def test_a_reader_reads_an_empty_file_as_an_empty_store_and_refuses_a_foreign_on
         SqliteJournal(foreign, lock=False)
     assert _digest(foreign) == before
     assert _sidecars(empty) + _sidecars(foreign) == [False] * 6
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_a_reader_opened_at_rest_sees_a_run_that_starts_later_and_leaves_no_trace(
+    tmp_path: Path, store: Store
+):
+    path = tmp_path / "run.db"
+    _written(store, path)
+    with store(path, lock=False) as reader:  # type: ignore[call-arg, attr-defined]
+        assert reader.entry("b").attempts == 1
+        with store(path) as run:  # type: ignore[attr-defined]
+            run.mark_pending("b", "busy")
+            run.mark_intent("b")
+            assert reader.entry("b").attempts == 2  # read through the run's WAL
+        assert _sidecars(path) == [False, False, False]  # the reader held nothing open
+        assert reader.entry("b").attempts == 2
+    assert _sidecars(path) == [False, False, False]
