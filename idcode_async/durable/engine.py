@@ -3,6 +3,8 @@
 Both workflows, 309 registration and 5011–5014 uploads, on every store (SQLite, Redis), are
 this loop; what differs is a :class:`Workflow` object: how an item is sent, how an answer that
 was lost is looked up (307 for 309; 403/502/505 for uploads), what counts as done already.
+``registration/runner.py`` and ``uploads/executor.py`` are the two; a third is one such module
+that opens its store with :func:`opened` and hands its items to :meth:`Engine.drain`.
 
 **One retry layer.**  Every attempt takes a pacer slot, journals its intent inside it (fsynced
 or fenced by the store) and calls the client with its own retries off (``retries=0``), so the
@@ -20,15 +22,6 @@ classified (:func:`~.outcome.classify`):
 Stopping: set ``stop`` (or call :meth:`Engine.abort`) and no new attempt starts; the one in
 flight finishes.  Cancelling instead journals the in-flight item ``unknown`` (shielded) before
 the cancellation propagates.
-
-**A third exactly-once workflow** is one module and its CLI command.  The module implements
-:class:`Workflow` (``store``, ``exists_codes``, ``key``, ``spec``, ``look_up``, ``accepted``,
-``refused``, ``exhausted``) over a store with the :class:`~.store.Store` writes (the
-SQLite base in :mod:`.sqlite` gives them), opens that store with :func:`opened`, and hands its
-items to :meth:`Engine.drain` as :class:`Job` values (``look_first`` for an item an earlier run
-may have sent).  Pacing, retries, backoff, the intent/unknown journaling, cancellation, the
-stop relay and the worker pool are all here; ``registration/runner.py`` (309) and
-``uploads/executor.py`` (5011–5014) are the two examples.
 """
 
 from __future__ import annotations
@@ -116,11 +109,9 @@ class Job(Generic[T]):
 
 
 class Workflow(Protocol[ItemT, AnswerT, OutcomeT]):
-    """What one exactly-once workflow adds to the engine.
-
-    ``maybe_sent`` tells whether an attempt of this item may have reached the centre before
-    (in this run or an earlier one): the workflow may read "already done" differently then.
-    """
+    """What one exactly-once workflow adds to the engine.  ``maybe_sent``: an attempt of this
+    item may have reached the centre before (in this run or an earlier one), so the workflow
+    may read "already done" differently."""
 
     @property
     def exists_codes(self) -> frozenset[int]: ...

@@ -5,19 +5,16 @@ The registration journal (309) and the upload manifest (5011–5014) both record
 sending anything twice.  They share everything here: WAL mode with a ``synchronous`` level that
 makes every commit durable, ``BEGIN IMMEDIATE`` transactions, an OS lock so that two runs never
 share a file, a refusal of any file that is not this kind of store *before* anything in it is
-changed, and one schema:
-
-* ``items``: one row per item, the engine's columns (state ``pending`` → ``intent`` →
-  ``unknown`` → ``done`` with an ``outcome``, attempts, result code, message, the centre's
-  ``receipt`` for it, unique in a store) and ``data``, a JSON object the kind fills with what
-  describes its item (a unit's name, a request's range);
-* ``events``: the append-only log of every transition;
-* ``facts``: JSON values about the run (kind, schema version, target binding, baseline …).
+changed, and one schema (``items``: the engine's columns plus ``data``, a JSON object the kind
+fills with what describes its item; ``events``: the append-only log of every transition;
+``facts``: JSON values about the run).
 
 Why SQLite (WAL, ``synchronous=FULL``) rather than JSONL with fsync: items change state in
 place and are looked up by key on every run, and a reader (a progress monitor, a test,
 ``--plan-only``) may read the file while a run writes it; SQLite's WAL gives the durability of
-an fsynced log with transactions and concurrent readers.  There is no ``sent`` state: between
+an fsynced log with transactions and concurrent readers.  ``FULL`` is fixed: at ``NORMAL`` a
+WAL commit may be lost on power failure, and an intent lost after its request left would let
+the next run send it again.  There is no ``sent`` state: between
 "intent committed" and "answer read" no local record can prove how many bytes reached the
 centre (a request killed before its first byte and one killed after its last leave the same
 trace, and both are settled by asking the centre); a ``sent`` mark would cost one more fsync
@@ -27,6 +24,12 @@ The lock belongs to the file's identity (``st_dev``, ``st_ino``), not to the pat
 symlink, a hard link or a relative path to the same store reaches the same lock, so a second
 run is refused however it names the file.  No column, data field or fact may be named like a
 secret (:mod:`idcode_async._denylist`); messages are redacted.
+
+A reader (``lock=False``: a monitor, ``verify``, a status command) takes no lock and writes
+nothing: it opens the file read-only (``mode=ro``) for each read and closes it after, so it sees
+the store as it is now and holds nothing open between reads.  A store at rest (no ``-wal``
+file: no run has it open) is read ``immutable``, so that even the ``-wal``/``-shm`` files SQLite
+would create for a reader are not; a store a run holds is read through the run's WAL.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, ClassVar, Final, Generic, Literal, Self, TypeVar
+from typing import IO, Any, ClassVar, Final, Generic, Self, TypeVar
 
 import attrs
 from attrs import AttrsInstance
@@ -55,13 +58,11 @@ __all__ = [
     "APPLICATION_ID",
     "SCHEMA_VERSION",
     "SqliteStore",
-    "Synchronous",
     "acquire_run_lock",
     "clean_text",
     "release_run_lock",
 ]
 
-Synchronous = Literal["FULL", "EXTRA", "NORMAL"]
 EntryT = TypeVar("EntryT", bound=AttrsInstance)
 
 APPLICATION_ID: Final = 0x1DC0DE01
@@ -181,10 +182,10 @@ class SqliteStore(Generic[EntryT]):
 
     A kind (:class:`~idcode_async.registration.SqliteJournal`,
     :class:`~idcode_async.uploads.UploadManifest`) names itself, its errors, its entry type and
-    the states each transition may start from (:attr:`allowed_from`); every step
-    of the :class:`~.store.Store` contract is written here once.  Methods hold ``_mutex`` (the
-    engine calls them from worker threads).  ``path=None``: in
-    memory (tests, ``--plan-only``), where durability settings do not apply.
+    the states each transition may start from (:attr:`allowed_from`); every step of the
+    :class:`~.store.Store` contract is written here once.  Methods hold ``_mutex`` (the engine
+    calls them from worker threads).  ``path=None``: in memory (tests, ``--plan-only``).
+    ``lock=False``: read-only (see the module docstring); every write raises :attr:`error`.
     """
 
     kind: ClassVar[str]
@@ -207,38 +208,44 @@ class SqliteStore(Generic[EntryT]):
     """Per transition (``intent``, ``unknown``, ``pending``, an outcome), the states (or
     outcomes) an item may leave for it; a transition not named here is allowed from any."""
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str] | None = None,
-        *,
-        synchronous: Synchronous = "FULL",
-        lock: bool = True,
-    ) -> None:
-        if synchronous not in ("FULL", "EXTRA", "NORMAL"):
-            raise self.error(f"synchronous must be FULL, EXTRA or NORMAL, not {synchronous!r}")
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, lock: bool = True) -> None:
         self.path = None if path is None else Path(path)
-        if self.path is not None and not lock and not self.path.exists():
+        self.read_only = self.path is not None and not lock
+        if self.path is not None and self.read_only and not self.path.exists():
             raise self.error(f"{self.path}: no such {self.kind}")
         self._mutex = threading.Lock()
         self._lock_file: IO[bytes] | None = None
         if self.path is not None and lock:
             self._lock_file = acquire_run_lock(self.path, self.locked_error)
         try:
-            self._db = self._open(synchronous)
+            self._db = self._open()
         except BaseException:
             self._release_lock()
             raise
+        if self.read_only:
+            self._db.close()  # the file is of this kind; each read opens it again
 
-    def _open(self, synchronous: Synchronous) -> sqlite3.Connection:
-        where = self.path or ":memory:"
-        db = sqlite3.connect(where, isolation_level=None, check_same_thread=False, timeout=30.0)
+    def _open(self) -> sqlite3.Connection:
+        where: str | Path = self.path or ":memory:"
+        if self.path is not None and self.read_only:
+            real = self.path.resolve()
+            at_rest = "" if Path(f"{real}-wal").exists() else "&immutable=1"
+            where = f"{real.as_uri()}?mode=ro{at_rest}"
+        db = sqlite3.connect(
+            where, isolation_level=None, check_same_thread=False, timeout=30.0, uri=self.read_only
+        )
         try:
-            self._refuse_foreign(db)
-            if self.path is not None:
+            empty = self._refuse_foreign(db)
+            if self.read_only and not empty:
+                return db
+            if self.read_only:  # an empty file is a new store: read as one, in memory
+                db.close()
+                db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            elif self.path is not None:
                 mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise self.error(f"{where}: SQLite refused WAL mode here (got {mode!r})")
-                db.execute(f"PRAGMA synchronous={synchronous}")
+                db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
             facts = f"('kind', '{_json(self.kind)}'), ('schema', '{SCHEMA_VERSION}')"
             db.executescript(
@@ -250,8 +257,9 @@ class SqliteStore(Generic[EntryT]):
             raise
         return db
 
-    def _refuse_foreign(self, db: sqlite3.Connection) -> None:
+    def _refuse_foreign(self, db: sqlite3.Connection) -> bool:
         """Refuse a file that is not this kind of store, reading only: nothing is written first.
+        ``True``: the file is empty (a new store).
 
         Ours is an empty file, or one with :data:`APPLICATION_ID` (or none, as 0.1.0 wrote),
         exactly our tables, this kind and this schema version.
@@ -265,7 +273,7 @@ class SqliteStore(Generic[EntryT]):
         except sqlite3.DatabaseError as exc:
             raise self.error(f"{where}: not an SQLite file this SDK wrote ({exc})") from None
         if not tables and application_id in (0, APPLICATION_ID):
-            return
+            return True
         if application_id in (0, APPLICATION_ID) and tables in _OLD_TABLES:
             raise self.error(
                 f"{where} was written by an older version (idcode-async 0.1.0, schema 1); "
@@ -282,6 +290,7 @@ class SqliteStore(Generic[EntryT]):
             raise self.error(
                 f"{where}: {self.kind} schema {facts.get('schema')}, expected {SCHEMA_VERSION}"
             )
+        return False
 
     def __enter__(self) -> Self:
         return self
@@ -301,19 +310,24 @@ class SqliteStore(Generic[EntryT]):
 
     @property
     def synchronous(self) -> int:
-        """SQLite's ``synchronous`` level in force (2 = FULL, 3 = EXTRA)."""
-        return int(self._db.execute("PRAGMA synchronous").fetchone()[0])
+        """SQLite's ``synchronous`` level in force (2 = FULL)."""
+        return int(self._read("PRAGMA synchronous")[0][0])
 
     def now_ms(self) -> int:
         return int(time.time() * 1000)
 
     def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._mutex:
-            return self._db.execute(query, params).fetchall()
+            if not self.read_only:
+                return self._db.execute(query, params).fetchall()
+            with contextlib.closing(self._open()) as db:
+                return db.execute(query, params).fetchall()
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error): one durable step."""
+        if self.read_only:
+            raise self.error(f"{self.path} was opened for reading (lock=False): no writes")
         with self._mutex:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -415,21 +429,10 @@ class SqliteStore(Generic[EntryT]):
         if done.outcome not in self.outcomes:
             raise self.error(f"{done.outcome!r} is not a {self.kind} outcome")
         data: dict[str, Any] = dict(done.data)
-        receipt: dict[str, Any] = {"receipt": done.receipt}
+        columns = attrs.asdict(done, filter=lambda a, _: a.name != "data")
         if "receipt" not in self.renames:
-            data, receipt = data | {self.receipt_field: done.receipt}, {}
-        self._move(
-            key,
-            "done",
-            done.outcome,
-            done.detail or None,
-            data=data,
-            outcome=done.outcome,
-            code=done.code,
-            message=done.message,
-            reconciled=done.reconciled,
-            **receipt,
-        )
+            data[self.receipt_field] = columns.pop("receipt")
+        self._move(key, "done", done.outcome, done.detail or None, data=data, **columns)
 
     def reset_failed(self) -> int:
         now = self.now_ms()

@@ -115,50 +115,39 @@ class Store(Protocol[EntryT_co]):
     def bind(self, target: str | Mapping[str, str]) -> None:
         """Tie the store to one target (a base URL, or an upload's centre, unit, category …);
         refuse a different one later."""
-        ...
 
     def add_pending(self, items: Iterable[tuple[str, int, Mapping[str, str]]]) -> None:
         """Enter (key, position, data) items not yet stored as ``pending``; one already there
         keeps its state.  A shared run's items enter with their payloads when it is loaded:
         there this only confirms that they are in it."""
-        ...
 
     def mark_intent(self, key: str) -> int:
         """The attempt is about to be sent; returns the attempt count."""
-        ...
 
     def mark_unknown(self, key: str, message: str) -> None:
         """The attempt may have reached the centre; its answer was lost."""
-        ...
 
     def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
         """The attempt provably had no effect; the item may be sent again."""
-        ...
 
     def settle(self, key: str, done: Settlement) -> None:
         """Record the item's outcome."""
-        ...
 
     def reset_failed(self) -> int:
         """Put ``failed`` items back to ``pending`` (an operator's retry); returns how many."""
-        ...
 
     def entry(self, key: str) -> EntryT_co | None:
         """One item by key (``None`` if absent)."""
-        ...
 
     def entries(self) -> Sequence[EntryT_co]:
         """Every item, in order (row number, plan order)."""
-        ...
 
     def get_fact(self, name: str) -> Any:
         """A value the run recorded (the category looked up, the baseline …), or ``None``."""
-        ...
 
     def set_fact(self, name: str, value: Any) -> None: ...
 
     def now_ms(self) -> int:
         """The store's clock (epoch ms), the one its ``intent_ms`` are recorded with."""
-        ...
 
     def close(self) -> None: ...

@@ -2,11 +2,6 @@
 
 >>> from idcode_async.registration import register_units, read_units_csv, SqliteJournal
 >>> summary = await register_units(client, read_units_csv("units.csv"), journal="run.db")
-
-Modules, one job each: :mod:`.records` (the row), :mod:`.inputs` (CSV/JSONL readers),
-:mod:`.validation` (pre-flight checks), :mod:`.journal` (the durable journal),
-:mod:`.runner` (``register_units``: 309 on the exactly-once engine, with its 307 lookups),
-:mod:`.outcomes` (what the run reports: outcomes, summary, progress, results files).
 """
 
 from __future__ import annotations

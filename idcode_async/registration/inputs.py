@@ -102,39 +102,33 @@ def read_units(
 
 def read_units_csv(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
     """The rows of a CSV file whose header row names 309's parameters."""
-    encoding, strict_columns, on_notice = _options(options)
+    on_notice = options.get("on_notice")
     where, raw = _load(source)
-    text = _decode(raw, where, encoding, on_notice)
+    text = _decode(raw, where, options.get("encoding", AUTO), on_notice)
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
+    header = next(reader, None)
+    if header is None:
         return
     columns = [name.strip() for name in header]
-    _check_columns(where, columns, strict=strict_columns, on_notice=on_notice)
+    _check_columns(where, columns, strict=options.get("strict_columns", False), on_notice=on_notice)
     row = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise InputFormatError(f"{where}: row {row + 1}: {exc}") from exc
-        row += 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(columns):
-            yield SourceRow(
-                row, None, f"has {len(cells)} cells; the header has {len(columns)} columns"
-            )
-            continue
-        values = {name: cell for name, cell in zip(columns, cells, strict=True) if name in FIELDS}
-        yield _source_row(row, values)
+    try:
+        for row, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(columns):
+                problem = f"has {len(cells)} cells; the header has {len(columns)} columns"
+                yield SourceRow(row, None, problem)
+                continue
+            yield _source_row(row, dict(zip(columns, cells, strict=True)))
+    except csv.Error as exc:
+        raise InputFormatError(f"{where}: row {row + 1}: {exc}") from exc
 
 
 def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator[SourceRow]:
     """The rows of a JSON Lines file: one JSON object per line, keys = 309's parameters."""
-    encoding, strict_columns, on_notice = _options(options)
+    encoding = options.get("encoding", AUTO)
+    on_notice = options.get("on_notice")
     where, raw = _load(source)
     try:
         lines: list[str | None] = list(_decode(raw, where, encoding, on_notice).splitlines())
@@ -158,28 +152,21 @@ def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator
         if not isinstance(value, dict):
             yield SourceRow(row, None, "is not a JSON object")
             continue
-        if not _encodable(value):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
             # JSON may escape a lone surrogate ("\\ud800"): valid JSON, but no text; it
             # could be neither hashed into the row's key nor journaled nor reported.
             yield SourceRow(row, None, "holds a \\u escape that is no Unicode character")
             continue
         unknown = _unknown(f"{where}: row {row} key", list(value))
-        if unknown and strict_columns:
+        if unknown and options.get("strict_columns", False):
             yield SourceRow(row, None, f"has unknown keys: {', '.join(unknown)}")
             continue
         if on_notice is not None and not ignored.issuperset(unknown):
             on_notice(f"{where}: ignoring key(s) that are not 309's: {', '.join(unknown)}")
         ignored.update(unknown)
-        yield _source_row(row, {key: item for key, item in value.items() if key in FIELDS})
-
-
-def _options(options: ReadOptions) -> tuple[str, bool, Notice | None]:
-    """The options with their defaults."""
-    return (
-        options.get("encoding", AUTO),
-        options.get("strict_columns", False),
-        options.get("on_notice"),
-    )
+        yield _source_row(row, value)
 
 
 def _load(source: Source) -> tuple[str, bytes]:
@@ -209,30 +196,13 @@ def _decode(raw: bytes, where: str, encoding: str, on_notice: Notice | None) -> 
     return decoded.text
 
 
-def _encodable(value: dict[Any, Any]) -> bool:
-    """Whether every key and text value of a JSON object is encodable as UTF-8."""
-    texts = [*value, *(item for item in value.values() if isinstance(item, str))]
-    try:
-        "".join(texts).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def registration_from_mapping(values: Mapping[str, Any]) -> UnitRegistration:
     """A record from wire-named values; raises ``ValueError`` naming the first bad field."""
-    fields: dict[str, Any] = {}
-    missing = []
-    for name in FIELDS:
-        value = _coerce(name, values.get(name))
-        if value is None:
-            if name in REQUIRED_FIELDS:
-                missing.append(name)
-            continue
-        fields[name] = value
+    fields = {name: _coerce(name, values.get(name)) for name in FIELDS}
+    missing = [name for name in FIELDS if name in REQUIRED_FIELDS and fields[name] is None]
     if missing:
         raise ValueError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} required")
-    return UnitRegistration(**fields)
+    return UnitRegistration(**{name: value for name, value in fields.items() if value is not None})
 
 
 def _source_row(row: int, values: Mapping[str, Any]) -> SourceRow:

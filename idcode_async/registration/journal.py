@@ -1,9 +1,7 @@
 """The durable journal of a batch: what was about to be sent, and what came of it.
 
-Exactly-once registration rests on one ordering: a row's *intent* (state ``in_flight``) is
-committed and fsynced **before** its 309 request leaves, and its *outcome* is committed after
-the answer.  A process killed at any point therefore leaves each row in a state that says what
-is known:
+A row's *intent* is committed **before** its 309 request leaves and its *outcome* after the
+answer, so a process killed at any point leaves each row in a state that says what is known:
 
 ======================  ==================================================================
 ``pending``             never sent, or sent and provably not acted on (busy, no connection)
@@ -13,20 +11,18 @@ is known:
 ======================  ==================================================================
 
 A resumed run skips ``done`` rows and settles ``in_flight``/``unknown`` ones with a 307 lookup
-before any resend (:func:`~.runner.find_unit`).  Storage, lock and durability are the one
-SQLite store's (:mod:`idcode_async.durable.sqlite`); this module only says what a row is.
-
-What is stored: the row key, row number, unit name and user name, state, outcome, main code,
-result code and message, and an append-only event log.  Never the access token, the
-authorisation code or any password (:mod:`idcode_async._denylist`); the other registration
-fields (phone, e-mail, logo) are not needed to resume and are not stored either.
+before any resend (:func:`~.runner.find_unit`).  Storage, lock and durability are the SQLite
+store's (:mod:`idcode_async.durable.sqlite`).  Stored: the row key, row number, unit and user
+names, state, outcome, main code, result code and message, and an append-only event log; never
+the access token, the authorisation code or any password (:mod:`idcode_async._denylist`), and
+not the other registration fields (phone, e-mail, logo), which resuming does not need.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import ClassVar, Final
+from typing import ClassVar
 
 import attrs
 
@@ -40,7 +36,6 @@ __all__ = [
     "JournalEntry",
     "JournalError",
     "JournalLockedError",
-    "RowRecord",
     "RowState",
     "SqliteJournal",
     "journal_data",
@@ -62,23 +57,17 @@ class RowState(enum.StrEnum):
     DONE = "done"
 
 
-@attrs.frozen(kw_only=True, slots=False)
-class RowRecord:
-    """What a journal keeps of a row's record: enough to report and to resume, no secret."""
+@attrs.frozen(kw_only=True)
+class JournalEntry(Entry):
+    """One row's line in the journal (``attempts``: its 309 requests, over every run): enough
+    of its record to report and to resume, no secret."""
 
-    key: str
     row: int
     """The row's number in the input it was last entered from."""
     organunit_name: str
     name_key: str
     """The unit name as the centre's uniqueness rule (10007) sees it: white space collapsed."""
     login_name: str
-
-
-@attrs.frozen(kw_only=True)
-class JournalEntry(RowRecord, Entry):
-    """One row's line in the journal (``attempts``: its 309 requests, over every run)."""
-
     state: RowState
     outcome: Status | None = None
     organunit_idcode: str | None = None
@@ -112,8 +101,8 @@ Journal = Store[JournalEntry]
 
 
 class SqliteJournal(SqliteStore[JournalEntry]):
-    """The journal in one SQLite file (WAL, ``synchronous=FULL`` by default); a context
-    manager, or call :meth:`close`."""
+    """The journal in one SQLite file (WAL, ``synchronous=FULL``); a context manager, or call
+    :meth:`close`."""
 
     kind = "journal"
     item_word = "row"
@@ -132,8 +121,5 @@ class SqliteJournal(SqliteStore[JournalEntry]):
 
 
 def journal_data(record: UnitRegistration) -> dict[str, str]:
-    """A row's item data as the journal stores it (:class:`RowRecord` less key and row)."""
-    return {name: getattr(record, name) for name in _ROW_DATA}
-
-
-_ROW_DATA: Final = tuple(f.name for f in attrs.fields(RowRecord) if f.name not in ("key", "row"))
+    """A row's item data as the journal stores it."""
+    return {name: getattr(record, name) for name in ("organunit_name", "name_key", "login_name")}

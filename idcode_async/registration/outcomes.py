@@ -10,15 +10,14 @@ Four outcomes, by what the operator must do next:
 - ``invalid``: the row breaks a documented rule and was never sent;
 - ``failed``: the centre refused the row (``code``/``message``), or no answer could be had.
 
-``on_progress`` gets a :class:`Progress` snapshot whenever a row gets an outcome; its rate is
-measured over this run's recent completions (resumed rows are not work done now), so the
-estimate follows the pacing actually achieved, retries and all.
+A :class:`Progress` snapshot's rate is measured over this run's recent completions (resumed
+rows are not work done now), so the estimate follows the pacing actually achieved.
 
-The results writers take :class:`RowOutcome` values as the runner produces them (pass
-``on_outcome=writer.write``), so the file grows while the batch runs and an interrupted run
-still leaves what it did.  A resumed run writes every row again, earlier runs' outcomes
-included (``resumed``), so the last file is complete.  Records hold no secret: the fields are
-those of :class:`RowOutcome`, checked against the denylist on every write.
+The results writers take outcomes as the runner produces them (``on_outcome=writer.write``), so
+the file grows while the batch runs and an interrupted run still leaves what it did; a resumed
+run writes every row again (``resumed``), so the last file is complete.  Records hold no
+secret: the fields are those of :class:`RowOutcome`, checked against the denylist on every
+write.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Final, Literal, Protocol
+from typing import IO, Any, Final, Literal, Protocol, Self
 
 import attrs
 
@@ -88,8 +87,7 @@ class RowOutcome:
         *,
         code: int | None = None,
     ) -> RowOutcome:
-        """The outcome of a row that the journal does not settle (``invalid``, or ``failed``
-        for this run)."""
+        """A row the journal does not settle (``invalid``, or ``failed`` for this run)."""
         return cls(
             row=row,
             status=status,
@@ -101,7 +99,7 @@ class RowOutcome:
         )
 
     def as_record(self) -> dict[str, Any]:
-        """A flat mapping for the results writers (checked against the secrets denylist)."""
+        """A flat mapping for results (checked against the secrets denylist)."""
         record = attrs.asdict(self)
         check_no_secret_names(record, where="results")
         return record
@@ -152,7 +150,6 @@ class BatchSummary(RowCounts):
         return self.pending == 0 and self.failed == 0
 
     def describe(self) -> str:
-        """One line for people: the counts, in the order an operator reads them."""
         parts = describe_rows(self)
         if self.pending:
             parts.append(f"{self.pending} pending")
@@ -190,7 +187,6 @@ class ProgressTracker:
         self._clock = clock
         self._started = clock()
         self.counts = collections.Counter[str]()
-        """Outcomes by status, earlier runs' included: the run's summary reads them too."""
         self.resumed = 0
         self._recent: collections.deque[float] = collections.deque([self._started], window + 1)
 
@@ -201,16 +197,19 @@ class ProgressTracker:
         elif outcome.status != "invalid":
             self._recent.append(self._clock())
 
+    def row_counts(self) -> dict[str, int]:
+        """Outcomes by status, earlier runs' included: the run's summary reads them too."""
+        return {name: self.counts[name] for name in ROW_COUNTS}
+
     def snapshot(self) -> Progress:
         now = self._clock()
         completions = len(self._recent) - 1
         span = now - self._recent[0]
         rate = completions / span if completions and span > 0 else None
-        done = sum(self.counts.values())
-        eta = (self.total - done) / rate if rate else None
+        eta = (self.total - sum(self.counts.values())) / rate if rate else None
         return Progress(
             total=self.total,
-            **{name: self.counts[name] for name in ROW_COUNTS},
+            **self.row_counts(),
             resumed=self.resumed,
             elapsed=now - self._started,
             rate=rate,
@@ -225,11 +224,13 @@ class ResultsWriter(Protocol):
 
 
 class _FileWriter:
-    def __init__(self, path: str | os.PathLike[str], *, encoding: str = "utf-8") -> None:
-        self.path = Path(path)
-        self._stream: IO[str] = open(self.path, "w", encoding=encoding, newline="")  # noqa: SIM115
+    encoding = "utf-8"
 
-    def __enter__(self) -> _FileWriter:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._stream: IO[str] = open(self.path, "w", encoding=self.encoding, newline="")  # noqa: SIM115
+
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -238,17 +239,20 @@ class _FileWriter:
     def close(self) -> None:
         self._stream.close()
 
-    def _flush(self) -> None:
+    def write(self, outcome: RowOutcome) -> None:
+        self._write(outcome.as_record())
         # Each line is handed to the OS at once, so a killed run leaves whole lines behind.
         self._stream.flush()
+
+    def _write(self, record: dict[str, Any]) -> None:
+        raise NotImplementedError
 
 
 class JsonlResultsWriter(_FileWriter):
     """One JSON object per row (UTF-8, Chinese kept as text)."""
 
-    def write(self, outcome: RowOutcome) -> None:
-        self._stream.write(json.dumps(outcome.as_record(), ensure_ascii=False) + "\n")
-        self._flush()
+    def _write(self, record: dict[str, Any]) -> None:
+        self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 class CsvResultsWriter(_FileWriter):
@@ -259,14 +263,15 @@ class CsvResultsWriter(_FileWriter):
     is written with a leading ``'``, which Excel shows as text (OWASP "CSV injection").
     """
 
+    encoding = "utf-8-sig"
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        super().__init__(path, encoding="utf-8-sig")
+        super().__init__(path)
         self._writer = csv.DictWriter(self._stream, fieldnames=OUTCOME_FIELDS)
         self._writer.writeheader()
 
-    def write(self, outcome: RowOutcome) -> None:
-        self._writer.writerow({k: _cell(v) for k, v in outcome.as_record().items()})
-        self._flush()
+    def _write(self, record: dict[str, Any]) -> None:
+        self._writer.writerow({k: _cell(v) for k, v in record.items()})
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,31 +1,25 @@
 """``register_units``: the 309 workflow on the exactly-once engine, paced and resumable.
 
-The run has two phases.  *Pre-flight* reads every row, checks it (:mod:`.validation`; regions
-against 101, fetched once) and enters the valid ones in the journal; nothing is sent before
-every row has been checked.  *Submission* hands the rows the journal does not mark done, in
-input order, to :class:`~idcode_async.durable.engine.Engine`, which paces, journals the intent,
-sends with the client's retries off, classifies, backs off and looks lost answers up.  What
-this module adds is 309's :class:`~idcode_async.durable.engine.Workflow`:
+*Pre-flight* reads and checks every row (:mod:`.validation`; regions against 101, fetched
+once) and enters the valid ones in the journal; nothing is sent before every row has been
+checked.  *Submission* hands the rows the journal does not mark done, in input order, to
+:class:`~idcode_async.durable.engine.Engine`; what this module adds is 309's workflow:
 
-- *look up first*: a row whose earlier request may have reached the centre (journal
-  ``in_flight`` after a crash, ``unknown`` after a lost answer), or whose unit name an earlier
-  run of the journal sent under another row, is looked up with 307 (:func:`find_unit`) before
-  any send: found → settled without a request; not found → sent;
+- *look up first*: a row whose earlier request may have reached the centre (``in_flight``
+  after a crash, ``unknown`` after a lost answer), or whose unit name an earlier run sent
+  under another row, is looked up with 307 (:func:`find_unit`) before any send;
 - *already done*: 10007/10008 → ``existing`` (or ``registered`` after a lost answer of ours),
   main code looked up with 307; any other refusal → ``failed`` with the centre's code;
 - *no answer*: a row out of tries is ``failed`` for this run and picked up by the next;
   ``abort_after`` such rows in a row stop the run (the centre is unreachable).
 
-"Exactly once" is therefore: each valid row is settled by at most one successful 309 request,
-and a request is only ever repeated when the previous one provably did not create the unit
-(the centre said busy, the connection was never made, or 307 does not know the name).
-
-Why 307 first: a 309 request that may have reached the centre (read timeout, dropped
-connection, a gateway's HTML page, a 5xx) is never sent again blindly; the centre may have
-created the unit, and a second request would at best be refused with 10007 and at worst
-register twice under a slightly different name.  307's answer is checked here as well: only
-a unit whose name equals the row's (white space collapsed) counts, whatever the centre's idea
-of "exact" is.
+Each valid row is settled by at most one successful 309 request, and a request is repeated
+only when the previous one provably did not create the unit (busy, no connection, or 307 does
+not know the name).  Why 307 first: a 309 request that may have arrived (read timeout, dropped
+connection, a gateway's HTML page, a 5xx) may have created the unit, and a blind second request
+would at best be refused with 10007 and at worst register twice under a slightly different
+name.  Only a unit whose name equals the row's (white space collapsed) counts as found,
+whatever the centre's idea of "exact" is.
 """
 
 from __future__ import annotations
@@ -188,20 +182,21 @@ class RegistrationSession:
     on_outcome: Callable[[RowOutcome], object] | None
     abort_after: int
     started: float
-    journal: Journal | None = attrs.field(init=False, default=None)
+    store: Journal = attrs.field(init=False)
+    """Unset in a dry run without a journal, which sends nothing."""
     engine: Engine[ValidRow, UnitRegistResponse, RowOutcome] = attrs.field(init=False)
     tracker: ProgressTracker = attrs.field(init=False)
     reconciled: int = attrs.field(init=False, default=0)
     unanswered_streak: int = attrs.field(init=False, default=0)
     plans: list[Job[ValidRow]] = attrs.field(init=False, factory=list)
 
+    exists_codes: ClassVar = EXISTING_CODES
+
     def __attrs_post_init__(self) -> None:
         self.engine = Engine(
             self.client, self, pacer=self.pacer, retry=self.retry, rng=self.rng, name="batch"
         )
         self.tracker = ProgressTracker(self.preflight.total, clock=anyio.current_time)
-
-    # -- pre-flight -------------------------------------------------------------------------
 
     async def prepare(self, journal: Journal | None, *, retry_failed: bool, dry_run: bool) -> None:
         """Enter the valid rows in ``journal``; report what is settled, plan the rest.
@@ -210,9 +205,9 @@ class RegistrationSession:
         another row of the journal with its unit name was sent or settled (``look_first``);
         a unit found then is ours (``maybe_sent``) if a request for that name may have arrived.
         """
-        self.journal = journal
         entries: dict[str, JournalEntry] = {}
         if journal is not None:
+            self.store = journal
             await write(journal.bind, str(self.client.base_url))
             if retry_failed:
                 await write(journal.reset_failed)
@@ -221,7 +216,7 @@ class RegistrationSession:
                     journal.add_pending,
                     [(v.key, v.row, journal_data(v.record)) for v in self.preflight.valid],
                 )
-            entries = {e.key: e for e in await anyio.to_thread.run_sync(journal.entries)}
+            entries = {e.key: e for e in await write(journal.entries)}
         by_name: dict[str, list[JournalEntry]] = {}
         for known in entries.values():
             by_name.setdefault(known.name_key, []).append(known)
@@ -244,14 +239,6 @@ class RegistrationSession:
 
     # -- the workflow: what 309 adds to the engine --------------------------------------------
 
-    exists_codes: ClassVar = EXISTING_CODES
-
-    @property
-    def store(self) -> Journal:
-        if self.journal is None:  # pragma: no cover - only a dry run has no journal
-            raise RuntimeError("no journal")
-        return self.journal
-
     def key(self, item: ValidRow) -> str:
         return item.key
 
@@ -272,18 +259,16 @@ class RegistrationSession:
         if unit is None:
             return NotThere()
         self.reconciled += 1
-        outcome = await self._finish(
-            item,
-            Settlement(
-                outcome="registered" if maybe_sent else "existing",
-                receipt=unit.organunit_oid,
-                message="the answer was lost; 307 shows the unit was created"
-                if maybe_sent
-                else "307 shows the unit name is already registered",
-                reconciled=True,
-            ),
+        message = (
+            "the answer was lost; 307 shows the unit was created"
+            if maybe_sent
+            else "307 shows the unit name is already registered"
         )
-        return Settled(outcome)
+        outcome = "registered" if maybe_sent else "existing"
+        done = Settlement(
+            outcome=outcome, receipt=unit.organunit_oid, message=message, reconciled=True
+        )
+        return Settled(await self._finish(item, done))
 
     async def accepted(self, item: ValidRow, answer: UnitRegistResponse) -> RowOutcome:
         idcode = answer.organunit_idcode or None
@@ -292,83 +277,38 @@ class RegistrationSession:
             # 309 returns an empty main code when the unit is not activated; 307 may know it.
             idcode, note = await self._main_code(item)
             message = f"309 returned no main code{note}"
-        return await self._finish(
-            item,
-            Settlement(
-                outcome="registered",
-                receipt=idcode,
-                data={"login_name": answer.login_name} if answer.login_name else {},
-                message=message,
-            ),
-        )
+        data = {"login_name": answer.login_name} if answer.login_name else {}
+        done = Settlement(outcome="registered", receipt=idcode, data=data, message=message)
+        return await self._finish(item, done)
 
     async def refused(
         self, item: ValidRow, error: ApiError, kind: ErrorKind, *, maybe_sent: bool
     ) -> RowOutcome:
-        if kind is ErrorKind.EXISTS:
-            return await self._existing(item, error, ours=maybe_sent)
-        return await self._finish(
-            item,
-            Settlement(
-                outcome="failed", code=error.code, message=error.message or redact(str(error))
-            ),
+        """10007/10008 (``EXISTS``): nothing was created now; the main code is looked up with
+        307.  After a lost answer of ours (``maybe_sent``) the name existing means that request
+        most likely created it (307 had not shown it yet): ``registered``, reconciled."""
+        if kind is not ErrorKind.EXISTS:
+            message = error.message or redact(str(error))
+            return await self._finish(
+                item, Settlement(outcome="failed", code=error.code, message=message)
+            )
+        idcode, note = await self._main_code(item)
+        if maybe_sent:
+            message = f"{error.code} after a lost answer: the earlier request created it{note}"
+        else:
+            message = f"{error.message or 'already registered'}{note}"
+        done = Settlement(
+            outcome="registered" if maybe_sent else "existing",
+            receipt=idcode,
+            code=None if maybe_sent else error.code,
+            message=message,
+            reconciled=maybe_sent,
         )
+        return await self._finish(item, done)
 
     async def exhausted(
         self, item: ValidRow, error: IdcodeError, *, lost: bool, tries: int
     ) -> RowOutcome:
-        return self._unanswered(item, error, lost=lost)
-
-    async def _existing(self, item: ValidRow, error: ApiError, *, ours: bool) -> RowOutcome:
-        """10007/10008: nothing was created now; the unit's main code is looked up with 307.
-
-        After an earlier request of ours whose answer was lost (``ours``), the name existing
-        means that request most likely created it (307 had not shown it yet): the row is
-        ``registered``, marked reconciled, and the message says why.
-        """
-        idcode, note = await self._main_code(item)
-        lost = f"{error.code} after a lost answer: the earlier request created it{note}"
-        return await self._finish(
-            item,
-            Settlement(
-                outcome="registered" if ours else "existing",
-                receipt=idcode,
-                code=None if ours else error.code,
-                message=lost if ours else f"{error.message or 'already registered'}{note}",
-                reconciled=ours,
-            ),
-        )
-
-    async def _main_code(self, item: ValidRow) -> tuple[str | None, str]:
-        """The unit's main code by a best-effort 307 lookup, and a note on how it went.
-
-        Only information: whatever 307 answers, the row's outcome stays what 309 said.
-        """
-        try:
-            unit = await find_unit(self.client, item.record.organunit_name)
-        except IdcodeError as exc:
-            logger.warning("batch: row %d: 307 lookup failed: %s", item.row, exc)
-            return None, f"; the 307 lookup of its main code failed ({redact(str(exc))})"
-        if unit is None or not unit.organunit_oid:
-            return None, "; 307 did not find the unit name"
-        return unit.organunit_oid, "; main code from 307"
-
-    async def _finish(self, item: ValidRow, done: Settlement) -> RowOutcome:
-        """Record the row's outcome (``receipt``: the unit's main code; ``data``: the user
-        name 309 answered)."""
-        with anyio.CancelScope(shield=True):
-            await write(self.store.settle, item.key, done)
-            entry = await anyio.to_thread.run_sync(self._entry, item.key)
-        self.unanswered_streak = 0
-        return entry.as_outcome(row=item.row)
-
-    def _entry(self, key: str) -> JournalEntry:
-        found = self.store.entry(key)
-        if found is None:  # pragma: no cover - finish() just wrote it
-            raise RuntimeError(f"journal lost row {key}")
-        return found
-
-    def _unanswered(self, item: ValidRow, error: IdcodeError, *, lost: bool) -> RowOutcome:
         """A row that ran out of tries without an answer; the next run picks it up again."""
         self.unanswered_streak += 1
         if self.unanswered_streak >= self.abort_after:
@@ -384,6 +324,26 @@ class RegistrationSession:
         message = f"{redact(str(error))}; {then}"
         return RowOutcome.of(item.row, item.record, "failed", message, code=code)
 
+    async def _main_code(self, item: ValidRow) -> tuple[str | None, str]:
+        """The unit's main code by a best-effort 307 lookup, and a note on how it went: only
+        information, whatever 307 answers the row's outcome stays what 309 said."""
+        try:
+            unit = await find_unit(self.client, item.record.organunit_name)
+        except IdcodeError as exc:
+            logger.warning("batch: row %d: 307 lookup failed: %s", item.row, exc)
+            return None, f"; the 307 lookup of its main code failed ({redact(str(exc))})"
+        if unit is None or not unit.organunit_oid:
+            return None, "; 307 did not find the unit name"
+        return unit.organunit_oid, "; main code from 307"
+
+    async def _finish(self, item: ValidRow, done: Settlement) -> RowOutcome:
+        with anyio.CancelScope(shield=True):
+            await write(self.store.settle, item.key, done)
+            entry = await write(self.store.entry, item.key)
+        assert entry is not None  # just settled
+        self.unanswered_streak = 0
+        return entry.as_outcome(row=item.row)
+
     # -- bookkeeping ------------------------------------------------------------------------
 
     def emit(self, outcome: RowOutcome) -> None:
@@ -397,14 +357,11 @@ class RegistrationSession:
             self.on_progress(self.tracker.snapshot())
 
     def summary(self, *, dry_run: bool, interrupted: bool) -> BatchSummary:
-        counts = self.tracker.counts
+        counts = self.tracker.row_counts()
         pending = self.preflight.total - sum(counts.values())
         return BatchSummary(
             total=self.preflight.total,
-            registered=counts["registered"],
-            existing=counts["existing"],
-            invalid=counts["invalid"],
-            failed=counts["failed"],
+            **counts,
             pending=pending,
             resumed=self.tracker.resumed,
             submissions=self.engine.sent,

@@ -67,41 +67,25 @@ def check_rows(rows: Iterable[SourceRow], regions: RegionDirectory | None) -> Pr
         raise PreflightError("101 returned no regions: the rows' regions cannot be checked")
     valid: list[ValidRow] = []
     invalid: list[InvalidRow] = []
-    names: dict[str, int] = {}
-    logins: dict[str, int] = {}
+    first: dict[tuple[str, str], int] = {}
     for source in rows:
         record = source.record
         if record is None:
             invalid.append(InvalidRow(source.row, None, source.problem or "cannot be read"))
             continue
-        spec, reason = _checked(record, regions)
-        if reason is None:
-            first = names.get(record.name_key)
-            if first is not None:
-                reason = f"organunit_name {record.name_key!r} is already in row {first}"
-        if reason is None:
-            first = logins.get(record.login_name)
-            if first is not None:
-                reason = f"login_name {record.login_name!r} is already in row {first}"
-        if spec is None or reason is not None:
-            invalid.append(InvalidRow(source.row, record, reason or "is invalid"))
+        try:
+            spec = record.to_spec()
+            if regions is not None:
+                regions.validate(record.province_id, record.city_id, record.area_id)
+        except ValidationError as exc:
+            invalid.append(InvalidRow(source.row, record, f"{exc.parameter} {exc.reason}"))
             continue
-        names[record.name_key] = source.row
-        logins[record.login_name] = source.row
+        # The centre would refuse a second unit name (10007) or user name (10008).
+        unique = [("organunit_name", record.name_key), ("login_name", record.login_name)]
+        taken = [f"{n} {v!r} is already in row {first[n, v]}" for n, v in unique if (n, v) in first]
+        if taken:
+            invalid.append(InvalidRow(source.row, record, taken[0]))
+            continue
+        first |= dict.fromkeys(unique, source.row)
         valid.append(ValidRow(source.row, record, spec, record.key))
     return Preflight(tuple(valid), tuple(invalid))
-
-
-def _checked(
-    record: UnitRegistration, regions: RegionDirectory | None
-) -> tuple[UnitRegist | None, str | None]:
-    try:
-        spec = record.to_spec()
-    except ValidationError as exc:
-        return None, f"{exc.parameter} {exc.reason}"
-    if regions is not None:
-        try:
-            regions.validate(record.province_id, record.city_id, record.area_id)
-        except ValidationError as exc:
-            return None, f"{exc.parameter} {exc.reason}"
-    return spec, None

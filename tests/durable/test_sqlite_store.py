@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from idcode_async.durable.sqlite import acquire_run_lock, release_run_lock
-from idcode_async.durable.store import StoreLockedError
+from idcode_async.durable.store import Settlement, StoreError, StoreLockedError
 from idcode_async.registration import JournalError, SqliteJournal
 from idcode_async.uploads import ManifestError, UploadManifest
 
@@ -196,3 +196,102 @@ def test_a_lock_directory_others_may_write_is_refused(tmp_path: Path, monkeypatc
     folder.chmod(0o777)
     with pytest.raises(StoreLockedError, match="not a private directory"):
         SqliteJournal(tmp_path / "run.db")
+
+
+_DATA = {
+    SqliteJournal: {"organunit_name": "甲公司", "name_key": "甲公司", "login_name": "L1"},
+    UploadManifest: {"endpoint": 5013, "count": 2, "first_code": "1", "last_code": "2", "size": 0},
+}
+
+
+def _written(store: Store, path: Path) -> None:
+    """A store with one settled item and one in flight, closed as a finished run leaves it."""
+    with store(path) as run:  # type: ignore[attr-defined]
+        run.add_pending([("a", 1, _DATA[store]), ("b", 2, _DATA[store])])
+        run.mark_intent("a")
+        run.settle("a", Settlement(outcome="failed", code=10003, message="refused"))
+        run.mark_intent("b")
+
+
+def _sidecars(path: Path) -> list[bool]:
+    return [Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm", "-journal")]
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_a_reader_of_a_store_at_rest_changes_nothing_and_cannot_write(tmp_path: Path, store: Store):
+    path = tmp_path / "run.db"
+    _written(store, path)
+    before = _digest(path)
+    assert _sidecars(path) == [False, False, False]
+    with store(path, lock=False) as reader:  # type: ignore[call-arg, attr-defined]
+        states = ["done", "in_flight"] if store is SqliteJournal else ["failed", "intent"]
+        assert [(e.key, e.state.value) for e in reader.entries()] == [
+            *zip("ab", states, strict=True)
+        ]
+        assert [e.event for e in reader.events("a")][-1] == "failed"
+        assert reader.get_fact("kind") in ("journal", "manifest")
+        assert _sidecars(path) == [False, False, False]
+        writes = [
+            lambda: reader.mark_pending("b", "no"),
+            lambda: reader.add_pending([("c", 3, {})]),
+            lambda: reader.set_fact("note", 1),
+            lambda: reader.bind("https://apitest.idcode.org.cn"),
+            reader.reset_failed,
+        ]
+        for write in writes:
+            with pytest.raises(StoreError, match="opened for reading"):
+                write()
+    assert _digest(path) == before
+    assert _sidecars(path) == [False, False, False]
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_a_reader_follows_the_run_that_holds_the_store_without_blocking_it(
+    tmp_path: Path, store: Store
+):
+    path = tmp_path / "run.db"
+    with store(path) as run:  # type: ignore[attr-defined]
+        run.add_pending([("a", 1, _DATA[store])])
+        with store(path, lock=False) as reader:  # type: ignore[call-arg, attr-defined]
+            assert reader.entry("a").attempts == 0
+            run.mark_intent("a")  # the writer is not blocked by the open reader
+            assert reader.entry("a").attempts == 1  # and the reader sees its commit
+
+
+def test_a_reader_reads_an_empty_file_as_an_empty_store_and_refuses_a_foreign_one_unchanged(
+    tmp_path: Path,
+):
+    empty = tmp_path / "empty.db"
+    empty.touch()  # as a run killed between taking its lock and writing its schema leaves it
+    with SqliteJournal(empty, lock=False) as reader:
+        assert reader.entries() == []
+        with pytest.raises(JournalError, match="opened for reading"):
+            reader.set_fact("note", 1)
+    assert empty.read_bytes() == b""
+    foreign = tmp_path / "accounts.db"
+    db = sqlite3.connect(foreign)
+    db.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY)")
+    db.commit()
+    db.close()
+    before = _digest(foreign)
+    with pytest.raises(JournalError, match="another kind"):
+        SqliteJournal(foreign, lock=False)
+    assert _digest(foreign) == before
+    assert _sidecars(empty) + _sidecars(foreign) == [False] * 6
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_a_reader_opened_at_rest_sees_a_run_that_starts_later_and_leaves_no_trace(
+    tmp_path: Path, store: Store
+):
+    path = tmp_path / "run.db"
+    _written(store, path)
+    with store(path, lock=False) as reader:  # type: ignore[call-arg, attr-defined]
+        assert reader.entry("b").attempts == 1
+        with store(path) as run:  # type: ignore[attr-defined]
+            run.mark_pending("b", "busy")
+            run.mark_intent("b")
+            assert reader.entry("b").attempts == 2  # read through the run's WAL
+        assert _sidecars(path) == [False, False, False]  # the reader held nothing open
+        assert reader.entry("b").attempts == 2
+    assert _sidecars(path) == [False, False, False]

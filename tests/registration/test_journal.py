@@ -32,13 +32,6 @@ def test_wal_and_synchronous_full_by_default(journal):
     assert journal.synchronous == 2
 
 
-def test_synchronous_is_configurable_but_checked(tmp_path):
-    with SqliteJournal(tmp_path / "extra.db", synchronous="EXTRA") as j:
-        assert j.synchronous == 3
-    with pytest.raises(JournalError, match="synchronous"):
-        SqliteJournal(tmp_path / "bad.db", synchronous="OFF")  # type: ignore[arg-type]
-
-
 def test_states_from_pending_to_done(journal):
     assert journal.entry("k1").state is RowState.PENDING
     assert journal.mark_intent("k1") == 1
