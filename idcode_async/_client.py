@@ -56,7 +56,13 @@ from ._spec import (
     require_spec,
     secret_values,
 )
-from ._transport import DEFAULT_LIMITS, pool_gate
+from ._transport import (
+    ATTEMPT_EXTENSION,
+    DEFAULT_LIMITS,
+    AttemptBoundingTransport,
+    AttemptTimeout,
+    pool_gate,
+)
 from ._wire import WireParams
 
 __all__ = [
@@ -312,13 +318,10 @@ class IdcodeClient(httpx.AsyncClient):
     ) -> Response:
         started = time.perf_counter()
         request = self._dispatched_request(spec, wire, bounds)
-        if bounds.attempt is None:  # an unbounded phase: the attempt is unbounded, no scope
-            response, content = await self._exchange(request, spec.number, bounds.pool)
-        else:
-            with anyio.move_on_after(bounds.attempt) as scope:
-                response, content = await self._exchange(request, spec.number, bounds.pool)
-            if scope.cancelled_caught:
-                raise TimeoutError(bounds.expired, endpoint=spec.number)
+        exchanged = await self._bounded_exchange(request, spec.number, bounds)
+        if exchanged is None:
+            raise TimeoutError(bounds.expired, endpoint=spec.number)
+        response, content = exchanged
         result_code: int | str = "-"
         try:
             decoded = decode_answer(
@@ -341,6 +344,34 @@ class IdcodeClient(httpx.AsyncClient):
         with suppress(UnicodeEncodeError):
             return super().build_request(*args, **kwargs)
         raise ValidationError("request", _UNENCODABLE)
+
+    async def _bounded_exchange(
+        self, request: httpx.Request, endpoint: int, bounds: _Bounds
+    ) -> tuple[httpx.Response, bytes] | None:
+        """The exchange within the attempt's bound, ``None`` when the bound ran out.
+
+        A transport that bounds an attempt itself (aiohttp's, through its ``total`` timeout)
+        gets the bound as a request extension; any other transport, or a client with event
+        hooks (they run inside the attempt and may wait), runs in an anyio cancel scope.  An
+        unbounded phase leaves the attempt unbounded: no bound at all.
+        """
+        if bounds.attempt is None:
+            return await self._exchange(request, endpoint, bounds.pool)
+        if self._transport_bounds(request):
+            request.extensions[ATTEMPT_EXTENSION] = bounds.attempt
+            try:
+                return await self._exchange(request, endpoint, bounds.pool)
+            except AttemptTimeout:
+                return None  # reported by the caller, outside this handler
+        with anyio.move_on_after(bounds.attempt):
+            return await self._exchange(request, endpoint, bounds.pool)
+        return None
+
+    def _transport_bounds(self, request: httpx.Request) -> bool:
+        hooks = self.event_hooks
+        if hooks["request"] or hooks["response"]:
+            return False
+        return isinstance(self._transport_for_url(request.url), AttemptBoundingTransport)
 
     async def _exchange(
         self, request: httpx.Request, endpoint: int, pool: float | None
@@ -580,7 +611,7 @@ class _Bounds:
     timeout: httpx.Timeout | None
     values: tuple[float | None, ...]
     attempt: float | None
-    """The whole attempt's bound (``attempt_limit``); ``None``: unbounded, no cancel scope."""
+    """The whole attempt's bound (``attempt_limit``); ``None``: unbounded."""
     pool: float | None
     extension: dict[str, float | None]
     """httpx's ``timeout`` request extension (copied into each request)."""
