@@ -357,10 +357,10 @@ class IdcodeClient(httpx.AsyncClient):
         """
         if bounds.attempt is None:
             return await self._exchange(request, endpoint, bounds.pool)
-        if self._transport_bounds(request):
+        if self._gate is None and self._transport_bounds(request):
             request.extensions[ATTEMPT_EXTENSION] = bounds.attempt
             try:
-                return await self._exchange(request, endpoint, bounds.pool)
+                return await self._answer(request, endpoint)
             except AttemptTimeout:
                 return None  # reported by the caller, outside this handler
         with anyio.move_on_after(bounds.attempt):

@@ -33,7 +33,11 @@ def form_body(fields: Mapping[str, str]) -> bytes:
     """``urlencode(fields)``: ``quote_plus`` of each name and value (UTF-8), joined by ``&``.
 
     Text that cannot be encoded (a lone surrogate) raises ``UnicodeEncodeError``, as httpx does.
+    Names and values that are all plain (a signed query's usually are: codes, digits, the
+    hash) are checked with one match over them all and joined as they are.
     """
+    if _PLAIN.fullmatch("".join(fields) + "".join(fields.values())):
+        return "&".join(map("=".join, fields.items())).encode("ascii")
     return "&".join(f"{_quoted(name)}={_quoted(value)}" for name, value in fields.items()).encode(
         "ascii"
     )
