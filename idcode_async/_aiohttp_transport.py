@@ -243,11 +243,27 @@ def _attempt_timeout(
     """
     now = time.monotonic()
     until = extensions.get(_UNTIL)
-    if until is None:
-        until = extensions[_UNTIL] = now + bound
+    if until is None:  # the first hop: the whole bound
+        extensions[_UNTIL] = now + bound
+        known = _FIRST_HOPS.get((parts, bound))
+        if known is None:
+            if len(_FIRST_HOPS) > 64:  # bounds chosen afresh call after call
+                _FIRST_HOPS.clear()
+            known = _FIRST_HOPS[parts, bound] = _hop_timeout(parts, bound, bound)
+        return known
     left = until - now
     if left <= 0:
         raise AttemptTimeout("the attempt's bound ran out before this hop")
+    return _hop_timeout(parts, bound, left)
+
+
+_FIRST_HOPS: Final[dict[tuple[tuple[float | None, ...], float], aiohttp.ClientTimeout]] = {}
+"""aiohttp's (immutable) timeout of a first hop, by httpx's timeout parts and the bound."""
+
+
+def _hop_timeout(
+    parts: tuple[float | None, float | None, float | None], bound: float, left: float
+) -> aiohttp.ClientTimeout:
     connect, read, pool = parts
     return aiohttp.ClientTimeout(
         total=left,

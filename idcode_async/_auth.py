@@ -79,12 +79,16 @@ class IdcodeAuth(httpx.Auth):
         self._auth_code = auth_code
         self._clock = clock
         self.scope: Origin | None = None
+        self._in_scope: dict[int, httpx.URL] = {}
+        """Endpoint URLs (the client's, one object per path) already found in ``scope``: an
+        ``httpx.URL`` is immutable, and the object is kept, so its id is not reused."""
         if base_url is not None:
             self.scope_to(base_url)
 
     def scope_to(self, base_url: httpx.URL | str) -> None:
         """Sign only requests for the origin of ``base_url`` from now on."""
         self.scope = origin_of(checked_base_url(base_url))
+        self._in_scope.clear()
 
     def signs(self, request: httpx.Request) -> bool:
         """Whether this hook would sign ``request`` (it is for the centre's origin)."""
@@ -125,8 +129,12 @@ class IdcodeAuth(httpx.Auth):
         make of ``build_request(method, url)`` carrying ``wire``.  ``extensions`` is the
         caller's own new dict, completed here (``wire``, the signed mark) rather than copied.
         """
-        if self.scope is not None and origin_of(url) != self.scope:
-            raise UsageError("an endpoint request may only be sent to the centre's origin")
+        if self.scope is not None and self._in_scope.get(id(url)) is not url:
+            if origin_of(url) != self.scope:
+                raise UsageError("an endpoint request may only be sent to the centre's origin")
+            if len(self._in_scope) > 256:  # URLs made afresh on every call
+                self._in_scope.clear()
+            self._in_scope[id(url)] = url
         fields = self.signed_fields(url.path, wire)
         extensions[WIRE_EXTENSION] = wire
         extensions[SIGNED_EXTENSION] = True

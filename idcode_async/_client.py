@@ -40,6 +40,7 @@ from ._errors import (
     UsageError,
     ValidationError,
 )
+from ._form import with_host
 from ._logging import install_httpx_redaction, logger, redact
 from ._origin import shown_url, warn_if_cleartext
 from ._redirects import hostile_location, next_hop
@@ -199,6 +200,7 @@ class IdcodeClient(httpx.AsyncClient):
         self._known_bounds: dict[int, _Bounds] = {}
         self._headers_seen: list[tuple[bytes, bytes]] | None = None
         self._headers_sent: list[tuple[bytes, bytes]] = []
+        self._headers_base: httpx.URL | None = None
         self._endpoint_urls_base = self.base_url
         self._scoped_base: httpx.URL | None = None
         self._in_process = isinstance(kwargs.get("transport"), _IN_PROCESS_TRANSPORTS)
@@ -415,15 +417,17 @@ class IdcodeClient(httpx.AsyncClient):
     def _request_headers(
         self, method: str, url: httpx.URL, extensions: dict[str, Any]
     ) -> list[tuple[bytes, bytes]]:
-        """The client's headers as a dispatched request carries them; without cookies the
-        same list until the client's headers change (the list is only ever copied)."""
+        """The client's headers as a dispatched request carries them, ``Host`` first as httpx
+        puts it; without cookies the same list until the client's headers or ``base_url``
+        change (the list is only ever copied)."""
         if self.cookies:  # httpx's own merge puts the Cookie header in its place
             template = self.build_request(method, url, extensions=extensions)
             return _with_accept_encoding(template.headers.raw)
         raw = self.headers.raw
-        if raw != self._headers_seen:
-            self._headers_sent = _with_accept_encoding(raw)
+        if raw != self._headers_seen or self._headers_base is not self.base_url:
+            self._headers_sent = with_host(url, _with_accept_encoding(raw))
             self._headers_seen = raw
+            self._headers_base = self.base_url
         return self._headers_sent
 
     async def send(
