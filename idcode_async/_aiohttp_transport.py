@@ -37,9 +37,9 @@ import httpx
 from multidict import CIMultiDict
 from yarl import URL
 
+from ._attempt import ATTEMPT_EXTENSION, AttemptBoundingTransport, AttemptTimeout
 from ._body import BODY_EXTENSION, MAX_BODY_EXTENSION
 from ._logging import redact
-from ._transport import ATTEMPT_EXTENSION, AttemptBoundingTransport, AttemptTimeout
 
 __all__ = ["IdcodeAiohttpTransport", "translate"]
 

@@ -21,6 +21,7 @@ import httpx
 from httpx import USE_CLIENT_DEFAULT
 from httpx._client import BoundAsyncStream
 
+from ._attempt import ATTEMPT_EXTENSION, AttemptBoundingTransport, AttemptTimeout
 from ._auth import IdcodeAuth
 from ._body import (
     ACCEPT_ENCODING,
@@ -57,13 +58,7 @@ from ._spec import (
     require_spec,
     secret_values,
 )
-from ._transport import (
-    ATTEMPT_EXTENSION,
-    DEFAULT_LIMITS,
-    AttemptBoundingTransport,
-    AttemptTimeout,
-    pool_gate,
-)
+from ._transport import DEFAULT_LIMITS, pool_gate
 from ._wire import WireParams
 
 __all__ = [

@@ -15,15 +15,7 @@ from typing import Any, Final
 import anyio
 import httpx
 
-__all__ = [
-    "ATTEMPT_EXTENSION",
-    "DEFAULT_LIMITS",
-    "AttemptBoundingTransport",
-    "AttemptTimeout",
-    "PoolGate",
-    "aiohttp_transport",
-    "pool_gate",
-]
+__all__ = ["DEFAULT_LIMITS", "PoolGate", "aiohttp_transport", "pool_gate"]
 
 DEFAULT_LIMITS: Final = httpx.Limits(
     max_connections=10, max_keepalive_connections=10, keepalive_expiry=5.0
@@ -38,29 +30,6 @@ kept alive) a burst above 20 closes connections that the next burst reopens.  Te
 kept alive avoid both; a service on a slow link that needs more calls in flight passes its
 own ``limits=``.  Five seconds of idle keep-alive is httpx's own expiry.
 """
-
-ATTEMPT_EXTENSION: Final = "idcode.attempt"
-"""Request extension: how many seconds the whole attempt may last, redirect hops included.
-
-Set by the client only for an :class:`AttemptBoundingTransport`, which then bounds the attempt
-itself instead of the client's anyio cancel scope (README "Performance": the scope, with its
-event-loop timer and task bookkeeping, was the largest cost of an attempt the SDK owned)."""
-
-
-class AttemptTimeout(httpx.ReadTimeout):
-    """The whole attempt's bound (:data:`ATTEMPT_EXTENSION`) ran out inside the transport.
-
-    A read timeout: the request may have been sent, so a write is never resent blindly; the
-    client reports it as its own ``TimeoutError`` naming the bound that ran out.
-    """
-
-
-class AttemptBoundingTransport(httpx.AsyncBaseTransport):
-    """A transport that bounds a request carrying :data:`ATTEMPT_EXTENSION` by that many
-    seconds in all, from its first hop: connecting, sending, the answer's head and its whole
-    body, and every redirect hop (which carries the same extensions), raising
-    :class:`AttemptTimeout` when they run out."""
-
 
 _INSTALL_HINT: Final = (
     "the aiohttp transport needs the 'aiohttp' extra: pip install 'idcode-async[aiohttp]'"
