@@ -2,7 +2,8 @@
 
 The transport is the SDK's aiohttp transport with its network exchange replaced by an answer
 built in memory exactly as its ``_response`` builds one (the body read whole, in the
-:data:`BODY_EXTENSION`), so ``client.call`` takes the path it takes on aiohttp, minus aiohttp.
+:data:`BODY_EXTENSION`), so ``client.call`` takes the path it takes on aiohttp, minus aiohttp
+(the attempt bounded by the transport, whose aiohttp timeout is still made).
 Printed: the whole call's CPU µs (median of rounds), then each part measured alone the way the
 call runs it, then optionally the top of a cProfile of the whole call.
 
@@ -47,6 +48,7 @@ class InstantTransport(IdcodeAiohttpTransport):
         super().__init__(limits=DEFAULT_LIMITS)
 
     async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        self._timeout(request.extensions)  # aiohttp's timeout, made as ``_exchange`` makes it
         meta = {"http_version": b"HTTP/1.1", "reason_phrase": b"OK", BODY_EXTENSION: ANSWER}
         return httpx.Response(
             200, headers=HEADERS, stream=httpx.ByteStream(ANSWER), extensions=meta

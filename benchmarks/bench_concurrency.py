@@ -21,7 +21,8 @@ client process's CPU time per call (``time.process_time``; the server is another
 shared machine wall time mostly measures the other processes, while the client's CPU is what
 the SDK adds to.  Calls per second of wall time are printed too.
 
-Run: ``python benchmarks/bench_concurrency.py [--calls 2000] [--rounds 3]`` (a few minutes).
+Run: ``python benchmarks/bench_concurrency.py [--calls 2000] [--rounds 3]`` (a few minutes);
+``--focus`` measures only the SDK on aiohttp against raw aiohttp at 16 and 64 tasks.
 """
 
 from __future__ import annotations
@@ -192,13 +193,23 @@ async def calls_per_second(
 Rates = dict[tuple[str, int], float]
 
 
-async def measure(base_url: str, calls: int, rounds: int) -> tuple[Rates, Rates]:
+FOCUS = ("sdk/aiohttp", "raw aiohttp")
+FOCUS_CONCURRENCY = (16, 64)
+
+
+async def measure(
+    base_url: str,
+    calls: int,
+    rounds: int,
+    names: tuple[str, ...] = tuple(CLIENTS),
+    levels: tuple[int, ...] = CONCURRENCY,
+) -> tuple[Rates, Rates]:
     walls: dict[tuple[str, int], list[float]] = {}
     cpus: dict[tuple[str, int], list[float]] = {}
     for number in range(rounds):
-        for concurrency in CONCURRENCY:
-            for name, make in CLIENTS.items():
-                wall, cpu = await calls_per_second(make(), base_url, calls, concurrency)
+        for concurrency in levels:
+            for name in names:
+                wall, cpu = await calls_per_second(CLIENTS[name](), base_url, calls, concurrency)
                 walls.setdefault((name, concurrency), []).append(wall)
                 cpus.setdefault((name, concurrency), []).append(cpu)
         print(f"round {number + 1}/{rounds} done", file=sys.stderr, flush=True)
@@ -278,10 +289,25 @@ def report(walls: Rates, cpus: Rates, calls: int, rounds: int) -> None:
         )
 
 
+def focus_report(cpus: Rates, calls: int, rounds: int) -> None:
+    """The 1.3x goal alone (``--focus``): client CPU µs per call and the ratio; not recorded."""
+    print(f"client CPU µs per call, {calls} calls, median of {rounds} rounds\n")
+    print("| tasks | sdk/aiohttp | raw aiohttp | ratio |")
+    print("|---|---|---|---|")
+    for concurrency in FOCUS_CONCURRENCY:
+        sdk_us, raw_us = (1e6 / cpus[name, concurrency] for name in FOCUS)
+        print(f"| {concurrency} | {sdk_us:.0f} | {raw_us:.0f} | {sdk_us / raw_us:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--focus",
+        action="store_true",
+        help="only the SDK on aiohttp and raw aiohttp at 16 and 64 tasks (nothing recorded)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -293,11 +319,19 @@ def main() -> None:
     try:
         assert server.stdout is not None
         base_url = f"http://127.0.0.1:{int(server.stdout.readline())}"
-        walls, cpus = asyncio.run(measure(base_url, args.calls, args.rounds))
+        if args.focus:
+            walls, cpus = asyncio.run(
+                measure(base_url, args.calls, args.rounds, FOCUS, FOCUS_CONCURRENCY)
+            )
+        else:
+            walls, cpus = asyncio.run(measure(base_url, args.calls, args.rounds))
     finally:
         server.terminate()
         server.wait()
-    report(walls, cpus, args.calls, args.rounds)
+    if args.focus:
+        focus_report(cpus, args.calls, args.rounds)
+    else:
+        report(walls, cpus, args.calls, args.rounds)
 
 
 if __name__ == "__main__":

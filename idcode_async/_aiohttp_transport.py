@@ -31,9 +31,11 @@ keeps no cookies (httpx's client owns cookies) and aiohttp runs under asyncio on
 from __future__ import annotations
 
 import builtins
+import math
 import select
 import ssl
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Mapping, MutableMapping
 from typing import Any, Final
 
 import aiohttp
@@ -41,6 +43,7 @@ import httpx
 from multidict import CIMultiDict
 from yarl import URL
 
+from ._attempt import ATTEMPT_EXTENSION, AttemptBoundingTransport, AttemptTimeout
 from ._body import BODY_EXTENSION, MAX_BODY_EXTENSION
 from ._logging import redact
 
@@ -68,7 +71,7 @@ _BY_CAUSE: Final[tuple[tuple[type[BaseException], type[httpx.TransportError]], .
     (aiohttp.ClientPayloadError, httpx.ReadError),
     (aiohttp.ClientConnectionResetError, httpx.WriteError),
     (aiohttp.ClientError, httpx.ReadError),
-    (builtins.TimeoutError, httpx.ReadTimeout),
+    (builtins.TimeoutError, AttemptTimeout),  # aiohttp's ``total``: the attempt's bound
 )
 
 
@@ -154,12 +157,14 @@ class _RequestBody:
             yield chunk
 
 
-class IdcodeAiohttpTransport(httpx.AsyncBaseTransport):
+class IdcodeAiohttpTransport(AttemptBoundingTransport):
     """An aiohttp session behind httpx's transport interface (module doc).
 
     One session per transport, made in the event loop on the first request: a pool of
     ``limits.max_connections`` (0: unbounded) kept alive ``limits.keepalive_expiry`` seconds,
-    no cookie jar.
+    no cookie jar.  A request carrying :data:`ATTEMPT_EXTENSION` is bounded as a whole by
+    aiohttp's own ``total`` timeout (one timer on the loop, which aiohttp starts anyway for a
+    read timeout), so the client needs no cancel scope of its own around it.
     """
 
     def __init__(
@@ -224,7 +229,7 @@ class IdcodeAiohttpTransport(httpx.AsyncBaseTransport):
             data=data,
             headers=headers,
             allow_redirects=False,
-            timeout=self._timeout(extensions.get("timeout")),
+            timeout=self._timeout(extensions),
             server_hostname=extensions.get("sni_hostname"),
         )
         try:
@@ -235,9 +240,10 @@ class IdcodeAiohttpTransport(httpx.AsyncBaseTransport):
             answer.release()
             raise
 
-    def _timeout(self, timeout: Mapping[str, float | None] | None) -> aiohttp.ClientTimeout:
+    def _timeout(self, extensions: MutableMapping[str, Any]) -> aiohttp.ClientTimeout:
         """httpx's timeout as aiohttp's: connect per socket, read per read, pool as the
-        whole wait for a connection (httpx has no total; the client bounds each attempt)."""
+        whole wait for a connection; the attempt's bound, if any, as ``total``."""
+        timeout: Mapping[str, float | None] | None = extensions.get("timeout")
         parts = (
             (None, None, None)
             if not timeout
@@ -247,6 +253,9 @@ class IdcodeAiohttpTransport(httpx.AsyncBaseTransport):
                 timeout.get("pool"),
             )
         )
+        bound = extensions.get(ATTEMPT_EXTENSION)
+        if bound is not None:
+            return _attempt_timeout(extensions, parts, bound)
         known = self._timeouts.get(parts)
         if known is None:
             connect, read, pool = parts
@@ -258,6 +267,56 @@ class IdcodeAiohttpTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+_UNTIL: Final = "idcode.attempt_until"
+"""Request extension the transport sets on an attempt's first hop: the monotonic time the
+attempt ends.  httpx copies a request's extensions to its redirect hop, so hops share it."""
+
+
+def _attempt_timeout(
+    extensions: MutableMapping[str, Any],
+    parts: tuple[float | None, float | None, float | None],
+    bound: float,
+) -> aiohttp.ClientTimeout:
+    """aiohttp's timeout for one hop of an attempt bounded by ``bound`` seconds in all.
+
+    ``total`` is what is left of the attempt (aiohttp runs it over connecting, sending, the
+    head and the whole body), exact rather than rounded up to a whole second
+    (``ceil_threshold``).  A read timeout as long as the bound could never fire first, so it
+    is left out: no timer rescheduled on every read.
+    """
+    now = time.monotonic()
+    until = extensions.get(_UNTIL)
+    if until is None:  # the first hop: the whole bound
+        extensions[_UNTIL] = now + bound
+        known = _FIRST_HOPS.get((parts, bound))
+        if known is None:
+            if len(_FIRST_HOPS) > 64:  # bounds chosen afresh call after call
+                _FIRST_HOPS.clear()
+            known = _FIRST_HOPS[parts, bound] = _hop_timeout(parts, bound, bound)
+        return known
+    left = until - now
+    if left <= 0:
+        raise AttemptTimeout("the attempt's bound ran out before this hop")
+    return _hop_timeout(parts, bound, left)
+
+
+_FIRST_HOPS: Final[dict[tuple[tuple[float | None, ...], float], aiohttp.ClientTimeout]] = {}
+"""aiohttp's (immutable) timeout of a first hop, by httpx's timeout parts and the bound."""
+
+
+def _hop_timeout(
+    parts: tuple[float | None, float | None, float | None], bound: float, left: float
+) -> aiohttp.ClientTimeout:
+    connect, read, pool = parts
+    return aiohttp.ClientTimeout(
+        total=left,
+        sock_connect=connect,
+        sock_read=None if read is None or read >= bound else read,
+        connect=pool,
+        ceil_threshold=math.inf,
+    )
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> CIMultiDict[str]:

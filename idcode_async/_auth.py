@@ -79,12 +79,16 @@ class IdcodeAuth(httpx.Auth):
         self._auth_code = auth_code
         self._clock = clock
         self.scope: Origin | None = None
+        self._in_scope: dict[int, httpx.URL] = {}
+        """Endpoint URLs (the client's, one object per path) already found in ``scope``: an
+        ``httpx.URL`` is immutable, and the object is kept, so its id is not reused."""
         if base_url is not None:
             self.scope_to(base_url)
 
     def scope_to(self, base_url: httpx.URL | str) -> None:
         """Sign only requests for the origin of ``base_url`` from now on."""
         self.scope = origin_of(checked_base_url(base_url))
+        self._in_scope.clear()
 
     def signs(self, request: httpx.Request) -> bool:
         """Whether this hook would sign ``request`` (it is for the centre's origin)."""
@@ -117,19 +121,24 @@ class IdcodeAuth(httpx.Auth):
         url: httpx.URL,
         wire: WireParams,
         headers: list[tuple[bytes, bytes]],
-        extensions: Mapping[str, Any],
+        extensions: dict[str, Any],
     ) -> httpx.Request:
         """The signed request of one dispatched attempt, built once (no template to copy).
 
         The client sends it past :meth:`auth_flow`; it is the request :meth:`auth_flow` would
-        make of ``build_request(method, url)`` carrying ``wire``.
+        make of ``build_request(method, url)`` carrying ``wire``.  ``extensions`` is the
+        caller's own new dict, completed here (``wire``, the signed mark) rather than copied.
         """
-        if self.scope is not None and origin_of(url) != self.scope:
-            raise UsageError("an endpoint request may only be sent to the centre's origin")
+        if self.scope is not None and self._in_scope.get(id(url)) is not url:
+            if origin_of(url) != self.scope:
+                raise UsageError("an endpoint request may only be sent to the centre's origin")
+            if len(self._in_scope) > 256:  # URLs made afresh on every call
+                self._in_scope.clear()
+            self._in_scope[id(url)] = url
         fields = self.signed_fields(url.path, wire)
-        return encoded_request(
-            method, url, fields, wire.files, headers, {**extensions, WIRE_EXTENSION: wire}
-        )
+        extensions[WIRE_EXTENSION] = wire
+        extensions[SIGNED_EXTENSION] = True
+        return _encoded(method, url, fields, wire.files, headers, extensions)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         wire = request.extensions.get(WIRE_EXTENSION)
@@ -163,6 +172,17 @@ def encoded_request(
     """One signed ``httpx.Request``: ``fields`` in the query of a GET, else a form, or a
     multipart body when there are ``files``; marked :data:`SIGNED_EXTENSION`."""
     marked = {**extensions, SIGNED_EXTENSION: True}
+    return _encoded(method, url, fields, files, headers, marked)
+
+
+def _encoded(
+    method: str,
+    url: httpx.URL,
+    fields: Mapping[str, str],
+    files: Mapping[str, UploadFile],
+    headers: list[tuple[bytes, bytes]],
+    marked: dict[str, Any],
+) -> httpx.Request:
     if method == "GET":
         return query_request(url, fields, headers, marked)
     if files:

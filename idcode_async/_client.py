@@ -21,6 +21,7 @@ import httpx
 from httpx import USE_CLIENT_DEFAULT
 from httpx._client import BoundAsyncStream
 
+from ._attempt import ATTEMPT_EXTENSION, AttemptBoundingTransport, AttemptTimeout
 from ._auth import IdcodeAuth
 from ._body import (
     ACCEPT_ENCODING,
@@ -40,6 +41,7 @@ from ._errors import (
     UsageError,
     ValidationError,
 )
+from ._form import with_host
 from ._logging import install_httpx_redaction, logger, redact
 from ._origin import shown_url, warn_if_cleartext
 from ._redirects import hostile_location, next_hop
@@ -193,6 +195,7 @@ class IdcodeClient(httpx.AsyncClient):
         self._known_bounds: dict[int, _Bounds] = {}
         self._headers_seen: list[tuple[bytes, bytes]] | None = None
         self._headers_sent: list[tuple[bytes, bytes]] = []
+        self._headers_base: httpx.URL | None = None
         self._endpoint_urls_base = self.base_url
         self._scoped_base: httpx.URL | None = None
         self._in_process = isinstance(kwargs.get("transport"), _IN_PROCESS_TRANSPORTS)
@@ -312,13 +315,10 @@ class IdcodeClient(httpx.AsyncClient):
     ) -> Response:
         started = time.perf_counter()
         request = self._dispatched_request(spec, wire, bounds)
-        if bounds.attempt is None:  # an unbounded phase: the attempt is unbounded, no scope
-            response, content = await self._exchange(request, spec.number, bounds.pool)
-        else:
-            with anyio.move_on_after(bounds.attempt) as scope:
-                response, content = await self._exchange(request, spec.number, bounds.pool)
-            if scope.cancelled_caught:
-                raise TimeoutError(bounds.expired, endpoint=spec.number)
+        exchanged = await self._bounded_exchange(request, spec.number, bounds)
+        if exchanged is None:
+            raise TimeoutError(bounds.expired, endpoint=spec.number)
+        response, content = exchanged
         result_code: int | str = "-"
         try:
             decoded = decode_answer(
@@ -341,6 +341,34 @@ class IdcodeClient(httpx.AsyncClient):
         with suppress(UnicodeEncodeError):
             return super().build_request(*args, **kwargs)
         raise ValidationError("request", _UNENCODABLE)
+
+    async def _bounded_exchange(
+        self, request: httpx.Request, endpoint: int, bounds: _Bounds
+    ) -> tuple[httpx.Response, bytes] | None:
+        """The exchange within the attempt's bound, ``None`` when the bound ran out.
+
+        A transport that bounds an attempt itself (aiohttp's, through its ``total`` timeout)
+        gets the bound as a request extension; any other transport, or a client with event
+        hooks (they run inside the attempt and may wait), runs in an anyio cancel scope.  An
+        unbounded phase leaves the attempt unbounded: no bound at all.
+        """
+        if bounds.attempt is None:
+            return await self._exchange(request, endpoint, bounds.pool)
+        if self._gate is None and self._transport_bounds(request):
+            request.extensions[ATTEMPT_EXTENSION] = bounds.attempt
+            try:
+                return await self._answer(request, endpoint)
+            except AttemptTimeout:
+                return None  # reported by the caller, outside this handler
+        with anyio.move_on_after(bounds.attempt):
+            return await self._exchange(request, endpoint, bounds.pool)
+        return None
+
+    def _transport_bounds(self, request: httpx.Request) -> bool:
+        hooks = self.event_hooks
+        if hooks["request"] or hooks["response"]:
+            return False
+        return isinstance(self._transport_for_url(request.url), AttemptBoundingTransport)
 
     async def _exchange(
         self, request: httpx.Request, endpoint: int, pool: float | None
@@ -384,15 +412,17 @@ class IdcodeClient(httpx.AsyncClient):
     def _request_headers(
         self, method: str, url: httpx.URL, extensions: dict[str, Any]
     ) -> list[tuple[bytes, bytes]]:
-        """The client's headers as a dispatched request carries them; without cookies the
-        same list until the client's headers change (the list is only ever copied)."""
+        """The client's headers as a dispatched request carries them, ``Host`` first as httpx
+        puts it; without cookies the same list until the client's headers or ``base_url``
+        change (the list is only ever copied)."""
         if self.cookies:  # httpx's own merge puts the Cookie header in its place
             template = self.build_request(method, url, extensions=extensions)
             return _with_accept_encoding(template.headers.raw)
         raw = self.headers.raw
-        if raw != self._headers_seen:
-            self._headers_sent = _with_accept_encoding(raw)
+        if raw != self._headers_seen or self._headers_base is not self.base_url:
+            self._headers_sent = with_host(url, _with_accept_encoding(raw))
             self._headers_seen = raw
+            self._headers_base = self.base_url
         return self._headers_sent
 
     async def send(
@@ -580,7 +610,7 @@ class _Bounds:
     timeout: httpx.Timeout | None
     values: tuple[float | None, ...]
     attempt: float | None
-    """The whole attempt's bound (``attempt_limit``); ``None``: unbounded, no cancel scope."""
+    """The whole attempt's bound (``attempt_limit``); ``None``: unbounded."""
     pool: float | None
     extension: dict[str, float | None]
     """httpx's ``timeout`` request extension (copied into each request)."""

@@ -5,7 +5,9 @@ byte just before every read timeout holds a request forever.  The SDK therefore 
 each *attempt* as a whole, by the largest value of its timeout, and optionally the whole call
 with its retries and backoff pauses by ``deadline=``.  The client applies both as anyio cancel
 scopes (not a timer per I/O call), so they interrupt whatever is awaited, a dribbling read or a
-backoff pause, under asyncio and trio alike.
+backoff pause, under asyncio and trio alike.  On a transport that bounds an attempt itself
+(aiohttp's, by its ``total`` timeout: :class:`._attempt.AttemptBoundingTransport`) the
+attempt's scope is left to the transport, unless event hooks run inside the attempt.
 """
 
 from __future__ import annotations

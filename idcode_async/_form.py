@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-__all__ = ["form_body", "form_request", "query_request"]
+__all__ = ["form_body", "form_request", "query_request", "with_host"]
 
 _FORM_TYPE: Final = b"application/x-www-form-urlencoded"
 _PLAIN: Final = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -33,7 +33,11 @@ def form_body(fields: Mapping[str, str]) -> bytes:
     """``urlencode(fields)``: ``quote_plus`` of each name and value (UTF-8), joined by ``&``.
 
     Text that cannot be encoded (a lone surrogate) raises ``UnicodeEncodeError``, as httpx does.
+    Names and values that are all plain (a signed query's usually are: codes, digits, the
+    hash) are checked with one match over them all and joined as they are.
     """
+    if _PLAIN.fullmatch("".join(fields) + "".join(fields.values())):
+        return "&".join(map("=".join, fields.items())).encode("ascii")
     return "&".join(f"{_quoted(name)}={_quoted(value)}" for name, value in fields.items()).encode(
         "ascii"
     )
@@ -49,7 +53,7 @@ def form_request(
     """``httpx.Request(method, url, data=fields, headers=headers, extensions=extensions)``,
     built in one pass.  ``headers`` are the client's, without body headers."""
     body = form_body(fields)
-    laid_out = _with_host(url, headers)
+    laid_out = with_host(url, headers)
     laid_out.append((b"Content-Length", str(len(body)).encode("ascii")))
     laid_out.append((b"Content-Type", _FORM_TYPE))
     return _request(method, url, laid_out, body, extensions)
@@ -65,12 +69,15 @@ def query_request(
     for a ``url`` without a query, built in one pass (the same URL and headers)."""
     query = form_body(fields)
     with_query = url.copy_with(query=query) if query else url
-    return _request("GET", with_query, _with_host(url, headers), b"", extensions)
+    return _request("GET", with_query, with_host(url, headers), b"", extensions)
 
 
-def _with_host(url: httpx.URL, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """httpx's order: ``Host`` first unless the headers carry one."""
+def with_host(url: httpx.URL, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A copy of ``headers`` in httpx's order: ``Host`` first unless they carry one (the
+    client's cached list already starts with it: found at once)."""
     laid_out = list(headers)
+    if laid_out and laid_out[0][0].lower() == b"host":
+        return laid_out
     if not any(name.lower() == b"host" for name, _ in laid_out):
         laid_out.insert(0, (b"Host", url.netloc))
     return laid_out

@@ -32,7 +32,9 @@ def canonical_string(path: str, params: Mapping[str, str]) -> str:
     the check costs nothing on the way in, only a failure is diagnosed.
     """
     try:
-        pairs = "&".join(f"{name}={params[name]}" for name in sorted(params) if name != HASH_PARAM)
+        pairs = "&".join(
+            [f"{name}={params[name]}" for name in sorted(params) if name != HASH_PARAM]
+        )
         return f"{path}?{pairs}"
     except (TypeError, ValueError, LookupError, AttributeError):
         pass

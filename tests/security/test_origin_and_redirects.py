@@ -133,6 +133,25 @@ async def test_reassigned_base_url_moves_the_signing_scope():
     assert_signed(read_request(new))
 
 
+async def test_a_dispatched_call_follows_a_reassigned_base_url_host_and_all():
+    """The dispatcher keeps its header list (``Host`` included) and its checked endpoint URLs
+    between calls: a new ``base_url`` replaces both."""
+    other = "https://api.idcode.org.cn"
+    answer = {"result_code": 1, "organunit_name": "天津测试有限公司"}
+    recorder = Recorder(
+        {BASE_URL: httpx.Response(200, json=answer), other: httpx.Response(200, json=answer)}
+    )
+    async with client_for(recorder) as client:
+        await client.call(LoginVerify(login_name="u", login_pswd=PASSWORD))
+        client.base_url = httpx.URL(other)
+        await client.call(LoginVerify(login_name="u", login_pswd=PASSWORD))
+    old, new = recorder.seen
+    assert old.headers["host"] == "apitest.idcode.org.cn"
+    assert new.headers["host"] == new.url.host == "api.idcode.org.cn"
+    assert [name.lower() for name, _ in new.headers.raw].count(b"host") == 1
+    assert_signed(read_request(new))
+
+
 def test_page_links_and_forms_point_at_the_centre_only():
     page = registry[607](callback_url="https://sp.example.com/cb")
     client = client_for(Recorder({}))
