@@ -76,7 +76,10 @@ def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
     """
     body = _strict_loads(content)
     if body is not _REFUSED:
-        finding = _survey(body, max_depth, keys=True, exact=True)
+        if _fewer_than(content, (b"{", b"["), _WALKED_CONTAINERS):
+            finding = _walk(body, max_depth, exact=True)
+        else:
+            finding = _survey(body, max_depth, keys=True, exact=True)
         if finding is None:
             return body
         if finding == "deep":
@@ -193,6 +196,49 @@ def _survey(body: Any, max_depth: int | None, *, keys: bool, exact: bool = False
     return None
 
 
+_WALKED_CONTAINERS = 256
+"""An orjson-parsed answer with fewer brackets is checked object by object (:func:`_walk`):
+a single answer (306's one flat object) costs a pass over its few keys rather than the
+survey's set and chain machinery, which pays off only across many objects."""
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+"""Values both parsers produce exactly as they are, holding nothing to check further."""
+
+
+def _walk(body: Any, max_depth: int | None, *, exact: bool) -> str | None:
+    """What :func:`_survey` finds (and the same in-place key cleaning), one container at a
+    time: for answers of few containers, where the survey's per-depth machinery dominates."""
+    pending = [(body, 1)] if type(body) in _CONTAINERS else []
+    if exact and type(body) is float:
+        return "inexact"
+    while pending:
+        value, depth = pending.pop()
+        if max_depth is not None and depth > max_depth:
+            return "deep"
+        if type(value) is dict:
+            keys = list(value)
+            cleaned = list(map(_KNOWN_KEYS.get, keys))  # None for a key not seen before
+            if cleaned != keys:
+                if None in cleaned:
+                    cleaned = list(map(_clean_key, keys))
+                if cleaned != keys:
+                    renamed = dict(zip(cleaned, value.values(), strict=True))
+                    if len(renamed) != len(value):
+                        return "collided"
+                    value.clear()
+                    value.update(renamed)
+            children: Any = value.values()
+        else:
+            children = value
+        kinds = set(map(type, children))
+        if kinds <= _SCALARS:
+            continue
+        if exact and float in kinds:
+            return "inexact"
+        pending.extend((child, depth + 1) for child in children if type(child) in _CONTAINERS)
+    return None
+
+
 def _collided(dicts: list[dict[str, Any]], dirty: set[str], clean: dict[str, str]) -> bool:
     """Clean the keys of each object holding one of ``dirty`` (``clean`` maps every key of this
     depth), in place and in order; stop at an object where two keys clean to one name."""
@@ -237,10 +283,14 @@ def normalise_keys(value: Any) -> Any:
 
 
 def _clean_key(key: str) -> str:
-    """One key without white space; short keys are cached, because records repeat them."""
-    if len(key) > _CACHED_KEY_CHARS:  # a peer's absurd key is cleaned, never kept
-        return _cleaned(key)
-    return _cached_clean(key)
+    """One key without white space; short keys are remembered, because answers repeat them."""
+    clean = _KNOWN_KEYS.get(key)
+    if clean is None:
+        clean = _cleaned(key)
+        # a peer's absurd or endless keys are cleaned, never kept
+        if len(key) <= _CACHED_KEY_CHARS and len(_KNOWN_KEYS) < _CACHED_KEYS:
+            _KNOWN_KEYS[key] = clean
+    return clean
 
 
 def _cleaned(key: str) -> str:
@@ -250,7 +300,11 @@ def _cleaned(key: str) -> str:
 
 _CACHED_KEY_CHARS = 64
 """The document's keys are short names; longer ones are not worth keeping in the cache."""
-_cached_clean = functools.lru_cache(maxsize=1024)(_cleaned)
+_CACHED_KEYS = 4096
+"""Most keys remembered: the document names a few hundred; a hostile peer's are not kept."""
+_KNOWN_KEYS: dict[str, str] = {}
+"""Each short key seen, with its cleaned form: a plain dictionary, so that a whole object's
+keys are looked up at C speed (``map(_KNOWN_KEYS.get, keys)``)."""
 
 
 def _exact_text(value: Any, _: type) -> str:
@@ -441,7 +495,7 @@ def _fast_class(cl: type) -> Callable[[Any], Any]:
         "        raise _UnhandledError",
         "    g = o.get",
     ]
-    arguments = []
+    assigned: list[tuple[Any, str]] = []  # (field, the variable holding its value)
     for index, field in enumerate(attrs.fields(cl)):
         if not field.init:
             continue
@@ -456,7 +510,7 @@ def _fast_class(cl: type) -> Callable[[Any], Any]:
                 f"    if {var} is not None and type({var}) is not {kind}:",
                 f"        {var} = h{index}({var}, t{index})",
             ]
-            arguments.append(f"{field.alias}={var}")
+            assigned.append((field, var))
             continue
         if default is attrs.NOTHING:
             lines += [
@@ -494,8 +548,14 @@ def _fast_class(cl: type) -> Callable[[Any], Any]:
         else:
             names[f"h{index}"] = _fast_hook(tp)
             lines.append(f"{indent}{var} = h{index}({var})")
-        arguments.append(f"{field.alias}={var}")
-    lines.append(f"    return _cl({', '.join(arguments)})")
+        assigned.append((field, var))
+    if _is_plain(cl):  # the instance dictionary at once: what __init__ would store
+        names["_new"], names["_set"] = object.__new__, object.__setattr__
+        stored = ", ".join(f"{field.name!r}: {var}" for field, var in assigned)
+        lines += ["    r = _new(_cl)", f"    _set(r, '__dict__', {{{stored}}})", "    return r"]
+    else:
+        arguments = ", ".join(f"{field.alias}={var}" for field, var in assigned)
+        lines.append(f"    return _cl({arguments})")
     exec("\n".join(lines), names)  # source built above from the class's own fields
     generated: Callable[[Any], Any] = names["structure_object"]
     return generated
@@ -523,27 +583,44 @@ _ACCEPTED: dict[Any, frozenset[type]] = {
 _SAMPLES: dict[Any, Any] = {str: "", int: 0, str | None: None, int | None: None}
 
 
-def _adopter(cl: type) -> Callable[[list[Any]], list[Any] | None] | None:
-    """For a plain record class (no validators, converters or hooks; every field in the
-    instance ``__dict__`` and nothing else there), the list builder described above."""
+@functools.cache
+def _is_plain(cl: type) -> bool:
+    """Whether ``cl``'s ``__init__`` only stores its arguments, one instance-dictionary entry
+    per field under the field's name: no validators, converters, hooks or own ``__new__``,
+    every field an ``__init__`` argument and nothing else stored.  Such a record can be
+    created empty and given its finished dictionary, which is what ``__init__`` leaves."""
     fields = attrs.fields(attrs.resolve_types(cl))
     if not fields or any(
-        not field.init
-        or field.validator is not None
-        or field.converter is not None
-        or field.type not in _ACCEPTED
+        not field.init or field.validator is not None or field.converter is not None
         for field in fields
     ):
+        return False
+    hooks = ("__attrs_post_init__", "__attrs_pre_init__")
+    if any(hasattr(cl, hook) for hook in hooks) or cast(Any, cl).__new__ is not object.__new__:
+        return False
+    try:  # what __init__ stores must be exactly the fields, in the instance dictionary
+        stored = vars(cl(**{field.alias: _sample(field) for field in fields}))
+    except TypeError:  # slotted: no instance dictionary
+        return False
+    return list(stored) == [field.name for field in fields]
+
+
+def _sample(field: Any) -> Any:
+    """Some value for ``field`` (its default, else one of its type), to see what is stored."""
+    if field.default is attrs.NOTHING:
+        return _SAMPLES.get(field.type)
+    if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
         return None
-    if hasattr(cl, "__attrs_post_init__") or hasattr(cl, "__attrs_pre_init__"):
+    return field.default
+
+
+def _adopter(cl: type) -> Callable[[list[Any]], list[Any] | None] | None:
+    """For a plain record class (:func:`_is_plain`) whose fields all hold text or integers,
+    the list builder described above."""
+    fields = attrs.fields(attrs.resolve_types(cl))
+    if not _is_plain(cl) or any(field.type not in _ACCEPTED for field in fields):
         return None
     names = frozenset(field.name for field in fields)
-    try:  # what __init__ stores must be exactly the fields, in the instance dictionary
-        stored = vars(cl(**{field.alias: _SAMPLES[field.type] for field in fields}))
-    except TypeError:  # slotted: no instance dictionary
-        return None
-    if stored.keys() != names:
-        return None
     accepted = {field.name: _ACCEPTED[field.type] for field in fields}
     size = len(fields)
 

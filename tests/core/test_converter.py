@@ -276,3 +276,56 @@ def test_a_float_is_parsed_again_as_an_exact_decimal():
     body = decode_json(b'{"a": 0.1, "b": [1, 2.50]}')
     assert body == {"a": Decimal("0.1"), "b": [1, Decimal("2.50")]}
     assert type(body["a"]) is Decimal
+
+
+def test_a_plain_response_is_built_as_its_init_builds_it():
+    """306's answer takes the direct path: the record holds exactly what ``__init__`` stores."""
+    from idcode_async.endpoints._shared import OrganUnitResponse
+
+    raw = b'{"result_code":1," linkman_en":"Zhang San","organunit_id":10030000000000001923}'
+    answer = structure(decode_json(raw, max_depth=32), OrganUnitResponse)
+    expected = OrganUnitResponse(linkman_en="Zhang San", organunit_id="10030000000000001923")
+    assert answer == expected
+    assert vars(answer) == vars(expected)
+    assert list(vars(answer)) == list(vars(expected))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        answer.linkman = "x"  # type: ignore[misc]
+
+
+@attrs.frozen(kw_only=True)
+class Checked(Response):
+    size: int = attrs.field(default=0)
+
+    @size.validator
+    def _positive(self, attribute: Any, value: int) -> None:
+        if value < 0:
+            raise ValueError("size must not be negative")
+
+
+def test_a_record_with_a_validator_is_still_built_through_its_init():
+    assert structure({"size": "3"}, Checked) == Checked(size=3)
+    with pytest.raises(cattrs.BaseValidationError):
+        structure({"size": -1}, Checked)
+
+
+def parsed(raw: bytes, depth: int) -> tuple[str, Any]:
+    return outcome(lambda: decode_json(raw, max_depth=depth))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    tree=json_trees,
+    extra=st.one_of(st.floats(allow_nan=False), st.none()),
+    depth=st.sampled_from([3, 32]),
+)
+def test_a_small_answer_is_checked_as_a_big_one(tree: Any, extra: float | None, depth: int):
+    """The per-object walk (few containers) and the survey (many) find the same things."""
+    small = parsed(json.dumps({"tree": tree, "x": extra}).encode(), depth)
+    big = parsed(json.dumps({"pad": [{}] * 1100, "tree": tree, "x": extra}).encode(), depth)
+    assert small[0] == big[0]
+    if small[0] == "error":
+        assert small[1] is big[1]
+    else:
+        assert json.dumps(small[1]["tree"]) == json.dumps(big[1]["tree"])
+        assert small[1]["x"] == big[1]["x"]
+        assert type(small[1]["x"]) is type(big[1]["x"])
