@@ -86,14 +86,14 @@ def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
             raise NestingError(f"containers nested beyond {max_depth} levels")
         # "collided" or "inexact": the standard parser below decides, exactly as without orjson
     few_objects = _fewer_than(content, (b"{",), _HOOKED_OBJECTS)
-    body = _parse(content, _clean_object if few_objects else None)
+    body = _parse(content, cleaning=few_objects)
     shallow = max_depth is None or _fewer_than(content, (b"[", b"{"), max_depth)
     if few_objects and shallow:  # keys cleaned by the hook, too few brackets to nest too deep
         return body
     bound = None if shallow else max_depth
     finding = _survey(body, bound, keys=not few_objects)
     if finding == "collided":
-        body = _parse(content, _clean_object)
+        body = _parse(content, cleaning=True)
         finding = _survey(body, bound, keys=False)
     if finding == "deep":
         raise NestingError(f"containers nested beyond {max_depth} levels")
@@ -150,13 +150,15 @@ def _fewer_than(content: bytes, brackets: tuple[bytes, ...], limit: int) -> bool
     return True
 
 
-def _parse(content: bytes, hook: Callable[[list[tuple[str, Any]]], Any] | None) -> Any:
-    return json.loads(
-        content,
-        parse_float=_bounded_decimal,
-        parse_constant=_refuse_constant,
-        object_pairs_hook=hook,
-    )
+def _parse(content: bytes, *, cleaning: bool) -> Any:
+    """``json.loads(content, …)`` with the hardening hooks (and, ``cleaning``, the key-cleaning
+    hook :func:`_clean_object`), through a decoder made once.
+
+    Given hooks, ``json.loads`` builds a decoder and its scanner on every call (about 3 µs,
+    half the parse of a small answer); the text is decoded from bytes as it does it.
+    """
+    text = content.decode(json.detect_encoding(content), "surrogatepass")
+    return _DECODERS[cleaning].decode(text)
 
 
 _CONTAINERS = (dict, list)
@@ -265,6 +267,16 @@ def _clean_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     answers of few objects (505's 100,000 codes are one), and for objects whose keys collide.
     """
     return {_clean_key(key): item for key, item in pairs}
+
+
+def _decoder(hook: Callable[[list[tuple[str, Any]]], Any] | None) -> json.JSONDecoder:
+    return json.JSONDecoder(
+        parse_float=_bounded_decimal, parse_constant=_refuse_constant, object_pairs_hook=hook
+    )
+
+
+_DECODERS = {False: _decoder(None), True: _decoder(_clean_object)}
+"""Shared like ``json``'s own default decoder: a decoder keeps no state between parses."""
 
 
 def normalise_keys(value: Any) -> Any:
