@@ -19,9 +19,10 @@ import json
 import operator
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from decimal import Decimal
 from itertools import chain, repeat
-from typing import Any, TypeVar, cast, get_args, get_origin
+from typing import Any, TypeAlias, TypeVar, cast, get_args, get_origin
 
 import attrs
 import cattrs
@@ -60,7 +61,9 @@ class NestingError(ValueError):
     """The answer nests deeper than the caller accepts."""
 
 
-def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
+def decode_json(
+    content: bytes, *, max_depth: int | None = None, rows: Surveyed | None = None
+) -> Any:
     """Parse JSON keeping every number exact (big IDs as int, decimals as ``Decimal``), with
     every key cleaned as :func:`normalise_keys` does.
 
@@ -73,15 +76,18 @@ def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
     document order decides) make it parse again with the hook.  Either way the keys come out
     exactly as the hook makes them.  With orjson installed (:data:`_strict_loads`) it parses
     first and the survey cleans its keys; ``json`` parses whatever it cannot take exactly.
+    ``rows`` receives what the survey learnt of lists of objects, for :func:`structure`.
     """
     body = _strict_loads(content)
     if body is not _REFUSED:
         if _fewer_than(content, (b"{", b"["), _WALKED_CONTAINERS):
             finding = _walk(body, max_depth, exact=True)
         else:
-            finding = _survey(body, max_depth, keys=True, exact=True)
+            finding = _survey(body, max_depth, keys=True, exact=True, rows=rows)
         if finding is None:
             return body
+        if rows is not None:  # what it learnt is of a body now dropped
+            rows.clear()
         if finding == "deep":
             raise NestingError(f"containers nested beyond {max_depth} levels")
         # "collided" or "inexact": the standard parser below decides, exactly as without orjson
@@ -91,10 +97,12 @@ def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
     if few_objects and shallow:  # keys cleaned by the hook, too few brackets to nest too deep
         return body
     bound = None if shallow else max_depth
-    finding = _survey(body, bound, keys=not few_objects)
+    finding = _survey(body, bound, keys=not few_objects, rows=rows)
     if finding == "collided":
+        if rows is not None:
+            rows.clear()
         body = _parse(content, cleaning=True)
-        finding = _survey(body, bound, keys=False)
+        finding = _survey(body, bound, keys=False, rows=rows)
     if finding == "deep":
         raise NestingError(f"containers nested beyond {max_depth} levels")
     return body
@@ -164,7 +172,14 @@ def _parse(content: bytes, *, cleaning: bool) -> Any:
 _CONTAINERS = (dict, list)
 
 
-def _survey(body: Any, max_depth: int | None, *, keys: bool, exact: bool = False) -> str | None:
+def _survey(
+    body: Any,
+    max_depth: int | None,
+    *,
+    keys: bool,
+    exact: bool = False,
+    rows: Surveyed | None = None,
+) -> str | None:
     """Check the nesting of ``body`` and, with ``keys``, clean its keys in place.
 
     ``"deep"`` when containers nest beyond ``max_depth``; ``"collided"`` when two keys of one
@@ -173,29 +188,49 @@ def _survey(body: Any, max_depth: int | None, *, keys: bool, exact: bool = False
     otherwise ``None``.  Walks one depth at a time without recursion; each depth's keys and
     value types are gathered by C-level iteration (``set``, ``chain``, ``map``), so a list of
     100,000 flat records costs a few passes at C speed rather than a Python call per record.
+
+    A depth that is exactly the objects of one list (502's and 403's records) is gathered as
+    each object's key order and value types instead; with ``rows``, those are kept for the
+    list so that building its records (:func:`_adopter`) does not gather them again.
     """
     if exact and type(body) is float:
         return "inexact"
     containers = [body] if type(body) in _CONTAINERS else []
     depth = 0
+    parent: list[Any] | None = None  # the one list whose objects this depth is
     while containers:
         depth += 1
         if max_depth is not None and depth > max_depth:
             return "deep"
-        dicts = [value for value in containers if type(value) is dict]
-        lists = [value for value in containers if type(value) is list]
-        if keys:
-            clean = {key: _clean_key(key) for key in set(chain.from_iterable(dicts))}
-            dirty = {key for key, cleaned in clean.items() if cleaned != key}
-            if dirty and _collided(dicts, dirty, clean):
-                return "collided"
-        kinds = set(map(type, _children(dicts, lists)))
+        if parent is not None:
+            dicts, lists = containers, []
+            orders = set(map(tuple, dicts))
+            types = set(map(tuple, map(map, repeat(type), map(dict.values, dicts))))
+            depth_keys = set(chain.from_iterable(orders)) if keys else set()
+            kinds = set(chain.from_iterable(types))
+        else:
+            dicts = [value for value in containers if type(value) is dict]
+            lists = [value for value in containers if type(value) is list]
+            depth_keys = set(chain.from_iterable(dicts)) if keys else set()
+            kinds = set(map(type, _children(dicts, lists)))
+        clean = {key: _clean_key(key) for key in depth_keys}
+        dirty = {key for key, cleaned in clean.items() if cleaned != key}
+        if dirty and _collided(dicts, dirty, clean):
+            return "collided"
+        if parent is not None and rows is not None and not dirty:
+            rows[id(parent)] = (parent, orders, types)
         if exact and float in kinds:
             return "inexact"
         if dict not in kinds and list not in kinds:
             break
         containers = [child for child in _children(dicts, lists) if type(child) in _CONTAINERS]
+        parent = lists[0] if not dicts and len(lists) == 1 and kinds == {dict} else None
     return None
+
+
+Surveyed: TypeAlias = dict[int, tuple[list[Any], set[tuple[str, ...]], set[tuple[type, ...]]]]
+"""Per list of objects (by ``id``, the list kept beside): its objects' distinct key orders and
+value types, as :func:`_survey` found them."""
 
 
 _WALKED_CONTAINERS = 256
@@ -414,20 +449,28 @@ converter = _make_converter()
 """The SDK's single converter: responses are structured with it, nothing else."""
 
 
-def structure(body: dict[str, Any], response_type: type[T]) -> T:
+def structure(body: dict[str, Any], response_type: type[T], *, rows: Surveyed | None = None) -> T:
     """Structure a normalised body into a response class (unknown keys ignored).
 
     The generated fast path (:func:`_fast_hook`) builds the answer; when it meets anything
     it does not handle, the converter structures the body again with cattrs' detailed
-    validation, which raises the error that names the offending field.
+    validation, which raises the error that names the offending field.  ``rows`` is what
+    :func:`decode_json` learnt of the same body's lists of objects.
     """
     if not attrs.has(response_type):
         raise TypeError(f"{response_type!r} is not an attrs class")
+    known = _SURVEYED.set(rows)
     try:
         return cast(T, _fast_hook(response_type)(body))
     except Exception:  # the detailed path below decides, and names the field
         pass
+    finally:
+        _SURVEYED.reset(known)
     return cast(T, converter.structure(body, response_type))
+
+
+_SURVEYED: ContextVar[Surveyed | None] = ContextVar("_SURVEYED", default=None)
+"""The ``rows`` of the :func:`structure` call running in this context (thread or task)."""
 
 
 # --- the fast path ------------------------------------------------------------------------------
@@ -637,16 +680,24 @@ def _adopter(cl: type) -> Callable[[list[Any]], list[Any] | None] | None:
     size = len(fields)
 
     def adopt(items: list[Any]) -> list[Any] | None:
-        if not items or set(map(type, items)) != {dict}:
+        rows = _SURVEYED.get()
+        surveyed = rows.get(id(items)) if rows else None
+        types: set[tuple[type, ...]] | None = None
+        if surveyed is not None and surveyed[0] is items:  # gathered by the survey already
+            _, orders, types = surveyed
+        elif not items or set(map(type, items)) != {dict}:
             return None
-        orders = set(map(tuple, items))
+        else:
+            orders = set(map(tuple, items))
         if len(orders) != 1:
             return None
         (order,) = orders
         if len(order) != size or not names.issuperset(order):
             return None
         allowed = [accepted[name] for name in order]
-        for kinds in set(map(tuple, map(map, repeat(type), map(dict.values, items)))):
+        if types is None:
+            types = set(map(tuple, map(map, repeat(type), map(dict.values, items))))
+        for kinds in types:
             if not all(map(operator.contains, allowed, kinds)):
                 return None
         records: list[Any] = list(map(object.__new__, repeat(cl, len(items))))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from decimal import Decimal
 from typing import Any, get_args, get_origin
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from idcode_async import registry
 from idcode_async._converter import (
     NestingError,
+    Surveyed,
     _clean_object,
     _fast_hook,
     converter,
@@ -329,3 +331,37 @@ def test_a_small_answer_is_checked_as_a_big_one(tree: Any, extra: float | None, 
         assert json.dumps(small[1]["tree"]) == json.dumps(big[1]["tree"])
         assert small[1]["x"] == big[1]["x"]
         assert type(small[1]["x"]) is type(big[1]["x"])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {" code_num ": 7},  # a stray-space key: cleaned in place, the list gathered again
+        {"code_num": "7"},
+        {"code_num": 7.5},  # a decimal: parsed again exactly
+        {"code_num": [1]},
+        {"create_code": {"nested": 1}},
+    ],
+    ids=repr,
+)
+def test_what_the_survey_learnt_of_a_list_builds_what_cattrs_builds(
+    change: dict[str, Any], each_json_parser: str
+):
+    """Lists surveyed for their key orders and types (more than a few hundred objects); a
+    list whose keys the survey cleans in place is not kept (json's hook cleans them first)."""
+    records = [full_record(n) for n in range(400)]
+    for key in change:  # a stray-space key replaces its clean spelling
+        records[123].pop(key.strip())
+    records[123].update(change)
+    raw = json.dumps({"result_code": 1, "code_record_list": records}).encode()
+    rows: Surveyed = {}
+    body = decode_json(raw, max_depth=32, rows=rows)
+    listed = body["code_record_list"]
+    cleaned_in_place = " code_num " in change and each_json_parser == "orjson"
+    assert (id(listed) in rows) is not cleaned_in_place
+    expected = outcome(lambda: converter.structure(decode_json(raw), CodeRecordsResponse))
+    assert outcome(lambda: structure(body, CodeRecordsResponse, rows=rows)) == expected
+    if not change:
+        answer = structure(body, CodeRecordsResponse, rows=rows)
+        assert all(map(operator.is_, map(vars, answer.records), listed))
