@@ -108,13 +108,19 @@ def client_for(body: bytes) -> IdcodeClient:
     )
 
 
-def timed(run: Callable[[], object]) -> float:
-    """CPU seconds of one ``run`` (freeing its result included), after a full collection so
-    that no earlier garbage is collected on its time."""
+def timed(run: Callable[[], object], repeat: int = 1) -> float:
+    """CPU seconds of one ``run`` (freeing its result included; the mean of ``repeat`` runs),
+    after a full collection so that no earlier garbage is collected on its time."""
     gc.collect()
     started = time.process_time()
-    run()
-    return time.process_time() - started
+    for _ in range(repeat):
+        run()
+    return (time.process_time() - started) / repeat
+
+
+BATCH_SECONDS = 0.1
+"""Shorter runs (505's answer parses in about 10 ms) are repeated within each round up to
+about this long, so that one disturbance does not decide a round."""
 
 
 def standard_parser_only() -> bool:
@@ -190,13 +196,14 @@ def measure(name: str, spec: Any, body: bytes, rounds: int, items: int) -> None:
             return json.loads(body)
 
         sdk()  # warm-up: converters are generated on first use
+        repeat = max(1, round(BATCH_SECONDS / timed(raw)))
         fast = _converter._strict_loads is not _converter._no_fast_parser
         sides = {"sdk": sdk, "raw": raw} | ({"standard": standard} if fast else {})
         times: dict[str, list[float]] = {side: [] for side in sides}
         for round_ in range(rounds):  # interleaved, the order turning each round
             order = list(sides.items())
             for side, run in order[round_ % len(order) :] + order[: round_ % len(order)]:
-                times[side].append(timed(run))
+                times[side].append(timed(run, repeat))
     finally:
         loop.run_until_complete(client.aclose())
         loop.close()
