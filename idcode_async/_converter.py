@@ -274,12 +274,16 @@ def _walk(
 ) -> str | None:
     """What :func:`_survey` finds (and the same in-place key cleaning), one container at a
     time: for answers of few containers, where the survey's per-depth machinery dominates.
-    With ``rows``, the item types of each long list are kept (505's 100,000 codes)."""
-    pending = [(body, 1)] if type(body) in _CONTAINERS else []
+    With ``rows``, the item types of each long list are kept (505's 100,000 codes).
+
+    Breadth first, like the survey, so that a finding nearer the top wins as it does there
+    (a float beside a list nested too deeply is parsed again exactly, then refused as deep).
+    """
+    pending = deque([(body, 1)] if type(body) in _CONTAINERS else [])
     if exact and type(body) is float:
         return "inexact"
     while pending:
-        value, depth = pending.pop()
+        value, depth = pending.popleft()
         if max_depth is not None and depth > max_depth:
             return "deep"
         if type(value) is dict:

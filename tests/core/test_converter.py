@@ -365,3 +365,14 @@ def test_what_the_survey_learnt_of_a_list_builds_what_cattrs_builds(
     if not change:
         answer = structure(body, CodeRecordsResponse, rows=rows)
         assert all(map(operator.is_, map(vars, answer.records), listed))
+
+
+@pytest.mark.parametrize("number", [b"1.5", b"1." + b"0" * 500], ids=["decimal", "too long"])
+def test_a_decimal_beside_a_deep_list_is_decided_as_the_survey_decides(number: bytes):
+    """The walk goes breadth first: the decimal, nearer the top, is found before the depth."""
+    deep = b"[" * 40 + b"]" * 40
+    tail = b'"c":{"a":' + number + b'},"b":' + deep + b"}"
+    small = parsed(b"{" + tail, 32)
+    big = parsed(b'{"pad":[' + b"{}," * 1100 + b"{}]," + tail, 32)
+    assert small[0] == big[0] == "error"
+    assert small[1] is big[1]
