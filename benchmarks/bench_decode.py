@@ -16,7 +16,13 @@ fresh process per side that reads the answer from a file first.  ``tracemalloc``
 orjson reserves a buffer sized for the worst case that is counted there in full but mostly
 never touched, so traced figures overstate its memory about threefold.
 
-Run: ``python benchmarks/bench_decode.py [--items 100000] [--rounds 3]``.  Goal (issue 13):
+Timing: each round times every side once, in an order that turns from round to round, as
+CPU time (``process_time``: time descheduled on a shared machine is left out), each after a
+full garbage collection.  The figure is the median over rounds of each round's ratio to the
+``json.loads`` run beside it, which cancels most of the machine's drift; the range of those
+ratios is printed beside it.
+
+Run: ``python benchmarks/bench_decode.py [--items 100000] [--rounds 7]``.  Goal (issue 13):
 ``client.call`` within 1.2x of ``json.loads``.
 """
 
@@ -24,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
+import operator
 import resource
 import statistics
 import subprocess
@@ -100,10 +108,19 @@ def client_for(body: bytes) -> IdcodeClient:
     )
 
 
-def timed(run: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
+def timed(run: Callable[[], object], repeat: int = 1) -> float:
+    """CPU seconds of one ``run`` (freeing its result included; the mean of ``repeat`` runs),
+    after a full collection so that no earlier garbage is collected on its time."""
+    gc.collect()
+    started = time.process_time()
+    for _ in range(repeat):
+        run()
+    return (time.process_time() - started) / repeat
+
+
+BATCH_SECONDS = 0.1
+"""Shorter runs (505's answer parses in about 10 ms) are repeated within each round up to
+about this long, so that one disturbance does not decide a round."""
 
 
 def standard_parser_only() -> bool:
@@ -154,6 +171,11 @@ def child_peak(name: str, side: str, path: str, items: int) -> None:
     loop.run_until_complete(client.aclose())
 
 
+def spread(ratios: list[float]) -> str:
+    """The median of the rounds' ratios and how far they range."""
+    return f"{statistics.median(ratios):.2f} (rounds {min(ratios):.2f}–{max(ratios):.2f})"
+
+
 def measure(name: str, spec: Any, body: bytes, rounds: int, items: int) -> None:
     loop = asyncio.new_event_loop()
     client = client_for(body)
@@ -174,39 +196,46 @@ def measure(name: str, spec: Any, body: bytes, rounds: int, items: int) -> None:
             return json.loads(body)
 
         sdk()  # warm-up: converters are generated on first use
+        repeat = max(1, round(BATCH_SECONDS / timed(raw)))
         fast = _converter._strict_loads is not _converter._no_fast_parser
-        sdk_s, std_s, raw_s = [], [], []
-        for _ in range(rounds):  # interleaved
-            sdk_s.append(timed(sdk))
-            if fast:
-                std_s.append(timed(standard))
-            raw_s.append(timed(raw))
+        sides = {"sdk": sdk, "raw": raw} | ({"standard": standard} if fast else {})
+        times: dict[str, list[float]] = {side: [] for side in sides}
+        for round_ in range(rounds):  # interleaved, the order turning each round
+            order = list(sides.items())
+            for side, run in order[round_ % len(order) :] + order[: round_ % len(order)]:
+                times[side].append(timed(run, repeat))
     finally:
         loop.run_until_complete(client.aclose())
         loop.close()
-    raw_median = statistics.median(raw_s)
-    ratio = statistics.median(sdk_s) / raw_median
+    ratios = list(map(operator.truediv, times["sdk"], times["raw"]))
+    ratio = statistics.median(ratios)
     with tempfile.NamedTemporaryFile(suffix=".json") as file:
         file.write(body)
         file.flush()
-        sides = ["sdk", "json"] + (["standard"] if fast else [])
-        peaks = {side: peak_in_child(name, side, file.name, items) for side in sides}
+        peak_sides = ["sdk", "json"] + (["standard"] if fast else [])
+        peaks = {side: peak_in_child(name, side, file.name, items) for side in peak_sides}
     parser = "orjson, then json" if fast else "json"
     print(
-        f"{name:<18} {len(body) / 2**20:6.1f} MiB answer   client.call / json.loads "
-        f"{ratio:6.2f} ({parser})   peak RSS growth {peaks['sdk']:6.1f} MiB vs "
-        f"{peaks['json']:6.1f} MiB"
+        f"{name:<18} {len(body) / 2**20:6.1f} MiB answer, json.loads "
+        f"{statistics.median(times['raw']) * 1e3:6.0f} ms CPU\n"
+        f"{'':<18} client.call / json.loads {spread(ratios)} ({parser})   "
+        f"peak RSS growth {peaks['sdk']:6.1f} MiB vs {peaks['json']:6.1f} MiB"
     )
     record("decode", f"{name}: client.call / json.loads", ratio, unit="x", goal="<=", target=1.2)
     record("decode", f"{name}: peak RSS growth, client.call", peaks["sdk"], unit="MiB")
     record("decode", f"{name}: peak RSS growth, json.loads", peaks["json"], unit="MiB")
     if fast:
-        std_ratio = statistics.median(std_s) / raw_median
+        std_ratios = list(map(operator.truediv, times["standard"], times["raw"]))
         print(
-            f"{'':<18} without orjson: client.call / json.loads {std_ratio:6.2f}   "
+            f"{'':<18} without orjson: client.call / json.loads {spread(std_ratios)}   "
             f"peak RSS growth {peaks['standard']:6.1f} MiB"
         )
-        record("decode", f"{name}: client.call / json.loads, without orjson", std_ratio, unit="x")
+        record(
+            "decode",
+            f"{name}: client.call / json.loads, without orjson",
+            statistics.median(std_ratios),
+            unit="x",
+        )
         record(
             "decode",
             f"{name}: peak RSS growth, client.call without orjson",
@@ -218,13 +247,13 @@ def measure(name: str, spec: Any, body: bytes, rounds: int, items: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--peak", nargs=3, metavar=("ANSWER", "SIDE", "FILE"), help="(internal)")
     args = parser.parse_args()
     if args.peak:
         child_peak(*args.peak, items=args.items)
         return
-    print(f"big answers of {args.items:,} items, median of {args.rounds} interleaved rounds")
+    print(f"big answers of {args.items:,} items, {args.rounds} interleaved rounds")
     for name, (spec, body) in answers(args.items).items():
         measure(name, spec, body, args.rounds, args.items)
 

@@ -19,9 +19,10 @@ import json
 import operator
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from decimal import Decimal
 from itertools import chain, repeat
-from typing import Any, TypeVar, cast, get_args, get_origin
+from typing import Any, NamedTuple, TypeAlias, TypeVar, cast, get_args, get_origin
 
 import attrs
 import cattrs
@@ -60,7 +61,9 @@ class NestingError(ValueError):
     """The answer nests deeper than the caller accepts."""
 
 
-def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
+def decode_json(
+    content: bytes, *, max_depth: int | None = None, rows: Surveyed | None = None
+) -> Any:
     """Parse JSON keeping every number exact (big IDs as int, decimals as ``Decimal``), with
     every key cleaned as :func:`normalise_keys` does.
 
@@ -73,25 +76,33 @@ def decode_json(content: bytes, *, max_depth: int | None = None) -> Any:
     document order decides) make it parse again with the hook.  Either way the keys come out
     exactly as the hook makes them.  With orjson installed (:data:`_strict_loads`) it parses
     first and the survey cleans its keys; ``json`` parses whatever it cannot take exactly.
+    ``rows`` receives what the checks learnt of the body's long lists, for :func:`structure`.
     """
     body = _strict_loads(content)
     if body is not _REFUSED:
-        finding = _survey(body, max_depth, keys=True, exact=True)
+        if _fewer_than(content, (b"{", b"["), _WALKED_CONTAINERS):
+            finding = _walk(body, max_depth, exact=True, rows=rows)
+        else:
+            finding = _survey(body, max_depth, keys=True, exact=True, rows=rows)
         if finding is None:
             return body
+        if rows is not None:  # what it learnt is of a body now dropped
+            rows.clear()
         if finding == "deep":
             raise NestingError(f"containers nested beyond {max_depth} levels")
         # "collided" or "inexact": the standard parser below decides, exactly as without orjson
     few_objects = _fewer_than(content, (b"{",), _HOOKED_OBJECTS)
-    body = _parse(content, _clean_object if few_objects else None)
+    body = _parse(content, cleaning=few_objects)
     shallow = max_depth is None or _fewer_than(content, (b"[", b"{"), max_depth)
     if few_objects and shallow:  # keys cleaned by the hook, too few brackets to nest too deep
         return body
     bound = None if shallow else max_depth
-    finding = _survey(body, bound, keys=not few_objects)
+    finding = _survey(body, bound, keys=not few_objects, rows=rows)
     if finding == "collided":
-        body = _parse(content, _clean_object)
-        finding = _survey(body, bound, keys=False)
+        if rows is not None:
+            rows.clear()
+        body = _parse(content, cleaning=True)
+        finding = _survey(body, bound, keys=False, rows=rows)
     if finding == "deep":
         raise NestingError(f"containers nested beyond {max_depth} levels")
     return body
@@ -147,19 +158,28 @@ def _fewer_than(content: bytes, brackets: tuple[bytes, ...], limit: int) -> bool
     return True
 
 
-def _parse(content: bytes, hook: Callable[[list[tuple[str, Any]]], Any] | None) -> Any:
-    return json.loads(
-        content,
-        parse_float=_bounded_decimal,
-        parse_constant=_refuse_constant,
-        object_pairs_hook=hook,
-    )
+def _parse(content: bytes, *, cleaning: bool) -> Any:
+    """``json.loads(content, …)`` with the hardening hooks (and, ``cleaning``, the key-cleaning
+    hook :func:`_clean_object`), through a decoder made once.
+
+    Given hooks, ``json.loads`` builds a decoder and its scanner on every call (about 3 µs,
+    half the parse of a small answer); the text is decoded from bytes as it does it.
+    """
+    text = content.decode(json.detect_encoding(content), "surrogatepass")
+    return _DECODERS[cleaning].decode(text)
 
 
 _CONTAINERS = (dict, list)
 
 
-def _survey(body: Any, max_depth: int | None, *, keys: bool, exact: bool = False) -> str | None:
+def _survey(
+    body: Any,
+    max_depth: int | None,
+    *,
+    keys: bool,
+    exact: bool = False,
+    rows: Surveyed | None = None,
+) -> str | None:
     """Check the nesting of ``body`` and, with ``keys``, clean its keys in place.
 
     ``"deep"`` when containers nest beyond ``max_depth``; ``"collided"`` when two keys of one
@@ -168,28 +188,129 @@ def _survey(body: Any, max_depth: int | None, *, keys: bool, exact: bool = False
     otherwise ``None``.  Walks one depth at a time without recursion; each depth's keys and
     value types are gathered by C-level iteration (``set``, ``chain``, ``map``), so a list of
     100,000 flat records costs a few passes at C speed rather than a Python call per record.
+
+    A depth that is exactly the objects of one list (502's and 403's records) is gathered as
+    each object's key order and value types instead; with ``rows``, those are kept for the
+    list so that building its records (:func:`_adopter`) does not gather them again.
     """
     if exact and type(body) is float:
         return "inexact"
     containers = [body] if type(body) in _CONTAINERS else []
     depth = 0
+    parent: list[Any] | None = None  # the one list whose objects this depth is
+    dicts: list[Any] = []
+    lists: list[Any] = []
     while containers:
         depth += 1
         if max_depth is not None and depth > max_depth:
             return "deep"
-        dicts = [value for value in containers if type(value) is dict]
-        lists = [value for value in containers if type(value) is list]
-        if keys:
-            clean = {key: _clean_key(key) for key in set(chain.from_iterable(dicts))}
-            dirty = {key for key, cleaned in clean.items() if cleaned != key}
-            if dirty and _collided(dicts, dirty, clean):
-                return "collided"
-        kinds = set(map(type, _children(dicts, lists)))
+        if parent is not None:
+            dicts, lists = containers, []
+            orders = set(map(tuple, dicts))
+            types = set(map(tuple, map(map, repeat(type), map(dict.values, dicts))))
+            depth_keys = set(chain.from_iterable(orders)) if keys else set()
+            kinds = set(chain.from_iterable(types))
+        else:
+            dicts = [value for value in containers if type(value) is dict]
+            lists = [value for value in containers if type(value) is list]
+            depth_keys = set(chain.from_iterable(dicts)) if keys else set()
+            kinds = set(map(type, _children(dicts, lists)))
+        clean = {key: _clean_key(key) for key in depth_keys}
+        dirty = {key for key, cleaned in clean.items() if cleaned != key}
+        if dirty and _collided(dicts, dirty, clean):
+            return "collided"
+        if parent is not None and rows is not None and not dirty:
+            rows[id(parent)] = Gathered(parent, frozenset({dict}), orders, types)
         if exact and float in kinds:
             return "inexact"
         if dict not in kinds and list not in kinds:
             break
         containers = [child for child in _children(dicts, lists) if type(child) in _CONTAINERS]
+        parent = lists[0] if not dicts and len(lists) == 1 and kinds == {dict} else None
+    if rows is not None and not dicts and len(lists) == 1:  # the last depth: one list of values
+        rows[id(lists[0])] = Gathered(lists[0], frozenset(kinds), None, None)
+    return None
+
+
+class Gathered(NamedTuple):
+    """What the checks of a parsed answer learnt of one of its lists, so that structuring it
+    does not gather it again."""
+
+    items: list[Any]
+    """The list itself: kept, so that its ``id`` cannot name another list meanwhile."""
+    kinds: frozenset[type]
+    """The types of its items."""
+    orders: set[tuple[str, ...]] | None
+    """For a list of objects, the distinct key orders of its objects ..."""
+    types: set[tuple[type, ...]] | None
+    """... and the distinct tuples of their values' types."""
+
+
+Surveyed: TypeAlias = dict[int, Gathered]
+"""What was learnt of an answer's lists, by their ``id``."""
+
+_GATHERED_ITEMS = 64
+"""Shorter lists are not worth remembering: checking them again costs less."""
+
+
+def _gathered(items: list[Any]) -> Gathered | None:
+    """What the checks learnt of ``items`` in the :func:`structure` call running here."""
+    rows = _SURVEYED.get()
+    gathered = rows.get(id(items)) if rows else None
+    return gathered if gathered is not None and gathered.items is items else None
+
+
+_WALKED_CONTAINERS = 256
+"""An orjson-parsed answer with fewer brackets is checked object by object (:func:`_walk`):
+a single answer (306's one flat object) costs a pass over its few keys rather than the
+survey's set and chain machinery, which pays off only across many objects."""
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+"""Values both parsers produce exactly as they are, holding nothing to check further."""
+
+
+def _walk(
+    body: Any, max_depth: int | None, *, exact: bool, rows: Surveyed | None = None
+) -> str | None:
+    """What :func:`_survey` finds (and the same in-place key cleaning), one container at a
+    time: for answers of few containers, where the survey's per-depth machinery dominates.
+    With ``rows``, the item types of each long list are kept (505's 100,000 codes).
+
+    Breadth first, like the survey, so that a finding nearer the top wins as it does there
+    (a float beside a list nested too deeply is parsed again exactly, then refused as deep).
+    """
+    pending = deque([(body, 1)] if type(body) in _CONTAINERS else [])
+    if exact and type(body) is float:
+        return "inexact"
+    while pending:
+        value, depth = pending.popleft()
+        if max_depth is not None and depth > max_depth:
+            return "deep"
+        if type(value) is dict:
+            keys = list(value)
+            cleaned = list(map(_KNOWN_KEYS.get, keys))  # None for a key not seen before
+            if cleaned != keys:
+                if None in cleaned:
+                    cleaned = list(map(_clean_key, keys))
+                if cleaned != keys:
+                    renamed = dict(zip(cleaned, value.values(), strict=True))
+                    if len(renamed) != len(value):
+                        return "collided"
+                    value.clear()
+                    value.update(renamed)
+            children: Any = value.values()
+            kinds = set(map(type, children))
+        else:
+            children = value
+            # a list of text (505's codes) is recognised at C speed by join, twice as fast
+            kinds = ({str} if value else set()) if _all_text(value) else set(map(type, value))
+        if rows is not None and type(value) is list and len(value) >= _GATHERED_ITEMS:
+            rows[id(value)] = Gathered(value, frozenset(kinds), None, None)
+        if kinds <= _SCALARS:
+            continue
+        if exact and float in kinds:
+            return "inexact"
+        pending.extend((child, depth + 1) for child in children if type(child) in _CONTAINERS)
     return None
 
 
@@ -221,6 +342,16 @@ def _clean_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return {_clean_key(key): item for key, item in pairs}
 
 
+def _decoder(hook: Callable[[list[tuple[str, Any]]], Any] | None) -> json.JSONDecoder:
+    return json.JSONDecoder(
+        parse_float=_bounded_decimal, parse_constant=_refuse_constant, object_pairs_hook=hook
+    )
+
+
+_DECODERS = {False: _decoder(None), True: _decoder(_clean_object)}
+"""Shared like ``json``'s own default decoder: a decoder keeps no state between parses."""
+
+
 def normalise_keys(value: Any) -> Any:
     """Strip and de-space every key at every depth; map ``ResultCode``/``ResultMsg``.
 
@@ -237,10 +368,14 @@ def normalise_keys(value: Any) -> Any:
 
 
 def _clean_key(key: str) -> str:
-    """One key without white space; short keys are cached, because records repeat them."""
-    if len(key) > _CACHED_KEY_CHARS:  # a peer's absurd key is cleaned, never kept
-        return _cleaned(key)
-    return _cached_clean(key)
+    """One key without white space; short keys are remembered, because answers repeat them."""
+    clean = _KNOWN_KEYS.get(key)
+    if clean is None:
+        clean = _cleaned(key)
+        # a peer's absurd or endless keys are cleaned, never kept
+        if len(key) <= _CACHED_KEY_CHARS and len(_KNOWN_KEYS) < _CACHED_KEYS:
+            _KNOWN_KEYS[key] = clean
+    return clean
 
 
 def _cleaned(key: str) -> str:
@@ -250,7 +385,11 @@ def _cleaned(key: str) -> str:
 
 _CACHED_KEY_CHARS = 64
 """The document's keys are short names; longer ones are not worth keeping in the cache."""
-_cached_clean = functools.lru_cache(maxsize=1024)(_cleaned)
+_CACHED_KEYS = 4096
+"""Most keys remembered: the document names a few hundred; a hostile peer's are not kept."""
+_KNOWN_KEYS: dict[str, str] = {}
+"""Each short key seen, with its cleaned form: a plain dictionary, so that a whole object's
+keys are looked up at C speed (``map(_KNOWN_KEYS.get, keys)``)."""
 
 
 def _exact_text(value: Any, _: type) -> str:
@@ -310,6 +449,12 @@ def _list_hook(conv: cattrs.Converter) -> Any:
     return structure_list
 
 
+def _text_only(items: list[Any]) -> bool:
+    """:func:`_all_text`, or what the checks of the answer already learnt of ``items``."""
+    gathered = _gathered(items)
+    return _all_text(items) if gathered is None else gathered.kinds <= {str}
+
+
 def _all_text(items: list[Any]) -> bool:
     """Whether every item is text, checked at C speed (``join`` refuses anything else)."""
     try:
@@ -348,20 +493,28 @@ converter = _make_converter()
 """The SDK's single converter: responses are structured with it, nothing else."""
 
 
-def structure(body: dict[str, Any], response_type: type[T]) -> T:
+def structure(body: dict[str, Any], response_type: type[T], *, rows: Surveyed | None = None) -> T:
     """Structure a normalised body into a response class (unknown keys ignored).
 
     The generated fast path (:func:`_fast_hook`) builds the answer; when it meets anything
     it does not handle, the converter structures the body again with cattrs' detailed
-    validation, which raises the error that names the offending field.
+    validation, which raises the error that names the offending field.  ``rows`` is what
+    :func:`decode_json` learnt of the same body's lists of objects.
     """
     if not attrs.has(response_type):
         raise TypeError(f"{response_type!r} is not an attrs class")
+    known = _SURVEYED.set(rows)
     try:
         return cast(T, _fast_hook(response_type)(body))
     except Exception:  # the detailed path below decides, and names the field
         pass
+    finally:
+        _SURVEYED.reset(known)
     return cast(T, converter.structure(body, response_type))
+
+
+_SURVEYED: ContextVar[Surveyed | None] = ContextVar("_SURVEYED", default=None)
+"""The ``rows`` of the :func:`structure` call running in this context (thread or task)."""
 
 
 # --- the fast path ------------------------------------------------------------------------------
@@ -422,7 +575,7 @@ def _fast_list(tp: Any) -> Callable[[Any], list[Any]]:
         items = [value] if isinstance(value, dict) else value
         if type(items) is not list:
             raise _UnhandledError
-        if item_type is str and _all_text(items):
+        if item_type is str and _text_only(items):
             return items
         if adopt is not None and (adopted := adopt(items)) is not None:
             return adopted
@@ -441,7 +594,7 @@ def _fast_class(cl: type) -> Callable[[Any], Any]:
         "        raise _UnhandledError",
         "    g = o.get",
     ]
-    arguments = []
+    assigned: list[tuple[Any, str]] = []  # (field, the variable holding its value)
     for index, field in enumerate(attrs.fields(cl)):
         if not field.init:
             continue
@@ -456,7 +609,7 @@ def _fast_class(cl: type) -> Callable[[Any], Any]:
                 f"    if {var} is not None and type({var}) is not {kind}:",
                 f"        {var} = h{index}({var}, t{index})",
             ]
-            arguments.append(f"{field.alias}={var}")
+            assigned.append((field, var))
             continue
         if default is attrs.NOTHING:
             lines += [
@@ -494,8 +647,14 @@ def _fast_class(cl: type) -> Callable[[Any], Any]:
         else:
             names[f"h{index}"] = _fast_hook(tp)
             lines.append(f"{indent}{var} = h{index}({var})")
-        arguments.append(f"{field.alias}={var}")
-    lines.append(f"    return _cl({', '.join(arguments)})")
+        assigned.append((field, var))
+    if _is_plain(cl):  # the instance dictionary at once: what __init__ would store
+        names["_new"], names["_set"] = object.__new__, object.__setattr__
+        stored = ", ".join(f"{field.name!r}: {var}" for field, var in assigned)
+        lines += ["    r = _new(_cl)", f"    _set(r, '__dict__', {{{stored}}})", "    return r"]
+    else:
+        arguments = ", ".join(f"{field.alias}={var}" for field, var in assigned)
+        lines.append(f"    return _cl({arguments})")
     exec("\n".join(lines), names)  # source built above from the class's own fields
     generated: Callable[[Any], Any] = names["structure_object"]
     return generated
@@ -523,41 +682,65 @@ _ACCEPTED: dict[Any, frozenset[type]] = {
 _SAMPLES: dict[Any, Any] = {str: "", int: 0, str | None: None, int | None: None}
 
 
-def _adopter(cl: type) -> Callable[[list[Any]], list[Any] | None] | None:
-    """For a plain record class (no validators, converters or hooks; every field in the
-    instance ``__dict__`` and nothing else there), the list builder described above."""
+@functools.cache
+def _is_plain(cl: type) -> bool:
+    """Whether ``cl``'s ``__init__`` only stores its arguments, one instance-dictionary entry
+    per field under the field's name: no validators, converters, hooks or own ``__new__``,
+    every field an ``__init__`` argument and nothing else stored.  Such a record can be
+    created empty and given its finished dictionary, which is what ``__init__`` leaves."""
     fields = attrs.fields(attrs.resolve_types(cl))
     if not fields or any(
-        not field.init
-        or field.validator is not None
-        or field.converter is not None
-        or field.type not in _ACCEPTED
+        not field.init or field.validator is not None or field.converter is not None
         for field in fields
     ):
+        return False
+    hooks = ("__attrs_post_init__", "__attrs_pre_init__")
+    if any(hasattr(cl, hook) for hook in hooks) or cast(Any, cl).__new__ is not object.__new__:
+        return False
+    try:  # what __init__ stores must be exactly the fields, in the instance dictionary
+        stored = vars(cl(**{field.alias: _sample(field) for field in fields}))
+    except TypeError:  # slotted: no instance dictionary
+        return False
+    return list(stored) == [field.name for field in fields]
+
+
+def _sample(field: Any) -> Any:
+    """Some value for ``field`` (its default, else one of its type), to see what is stored."""
+    if field.default is attrs.NOTHING:
+        return _SAMPLES.get(field.type)
+    if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
         return None
-    if hasattr(cl, "__attrs_post_init__") or hasattr(cl, "__attrs_pre_init__"):
+    return field.default
+
+
+def _adopter(cl: type) -> Callable[[list[Any]], list[Any] | None] | None:
+    """For a plain record class (:func:`_is_plain`) whose fields all hold text or integers,
+    the list builder described above."""
+    fields = attrs.fields(attrs.resolve_types(cl))
+    if not _is_plain(cl) or any(field.type not in _ACCEPTED for field in fields):
         return None
     names = frozenset(field.name for field in fields)
-    try:  # what __init__ stores must be exactly the fields, in the instance dictionary
-        stored = vars(cl(**{field.alias: _SAMPLES[field.type] for field in fields}))
-    except TypeError:  # slotted: no instance dictionary
-        return None
-    if stored.keys() != names:
-        return None
     accepted = {field.name: _ACCEPTED[field.type] for field in fields}
     size = len(fields)
 
     def adopt(items: list[Any]) -> list[Any] | None:
-        if not items or set(map(type, items)) != {dict}:
+        gathered = _gathered(items)
+        types: set[tuple[type, ...]] | None = None
+        if gathered is not None and gathered.orders is not None:  # by the survey already
+            orders, types = gathered.orders, gathered.types
+        elif not items or set(map(type, items)) != {dict}:
             return None
-        orders = set(map(tuple, items))
+        else:
+            orders = set(map(tuple, items))
         if len(orders) != 1:
             return None
         (order,) = orders
         if len(order) != size or not names.issuperset(order):
             return None
         allowed = [accepted[name] for name in order]
-        for kinds in set(map(tuple, map(map, repeat(type), map(dict.values, items)))):
+        if types is None:
+            types = set(map(tuple, map(map, repeat(type), map(dict.values, items))))
+        for kinds in types:
             if not all(map(operator.contains, allowed, kinds)):
                 return None
         records: list[Any] = list(map(object.__new__, repeat(cl, len(items))))

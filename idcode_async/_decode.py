@@ -12,7 +12,7 @@ from typing import Any
 
 import cattrs
 
-from ._converter import NestingError, decode_json, structure
+from ._converter import NestingError, Surveyed, decode_json, structure
 from ._errors import HttpStatusError, ResponseDecodeError, error_for_code
 from ._spec import Response
 
@@ -26,12 +26,13 @@ def decode_answer(
     content: bytes, *, status: int, endpoint: int, response_type: type[Response]
 ) -> Response:
     """Decode one answer of ``endpoint``; raise the result code's exception unless it is 1."""
-    body = _parse(content, status, endpoint)
+    rows: Surveyed = {}
+    body = _parse(content, status, endpoint, rows)
     code = _result_code(body.get("result_code"), status, endpoint)
     if code != 1:
         raise error_for_code(code, _message(body.get("result_msg")), endpoint, body)
     try:
-        return structure(body, response_type)
+        return structure(body, response_type, rows=rows)
     except (cattrs.BaseValidationError, ValueError, TypeError, RecursionError) as exc:
         problem = _describe(exc)
     raise ResponseDecodeError(
@@ -45,13 +46,13 @@ _INVALID: Any = object()
 _TOO_DEEP: Any = object()
 
 
-def _loads(content: bytes) -> Any:
+def _loads(content: bytes, rows: Surveyed) -> Any:
     """The parsed body (keys cleaned), ``_TOO_DEEP`` or ``_INVALID``.
 
     The parser's error (it may quote the body) is dropped.
     """
     try:
-        return decode_json(content, max_depth=MAX_DEPTH)
+        return decode_json(content, max_depth=MAX_DEPTH, rows=rows)
     except (RecursionError, NestingError):  # beyond the parser's own limit, or ours
         return _TOO_DEEP
     except ValueError:
@@ -62,8 +63,8 @@ MAX_DEPTH = 32
 """Deepest nesting accepted; the document's answers are at most a few levels deep."""
 
 
-def _parse(content: bytes, status: int, endpoint: int) -> dict[str, Any]:
-    body = _loads(content)
+def _parse(content: bytes, status: int, endpoint: int, rows: Surveyed) -> dict[str, Any]:
+    body = _loads(content, rows)
     if body is _INVALID:
         raise _not_json(content, status, endpoint)
     if body is _TOO_DEEP:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from decimal import Decimal
 from typing import Any, get_args, get_origin
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from idcode_async import registry
 from idcode_async._converter import (
     NestingError,
+    Surveyed,
     _clean_object,
     _fast_hook,
     converter,
@@ -276,3 +278,101 @@ def test_a_float_is_parsed_again_as_an_exact_decimal():
     body = decode_json(b'{"a": 0.1, "b": [1, 2.50]}')
     assert body == {"a": Decimal("0.1"), "b": [1, Decimal("2.50")]}
     assert type(body["a"]) is Decimal
+
+
+def test_a_plain_response_is_built_as_its_init_builds_it():
+    """306's answer takes the direct path: the record holds exactly what ``__init__`` stores."""
+    from idcode_async.endpoints._shared import OrganUnitResponse
+
+    raw = b'{"result_code":1," linkman_en":"Zhang San","organunit_id":10030000000000001923}'
+    answer = structure(decode_json(raw, max_depth=32), OrganUnitResponse)
+    expected = OrganUnitResponse(linkman_en="Zhang San", organunit_id="10030000000000001923")
+    assert answer == expected
+    assert vars(answer) == vars(expected)
+    assert list(vars(answer)) == list(vars(expected))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        answer.linkman = "x"  # type: ignore[misc]
+
+
+@attrs.frozen(kw_only=True)
+class Checked(Response):
+    size: int = attrs.field(default=0)
+
+    @size.validator
+    def _positive(self, attribute: Any, value: int) -> None:
+        if value < 0:
+            raise ValueError("size must not be negative")
+
+
+def test_a_record_with_a_validator_is_still_built_through_its_init():
+    assert structure({"size": "3"}, Checked) == Checked(size=3)
+    with pytest.raises(cattrs.BaseValidationError):
+        structure({"size": -1}, Checked)
+
+
+def parsed(raw: bytes, depth: int) -> tuple[str, Any]:
+    return outcome(lambda: decode_json(raw, max_depth=depth))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    tree=json_trees,
+    extra=st.one_of(st.floats(allow_nan=False), st.none()),
+    depth=st.sampled_from([3, 32]),
+)
+def test_a_small_answer_is_checked_as_a_big_one(tree: Any, extra: float | None, depth: int):
+    """The per-object walk (few containers) and the survey (many) find the same things."""
+    small = parsed(json.dumps({"tree": tree, "x": extra}).encode(), depth)
+    big = parsed(json.dumps({"pad": [{}] * 1100, "tree": tree, "x": extra}).encode(), depth)
+    assert small[0] == big[0]
+    if small[0] == "error":
+        assert small[1] is big[1]
+    else:
+        assert json.dumps(small[1]["tree"]) == json.dumps(big[1]["tree"])
+        assert small[1]["x"] == big[1]["x"]
+        assert type(small[1]["x"]) is type(big[1]["x"])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {" code_num ": 7},  # a stray-space key: cleaned in place, the list gathered again
+        {"code_num": "7"},
+        {"code_num": 7.5},  # a decimal: parsed again exactly
+        {"code_num": [1]},
+        {"create_code": {"nested": 1}},
+    ],
+    ids=repr,
+)
+def test_what_the_survey_learnt_of_a_list_builds_what_cattrs_builds(
+    change: dict[str, Any], each_json_parser: str
+):
+    """Lists surveyed for their key orders and types (more than a few hundred objects); a
+    list whose keys the survey cleans in place is not kept (json's hook cleans them first)."""
+    records = [full_record(n) for n in range(400)]
+    for key in change:  # a stray-space key replaces its clean spelling
+        records[123].pop(key.strip())
+    records[123].update(change)
+    raw = json.dumps({"result_code": 1, "code_record_list": records}).encode()
+    rows: Surveyed = {}
+    body = decode_json(raw, max_depth=32, rows=rows)
+    listed = body["code_record_list"]
+    cleaned_in_place = " code_num " in change and each_json_parser == "orjson"
+    assert (id(listed) in rows) is not cleaned_in_place
+    expected = outcome(lambda: converter.structure(decode_json(raw), CodeRecordsResponse))
+    assert outcome(lambda: structure(body, CodeRecordsResponse, rows=rows)) == expected
+    if not change:
+        answer = structure(body, CodeRecordsResponse, rows=rows)
+        assert all(map(operator.is_, map(vars, answer.records), listed))
+
+
+@pytest.mark.parametrize("number", [b"1.5", b"1." + b"0" * 500], ids=["decimal", "too long"])
+def test_a_decimal_beside_a_deep_list_is_decided_as_the_survey_decides(number: bytes):
+    """The walk goes breadth first: the decimal, nearer the top, is found before the depth."""
+    deep = b"[" * 40 + b"]" * 40
+    tail = b'"c":{"a":' + number + b'},"b":' + deep + b"}"
+    small = parsed(b"{" + tail, 32)
+    big = parsed(b'{"pad":[' + b"{}," * 1100 + b"{}]," + tail, 32)
+    assert small[0] == big[0] == "error"
+    assert small[1] is big[1]
