@@ -358,8 +358,9 @@ def _check_query_length(spec: Spec) -> None:
 def _check_type(spec: Spec, plan: _FieldPlan, value: Any) -> None:
     problem = _type_problem(plan, value)
     if problem is None and plan.kind == "file":
+        rule = spec.files[plan.name]
         problem = file_shape_problem(value) or _extension_problem(
-            spec.files[plan.name], _given_file_name(value)
+            rule, _given_file_name(value, rule)
         )
     if problem is None and plan.allowed is not None and not _allowed(value, plan.allowed):
         choices = ", ".join(repr(v) for v in sorted(plan.allowed, key=str))
@@ -426,10 +427,14 @@ def _open_file(spec: Spec, name: str, value: FileInput) -> UploadFile:
     return upload
 
 
-def _given_file_name(value: Any) -> str | None:
-    """The file name a path or a named file object carries; ``None`` for raw bytes."""
+def _given_file_name(value: Any, rule: FileRule) -> str | None:
+    """The file name a path or a named file object carries; for raw bytes, the name they will
+    be sent under (an image rule names them by their magic number), so bytes of no allowed
+    format are refused when the spec is built, not only when it is sent."""
     if isinstance(value, bytes):
-        return None
+        if rule.extensions is None or "." in rule.default_name:
+            return None
+        return f"{rule.default_name}.{_sniff_image_format(value)}"
     name = (
         os.fspath(value) if isinstance(value, str | os.PathLike) else getattr(value, "name", None)
     )

@@ -272,3 +272,16 @@ async def test_a_retried_attempt_sends_the_stream_whole_again(client, router, tm
             UploadCodeFile(company_idcode=UNIT, category_reg_id="1", code_file=stream)
         )
     assert sent == [content, content]
+
+
+@pytest.mark.parametrize("content", [b"", b"not an image", b"%PDF-1.7"])
+def test_logo_bytes_of_no_allowed_format_are_refused_when_built(content):
+    """305's logo must be bmp/png/jpg/gif: raw bytes are named by their magic number, so bytes
+    of no image format are refused by the constructor, not first when the spec is sent."""
+    with pytest.raises(ValidationError, match="unit_logo") as caught:
+        modify_305(content)
+    assert caught.value.endpoint == 305
+
+
+def test_logo_bytes_of_an_image_format_are_accepted_when_built():
+    assert modify_305(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).unit_logo is not None
