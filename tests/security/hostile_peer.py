@@ -19,7 +19,7 @@ from typing import Literal
 
 import anyio
 
-from .loopback import _read_request
+from .loopback import _read_request, accept_in_threads
 
 Then = Literal["keep", "close", "rst", "hang"]
 """After the scripted bytes: keep the connection, close it (FIN), reset it (RST), or hold it
@@ -158,18 +158,7 @@ def hostile_peer(
                 finally:
                     peer._leave()
 
-    def accept_loop() -> None:
-        while not peer.stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept_loop, daemon=True)
-    thread.start()
+    thread = accept_in_threads(listener, peer.stop, handle)
     try:
         yield peer
     finally:

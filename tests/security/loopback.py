@@ -46,6 +46,27 @@ def _read_request(conn: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
+def accept_in_threads(
+    listener: socket.socket, stop: threading.Event, handle: Callable[[socket.socket], None]
+) -> threading.Thread:
+    """Accept connections until ``stop`` is set (``listener`` has a timeout so the loop sees
+    it), each served by ``handle`` on its own thread, so a slow script blocks no other client."""
+
+    def accept_loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept_loop, daemon=True)
+    thread.start()
+    return thread
+
+
 @contextmanager
 def serve(script: Script) -> Iterator[Peer]:
     """Run ``script`` for every connection until the block ends."""
@@ -60,18 +81,7 @@ def serve(script: Script) -> Iterator[Peer]:
             with suppress(OSError):
                 script(conn, request)
 
-    def accept_loop() -> None:
-        while not peer.stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept_loop, daemon=True)
-    thread.start()
+    thread = accept_in_threads(listener, peer.stop, handle)
     try:
         yield peer
     finally:
