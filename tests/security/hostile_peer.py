@@ -19,7 +19,7 @@ from typing import Literal
 
 import anyio
 
-from .loopback import _read_request, accept_in_threads
+from .loopback import _read_request, accept_in_threads, read_head
 
 Then = Literal["keep", "close", "rst", "hang"]
 """After the scripted bytes: keep the connection, close it (FIN), reset it (RST), or hold it
@@ -91,17 +91,6 @@ def _reset(conn: socket.socket) -> None:
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
-def _read_head(conn: socket.socket) -> bytes:
-    """The request's head only: its body is left unread (a peer that answers an upload early)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    return data
-
-
 def _nothing(conn: socket.socket) -> bytes:
     """No request read: the connection itself (its first bytes are the client's hello)."""
     return b"\r\n\r\n"
@@ -114,7 +103,7 @@ def hostile_peer(
     """Serve until the block ends; ``read_body=False`` plays the script on the request's head
     while the body is still coming, ``first_word=True`` as soon as the client connects (before
     any TLS handshake); then the connection is never kept."""
-    read = _read_request if read_body else _read_head
+    read = _read_request if read_body else read_head
     if first_word:
         read = _nothing
     listener = socket.create_server(("127.0.0.1", 0))

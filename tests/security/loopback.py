@@ -25,13 +25,21 @@ class Peer:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-def _read_request(conn: socket.socket) -> bytes:
+def read_head(conn: socket.socket) -> bytes:
+    """The bytes up to the end of the request's head (its body may follow, partly or whole)."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(65536)
         if not chunk:
             return data
         data += chunk
+    return data
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    data = read_head(conn)
+    if b"\r\n\r\n" not in data:
+        return data
     head, _, body = data.partition(b"\r\n\r\n")
     length = 0
     for line in head.split(b"\r\n")[1:]:
