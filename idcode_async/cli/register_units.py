@@ -176,11 +176,12 @@ def findings(rows: list[SourceRow], regions: RegionDirectory | None) -> tuple[in
     preflight = check_rows(rows, regions)
     found = []
     for invalid in preflight.invalid:
-        first, _, rest = invalid.reason.partition(" ")
+        reason = invalid.message or ""
+        first, _, rest = reason.partition(" ")
         if first in FIELDS and rest:
             found.append(Finding(invalid.row, first, rest))
         else:
-            found.append(Finding(invalid.row, None, invalid.reason))
+            found.append(Finding(invalid.row, None, reason))
     return len(preflight.valid), found
 
 

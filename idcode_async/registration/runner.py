@@ -221,7 +221,7 @@ class RegistrationSession:
         for known in entries.values():
             by_name.setdefault(known.name_key, []).append(known)
         for invalid in self.preflight.invalid:
-            self.emit(invalid.outcome())
+            self.emit(invalid)
         for item in self.preflight.valid:
             entry = entries.get(item.key)
             if entry is not None and entry.settled:
