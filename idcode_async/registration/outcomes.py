@@ -110,7 +110,7 @@ OUTCOME_FIELDS: Final = tuple(field.name for field in attrs.fields(RowOutcome))
 
 @attrs.frozen(kw_only=True)
 class RowCounts:
-    """The rows of a batch by outcome: what its summary and its progress both count."""
+    """The rows of a batch by outcome: what its progress and a shared run's counts both give."""
 
     total: int
     registered: int = 0
@@ -129,41 +129,11 @@ def describe_rows(counts: Any) -> list[str]:
 
 
 @attrs.frozen(kw_only=True)
-class BatchSummary(RowCounts):
-    """Counts of a run, over every row of the input (earlier runs' outcomes included)."""
-
-    pending: int = 0
-    """Valid rows without an outcome yet: a dry run, an interrupted or aborted run."""
-    resumed: int = 0
-    """Rows whose outcome an earlier run had recorded in the journal."""
-    submissions: int = 0
-    """309 requests sent by this run."""
-    reconciled: int = 0
-    """Rows settled by a 307 lookup in this run after an answer was lost."""
-    elapsed: float = 0.0
-    interrupted: bool = False
-    dry_run: bool = False
-
-    @property
-    def complete(self) -> bool:
-        """Every valid row has an outcome that needs no further run."""
-        return self.pending == 0 and self.failed == 0
-
-    def describe(self) -> str:
-        parts = describe_rows(self)
-        if self.pending:
-            parts.append(f"{self.pending} pending")
-        if self.resumed:
-            parts.append(f"{self.resumed} from earlier runs")
-        parts.append(f"{self.submissions} submissions in {self.elapsed:.1f} s")
-        return ", ".join(parts)
-
-
-@attrs.frozen(kw_only=True)
 class Progress(RowCounts):
     """A snapshot of a batch."""
 
     resumed: int = 0
+    """Rows whose outcome an earlier run had recorded in the journal."""
     elapsed: float = 0.0
     rate: float | None = None
     """Rows settled per second by this run, over its recent completions."""
@@ -177,6 +147,41 @@ class Progress(RowCounts):
     @property
     def remaining(self) -> int:
         return self.total - self.done
+
+
+@attrs.frozen(kw_only=True)
+class BatchSummary(Progress):
+    """A run's last :class:`Progress`, over every row of the input (earlier runs' outcomes
+    included), with what this run sent."""
+
+    submissions: int = 0
+    """309 requests sent by this run."""
+    reconciled: int = 0
+    """Rows settled by a 307 lookup in this run after an answer was lost."""
+    interrupted: bool = False
+    dry_run: bool = False
+
+    @property
+    def pending(self) -> int:
+        """Valid rows without an outcome yet: a dry run, an interrupted or aborted run."""
+        return self.remaining
+
+    @property
+    def complete(self) -> bool:
+        """Every valid row has an outcome that needs no further run."""
+        return self.pending == 0 and self.failed == 0
+
+    def describe(self, *, sent: bool = True) -> str:
+        """One line for people; ``sent=False`` leaves out the submissions (some may never have
+        reached an unreachable centre)."""
+        parts = describe_rows(self)
+        if self.pending:
+            parts.append(f"{self.pending} pending")
+        if self.resumed:
+            parts.append(f"{self.resumed} from earlier runs")
+        if sent:
+            parts.append(f"{self.submissions} submissions")
+        return f"{', '.join(parts)} in {self.elapsed:.1f} s"
 
 
 class ProgressTracker:

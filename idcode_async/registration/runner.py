@@ -357,17 +357,12 @@ class RegistrationSession:
             self.on_progress(self.tracker.snapshot())
 
     def summary(self, *, dry_run: bool, interrupted: bool) -> BatchSummary:
-        counts = self.tracker.row_counts()
-        pending = self.preflight.total - sum(counts.values())
+        last = self.tracker.snapshot()
         return BatchSummary(
-            total=self.preflight.total,
-            **counts,
-            pending=pending,
-            resumed=self.tracker.resumed,
+            **attrs.asdict(last) | {"elapsed": anyio.current_time() - self.started},
             submissions=self.engine.sent,
             reconciled=self.reconciled,
-            elapsed=anyio.current_time() - self.started,
-            interrupted=interrupted and pending > 0,
+            interrupted=interrupted and last.remaining > 0,
             dry_run=dry_run,
         )
 
