@@ -222,8 +222,9 @@ class UnresolvedRequest:
     entry: ManifestEntry
     reason: str
 
-    def advice(self) -> str:
-        """What the operator should check, in one paragraph."""
+    def check(self) -> str:
+        """What the operator should look for on the centre; the remedy is the caller's to word
+        (:meth:`advice` in API terms, the CLI in its options)."""
         e = self.entry
         what = f"#{e.seq} ({e.endpoint}, {e.count} codes, {e.first_code} … {e.last_code}"
         if e.sha256:
@@ -231,10 +232,16 @@ class UnresolvedRequest:
         return (
             f"request {what}) may have reached the centre: {self.reason}. Check the "
             f"category's upload batches (502, or the centre's console) for one of "
-            f"{e.count} codes starting with {e.first_code} created after the run: if there "
-            "is one, run again once 502/505 answer (or give --idcode-of-category and "
-            "--model-number-code) so that it is matched; if there is none, run again with "
-            "--assume-not-uploaded to send it."
+            f"{e.count} codes starting with {e.first_code} created after the run"
+        )
+
+    def advice(self) -> str:
+        """What the operator should check and do, in one paragraph, in :func:`upload_codes`'s
+        terms."""
+        return (
+            f"{self.check()}: if there is one, run again once 502/505 answer (or pass "
+            "category=CategoryRef(…) with the category code and model number code) so that it "
+            "is matched; if there is none, run again with assume_not_uploaded=True to send it."
         )
 
 
@@ -643,7 +650,7 @@ class UploadSession:
             event = "assumed-absent"
             note = (
                 f"undecidable ({decision.reason}); the operator asserted it was not uploaded "
-                "(--assume-not-uploaded)"
+                "(assume_not_uploaded)"
             )
         else:
             logger.error("upload: request #%d unresolved: %s", entry.seq, decision.reason)
