@@ -424,7 +424,7 @@ def advice(unresolved: UnresolvedRequest) -> str:
 def problems_text(report: VerifyReport, limit: int = 20) -> list[str]:
     """Lines describing a verification's problems, for people."""
     lines = [
-        f"#{r.seq} {r.endpoint}: {r.status}; expected {r.expected}, centre "
+        f"#{r.entry.seq} {r.entry.endpoint}: {r.status}; expected {r.entry.count}, centre "
         f"{'-' if r.server_count is None else r.server_count}"
         + (f" ({r.detail})" if r.detail else "")
         for r in report.problems[:limit]

@@ -41,7 +41,7 @@ from ..endpoints import (
     UploadedCodes,
 )
 from ..endpoints.codes import CodeType
-from .manifest import EntryState, ManifestEntry, UploadManifest
+from .manifest import ManifestEntry, UploadManifest
 from .reconcile import CategoryRef, baseline, candidates, category_records, remembered_category
 
 __all__ = [
@@ -191,15 +191,10 @@ VerifyStatus = Literal["ok", "mismatch", "missing", "error", "no_id"]
 
 @attrs.frozen(kw_only=True)
 class VerifiedRequest:
-    """One request of the manifest against the centre's record of its batch."""
+    """One request of the manifest (``entry``: its key, count, state, ``uploadcode_id`` …)
+    against the centre's record of its batch."""
 
-    seq: int
-    key: str
-    endpoint: int
-    expected: int
-    """Codes the request carried (the manifest's count)."""
-    state: EntryState
-    uploadcode_id: str | None
+    entry: ManifestEntry
     server_count: int | None = None
     """503's ``code_num`` for the batch."""
     status: VerifyStatus | Literal["not_accepted"]
@@ -302,15 +297,7 @@ async def verify_uploaded_request(
     client: IdcodeClient, company_idcode: str, entry: ManifestEntry
 ) -> VerifiedRequest:
     """Compare one accepted request with the centre's record of its batch (503 ``code_num``)."""
-    base = partial(
-        VerifiedRequest,
-        seq=entry.seq,
-        key=entry.key,
-        endpoint=entry.endpoint,
-        expected=entry.count,
-        state=entry.state,
-        uploadcode_id=entry.uploadcode_id,
-    )
+    base = partial(VerifiedRequest, entry=entry)
     if not entry.accepted:
         return base(status="not_accepted", detail=entry.message)
     if entry.uploadcode_id is None:
