@@ -202,10 +202,6 @@ class ProgressTracker:
         elif outcome.status != "invalid":
             self._recent.append(self._clock())
 
-    def row_counts(self) -> dict[str, int]:
-        """Outcomes by status, earlier runs' included: the run's summary reads them too."""
-        return {name: self.counts[name] for name in ROW_COUNTS}
-
     def snapshot(self) -> Progress:
         now = self._clock()
         completions = len(self._recent) - 1
@@ -214,7 +210,7 @@ class ProgressTracker:
         eta = (self.total - sum(self.counts.values())) / rate if rate else None
         return Progress(
             total=self.total,
-            **self.row_counts(),
+            **{name: self.counts[name] for name in ROW_COUNTS},
             resumed=self.resumed,
             elapsed=now - self._started,
             rate=rate,

@@ -76,7 +76,6 @@ from .codes_input import AsyncCodeSource
 from .manifest import (
     EntryState,
     ManifestEntry,
-    ManifestError,
     UploadManifest,
     describe_request,
     request_key,
@@ -277,13 +276,6 @@ def build_spec(request: UploadRequest, **target: Unpack[_Target]) -> Endpoint[Up
     return spec(**numbers, **target)  # a range's fields are its endpoint's parameters
 
 
-def _options_text(options: PlanOptions) -> str:
-    """The options that shape the plan (``max_examples`` only shapes reports)."""
-    fields = attrs.asdict(options)
-    fields.pop("max_examples", None)
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"))
-
-
 async def upload_codes(
     client: IdcodeClient,
     company_idcode: str,
@@ -341,7 +333,12 @@ async def upload_codes(
                     "category_reg_id": category_reg_id,
                     "version": version or "(not sent)",
                     "generate_type": generate_type or "(not sent)",
-                    "options": _options_text(options),
+                    # What shapes the plan; ``max_examples`` only shapes the reports.
+                    "options": json.dumps(
+                        attrs.asdict(options, filter=lambda a, _: a.name != "max_examples"),
+                        sort_keys=True,
+                        separators=(",", ":"),
+                    ),
                 },
             )
             if on_progress is not None:
@@ -627,9 +624,8 @@ class UploadSession:
         """502/505 (:mod:`.reconcile`), as in step 4 of the module docstring; an undecidable
         request is left for the next run with :class:`UnresolvedRequest`'s advice."""
         self._report(phase="reconciling")
-        entry = await anyio.to_thread.run_sync(self.store.entry, item.key)
-        if entry is None:  # pragma: no cover - the item came from this manifest
-            raise ManifestError(f"request {item.key} is not in the manifest")
+        entry = await anyio.to_thread.run_sync(self.store.entry, item.key)  # its intent_ms now
+        assert entry is not None  # the item came from this manifest
         decision = await self._decide(entry)
         self.progress = attrs.evolve(self.progress, phase="uploading")
         if isinstance(decision, Found):
