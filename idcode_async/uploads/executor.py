@@ -10,19 +10,17 @@ The run, in order:
 3. **Baseline**: before the manifest's very first request, the category's existing upload
    batches are listed (502, category from 403 unless given), so that batches appearing later
    can be told apart from older ones if an answer is lost.
-4. **Reconcile**: a request an earlier run left ``intent`` or ``unknown`` (killed mid-request,
-   answer lost) is looked for on the centre (:mod:`.reconcile`) in its turn, before any send:
-   found → accepted without a request; absent → sent again; undecidable → left alone, and the
-   run ends with :class:`UnresolvedUploadError` after uploading everything else, unless
+4. **Reconcile**: a request an earlier run left ``intent`` or ``unknown`` is looked for on the
+   centre (:mod:`.reconcile`) in its turn, before any send: found → accepted without a
+   request; absent → sent again; undecidable → left alone, and the run ends with
+   :class:`UnresolvedUploadError` after uploading everything else, unless
    ``assume_not_uploaded=True``: the operator's word that it was not uploaded.
 5. **Send**, in plan order, one request at a time, on the exactly-once engine
-   (:mod:`idcode_async.durable.engine`: paced, intent committed before the request, the
-   client's retries off, backoff here).  What this module adds is the uploads'
-   :class:`~idcode_async.durable.engine.Workflow`: success → ``accepted`` with the
-   ``uploadcode_id`` (version "2.0", the default, so that every batch can be checked with 503
-   later); a lost answer → looked up as in step 4 before any resend; a refusal (59999, 40002,
-   …) → ``failed``; 10003/50003 (unknown unit or registration) stop the run.  Nothing 5011–5014
-   answers means "already there", so no refusal settles a request as done.
+   (:mod:`idcode_async.durable.engine`), whose workflow this module's :class:`UploadSession`
+   is: success → ``accepted`` with the ``uploadcode_id`` (version "2.0", the default, so that
+   every batch can be checked with 503 later); a lost answer → step 4 before any resend; a
+   refusal → ``failed``, and 10003/50003 (unknown unit or registration) stop the run.  No
+   answer of 5011–5014 means "already there", so no refusal settles a request as done.
 
 5011 chunks are passed to :class:`~idcode_async.endpoints.UploadCodeFile` as paths: httpx
 streams each file in 64 KiB reads, so memory does not grow with the upload (measured in
