@@ -78,23 +78,14 @@ class RowOutcome:
     """The row's journal key (sha256 of the normalised record); ``None`` for unreadable rows."""
 
     @classmethod
-    def of(
-        cls,
-        row: int,
-        record: UnitRegistration | None,
-        status: Status,
-        message: str,
-        *,
-        code: int | None = None,
-    ) -> RowOutcome:
-        """A row the journal does not settle (``invalid``, or ``failed`` for this run)."""
+    def invalid(cls, row: int, record: UnitRegistration | None, reason: str) -> RowOutcome:
+        """A row the pre-flight check refused: never sent, never in the journal."""
         return cls(
             row=row,
-            status=status,
+            status="invalid",
             organunit_name=None if record is None else record.organunit_name,
             login_name=None if record is None else record.login_name,
-            code=code,
-            message=message,
+            message=reason,
             key=None if record is None else record.key,
         )
 

@@ -60,24 +60,20 @@ def check_rows(rows: Iterable[SourceRow], regions: RegionDirectory | None) -> Pr
     for source in rows:
         record = source.record
         if record is None:
-            invalid.append(
-                RowOutcome.of(source.row, None, "invalid", source.problem or "cannot be read")
-            )
+            invalid.append(RowOutcome.invalid(source.row, None, source.problem or "cannot be read"))
             continue
         try:
             spec = record.to_spec()
             if regions is not None:
                 regions.validate(record.province_id, record.city_id, record.area_id)
         except ValidationError as exc:
-            invalid.append(
-                RowOutcome.of(source.row, record, "invalid", f"{exc.parameter} {exc.reason}")
-            )
+            invalid.append(RowOutcome.invalid(source.row, record, f"{exc.parameter} {exc.reason}"))
             continue
         # The centre would refuse a second unit name (10007) or user name (10008).
         unique = [("organunit_name", record.name_key), ("login_name", record.login_name)]
         taken = [f"{n} {v!r} is already in row {first[n, v]}" for n, v in unique if (n, v) in first]
         if taken:
-            invalid.append(RowOutcome.of(source.row, record, "invalid", taken[0]))
+            invalid.append(RowOutcome.invalid(source.row, record, taken[0]))
             continue
         first |= dict.fromkeys(unique, source.row)
         valid.append(ValidRow(source.row, record, spec, record.key))
