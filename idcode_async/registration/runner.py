@@ -311,15 +311,16 @@ class RegistrationSession:
     ) -> RowOutcome:
         """A row that ran out of tries without an answer: ``failed`` for now, and its journal
         state (pending, or maybe sent: 307 first) says what the next run does."""
+        why = redact(str(error))
         self.unanswered_streak += 1
         if self.unanswered_streak >= self.abort_after:
             self.engine.abort(
-                f"{self.unanswered_streak} rows in a row got no usable answer ({error})"
+                f"{self.unanswered_streak} rows in a row got no usable answer ({why})"
             )
         entry = await write(self.store.entry, item.key)
         assert entry is not None  # the engine has just recorded how it ended
         code = error.code if isinstance(error, ApiError) else None
-        return attrs.evolve(entry.as_outcome(row=item.row, why=redact(str(error))), code=code)
+        return attrs.evolve(entry.as_outcome(row=item.row, why=why), code=code)
 
     async def _main_code(self, item: ValidRow) -> tuple[str | None, str]:
         """The unit's main code by a best-effort 307 lookup, and a note on how it went: only
