@@ -140,6 +140,40 @@ class Progress(RowCounts):
         return self.total - self.done
 
 
+class ProgressTracker:
+    """Turns outcomes into :class:`Progress` snapshots (``clock`` in seconds, monotonic)."""
+
+    def __init__(self, total: int, *, clock: Callable[[], float], window: int = 50) -> None:
+        self.total = total
+        self._clock = clock
+        self._started = clock()
+        self.counts = collections.Counter[str]()
+        self.resumed = 0
+        self._recent: collections.deque[float] = collections.deque([self._started], window + 1)
+
+    def record(self, outcome: RowOutcome) -> None:
+        self.counts[outcome.status] += 1
+        if outcome.resumed:
+            self.resumed += 1
+        elif outcome.status != "invalid":
+            self._recent.append(self._clock())
+
+    def snapshot(self) -> Progress:
+        now = self._clock()
+        completions = len(self._recent) - 1
+        span = now - self._recent[0]
+        rate = completions / span if completions and span > 0 else None
+        eta = (self.total - sum(self.counts.values())) / rate if rate else None
+        return Progress(
+            total=self.total,
+            **{name: self.counts[name] for name in ROW_COUNTS},
+            resumed=self.resumed,
+            elapsed=now - self._started,
+            rate=rate,
+            eta=eta,
+        )
+
+
 @attrs.frozen(kw_only=True)
 class BatchSummary(Progress):
     """A run's last :class:`Progress`, over every row of the input (earlier runs' outcomes
@@ -173,40 +207,6 @@ class BatchSummary(Progress):
         if sent:
             parts.append(f"{self.submissions} submissions")
         return f"{', '.join(parts)} in {self.elapsed:.1f} s"
-
-
-class ProgressTracker:
-    """Turns outcomes into :class:`Progress` snapshots (``clock`` in seconds, monotonic)."""
-
-    def __init__(self, total: int, *, clock: Callable[[], float], window: int = 50) -> None:
-        self.total = total
-        self._clock = clock
-        self._started = clock()
-        self.counts = collections.Counter[str]()
-        self.resumed = 0
-        self._recent: collections.deque[float] = collections.deque([self._started], window + 1)
-
-    def record(self, outcome: RowOutcome) -> None:
-        self.counts[outcome.status] += 1
-        if outcome.resumed:
-            self.resumed += 1
-        elif outcome.status != "invalid":
-            self._recent.append(self._clock())
-
-    def snapshot(self) -> Progress:
-        now = self._clock()
-        completions = len(self._recent) - 1
-        span = now - self._recent[0]
-        rate = completions / span if completions and span > 0 else None
-        eta = (self.total - sum(self.counts.values())) / rate if rate else None
-        return Progress(
-            total=self.total,
-            **{name: self.counts[name] for name in ROW_COUNTS},
-            resumed=self.resumed,
-            elapsed=now - self._started,
-            rate=rate,
-            eta=eta,
-        )
 
 
 class ResultsWriter(Protocol):
