@@ -176,11 +176,12 @@ def findings(rows: list[SourceRow], regions: RegionDirectory | None) -> tuple[in
     preflight = check_rows(rows, regions)
     found = []
     for invalid in preflight.invalid:
-        first, _, rest = invalid.reason.partition(" ")
+        reason = invalid.message or ""
+        first, _, rest = reason.partition(" ")
         if first in FIELDS and rest:
             found.append(Finding(invalid.row, first, rest))
         else:
-            found.append(Finding(invalid.row, None, invalid.reason))
+            found.append(Finding(invalid.row, None, reason))
     return len(preflight.valid), found
 
 
@@ -272,8 +273,10 @@ def report(
         code = EXIT_INTERRUPTED
     else:
         code = EXIT_OK if summary.complete and not summary.invalid else EXIT_ROWS
-    output.result(describe(summary))
-    data = {key: value for key, value in attrs.asdict(summary).items() if not key.startswith("_")}
+    # People get no submissions count: one that never reached an unreachable centre is not
+    # sent (``--json`` keeps the library's count).
+    output.result(summary.describe(sent=False))
+    data = attrs.asdict(summary) | {"pending": summary.pending}
     output.summary(
         {
             "command": "register-units",
@@ -298,20 +301,3 @@ def report(
     if code == EXIT_INTERRUPTED:
         output.interrupted(f"interrupted: {summary.pending} rows not yet settled", settings.resume)
     return code
-
-
-def describe(summary: BatchSummary) -> str:
-    """The summary for people, in outcomes: a submission that never reached an unreachable
-    centre is not counted as sent (``--json`` keeps the library's ``submissions`` count)."""
-    parts = [
-        f"{summary.total} rows",
-        f"{summary.registered} registered",
-        f"{summary.existing} existing",
-        f"{summary.invalid} invalid",
-        f"{summary.failed} failed",
-    ]
-    if summary.pending:
-        parts.append(f"{summary.pending} not yet settled")
-    if summary.resumed:
-        parts.append(f"{summary.resumed} from earlier runs")
-    return ", ".join(parts) + f" in {summary.elapsed:.1f} s"

@@ -21,6 +21,7 @@ from ..uploads import (
     EntryState,
     PlanOptions,
     RejectReason,
+    UnresolvedRequest,
     UnresolvedUploadError,
     UploadAbortedError,
     UploadManifest,
@@ -401,7 +402,7 @@ def report(
     )
     if isinstance(failure, UnresolvedUploadError):
         for unresolved in failure.unresolved:
-            output.notice(f"  {unresolved.advice()}")
+            output.notice(f"  {advice(unresolved)}")
     if failure is not None:
         raise CommandError(
             str(failure), code=EXIT_ABORTED, hint=f"then resume with: {settings.resume}"
@@ -411,10 +412,19 @@ def report(
     return code
 
 
+def advice(unresolved: UnresolvedRequest) -> str:
+    """:meth:`UnresolvedRequest.advice` in this command's options."""
+    return (
+        f"{unresolved.check()}: if there is one, run again once 502/505 answer (or give "
+        "--idcode-of-category and --model-number-code) so that it is matched; if there is "
+        "none, run again with --assume-not-uploaded to send it."
+    )
+
+
 def problems_text(report: VerifyReport, limit: int = 20) -> list[str]:
     """Lines describing a verification's problems, for people."""
     lines = [
-        f"#{r.seq} {r.endpoint}: {r.status}; expected {r.expected}, centre "
+        f"#{r.entry.seq} {r.entry.endpoint}: {r.status}; expected {r.entry.count}, centre "
         f"{'-' if r.server_count is None else r.server_count}"
         + (f" ({r.detail})" if r.detail else "")
         for r in report.problems[:limit]

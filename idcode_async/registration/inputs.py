@@ -130,13 +130,15 @@ def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator
     encoding = options.get("encoding", AUTO)
     on_notice = options.get("on_notice")
     where, raw = _load(source)
+    # Lines end at "\n" only: ``str.splitlines`` would also split at U+2028 and the like, which
+    # JSON allows unescaped inside a string, and cut one row in two.
     try:
-        lines: list[str | None] = list(_decode(raw, where, encoding, on_notice).splitlines())
+        lines: list[str | None] = list(_decode(raw, where, encoding, on_notice).split("\n"))
     except InputFormatError:
         if encoding != AUTO:
             raise
         # Neither UTF-8 nor GB18030 as a whole: each line on its own, a bad one is a bad row.
-        lines = [_utf8_or_none(line, first=n == 0) for n, line in enumerate(raw.splitlines())]
+        lines = [_utf8_or_none(line, first=n == 0) for n, line in enumerate(raw.split(b"\n"))]
     ignored: set[str] = set()
     for row, line in enumerate(lines, start=1):
         if line is None:

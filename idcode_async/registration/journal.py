@@ -78,10 +78,13 @@ class JournalEntry(Entry):
     def settled(self) -> bool:
         return self.state is RowState.DONE
 
-    def as_outcome(self, *, row: int | None = None, resumed: bool = False) -> RowOutcome:
+    def as_outcome(
+        self, *, row: int | None = None, resumed: bool = False, why: str | None = None
+    ) -> RowOutcome:
         """The row's outcome as this entry records it (at ``row``, its place in this input, if
-        given); a row not settled yet is ``failed`` for now, saying what the next run does with
-        it.  Lives here, not on :class:`RowOutcome`, so that outcomes need not know journals."""
+        given); a row not settled yet is ``failed`` for now, saying ``why`` (default: its
+        state) and what the next run does with it.  Lives here, not on :class:`RowOutcome`, so
+        that outcomes need not know journals."""
         fields = attrs.asdict(self, recurse=False, filter=lambda a, _: a.name in OUTCOME_FIELDS)
         fields |= {"row": self.row if row is None else row, "resumed": resumed}
         if self.settled and self.outcome is not None:
@@ -92,7 +95,7 @@ class JournalEntry(Entry):
             else "nothing was registered: the next run sends it"
         )
         fields |= {"organunit_idcode": None, "code": None, "reconciled": False}
-        text = f"not settled ({self.state}); {then}"
+        text = f"{why or f'not settled ({self.state})'}; {then}"
         return RowOutcome(**fields | {"message": text}, status="failed")
 
 

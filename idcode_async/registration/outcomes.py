@@ -78,23 +78,14 @@ class RowOutcome:
     """The row's journal key (sha256 of the normalised record); ``None`` for unreadable rows."""
 
     @classmethod
-    def of(
-        cls,
-        row: int,
-        record: UnitRegistration | None,
-        status: Status,
-        message: str,
-        *,
-        code: int | None = None,
-    ) -> RowOutcome:
-        """A row the journal does not settle (``invalid``, or ``failed`` for this run)."""
+    def invalid(cls, row: int, record: UnitRegistration | None, reason: str) -> RowOutcome:
+        """A row the pre-flight check refused: never sent, never in the journal."""
         return cls(
             row=row,
-            status=status,
+            status="invalid",
             organunit_name=None if record is None else record.organunit_name,
             login_name=None if record is None else record.login_name,
-            code=code,
-            message=message,
+            message=reason,
             key=None if record is None else record.key,
         )
 
@@ -110,7 +101,7 @@ OUTCOME_FIELDS: Final = tuple(field.name for field in attrs.fields(RowOutcome))
 
 @attrs.frozen(kw_only=True)
 class RowCounts:
-    """The rows of a batch by outcome: what its summary and its progress both count."""
+    """The rows of a batch by outcome: what its progress and a shared run's counts both give."""
 
     total: int
     registered: int = 0
@@ -129,41 +120,11 @@ def describe_rows(counts: Any) -> list[str]:
 
 
 @attrs.frozen(kw_only=True)
-class BatchSummary(RowCounts):
-    """Counts of a run, over every row of the input (earlier runs' outcomes included)."""
-
-    pending: int = 0
-    """Valid rows without an outcome yet: a dry run, an interrupted or aborted run."""
-    resumed: int = 0
-    """Rows whose outcome an earlier run had recorded in the journal."""
-    submissions: int = 0
-    """309 requests sent by this run."""
-    reconciled: int = 0
-    """Rows settled by a 307 lookup in this run after an answer was lost."""
-    elapsed: float = 0.0
-    interrupted: bool = False
-    dry_run: bool = False
-
-    @property
-    def complete(self) -> bool:
-        """Every valid row has an outcome that needs no further run."""
-        return self.pending == 0 and self.failed == 0
-
-    def describe(self) -> str:
-        parts = describe_rows(self)
-        if self.pending:
-            parts.append(f"{self.pending} pending")
-        if self.resumed:
-            parts.append(f"{self.resumed} from earlier runs")
-        parts.append(f"{self.submissions} submissions in {self.elapsed:.1f} s")
-        return ", ".join(parts)
-
-
-@attrs.frozen(kw_only=True)
 class Progress(RowCounts):
     """A snapshot of a batch."""
 
     resumed: int = 0
+    """Rows whose outcome an earlier run had recorded in the journal."""
     elapsed: float = 0.0
     rate: float | None = None
     """Rows settled per second by this run, over its recent completions."""
@@ -197,10 +158,6 @@ class ProgressTracker:
         elif outcome.status != "invalid":
             self._recent.append(self._clock())
 
-    def row_counts(self) -> dict[str, int]:
-        """Outcomes by status, earlier runs' included: the run's summary reads them too."""
-        return {name: self.counts[name] for name in ROW_COUNTS}
-
     def snapshot(self) -> Progress:
         now = self._clock()
         completions = len(self._recent) - 1
@@ -209,12 +166,47 @@ class ProgressTracker:
         eta = (self.total - sum(self.counts.values())) / rate if rate else None
         return Progress(
             total=self.total,
-            **self.row_counts(),
+            **{name: self.counts[name] for name in ROW_COUNTS},
             resumed=self.resumed,
             elapsed=now - self._started,
             rate=rate,
             eta=eta,
         )
+
+
+@attrs.frozen(kw_only=True)
+class BatchSummary(Progress):
+    """A run's last :class:`Progress`, over every row of the input (earlier runs' outcomes
+    included), with what this run sent."""
+
+    submissions: int = 0
+    """309 requests sent by this run."""
+    reconciled: int = 0
+    """Rows settled by a 307 lookup in this run after an answer was lost."""
+    interrupted: bool = False
+    dry_run: bool = False
+
+    @property
+    def pending(self) -> int:
+        """Valid rows without an outcome yet: a dry run, an interrupted or aborted run."""
+        return self.remaining
+
+    @property
+    def complete(self) -> bool:
+        """Every valid row has an outcome that needs no further run."""
+        return self.pending == 0 and self.failed == 0
+
+    def describe(self, *, sent: bool = True) -> str:
+        """One line for people; ``sent=False`` leaves out the submissions (some may never have
+        reached an unreachable centre)."""
+        parts = describe_rows(self)
+        if self.pending:
+            parts.append(f"{self.pending} pending")
+        if self.resumed:
+            parts.append(f"{self.resumed} from earlier runs")
+        if sent:
+            parts.append(f"{self.submissions} submissions")
+        return f"{', '.join(parts)} in {self.elapsed:.1f} s"
 
 
 class ResultsWriter(Protocol):

@@ -221,7 +221,7 @@ class RegistrationSession:
         for known in entries.values():
             by_name.setdefault(known.name_key, []).append(known)
         for invalid in self.preflight.invalid:
-            self.emit(invalid.outcome())
+            self.emit(invalid)
         for item in self.preflight.valid:
             entry = entries.get(item.key)
             if entry is not None and entry.settled:
@@ -309,20 +309,18 @@ class RegistrationSession:
     async def exhausted(
         self, item: ValidRow, error: IdcodeError, *, lost: bool, tries: int
     ) -> RowOutcome:
-        """A row that ran out of tries without an answer; the next run picks it up again."""
+        """A row that ran out of tries without an answer: ``failed`` for now, and its journal
+        state (pending, or maybe sent: 307 first) says what the next run does."""
+        why = redact(str(error))
         self.unanswered_streak += 1
         if self.unanswered_streak >= self.abort_after:
             self.engine.abort(
-                f"{self.unanswered_streak} rows in a row got no usable answer ({error})"
+                f"{self.unanswered_streak} rows in a row got no usable answer ({why})"
             )
-        then = (
-            "the request may have arrived: the next run settles it with 307 first"
-            if lost
-            else "nothing was registered: the next run sends it again"
-        )
+        entry = await write(self.store.entry, item.key)
+        assert entry is not None  # the engine has just recorded how it ended
         code = error.code if isinstance(error, ApiError) else None
-        message = f"{redact(str(error))}; {then}"
-        return RowOutcome.of(item.row, item.record, "failed", message, code=code)
+        return attrs.evolve(entry.as_outcome(row=item.row, why=why), code=code)
 
     async def _main_code(self, item: ValidRow) -> tuple[str | None, str]:
         """The unit's main code by a best-effort 307 lookup, and a note on how it went: only
@@ -357,17 +355,12 @@ class RegistrationSession:
             self.on_progress(self.tracker.snapshot())
 
     def summary(self, *, dry_run: bool, interrupted: bool) -> BatchSummary:
-        counts = self.tracker.row_counts()
-        pending = self.preflight.total - sum(counts.values())
+        last = self.tracker.snapshot()
         return BatchSummary(
-            total=self.preflight.total,
-            **counts,
-            pending=pending,
-            resumed=self.tracker.resumed,
+            **attrs.asdict(last) | {"elapsed": anyio.current_time() - self.started},
             submissions=self.engine.sent,
             reconciled=self.reconciled,
-            elapsed=anyio.current_time() - self.started,
-            interrupted=interrupted and pending > 0,
+            interrupted=interrupted and last.remaining > 0,
             dry_run=dry_run,
         )
 

@@ -21,7 +21,7 @@ from .inputs import SourceRow
 from .outcomes import RowOutcome
 from .records import UnitRegistration
 
-__all__ = ["InvalidRow", "Preflight", "PreflightError", "ValidRow", "check_rows"]
+__all__ = ["Preflight", "PreflightError", "ValidRow", "check_rows"]
 
 
 class PreflightError(IdcodeError):
@@ -39,22 +39,11 @@ class ValidRow:
 
 
 @attrs.frozen
-class InvalidRow:
-    """A row that is never sent, and why."""
-
-    row: int
-    record: UnitRegistration | None
-    reason: str
-
-    def outcome(self) -> RowOutcome:
-        """The row's ``invalid`` outcome, as the runner and a shared run's results give it."""
-        return RowOutcome.of(self.row, self.record, "invalid", self.reason)
-
-
-@attrs.frozen
 class Preflight:
     valid: tuple[ValidRow, ...]
-    invalid: tuple[InvalidRow, ...]
+    invalid: tuple[RowOutcome, ...]
+    """The rows that are never sent, as their ``invalid`` outcomes (``message``: why), ready
+    for the results as they are."""
 
     @property
     def total(self) -> int:
@@ -66,25 +55,25 @@ def check_rows(rows: Iterable[SourceRow], regions: RegionDirectory | None) -> Pr
     if regions is not None and not len(regions):
         raise PreflightError("101 returned no regions: the rows' regions cannot be checked")
     valid: list[ValidRow] = []
-    invalid: list[InvalidRow] = []
+    invalid: list[RowOutcome] = []
     first: dict[tuple[str, str], int] = {}
     for source in rows:
         record = source.record
         if record is None:
-            invalid.append(InvalidRow(source.row, None, source.problem or "cannot be read"))
+            invalid.append(RowOutcome.invalid(source.row, None, source.problem or "cannot be read"))
             continue
         try:
             spec = record.to_spec()
             if regions is not None:
                 regions.validate(record.province_id, record.city_id, record.area_id)
         except ValidationError as exc:
-            invalid.append(InvalidRow(source.row, record, f"{exc.parameter} {exc.reason}"))
+            invalid.append(RowOutcome.invalid(source.row, record, f"{exc.parameter} {exc.reason}"))
             continue
         # The centre would refuse a second unit name (10007) or user name (10008).
         unique = [("organunit_name", record.name_key), ("login_name", record.login_name)]
         taken = [f"{n} {v!r} is already in row {first[n, v]}" for n, v in unique if (n, v) in first]
         if taken:
-            invalid.append(InvalidRow(source.row, record, taken[0]))
+            invalid.append(RowOutcome.invalid(source.row, record, taken[0]))
             continue
         first |= dict.fromkeys(unique, source.row)
         valid.append(ValidRow(source.row, record, spec, record.key))

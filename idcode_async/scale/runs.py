@@ -34,7 +34,7 @@ from ..registration.inputs import SourceRow
 from ..registration.journal import JournalError
 from ..registration.outcomes import RowOutcome
 from ..registration.records import UnitRegistration
-from ..registration.validation import InvalidRow, check_rows
+from ..registration.validation import check_rows
 from ..uploads.executor import DEFAULT_GRACE
 from ._redis import SyncRedis, connection
 from .keys import StoreKeys, check_run_id, token_id
@@ -217,7 +217,7 @@ class LoadReport:
     total: int
     """Rows read (valid and invalid)."""
     valid: int
-    invalid: tuple[InvalidRow, ...]
+    invalid: tuple[RowOutcome, ...]
     new: int
     requeued: int = 0
     """Stuck rows given fresh claims."""
@@ -277,9 +277,9 @@ def load_run(
     )
 
 
-def _store_invalid(redis: SyncRedis, keys: StoreKeys, invalid: Sequence[InvalidRow]) -> None:
+def _store_invalid(redis: SyncRedis, keys: StoreKeys, invalid: Sequence[RowOutcome]) -> None:
     """The rows the pre-flight check refused, for the results; replaced by every load."""
-    records = [json.dumps(item.outcome().as_record(), ensure_ascii=False) for item in invalid]
+    records = [json.dumps(item.as_record(), ensure_ascii=False) for item in invalid]
     pipe = redis.pipeline(transaction=True)
     pipe.delete(keys.invalid)
     if records:

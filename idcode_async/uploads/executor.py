@@ -10,19 +10,17 @@ The run, in order:
 3. **Baseline**: before the manifest's very first request, the category's existing upload
    batches are listed (502, category from 403 unless given), so that batches appearing later
    can be told apart from older ones if an answer is lost.
-4. **Reconcile**: a request an earlier run left ``intent`` or ``unknown`` (killed mid-request,
-   answer lost) is looked for on the centre (:mod:`.reconcile`) in its turn, before any send:
-   found → accepted without a request; absent → sent again; undecidable → left alone, and the
-   run ends with :class:`UnresolvedUploadError` after uploading everything else, unless
+4. **Reconcile**: a request an earlier run left ``intent`` or ``unknown`` is looked for on the
+   centre (:mod:`.reconcile`) in its turn, before any send: found → accepted without a
+   request; absent → sent again; undecidable → left alone, and the run ends with
+   :class:`UnresolvedUploadError` after uploading everything else, unless
    ``assume_not_uploaded=True``: the operator's word that it was not uploaded.
 5. **Send**, in plan order, one request at a time, on the exactly-once engine
-   (:mod:`idcode_async.durable.engine`: paced, intent committed before the request, the
-   client's retries off, backoff here).  What this module adds is the uploads'
-   :class:`~idcode_async.durable.engine.Workflow`: success → ``accepted`` with the
-   ``uploadcode_id`` (version "2.0", the default, so that every batch can be checked with 503
-   later); a lost answer → looked up as in step 4 before any resend; a refusal (59999, 40002,
-   …) → ``failed``; 10003/50003 (unknown unit or registration) stop the run.  Nothing 5011–5014
-   answers means "already there", so no refusal settles a request as done.
+   (:mod:`idcode_async.durable.engine`), whose workflow this module's :class:`UploadSession`
+   is: success → ``accepted`` with the ``uploadcode_id`` (version "2.0", the default, so that
+   every batch can be checked with 503 later); a lost answer → step 4 before any resend; a
+   refusal → ``failed``, and 10003/50003 (unknown unit or registration) stop the run.  No
+   answer of 5011–5014 means "already there", so no refusal settles a request as done.
 
 5011 chunks are passed to :class:`~idcode_async.endpoints.UploadCodeFile` as paths: httpx
 streams each file in 64 KiB reads, so memory does not grow with the upload (measured in
@@ -76,7 +74,6 @@ from .codes_input import AsyncCodeSource
 from .manifest import (
     EntryState,
     ManifestEntry,
-    ManifestError,
     UploadManifest,
     describe_request,
     request_key,
@@ -222,8 +219,9 @@ class UnresolvedRequest:
     entry: ManifestEntry
     reason: str
 
-    def advice(self) -> str:
-        """What the operator should check, in one paragraph."""
+    def check(self) -> str:
+        """What the operator should look for on the centre; the remedy is the caller's to word
+        (:meth:`advice` in API terms, the CLI in its options)."""
         e = self.entry
         what = f"#{e.seq} ({e.endpoint}, {e.count} codes, {e.first_code} … {e.last_code}"
         if e.sha256:
@@ -231,10 +229,16 @@ class UnresolvedRequest:
         return (
             f"request {what}) may have reached the centre: {self.reason}. Check the "
             f"category's upload batches (502, or the centre's console) for one of "
-            f"{e.count} codes starting with {e.first_code} created after the run: if there "
-            "is one, run again once 502/505 answer (or give --idcode-of-category and "
-            "--model-number-code) so that it is matched; if there is none, run again with "
-            "--assume-not-uploaded to send it."
+            f"{e.count} codes starting with {e.first_code} created after the run"
+        )
+
+    def advice(self) -> str:
+        """What the operator should check and do, in one paragraph, in :func:`upload_codes`'s
+        terms."""
+        return (
+            f"{self.check()}: if there is one, run again once 502/505 answer (or pass "
+            "category=CategoryRef(…) with the category code and model number code) so that it "
+            "is matched; if there is none, run again with assume_not_uploaded=True to send it."
         )
 
 
@@ -268,13 +272,6 @@ def build_spec(request: UploadRequest, **target: Unpack[_Target]) -> Endpoint[Up
     spec = UploadCodeFixedLength if isinstance(request, FixedLengthRange) else UploadCodePrefix
     numbers = attrs.asdict(request) | {"prefix_str": request.prefix_str or None}
     return spec(**numbers, **target)  # a range's fields are its endpoint's parameters
-
-
-def _options_text(options: PlanOptions) -> str:
-    """The options that shape the plan (``max_examples`` only shapes reports)."""
-    fields = attrs.asdict(options)
-    fields.pop("max_examples", None)
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
 
 async def upload_codes(
@@ -334,7 +331,12 @@ async def upload_codes(
                     "category_reg_id": category_reg_id,
                     "version": version or "(not sent)",
                     "generate_type": generate_type or "(not sent)",
-                    "options": _options_text(options),
+                    # What shapes the plan; ``max_examples`` only shapes the reports.
+                    "options": json.dumps(
+                        attrs.asdict(options, filter=lambda a, _: a.name != "max_examples"),
+                        sort_keys=True,
+                        separators=(",", ":"),
+                    ),
                 },
             )
             if on_progress is not None:
@@ -620,9 +622,8 @@ class UploadSession:
         """502/505 (:mod:`.reconcile`), as in step 4 of the module docstring; an undecidable
         request is left for the next run with :class:`UnresolvedRequest`'s advice."""
         self._report(phase="reconciling")
-        entry = await anyio.to_thread.run_sync(self.store.entry, item.key)
-        if entry is None:  # pragma: no cover - the item came from this manifest
-            raise ManifestError(f"request {item.key} is not in the manifest")
+        entry = await anyio.to_thread.run_sync(self.store.entry, item.key)  # its intent_ms now
+        assert entry is not None  # the item came from this manifest
         decision = await self._decide(entry)
         self.progress = attrs.evolve(self.progress, phase="uploading")
         if isinstance(decision, Found):
@@ -643,7 +644,7 @@ class UploadSession:
             event = "assumed-absent"
             note = (
                 f"undecidable ({decision.reason}); the operator asserted it was not uploaded "
-                "(--assume-not-uploaded)"
+                "(assume_not_uploaded)"
             )
         else:
             logger.error("upload: request #%d unresolved: %s", entry.seq, decision.reason)

@@ -1,20 +1,9 @@
-"""After an upload: its records (502/503), its codes (505, 504) and a check of the counts.
+"""After an upload: its records (503, 502), its codes (505, 504) and a check of the counts.
 
-* :func:`wait_for_record` polls 503 until the batch's record exists (and, if asked, until its
-  short codes are generated: ``trans_flag`` 1), since 504/505 with short codes answer 50013
-  before that.
-* :func:`records_by_category` lists a category's batches (502).
-* :func:`fetch_codes` reads a batch's codes as JSON (505).  The document states no limit, but
-  a JSON list of millions of codes is not something a server hands out whole: the sandbox cuts
-  at ``max_json_codes`` (100,000) and the real centre's cap is unknown, so the answer is
-  compared with the batch's ``code_num`` (503) and marked ``complete`` or not.  For a whole
-  large batch, use :func:`download_url` (504, a ZIP file).
-* :func:`download_url` asks 504 for the ZIP's address; the optional unzip password (6–16
-  characters, checked before sending) never appears in ``repr`` or logs.
-* :func:`verify_upload` compares each accepted request of a manifest with the centre's record
-  of its batch (503 ``code_num``), totals included, and, when the category's batches can be
-  listed, reports batches that appeared since the manifest's baseline and belong to none of
-  its requests (a double upload would show there).
+505 states no limit, but a JSON list of millions of codes is not something a server hands out
+whole: the sandbox cuts at ``max_json_codes`` (100,000) and the real centre's cap is unknown,
+so :func:`fetch_codes` compares the answer with the batch's ``code_num`` (503) and says whether
+it is ``complete``; a whole large batch is :func:`download_url`'s (504, a ZIP file).
 """
 
 from __future__ import annotations
@@ -41,7 +30,7 @@ from ..endpoints import (
     UploadedCodes,
 )
 from ..endpoints.codes import CodeType
-from .manifest import EntryState, ManifestEntry, UploadManifest
+from .manifest import ManifestEntry, UploadManifest
 from .reconcile import CategoryRef, baseline, candidates, category_records, remembered_category
 
 __all__ = [
@@ -172,7 +161,8 @@ async def download_url(
     password: str | None = None,
     code_type: CodeType | None = None,
 ) -> str:
-    """504: the address of a ZIP holding the batch's codes (``password``: 6–16 characters)."""
+    """504: the address of a ZIP holding the batch's codes; ``password`` (6–16 characters,
+    checked before sending) unzips it and never appears in a ``repr`` or a log."""
     answer = await client.call(
         CodeDownloadUrl(
             company_idcode=company_idcode,
@@ -191,15 +181,10 @@ VerifyStatus = Literal["ok", "mismatch", "missing", "error", "no_id"]
 
 @attrs.frozen(kw_only=True)
 class VerifiedRequest:
-    """One request of the manifest against the centre's record of its batch."""
+    """One request of the manifest (``entry``: its key, count, state, ``uploadcode_id`` …)
+    against the centre's record of its batch."""
 
-    seq: int
-    key: str
-    endpoint: int
-    expected: int
-    """Codes the request carried (the manifest's count)."""
-    state: EntryState
-    uploadcode_id: str | None
+    entry: ManifestEntry
     server_count: int | None = None
     """503's ``code_num`` for the batch."""
     status: VerifyStatus | Literal["not_accepted"]
@@ -302,15 +287,7 @@ async def verify_uploaded_request(
     client: IdcodeClient, company_idcode: str, entry: ManifestEntry
 ) -> VerifiedRequest:
     """Compare one accepted request with the centre's record of its batch (503 ``code_num``)."""
-    base = partial(
-        VerifiedRequest,
-        seq=entry.seq,
-        key=entry.key,
-        endpoint=entry.endpoint,
-        expected=entry.count,
-        state=entry.state,
-        uploadcode_id=entry.uploadcode_id,
-    )
+    base = partial(VerifiedRequest, entry=entry)
     if not entry.accepted:
         return base(status="not_accepted", detail=entry.message)
     if entry.uploadcode_id is None:

@@ -210,12 +210,10 @@ def candidates(
         and r.uploadcode_id not in claimed
         and fits(r, entry)
     ]
-    return sorted(found, key=lambda r: (r.create_code or 0, _id_order(r.uploadcode_id)))
-
-
-def _id_order(uploadcode_id: str | None) -> tuple[int, str]:
-    text = uploadcode_id or ""
-    return (len(text), text)
+    # Oldest first: by creation time, then by ID (shorter first, so numeric IDs sort as numbers).
+    return sorted(
+        found, key=lambda r: (r.create_code or 0, len(r.uploadcode_id or ""), r.uploadcode_id or "")
+    )
 
 
 def matches_content(

@@ -104,7 +104,9 @@ def test_an_unsettled_request_exits_3_with_advice_and_the_resume_command(tmp_pat
     args = ["--manifest", manifest, "--idcode-of-category", "232324", "--model-number-code", "B9"]
     result = upload(path, target, *args, "--progress", "none")
     line = assert_result_failure(result, EXIT_ABORTED, "could not be settled")
-    assert "--assume-not-uploaded" in result.stderr
+    assert "run again with --assume-not-uploaded to send it" in result.stderr
+    assert "give --idcode-of-category and --model-number-code" in result.stderr
+    assert "assume_not_uploaded=True" not in result.stderr
     hint = next(x for x in result.stderr.splitlines() if x.startswith("hint: "))
     assert f"idcode upload-codes {path} --company-idcode" in hint
     assert "--chunk-codes 500" in hint

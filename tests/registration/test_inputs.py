@@ -222,6 +222,17 @@ def test_jsonl_lone_surrogate_escape_is_that_rows_problem(tmp_path):
         (row.problem or "").encode("utf-8")
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_jsonl_rows_end_at_newlines_only(tmp_path, separator):
+    # JSON allows these unescaped inside a string; str.splitlines() breaks lines at them.
+    odd = {**GOOD, "organunit_name": f"北京{separator}测试", "login_name": "9111"}
+    path = write(tmp_path, "units.jsonl", jsonl(odd, GOOD).replace("\n", "\r\n", 1))
+    rows = list(read_units_jsonl(path))
+    assert [(r.row, r.problem) for r in rows] == [(1, None), (2, None)]
+    assert rows[0].record is not None
+    assert rows[0].record.organunit_name == f"北京{separator}测试"
+
+
 def test_read_units_picks_the_reader_by_suffix(tmp_path):
     with pytest.raises(InputFormatError, match=r"\.csv or \.jsonl"):
         read_units(tmp_path / "units.xlsx")

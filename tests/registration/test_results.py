@@ -12,6 +12,7 @@ from idcode_async.registration import (
     BatchSummary,
     CsvResultsWriter,
     JsonlResultsWriter,
+    Progress,
     RowOutcome,
     open_results,
 )
@@ -105,7 +106,6 @@ def test_summary_describe_and_complete():
         existing=1,
         invalid=2,
         failed=0,
-        pending=1,
         resumed=3,
         submissions=5,
         elapsed=4.25,
@@ -114,6 +114,12 @@ def test_summary_describe_and_complete():
         "10 rows, 6 registered, 1 existing, 2 invalid, 0 failed, 1 pending, "
         "3 from earlier runs, 5 submissions in 4.2 s"
     )
+    assert summary.describe(sent=False) == (
+        "10 rows, 6 registered, 1 existing, 2 invalid, 0 failed, 1 pending, "
+        "3 from earlier runs in 4.2 s"
+    )
+    assert isinstance(summary, Progress)
+    assert (summary.pending, summary.remaining, summary.done) == (1, 1, 9)
     assert not summary.complete
     assert BatchSummary(total=2, registered=1, invalid=1).complete
 

@@ -200,7 +200,8 @@ async def test_busy_to_the_end_fails_for_now_and_the_next_run_sends_again(client
     centre.script = ["busy"] * 4
     _summary, outcomes = await run(client, [unit(1)], db)
     assert (outcomes[1].status, outcomes[1].code) == ("failed", -1)
-    assert "next run sends it again" in outcomes[1].message
+    assert "nothing was registered: the next run sends it" in outcomes[1].message
+    assert outcomes[1].attempts == centre.count("/unit/regist") > 1  # as the journal counts
     with SqliteJournal(db) as journal:
         assert journal.entry(unit(1).key).state is RowState.PENDING
     _, outcomes = await run(client, [unit(1)], db)

@@ -32,7 +32,7 @@ def test_valid_rows_carry_their_spec_and_key():
 
 def test_reader_problems_become_invalid_rows():
     result = check_rows([SourceRow(7, None, "code must be an integer, got 'x'")], DIRECTORY)
-    assert [(i.row, i.reason) for i in result.invalid] == [(7, "code must be an integer, got 'x'")]
+    assert [(i.row, i.message) for i in result.invalid] == [(7, "code must be an integer, got 'x'")]
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_rule_breaking_rows_are_invalid_with_a_reason(changes, reason):
     result = check_rows(rows(unit(1, **changes)), DIRECTORY)
     assert result.valid == ()
     (invalid,) = result.invalid
-    assert invalid.reason.startswith(reason)
+    assert invalid.message.startswith(reason)
 
 
 def test_dongguan_without_district_level_is_valid():
@@ -83,7 +83,7 @@ def test_duplicate_names_and_user_names_are_reported_and_only_the_first_is_kept(
         DIRECTORY,
     )
     assert [v.row for v in result.valid] == [2, 6]
-    assert [(i.row, i.reason) for i in result.invalid] == [
+    assert [(i.row, i.message) for i in result.invalid] == [
         (3, "organunit_name '北京测试科技有限公司1' is already in row 2"),
         (4, "organunit_name '北京测试科技有限公司1' is already in row 2"),
         (5, "login_name '91110105MA00000001' is already in row 2"),

@@ -7,6 +7,7 @@ upload batch of the category, and ``stats()["requests"]`` counts what reached it
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -237,7 +238,10 @@ async def test_undecidable_requests_stop_the_run_after_the_rest_is_uploaded(
     (unresolved,) = error.unresolved
     assert "502 failed" in unresolved.reason
     advice = unresolved.advice()
-    assert "--assume-not-uploaded" in advice
+    assert "assume_not_uploaded=True" in advice
+    assert "category=CategoryRef(" in advice
+    assert re.search(r"--[a-z]", advice) is None  # a library type names no CLI option
+    assert advice.startswith(unresolved.check())
     assert unresolved.entry.first_code in advice
     states = Counter(r.state for r in error.result.requests)
     assert states == {EntryState.ACCEPTED: 4, EntryState.UNKNOWN: 1}

@@ -96,7 +96,7 @@ async def test_verify_reports_a_count_that_differs_and_raises(sandbox_client, ta
     report = await verify_upload(sandbox_client, target.company_idcode, manifest)
     assert not report.ok
     (problem,) = report.problems
-    assert (problem.status, problem.expected, problem.server_count) == ("mismatch", 3, 2)
+    assert (problem.status, problem.entry.count, problem.server_count) == ("mismatch", 3, 2)
     assert (report.expected_total, report.server_total) == (3, 2)
     assert report.describe().startswith("NOT verified: 1 requests (1 mismatch)")
     with pytest.raises(UploadVerificationError) as caught:
