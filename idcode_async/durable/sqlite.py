@@ -27,9 +27,10 @@ secret (:mod:`idcode_async._denylist`); messages are redacted.
 
 A reader (``lock=False``: a monitor, ``verify``, a status command) takes no lock and writes
 nothing: it opens the file read-only (``mode=ro``) for each read and closes it after, so it sees
-the store as it is now and holds nothing open between reads.  A store at rest (no ``-wal``
-file: no run has it open) is read ``immutable``, so that even the ``-wal``/``-shm`` files SQLite
-would create for a reader are not; a store a run holds is read through the run's WAL.
+the store as it is now and holds nothing open between reads.  A store at rest (no run holds it,
+none may start during the read, no ``-wal`` file) is read ``immutable``, so that even the
+``-wal``/``-shm`` files SQLite would create for a reader are not; a store a run holds is read
+through the run's WAL.
 """
 
 from __future__ import annotations
@@ -63,7 +64,15 @@ __all__ = [
     "release_run_lock",
 ]
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows has no flock
+    fcntl = None  # type: ignore[assignment]
+
 EntryT = TypeVar("EntryT", bound=AttrsInstance)
+
+READER_WAIT: Final = 5.0
+"""Seconds a run waits for readers (each holds the file for one query) before it is refused."""
 
 APPLICATION_ID: Final = 0x1DC0DE01
 """Written into every store this SDK creates (``PRAGMA application_id``), so that a foreign
@@ -120,31 +129,49 @@ def acquire_run_lock(path: Path, locked: Callable[[str], Exception]) -> IO[bytes
     directory, named ``<st_dev>-<st_ino>.lock``, so every path to one file meets one lock.
     ``flock`` is released by the kernel when the process dies, even by SIGKILL, so a crashed
     run never leaves a stale lock behind; :func:`release_run_lock` deletes the lock file while
-    it still holds the lock, so finished runs leave no files behind either.  ``None`` where
-    ``flock`` does not exist (Windows: one run at a time is then the user's care).
+    it still holds the lock, so finished runs leave no files behind either.  A reader holds the
+    same lock shared for one read (see :meth:`SqliteStore._reading`): the run waits for it, up
+    to :data:`READER_WAIT` seconds.  ``None`` where ``flock`` does not exist (Windows: one run
+    at a time is then the user's care).
     """
-    try:
-        import fcntl  # POSIX only: Windows has no flock (see above)
-    except ImportError:  # pragma: no cover - Windows
+    if fcntl is None:  # pragma: no cover - Windows
         return None
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    deadline = time.monotonic() + READER_WAIT
+    while (stream := _flock(path, locked, fcntl.LOCK_EX)) is None:
+        reader = _flock(path, locked, fcntl.LOCK_SH)  # taken: only readers hold the file
+        if reader is None or time.monotonic() > deadline:
+            raise locked(
+                f"{path} is in use by another run; wait for it to finish (one run per file)"
+            )
+        reader.close()
+        _wait_for_readers()
+    return stream
+
+
+def _flock(path: Path, locked: Callable[[str], Exception], mode: int) -> IO[bytes] | None:
+    """The lock file of the file at ``path``, locked in ``mode`` (non-blocking); ``None`` if
+    another holds it in a mode that excludes ours."""
+    assert fcntl is not None
     identity = os.stat(path)
     lock_path = _lock_folder(locked) / f"{identity.st_dev}-{identity.st_ino}.lock"
     while True:
-        stream = open(lock_path, "ab")  # noqa: SIM115 - held for the run
+        stream = open(lock_path, "ab")  # noqa: SIM115 - held for the run (or the read)
         try:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
+            fcntl.flock(stream.fileno(), mode | fcntl.LOCK_NB)
+        except OSError:
             stream.close()
-            raise locked(
-                f"{path} is in use by another run; wait for it to finish (one run per file)"
-            ) from exc
+            return None
         # A run that was finishing may have deleted the file between our open and our lock:
         # then we hold a lock on a name nobody else can reach any more, and must start again.
         with contextlib.suppress(FileNotFoundError):
             if os.stat(lock_path).st_ino == os.fstat(stream.fileno()).st_ino:
                 return stream
         stream.close()
+
+
+def _wait_for_readers() -> None:
+    time.sleep(0.005)
 
 
 def release_run_lock(stream: IO[bytes]) -> None:
@@ -218,19 +245,41 @@ class SqliteStore(Generic[EntryT]):
         if self.path is not None and lock:
             self._lock_file = acquire_run_lock(self.path, self.locked_error)
         try:
-            self._db = self._open()
+            if self.read_only:
+                with self._reading():  # refuses a foreign file; each read opens it again
+                    pass
+            else:
+                self._db = self._open()
         except BaseException:
             self._release_lock()
             raise
-        if self.read_only:
-            self._db.close()  # the file is of this kind; each read opens it again
 
-    def _open(self) -> sqlite3.Connection:
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The file opened read-only for one read, under a shared hold of its run lock.
+
+        Held (no run has the file, and none can start until the read ends), a file without a
+        ``-wal`` is read ``immutable``, so no ``-wal``/``-shm`` is created; a run's crash may
+        have left a ``-wal`` with commits in it, and a run that holds the file writes one, so
+        both are read through it.  The lock file is left for the next run to delete: deleting it
+        takes the exclusive lock, which would refuse a run starting in that moment.
+        """
+        assert self.path is not None
+        held = _flock(self.path, self.locked_error, fcntl.LOCK_SH) if fcntl else None
+        try:
+            at_rest = (held is not None or not fcntl) and not Path(
+                f"{self.path.resolve()}-wal"
+            ).exists()
+            with contextlib.closing(self._open(at_rest=at_rest)) as db:
+                yield db
+        finally:
+            if held is not None:
+                held.close()
+
+    def _open(self, *, at_rest: bool = False) -> sqlite3.Connection:
         where: str | Path = self.path or ":memory:"
         if self.path is not None and self.read_only:
-            real = self.path.resolve()
-            at_rest = "" if Path(f"{real}-wal").exists() else "&immutable=1"
-            where = f"{real.as_uri()}?mode=ro{at_rest}"
+            where = f"{self.path.resolve().as_uri()}?mode=ro{'&immutable=1' if at_rest else ''}"
         db = sqlite3.connect(
             where, isolation_level=None, check_same_thread=False, timeout=30.0, uri=self.read_only
         )
@@ -300,7 +349,8 @@ class SqliteStore(Generic[EntryT]):
 
     def close(self) -> None:
         with self._mutex:
-            self._db.close()
+            if not self.read_only:
+                self._db.close()
             self._release_lock()
 
     def _release_lock(self) -> None:
@@ -320,7 +370,7 @@ class SqliteStore(Generic[EntryT]):
         with self._mutex:
             if not self.read_only:
                 return self._db.execute(query, params).fetchall()
-            with contextlib.closing(self._open()) as db:
+            with self._reading() as db:
                 return db.execute(query, params).fetchall()
 
     @contextlib.contextmanager

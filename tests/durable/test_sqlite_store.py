@@ -7,11 +7,13 @@ import hashlib
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from idcode_async.durable import sqlite as sqlite_store
 from idcode_async.durable.sqlite import acquire_run_lock, release_run_lock
 from idcode_async.durable.store import Settlement, StoreError, StoreLockedError
 from idcode_async.registration import JournalError, SqliteJournal
@@ -295,3 +297,71 @@ def test_a_reader_opened_at_rest_sees_a_run_that_starts_later_and_leaves_no_trac
         assert _sidecars(path) == [False, False, False]  # the reader held nothing open
         assert reader.entry("b").attempts == 2
     assert _sidecars(path) == [False, False, False]
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_an_immutable_read_holds_the_run_lock_shared_so_no_run_starts_under_it(
+    tmp_path: Path, store: Store, monkeypatch
+):
+    """``immutable`` tells SQLite nobody writes the file: a run starting during that read could
+    show the reader torn pages.  So the read holds the run lock shared while it lasts."""
+    path = tmp_path / "run.db"
+    _written(store, path)
+    reader = store(path, lock=False)  # type: ignore[call-arg]
+    opened = reader._open  # type: ignore[attr-defined]
+    probes: list[bool] = []
+
+    def open_and_probe(**options: bool) -> sqlite3.Connection:
+        with open(_lock_file_of(path), "ab") as probe:
+            try:
+                fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                probes.append(True)  # a run could not take the lock now
+            else:
+                probes.append(False)
+        return opened(**options)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(reader, "_open", open_and_probe)
+    assert reader.entry("b").attempts == 1  # type: ignore[attr-defined]
+    assert probes == [True]
+    assert _sidecars(path) == [False, False, False]
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_a_run_starting_during_a_read_waits_for_it_then_starts(
+    tmp_path: Path, store: Store, monkeypatch
+):
+    path = tmp_path / "run.db"
+    _written(store, path)
+    reader = store(path, lock=False)  # type: ignore[call-arg]
+    opened = reader._open  # type: ignore[attr-defined]
+    waited = threading.Event()
+    runs: list[object] = []
+    real_wait = sqlite_store._wait_for_readers
+
+    def wait_for_readers() -> None:
+        waited.set()
+        real_wait()
+
+    def start_run() -> None:
+        runs.append(store(path))
+
+    def open_while_a_run_starts(**options: bool) -> sqlite3.Connection:
+        starter.start()
+        assert waited.wait(30), "the run did not wait for the read"
+        return opened(**options)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(sqlite_store, "_wait_for_readers", wait_for_readers)
+    monkeypatch.setattr(reader, "_open", open_while_a_run_starts)
+    starter = threading.Thread(target=start_run)
+    assert reader.entry("b").attempts == 1  # type: ignore[attr-defined]
+    starter.join()
+    [run] = runs
+    try:
+        run.mark_pending("b", "busy")  # type: ignore[attr-defined]
+        with pytest.raises(StoreLockedError):
+            store(path)
+    finally:
+        run.close()  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    assert reader.entry("b").state.value == "pending"  # type: ignore[attr-defined]
