@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .redis_pacer import RedisPacer as RedisPacer
     from .redis_uploads import RedisUploadManifest as RedisUploadManifest
     from .runs import RunConfig as RunConfig
+    from .runs import RunKindError as RunKindError
     from .runs import ScaleError as ScaleError
     from .runs import load_run as load_run
     from .runs import progress as progress
@@ -51,7 +52,7 @@ _MODULES = {  # module: the names it gives this package, loaded on first use
     "redis_journal": "LeaseLostError RedisJournal",
     "redis_pacer": "PaceConflictError RedisPacer",
     "redis_uploads": "RedisUploadManifest",
-    "runs": "RunConfig ScaleError load_run progress run_results",
+    "runs": "RunConfig RunKindError ScaleError load_run progress run_results",
     "uploads": "load_upload prepare_upload verify_upload_run",
 }
 _HOMES = {name: module for module, names in _MODULES.items() for name in names.split()}

@@ -46,6 +46,7 @@ from .redis_uploads import RedisUploadManifest
 __all__ = [
     "LoadReport",
     "RunConfig",
+    "RunKindError",
     "ScaleError",
     "client_for",
     "load_run",
@@ -59,10 +60,21 @@ __all__ = [
 ]
 
 Kind = Literal["run", "upload"]
+_KIND_NAMES: dict[Kind, str] = {"run": "a registration", "upload": "an upload"}
 
 
 class ScaleError(IdcodeError):
     """A worker cannot take part in a run (wrong access token, no such run)."""
+
+
+class RunKindError(ScaleError):
+    """The run id names a run of the other kind (an upload run given to a registration
+    command, or the reverse): its items would read as an empty run of the asked kind."""
+
+    def __init__(self, run_id: str, kind: Kind) -> None:
+        self.run_id, self.kind = run_id, kind
+        found, asked = _KIND_NAMES[kind], _KIND_NAMES["upload" if kind == "run" else "run"]
+        super().__init__(f"run {run_id!r} is {found} run, not {asked} run")
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -151,13 +163,15 @@ class RunConfig:
         return cls(**{name: value for name, value in values.items() if name in known})
 
 
-def read_config(redis: SyncRedis, run_id: str) -> RunConfig:
-    """The settings of ``run_id``, of either kind; :class:`ScaleError` if there is no such run."""
-    kinds: tuple[Kind, ...] = ("run", "upload")
-    for kind in kinds:
-        text = redis.hget(StoreKeys.for_run(kind, run_id).meta, "config")
+def read_config(redis: SyncRedis, run_id: str, kind: Kind | None = None) -> RunConfig:
+    """The settings of ``run_id``, of ``kind`` (or either); :class:`ScaleError` if there is no
+    such run, :class:`RunKindError` if it is of the other kind."""
+    for found in _KIND_NAMES:
+        text = redis.hget(StoreKeys.for_run(found, run_id).meta, "config")
+        if text and kind not in (None, found):
+            raise RunKindError(run_id, found)
         if text:
-            return RunConfig.from_json(str(text), kind)
+            return RunConfig.from_json(str(text), found)
     raise ScaleError(f"there is no run {run_id!r} in this Redis (load it first)")
 
 
@@ -301,6 +315,7 @@ def run_results(redis: SyncRedis | str, run_id: str) -> list[RowOutcome]:
     """Every row's outcome, by row number: settled rows, invalid rows, and rows still
     unsettled (as ``failed``, with the state they are in and what to do)."""
     with connection(redis) as client:
+        read_config(client, run_id, "run")
         journal = RedisJournal(client, run_id, worker="results")
         lines = cast(list[str], client.lrange(journal.keys.invalid, 0, -1))
         entries = journal.entries()

@@ -263,6 +263,6 @@ async def verify_upload_run(
     """:func:`~idcode_async.uploads.verify_upload` for a shared run: 503 per accepted
     ``uploadcode_id`` (whichever worker recorded it), and 502 for batches no request owns."""
     with connection(redis_url) as sync:
-        config = await anyio.to_thread.run_sync(read_config, sync, run_id)
+        config = await anyio.to_thread.run_sync(read_config, sync, run_id, "upload")
         store = RedisUploadManifest(sync, run_id, worker="verify")
         return await verify_upload(client, config.company_idcode, store, category=category)

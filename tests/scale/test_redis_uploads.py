@@ -354,3 +354,21 @@ async def test_enqueue_upload_queues_jobs_and_the_job_drains_the_run(
     assert sorted(held(sandbox, target)) == sorted(codes())
     again = await drain_run_job({CTX_REDIS_URL: redis_url, "job_id": "x"}, "queued-up")
     assert again["sent"] == 0  # a job on a finished run returns at once
+
+
+async def test_a_run_id_of_the_other_kind_is_refused_naming_its_kind(redis_url, sync_redis):
+    """An upload run's items are not under a registration run's keys (nor the reverse): read
+    as the other kind, a run looked empty, and verify reported on nothing."""
+    from idcode_async.scale import RedisJournal, RunKindError
+    from idcode_async.scale.runs import record_config, run_results
+
+    record_config(RedisJournal(sync_redis, "rows", worker="t"), attrs.evolve(config(), kind="run"))
+    record_config(RedisUploadManifest(sync_redis, "codes", worker="t"), config())
+    async with IdcodeClient(
+        access_token=TEST_ACCESS_TOKEN, auth_code=TEST_AUTH_CODE, base_url="http://127.0.0.1:9/"
+    ) as client:
+        with pytest.raises(RunKindError, match="'rows' is a registration run, not an upload"):
+            await verify_upload_run(client, redis_url, "rows")
+    with pytest.raises(RunKindError, match="'codes' is an upload run, not a registration") as e:
+        run_results(redis_url, "codes")
+    assert (e.value.run_id, e.value.kind) == ("codes", "upload")
