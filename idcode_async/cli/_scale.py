@@ -2,7 +2,8 @@
 
 The command loads the run into Redis, enqueues one drain job per local worker (at least one,
 for remote workers), starts ``--workers`` local worker processes (``idcode worker --burst``:
-the credentials travel in their environment, never their arguments), shows the progress read
+the credentials and the Redis URL travel on their stdin, never in their environment or arguments,
+which other processes may read), shows the progress read
 back from Redis like a local run, and reports when the run is settled, with the local run's
 exit codes.  Workers on other machines (``idcode worker``) may join at any time.
 
@@ -13,6 +14,7 @@ use of a name, so that ``idcode --help`` works on the core install.
 from __future__ import annotations
 
 import collections
+import json
 import os
 import signal
 import subprocess
@@ -48,32 +50,35 @@ POLL: Final = 0.5
 P = TypeVar("P")
 
 
+_SECRET_VARIABLES: Final = (ENV_TOKEN, ENV_AUTH_CODE, ENV_REDIS_URL)
+
+
 def worker_command() -> list[str]:
     """The command line of a local worker: it takes one drain job, then exits."""
-    return [sys.executable, "-m", "idcode_async", "worker", "--burst", "--log-level", "warning"]
-
-
-def _worker_env(url: str, credentials: Credentials) -> dict[str, str]:
-    return {
-        **os.environ,
-        ENV_REDIS_URL: url,
-        ENV_TOKEN: credentials.access_token,
-        ENV_AUTH_CODE: credentials.auth_code,
-    }
+    command = [sys.executable, "-m", "idcode_async", "worker", "--burst", "--secrets-on-stdin"]
+    return [*command, "--log-level", "warning"]
 
 
 async def _start_workers(
     count: int, run_id: str, url: str, credentials: Credentials
 ) -> list[anyio.abc.Process]:
-    """Enqueue a job per local worker (one for remote workers if none), start the workers."""
+    """Enqueue a job per local worker (one for remote workers if none), start the workers.
+
+    Their environment is this process's without the secret variables, so that neither
+    ``/proc/PID/environ`` nor a grandchild shows them; the secrets go once through a pipe."""
     await scale.enqueue_jobs(url, run_id, max(count, 1))
-    env = _worker_env(url, credentials)
-    return [
-        await anyio.open_process(
-            worker_command(), env=env, stdin=subprocess.DEVNULL, stdout=None, stderr=None
+    env = {name: value for name, value in os.environ.items() if name not in _SECRET_VARIABLES}
+    secrets = json.dumps({"redis_url": url, **attrs.asdict(credentials)}).encode() + b"\n"
+    workers = []
+    for _ in range(count):
+        worker = await anyio.open_process(
+            worker_command(), env=env, stdin=subprocess.PIPE, stdout=None, stderr=None
         )
-        for _ in range(count)
-    ]
+        assert worker.stdin is not None
+        async with worker.stdin:
+            await worker.stdin.send(secrets)
+        workers.append(worker)
+    return workers
 
 
 async def _follow(

@@ -3,14 +3,18 @@
 There is one way to run a worker: this command (or ``arq idcode_async.scale.arq_jobs.
 WorkerSettings``) takes jobs from the queue; each job drains one shared run, registration or
 upload.  ``register-units --redis`` and ``upload-codes --redis`` enqueue one job per local
-worker and start these workers with ``--burst``.  Credentials come from the ``IDCODE_*``
-variables only: a worker's command line is visible to every user of the machine.
+worker and start these workers with ``--burst --secrets-on-stdin``: they read the credentials
+and the Redis URL from a pipe, not from their environment.  Otherwise credentials come from the
+``IDCODE_*`` variables (an option is accepted, but a command line is visible to every user of
+the machine).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
 from typing import Any
 
 import attrs
@@ -53,6 +57,12 @@ __all__ = ["run_worker", "worker"]
     default="info",
     show_default=True,
 )
+@click.option(
+    "--secrets-on-stdin",
+    is_flag=True,
+    hidden=True,
+    help="read the Redis URL and the credentials as one JSON line from stdin",
+)
 @json_option
 @credential_options
 def worker(**options: Any) -> int:
@@ -67,6 +77,8 @@ def worker(**options: Any) -> int:
     release the leases, exit (130).  Twice: abandon the request in flight (it stays recorded
     as sent, and is looked up before any resend).
     """
+    if options["secrets_on_stdin"]:  # a local worker of register-units/upload-codes --redis
+        options |= json.loads(sys.stdin.readline())
     if not options["redis_url"]:
         raise CommandError(f"give --redis URL or set {ENV_REDIS_URL}", code=EXIT_USAGE)
     credentials = require_credentials(options["access_token"], options["auth_code"])

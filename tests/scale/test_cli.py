@@ -215,6 +215,43 @@ def test_the_worker_keeps_credentials_given_as_options_out_of_its_environment(
     assert not {TEST_ACCESS_TOKEN, TEST_AUTH_CODE} & set(os.environ.values())
 
 
+def test_local_workers_get_the_secrets_through_a_pipe_not_environment_or_arguments(
+    redis_url, tmp_path, monkeypatch
+):
+    """``/proc/PID/environ`` and every grandchild show a process's environment, and ``ps``
+    its arguments: the workers that ``--redis`` starts read the secrets from their stdin."""
+    from idcode_async.cli import _scale
+    from idcode_async.cli._options import Credentials
+
+    seen = tmp_path / "seen.json"
+    probe = (
+        "import json, os, sys; json.dump({'env': dict(os.environ), 'argv': sys.argv, "
+        f"'stdin': sys.stdin.read()}}, open({str(seen)!r}, 'w'))"
+    )
+    monkeypatch.setattr(_scale, "worker_command", lambda: [sys.executable, "-c", probe])
+    url = redis_url.replace("redis://", "redis://:redis-password@")
+    for name, value in env("http://127.0.0.1:9/", IDCODE_REDIS_URL=url).items():
+        monkeypatch.setenv(name, value)  # as an operator sets them
+    credentials = Credentials(TEST_ACCESS_TOKEN, TEST_AUTH_CODE)
+
+    async def start() -> None:
+        [worker] = await _scale._start_workers(1, "piped", redis_url, credentials)
+        assert await worker.wait() == 0
+        await worker.aclose()
+
+    anyio.run(start)
+    child = json.loads(seen.read_text())
+    exposed = json.dumps([child["env"], child["argv"]])
+    for secret in (TEST_ACCESS_TOKEN, TEST_AUTH_CODE, "redis-password", redis_url):
+        assert secret not in exposed
+    assert json.loads(child["stdin"]) == {
+        "redis_url": redis_url,
+        "access_token": TEST_ACCESS_TOKEN,
+        "auth_code": TEST_AUTH_CODE,
+    }
+    assert child["env"]["IDCODE_BASE_URL"] == "http://127.0.0.1:9/"  # the rest is inherited
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
