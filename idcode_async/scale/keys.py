@@ -37,7 +37,8 @@ __all__ = ["PaceKeys", "StoreKeys", "check_run_id", "token_id"]
 
 _TOKEN_DOMAIN: Final = b"idcode-async/access-token\x00"
 _RUN_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_SETS: Final = ("meta", "order", "todo", "held", "stuck", "failed", "groups", "uniques")
+_SCRIPT_KEYS: Final = ("meta", "order", "todo", "held", "stuck", "failed", "groups", "uniques")
+_SCRIPT_KEYS_TAIL: Final = ("counts", "events")
 
 
 def token_id(access_token: str) -> str:
@@ -68,6 +69,17 @@ class PaceKeys:
         return cls(state=base, log=f"{base}:log")
 
 
+class _Key:
+    """A key of the run named like the attribute (``keys.todo`` is ``<base>:todo``): each is
+    declared, so a mistyped name fails type checking instead of reading an empty key."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, keys: StoreKeys, owner: type | None = None) -> str:
+        return f"{keys.base}:{self.name}"
+
+
 @attrs.frozen
 class StoreKeys:
     """Where one leased run lives; the layout is the same for every item kind."""
@@ -75,15 +87,21 @@ class StoreKeys:
     base: str
     hashed: bool
     """Whether item keys are hashed into ids (upload keys are JSON arrays)."""
+    meta = _Key()
+    order = _Key()
+    todo = _Key()
+    held = _Key()
+    stuck = _Key()
+    failed = _Key()
+    groups = _Key()
+    uniques = _Key()
+    counts = _Key()
+    events = _Key()
+    invalid = _Key()
 
     @classmethod
     def for_run(cls, namespace: str, run_id: str, *, hashed: bool = False) -> StoreKeys:
         return cls(f"idcode:{namespace}:{{{check_run_id(run_id)}}}", hashed)
-
-    def __getattr__(self, name: str) -> str:
-        if name in (*_SETS, "counts", "events", "invalid"):
-            return f"{self.base}:{name}"
-        raise AttributeError(name)
 
     @property
     def item_prefix(self) -> str:
@@ -107,4 +125,4 @@ class StoreKeys:
     @property
     def script_keys(self) -> list[str]:
         """The fixed KEYS of every store script, in the order the scripts expect."""
-        return [f"{self.base}:{name}" for name in (*_SETS, "counts", "events")]
+        return [f"{self.base}:{name}" for name in (*_SCRIPT_KEYS, *_SCRIPT_KEYS_TAIL)]

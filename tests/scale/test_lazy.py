@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,25 @@ def test_every_key_of_a_run_shares_one_hash_tag():
     keys = StoreKeys.for_run("run", "units-2024.05_a")
     assert {key.split("}")[0] for key in keys.script_keys} == {"idcode:run:{units-2024.05_a"}
     assert keys.item("ab").startswith("idcode:run:{units-2024.05_a}:item:")
+
+
+def test_a_mistyped_key_name_fails_type_checking(tmp_path, monkeypatch):
+    """Every key of a run is declared: ``keys.todos`` is a type error, not an empty key."""
+    from mypy import api
+
+    import idcode_async
+
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from idcode_async.scale.keys import StoreKeys\n"
+        "keys = StoreKeys.for_run('run', 'r')\n"
+        "good: str = keys.todo\n"
+        "bad = keys.todos\n"
+    )
+    monkeypatch.setenv("MYPYPATH", str(Path(idcode_async.__file__).parents[1]))
+    options = ["--strict", "--no-incremental", "--follow-imports=silent"]
+    options += ["--python-executable", sys.executable, "--cache-dir", str(tmp_path / "cache")]
+    out, _, status = api.run([*options, str(sample)])
+    assert status == 1, out
+    assert '"StoreKeys" has no attribute "todos"' in out
+    assert "sample.py:3" not in out
