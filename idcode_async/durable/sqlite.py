@@ -220,8 +220,6 @@ class SqliteStore(Generic[EntryT]):
     error: ClassVar[type[StoreError]]
     locked_error: ClassVar[type[StoreLockedError]]
     mismatch_error: ClassVar[type[StoreError]]
-    intent_event: ClassVar[str] = "intent"
-    pending_event: ClassVar[str] = "not-applied"
     entry_type: type[EntryT]
     outcomes: ClassVar[tuple[str, ...]]
     """The kind's outcome words (:attr:`~.store.Settlement.outcome`)."""
@@ -467,13 +465,13 @@ class SqliteStore(Generic[EntryT]):
         return _json(data)
 
     def mark_intent(self, key: str) -> int:
-        return self._move(key, "intent", self.intent_event, None, intent=True)
+        return self._move(key, "intent", "intent", None, intent=True)
 
     def mark_unknown(self, key: str, message: str) -> None:
         self._move(key, "unknown", "unknown", message, message=message)
 
     def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
-        self._move(key, "pending", event or self.pending_event, message, message=message)
+        self._move(key, "pending", event or "not-applied", message, message=message)
 
     def settle(self, key: str, done: Settlement) -> None:
         if done.outcome not in self.outcomes:

@@ -122,13 +122,15 @@ class Store(Protocol[EntryT_co]):
         there this only confirms that they are in it."""
 
     def mark_intent(self, key: str) -> int:
-        """The attempt is about to be sent; returns the attempt count."""
+        """The attempt is about to be sent (event ``intent``); returns the attempt count."""
 
     def mark_unknown(self, key: str, message: str) -> None:
-        """The attempt may have reached the centre; its answer was lost."""
+        """The attempt may have reached the centre; its answer was lost (event ``unknown``)."""
 
     def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
-        """The attempt provably had no effect; the item may be sent again."""
+        """The attempt provably had no effect; the item may be sent again (event ``event``,
+        else ``not-applied``).  Every kind logs the same words; journals written before
+        idcode-async 0.2 say ``sending``/``not-sent`` and are shown as written."""
 
     def settle(self, key: str, done: Settlement) -> None:
         """Record the item's outcome."""

@@ -116,8 +116,6 @@ class SqliteJournal(SqliteStore[JournalEntry]):
     error = JournalError
     locked_error = JournalLockedError
     mismatch_error = JournalError
-    intent_event = "sending"
-    pending_event = "not-sent"
 
     def _state(self, state: str, outcome: str | None) -> RowState:
         return RowState.IN_FLIGHT if state == "intent" else RowState(state)

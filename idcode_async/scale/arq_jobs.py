@@ -28,7 +28,8 @@ from ..registration.inputs import SourceRow
 from ..registration.records import UnitRegistration
 from ..uploads.codes_input import AsyncCodeSource
 from ._extra import require
-from .drain import default_worker_id, drain_run
+from .drain import drain_run
+from .keys import default_worker_id
 from .runs import LoadReport, ScaleError, load_run
 from .uploads import UploadLoadReport, prepare_upload
 
@@ -110,7 +111,6 @@ async def drain_run_job(ctx: dict[Any, Any], run_id: str) -> dict[str, Any]:
 async def _startup(ctx: dict[Any, Any]) -> None:
     """Fail at start, not at the first job, when the worker lacks its credentials."""
     _credentials(ctx)
-    ctx.setdefault(CTX_REDIS_URL, os.environ.get(ENV_REDIS_URL))
     ctx[CTX_STOP] = anyio.Event()
 
 

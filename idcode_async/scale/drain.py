@@ -16,9 +16,6 @@ refused, the centre unreachable) stops every worker at its next claim or renewal
 from __future__ import annotations
 
 import collections
-import os
-import socket
-import uuid
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -40,7 +37,7 @@ from ..uploads.manifest import ManifestEntry
 from ..uploads.plan import CodeFile
 from ..uploads.spool import Workspace
 from ._redis import RedisError, connect_sync
-from .keys import token_id
+from .keys import default_worker_id, token_id
 from .leased_store import Claim, LeasedStore, Renewal
 from .redis_journal import RedisJournal
 from .redis_pacer import RedisPacer
@@ -48,15 +45,10 @@ from .redis_uploads import RedisUploadManifest
 from .runs import RunConfig, ScaleError, client_for, open_store, read_config
 from .uploads import UnusableError, materialise, upload_session
 
-__all__ = ["IDLE_POLL", "ClaimLoop", "DrainSummary", "default_worker_id", "drain_run"]
+__all__ = ["IDLE_POLL", "ClaimLoop", "DrainSummary", "drain_run"]
 
 IDLE_POLL = 0.5
 """Seconds between claims while every remaining item is in other workers' hands."""
-
-
-def default_worker_id() -> str:
-    """``host/pid/random``: unique per worker, readable in the run's events."""
-    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:6]}"
 
 
 @attrs.frozen(kw_only=True)

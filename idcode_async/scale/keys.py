@@ -1,4 +1,4 @@
-"""Where the scale-out keeps its state in Redis, and how the access token is named there.
+"""Where the scale-out keeps its state in Redis, and how the access token and workers are named.
 
 Nothing in Redis names the access token: the pace is keyed by :func:`token_id`, a SHA-256 of the
 token with a domain prefix (so that the digest is useless anywhere else), cut to 128 bits.  A
@@ -28,12 +28,15 @@ Layout (``<ns>``: ``run`` for registration rows, ``upload`` for upload requests)
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import socket
+import uuid
 from typing import Final
 
 import attrs
 
-__all__ = ["PaceKeys", "StoreKeys", "check_run_id", "token_id"]
+__all__ = ["PaceKeys", "StoreKeys", "check_run_id", "default_worker_id", "loader_id", "token_id"]
 
 _TOKEN_DOMAIN: Final = b"idcode-async/access-token\x00"
 _RUN_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -46,6 +49,15 @@ def token_id(access_token: str) -> str:
     if not access_token:
         raise ValueError("an access token is required")
     return hashlib.sha256(_TOKEN_DOMAIN + access_token.encode("utf-8")).hexdigest()[:32]
+
+
+def default_worker_id() -> str:
+    """``host/pid/random``: unique per worker (and per pacer), readable in the run's events."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+
+
+def loader_id() -> str:
+    return f"loader/{socket.gethostname()}/{os.getpid()}"
 
 
 def check_run_id(run_id: str) -> str:

@@ -420,9 +420,7 @@ def decode(cls: type[EntryT], fields: Mapping[str, str], **given: Any) -> EntryT
     name are left out), with ``given`` values taken as they are (a range's prefix may be
     ``""``)."""
     entry: Any = _TEXT.structure({**fields, **given}, cls)
-    if any(getattr(entry, name) != value for name, value in given.items()):
-        entry = attrs.evolve(entry, **given)
-    return cast(EntryT, entry)
+    return cast(EntryT, attrs.evolve(entry, **given))
 
 
 class LeasedStore(Generic[ItemT, EntryT]):
@@ -435,8 +433,8 @@ class LeasedStore(Generic[ItemT, EntryT]):
     """
 
     twin: ClassVar[type[SqliteStore[Any]]]
-    """The kind's SQLite store, whose entry type, item word, errors, outcomes, field names,
-    event names and allowed transitions this store shares."""
+    """The kind's SQLite store, whose entry type, item word, errors, outcomes, field names and
+    allowed transitions this store shares."""
     namespace: ClassVar[str]
     hashed: ClassVar[bool] = False
     settled_states: ClassVar[tuple[str, ...]]
@@ -523,13 +521,13 @@ class LeasedStore(Generic[ItemT, EntryT]):
             )
 
     def mark_intent(self, key: str) -> int:
-        return self._step(key, self.intent_state, self.twin.intent_event, intent=True)
+        return self._step(key, self.intent_state, "intent", intent=True)
 
     def mark_unknown(self, key: str, message: str) -> None:
         self._step(key, "unknown", "unknown", message)
 
     def mark_pending(self, key: str, message: str, *, event: str | None = None) -> None:
-        self._step(key, "pending", event or self.twin.pending_event, message)
+        self._step(key, "pending", event or "not-applied", message)
 
     def settle(self, key: str, done: Settlement) -> None:
         if done.outcome not in self.twin.outcomes:

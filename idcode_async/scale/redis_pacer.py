@@ -31,10 +31,7 @@ import functools
 import itertools
 import logging
 import math
-import os
 import random
-import socket
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Final
@@ -43,7 +40,7 @@ import anyio
 
 from ..pacing import DEFAULT_MAX_INTERVAL, DEFAULT_MIN_INTERVAL, PacerSettings
 from ._redis import ResponseError, SyncRedis, microseconds
-from .keys import PaceKeys
+from .keys import PaceKeys, default_worker_id
 
 __all__ = ["DEFAULT_SLOT_LEASE", "PaceConflictError", "RedisPacer"]
 
@@ -172,7 +169,7 @@ class RedisPacer(PacerSettings):
             name: redis.register_script(_PRELUDE + text)
             for name, text in (("acquire", _ACQUIRE), ("renew", _RENEW), ("release", _RELEASE))
         }
-        self._holder_prefix = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+        self._holder_prefix = default_worker_id()
         self._serial = itertools.count(1)
 
     @asynccontextmanager

@@ -12,8 +12,6 @@ claims, a halt is lifted (the operator's "run the same command again").
 from __future__ import annotations
 
 import json
-import os
-import socket
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, cast
 
@@ -37,7 +35,7 @@ from ..registration.records import UnitRegistration
 from ..registration.validation import check_rows
 from ..uploads.executor import DEFAULT_GRACE
 from ._redis import SyncRedis, connection
-from .keys import StoreKeys, check_run_id, token_id
+from .keys import StoreKeys, check_run_id, loader_id, token_id
 from .leased_store import DEFAULT_BATCH, DEFAULT_LEASE, DEFAULT_MAX_CLAIMS, RunCounts
 from .redis_journal import RedisJournal
 from .redis_pacer import DEFAULT_SLOT_LEASE
@@ -50,7 +48,6 @@ __all__ = [
     "ScaleError",
     "client_for",
     "load_run",
-    "loader_id",
     "normalise_base_url",
     "open_store",
     "progress",
@@ -181,10 +178,6 @@ def open_store(
     """The run's leased store of the config's kind, for ``worker``."""
     kind = RedisUploadManifest if config.kind == "upload" else RedisJournal
     return kind(redis, run_id, worker=worker, lease=config.lease, max_claims=config.max_claims)
-
-
-def loader_id() -> str:
-    return f"loader/{socket.gethostname()}/{os.getpid()}"
 
 
 def record_config(

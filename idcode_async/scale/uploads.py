@@ -50,9 +50,9 @@ from ..uploads.planner import plan_upload_async
 from ..uploads.reconcile import CategoryRef
 from ..uploads.spool import Workspace
 from ._redis import SyncRedis, connection
-from .keys import check_run_id, token_id
+from .keys import check_run_id, loader_id, token_id
 from .redis_uploads import RedisUploadManifest
-from .runs import RunConfig, client_for, loader_id, read_config, record_config
+from .runs import RunConfig, client_for, read_config, record_config
 
 __all__ = [
     "DEFAULT_MAX_CHUNK_BYTES",

@@ -54,7 +54,7 @@ def test_states_from_pending_to_done(journal):
         3,
     )
     events = [e.event for e in journal.events("k1")]
-    assert events == ["row", "sending", "not-sent", "sending", "unknown", "sending", "registered"]
+    assert events == ["row", "intent", "not-applied", "intent", "unknown", "intent", "registered"]
 
 
 def test_add_pending_is_idempotent_and_follows_moved_rows(journal):
