@@ -265,9 +265,8 @@ class SqliteStore(Generic[EntryT]):
         assert self.path is not None
         held = _flock(self.path, self.locked_error, fcntl.LOCK_SH) if fcntl else None
         try:
-            at_rest = (held is not None or not fcntl) and not Path(
-                f"{self.path.resolve()}-wal"
-            ).exists()
+            wal = Path(f"{self.path.resolve()}-wal")
+            at_rest = (held is not None or fcntl is None) and not wal.exists()
             with contextlib.closing(self._open(at_rest=at_rest)) as db:
                 yield db
         finally:
