@@ -54,6 +54,7 @@ __all__ = [
     "read_config",
     "record_config",
     "run_results",
+    "stored_config",
 ]
 
 Kind = Literal["run", "upload"]
@@ -160,16 +161,24 @@ class RunConfig:
         return cls(**{name: value for name, value in values.items() if name in known})
 
 
-def read_config(redis: SyncRedis, run_id: str, kind: Kind | None = None) -> RunConfig:
-    """The settings of ``run_id``, of ``kind`` (or either); :class:`ScaleError` if there is no
-    such run, :class:`RunKindError` if it is of the other kind."""
+def stored_config(redis: SyncRedis, run_id: str, kind: Kind | None = None) -> RunConfig | None:
+    """The settings of ``run_id``, of ``kind`` (or either); ``None`` if there is no such run,
+    :class:`RunKindError` if it is a run of the other kind."""
     for found in _KIND_NAMES:
         text = redis.hget(StoreKeys.for_run(found, run_id).meta, "config")
         if text and kind not in (None, found):
             raise RunKindError(run_id, found)
         if text:
             return RunConfig.from_json(str(text), found)
-    raise ScaleError(f"there is no run {run_id!r} in this Redis (load it first)")
+    return None
+
+
+def read_config(redis: SyncRedis, run_id: str, kind: Kind | None = None) -> RunConfig:
+    """:func:`stored_config`, or :class:`ScaleError` if there is no such run."""
+    config = stored_config(redis, run_id, kind)
+    if config is None:
+        raise ScaleError(f"there is no run {run_id!r} in this Redis (load it first)")
+    return config
 
 
 def open_store(
@@ -186,14 +195,10 @@ def record_config(
     same: Sequence[str] = (),
     error: type[StoreError] = StoreError,
 ) -> None:
-    """Store ``config`` with the run.  A run keeps its kind, its access token and the
-    settings named in ``same`` (refused with ``error``)."""
+    """Store ``config`` with the run.  A run keeps its kind (:class:`RunKindError`), its
+    access token and the settings named in ``same`` (refused with ``error``)."""
     redis, run_id = store.redis, store.run_id
-    other = "run" if config.kind == "upload" else "upload"
-    if redis.hexists(StoreKeys.for_run(other, run_id).meta, "config"):
-        raise ScaleError(f"{run_id} names a run of another kind in this Redis: use another run id")
-    earlier = redis.hget(store.keys.meta, "config")
-    before = None if not earlier else RunConfig.from_json(str(earlier), config.kind)
+    before = stored_config(redis, run_id, config.kind)
     for name in ("token_id", *same):
         if before is not None and getattr(before, name) != getattr(config, name):
             what = "access token" if name == "token_id" else name

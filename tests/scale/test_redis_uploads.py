@@ -372,3 +372,7 @@ async def test_a_run_id_of_the_other_kind_is_refused_naming_its_kind(redis_url, 
     with pytest.raises(RunKindError, match="'codes' is an upload run, not a registration") as e:
         run_results(redis_url, "codes")
     assert (e.value.run_id, e.value.kind) == ("codes", "upload")
+    with pytest.raises(RunKindError, match="'codes' is an upload run"):  # nor loaded as one
+        record_config(
+            RedisJournal(sync_redis, "codes", worker="t"), attrs.evolve(config(), kind="run")
+        )
