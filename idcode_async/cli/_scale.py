@@ -14,6 +14,7 @@ use of a name, so that ``idcode --help`` works on the core install.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import signal
@@ -75,8 +76,9 @@ async def _start_workers(
             worker_command(), env=env, stdin=subprocess.PIPE, stdout=None, stderr=None
         )
         assert worker.stdin is not None
-        async with worker.stdin:
-            await worker.stdin.send(secrets)
+        with contextlib.suppress(anyio.BrokenResourceError):  # it died: reported when it ends
+            async with worker.stdin:
+                await worker.stdin.send(secrets)
         workers.append(worker)
     return workers
 

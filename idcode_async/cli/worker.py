@@ -78,7 +78,10 @@ def worker(**options: Any) -> int:
     as sent, and is looked up before any resend).
     """
     if options["secrets_on_stdin"]:  # a local worker of register-units/upload-codes --redis
-        options |= json.loads(sys.stdin.readline())
+        try:
+            options |= json.loads(sys.stdin.readline())
+        except ValueError:
+            raise CommandError("no JSON line on stdin", code=EXIT_USAGE) from None
     if not options["redis_url"]:
         raise CommandError(f"give --redis URL or set {ENV_REDIS_URL}", code=EXIT_USAGE)
     credentials = require_credentials(options["access_token"], options["auth_code"])
