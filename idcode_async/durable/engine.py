@@ -57,6 +57,7 @@ __all__ = [
     "Settled",
     "Workflow",
     "opened",
+    "relay",
     "write",
 ]
 
@@ -136,6 +137,12 @@ class Workflow(Protocol[ItemT, AnswerT, OutcomeT]):
     ) -> OutcomeT | None: ...
 
 
+async def relay(stop: anyio.Event, action: Callable[[], object]) -> None:
+    """Call ``action`` once ``stop`` is set (a task of a group cancelled when the work ends)."""
+    await stop.wait()
+    action()
+
+
 async def write(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """A store write off the event loop (fsync, Redis); it completes even if cancelled."""
     return await anyio.to_thread.run_sync(partial(func, *args, **kwargs))
@@ -202,10 +209,6 @@ class Engine(Generic[ItemT, AnswerT, OutcomeT]):
         """
         queue = iter(jobs)
 
-        async def relay(stop: anyio.Event) -> None:
-            await stop.wait()
-            self.halt.set()
-
         async def worker() -> None:
             for job in queue:
                 if self.halt.is_set() or (stop is not None and stop.is_set()):
@@ -218,7 +221,7 @@ class Engine(Generic[ItemT, AnswerT, OutcomeT]):
 
         async with anyio.create_task_group() as outer:
             if stop is not None:
-                outer.start_soon(relay, stop)
+                outer.start_soon(relay, stop, self.halt.set)
             async with anyio.create_task_group() as inner:
                 for _ in range(max(1, workers)):
                     inner.start_soon(worker)

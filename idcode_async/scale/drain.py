@@ -27,6 +27,7 @@ from .._client import IdcodeClient
 from .._env import ENV_TOKEN
 from .._logging import logger, redact
 from ..domain.regions import RegionDirectory
+from ..durable.engine import relay
 from ..durable.store import LeaseLostError, Settlement
 from ..pacing import Pacer
 from ..registration.inputs import SourceRow
@@ -169,7 +170,7 @@ class ClaimLoop(Generic[StoreT]):
         async with anyio.create_task_group() as group:
             group.start_soon(self.keep_leases)
             if self.outer_stop is not None:
-                group.start_soon(self._relay, self.outer_stop)
+                group.start_soon(relay, self.outer_stop, self.stopping)
             while not self.stop.is_set():
                 claim = await anyio.to_thread.run_sync(self.store.claim, self.config.batch_size)
                 if claim.halted is not None:
@@ -246,10 +247,6 @@ class ClaimLoop(Generic[StoreT]):
                 await anyio.to_thread.run_sync(self.store.release, keys)
             self.held.difference_update(keys)
         return True
-
-    async def _relay(self, stop: anyio.Event) -> None:
-        await stop.wait()
-        self.stopping()
 
 
 @attrs.define
