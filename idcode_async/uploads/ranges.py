@@ -89,7 +89,8 @@ class _Series:
         # The runs that are ranges, sorted by start; None until the first (saves a list for
         # each of the many series that never get one, e.g. random codes).
         self.ranges: list[NumberRun] | None = None
-        self.spilled = spilled  # some of this series' codes went to the remainder
+        # Some of this series' codes went to the remainder, or wait in the suspect log.
+        self.spilled = spilled
 
     def link(self, run: NumberRun) -> None:
         self.edges[run.start] = run
@@ -145,13 +146,15 @@ class RunTracker:
 
         A live run's ends and the series' ranges answer exactly, without hashing.  Elsewhere
         the hash set decides (a hit is a SUSPECT); a code joining a range is hashed only if its
-        series ever spilled, since only then can the remainder hold it.  Every path through a
-        spilled series consults the hash set, so a suspect is never accepted by another path.
+        series ever spilled or had a suspect, since only then can the remainder or the suspect
+        log hold it.  Every path through such a series consults the hash set, so a later copy
+        of a suspect is a suspect too and the earliest line stays the one uploaded.
         """
         key = (prefix, width)
         series = self._series.get(key)
         if series is None:
             if self._hashes.add(code_hash(code)):
+                self._spilled_keys.add(_filter_key(key))  # the series it may start is marked
                 return Outcome.SUSPECT
             # The filter remembers series whose every run was spilled (and then dropped).
             series = self._series[key] = _Series(_filter_key(key) in self._spilled_keys)
@@ -167,6 +170,7 @@ class RunTracker:
             if series.ranges and series.covers(number):
                 return Outcome.DUPLICATE
             if self._hashes.add(code_hash(code)):  # inside an open run, or in the remainder
+                series.spilled = True
                 return Outcome.SUSPECT
             self._open_run(series, NumberRun(key, number))
             return Outcome.NEW
@@ -176,6 +180,7 @@ class RunTracker:
         if stays_open or series.spilled:
             h = code_hash(code)
             if self._hashes.add(h) if stays_open else h in self._hashes:
+                series.spilled = True
                 return Outcome.SUSPECT
 
         if left is not None and right is not None:

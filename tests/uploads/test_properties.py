@@ -15,7 +15,7 @@ import hashlib
 from collections import Counter
 from unittest import mock
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from idcode_async.uploads import (
@@ -140,6 +140,26 @@ def test_plan_covers_the_input_set_exactly_once(lines, opts):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(items, max_size=60), options)
+# Found by Hypothesis: P02000000000 (line 8) collided and waited as a suspect; its copy on line
+# 15 then joined the range [1, 2] unhashed, so line 8 was reported as the duplicate.
+@example(
+    [
+        *("0", "P02000000002", "0", "0", "0", "0", "0", "P02000000000"),
+        *("0", "0", "0", "0", "P02000000001", "0", "P02000000000"),
+    ],
+    PlanOptions(
+        min_run_length=1,
+        max_number_digits=2,
+        max_code_length=24,
+        max_file_codes=1,
+        max_file_bytes=24,
+        max_list_bytes=24,
+        max_list_requests=0,
+        file_newline="\r\n",
+        max_open_runs=1,
+        max_examples=1_000_000,
+    ),
+)
 def test_hash_collisions_change_nothing_but_speed(lines, opts):
     # a hash with three values: nearly every code is a suspect and must be confirmed exactly
     weak = lambda code: len(code) % 3 + 1  # noqa: E731
