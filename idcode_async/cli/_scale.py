@@ -32,12 +32,13 @@ from .. import scale
 from .._client import IdcodeClient
 from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
 from ..domain.regions import RegionDirectory
-from ..registration import Progress, SourceRow, open_results
+from ..registration import Progress, SourceRow
 from ..registration.outcomes import ROW_COUNTS
 from ..scale.keys import check_run_id
 from ..uploads import UploadProgress
 from ._display import Display, registration_display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
+from ._results import ResultsOut
 from ._runtime import Output
 from ._settings import RegisterSettings, UploadSettings
 
@@ -243,7 +244,7 @@ async def _register(
     state = await scale.progress(url, run_id)
     outcomes = await anyio.to_thread.run_sync(scale.run_results, url, run_id)
     if settings.out:
-        writer = open_results(settings.out)
+        writer = ResultsOut(settings.out)
         try:
             for outcome in outcomes:
                 writer.write(outcome)

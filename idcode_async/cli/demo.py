@@ -12,7 +12,13 @@ from .._client import IdcodeClient
 from ..demo import DemoStep, print_summary, sandbox_demo, walk_flows
 from ._exit import EXIT_OK
 from ._extras import SANDBOX_MODULES, require_extra
-from ._options import Credentials, credential_options, require_credentials
+from ._options import (
+    Credentials,
+    capped_timeout,
+    credential_options,
+    require_credentials,
+    seconds_option,
+)
 
 __all__ = ["DemoSettings", "demo"]
 
@@ -24,6 +30,7 @@ class DemoSettings:
     credentials: Credentials | None = None
     allow_writes: bool = False
     company_idcode: str | None = None
+    timeout: float = 30.0
 
 
 @click.command(
@@ -40,12 +47,14 @@ class DemoSettings:
     show_default=True,
     help="folder for the code picture",
 )
+@seconds_option("--timeout", default=30.0, help="request timeout against --base-url, seconds")
 @credential_options
 def demo(
     base_url: str | None,
     company_idcode: str | None,
     allow_writes: bool,
     out: Path,
+    timeout: float,
     access_token: str | None,
     auth_code: str | None,
 ) -> int:
@@ -58,6 +67,7 @@ def demo(
         credentials=require_credentials(access_token, auth_code) if base_url else None,
         allow_writes=allow_writes,
         company_idcode=company_idcode,
+        timeout=timeout,
     )
     if settings.base_url is None:
         require_extra("sandbox", SANDBOX_MODULES)
@@ -76,6 +86,7 @@ async def run_demo(settings: DemoSettings) -> list[DemoStep]:
         access_token=settings.credentials.access_token,
         auth_code=settings.credentials.auth_code,
         base_url=settings.base_url,
+        timeout=capped_timeout(settings.timeout),
     ) as client:
         return await walk_flows(
             client,

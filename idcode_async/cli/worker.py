@@ -24,7 +24,7 @@ from .. import scale
 from .._env import ENV_REDIS_URL
 from ._exit import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError
 from ._options import Credentials, credential_options, json_option, require_credentials
-from ._runtime import Output
+from ._runtime import Output, checked_redis_url
 
 __all__ = ["run_worker", "worker"]
 
@@ -45,7 +45,7 @@ __all__ = ["run_worker", "worker"]
 )
 @click.option(
     "--max-jobs",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=1000),
     default=1,
     show_default=True,
     help="jobs at once in this process",
@@ -82,15 +82,17 @@ def worker(**options: Any) -> int:
             options |= json.loads(sys.stdin.readline())
         except ValueError:
             raise CommandError("no JSON line on stdin", code=EXIT_USAGE) from None
-    if not options["redis_url"]:
+    url = (options["redis_url"] or "").strip()
+    if not url:
         raise CommandError(f"give --redis URL or set {ENV_REDIS_URL}", code=EXIT_USAGE)
+    checked_redis_url(url)
     credentials = require_credentials(options["access_token"], options["auth_code"])
     logging.basicConfig(
         level=options["log_level"].upper(),
         format=f"%(asctime)s worker[{os.getpid()}] %(levelname)s %(name)s: %(message)s",
     )
     return run_worker(
-        options["redis_url"],
+        url,
         credentials,
         Output(as_json=options["as_json"]),
         queue_name=options["queue"],
