@@ -18,7 +18,7 @@ import pytest
 from idcode_async import IdcodeClient
 from idcode_async.cli import _options
 from idcode_async.cli import demo as demo_module
-from idcode_async.cli._exit import EXIT_ABORTED, EXIT_PIPE, EXIT_USAGE
+from idcode_async.cli._exit import EXIT_ABORTED, EXIT_PIPE, EXIT_ROWS, EXIT_USAGE
 
 from .conftest import FAST, GOOD, assert_failure, assert_result_failure, invoke, units_csv
 
@@ -253,3 +253,11 @@ def test_demo_timeout_reaches_its_client(tmp_path, monkeypatch, credentials):
     assert isinstance(timeout, httpx.Timeout)
     assert timeout.read == 2.5
     assert_result_failure(invoke("demo", "--timeout", "nan"), EXIT_USAGE, "not a finite")
+
+
+def test_a_jsonl_row_nested_past_the_decoder_is_an_invalid_row(tmp_path):
+    source = tmp_path / "units.jsonl"
+    source.write_text("[" * 200_000 + "]" * 200_000 + "\n", encoding="utf-8")
+    result = invoke("register-units", source, "--dry-run", "--no-region-check")
+    assert result.exit_code == EXIT_ROWS, result.stderr  # was "unexpected RecursionError", 3
+    assert "row 1: is not valid JSON (nested too deeply)" in result.stderr
