@@ -10,7 +10,7 @@ import click
 
 from .._client import IdcodeClient
 from ..demo import DemoStep, print_summary, sandbox_demo, walk_flows
-from ._exit import EXIT_OK
+from ._exit import EXIT_OK, CommandError
 from ._extras import SANDBOX_MODULES, require_extra
 from ._options import (
     Credentials,
@@ -61,6 +61,11 @@ def demo(
     """Runs the document's flows (section 五) against an in-process sandbox and prints a
     summary. With --base-url (and IDCODE_ACCESS_TOKEN / IDCODE_AUTH_CODE) it runs against a
     real centre: read-only steps unless --allow-writes is given."""
+    if base_url is None and (company_idcode or allow_writes):
+        raise CommandError(
+            "--company-idcode and --allow-writes are for a real centre: give --base-url too",
+            hint="the embedded sandbox always registers and uploads",
+        )
     settings = DemoSettings(
         out_dir=out,
         base_url=base_url,

@@ -56,6 +56,7 @@ __all__ = ["run_worker", "worker"]
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
     show_default=True,
+    help="the least important log lines the worker prints on stderr",
 )
 @click.option(
     "--secrets-on-stdin",

@@ -261,3 +261,9 @@ def test_a_jsonl_row_nested_past_the_decoder_is_an_invalid_row(tmp_path):
     result = invoke("register-units", source, "--dry-run", "--no-region-check")
     assert result.exit_code == EXIT_ROWS, result.stderr  # was "unexpected RecursionError", 3
     assert "row 1: is not valid JSON (nested too deeply)" in result.stderr
+
+
+@pytest.mark.parametrize("option", [["--allow-writes"], ["--company-idcode", "i.86.1.1"]])
+def test_demo_real_centre_options_without_a_centre_are_refused(tmp_path, option):
+    result = invoke("demo", *option, "--out", tmp_path)  # the sandbox ran, ignoring them
+    assert_result_failure(result, EXIT_USAGE, "give --base-url too")
