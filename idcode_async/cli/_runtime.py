@@ -13,7 +13,8 @@ import re
 import shlex
 import signal
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import anyio
@@ -23,7 +24,16 @@ from click.core import ParameterSource
 from .._env import ENV_REDIS_URL
 from ._exit import EXIT_INTERRUPTED, CommandError
 
-__all__ = ["Output", "checked_redis_url", "redis_url", "resume_command", "watch_signals"]
+__all__ = [
+    "Output",
+    "checked_redis_url",
+    "interruptible",
+    "redis_url",
+    "resume_command",
+    "watch_signals",
+]
+
+T = TypeVar("T")
 
 _REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 
@@ -139,3 +149,28 @@ async def watch_signals(stop: anyio.Event, run_scope: anyio.CancelScope, what: s
                 stop.set()
             else:
                 run_scope.cancel()
+
+
+async def interruptible(work: Callable[[], Awaitable[T]]) -> T:
+    """``await work()``, cancelled by the first SIGINT/SIGTERM, which then raises
+    ``KeyboardInterrupt`` (exit 130) — for work that sends nothing to resume.
+
+    Left to asyncio, Ctrl-C cancels the main task natively, and a request in flight reports
+    that cancellation as a read timeout: "cannot reach the centre", exit 3.  An anyio
+    cancellation is not mistaken for one.
+    """
+    done: list[T] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(_cancel_on_signal, group.cancel_scope)
+        done.append(await work())
+        group.cancel_scope.cancel()
+    if not done:
+        raise KeyboardInterrupt
+    return done[0]
+
+
+async def _cancel_on_signal(scope: anyio.CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            scope.cancel()
+            return

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import anyio
@@ -39,7 +40,7 @@ from ..uploads import UploadProgress
 from ._display import Display, registration_display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
 from ._results import ResultsOut
-from ._runtime import Output
+from ._runtime import Output, interruptible
 from ._settings import RegisterSettings, UploadSettings
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ async def _register(
             base_url=settings.client.base_url,
             timeout=settings.client.timeout,
         ) as client:
-            regions = await RegionDirectory.load(client)
+            regions = await interruptible(partial(RegionDirectory.load, client))
 
     def load() -> Any:
         return scale.load_run(

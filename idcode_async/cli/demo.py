@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -19,6 +20,7 @@ from ._options import (
     require_credentials,
     seconds_option,
 )
+from ._runtime import interruptible
 
 __all__ = ["DemoSettings", "demo"]
 
@@ -79,7 +81,7 @@ def demo(
         title = "idcode demo against the embedded sandbox"
     else:
         title = f"idcode demo against {settings.base_url}"
-    print_summary(title, anyio.run(run_demo, settings))
+    print_summary(title, anyio.run(interruptible, partial(run_demo, settings)))
     return EXIT_OK
 
 

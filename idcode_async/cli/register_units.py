@@ -7,6 +7,7 @@ request in flight is abandoned and journaled ``unknown`` (the next run settles i
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from ._options import (
     seconds_option,
 )
 from ._results import ResultsOut, check_out_path
-from ._runtime import Output, resume_command, watch_signals
+from ._runtime import Output, interruptible, resume_command, watch_signals
 from ._scale import register_distributed
 from ._settings import RedisSettings, RegisterSettings, copied, redis_settings
 
@@ -197,7 +198,7 @@ async def dry_run(settings: RegisterSettings, rows: list[SourceRow], output: Out
     regions = None
     if settings.check_regions:
         async with settings.client.open(settings.credentials) as client:
-            regions = await RegionDirectory.load(client)
+            regions = await interruptible(partial(RegionDirectory.load, client))
     valid, found = findings(rows, regions)
     for finding in found[: settings.show]:
         field = f"{finding.field}: " if finding.field else ""

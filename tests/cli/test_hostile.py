@@ -7,6 +7,8 @@ no hang, and no file changed that the command should not touch.
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 from functools import partial
@@ -18,9 +20,12 @@ import pytest
 from idcode_async import IdcodeClient
 from idcode_async.cli import _options
 from idcode_async.cli import demo as demo_module
-from idcode_async.cli._exit import EXIT_ABORTED, EXIT_PIPE, EXIT_ROWS, EXIT_USAGE
+from idcode_async.cli._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_ROWS, EXIT_USAGE
+from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE
 
 from .conftest import FAST, GOOD, assert_failure, assert_result_failure, invoke, units_csv
+
+KEY = {"IDCODE_ACCESS_TOKEN": TEST_ACCESS_TOKEN, "IDCODE_AUTH_CODE": TEST_AUTH_CODE}
 
 
 def _registered(tmp_path: Path) -> tuple[Path, Path]:
@@ -267,3 +272,48 @@ def test_a_jsonl_row_nested_past_the_decoder_is_an_invalid_row(tmp_path):
 def test_demo_real_centre_options_without_a_centre_are_refused(tmp_path, option):
     result = invoke("demo", *option, "--out", tmp_path)  # the sandbox ran, ignoring them
     assert_result_failure(result, EXIT_USAGE, "give --base-url too")
+
+
+@pytest.mark.parametrize(
+    "command", [["register-units", "UNITS", "--dry-run"], ["demo", "--out", "OUT"]]
+)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_while_a_request_hangs_is_an_interruption(tmp_path, command, signum):
+    """Ctrl-C during a request to a centre that never answers: 130, not a false "cannot
+    reach the centre" (asyncio's native cancel came back as a read timeout, exit 3)."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(120)  # a guard against a hang, not a measured time
+        port = listener.getsockname()[1]
+        words = [
+            str(units_csv(tmp_path, *GOOD)) if w == "UNITS" else str(tmp_path) if w == "OUT" else w
+            for w in command
+        ]
+        env = {**os.environ, **KEY}
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "idcode_async",
+                *words,
+                "--base-url",
+                f"http://127.0.0.1:{port}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        peer, _ = listener.accept()
+        with peer:
+            peer.settimeout(120)
+            head = b""
+            while b"\r\n\r\n" not in head:  # the request is in flight, unanswered
+                chunk = peer.recv(65536)
+                assert chunk, "the command closed the connection before its request was sent"
+                head += chunk
+            child.send_signal(signum)
+            _, err = child.communicate(timeout=120)
+    assert child.returncode == EXIT_INTERRUPTED, err
+    assert "interrupted" in err
+    assert "cannot reach" not in err
+    assert "Traceback" not in err
