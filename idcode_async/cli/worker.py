@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 from typing import Any
 
 import attrs
@@ -23,6 +22,7 @@ import click
 from .. import scale
 from .._env import ENV_REDIS_URL
 from ._exit import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError
+from ._inputs import stdin_bytes
 from ._options import Credentials, credential_options, json_option, require_credentials
 from ._runtime import Output, checked_redis_url
 
@@ -79,10 +79,7 @@ def worker(**options: Any) -> int:
     as sent, and is looked up before any resend).
     """
     if options["secrets_on_stdin"]:  # a local worker of register-units/upload-codes --redis
-        try:
-            options |= json.loads(sys.stdin.readline())
-        except ValueError:
-            raise CommandError("no JSON line on stdin", code=EXIT_USAGE) from None
+        options |= secrets_from_stdin()
     url = (options["redis_url"] or "").strip()
     if not url:
         raise CommandError(f"give --redis URL or set {ENV_REDIS_URL}", code=EXIT_USAGE)
@@ -100,6 +97,30 @@ def worker(**options: Any) -> int:
         max_jobs=options["max_jobs"],
         burst=options["burst"],
     )
+
+
+_SECRET_KEYS = ("redis_url", "access_token", "auth_code")
+
+
+def secrets_from_stdin() -> dict[str, str]:
+    """The one JSON line a local worker is given on stdin: its Redis URL and credentials.
+
+    Only those keys, and only text: anything else (``1``, ``{"redis_url": 5}``, a closed
+    stdin) is a usage error rather than an unexpected ``TypeError`` or ``AttributeError``.
+    """
+    line = stdin_bytes("secrets").readline()
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(key, ""), str) for key in _SECRET_KEYS
+    ):
+        raise CommandError(
+            "--secrets-on-stdin: no JSON object of text values on standard input",
+            code=EXIT_USAGE,
+        )
+    return {key: value[key] for key in _SECRET_KEYS if key in value}
 
 
 def run_worker(redis_url: str, credentials: Credentials, output: Output, **settings: Any) -> int:

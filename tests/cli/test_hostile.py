@@ -317,3 +317,11 @@ def test_ctrl_c_while_a_request_hangs_is_an_interruption(tmp_path, command, sign
     assert "interrupted" in err
     assert "cannot reach" not in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "line", [b"1\n", b'{"redis_url": 5}\n', b'["redis://x"]\n', b"\xff\xfe\n", b"", b"[" * 100_000]
+)
+def test_worker_secrets_on_stdin_that_are_no_json_object_of_text(credentials, line):
+    result = invoke("worker", "--secrets-on-stdin", "--burst", input=line)
+    assert_result_failure(result, EXIT_USAGE, "--secrets-on-stdin: no JSON object of text")
