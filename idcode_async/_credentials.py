@@ -79,6 +79,8 @@ def checked_base_url(value: object) -> httpx.URL:
         raise UsageError("base_url is not a valid URL") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise UsageError("base_url must be an absolute http:// or https:// URL with a host")
+    if url.port is not None and not 0 < url.port < 65536:  # else OverflowError on connect
+        raise UsageError("base_url has a port outside 1-65535")
     return url
 
 

@@ -62,8 +62,10 @@ def decode_text(raw: bytes, encoding: str = AUTO) -> DecodedText:
 
 def _codec_name(encoding: str) -> str:
     try:
-        return codecs.lookup(encoding).name
-    except LookupError:
+        name = codecs.lookup(encoding).name
+        "".encode(name)  # refuses bytes-to-bytes codecs (hex, rot13) and "undefined"
+        return name
+    except (LookupError, UnicodeError):
         raise ValueError(f"unknown encoding {encoding!r}") from None
 
 

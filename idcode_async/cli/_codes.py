@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack
 from typing import Final
@@ -23,7 +22,7 @@ import anyio.lowlevel
 import anyio.to_thread
 
 from ..uploads.codes_input import open_source
-from ._exit import CommandError
+from ._inputs import stdin_bytes
 
 __all__ = ["BLOCK", "CodeReader"]
 
@@ -54,9 +53,7 @@ class CodeReader:
             return stack.enter_context(open_source(self.source))
         # Standard input is decoded as a code file is (BOM, universal newlines), and read
         # through the same bounded reader: one endless line must not be held whole.
-        stdin = getattr(sys.stdin, "buffer", None)
-        if stdin is None:  # started with standard input closed
-            raise CommandError("standard input is closed: nothing to read the codes from")
+        stdin = stdin_bytes("codes")
         text = io.TextIOWrapper(stdin, encoding="utf-8-sig", errors="surrogateescape", newline=None)
         stack.callback(text.detach)  # stdin stays open for whoever owns it
         return stack.enter_context(open_source(text))

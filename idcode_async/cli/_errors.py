@@ -19,6 +19,8 @@ from .._errors import (
     ApiError,
     AuthError,
     InvalidParameterError,
+    RedirectError,
+    ResponseDecodeError,
     TransportError,
     UsageError,
     ValidationError,
@@ -65,6 +67,13 @@ def as_command_error(exc: BaseException, *, base_url: str | None = None) -> Comm
         )
     if isinstance(exc, ApiError):
         return CommandError(str(exc), code=EXIT_ABORTED)
+    if isinstance(exc, (ResponseDecodeError, RedirectError)):
+        # It was reached: what answered is not the centre's API (a proxy page, a web site).
+        return CommandError(
+            f"the server did not answer as the IDcode centre does: {exc}",
+            code=EXIT_ABORTED,
+            hint="check that --base-url is the centre's API address, then run the same command",
+        )
     if isinstance(exc, TransportError):
         where = f" at {base_url}" if base_url else ""
         return CommandError(

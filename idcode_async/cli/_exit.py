@@ -12,6 +12,7 @@ __all__ = [
     "EXIT_ABORTED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_PIPE",
     "EXIT_ROWS",
     "EXIT_USAGE",
     "CommandError",
@@ -28,6 +29,8 @@ EXIT_ABORTED: Final = 3
 """The run stopped itself (token refused, centre unreachable, undecidable state)."""
 EXIT_INTERRUPTED: Final = 130
 """Interrupted by Ctrl-C / SIGTERM; the journal or manifest is consistent: run again."""
+EXIT_PIPE: Final = 141
+"""Standard output was closed by its reader (``| head``); as a shell reports a SIGPIPE."""
 
 
 class CommandError(Exception):
@@ -48,5 +51,6 @@ def exit_code_epilog() -> str:
         (EXIT_USAGE, "usage or input error"),
         (EXIT_ABORTED, "the run stopped itself (token refused, centre unreachable, undecidable)"),
         (EXIT_INTERRUPTED, "interrupted (Ctrl-C/SIGTERM): run the same command to resume"),
+        (EXIT_PIPE, "standard output closed by its reader (e.g. | head)"),
     ]
     return "\b\nExit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in rows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeGuard, TypeVar
 
 import attrs
 import click
@@ -21,9 +21,13 @@ from .._env import ENV_AUTH_CODE, ENV_BASE_URL, ENV_TOKEN
 from ._exit import EXIT_USAGE, CommandError
 
 __all__ = [
+    "MAX_COUNT",
+    "MAX_SECONDS",
+    "MAX_WORKERS",
     "PROGRESS_CHOICES",
     "ClientSettings",
     "Credentials",
+    "capped_timeout",
     "client_options",
     "client_settings",
     "count_option",
@@ -42,9 +46,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_CHOICES = ("auto", "bar", "plain", "none")
 
 
+MAX_SECONDS: Final = 86_400.0
+"""No option in seconds may exceed a day: a larger pause or timeout is a typo, not a plan."""
+
+MAX_COUNT: Final = 1_000_000_000
+"""The ceiling of a count option without its own (10**30 must not reach an index)."""
+
+
 def seconds(minimum: float = 0.0, *, inclusive: bool = False) -> dict[str, Any]:
     """``type`` and ``callback`` of an option in seconds: finite, above ``minimum`` (or at
-    least it, with ``inclusive``); ``nan``, ``inf`` and negatives are usage errors."""
+    least it, with ``inclusive``) and at most :data:`MAX_SECONDS`; ``nan``, ``inf``,
+    negatives and ``1e308`` are usage errors."""
 
     def check(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
         if value is None:
@@ -54,6 +66,8 @@ def seconds(minimum: float = 0.0, *, inclusive: bool = False) -> dict[str, Any]:
         if value < minimum or (value == minimum and not inclusive):
             bound = "at least" if inclusive else "more than"
             raise click.BadParameter(f"{value:g} must be {bound} {minimum:g} seconds")
+        if value > MAX_SECONDS:
+            raise click.BadParameter(f"{value:g} is more than a day ({MAX_SECONDS:g} seconds)")
         return value
 
     return {"type": float, "callback": check, "metavar": "SECONDS"}
@@ -84,19 +98,28 @@ class ClientSettings:
             access_token=credentials.access_token,
             auth_code=credentials.auth_code,
             base_url=self.base_url,
-            timeout=_capped(self.timeout),
-            upload_timeout=UPLOAD_TIMEOUT if upload_timeout is None else _capped(upload_timeout),
+            timeout=capped_timeout(self.timeout),
+            upload_timeout=(
+                UPLOAD_TIMEOUT if upload_timeout is None else capped_timeout(upload_timeout)
+            ),
         )
 
 
-def _capped(timeout: float) -> httpx.Timeout:
+def capped_timeout(timeout: float) -> httpx.Timeout:
+    """``timeout`` for every phase of a request, but at most 10 s to open a connection."""
     return httpx.Timeout(timeout, connect=min(10.0, timeout))
 
 
-def count_option(flag: str, *, default: int, help: str, minimum: int = 1) -> Callable[[F], F]:
-    """An integer option of at least ``minimum`` (a usage error below it)."""
+def count_option(
+    flag: str, *, default: int, help: str, minimum: int = 1, maximum: int = MAX_COUNT
+) -> Callable[[F], F]:
+    """An integer option from ``minimum`` to ``maximum`` (a usage error outside)."""
     return click.option(
-        flag, type=click.IntRange(min=minimum), default=default, show_default=True, help=help
+        flag,
+        type=click.IntRange(min=minimum, max=maximum),
+        default=default,
+        show_default=True,
+        help=help,
     )
 
 
@@ -118,6 +141,10 @@ def seconds_option(
     )
 
 
+MAX_WORKERS: Final = 64
+"""Local worker processes one command may start (each is a Python process)."""
+
+
 def scale_options(what: str, *, named_by: str) -> Callable[[F], F]:
     """``--redis`` (``what`` is shared through Redis under the name ``named_by`` gives),
     ``--workers`` and ``--lease``: the options of a command that can run distributed."""
@@ -127,7 +154,11 @@ def scale_options(what: str, *, named_by: str) -> Callable[[F], F]:
             "--lease", help="with --redis: seconds a worker's claim outlives it  [default: 60]"
         )(func)
         func = count_option(
-            "--workers", default=1, minimum=0, help="with --redis: local worker processes"
+            "--workers",
+            default=1,
+            minimum=0,
+            maximum=MAX_WORKERS,
+            help="with --redis: local worker processes",
         )(func)
         return click.option(
             "--redis",
@@ -208,11 +239,16 @@ def client_settings(options: dict[str, Any]) -> ClientSettings:
 
 
 def require_credentials(access_token: str | None, auth_code: str | None) -> Credentials:
-    """Both credentials, or a usage error naming the variables."""
-    if not access_token or not auth_code:
+    """Both credentials, or a usage error naming the variables (blank counts as missing: a
+    variable set to spaces would otherwise reach the centre and come back as 10001)."""
+    if not _given(access_token) or not _given(auth_code):
         raise CommandError(
             f"set {ENV_TOKEN} and {ENV_AUTH_CODE} to reach the centre",
             code=EXIT_USAGE,
             hint="or give --access-token/--auth-code (they show in ps)",
         )
     return Credentials(access_token, auth_code)
+
+
+def _given(value: str | None) -> TypeGuard[str]:
+    return value is not None and bool(value.strip())

@@ -13,7 +13,9 @@ import re
 import shlex
 import signal
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import anyio
 import click
@@ -22,7 +24,18 @@ from click.core import ParameterSource
 from .._env import ENV_REDIS_URL
 from ._exit import EXIT_INTERRUPTED, CommandError
 
-__all__ = ["Output", "redis_url", "resume_command", "watch_signals"]
+__all__ = [
+    "Output",
+    "checked_redis_url",
+    "interruptible",
+    "redis_url",
+    "resume_command",
+    "watch_signals",
+]
+
+T = TypeVar("T")
+
+_REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 
 _NEVER_REPEATED = frozenset({"access_token", "auth_code", "dry_run", "plan_only"})
 """Secrets are never printed; a dry run or plan is not what one resumes."""
@@ -85,11 +98,35 @@ def _without_password(value: str) -> str:
 
 
 def redis_url(value: str) -> str:
-    """``--redis URL``, or ``--redis`` alone: the URL in ``$IDCODE_REDIS_URL``."""
-    url = value or os.environ.get(ENV_REDIS_URL, "")
+    """``--redis URL``, or ``--redis`` alone: the URL in ``$IDCODE_REDIS_URL``; checked."""
+    url = (value or os.environ.get(ENV_REDIS_URL, "")).strip()
     if not url:
         raise CommandError(f"--redis needs a URL (or set {ENV_REDIS_URL})")
+    return checked_redis_url(url)
+
+
+def checked_redis_url(url: str) -> str:
+    """``url`` when redis-py and arq can use it, else a usage error that does not quote it
+    (it may hold a password): they fail late, with a bare ``ValueError``/``RuntimeError``."""
+    problem = _redis_url_problem(url)
+    if problem is not None:
+        raise CommandError(f"the Redis URL {problem}", hint=f"check --redis / {ENV_REDIS_URL}")
     return url
+
+
+def _redis_url_problem(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a ValueError outside 0-65535
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in _REDIS_SCHEMES:
+        return "must start with redis://, rediss:// or unix://"
+    if parts.scheme != "unix" and not parts.hostname:
+        return "names no host"
+    if port == 0:
+        return "has port 0"
+    return None
 
 
 def _command_path(ctx: click.Context) -> list[str]:
@@ -112,3 +149,28 @@ async def watch_signals(stop: anyio.Event, run_scope: anyio.CancelScope, what: s
                 stop.set()
             else:
                 run_scope.cancel()
+
+
+async def interruptible(work: Callable[[], Awaitable[T]]) -> T:
+    """``await work()``, cancelled by the first SIGINT/SIGTERM, which then raises
+    ``KeyboardInterrupt`` (exit 130) — for work that sends nothing to resume.
+
+    Left to asyncio, Ctrl-C cancels the main task natively, and a request in flight reports
+    that cancellation as a read timeout: "cannot reach the centre", exit 3.  An anyio
+    cancellation is not mistaken for one.
+    """
+    done: list[T] = []
+    async with anyio.create_task_group() as group:
+        group.start_soon(_cancel_on_signal, group.cancel_scope)
+        done.append(await work())
+        group.cancel_scope.cancel()
+    if not done:
+        raise KeyboardInterrupt
+    return done[0]
+
+
+async def _cancel_on_signal(scope: anyio.CancelScope) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            scope.cancel()
+            return

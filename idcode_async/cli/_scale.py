@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import anyio
@@ -32,13 +33,14 @@ from .. import scale
 from .._client import IdcodeClient
 from .._env import ENV_AUTH_CODE, ENV_REDIS_URL, ENV_TOKEN
 from ..domain.regions import RegionDirectory
-from ..registration import Progress, SourceRow, open_results
+from ..registration import Progress, SourceRow
 from ..registration.outcomes import ROW_COUNTS
 from ..scale.keys import check_run_id
 from ..uploads import UploadProgress
 from ._display import Display, registration_display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
-from ._runtime import Output
+from ._results import ResultsOut
+from ._runtime import Output, interruptible
 from ._settings import RegisterSettings, UploadSettings
 
 if TYPE_CHECKING:
@@ -206,7 +208,7 @@ async def _register(
             base_url=settings.client.base_url,
             timeout=settings.client.timeout,
         ) as client:
-            regions = await RegionDirectory.load(client)
+            regions = await interruptible(partial(RegionDirectory.load, client))
 
     def load() -> Any:
         return scale.load_run(
@@ -243,7 +245,7 @@ async def _register(
     state = await scale.progress(url, run_id)
     outcomes = await anyio.to_thread.run_sync(scale.run_results, url, run_id)
     if settings.out:
-        writer = open_results(settings.out)
+        writer = ResultsOut(settings.out)
         try:
             for outcome in outcomes:
                 writer.write(outcome)

@@ -3,14 +3,19 @@
 :func:`main` runs the group without click's own exception printing, so that every failure goes
 through one place: an expected one prints one ``error:`` line (and at most one ``hint:``) on
 stderr and exits with its documented code; anything else says it is unexpected, and only
-``--debug`` shows a traceback.  Ctrl-C that reaches here exits 130.
+``--debug`` (accepted anywhere before ``--``) shows a traceback.  Ctrl-C that reaches here exits
+130; a standard output closed by its reader (``| head``) exits 141 without a word, where click
+would exit 1, the code that means "some rows failed".
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
@@ -18,7 +23,14 @@ import click
 
 from .._version import __version__
 from ._errors import as_command_error, innermost
-from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_USAGE, CommandError, exit_code_epilog
+from ._exit import (
+    EXIT_ABORTED,
+    EXIT_INTERRUPTED,
+    EXIT_PIPE,
+    EXIT_USAGE,
+    CommandError,
+    exit_code_epilog,
+)
 from .demo import demo
 from .register_units import register_units_command
 from .sandbox import sandbox
@@ -28,11 +40,42 @@ from .worker import worker
 __all__ = ["cli", "main"]
 
 
+_NO_ARGS_HELP: tuple[type[click.UsageError], ...] = tuple(
+    getattr(click.exceptions, name)
+    for name in ("NoArgsIsHelpError",)
+    if hasattr(click.exceptions, name)
+)
+"""click 8.2+ raises this for a group given no command (8.1 prints the help and exits 0)."""
+
+
 @attrs.define
 class State:
     """What the group's options decide for the whole invocation."""
 
     debug: bool = False
+
+
+class OutputClosedError(Exception):
+    """Standard output's reader went away (EPIPE); not an ``OSError``, so click passes it on."""
+
+
+@contextmanager
+def _output_guard() -> Iterator[None]:
+    """Turn EPIPE into :class:`OutputClosedError` before click's own handler makes it exit 1."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        raise OutputClosedError from None
+
+
+def _debug_first(argv: list[str]) -> list[str]:
+    """``--debug`` given after a command (where a hint's reader puts it) moves to the group."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    if "--debug" not in argv[:end]:
+        return argv
+    return ["--debug", *(word for word in argv[:end] if word != "--debug"), *argv[end:]]
 
 
 class IdcodeGroup(click.Group):
@@ -46,8 +89,8 @@ class IdcodeGroup(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> int:
-        argv = list(sys.argv[1:] if args is None else args)
-        state = State(debug="--debug" in argv)
+        argv = _debug_first(list(sys.argv[1:] if args is None else args))
+        state = State(debug=argv[:1] == ["--debug"])
         code = _contract(
             lambda: super(IdcodeGroup, self).main(
                 args=argv,
@@ -62,6 +105,20 @@ class IdcodeGroup(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with _output_guard():  # --help and --version print while the context is made
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _output_guard():
+            return super().invoke(ctx)
 
 
 @click.group(
@@ -98,6 +155,12 @@ def _contract(run: Callable[[], Any], state: State) -> int:
         result = run()
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except OutputClosedError:
+        _silence_stdout()
+        return EXIT_PIPE
+    except _NO_ARGS_HELP as exc:  # ``idcode`` or ``idcode sandbox`` alone: the help, no error
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message(), err=True)
+        return EXIT_USAGE
     except click.Abort:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
@@ -117,11 +180,21 @@ def _contract(run: Callable[[], Any], state: State) -> int:
                 CommandError(
                     f"unexpected {type(inner).__name__}: {inner}",
                     code=EXIT_ABORTED,
-                    hint="run again with --debug for the traceback, and report it",
+                    hint="run again as 'idcode --debug …' for the traceback, and report it",
                 )
             )
         return _fail(known)
     return int(result or 0)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real descriptor (CliRunner's stream): nothing to flush
+        pass
 
 
 def _fail(error: CommandError) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -10,9 +11,16 @@ import click
 
 from .._client import IdcodeClient
 from ..demo import DemoStep, print_summary, sandbox_demo, walk_flows
-from ._exit import EXIT_OK
+from ._exit import EXIT_OK, CommandError
 from ._extras import SANDBOX_MODULES, require_extra
-from ._options import Credentials, credential_options, require_credentials
+from ._options import (
+    Credentials,
+    capped_timeout,
+    credential_options,
+    require_credentials,
+    seconds_option,
+)
+from ._runtime import interruptible
 
 __all__ = ["DemoSettings", "demo"]
 
@@ -24,6 +32,7 @@ class DemoSettings:
     credentials: Credentials | None = None
     allow_writes: bool = False
     company_idcode: str | None = None
+    timeout: float = 30.0
 
 
 @click.command(
@@ -40,31 +49,39 @@ class DemoSettings:
     show_default=True,
     help="folder for the code picture",
 )
+@seconds_option("--timeout", default=30.0, help="request timeout against --base-url, seconds")
 @credential_options
 def demo(
     base_url: str | None,
     company_idcode: str | None,
     allow_writes: bool,
     out: Path,
+    timeout: float,
     access_token: str | None,
     auth_code: str | None,
 ) -> int:
     """Runs the document's flows (section 五) against an in-process sandbox and prints a
     summary. With --base-url (and IDCODE_ACCESS_TOKEN / IDCODE_AUTH_CODE) it runs against a
     real centre: read-only steps unless --allow-writes is given."""
+    if base_url is None and (company_idcode or allow_writes):
+        raise CommandError(
+            "--company-idcode and --allow-writes are for a real centre: give --base-url too",
+            hint="the embedded sandbox always registers and uploads",
+        )
     settings = DemoSettings(
         out_dir=out,
         base_url=base_url,
         credentials=require_credentials(access_token, auth_code) if base_url else None,
         allow_writes=allow_writes,
         company_idcode=company_idcode,
+        timeout=timeout,
     )
     if settings.base_url is None:
         require_extra("sandbox", SANDBOX_MODULES)
         title = "idcode demo against the embedded sandbox"
     else:
         title = f"idcode demo against {settings.base_url}"
-    print_summary(title, anyio.run(run_demo, settings))
+    print_summary(title, anyio.run(interruptible, partial(run_demo, settings)))
     return EXIT_OK
 
 
@@ -76,6 +93,7 @@ async def run_demo(settings: DemoSettings) -> list[DemoStep]:
         access_token=settings.credentials.access_token,
         auth_code=settings.credentials.auth_code,
         base_url=settings.base_url,
+        timeout=capped_timeout(settings.timeout),
     ) as client:
         return await walk_flows(
             client,

@@ -7,7 +7,7 @@ request in flight is abandoned and journaled ``unknown`` (the next run settles i
 
 from __future__ import annotations
 
-import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from ..registration import (
     BatchSummary,
     LocalPacer,
     SourceRow,
-    open_results,
     read_units,
     register_units,
 )
@@ -33,6 +32,7 @@ from ..registration.runner import DEFAULT_RETRY
 from ..registration.validation import check_rows
 from ._display import registration_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
+from ._inputs import check_input_file, stdin_bytes
 from ._options import (
     client_settings,
     count_option,
@@ -40,7 +40,8 @@ from ._options import (
     run_options,
     seconds_option,
 )
-from ._runtime import Output, resume_command, watch_signals
+from ._results import ResultsOut, check_out_path
+from ._runtime import Output, interruptible, resume_command, watch_signals
 from ._scale import register_distributed
 from ._settings import RedisSettings, RegisterSettings, copied, redis_settings
 
@@ -87,12 +88,16 @@ class Finding:
     help="longest pause between submissions, seconds",
 )
 @count_option(
-    "--concurrency", default=1, help="submissions at once; 1 unless the centre has allowed more"
+    "--concurrency",
+    default=1,
+    maximum=100,
+    help="submissions at once; 1 unless the centre has allowed more",
 )
 @count_option(
     "--max-retries",
     default=DEFAULT_RETRY.max_retries,
     minimum=0,
+    maximum=100,
     help="further tries per row after busy answers or lost connections",
 )
 @click.option(
@@ -122,6 +127,8 @@ def settings_from(options: dict[str, Any], *, resume: str) -> RegisterSettings:
     dry_local = options["dry_run"] and options["no_region_check"]
     if not options["journal"] and not options["dry_run"]:
         raise CommandError("--journal is required to register (it makes the run resumable)")
+    if options["out"] is not None:
+        check_out_path(options["out"], input=options["input"], journal=options["journal"])
     credentials = (
         None if dry_local else require_credentials(options["access_token"], options["auth_code"])
     )
@@ -156,7 +163,8 @@ def run_register_units(settings: RegisterSettings, output: Output) -> int:
 
 def read_rows(settings: RegisterSettings, output: Output) -> list[SourceRow]:
     """The input's rows (a usage error for a file that cannot be read as units)."""
-    source: Any = sys.stdin.buffer if settings.input == "-" else settings.input
+    check_input_file(settings.input)
+    source: Any = stdin_bytes("rows") if settings.input == "-" else settings.input
     return list(
         read_units(
             source,
@@ -190,7 +198,7 @@ async def dry_run(settings: RegisterSettings, rows: list[SourceRow], output: Out
     regions = None
     if settings.check_regions:
         async with settings.client.open(settings.credentials) as client:
-            regions = await RegionDirectory.load(client)
+            regions = await interruptible(partial(RegionDirectory.load, client))
     valid, found = findings(rows, regions)
     for finding in found[: settings.show]:
         field = f"{finding.field}: " if finding.field else ""
@@ -219,7 +227,7 @@ async def register(settings: RegisterSettings, rows: list[SourceRow], output: Ou
     assert settings.journal is not None
     stop = anyio.Event()
     display = registration_display(settings.progress)
-    writer = open_results(settings.out) if settings.out else None
+    writer = ResultsOut(settings.out) if settings.out else None
     summary: BatchSummary | None = None
     aborted: BatchAbortedError | None = None
     try:

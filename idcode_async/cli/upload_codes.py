@@ -37,6 +37,7 @@ from ..uploads.executor import DEFAULT_GRACE
 from ._codes import CodeReader
 from ._display import Display, upload_display
 from ._exit import EXIT_ABORTED, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS, CommandError
+from ._inputs import check_input_file
 from ._options import (
     client_settings,
     count_option,
@@ -129,8 +130,7 @@ def settings_from(options: dict[str, Any], *, resume: str) -> UploadSettings:
     codes: str = options["codes"]
     if codes == "-" and options["manifest"] is None:
         raise CommandError("reading codes from standard input needs --manifest FILE")
-    if codes != "-" and not Path(codes).is_file():
-        raise CommandError(f"{codes}: no such file")
+    check_input_file(codes)
     manifest = options["manifest"] or Path(f"{codes}.manifest.db")
     plan_options = PlanOptions(
         min_run_length=options["min_run"], max_file_codes=options["chunk_codes"]
@@ -251,7 +251,9 @@ def reject_reason(reason: RejectReason, options: PlanOptions) -> str:
 
 
 async def plan_only(settings: UploadSettings, output: Output) -> int:
-    """Print the plan (and what an existing manifest holds); send nothing."""
+    """Print the plan (and what an existing manifest holds); send nothing.  The manifest is
+    read first: one that cannot be used is refused before a long plan is printed."""
+    counts = await anyio.to_thread.run_sync(_manifest_counts, settings.manifest)
     stop, display = anyio.Event(), upload_display(settings.progress)
     plan: UploadPlan | None = None
     async with anyio.create_task_group() as group:
@@ -282,7 +284,6 @@ async def plan_only(settings: UploadSettings, output: Output) -> int:
             "rejected": plan.rejected.count,
             "rejected_by_reason": {r.value: n for r, n in plan.rejected.by_reason.items()},
         }
-    counts = await anyio.to_thread.run_sync(_manifest_counts, settings.manifest)
     if counts is not None:
         states = ", ".join(f"{n} {state.value}" for state, n in counts.items() if n)
         output.result(f"manifest {settings.manifest}: {states or 'empty'}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 from typing import Any
 
 import attrs
@@ -23,8 +22,9 @@ import click
 from .. import scale
 from .._env import ENV_REDIS_URL
 from ._exit import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError
+from ._inputs import stdin_bytes
 from ._options import Credentials, credential_options, json_option, require_credentials
-from ._runtime import Output
+from ._runtime import Output, checked_redis_url
 
 __all__ = ["run_worker", "worker"]
 
@@ -45,7 +45,7 @@ __all__ = ["run_worker", "worker"]
 )
 @click.option(
     "--max-jobs",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=1000),
     default=1,
     show_default=True,
     help="jobs at once in this process",
@@ -56,6 +56,7 @@ __all__ = ["run_worker", "worker"]
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
     show_default=True,
+    help="the least important log lines the worker prints on stderr",
 )
 @click.option(
     "--secrets-on-stdin",
@@ -78,25 +79,48 @@ def worker(**options: Any) -> int:
     as sent, and is looked up before any resend).
     """
     if options["secrets_on_stdin"]:  # a local worker of register-units/upload-codes --redis
-        try:
-            options |= json.loads(sys.stdin.readline())
-        except ValueError:
-            raise CommandError("no JSON line on stdin", code=EXIT_USAGE) from None
-    if not options["redis_url"]:
+        options |= secrets_from_stdin()
+    url = (options["redis_url"] or "").strip()
+    if not url:
         raise CommandError(f"give --redis URL or set {ENV_REDIS_URL}", code=EXIT_USAGE)
+    checked_redis_url(url)
     credentials = require_credentials(options["access_token"], options["auth_code"])
     logging.basicConfig(
         level=options["log_level"].upper(),
         format=f"%(asctime)s worker[{os.getpid()}] %(levelname)s %(name)s: %(message)s",
     )
     return run_worker(
-        options["redis_url"],
+        url,
         credentials,
         Output(as_json=options["as_json"]),
         queue_name=options["queue"],
         max_jobs=options["max_jobs"],
         burst=options["burst"],
     )
+
+
+_SECRET_KEYS = ("redis_url", "access_token", "auth_code")
+
+
+def secrets_from_stdin() -> dict[str, str]:
+    """The one JSON line a local worker is given on stdin: its Redis URL and credentials.
+
+    Only those keys, and only text: anything else (``1``, ``{"redis_url": 5}``, a closed
+    stdin) is a usage error rather than an unexpected ``TypeError`` or ``AttributeError``.
+    """
+    line = stdin_bytes("secrets").readline()
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(key, ""), str) for key in _SECRET_KEYS
+    ):
+        raise CommandError(
+            "--secrets-on-stdin: no JSON object of text values on standard input",
+            code=EXIT_USAGE,
+        )
+    return {key: value[key] for key in _SECRET_KEYS if key in value}
 
 
 def run_worker(redis_url: str, credentials: Credentials, output: Output, **settings: Any) -> int:

@@ -151,6 +151,9 @@ def read_units_jsonl(source: Source, **options: Unpack[ReadOptions]) -> Iterator
         except json.JSONDecodeError as exc:
             yield SourceRow(row, None, f"is not valid JSON ({exc.msg})")
             continue
+        except RecursionError:  # "[[[[…" past the decoder's depth: no row either
+            yield SourceRow(row, None, "is not valid JSON (nested too deeply)")
+            continue
         if not isinstance(value, dict):
             yield SourceRow(row, None, "is not a JSON object")
             continue
