@@ -28,6 +28,7 @@ from .._errors import (
 from ..durable.store import StoreError, StoreLockedError
 from ..registration import BatchAbortedError, InputFormatError
 from ..scale import MissingExtraError
+from ..scale.errors import RunKindError, ScaleError
 from ..uploads import ManifestMismatchError, UnresolvedUploadError, UploadAbortedError
 from ._exit import EXIT_ABORTED, EXIT_USAGE, CommandError
 
@@ -81,6 +82,14 @@ def as_command_error(exc: BaseException, *, base_url: str | None = None) -> Comm
             code=EXIT_ABORTED,
             hint="check --base-url and the network, then run the same command again",
         )
+    if isinstance(exc, RunKindError):
+        return CommandError(
+            str(exc),
+            code=EXIT_USAGE,
+            hint="a run id (register-units --redis --journal, upload-codes --run) names one run",
+        )
+    if isinstance(exc, ScaleError):  # no such run, another token's run, a worker's settings
+        return CommandError(str(exc), code=EXIT_USAGE)
     if isinstance(exc, StoreLockedError):
         return CommandError(
             str(exc), code=EXIT_USAGE, hint="another run uses it: wait for it, or choose another"

@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .arq_jobs import enqueue_upload as enqueue_upload
     from .arq_jobs import serve as serve
     from .drain import drain_run as drain_run
+    from .errors import RunKindError as RunKindError
+    from .errors import ScaleError as ScaleError
     from .leased_store import RunCounts as RunCounts
     from .redis_journal import LeaseLostError as LeaseLostError
     from .redis_journal import RedisJournal as RedisJournal
@@ -35,8 +37,6 @@ if TYPE_CHECKING:  # the names for type checkers, re-exported ("X as X")
     from .redis_pacer import RedisPacer as RedisPacer
     from .redis_uploads import RedisUploadManifest as RedisUploadManifest
     from .runs import RunConfig as RunConfig
-    from .runs import RunKindError as RunKindError
-    from .runs import ScaleError as ScaleError
     from .runs import load_run as load_run
     from .runs import progress as progress
     from .runs import run_results as run_results
@@ -48,11 +48,12 @@ _MODULES = {  # module: the names it gives this package, loaded on first use
     "arq_jobs": "WorkerCredentials WorkerSettings drain_run_job enqueue_jobs enqueue_registration "
     "enqueue_upload serve",
     "drain": "drain_run",
+    "errors": "RunKindError ScaleError",
     "leased_store": "RunCounts",
     "redis_journal": "LeaseLostError RedisJournal",
     "redis_pacer": "PaceConflictError RedisPacer",
     "redis_uploads": "RedisUploadManifest",
-    "runs": "RunConfig RunKindError ScaleError load_run progress run_results",
+    "runs": "RunConfig load_run progress run_results",
     "uploads": "load_upload prepare_upload verify_upload_run",
 }
 _HOMES = {name: module for module, names in _MODULES.items() for name in names.split()}

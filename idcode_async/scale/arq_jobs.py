@@ -29,8 +29,9 @@ from ..registration.records import UnitRegistration
 from ..uploads.codes_input import AsyncCodeSource
 from ._extra import require
 from .drain import drain_run
+from .errors import ScaleError
 from .keys import default_worker_id
-from .runs import LoadReport, ScaleError, load_run
+from .runs import LoadReport, load_run
 from .uploads import UploadLoadReport, prepare_upload
 
 require("arq")

@@ -38,12 +38,13 @@ from ..uploads.manifest import ManifestEntry
 from ..uploads.plan import CodeFile
 from ..uploads.spool import Workspace
 from ._redis import RedisError, connect_sync
+from .errors import ScaleError
 from .keys import default_worker_id, token_id
 from .leased_store import Claim, LeasedStore, Renewal
 from .redis_journal import RedisJournal
 from .redis_pacer import RedisPacer
 from .redis_uploads import RedisUploadManifest
-from .runs import RunConfig, ScaleError, client_for, open_store, read_config
+from .runs import RunConfig, client_for, open_store, read_config
 from .uploads import UnusableError, materialise, upload_session
 
 __all__ = ["IDLE_POLL", "ClaimLoop", "DrainSummary", "drain_run"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import anyio.to_thread
 import attrs
@@ -21,7 +21,6 @@ import httpx
 
 from .._client import DEFAULT_TIMEOUT, TEST_BASE_URL, UPLOAD_TIMEOUT, IdcodeClient
 from .._credentials import checked_base_url
-from .._errors import IdcodeError
 from .._retry import RetryPolicy
 from ..domain.regions import RegionDirectory
 from ..durable.engine import DEFAULT_RETRY
@@ -35,6 +34,7 @@ from ..registration.records import UnitRegistration
 from ..registration.validation import check_rows
 from ..uploads.executor import DEFAULT_GRACE
 from ._redis import SyncRedis, connection
+from .errors import KIND_NAMES, Kind, RunKindError, ScaleError
 from .keys import StoreKeys, check_run_id, loader_id, token_id
 from .leased_store import DEFAULT_BATCH, DEFAULT_LEASE, DEFAULT_MAX_CLAIMS, RunCounts
 from .redis_journal import RedisJournal
@@ -44,8 +44,6 @@ from .redis_uploads import RedisUploadManifest
 __all__ = [
     "LoadReport",
     "RunConfig",
-    "RunKindError",
-    "ScaleError",
     "client_for",
     "load_run",
     "normalise_base_url",
@@ -56,23 +54,6 @@ __all__ = [
     "run_results",
     "stored_config",
 ]
-
-Kind = Literal["run", "upload"]
-_KIND_NAMES: dict[Kind, str] = {"run": "a registration", "upload": "an upload"}
-
-
-class ScaleError(IdcodeError):
-    """A worker cannot take part in a run (wrong access token, no such run)."""
-
-
-class RunKindError(ScaleError):
-    """The run id names a run of the other kind (an upload run given to a registration
-    command, or the reverse): its items would read as an empty run of the asked kind."""
-
-    def __init__(self, run_id: str, kind: Kind) -> None:
-        self.run_id, self.kind = run_id, kind
-        found, asked = _KIND_NAMES[kind], _KIND_NAMES["upload" if kind == "run" else "run"]
-        super().__init__(f"run {run_id!r} is {found} run, not {asked} run")
 
 
 def normalise_base_url(base_url: str) -> str:
@@ -164,7 +145,7 @@ class RunConfig:
 def stored_config(redis: SyncRedis, run_id: str, kind: Kind | None = None) -> RunConfig | None:
     """The settings of ``run_id``, of ``kind`` (or either); ``None`` if there is no such run,
     :class:`RunKindError` if it is a run of the other kind."""
-    for found in _KIND_NAMES:
+    for found in KIND_NAMES:
         text = redis.hget(StoreKeys.for_run(found, run_id).meta, "config")
         if text and kind not in (None, found):
             raise RunKindError(run_id, found)

@@ -14,6 +14,7 @@ import anyio
 import httpx
 import pytest
 
+from idcode_async import scale
 from idcode_async.cli import main as idcode_main
 from idcode_async.registration import read_units_csv
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, Sandbox
@@ -305,3 +306,28 @@ def test_an_unreachable_redis_is_one_error_line(tmp_path, credentials, capsys):
     source = write_csv(tmp_path / "units.csv", valid_rows(1))
     code = main(source, "--journal", "r", "--redis", "redis://127.0.0.1:9/0", "--no-region-check")
     assert_failure(capsys.readouterr().err, code, 3, "Redis at the given URL")
+
+
+def test_a_run_id_of_the_other_kind_is_one_usage_error(served, redis_url, tmp_path, capsys):
+    _, base_url = served
+    scale.load_run(
+        redis_url,
+        read_units_csv(write_csv(tmp_path / "units.csv", valid_rows(2))),
+        "shared-name",
+        access_token=TEST_ACCESS_TOKEN,
+        base_url=base_url,
+        check_regions=False,
+    )
+    codes = tmp_path / "codes.txt"
+    codes.write_text("A1\nA2\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env(base_url, IDCODE_REDIS_URL=redis_url).items():
+            patch.setenv(name, value)
+        code = idcode_main(
+            [
+                *("upload-codes", str(codes), "--company-idcode", "C", "--category-reg-id", "R"),
+                *("--redis", redis_url, "--run", "shared-name", "--workers", "1"),
+            ]
+        )
+    line = assert_failure(capsys.readouterr().err, code, 2, "is a registration run")
+    assert "not an upload run" in line
