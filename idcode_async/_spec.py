@@ -22,7 +22,7 @@ import attrs
 
 from ._errors import UsageError, ValidationError
 from ._file_params import FileRefusedError, file_shape_problem, open_file
-from ._validators import int_problem, shown, text_problem
+from ._validators import int_problem, parameter_problem, shown
 from ._wire import FileInput, UploadFile, WireParams
 
 __all__ = [
@@ -394,7 +394,7 @@ def _type_problem(plan: _FieldPlan, value: Any) -> str | None:
     if plan.kind == "int":
         return int_problem(value)
     if plan.kind == "str":
-        return text_problem(value)
+        return parameter_problem(value)
     return None
 
 

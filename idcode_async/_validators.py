@@ -26,6 +26,7 @@ __all__ = [
     "length",
     "non_blank",
     "one_of",
+    "parameter_problem",
     "phone_number",
     "shown",
     "text_problem",
@@ -54,6 +55,24 @@ def text_problem(value: str) -> str | None:
             "that UTF-8 cannot encode"
         )
     return None
+
+
+_CONTROL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls but tab, line feed and carriage return, and DEL: no parameter of the document
+holds them, and a NUL in particular is where a C-string back end cuts a name short."""
+
+
+def parameter_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a parameter's text: :func:`text_problem`, or a control character
+    (Excel and copied text bring NULs and vertical tabs that the centre would store or cut at).
+    The message gives the character's code and position, never the text."""
+    problem = text_problem(value)
+    if problem is None and (found := _CONTROL.search(value)) is not None:
+        problem = (
+            f"holds the control character U+{ord(found.group()):04X} at position "
+            f"{found.start()}, which no parameter takes"
+        )
+    return problem
 
 
 def int_problem(value: int) -> str | None:

@@ -19,7 +19,15 @@ import attrs
 
 from .._errors import ValidationError
 from .._spec import Endpoint, PageEndpoint, Response, checked_arguments, endpoint
-from .._validators import Validator, fail, int_problem, non_blank, shown, text_problem, url
+from .._validators import (
+    Validator,
+    fail,
+    int_problem,
+    non_blank,
+    parameter_problem,
+    shown,
+    url,
+)
 from .._wire import WireParams
 
 __all__ = [
@@ -122,7 +130,7 @@ def _item_rule(
             return
         if isinstance(value, bool) or not isinstance(value, kind):
             raise _item_error(name, f"must be {expected}, got {type(value).__name__}")
-        problem = int_problem(value) if isinstance(value, int) else text_problem(value)
+        problem = int_problem(value) if isinstance(value, int) else parameter_problem(value)
         if problem is not None:
             raise _item_error(name, problem)
         if allowed is not None and value not in allowed:

@@ -1,7 +1,8 @@
 """Text and number parameters that cannot be written, and URLs that would be too long.
 
 Each is refused when the spec is built, as a ValidationError naming the parameter, before
-anything is signed or sent: lone surrogates (which UTF-8 cannot encode), integers past
+anything is signed or sent: lone surrogates (which UTF-8 cannot encode), control characters
+(NUL and the other C0 controls but tab, line feed and carriage return, and DEL), integers past
 Python's int/str digit limit, and URL-borne requests (608, 401, 408, 607) whose encoded
 parameters exceed MAX_QUERY_LENGTH.
 """
@@ -62,6 +63,31 @@ def test_a_lone_surrogate_is_refused_by_name(number, name):
         registry[number](**{**fields_of(SAMPLES[number]), name: "abc\ud800def"})
     assert (info.value.parameter, info.value.endpoint) == (name, number)
     assert "\ud800" not in _all_text(info.value)
+
+
+@pytest.mark.parametrize(("number", "name"), TEXT_FIELDS)
+@pytest.mark.parametrize("control", ["\x00", "\x0b", "\x1f", "\x7f"])
+def test_a_control_character_is_refused_by_name(number, name, control):
+    with pytest.raises(ValidationError) as info:  # by this rule, or the parameter's own first
+        registry[number](**{**fields_of(SAMPLES[number]), name: f"abc{control}def"})
+    assert (info.value.parameter, info.value.endpoint) == (name, number)
+    assert control not in str(info.value)
+
+
+def test_a_control_character_is_named_by_code_and_position():
+    with pytest.raises(ValidationError, match=r"control character U\+0000 at position 4,") as info:
+        CompanyGotoUrl(login_name="9111\x00evil", login_pwd="secret")
+    assert info.value.parameter == "login_name"
+
+
+@pytest.mark.parametrize(("number", "name"), TEXT_FIELDS)
+def test_tab_and_line_ends_are_not_control_characters_to_refuse(number, name):
+    refusal = ""
+    try:
+        registry[number](**{**fields_of(SAMPLES[number]), name: "a\tb\r\nc"})
+    except ValidationError as exc:  # some parameters have a pattern that refuses them
+        refusal = str(exc)
+    assert "control character" not in refusal
 
 
 @pytest.mark.parametrize(("number", "name"), INT_FIELDS)

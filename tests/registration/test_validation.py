@@ -47,6 +47,11 @@ def test_reader_problems_become_invalid_rows():
         ({"organunit_name": "  "}, "organunit_name is required"),
         ({"gotourl": "ftp://x"}, "gotourl must be an absolute http(s) URL"),
         ({"qrcode_size": 4}, "qrcode_size must be one of 1, 2, 3, got 4"),
+        # a NUL from a spreadsheet cell would be stored, or cut the name short, at the centre
+        (
+            {"organunit_name": "北京\x00测试"},
+            "organunit_name holds the control character U+0000 at position 2",
+        ),
         ({"province_id": 990000, "city_id": 990000, "area_id": 990000}, "province_id"),
         (
             {"province_id": 440000, "city_id": 440300, "area_id": 110105},
