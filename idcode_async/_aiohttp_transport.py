@@ -45,6 +45,7 @@ from yarl import URL
 
 from ._attempt import ATTEMPT_EXTENSION, AttemptBoundingTransport, AttemptTimeout
 from ._body import BODY_EXTENSION, MAX_BODY_EXTENSION
+from ._headers import headers_of
 from ._logging import redact
 
 __all__ = ["IdcodeAiohttpTransport", "translate"]
@@ -339,7 +340,8 @@ async def _response(
         body = meta[BODY_EXTENSION] = await answer.read()
         answer.release()
         stream = httpx.ByteStream(body)
-    return httpx.Response(answer.status, headers=answer.raw_headers, stream=stream, extensions=meta)
+    headers = headers_of(answer.raw_headers)  # aiohttp's bytes, laid out in one pass
+    return httpx.Response(answer.status, headers=headers, stream=stream, extensions=meta)
 
 
 def _reason(answer: aiohttp.ClientResponse) -> bytes:
