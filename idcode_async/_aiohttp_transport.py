@@ -40,9 +40,8 @@ from typing import Any, Final
 
 import aiohttp
 import httpx
-from multidict import CIMultiDict
-from yarl import URL
 
+from ._aiohttp_wire import RequestHead
 from ._attempt import ATTEMPT_EXTENSION, AttemptBoundingTransport, AttemptTimeout
 from ._body import BODY_EXTENSION, MAX_BODY_EXTENSION
 from ._headers import headers_of
@@ -179,6 +178,7 @@ class IdcodeAiohttpTransport(AttemptBoundingTransport):
         self.ssl_context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+        self._head = RequestHead()
 
     def _new_session(self) -> aiohttp.ClientSession:
         connector = _CheckedConnector(
@@ -212,7 +212,7 @@ class IdcodeAiohttpTransport(AttemptBoundingTransport):
         if session is None:
             session = self._session = self._new_session()
         extensions = request.extensions
-        headers = _headers(request.headers.raw)
+        headers = self._head.headers(request)
         data: Any
         try:
             data = request.content or None
@@ -226,7 +226,7 @@ class IdcodeAiohttpTransport(AttemptBoundingTransport):
             headers.popall("Transfer-Encoding", None)  # aiohttp frames the body itself
         answer = await session.request(
             request.method,
-            URL(str(request.url), encoded=True),
+            self._head.url(request),
             data=data,
             headers=headers,
             allow_redirects=False,
@@ -318,11 +318,6 @@ def _hop_timeout(
         connect=pool,
         ceil_threshold=math.inf,
     )
-
-
-def _headers(raw: list[tuple[bytes, bytes]]) -> CIMultiDict[str]:
-    """httpx's header bytes as aiohttp's header text (latin-1 maps byte for byte)."""
-    return CIMultiDict([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw])
 
 
 async def _response(

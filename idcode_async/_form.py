@@ -99,5 +99,8 @@ def _request(
         stream=httpx.ByteStream(body),
         extensions=extensions,
     )
+    # the caller's URL object rather than httpx's equal copy of it: a dispatched request then
+    # carries the client's URL of its endpoint, which a transport can recognise by identity
+    request.url = url
     request.read()
     return request
