@@ -587,6 +587,8 @@ def _fast_list(tp: Any) -> Callable[[Any], list[Any]]:
 def _fast_class(cl: type) -> Callable[[Any], Any]:
     """Source for ``cl``: one ``get`` per field, inline type checks, defaults as attrs has them."""
     attrs.resolve_types(cl)
+    if _is_plain(cl) and all(map(_by_name, attrs.fields(cl))):
+        return _by_present_keys(cl)
     names: dict[str, Any] = {"_cl": cl, "_M": _MISSING, "_UnhandledError": _UnhandledError}
     lines = [
         "def structure_object(o):",
@@ -658,6 +660,58 @@ def _fast_class(cl: type) -> Callable[[Any], Any]:
     exec("\n".join(lines), names)  # source built above from the class's own fields
     generated: Callable[[Any], Any] = names["structure_object"]
     return generated
+
+
+def _by_name(field: Any) -> bool:
+    """Whether :func:`_by_present_keys` can build ``field``: a type tested inline, and a
+    default (if any) that is a value rather than a factory."""
+    return field.type in _INLINE and not isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
+
+
+_KINDS: dict[str, type] = {"str": str, "int": int}
+
+
+def _by_present_keys(cl: type) -> Callable[[Any], Any]:
+    """The structuring function of a plain class (:func:`_is_plain`) whose fields are all
+    tested inline (:func:`_by_name`): what :func:`_fast_class`'s source does, done by the keys
+    the answer holds rather than by the fields the class has.
+
+    The record starts as the defaults, in field order; each key of the answer that names a
+    field replaces its default, through the field's hook unless its type is taken as it is.
+    306's answer holds 14 of its class's 34 fields: the 20 it lacks cost nothing.
+    """
+    fields = attrs.fields(cl)
+    template = {f.name: _MISSING if f.default is attrs.NOTHING else f.default for f in fields}
+    checks = {
+        field.name: (
+            _KINDS[_INLINE[field.type][0]],
+            field.type in _OPTIONAL,
+            _INLINE[field.type][1],
+            field.type,
+        )
+        for field in fields
+    }
+    required = any(field.default is attrs.NOTHING for field in fields)
+    new, set_attribute = object.__new__, object.__setattr__
+
+    def structure_object(o: Any) -> Any:
+        if type(o) is not dict:
+            raise _UnhandledError
+        record = template.copy()
+        for name, value in o.items():
+            check = checks.get(name)
+            if check is None:
+                continue
+            if type(value) is not check[0] and (value is not None or not check[1]):
+                value = check[2](value, check[3])
+            record[name] = value
+        if required and _MISSING in record.values():
+            raise _UnhandledError
+        made: Any = new(cl)
+        set_attribute(made, "__dict__", record)
+        return made
+
+    return structure_object
 
 
 # --- lists of records: the parsed objects become the records ---------------------------------
