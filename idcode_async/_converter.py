@@ -80,7 +80,9 @@ def decode_json(
     """
     body = _strict_loads(content)
     if body is not _REFUSED:
-        if _fewer_than(content, (b"{", b"["), _WALKED_CONTAINERS):
+        if _flat(body) and (max_depth is None or max_depth >= 1):
+            finding = "collided" if _collides(body) else None
+        elif _fewer_than(content, (b"{", b"["), _WALKED_CONTAINERS):
             finding = _walk(body, max_depth, exact=True, rows=rows)
         else:
             finding = _survey(body, max_depth, keys=True, exact=True, rows=rows)
@@ -287,17 +289,8 @@ def _walk(
         if max_depth is not None and depth > max_depth:
             return "deep"
         if type(value) is dict:
-            keys = list(value)
-            cleaned = list(map(_KNOWN_KEYS.get, keys))  # None for a key not seen before
-            if cleaned != keys:
-                if None in cleaned:
-                    cleaned = list(map(_clean_key, keys))
-                if cleaned != keys:
-                    renamed = dict(zip(cleaned, value.values(), strict=True))
-                    if len(renamed) != len(value):
-                        return "collided"
-                    value.clear()
-                    value.update(renamed)
+            if _collides(value):
+                return "collided"
             children: Any = value.values()
             kinds = set(map(type, children))
         else:
@@ -312,6 +305,30 @@ def _walk(
             return "inexact"
         pending.extend((child, depth + 1) for child in children if type(child) in _CONTAINERS)
     return None
+
+
+def _flat(body: Any) -> bool:
+    """Whether ``body`` is one object of plain values (306's answer, most answers' envelope):
+    its keys are all there is to check, without :func:`_walk`'s queue or a bracket count."""
+    return type(body) is dict and set(map(type, body.values())) <= _SCALARS
+
+
+def _collides(value: dict[str, Any]) -> bool:
+    """Clean the keys of one object in place, in order; ``True`` (and ``value`` as it was)
+    when two of its keys clean to the same name."""
+    keys = list(value)
+    known = list(map(_KNOWN_KEYS.get, keys))  # None for a key not seen before
+    if known == keys:
+        return False
+    cleaned = list(map(_clean_key, keys)) if None in known else cast(list[str], known)
+    if cleaned == keys:
+        return False
+    renamed = dict(zip(cleaned, value.values(), strict=True))
+    if len(renamed) != len(value):
+        return True
+    value.clear()
+    value.update(renamed)
+    return False
 
 
 def _collided(dicts: list[dict[str, Any]], dirty: set[str], clean: dict[str, str]) -> bool:
