@@ -2,10 +2,10 @@
 
 A client sends the same few header pairs call after call (its own headers, ``Host``, the
 form's content type, usually the same length) to the same few endpoint URLs: decoding every
-header to text and parsing every URL again with yarl was a tenth of the aiohttp transport's
-own work per call (issue 13).  :class:`RequestHead` keeps what it decoded, bounded, in the
-transport that owns it, so that nothing outlives that transport.  A URL with a query (608's
-signed GET, which carries the access token) is never kept.
+header to text and parsing every URL again with yarl cost about 37k instructions a call, a
+twentieth of a whole call over loopback (issue 13).  :class:`RequestHead` keeps what it
+decoded, bounded, in the transport that owns it, so that nothing outlives that transport.  A
+URL with a query (608's signed GET, which carries the access token) is never kept.
 """
 
 from __future__ import annotations
