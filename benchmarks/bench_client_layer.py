@@ -32,6 +32,7 @@ from idcode_async._aiohttp_transport import IdcodeAiohttpTransport
 from idcode_async._body import BODY_EXTENSION, read_capped
 from idcode_async._client import USE_DEFAULT
 from idcode_async._decode import decode_answer
+from idcode_async._headers import headers_of
 from idcode_async._transport import DEFAULT_LIMITS
 from idcode_async.endpoints import CompanyInfoBase
 
@@ -50,9 +51,8 @@ class InstantTransport(IdcodeAiohttpTransport):
     async def _exchange(self, request: httpx.Request) -> httpx.Response:
         self._timeout(request.extensions)  # aiohttp's timeout, made as ``_exchange`` makes it
         meta = {"http_version": b"HTTP/1.1", "reason_phrase": b"OK", BODY_EXTENSION: ANSWER}
-        return httpx.Response(
-            200, headers=HEADERS, stream=httpx.ByteStream(ANSWER), extensions=meta
-        )
+        stream = httpx.ByteStream(ANSWER)
+        return httpx.Response(200, headers=headers_of(HEADERS), stream=stream, extensions=meta)
 
 
 def client() -> IdcodeClient:

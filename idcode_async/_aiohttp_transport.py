@@ -40,11 +40,11 @@ from typing import Any, Final
 
 import aiohttp
 import httpx
-from multidict import CIMultiDict
-from yarl import URL
 
+from ._aiohttp_wire import RequestHead
 from ._attempt import ATTEMPT_EXTENSION, AttemptBoundingTransport, AttemptTimeout
 from ._body import BODY_EXTENSION, MAX_BODY_EXTENSION
+from ._headers import headers_of
 from ._logging import redact
 
 __all__ = ["IdcodeAiohttpTransport", "translate"]
@@ -178,6 +178,7 @@ class IdcodeAiohttpTransport(AttemptBoundingTransport):
         self.ssl_context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+        self._head = RequestHead()
 
     def _new_session(self) -> aiohttp.ClientSession:
         connector = _CheckedConnector(
@@ -211,7 +212,7 @@ class IdcodeAiohttpTransport(AttemptBoundingTransport):
         if session is None:
             session = self._session = self._new_session()
         extensions = request.extensions
-        headers = _headers(request.headers.raw)
+        headers = self._head.headers(request)
         data: Any
         try:
             data = request.content or None
@@ -225,7 +226,7 @@ class IdcodeAiohttpTransport(AttemptBoundingTransport):
             headers.popall("Transfer-Encoding", None)  # aiohttp frames the body itself
         answer = await session.request(
             request.method,
-            URL(str(request.url), encoded=True),
+            self._head.url(request),
             data=data,
             headers=headers,
             allow_redirects=False,
@@ -319,11 +320,6 @@ def _hop_timeout(
     )
 
 
-def _headers(raw: list[tuple[bytes, bytes]]) -> CIMultiDict[str]:
-    """httpx's header bytes as aiohttp's header text (latin-1 maps byte for byte)."""
-    return CIMultiDict([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw])
-
-
 async def _response(
     answer: aiohttp.ClientResponse, extensions: Mapping[str, Any]
 ) -> httpx.Response:
@@ -339,7 +335,8 @@ async def _response(
         body = meta[BODY_EXTENSION] = await answer.read()
         answer.release()
         stream = httpx.ByteStream(body)
-    return httpx.Response(answer.status, headers=answer.raw_headers, stream=stream, extensions=meta)
+    headers = headers_of(answer.raw_headers)  # aiohttp's bytes, laid out in one pass
+    return httpx.Response(answer.status, headers=headers, stream=stream, extensions=meta)
 
 
 def _reason(answer: aiohttp.ClientResponse) -> bytes:

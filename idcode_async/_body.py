@@ -97,13 +97,15 @@ async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) ->
             status_code=status,
             endpoint=endpoint,
         )
+    if encoding in _IDENTITY and isinstance(read_whole, bytes):
+        # read whole by the transport because it declared at most the limit: its length is
+        # the declared one, checked here without httpx's ``Headers.get`` (it decodes them all)
+        _check(read_whole, limit, status, endpoint)
+        return read_whole
     declared = response.headers.get("content-length", "")
     if encoding in _IDENTITY and declared.isdigit() and int(declared) > limit:
         raise ResponseTooLargeError(limit, status_code=status, endpoint=endpoint)
     inflater = None if encoding in _IDENTITY else _Inflater(encoding)
-    if isinstance(read_whole, bytes) and inflater is None:
-        _check(read_whole, limit, status, endpoint)
-        return read_whole
     chunks = _one_chunk(read_whole) if isinstance(read_whole, bytes) else response.aiter_raw()
     body = bytearray()
     try:
@@ -136,7 +138,7 @@ def _content_encoding(raw: list[tuple[bytes, bytes]]) -> str:
     pairs: httpx's ``Headers.get`` decodes every header to find its encoding on each lookup.
     Several headers are joined with ``", "`` as httpx joins them (and so refused below)."""
     values = [value for name, value in raw if name.lower() == b"content-encoding"]
-    return b", ".join(values).decode("latin-1").strip().lower()
+    return b", ".join(values).decode("latin-1").strip().lower() if values else ""
 
 
 async def _one_chunk(body: bytes) -> AsyncIterator[bytes]:

@@ -497,7 +497,8 @@ class IdcodeClient(httpx.AsyncClient):
         try:
             for hook in hooks["response"]:
                 await hook(response)
-            if response.has_redirect_location:
+            # httpx's check only for a redirect status: it looks its statuses up in an enum
+            if response.status_code in _REDIRECTS and response.has_redirect_location:
                 with hostile_location(request):
                     response.next_request = self._build_redirect_request(request, response)
         except BaseException:
@@ -527,14 +528,15 @@ class IdcodeClient(httpx.AsyncClient):
         response.stream = BoundAsyncStream(response.stream, response=response, start=start)
         self.cookies.extract_cookies(response)
         response.default_encoding = self._default_encoding
-        _HTTPX_LOG.info(
-            'HTTP Request: %s %s "%s %d %s"',
-            request.method,
-            request.url,
-            response.http_version,
-            response.status_code,
-            response.reason_phrase,
-        )
+        if _HTTPX_LOG.isEnabledFor(logging.INFO):  # its arguments decode two extensions
+            _HTTPX_LOG.info(
+                'HTTP Request: %s %s "%s %d %s"',
+                request.method,
+                request.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
         return response
 
     @property
@@ -638,6 +640,8 @@ class _Bounds:
 
 
 _HTTPX_LOG: Final = logging.getLogger("httpx")
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+"""The statuses httpx's ``has_redirect_location`` follows."""
 
 _UNENCODABLE = "contains text that cannot be encoded as UTF-8 (e.g. a lone surrogate)"
 _ACCEPT_ENCODING = ACCEPT_ENCODING.encode("ascii")
@@ -672,8 +676,10 @@ class _AnswerCookies(httpx.Cookies):
 
     def extract_cookies(self, response: httpx.Response) -> None:
         # the raw pairs: httpx's ``in`` decodes every header to find their encoding first
-        if any(name.lower() in _SET_COOKIE for name, _ in response.headers.raw):
-            super().extract_cookies(response)
+        for name, _ in response.headers.raw:
+            if name.lower() in _SET_COOKIE:
+                super().extract_cookies(response)
+                return
 
 
 _SET_COOKIE: Final = frozenset({b"set-cookie", b"set-cookie2"})

@@ -18,6 +18,8 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from ._headers import headers_of
+
 __all__ = ["form_body", "form_request", "query_request", "with_host"]
 
 _FORM_TYPE: Final = b"application/x-www-form-urlencoded"
@@ -93,9 +95,12 @@ def _request(
     request = httpx.Request(
         method,
         url,
-        headers=headers,  # normalised once, by the request (a Headers would be copied)
+        headers=headers_of(headers),  # laid out in one pass; the request copies the entries
         stream=httpx.ByteStream(body),
         extensions=extensions,
     )
+    # the caller's URL object rather than httpx's equal copy of it: a dispatched request then
+    # carries the client's URL of its endpoint, which a transport can recognise by identity
+    request.url = url
     request.read()
     return request

@@ -1,0 +1,57 @@
+"""``httpx.Headers`` from header bytes, laid out once instead of normalised header by header.
+
+httpx normalises every header it is given, one function call per name and per value, though
+bytes pass through unchanged: for a dispatched call's request (seven headers) and its answer
+that is a tenth of the client layer's interpreter work on the aiohttp transport (issue 13).
+The SDK's own headers are already bytes (the client's cached list, the form's two, aiohttp's
+raw answer), so :func:`headers_of` builds the entries httpx would build from them in one pass.
+
+An ``httpx.Headers`` keeps ``(name, lower-case name, value)`` entries; httpx's own ``copy`` and
+``update`` read that list across instances, and ``Request``/``Response`` copy it from a
+``Headers`` they are given.  Whether this httpx lays headers out so is checked once, on
+import, against httpx's own constructor; if it does not, httpx's constructor is used.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import httpx
+
+__all__ = ["headers_of"]
+
+Pairs = list[tuple[bytes, bytes]] | tuple[tuple[bytes, bytes], ...]
+
+
+class _LaidOut(httpx.Headers):
+    """Headers whose entries are given finished: what ``Headers(pairs)`` builds from bytes."""
+
+    def __init__(self, entries: list[tuple[bytes, bytes, bytes]]) -> None:
+        self._list = entries
+        self._encoding = None
+
+
+def _laid_out(pairs: Pairs) -> httpx.Headers:
+    return _LaidOut([(name, name.lower(), value) for name, value in pairs])
+
+
+def _normalised(pairs: Pairs) -> httpx.Headers:
+    return httpx.Headers(list(pairs))
+
+
+def _same_layout() -> bool:
+    """Whether httpx's own constructor lays out header bytes as :class:`_LaidOut` does."""
+    pairs = [(b"Content-Type", b"text/plain"), (b"X-Twice", b"1"), (b"x-twice", b"\xe9")]
+    made = httpx.Headers(pairs)
+    laid = _laid_out(pairs)
+    return (
+        getattr(made, "_list", None) == getattr(laid, "_list", ())
+        and getattr(made, "_encoding", 0) is None
+        and made.raw == laid.raw
+        and made.multi_items() == laid.multi_items()
+        and httpx.Headers(laid).raw == pairs
+    )
+
+
+headers_of: Final = _laid_out if _same_layout() else _normalised
+"""``httpx.Headers(pairs)`` for header names and values that are bytes, as httpx builds it."""
