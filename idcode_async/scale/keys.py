@@ -36,6 +36,8 @@ from typing import Final
 
 import attrs
 
+from .._validators import shown
+
 __all__ = ["PaceKeys", "StoreKeys", "check_run_id", "default_worker_id", "loader_id", "token_id"]
 
 _TOKEN_DOMAIN: Final = b"idcode-async/access-token\x00"
@@ -65,7 +67,7 @@ def check_run_id(run_id: str) -> str:
     if not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id):
         raise ValueError(
             f"run id must be 1-64 letters, digits, '.', '_' or '-' (starting with a letter or "
-            f"digit), got {run_id!r}"
+            f"digit), got {shown(run_id)}"
         )
     return run_id
 

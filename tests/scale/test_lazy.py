@@ -85,6 +85,12 @@ def test_run_ids_are_plain_names(run_id):
         check_run_id(run_id)
 
 
+def test_a_long_run_id_is_not_quoted_whole():
+    with pytest.raises(ValueError, match="run id must be") as info:
+        check_run_id("x" * 3000)
+    assert len(str(info.value)) < 200
+
+
 def test_every_key_of_a_run_shares_one_hash_tag():
     keys = StoreKeys.for_run("run", "units-2024.05_a")
     assert {key.split("}")[0] for key in keys.script_keys} == {"idcode:run:{units-2024.05_a"}
