@@ -155,9 +155,10 @@ async def interruptible(work: Callable[[], Awaitable[T]]) -> T:
     """``await work()``, cancelled by the first SIGINT/SIGTERM, which then raises
     ``KeyboardInterrupt`` (exit 130) — for work that sends nothing to resume.
 
-    Left to asyncio, Ctrl-C cancels the main task natively, and a request in flight reports
-    that cancellation as a read timeout: "cannot reach the centre", exit 3.  An anyio
-    cancellation is not mistaken for one.
+    Left to asyncio, Ctrl-C cancels the main task natively and the command ends in whatever
+    the cancelled work raises on its way out (the hostile pass saw "cannot reach the centre",
+    exit 3, not every time); SIGTERM would kill it without a word.  Here either signal
+    cancels the work through an anyio scope, and the command ends the one documented way.
     """
     done: list[T] = []
     async with anyio.create_task_group() as group:
