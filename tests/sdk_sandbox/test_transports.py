@@ -26,7 +26,9 @@ from idcode_async import (
     TransportError,
     aiohttp_transport,
 )
-from idcode_async._aiohttp_transport import translate
+from idcode_async._aiohttp_transport import IdcodeAiohttpTransport, translate
+from idcode_async._attempt import ATTEMPT_EXTENSION
+from idcode_async._deadline import attempt_limit
 from idcode_async.endpoints import ExamineRecord
 from idcode_async.sandbox import TEST_ACCESS_TOKEN, TEST_AUTH_CODE, FaultKind, Sandbox
 from idcode_async.sandbox.serve import running
@@ -207,3 +209,25 @@ def test_without_the_extra_the_factory_says_what_to_install(
     monkeypatch.setitem(sys.modules, "idcode_async._aiohttp_transport", None)
     with pytest.raises(ImportError, match=r"idcode-async\[aiohttp\]"):
         aiohttp_transport()
+
+
+@pytest.mark.parametrize(
+    ("timeout", "sock_read"),
+    [
+        (httpx.Timeout(30.0, connect=10.0), None),  # the default: read is its largest value
+        (2.0, None),
+        (httpx.Timeout(30.0, read=5.0), 5.0),  # a shorter read timeout can fire first
+    ],
+)
+def test_aiohttp_s_read_timer_is_armed_only_when_it_can_fire_before_the_attempt_s_bound(
+    timeout: float | httpx.Timeout, sock_read: float | None
+):
+    """aiohttp cancels and schedules its read timer on every read: armed only when it can
+    fire more than the attempt's slack before the bound that ends the attempt anyway."""
+    bound = attempt_limit(timeout)
+    assert bound is not None
+    transport = IdcodeAiohttpTransport(limits=DEFAULT_LIMITS)
+    extensions = {"timeout": httpx.Timeout(timeout).as_dict(), ATTEMPT_EXTENSION: bound}
+    chosen = transport._timeout(extensions)
+    assert chosen.sock_read == sock_read
+    assert chosen.total == bound
