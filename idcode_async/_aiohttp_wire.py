@@ -16,6 +16,8 @@ import httpx
 from multidict import CIMultiDict
 from yarl import URL
 
+from ._headers import Entry, entries
+
 __all__ = ["RequestHead"]
 
 _MOST_PAIRS: Final = 256
@@ -28,25 +30,25 @@ class RequestHead:
     """Header text and yarl URLs of the requests one transport sends, decoded once."""
 
     def __init__(self) -> None:
-        self._texts: dict[tuple[bytes, bytes], tuple[str, str]] = {}
+        self._texts: dict[Entry, tuple[str, str]] = {}
         self._urls: dict[int, tuple[httpx.URL, URL]] = {}
 
     def headers(self, request: httpx.Request) -> CIMultiDict[str]:
         """The request's headers as aiohttp's text (latin-1 maps byte for byte), in order."""
-        raw = request.headers.raw
-        known = list(map(self._texts.get, raw))
+        own = entries(request.headers)
+        known = list(map(self._texts.get, own))
         if None in known:
-            return CIMultiDict([self._text(pair) for pair in raw])
+            return CIMultiDict([self._text(entry) for entry in own])
         return CIMultiDict(cast(list[tuple[str, str]], known))
 
-    def _text(self, pair: tuple[bytes, bytes]) -> tuple[str, str]:
-        text = self._texts.get(pair)
+    def _text(self, entry: Entry) -> tuple[str, str]:
+        text = self._texts.get(entry)
         if text is None:
-            name, value = pair
+            name, _, value = entry
             text = (name.decode("latin-1"), value.decode("latin-1"))
             if len(self._texts) >= _MOST_PAIRS:
                 self._texts.clear()
-            self._texts[pair] = text
+            self._texts[entry] = text
         return text
 
     def url(self, request: httpx.Request) -> URL:

@@ -16,6 +16,7 @@ from typing import Final
 import httpx
 
 from ._errors import ResponseDecodeError, ResponseTooLargeError
+from ._headers import Entry, entries
 
 __all__ = [
     "ACCEPT_ENCODING",
@@ -90,7 +91,7 @@ async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) ->
     if in_memory is not None:
         _check(in_memory, limit, status, endpoint)
         return in_memory
-    encoding = _content_encoding(response.headers.raw)
+    encoding = _content_encoding(entries(response.headers))
     if encoding not in _IDENTITY and encoding not in _WBITS:
         raise ResponseDecodeError(
             f"HTTP {status}: unsupported content encoding {encoding[:40]!r}",
@@ -133,11 +134,11 @@ async def read_capped(response: httpx.Response, limit: int, *, endpoint: int) ->
     return bytes(body)
 
 
-def _content_encoding(raw: list[tuple[bytes, bytes]]) -> str:
-    """``headers.get("content-encoding", "")`` stripped and lower-cased, read from the raw
-    pairs: httpx's ``Headers.get`` decodes every header to find its encoding on each lookup.
+def _content_encoding(headers: list[Entry]) -> str:
+    """``headers.get("content-encoding", "")`` stripped and lower-cased, read from httpx's
+    entries: its ``Headers.get`` decodes every header to find their encoding on each lookup.
     Several headers are joined with ``", "`` as httpx joins them (and so refused below)."""
-    values = [value for name, value in raw if name.lower() == b"content-encoding"]
+    values = [value for _, lower, value in headers if lower == b"content-encoding"]
     return b", ".join(values).decode("latin-1").strip().lower() if values else ""
 
 

@@ -42,6 +42,7 @@ from ._errors import (
     ValidationError,
 )
 from ._form import with_host
+from ._headers import Entry, entries
 from ._logging import install_httpx_redaction, logger, redact
 from ._origin import shown_url, warn_if_cleartext
 from ._redirects import hostile_location, next_hop
@@ -193,7 +194,7 @@ class IdcodeClient(httpx.AsyncClient):
         self.max_response_bytes = _checked_cap(max_response_bytes)
         self._endpoint_urls: dict[str, httpx.URL] = {}
         self._known_bounds: dict[int, _Bounds] = {}
-        self._headers_seen: list[tuple[bytes, bytes]] | None = None
+        self._headers_seen: list[Entry] | None = None
         self._headers_sent: list[tuple[bytes, bytes]] = []
         self._headers_base: httpx.URL | None = None
         self._endpoint_urls_base = self.base_url
@@ -418,10 +419,10 @@ class IdcodeClient(httpx.AsyncClient):
         if self.cookies:  # httpx's own merge puts the Cookie header in its place
             template = self.build_request(method, url, extensions=extensions)
             return _with_accept_encoding(template.headers.raw)
-        raw = self.headers.raw
-        if raw != self._headers_seen or self._headers_base is not self.base_url:
-            self._headers_sent = with_host(url, _with_accept_encoding(raw))
-            self._headers_seen = raw
+        own = entries(self.headers)
+        if own != self._headers_seen or self._headers_base is not self.base_url:
+            self._headers_sent = with_host(url, _with_accept_encoding(self.headers.raw))
+            self._headers_seen = own.copy()  # the client's headers may change in place
             self._headers_base = self.base_url
         return self._headers_sent
 
@@ -675,9 +676,9 @@ class _AnswerCookies(httpx.Cookies):
     """
 
     def extract_cookies(self, response: httpx.Response) -> None:
-        # the raw pairs: httpx's ``in`` decodes every header to find their encoding first
-        for name, _ in response.headers.raw:
-            if name.lower() in _SET_COOKIE:
+        # httpx's entries: its ``in`` decodes every header to find their encoding first
+        for _, lower, _ in entries(response.headers):
+            if lower in _SET_COOKIE:
                 super().extract_cookies(response)
                 return
 

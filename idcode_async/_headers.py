@@ -18,9 +18,11 @@ from typing import Final
 
 import httpx
 
-__all__ = ["headers_of"]
+__all__ = ["Entry", "entries", "headers_of"]
 
 Pairs = list[tuple[bytes, bytes]] | tuple[tuple[bytes, bytes], ...]
+Entry = tuple[bytes, bytes, bytes]
+"""One header as httpx keeps it: the name, its lower-case form and the value, all bytes."""
 
 
 class _LaidOut(httpx.Headers):
@@ -32,7 +34,10 @@ class _LaidOut(httpx.Headers):
 
 
 def _laid_out(pairs: Pairs) -> httpx.Headers:
-    return _LaidOut([(name, name.lower(), value) for name, value in pairs])
+    if not pairs:
+        return _LaidOut([])
+    names, values = zip(*pairs, strict=True)  # at C speed: no interpreter step per header
+    return _LaidOut(list(zip(names, map(bytes.lower, names), values, strict=True)))
 
 
 def _normalised(pairs: Pairs) -> httpx.Headers:
@@ -53,5 +58,22 @@ def _same_layout() -> bool:
     )
 
 
-headers_of: Final = _laid_out if _same_layout() else _normalised
+def _own_entries(headers: httpx.Headers) -> list[Entry]:
+    return headers._list  # the layout is checked on import
+
+
+def _built_entries(headers: httpx.Headers) -> list[Entry]:
+    return [(name, name.lower(), value) for name, value in headers.raw]
+
+
+_LAID_OUT: Final = _same_layout()
+
+headers_of: Final = _laid_out if _LAID_OUT else _normalised
 """``httpx.Headers(pairs)`` for header names and values that are bytes, as httpx builds it."""
+
+entries: Final = _own_entries if _LAID_OUT else _built_entries
+"""The :data:`Entry` of each header, in order: httpx's own list, to be read and never changed.
+
+``Headers.raw`` builds a new list of pairs on every read, and the SDK reads four header lists
+per call (the client's, the request's, the answer's twice): comparing and scanning httpx's
+entries as they are saves each of those copies and every ``lower()`` of a name."""

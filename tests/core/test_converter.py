@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 
 from idcode_async import registry
 from idcode_async._converter import (
+    _MOST_SHAPES,
     NestingError,
     Surveyed,
     _clean_object,
     _fast_hook,
+    _UnhandledError,
     converter,
     decode_json,
     normalise_keys,
@@ -144,6 +146,9 @@ def test_the_fast_path_builds_what_cattrs_builds_or_defers_to_it(cls: type, data
     assert outcome(lambda: structure(body, cls)) == expected
     fast = outcome(lambda: _fast_hook(cls)(body))
     assert fast == expected or fast[0] == "error"
+    # once more: a shape met before takes its plan, with the same result
+    assert outcome(lambda: _fast_hook(cls)(body)) == fast
+    assert outcome(lambda: structure(body, cls)) == expected
 
 
 def test_documented_shapes_take_the_fast_path():
@@ -285,13 +290,63 @@ def test_a_plain_response_is_built_as_its_init_builds_it():
     from idcode_async.endpoints._shared import OrganUnitResponse
 
     raw = b'{"result_code":1," linkman_en":"Zhang San","organunit_id":10030000000000001923}'
-    answer = structure(decode_json(raw, max_depth=32), OrganUnitResponse)
     expected = OrganUnitResponse(linkman_en="Zhang San", organunit_id="10030000000000001923")
-    assert answer == expected
-    assert vars(answer) == vars(expected)
-    assert list(vars(answer)) == list(vars(expected))
+    for _ in range(2):  # the second answer of this shape takes the plan the first left
+        answer = structure(decode_json(raw, max_depth=32), OrganUnitResponse)
+        assert answer == expected
+        assert vars(answer) == vars(expected)
+        assert list(vars(answer)) == list(vars(expected))
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         answer.linkman = "x"  # type: ignore[misc]
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Shaped(Response):
+    """A plain record of its own, so that no other test has taught it a shape."""
+
+    code: str
+    size: int | None = None
+    name: str | None = None
+
+
+def test_answers_of_a_learnt_shape_are_built_from_their_own_values():
+    build = _fast_hook(Shaped)
+    first = {"code": 10030000000000001923, "size": 3, "name": "a"}
+    assert build(first) == Shaped(code="10030000000000001923", size=3, name="a")
+    plan = _plans_of(build)[("code", "size", "name"), (int, int, str)]
+    assert plan is not None and [name for name, *_ in plan] == ["code"]  # only code is hooked
+    # the same keys and types, other values: the plan converts this answer's own values
+    assert build({"code": 7, "size": 4, "name": "b"}) == Shaped(code="7", size=4, name="b")
+    # a hooked value the hook refuses still fails, so the detailed path names the field
+    assert build({"code": "x", "size": " 5 ", "name": None}) == Shaped(code="x", size=5)
+    with pytest.raises(ValueError, match="many"):  # as the key-by-key path raises it
+        build({"code": "y", "size": "many", "name": None})
+    with pytest.raises(cattrs.BaseValidationError) as caught:
+        structure({"code": "y", "size": "many", "name": None}, Shaped)
+    assert "size" in "; ".join(cattrs.transform_error(caught.value))
+    # a shape lacking a required key, or holding an unknown one, keeps the key-by-key path
+    for _ in range(2):
+        with pytest.raises(_UnhandledError):
+            build({"size": 1})
+        assert build({"code": "z", "extra": 1}) == Shaped(code="z")
+        assert vars(build({"code": "z", "extra": 1})) == vars(Shaped(code="z"))
+
+
+def test_the_plans_a_class_keeps_are_bounded():
+    build = _fast_hook(Shaped)
+    for count in range(3 * _MOST_SHAPES):  # every answer a new shape: keys in another order
+        keys = [f"k{n}" for n in range(count % 7)] + ["code"]
+        body = dict.fromkeys(keys, 1) | {"code": str(count)}
+        assert build(body) == Shaped(code=str(count))
+    plans = _plans_of(build)
+    assert 0 < len(plans) <= _MOST_SHAPES
+
+
+def _plans_of(build: Any) -> dict[Any, Any]:
+    """The plans a generated function keeps (its closure's dictionary of shapes)."""
+    cells = [cell.cell_contents for cell in build.__closure__ or ()]
+    (plans,) = [c for c in cells if isinstance(c, dict) and all(type(k) is tuple for k in c)]
+    return plans
 
 
 @attrs.frozen(kw_only=True)

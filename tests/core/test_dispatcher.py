@@ -293,3 +293,22 @@ async def test_cookies_set_by_an_answer_are_kept_and_sent_back_on_the_next_call(
         client.cookies = {"other": "1"}
         await client.call(Addresses())
     assert sent == [None, "sid=abc", "other=1"]
+
+
+async def test_the_client_s_headers_changed_between_calls_go_out_as_they_now_are():
+    """The dispatcher keeps the client's headers between calls; a change made in place, or a
+    new set assigned, is what the next request carries (and ``Host`` stays first)."""
+    script = Script(ok(), ok(), ok(), ok())
+    async with make_client(script, headers={"X-Trace": "1"}) as client:
+        spec = AddressesByParent(address_id_parent=110000)
+        await client.call(spec)
+        client.headers["X-Trace"] = "2"
+        await client.call(spec)
+        client.headers["X-Other"] = "3"
+        await client.call(spec)
+        client.headers = httpx.Headers({"X-Trace": "4"})
+        await client.call(spec)
+    sent = [request.headers for request in script.requests]
+    assert [headers.get("x-trace") for headers in sent] == ["1", "2", "2", "4"]
+    assert [headers.get("x-other") for headers in sent] == [None, None, "3", None]
+    assert all(headers.raw[0][0].lower() == b"host" for headers in sent)

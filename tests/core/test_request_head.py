@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from idcode_async._aiohttp_wire import RequestHead
-from idcode_async._headers import headers_of
+from idcode_async._headers import _built_entries, _own_entries, entries, headers_of
 
 NAMES = st.binary(min_size=1, max_size=12).filter(lambda name: b":" not in name)
 PAIRS = st.lists(st.tuples(NAMES, st.binary(max_size=20)), max_size=8)
@@ -69,3 +69,25 @@ def test_an_endpoint_url_is_parsed_once_and_a_url_with_a_query_is_never_kept():
     signed = ENDPOINT.copy_with(query=b"access_token=secret&hash=ABC")
     assert head.url(httpx.Request("GET", signed)) == URL(str(signed), encoded=True)
     assert all(not known.query for known, _ in head._urls.values())
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Content-Encoding", "set-cookie", "X-É", "Host"]),
+            st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=8),
+        ),
+        max_size=6,
+    ),
+    st.sampled_from(["utf-8", "latin-1"]),
+)
+def test_entries_are_httpx_s_headers_as_name_lower_case_name_value(
+    pairs: list[tuple[str, str]], encoding: str
+):
+    """Read from httpx's own list where its layout is known; built from ``raw`` elsewhere."""
+    headers = httpx.Headers(pairs, encoding=encoding)
+    headers["Accept"] = "x"  # changed in place, as a user may change the client's headers
+    expected = [(name, name.lower(), value) for name, value in headers.raw]
+    assert entries(headers) == expected
+    assert _built_entries(headers) == expected
+    assert entries is _own_entries  # this httpx keeps the layout the check on import expects

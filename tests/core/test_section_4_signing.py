@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from idcode_async import IdcodeAuth, IdcodeClient, UsageError, canonical_string, sign
 from idcode_async.endpoints import AddressesByParent
@@ -41,6 +43,22 @@ def test_document_golden_hash():
 def test_independent_rule_agrees_with_golden():
     # Guards the test-side helper itself against drift.
     assert document_hash("/abc/def", GOLDEN_PARAMS) == GOLDEN_HASH
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=6),
+        st.one_of(st.text(max_size=6), st.integers(), st.decimals(allow_nan=False)),
+        max_size=8,
+    )
+)
+def test_the_canonical_string_is_the_document_s_rule_for_any_parameters(
+    params: dict[str, object],
+):
+    """Seed §四 as written: names sorted, ``name=value`` joined by ``&``, ``hash`` left out
+    (values that are not text, such as a caller's numbers, appear as their text)."""
+    rule = "&".join(f"{name}={params[name]}" for name in sorted(params) if name != "hash")
+    assert canonical_string("/p", params) == f"/p?{rule}"  # type: ignore[arg-type]
 
 
 def test_hash_parameter_is_never_signed():
