@@ -3,7 +3,16 @@
 A bare asyncio HTTP/1.1 server in its own process answers every request with the document's
 306 example (keep-alive, no parsing beyond the headers), so only the client side is measured,
 over real loopback TCP.  Each client makes ``--calls`` calls with 1, 16, 64 and 256 tasks
-sharing one client; three rounds, interleaved (round, concurrency, client), median reported.
+sharing one client; three rounds, median reported.
+
+Within a round, at each concurrency, all clients are open side by side and take turns in
+batches of a few hundred calls (``max(250, 4 x tasks)``), the order turning from batch to
+batch; each client's time is the sum of its batches.  On a shared machine the speed of the
+CPU drifts over seconds (other jobs, the host): with one client after another, each 2,000
+calls long, two runs of the same client moved by up to 40 % and single ratios by ±25 %; taking
+turns every few hundred calls puts every client through the same drift, and the ratios of
+three runs agree within a few per cent.  The tail of each batch (its last calls, fewer than
+the tasks) runs at lower concurrency for every client alike.
 
 Clients:
 
@@ -36,7 +45,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -170,24 +179,46 @@ CLIENTS: dict[str, Callable[[], Client]] = {
 }
 
 
-async def calls_per_second(
-    client: Client, base_url: str, calls: int, concurrency: int
-) -> tuple[float, float]:
-    """``calls`` calls shared by ``concurrency`` tasks on one client (after one warm-up wave):
-    calls per second of wall time, and per second of this process's CPU time."""
-    async with client(base_url) as call:
-        await asyncio.gather(*(call() for _ in range(concurrency)))
-        left = calls
+async def timed_batch(call: Call, calls: int, concurrency: int) -> tuple[float, float]:
+    """``calls`` calls shared by ``concurrency`` tasks on one client: seconds of wall time and
+    of this process's CPU time."""
+    left = calls
 
-        async def worker() -> None:
-            nonlocal left
-            while left > 0:
-                left -= 1
-                await call()
+    async def worker() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            await call()
 
-        started, cpu = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return calls / (time.perf_counter() - started), calls / (time.process_time() - cpu)
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def batch_size(concurrency: int) -> int:
+    """Calls per turn: a few hundred, and at least four waves of the tasks."""
+    return max(250, 4 * concurrency)
+
+
+async def taking_turns(
+    names: tuple[str, ...], base_url: str, calls: int, concurrency: int
+) -> dict[str, tuple[float, float]]:
+    """``calls`` calls on each client, the clients open side by side and taking turns in
+    batches (module doc): calls per second of wall time and of CPU time, per client."""
+    spent = dict.fromkeys(names, (0.0, 0.0))
+    async with AsyncExitStack() as stack:
+        calls_of = {
+            name: await stack.enter_async_context(CLIENTS[name]()(base_url)) for name in names
+        }
+        for call in calls_of.values():  # one warm-up wave each: connections made, caches filled
+            await asyncio.gather(*(call() for _ in range(concurrency)))
+        size = batch_size(concurrency)
+        for turn, done in enumerate(range(0, calls, size)):
+            shift = turn % len(names)
+            for name in names[shift:] + names[:shift]:
+                wall, cpu = await timed_batch(calls_of[name], min(size, calls - done), concurrency)
+                spent[name] = (spent[name][0] + wall, spent[name][1] + cpu)
+    return {name: (calls / wall, calls / cpu) for name, (wall, cpu) in spent.items()}
 
 
 Rates = dict[tuple[str, int], float]
@@ -208,8 +239,8 @@ async def measure(
     cpus: dict[tuple[str, int], list[float]] = {}
     for number in range(rounds):
         for concurrency in levels:
-            for name in names:
-                wall, cpu = await calls_per_second(CLIENTS[name](), base_url, calls, concurrency)
+            rates = await taking_turns(names, base_url, calls, concurrency)
+            for name, (wall, cpu) in rates.items():
                 walls.setdefault((name, concurrency), []).append(wall)
                 cpus.setdefault((name, concurrency), []).append(cpu)
         print(f"round {number + 1}/{rounds} done", file=sys.stderr, flush=True)
