@@ -3,10 +3,11 @@ way the retry rule needs.
 
 The request httpx built goes out as it is: its encoded body as one payload (a multipart upload
 as the stream it is, so its memory stays flat), its headers as they are (aiohttp adds none of
-its own: ``skip_auto_headers``), no redirects, no decompression (:mod:`._body` inflates with a
-cap).  An answer that declares a ``Content-Length`` within ``max_body`` (the client's
-``max_response_bytes``, passed per request) is read whole before it is handed back, so httpx
-gets it in memory; a longer or undeclared one is streamed.
+its own: ``skip_auto_headers`` names those it would add, when the request lacks one), no
+redirects, no decompression (:mod:`._body` inflates with a cap).  An answer that declares a
+``Content-Length`` within ``max_body`` (the client's ``max_response_bytes``, passed per
+request) is read whole before it is handed back, so httpx gets it in memory; a longer or
+undeclared one is streamed.
 
 Failures are mapped by their cause, so that ``_retry.py`` never resends a write that may have
 happened (the ``httpx_aiohttp`` package maps every ``aiohttp.ClientConnectionError``, a server
@@ -40,6 +41,7 @@ from typing import Any, Final
 
 import aiohttp
 import httpx
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._aiohttp_wire import RequestHead
 from ._attempt import ATTEMPT_EXTENSION, AttemptBoundingTransport, AttemptTimeout
@@ -53,8 +55,6 @@ __all__ = ["IdcodeAiohttpTransport", "translate"]
 _READ_WHOLE: Final = 1024 * 1024
 """Read whole up to this many declared bytes when a request does not say (raw httpx use)."""
 
-_AUTO_HEADERS: Final = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
-"""Headers aiohttp would add when httpx's request lacks them: httpx decided, not aiohttp."""
 
 _BY_CAUSE: Final[tuple[tuple[type[BaseException], type[httpx.TransportError]], ...]] = (
     # Never sent: safe to resend a write.
@@ -190,7 +190,6 @@ class IdcodeAiohttpTransport(AttemptBoundingTransport):
         session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=_AUTO_HEADERS,
             auto_decompress=False,
         )
         # aiohttp resends a GET (608) once, unasked, when a reused connection fails: the
@@ -213,7 +212,8 @@ class IdcodeAiohttpTransport(AttemptBoundingTransport):
         if session is None:
             session = self._session = self._new_session()
         extensions = request.extensions
-        headers = self._head.headers(request)
+        head = self._head.head(request)
+        headers: CIMultiDictProxy[str] | CIMultiDict[str] = head.headers
         data: Any
         try:
             data = request.content or None
@@ -224,12 +224,14 @@ class IdcodeAiohttpTransport(AttemptBoundingTransport):
                     "a request body stream must be async on an async transport"
                 ) from None
             data = _RequestBody(stream)
+            headers = CIMultiDict(headers)
             headers.popall("Transfer-Encoding", None)  # aiohttp frames the body itself
         answer = await session.request(
             request.method,
             self._head.url(request),
             data=data,
             headers=headers,
+            skip_auto_headers=head.skip,
             allow_redirects=False,
             timeout=self._timeout(extensions),
             server_hostname=extensions.get("sni_hostname"),

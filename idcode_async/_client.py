@@ -42,7 +42,7 @@ from ._errors import (
     ValidationError,
 )
 from ._form import with_host
-from ._headers import Entry, entries
+from ._headers import Entry, entries, lower_names
 from ._logging import install_httpx_redaction, logger, redact
 from ._origin import shown_url, warn_if_cleartext
 from ._redirects import hostile_location, next_hop
@@ -677,10 +677,17 @@ class _AnswerCookies(httpx.Cookies):
 
     def extract_cookies(self, response: httpx.Response) -> None:
         # httpx's entries: its ``in`` decodes every header to find their encoding first
-        for _, lower, _ in entries(response.headers):
-            if lower in _SET_COOKIE:
-                super().extract_cookies(response)
-                return
+        if not _SET_COOKIE.isdisjoint(lower_names(response.headers)):
+            super().extract_cookies(response)
+
+    def __bool__(self) -> bool:
+        """Whether the jar holds a cookie; an empty jar is told without iterating it (the
+        dispatcher asks on every call).  The standard jar keeps its cookies in a dictionary
+        by domain that is empty when it holds none; any other layout is iterated."""
+        stored = getattr(self.jar, "_cookies", None)
+        if isinstance(stored, dict) and not stored:
+            return False
+        return super().__bool__()
 
 
 _SET_COOKIE: Final = frozenset({b"set-cookie", b"set-cookie2"})

@@ -5,8 +5,10 @@ twice (``setdefault`` of each body header, then a new ``Headers`` with ``Host`` 
 looks the content type up again: a third of a dispatched call's client time on the aiohttp
 transport.  :func:`form_request` encodes the form and lays the headers out once, in httpx's
 order, and gives httpx the body as an in-memory stream: ``Request(stream=…)`` is public API
-and adds nothing to a request; :meth:`httpx.Request.read` then makes ``request.content``
-available to every transport, as ``data=`` does.
+and adds nothing to a request.  ``request.content`` is then made available to every transport,
+as ``data=`` does: what :meth:`httpx.Request.read` stores, stored directly (its check that the
+stream is a ``typing.Iterable`` runs typing's and abc's instance checks in Python on every
+call), once an import-time check has found that this httpx reads an in-memory body so.
 """
 
 from __future__ import annotations
@@ -102,5 +104,33 @@ def _request(
     # the caller's URL object rather than httpx's equal copy of it: a dispatched request then
     # carries the client's URL of its endpoint, which a transport can recognise by identity
     request.url = url
-    request.read()
+    _loaded(request, body)
     return request
+
+
+def _stored(request: httpx.Request, body: bytes) -> None:
+    request._content = body  # what read() stores for an in-memory stream (checked on import)
+
+
+def _read(request: httpx.Request, body: bytes) -> None:
+    request.read()
+
+
+def _reads_as_stored() -> bool:
+    """Whether this httpx's ``read()`` of an in-memory stream stores just its bytes: the
+    same request then, whether read or given its bytes."""
+    read, given = (
+        httpx.Request("POST", "http://idcode.invalid/", stream=httpx.ByteStream(b"a=1"))
+        for _ in range(2)
+    )
+    read.read()
+    _stored(given, b"a=1")
+    return (
+        read.content == given.content == given.read() == b"a=1"
+        and vars(read).keys() == vars(given).keys()
+        and type(read.stream) is type(given.stream) is httpx.ByteStream
+    )
+
+
+_loaded: Final = _stored if _reads_as_stored() else _read
+"""Makes ``request.content`` the request's in-memory body, as ``request.read()`` does."""

@@ -14,11 +14,13 @@ import, against httpx's own constructor; if it does not, httpx's constructor is 
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Iterator
 from typing import Final
 
 import httpx
 
-__all__ = ["Entry", "entries", "headers_of"]
+__all__ = ["Entry", "entries", "headers_of", "lower_names"]
 
 Pairs = list[tuple[bytes, bytes]] | tuple[tuple[bytes, bytes], ...]
 Entry = tuple[bytes, bytes, bytes]
@@ -77,3 +79,11 @@ entries: Final = _own_entries if _LAID_OUT else _built_entries
 ``Headers.raw`` builds a new list of pairs on every read, and the SDK reads four header lists
 per call (the client's, the request's, the answer's twice): comparing and scanning httpx's
 entries as they are saves each of those copies and every ``lower()`` of a name."""
+
+
+def lower_names(headers: httpx.Headers) -> Iterator[bytes]:
+    """The lower-case name of each header, in order, read at C speed (``name in …``)."""
+    return map(_LOWER_NAME, entries(headers))
+
+
+_LOWER_NAME: Final = operator.itemgetter(1)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from idcode_async import _form
 from idcode_async._form import form_request, query_request
 
 URL = httpx.URL("https://apitest.idcode.org.cn:8443/sp/idcode/companyinfo/base")
@@ -27,7 +28,20 @@ def test_a_form_is_what_httpx_data_makes(fields: dict[str, str]) -> None:
     assert ours.url == theirs.url
     assert ours.headers.raw == theirs.headers.raw
     assert ours.content == theirs.content
+    assert ours.read() == theirs.read()
+    assert type(ours.stream) is type(theirs.stream) is httpx.ByteStream
+    assert list(ours.stream) == list(theirs.stream)  # the body a transport streams, too
     assert ours.extensions == theirs.extensions
+
+
+def test_the_body_is_stored_as_httpx_read_would_store_it() -> None:
+    """This httpx reads an in-memory body by storing its bytes, so the form stores them
+    directly; an httpx that did otherwise would be read as usual."""
+    assert _form._loaded is _form._stored
+    assert _form._reads_as_stored()
+    fallback = httpx.Request("POST", URL, stream=httpx.ByteStream(b"a=1"))
+    _form._read(fallback, b"a=1")
+    assert fallback.content == b"a=1"
 
 
 @given(FIELDS)

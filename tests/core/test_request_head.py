@@ -7,11 +7,12 @@ The oracles are httpx's ``Headers`` and latin-1 decoding / yarl parsing done afr
 from __future__ import annotations
 
 import httpx
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from yarl import URL
 
-from idcode_async._aiohttp_wire import RequestHead
+from idcode_async._aiohttp_wire import AUTO_HEADERS, RequestHead
 from idcode_async._headers import _built_entries, _own_entries, entries, headers_of
 
 NAMES = st.binary(min_size=1, max_size=12).filter(lambda name: b":" not in name)
@@ -47,7 +48,7 @@ def test_header_text_is_latin_1_of_the_bytes_in_order(pairs: list[tuple[bytes, b
     request = httpx.Request("GET", ENDPOINT, headers=pairs)
     expected = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in pairs]
     for _ in range(2):  # decoded, then remembered
-        sent = list(head.headers(request).items())
+        sent = list(head.head(request).headers.items())
         assert sent == [(n.decode("latin-1"), v.decode("latin-1")) for n, v in request.headers.raw]
         assert [pair for pair in sent if pair not in expected] in ([], [sent[0]])  # Host
 
@@ -56,7 +57,40 @@ def test_header_text_stays_right_past_what_is_remembered():
     head = RequestHead()
     for number in range(600):
         request = httpx.Request("GET", ENDPOINT, headers=[(b"X-N", str(number).encode())])
-        assert head.headers(request).getall("X-N") == [str(number)]
+        assert head.head(request).headers.getall("X-N") == [str(number)]
+
+
+def test_the_same_headers_give_one_read_only_multidict_and_others_their_own():
+    head = RequestHead()
+    pairs = [(b"Content-Type", b"application/x-www-form-urlencoded"), (b"Content-Length", b"3")]
+    first = head.head(httpx.Request("POST", ENDPOINT, headers=pairs)).headers
+    again = head.head(httpx.Request("POST", ENDPOINT, headers=pairs)).headers
+    assert again is first  # calls in flight share it: aiohttp only copies from it
+    with pytest.raises(TypeError):
+        first["X-Changed"] = "1"  # type: ignore[index]
+    longer = [*pairs[:1], (b"Content-Length", b"30")]
+    other = head.head(httpx.Request("POST", ENDPOINT, headers=longer)).headers
+    assert other is not first
+    assert other.getall("Content-Length") == ["30"]
+    assert first.getall("Content-Length") == ["3"]
+    for number in range(200):  # bounded: sets of headers never met again are let go
+        head.head(httpx.Request("POST", ENDPOINT, headers=[(b"X-N", str(number).encode())]))
+    assert len(head._heads) <= 64
+
+
+def test_aiohttp_is_asked_to_skip_its_own_headers_only_when_the_request_lacks_one():
+    head = RequestHead()
+    full = [
+        (b"Accept", b"*/*"),
+        (b"accept-encoding", b"gzip"),
+        (b"User-Agent", b"idcode-async"),
+        (b"Content-Type", b"text/plain"),
+    ]
+    assert head.head(httpx.Request("POST", ENDPOINT, headers=full)).skip is None
+    for missing in range(len(full)):
+        lacking = full[:missing] + full[missing + 1 :]
+        skip = head.head(httpx.Request("POST", ENDPOINT, headers=lacking)).skip
+        assert skip == AUTO_HEADERS
 
 
 def test_an_endpoint_url_is_parsed_once_and_a_url_with_a_query_is_never_kept():

@@ -78,6 +78,27 @@ async def test_the_request_is_the_one_httpx_sends_byte_for_byte(peer: Any, spec:
     assert len(names) == len(set(names))  # aiohttp added no header of its own
 
 
+@pytest.mark.parametrize("removed", [["User-Agent"], ["Accept", "User-Agent"], []])
+async def test_headers_the_client_removed_are_not_added_back_by_aiohttp(
+    peer: Any, removed: list[str]
+) -> None:
+    """aiohttp adds Accept and User-Agent to a request lacking them unless asked to skip
+    them: a client without them sends the same bytes on both transports.  (Accept-Encoding
+    is the SDK's own: it names the encodings the SDK decodes, whatever the client holds.)"""
+    for on_aiohttp in (False, True):
+        async with client_for(peer.url, aiohttp=on_aiohttp) as client:
+            for name in removed:
+                del client.headers[name]
+            await client.call(CompanyInfoBase(company_idcode="i.86.1"))
+            await client.call(CompanyInfoBase(company_idcode="i.86.1"))  # the kept head
+    by_httpx, again_httpx, by_aiohttp, again_aiohttp = peer.requests
+    assert by_aiohttp == by_httpx
+    assert again_aiohttp == again_httpx
+    lines, _ = head_and_body(by_aiohttp)
+    names = {line.split(b":")[0].lower() for line in lines[1:]}
+    assert not names & {name.lower().encode() for name in removed}
+
+
 async def test_an_upload_goes_out_with_its_length_not_chunked(peer: Any) -> None:
     codes = b"".join(b"I.86.1/%d\n" % n for n in range(20_000))
     spec = UploadCodeFile(company_idcode="i.86.1", category_reg_id="7", code_file=codes)
