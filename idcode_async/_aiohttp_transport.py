@@ -44,7 +44,7 @@ import httpx
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._aiohttp_wire import RequestHead
-from ._attempt import ATTEMPT_EXTENSION, AttemptBoundingTransport, AttemptTimeout
+from ._attempt import ATTEMPT_EXTENSION, Admission, AttemptBoundingTransport, AttemptTimeout
 from ._body import BODY_EXTENSION, MAX_BODY_EXTENSION
 from ._deadline import ATTEMPT_SLACK
 from ._headers import headers_of
@@ -180,6 +180,8 @@ class IdcodeAiohttpTransport(AttemptBoundingTransport):
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         self._head = RequestHead()
+        if limits.max_connections:  # the client waits for a place before it builds a request
+            self.admission = Admission(limits.max_connections)
 
     def _new_session(self) -> aiohttp.ClientSession:
         connector = _CheckedConnector(

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import Any, Final, ParamSpec, TypeVar, overload
+from typing import Any, Final, ParamSpec, TypeVar, cast, overload
 
 import anyio
 import attrs
@@ -315,8 +315,7 @@ class IdcodeClient(httpx.AsyncClient):
         self, spec: Endpoint[Any], wire: Any, bounds: _Bounds, attempt: int
     ) -> Response:
         started = time.perf_counter()
-        request = self._dispatched_request(spec, wire, bounds)
-        exchanged = await self._bounded_exchange(request, spec.number, bounds)
+        exchanged = await self._bounded_exchange(spec, wire, bounds)
         if exchanged is None:
             raise TimeoutError(bounds.expired, endpoint=spec.number)
         response, content = exchanged
@@ -344,32 +343,53 @@ class IdcodeClient(httpx.AsyncClient):
         raise ValidationError("request", _UNENCODABLE)
 
     async def _bounded_exchange(
-        self, request: httpx.Request, endpoint: int, bounds: _Bounds
+        self, spec: Endpoint[Any], wire: WireParams, bounds: _Bounds
     ) -> tuple[httpx.Response, bytes] | None:
-        """The exchange within the attempt's bound, ``None`` when the bound ran out.
+        """The attempt's signed request exchanged within its bound, ``None`` when the bound
+        ran out.
 
         A transport that bounds an attempt itself (aiohttp's, through its ``total`` timeout)
         gets the bound as a request extension; any other transport, or a client with event
         hooks (they run inside the attempt and may wait), runs in an anyio cancel scope.  An
         unbounded phase leaves the attempt unbounded: no bound at all.
+
+        A transport that also admits attempts (:class:`._attempt.Admission`: aiohttp's, as many
+        as its pool has connections) is waited for first, within the attempt's bound and its
+        pool timeout, and only then is the request built and signed: a call queued behind
+        others holds nothing but its spec meanwhile (about 1 KiB instead of 12), and goes out
+        with a fresh ``time``.
         """
         if bounds.attempt is None:
-            return await self._exchange(request, endpoint, bounds.pool)
-        if self._gate is None and self._transport_bounds(request):
-            request.extensions[ATTEMPT_EXTENSION] = bounds.attempt
+            request = self._dispatched_request(spec, wire, bounds)
+            return await self._exchange(request, spec.number, bounds.pool)
+        transport = self._bounding_transport(spec.path)
+        if transport is None:
+            request = self._dispatched_request(spec, wire, bounds)
+            with anyio.move_on_after(bounds.attempt):
+                return await self._exchange(request, spec.number, bounds.pool)
+            return None
+        admission, left = transport.admission, bounds.attempt
+        if admission is not None:  # a bounded attempt has a bounded pool timeout
+            left -= await admission.enter(min(left, cast(float, bounds.pool)))
+        try:
+            request = self._dispatched_request(spec, wire, bounds)
+            request.extensions[ATTEMPT_EXTENSION] = left
             try:
-                return await self._answer(request, endpoint)
+                return await self._answer(request, spec.number)
             except AttemptTimeout:
                 return None  # reported by the caller, outside this handler
-        with anyio.move_on_after(bounds.attempt):
-            return await self._exchange(request, endpoint, bounds.pool)
-        return None
+        finally:
+            if admission is not None:
+                admission.leave()
 
-    def _transport_bounds(self, request: httpx.Request) -> bool:
+    def _bounding_transport(self, path: str) -> AttemptBoundingTransport | None:
+        """The transport of an endpoint when it bounds attempts itself and may: not behind
+        httpx's pool gate, nor with event hooks (they run inside the attempt and may wait)."""
         hooks = self.event_hooks
-        if hooks["request"] or hooks["response"]:
-            return False
-        return isinstance(self._transport_for_url(request.url), AttemptBoundingTransport)
+        if self._gate is not None or hooks["request"] or hooks["response"]:
+            return None
+        transport = self._transport_for_url(self._endpoint_url(path))
+        return transport if isinstance(transport, AttemptBoundingTransport) else None
 
     async def _exchange(
         self, request: httpx.Request, endpoint: int, pool: float | None
