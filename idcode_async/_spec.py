@@ -22,6 +22,7 @@ import attrs
 
 from ._errors import UsageError, ValidationError
 from ._file_params import FileRefusedError, file_shape_problem, open_file
+from ._spec_source import FIELD_CHECK, OPEN, QUERY_CHECK, TEXT, WIRE, compiled_methods
 from ._validators import int_problem, parameter_problem, shown
 from ._wire import FileInput, UploadFile, WireParams
 
@@ -229,6 +230,7 @@ def endpoint(
         cls.upload = upload
         cls.files = dict(files or {})
         cls._plan = _plan_fields(cls)
+        _compile(cls)
         checked_arguments(cls, endpoint=number)
         if issubclass(cls, Endpoint):
             cls.response_type = _response_type_of(cls)
@@ -281,6 +283,23 @@ def _arguments_problem(
     if missing:
         return missing[0], "is required"
     return None
+
+
+def _compile(cls: type[Spec]) -> None:
+    """Give ``cls`` its own checks and wire parameters (:mod:`idcode_async._spec_source`):
+    the same steps as :class:`Spec`'s loops, without deciding per call what the class decides.
+    A method the class (or a base between it and :class:`Spec`) defines itself is kept."""
+    helpers = {FIELD_CHECK: _check_type, QUERY_CHECK: _check_query_length, TEXT: _text}
+    methods = compiled_methods(
+        f"{cls.__module__}.{cls.__qualname__}",
+        cls._plan,
+        url_borne=cls.method == "GET",
+        error=ValidationError,
+        helpers={**helpers, OPEN: _open_file, WIRE: WireParams},
+    )
+    for name, method in methods.items():
+        if getattr(cls, name) is getattr(Spec, name):
+            setattr(cls, name, method)
 
 
 def _is_attrs_class(cls: type) -> bool:
