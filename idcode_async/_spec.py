@@ -22,7 +22,16 @@ import attrs
 
 from ._errors import UsageError, ValidationError
 from ._file_params import FileRefusedError, file_shape_problem, open_file
-from ._spec_source import FIELD_CHECK, OPEN, QUERY_CHECK, TEXT, WIRE, compiled_methods
+from ._spec_source import (
+    FIELD_CHECK,
+    METHODS,
+    OPEN,
+    QUERY_CHECK,
+    TEXT,
+    WIRE,
+    compiled_methods,
+    is_compiled,
+)
 from ._validators import int_problem, parameter_problem, shown
 from ._wire import FileInput, UploadFile, WireParams
 
@@ -110,6 +119,16 @@ class Spec:
     """True for endpoints that carry bulk data; they get the longer upload timeout."""
     files: ClassVar[Mapping[str, FileRule]] = {}
     _plan: ClassVar[tuple[_FieldPlan, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """The methods :func:`endpoint` compiles are written for the class it declares (its
+        fields, its method): a subclass that is not declared itself inherits what it would
+        without them, so it runs the loops below over its own plan, as before compiling."""
+        super().__init_subclass__(**kwargs)
+        for name in METHODS:
+            inherited = [vars(base)[name] for base in cls.__mro__[1:] if name in vars(base)]
+            if name not in vars(cls) and is_compiled(inherited[0]):
+                setattr(cls, name, next(m for m in inherited if not is_compiled(m)))
 
     def __attrs_post_init__(self) -> None:
         for plan in self._plan:

@@ -20,10 +20,24 @@ from __future__ import annotations
 
 import linecache
 import sys
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
-__all__ = ["FIELD_CHECK", "OPEN", "QUERY_CHECK", "TEXT", "WIRE", "FieldPlan", "compiled_methods"]
+__all__ = [
+    "FIELD_CHECK",
+    "METHODS",
+    "OPEN",
+    "QUERY_CHECK",
+    "TEXT",
+    "WIRE",
+    "FieldPlan",
+    "compiled_methods",
+    "is_compiled",
+]
+
+METHODS: Final = ("__attrs_post_init__", "_text_fields", "wire")
+"""The methods :func:`compiled_methods` writes."""
 
 FIELD_CHECK: Final = "_check_type"
 """Name under which the full check of one value, ``(spec, plan, value) -> None``, is given."""
@@ -41,6 +55,9 @@ _SAFE_BITS: Final = sys.int_info.str_digits_check_threshold * 3
 """No digit limit refuses an integer of this many bits.  The limit is process state (it may be
 changed at any time, so it is not read here), but no limit lower than the threshold can be set
 (0 means none), and the full check refuses only beyond three bits a digit of the limit."""
+
+
+_COMPILED: Final[weakref.WeakSet[Callable[..., Any]]] = weakref.WeakSet()
 
 
 class FieldPlan(Protocol):
@@ -79,13 +96,22 @@ def compiled_methods(
     if url_borne:
         check += [f"    {QUERY_CHECK}(self)"]
     source = [*check, "def _text_fields(self):", *text, "    return f"]
-    source += ["def wire(self):", *_open_lines(plans), *text, f"    return {WIRE}(f, u)"]
+    files = [plan.name for plan in plans if plan.kind == "file"]
+    opened = _open_lines(files) if files else []
+    source += ["def wire(self):", *opened, *text, f"    return {WIRE}(f, {'u' if files else '{}'})"]
     code = "".join(line + "\n" for line in source)
     filename = f"<spec methods {owner}>"
     # as attrs does for its own generated methods: tracebacks and debuggers show the lines
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     exec(compile(code, filename, "exec"), names)  # source built above from the field plans
-    return {name: names[name] for name in ("__attrs_post_init__", "_text_fields", "wire")}
+    methods = {name: names[name] for name in METHODS}
+    _COMPILED.update(methods.values())
+    return methods
+
+
+def is_compiled(method: object) -> bool:
+    """Whether ``method`` was written by :func:`compiled_methods` (for one class only)."""
+    return method in _COMPILED
 
 
 def _check_lines(plan: FieldPlan, index: int, names: dict[str, Any]) -> list[str]:
@@ -132,12 +158,9 @@ def _cheaply_clean(value: Any, kind: str) -> bool:
     return type(value) is int and value.bit_length() <= _SAFE_BITS
 
 
-def _open_lines(plans: Sequence[FieldPlan]) -> list[str]:
+def _open_lines(files: Sequence[str]) -> list[str]:
     """The loop's file opening, files first; if one is refused, those opened are closed.
-    A class without file fields has nothing to open (and no loop to run)."""
-    files = [plan.name for plan in plans if plan.kind == "file"]
-    if not files:
-        return ["    u = {}"]
+    (A class without file fields has nothing to open and no loop to run.)"""
     lines = ["    u = {}", "    try:"]
     for name in files:
         lines += [

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from idcode_async import Spec, registry
 from idcode_async._spec import _FieldPlan
 from idcode_async._spec_source import FIELD_CHECK, OPEN, QUERY_CHECK, TEXT, WIRE, compiled_methods
+from idcode_async.endpoints import CompanyInfoBase
 
 from .samples import fields_of, samples
 
@@ -227,3 +229,19 @@ def test_a_documented_value_the_full_check_refuses_is_always_checked():
     spec = SimpleNamespace(a="ok", b=1, c="x", _check=lambda: None, number=0)
     methods["__attrs_post_init__"](spec)
     assert checked == [("a", "ok"), ("b", 1)]
+
+
+def test_a_subclass_not_declared_inherits_the_loops_not_the_compiled_methods():
+    """Compiled methods are the declared class's own: a subclass runs Spec's loops, so what it
+    overrides (here its text fields) is used as before compiling."""
+
+    @attrs.frozen(kw_only=True)
+    class Renamed(CompanyInfoBase):
+        def _text_fields(self) -> dict[str, str]:
+            return {"company_idcode": "renamed"}
+
+    for cls in (Renamed, type("Plain", (CompanyInfoBase,), {})):
+        assert cls.__attrs_post_init__ is Spec.__attrs_post_init__
+        assert cls.wire is Spec.wire
+    assert Renamed(company_idcode="i.1").wire().fields == {"company_idcode": "renamed"}
+    assert CompanyInfoBase.wire is not Spec.wire
