@@ -274,17 +274,18 @@ def checked_arguments(cls: type[T], *, endpoint: int, prefix: str = "") -> type[
     required = tuple(field.name for field in fields if field.default is attrs.NOTHING)
 
     @functools.wraps(init)
-    def checked_init(self: T, *args: Any, **kwargs: Any) -> None:
+    def checked_init(*args: Any, **kwargs: Any) -> None:
+        # ``self`` is args[0]: the arguments are passed on as they came, no tuple rebuilt
         try:
-            init(self, *args, **kwargs)
+            init(*args, **kwargs)
         except TypeError:
-            problem = _arguments_problem(names, required, args, kwargs)
+            problem = _arguments_problem(names, required, args[1:], kwargs)
             if problem is None:
                 raise
             name, reason = problem
             raise ValidationError(prefix + name, reason, endpoint=endpoint) from None
 
-    cls.__init__ = checked_init  # type: ignore[method-assign,assignment]
+    cls.__init__ = checked_init  # type: ignore[method-assign]
     return cls
 
 
@@ -506,12 +507,13 @@ def require_spec(value: object) -> None:
     ``client.call(UnitRegist)`` (the class, not an instance) would otherwise fail deep inside
     with an ``AttributeError`` or ``TypeError`` about ``wire()``.
     """
+    if isinstance(value, Spec):  # the common case first: a class is no instance of Spec
+        return
     if isinstance(value, type) and issubclass(value, Spec):
         raise UsageError(
             f"{value.__name__} is a spec class: pass an instance, {value.__name__}(...)"
         )
-    if not isinstance(value, Spec):
-        raise UsageError(f"expected an endpoint spec, got {type(value).__name__}")
+    raise UsageError(f"expected an endpoint spec, got {type(value).__name__}")
 
 
 def require_bindable(spec_type: object) -> None:
