@@ -22,16 +22,7 @@ import attrs
 
 from ._errors import UsageError, ValidationError
 from ._file_params import FileRefusedError, file_shape_problem, open_file
-from ._spec_source import (
-    FIELD_CHECK,
-    METHODS,
-    OPEN,
-    QUERY_CHECK,
-    TEXT,
-    WIRE,
-    compiled_methods,
-    is_compiled,
-)
+from ._spec_source import METHODS, FieldPlan, FullPath, compiled_methods, is_compiled
 from ._validators import int_problem, parameter_problem, shown
 from ._wire import FileInput, UploadFile, WireParams
 
@@ -95,14 +86,6 @@ class FileRule:
     extensions: frozenset[str] | None = None
 
 
-@attrs.frozen
-class _FieldPlan:
-    name: str
-    kind: Literal["int", "str", "file", "other"]
-    required: bool
-    allowed: frozenset[Any] | None
-
-
 class Spec:
     """Base of every endpoint spec (data and page interfaces alike)."""
 
@@ -118,7 +101,7 @@ class Spec:
     upload: ClassVar[bool] = False
     """True for endpoints that carry bulk data; they get the longer upload timeout."""
     files: ClassVar[Mapping[str, FileRule]] = {}
-    _plan: ClassVar[tuple[_FieldPlan, ...]] = ()
+    _plan: ClassVar[tuple[FieldPlan, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """The methods :func:`endpoint` compiles are written for the class it declares (its
@@ -309,13 +292,11 @@ def _compile(cls: type[Spec]) -> None:
     """Give ``cls`` its own checks and wire parameters (:mod:`idcode_async._spec_source`):
     the same steps as :class:`Spec`'s loops, without deciding per call what the class decides.
     A method the class (or a base between it and :class:`Spec`) defines itself is kept."""
-    helpers = {FIELD_CHECK: _check_type, QUERY_CHECK: _check_query_length, TEXT: _text}
+    full = FullPath(
+        _check_type, _check_query_length, _text, _open_file, WireParams, ValidationError
+    )
     methods = compiled_methods(
-        f"{cls.__module__}.{cls.__qualname__}",
-        cls._plan,
-        url_borne=cls.method == "GET",
-        error=ValidationError,
-        helpers={**helpers, OPEN: _open_file, WIRE: WireParams},
+        f"{cls.__module__}.{cls.__qualname__}", cls._plan, url_borne=cls.method == "GET", full=full
     )
     for name, method in methods.items():
         if getattr(cls, name) is getattr(Spec, name):
@@ -333,7 +314,7 @@ def _chosen_method(cls: type[Spec], methods: frozenset[str]) -> Method:
     return "POST"
 
 
-def _plan_fields(cls: type[Spec]) -> tuple[_FieldPlan, ...]:
+def _plan_fields(cls: type[Spec]) -> tuple[FieldPlan, ...]:
     hints = typing.get_type_hints(cls)
     plans = []
     for field in attrs.fields(typing.cast(Any, cls)):
@@ -341,7 +322,7 @@ def _plan_fields(cls: type[Spec]) -> tuple[_FieldPlan, ...]:
         if kind == "file" and field.name not in cls.files:
             raise TypeError(f"{cls.__name__}.{field.name}: a file parameter needs a FileRule")
         required = field.default is attrs.NOTHING or bool(field.metadata.get(_REQUIRED))
-        plans.append(_FieldPlan(field.name, kind, required, allowed))
+        plans.append(FieldPlan(field.name, kind, required, allowed))
     return tuple(plans)
 
 
@@ -394,7 +375,7 @@ def _check_query_length(spec: Spec) -> None:
         )
 
 
-def _check_type(spec: Spec, plan: _FieldPlan, value: Any) -> None:
+def _check_type(spec: Spec, plan: FieldPlan, value: Any) -> None:
     problem = _type_problem(plan, value)
     if problem is None and plan.kind == "file":
         rule = spec.files[plan.name]
@@ -415,7 +396,7 @@ def _allowed(value: Any, allowed: frozenset[Any]) -> bool:
         return False
 
 
-def _type_problem(plan: _FieldPlan, value: Any) -> str | None:
+def _type_problem(plan: FieldPlan, value: Any) -> str | None:
     """Wrong Python type, or a value of the right type that cannot be written on the wire."""
     if plan.kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)

@@ -21,35 +21,15 @@ from __future__ import annotations
 import linecache
 import sys
 import weakref
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Final, Literal, NamedTuple
 
-__all__ = [
-    "FIELD_CHECK",
-    "METHODS",
-    "OPEN",
-    "QUERY_CHECK",
-    "TEXT",
-    "WIRE",
-    "FieldPlan",
-    "compiled_methods",
-    "is_compiled",
-]
+import attrs
+
+__all__ = ["METHODS", "FieldPlan", "FullPath", "compiled_methods", "is_compiled"]
 
 METHODS: Final = ("__attrs_post_init__", "_text_fields", "wire")
 """The methods :func:`compiled_methods` writes."""
-
-FIELD_CHECK: Final = "_check_type"
-"""Name under which the full check of one value, ``(spec, plan, value) -> None``, is given."""
-QUERY_CHECK: Final = "_check_query_length"
-"""Name of the URL-length check ``(spec) -> None`` for a spec sent with GET."""
-TEXT: Final = "_text"
-"""Name of the full conversion of a value to its wire text, ``(value) -> str``."""
-OPEN: Final = "_open_file"
-"""Name of the opening of one file parameter, ``(spec, name, value) -> UploadFile``."""
-WIRE: Final = "_WireParams"
-"""Name of :class:`~idcode_async._wire.WireParams`."""
-_ERROR: Final = "_ValidationError"
 
 _SAFE_BITS: Final = sys.int_info.str_digits_check_threshold * 3
 """No digit limit refuses an integer of this many bits.  The limit is process state (it may be
@@ -60,32 +40,36 @@ changed at any time, so it is not read here), but no limit lower than the thresh
 _COMPILED: Final[weakref.WeakSet[Callable[..., Any]]] = weakref.WeakSet()
 
 
-class FieldPlan(Protocol):
-    """What the declaration worked out about one field (``_spec._FieldPlan``)."""
+@attrs.frozen
+class FieldPlan:
+    """What the declaration worked out about one field, once: its kind, whether it must be
+    sent, and its documented values (a ``Literal`` or an enum), if any."""
 
-    @property
-    def name(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def required(self) -> bool: ...
-    @property
-    def allowed(self) -> frozenset[Any] | None: ...
+    name: str
+    kind: Literal["int", "str", "file", "other"]
+    required: bool
+    allowed: frozenset[Any] | None
+
+
+class FullPath(NamedTuple):
+    """:class:`~idcode_async._spec.Spec`'s own steps, which the compiled methods run for every
+    value their cheap tests do not accept (and which alone build errors)."""
+
+    check_value: Callable[[Any, FieldPlan, Any], None]
+    check_query_length: Callable[[Any], None]
+    text: Callable[[Any], str]
+    open_file: Callable[[Any, str, Any], Any]
+    wire_params: Callable[..., Any]
+    error: type[Exception]
 
 
 def compiled_methods(
-    owner: str,
-    plans: Sequence[FieldPlan],
-    *,
-    url_borne: bool,
-    error: type[Exception],
-    helpers: Mapping[str, Any],
+    owner: str, plans: Sequence[FieldPlan], *, url_borne: bool, full: FullPath
 ) -> dict[str, Callable[..., Any]]:
     """``__attrs_post_init__``, ``_text_fields`` and ``wire`` for a class of these field
-    ``plans``.  ``url_borne`` is whether the spec goes by GET (its URL length is checked);
-    ``helpers`` holds the full checks under the names above; ``error`` is ValidationError;
+    ``plans``; ``url_borne`` is whether the spec goes by GET (its URL length is checked);
     ``owner`` (the class's name) names the source in tracebacks."""
-    names: dict[str, Any] = {**helpers, _ERROR: error}
+    names: dict[str, Any] = {f"_{name}": step for name, step in full._asdict().items()}
     check = ["def __attrs_post_init__(self):"]
     text = ["    f = {}"]
     for index, plan in enumerate(plans):
@@ -94,11 +78,13 @@ def compiled_methods(
         text += _text_lines(plan)
     check += ["    self._check()"]
     if url_borne:
-        check += [f"    {QUERY_CHECK}(self)"]
+        check += ["    _check_query_length(self)"]
     source = [*check, "def _text_fields(self):", *text, "    return f"]
     files = [plan.name for plan in plans if plan.kind == "file"]
-    opened = _open_lines(files) if files else []
-    source += ["def wire(self):", *opened, *text, f"    return {WIRE}(f, {'u' if files else '{}'})"]
+    if files:
+        source += ["def wire(self):", *_open_lines(files), *text, "    return _wire_params(f, u)"]
+    else:
+        source += ["def wire(self):", *text, "    return _wire_params(f, {})"]
     code = "".join(line + "\n" for line in source)
     filename = f"<spec methods {owner}>"
     # as attrs does for its own generated methods: tracebacks and debuggers show the lines
@@ -122,11 +108,11 @@ def _check_lines(plan: FieldPlan, index: int, names: dict[str, Any]) -> list[str
     if plan.required:
         lines += [
             "    if v is None:",
-            f"        raise {_ERROR}({plan.name!r}, 'is required', endpoint=self.number)",
+            f"        raise _error({plan.name!r}, 'is required', endpoint=self.number)",
         ]
     if plan.kind == "other" and plan.allowed is None:
         return lines
-    call = f"{FIELD_CHECK}(self, p{index}, v)"
+    call = f"_check_value(self, p{index}, v)"
     cheap = _cheap_test(plan, index, names)
     if cheap is not None:
         condition = f"not ({cheap})" if plan.required else f"v is not None and not ({cheap})"
@@ -166,9 +152,9 @@ def _open_lines(files: Sequence[str]) -> list[str]:
         lines += [
             f"        v = self.{name}",
             "        if v is not None:",
-            f"            u[{name!r}] = {OPEN}(self, {name!r}, v)",
+            f"            u[{name!r}] = _open_file(self, {name!r}, v)",
         ]
-    closed = f"        {WIRE}({{}}, u).close()"
+    closed = "        _wire_params({}, u).close()"
     return [*lines, "    except BaseException:", closed, "        raise"]
 
 
@@ -178,11 +164,11 @@ def _text_lines(plan: FieldPlan) -> list[str]:
     if plan.kind == "file":
         return []
     if plan.kind == "str":
-        value = f"v if type(v) is str else {TEXT}(v)"
+        value = "v if type(v) is str else _text(v)"
     elif plan.kind == "int":
-        value = f"str(v) if type(v) is int else {TEXT}(v)"
+        value = "str(v) if type(v) is int else _text(v)"
     else:
-        value = f"{TEXT}(v)"
+        value = "_text(v)"
     return [
         f"    v = self.{plan.name}",
         "    if v is not None:",

@@ -22,8 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from idcode_async import Spec, registry
-from idcode_async._spec import _FieldPlan
-from idcode_async._spec_source import FIELD_CHECK, OPEN, QUERY_CHECK, TEXT, WIRE, compiled_methods
+from idcode_async._spec_source import FieldPlan, FullPath, compiled_methods
 from idcode_async.endpoints import CompanyInfoBase
 
 from .samples import fields_of, samples
@@ -214,18 +213,13 @@ def test_a_documented_value_the_full_check_refuses_is_always_checked():
     """Documented values are trusted by the cheap test only when they are clean themselves."""
     checked: list[Any] = []
     plans = [
-        _FieldPlan("a", "str", True, frozenset({"ok", "a\x00b"})),
-        _FieldPlan("b", "int", True, frozenset({1, 2**2000})),
-        _FieldPlan("c", "str", True, frozenset({"x", "y"})),
+        FieldPlan("a", "str", True, frozenset({"ok", "a\x00b"})),
+        FieldPlan("b", "int", True, frozenset({1, 2**2000})),
+        FieldPlan("c", "str", True, frozenset({"x", "y"})),
     ]
-    helpers = {
-        FIELD_CHECK: lambda spec, plan, value: checked.append((plan.name, value)),
-        QUERY_CHECK: None,
-        TEXT: str,
-        OPEN: None,
-        WIRE: None,
-    }
-    methods = compiled_methods("test", plans, url_borne=False, error=ValueError, helpers=helpers)
+    record = lambda spec, plan, value: checked.append((plan.name, value))  # noqa: E731
+    full = FullPath(record, print, str, print, dict, ValueError)
+    methods = compiled_methods("test", plans, url_borne=False, full=full)
     spec = SimpleNamespace(a="ok", b=1, c="x", _check=lambda: None, number=0)
     methods["__attrs_post_init__"](spec)
     assert checked == [("a", "ok"), ("b", 1)]
