@@ -4,7 +4,7 @@
 class's field plans and asking, for every field of every call, what kind it is, whether it has
 documented values and whether it is a file.  Those answers are the class's, not the call's: a
 service calling 306 in a loop paid about 300 interpreter steps a call for them (issue 13), and
-309's twenty fields ten times that.  :func:`compiled_methods` asks them once, when
+309's fourteen fields five times that.  :func:`compiled_methods` asks them once, when
 :func:`~idcode_async._spec.endpoint` declares the class, and writes one function per method
 with one straight block per field (source built only from the class's own field names and
 plans, then ``exec``-ed, as :mod:`idcode_async._converter` does for answers).
