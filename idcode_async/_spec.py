@@ -22,6 +22,7 @@ import attrs
 
 from ._errors import UsageError, ValidationError
 from ._file_params import FileRefusedError, file_shape_problem, open_file
+from ._spec_source import METHODS, FieldPlan, FullPath, compiled_methods, is_compiled
 from ._validators import int_problem, parameter_problem, shown
 from ._wire import FileInput, UploadFile, WireParams
 
@@ -85,14 +86,6 @@ class FileRule:
     extensions: frozenset[str] | None = None
 
 
-@attrs.frozen
-class _FieldPlan:
-    name: str
-    kind: Literal["int", "str", "file", "other"]
-    required: bool
-    allowed: frozenset[Any] | None
-
-
 class Spec:
     """Base of every endpoint spec (data and page interfaces alike)."""
 
@@ -108,7 +101,17 @@ class Spec:
     upload: ClassVar[bool] = False
     """True for endpoints that carry bulk data; they get the longer upload timeout."""
     files: ClassVar[Mapping[str, FileRule]] = {}
-    _plan: ClassVar[tuple[_FieldPlan, ...]] = ()
+    _plan: ClassVar[tuple[FieldPlan, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """The methods :func:`endpoint` compiles are written for the class it declares (its
+        fields, its method): a subclass that is not declared itself inherits what it would
+        without them, so it runs the loops below over its own plan, as before compiling."""
+        super().__init_subclass__(**kwargs)
+        for name in METHODS:
+            inherited = [vars(base)[name] for base in cls.__mro__[1:] if name in vars(base)]
+            if name not in vars(cls) and is_compiled(inherited[0]):
+                setattr(cls, name, next(m for m in inherited if not is_compiled(m)))
 
     def __attrs_post_init__(self) -> None:
         for plan in self._plan:
@@ -229,6 +232,7 @@ def endpoint(
         cls.upload = upload
         cls.files = dict(files or {})
         cls._plan = _plan_fields(cls)
+        _compile(cls)
         checked_arguments(cls, endpoint=number)
         if issubclass(cls, Endpoint):
             cls.response_type = _response_type_of(cls)
@@ -253,17 +257,18 @@ def checked_arguments(cls: type[T], *, endpoint: int, prefix: str = "") -> type[
     required = tuple(field.name for field in fields if field.default is attrs.NOTHING)
 
     @functools.wraps(init)
-    def checked_init(self: T, *args: Any, **kwargs: Any) -> None:
+    def checked_init(*args: Any, **kwargs: Any) -> None:
+        # ``self`` is args[0]: the arguments are passed on as they came, no tuple rebuilt
         try:
-            init(self, *args, **kwargs)
+            init(*args, **kwargs)
         except TypeError:
-            problem = _arguments_problem(names, required, args, kwargs)
+            problem = _arguments_problem(names, required, args[1:], kwargs)
             if problem is None:
                 raise
             name, reason = problem
             raise ValidationError(prefix + name, reason, endpoint=endpoint) from None
 
-    cls.__init__ = checked_init  # type: ignore[method-assign,assignment]
+    cls.__init__ = checked_init  # type: ignore[method-assign]
     return cls
 
 
@@ -283,6 +288,21 @@ def _arguments_problem(
     return None
 
 
+def _compile(cls: type[Spec]) -> None:
+    """Give ``cls`` its own checks and wire parameters (:mod:`idcode_async._spec_source`):
+    the same steps as :class:`Spec`'s loops, without deciding per call what the class decides.
+    A method the class (or a base between it and :class:`Spec`) defines itself is kept."""
+    full = FullPath(
+        _check_type, _check_query_length, _text, _open_file, WireParams, ValidationError
+    )
+    methods = compiled_methods(
+        f"{cls.__module__}.{cls.__qualname__}", cls._plan, url_borne=cls.method == "GET", full=full
+    )
+    for name, method in methods.items():
+        if getattr(cls, name) is getattr(Spec, name):
+            setattr(cls, name, method)
+
+
 def _is_attrs_class(cls: type) -> bool:
     return attrs.has(cls)
 
@@ -294,7 +314,7 @@ def _chosen_method(cls: type[Spec], methods: frozenset[str]) -> Method:
     return "POST"
 
 
-def _plan_fields(cls: type[Spec]) -> tuple[_FieldPlan, ...]:
+def _plan_fields(cls: type[Spec]) -> tuple[FieldPlan, ...]:
     hints = typing.get_type_hints(cls)
     plans = []
     for field in attrs.fields(typing.cast(Any, cls)):
@@ -302,7 +322,7 @@ def _plan_fields(cls: type[Spec]) -> tuple[_FieldPlan, ...]:
         if kind == "file" and field.name not in cls.files:
             raise TypeError(f"{cls.__name__}.{field.name}: a file parameter needs a FileRule")
         required = field.default is attrs.NOTHING or bool(field.metadata.get(_REQUIRED))
-        plans.append(_FieldPlan(field.name, kind, required, allowed))
+        plans.append(FieldPlan(field.name, kind, required, allowed))
     return tuple(plans)
 
 
@@ -355,7 +375,7 @@ def _check_query_length(spec: Spec) -> None:
         )
 
 
-def _check_type(spec: Spec, plan: _FieldPlan, value: Any) -> None:
+def _check_type(spec: Spec, plan: FieldPlan, value: Any) -> None:
     problem = _type_problem(plan, value)
     if problem is None and plan.kind == "file":
         rule = spec.files[plan.name]
@@ -376,7 +396,7 @@ def _allowed(value: Any, allowed: frozenset[Any]) -> bool:
         return False
 
 
-def _type_problem(plan: _FieldPlan, value: Any) -> str | None:
+def _type_problem(plan: FieldPlan, value: Any) -> str | None:
     """Wrong Python type, or a value of the right type that cannot be written on the wire."""
     if plan.kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)
@@ -468,12 +488,13 @@ def require_spec(value: object) -> None:
     ``client.call(UnitRegist)`` (the class, not an instance) would otherwise fail deep inside
     with an ``AttributeError`` or ``TypeError`` about ``wire()``.
     """
+    if isinstance(value, Spec):  # the common case first: a class is no instance of Spec
+        return
     if isinstance(value, type) and issubclass(value, Spec):
         raise UsageError(
             f"{value.__name__} is a spec class: pass an instance, {value.__name__}(...)"
         )
-    if not isinstance(value, Spec):
-        raise UsageError(f"expected an endpoint spec, got {type(value).__name__}")
+    raise UsageError(f"expected an endpoint spec, got {type(value).__name__}")
 
 
 def require_bindable(spec_type: object) -> None:

@@ -75,6 +75,8 @@ class WireParams:
 
     def close(self) -> None:
         """Close the file handles this request opened from paths."""
+        if not self.files:  # most requests carry no file: no loop to start
+            return
         for upload in self.files.values():
             if upload.owned and not isinstance(upload.content, bytes):
                 upload.content.close()

@@ -152,6 +152,7 @@ def test_every_spec_refuses_positional_arguments():
         with pytest.raises(ValidationError, match="by name") as info:
             type(spec)(*values)
         assert info.value.endpoint == number
+        assert f"got {len(values)} positional argument(s)" in str(info.value)
 
 
 def test_every_required_parameter_left_out_is_named():
