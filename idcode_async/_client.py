@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import Any, Final, ParamSpec, TypeVar, cast, overload
+from typing import Any, Final, ParamSpec, TypeVar, overload
 
 import anyio
 import attrs
@@ -369,8 +369,8 @@ class IdcodeClient(httpx.AsyncClient):
                 return await self._exchange(request, spec.number, bounds.pool)
             return None
         admission, left = transport.admission, bounds.attempt
-        if admission is not None:  # a bounded attempt has a bounded pool timeout
-            left -= await admission.enter(min(left, cast(float, bounds.pool)))
+        if admission is not None:  # the pool timeout, if any, within the attempt's bound
+            left -= await admission.enter(left if bounds.pool is None else min(left, bounds.pool))
         try:
             request = self._dispatched_request(spec, wire, bounds)
             request.extensions[ATTEMPT_EXTENSION] = left

@@ -50,11 +50,17 @@ async def test_a_wait_past_its_timeout_is_a_pool_timeout_and_takes_no_place():
     assert await admission.enter(0.05) == 0.0  # the place came back, nothing leaked
 
 
-async def test_a_shorter_timeout_behind_a_longer_one_still_ends_on_time():
+async def taken_with_waiters(*timeouts: float) -> tuple[Admission, list[asyncio.Future[float]]]:
+    """An admission of one place, taken, and a call waiting for it with each timeout."""
     admission = Admission(1)
     await admission.enter(1.0)
-    patient = asyncio.ensure_future(admission.enter(30.0))
+    waiting = [asyncio.ensure_future(admission.enter(timeout)) for timeout in timeouts]
     await asyncio.sleep(0)
+    return admission, waiting
+
+
+async def test_a_shorter_timeout_behind_a_longer_one_still_ends_on_time():
+    admission, (patient,) = await taken_with_waiters(30.0)
     loop = asyncio.get_running_loop()
     started = loop.time()
     with pytest.raises(httpx.PoolTimeout):
@@ -67,10 +73,7 @@ async def test_a_shorter_timeout_behind_a_longer_one_still_ends_on_time():
 
 
 async def test_a_waiter_cancelled_leaves_no_place_taken():
-    admission = Admission(1)
-    await admission.enter(1.0)
-    waiting = asyncio.ensure_future(admission.enter(5.0))
-    await asyncio.sleep(0)
+    admission, (waiting,) = await taken_with_waiters(5.0)
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting
@@ -79,11 +82,7 @@ async def test_a_waiter_cancelled_leaves_no_place_taken():
 
 
 async def test_a_place_given_to_a_waiter_cancelled_in_the_same_moment_is_passed_on():
-    admission = Admission(1)
-    await admission.enter(1.0)
-    first = asyncio.ensure_future(admission.enter(5.0))
-    second = asyncio.ensure_future(admission.enter(5.0))
-    await asyncio.sleep(0)
+    admission, (first, second) = await taken_with_waiters(5.0, 5.0)
     admission.leave()  # the place goes to ``first`` ...
     first.cancel()  # ... which is cancelled before it runs again
     with pytest.raises(asyncio.CancelledError):

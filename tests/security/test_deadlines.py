@@ -168,10 +168,19 @@ def test_a_per_call_timeout_bounds_the_attempt(backend: str, transport: str):
 @pytest.mark.parametrize(("backend", "transport"), TRANSPORTS)
 @pytest.mark.parametrize(
     ("timeout", "deadline", "expired"),
-    [(30.0, 0.8, "deadline of 0.8 s"), (0.8, 30.0, "attempt's timeout")],
+    [
+        (30.0, 0.8, "deadline of 0.8 s"),
+        (0.8, 30.0, "attempt's timeout"),
+        (None, 0.8, "deadline of 0.8 s"),  # no timeout at all: the deadline alone
+        (httpx.Timeout(30.0, pool=None), 0.8, "deadline of 0.8 s"),  # no pool bound
+    ],
 )
 def test_a_single_attempt_ends_at_the_sooner_bound_and_names_it(
-    backend: str, transport: str, timeout: float, deadline: float, expired: str
+    backend: str,
+    transport: str,
+    timeout: float | httpx.Timeout | None,
+    deadline: float,
+    expired: str,
 ):
     """Without retries the deadline and the attempt share one scope: the error still says
     which of the two ran out."""
